@@ -1,0 +1,453 @@
+//! Step 5 of the method: the inverted index and the query.
+//!
+//! As in the paper (§4.1, "fast query"): for every channel, sign and position there is a list of
+//! the images whose signature keeps that coefficient with that sign. A query walks only the lists
+//! of its own `3 × m` coefficients and adds each list's weight to the images in it; the average
+//! colour term and the normalisation ([`compare`](crate::compare)) are applied only to images
+//! whose accumulated weight can still reach the requested similarity. Nothing is computed for an
+//! image that shares no coefficient with the query, and no per-query allocation grows with the
+//! number of images beyond the reusable [`QueryScratch`]. (duplo-rs allocates and fills a score
+//! slot for every stored image on every query.)
+//!
+//! Memory: a posting is a `u32` id, and an image has at most `3 × m` postings (chroma channels
+//! that are noise are not posted); plus 20 bytes of per-image data ([`Index::memory_bytes`]).
+//! With `m = 40`, that is at most about 500 bytes per image after [`Index::shrink_to_fit`].
+//!
+//! Removal marks an id dead; its postings are purged, and its id becomes reusable, by
+//! [`Index::compact`], which runs by itself when a quarter of the postings are dead.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::score::{average_term, finish, self_weight};
+use crate::signature::NEGATIVE;
+use crate::weights::bin;
+use crate::{Signature, Weights};
+
+/// Lists per channel: one per 15-bit coefficient code (sign bit + 14-bit position).
+const LISTS_PER_CHANNEL: usize = 2 * NEGATIVE as usize;
+
+const ALIVE: u8 = 1;
+const INFORMATIVE_I: u8 = 2;
+const INFORMATIVE_Q: u8 = 4;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    average: [f32; 3],
+    /// Σ weights of the kept coefficients per channel, in hundredths.
+    self_centi: [u16; 3],
+    flags: u8,
+    m: u8,
+}
+
+impl Entry {
+    fn informative(&self, channel: usize) -> bool {
+        match channel {
+            0 => true,
+            1 => self.flags & INFORMATIVE_I != 0,
+            _ => self.flags & INFORMATIVE_Q != 0,
+        }
+    }
+}
+
+/// One result of a query.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    /// The id [`Index::insert`] returned.
+    pub id: u32,
+    /// 0–100, as [`Comparison::similarity`](crate::Comparison::similarity).
+    pub similarity: f32,
+    /// The paper's score, as [`Comparison::score`](crate::Comparison::score).
+    pub score: f32,
+}
+
+/// Reusable working memory for [`Index::query_with`]: one counter per id, and the ids touched.
+#[derive(Debug, Default, Clone)]
+pub struct QueryScratch {
+    matched: Vec<u16>,
+    touched: Vec<u32>,
+}
+
+impl QueryScratch {
+    /// Empty scratch; it grows to the index on first use.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// An in-memory inverted index of signatures.
+#[derive(Debug, Clone)]
+pub struct Index {
+    weights: Weights,
+    lists: Vec<Vec<u32>>,
+    entries: Vec<Entry>,
+    free: Vec<u32>,
+    live: usize,
+    dead_postings: usize,
+    total_postings: usize,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Self::new(Weights::default())
+    }
+}
+
+impl Index {
+    /// An empty index that scores with `weights`.
+    pub fn new(weights: Weights) -> Self {
+        Index {
+            weights,
+            lists: vec![Vec::new(); 3 * LISTS_PER_CHANNEL],
+            entries: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            dead_postings: 0,
+            total_postings: 0,
+        }
+    }
+
+    /// The weight table queries use.
+    pub fn weights(&self) -> Weights {
+        self.weights
+    }
+
+    /// How many signatures are indexed.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// Whether nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// Adds a signature and returns its id (small integers, reused after removal and
+    /// compaction).
+    pub fn insert(&mut self, signature: &Signature) -> u32 {
+        let mut flags = ALIVE;
+        if signature.is_informative(1) {
+            flags |= INFORMATIVE_I;
+        }
+        if signature.is_informative(2) {
+            flags |= INFORMATIVE_Q;
+        }
+        let self_centi: [u16; 3] =
+            core::array::from_fn(|c| self_weight(self.weights, c, signature.codes(c)) as u16);
+        let entry = Entry {
+            average: signature.average(),
+            self_centi,
+            flags,
+            m: signature.m(),
+        };
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.entries[id as usize] = entry;
+                id
+            }
+            None => {
+                self.entries.push(entry);
+                (self.entries.len() - 1) as u32
+            }
+        };
+        for c in 0..3 {
+            if !entry.informative(c) {
+                continue;
+            }
+            for &code in signature.codes(c) {
+                self.lists[c * LISTS_PER_CHANNEL + usize::from(code)].push(id);
+                self.total_postings += 1;
+            }
+        }
+        self.live += 1;
+        id
+    }
+
+    /// Removes an id. Returns whether it was present.
+    pub fn remove(&mut self, id: u32) -> bool {
+        let Some(entry) = self.entries.get_mut(id as usize) else {
+            return false;
+        };
+        if entry.flags & ALIVE == 0 {
+            return false;
+        }
+        entry.flags &= !ALIVE;
+        let posted = (0..3).filter(|&c| entry.informative(c)).count() * usize::from(entry.m);
+        self.live -= 1;
+        self.dead_postings += posted;
+        if self.dead_postings * 4 > self.total_postings.max(4096) {
+            self.compact();
+        }
+        true
+    }
+
+    /// Whether `id` is indexed.
+    pub fn contains(&self, id: u32) -> bool {
+        self.entries
+            .get(id as usize)
+            .is_some_and(|e| e.flags & ALIVE != 0)
+    }
+
+    /// Purges the postings of removed ids and makes those ids reusable.
+    pub fn compact(&mut self) {
+        let entries = &self.entries;
+        let mut total = 0;
+        for list in self.lists.iter_mut() {
+            list.retain(|&id| entries[id as usize].flags & ALIVE != 0);
+            total += list.len();
+        }
+        self.total_postings = total;
+        // Every dead id is purged now; hand them out smallest first.
+        self.free = (0..self.entries.len() as u32)
+            .rev()
+            .filter(|&id| self.entries[id as usize].flags & ALIVE == 0)
+            .collect();
+        self.dead_postings = 0;
+    }
+
+    /// Releases the spare capacity of the posting lists (after a bulk load).
+    pub fn shrink_to_fit(&mut self) {
+        for list in self.lists.iter_mut() {
+            list.shrink_to_fit();
+        }
+        self.entries.shrink_to_fit();
+    }
+
+    /// Bytes held by the index: posting lists (by capacity), their headers, and per-image data.
+    pub fn memory_bytes(&self) -> usize {
+        let postings: usize = self.lists.iter().map(|l| l.capacity() * 4).sum();
+        postings
+            + self.lists.len() * core::mem::size_of::<Vec<u32>>()
+            + self.entries.capacity() * core::mem::size_of::<Entry>()
+            + self.free.capacity() * 4
+    }
+
+    /// Number of postings (live and not yet purged).
+    pub fn postings(&self) -> usize {
+        self.total_postings
+    }
+
+    /// The best `limit` matches of `query` with similarity at least `min_similarity`, most
+    /// similar first (ties: smaller id first).
+    pub fn query(&self, query: &Signature, min_similarity: f32, limit: usize) -> Vec<Hit> {
+        self.query_with(&mut QueryScratch::new(), query, min_similarity, limit)
+    }
+
+    /// [`Index::query`] with reusable working memory.
+    pub fn query_with(
+        &self,
+        scratch: &mut QueryScratch,
+        query: &Signature,
+        min_similarity: f32,
+        limit: usize,
+    ) -> Vec<Hit> {
+        if limit == 0 || self.live == 0 {
+            return Vec::new();
+        }
+        let QueryScratch { matched, touched } = scratch;
+        if matched.len() < self.entries.len() {
+            matched.resize(self.entries.len(), 0);
+        }
+        touched.clear();
+        for c in 0..3 {
+            if !query.is_informative(c) {
+                continue;
+            }
+            let base = c * LISTS_PER_CHANNEL;
+            for &code in query.codes(c) {
+                let w = self.weights.centi(c, bin(usize::from(code & !NEGATIVE)));
+                for &id in &self.lists[base + usize::from(code)] {
+                    let slot = &mut matched[id as usize];
+                    if *slot == 0 {
+                        touched.push(id);
+                    }
+                    *slot += w;
+                }
+            }
+        }
+        // A pair reaches `min_similarity` only if matched ≥ min/100 · (self(Q) + self(T))/2 +
+        // dc ≥ min/200 · self_Y(Q): a cheap bound before the exact computation.
+        let query_self: [u32; 3] =
+            core::array::from_fn(|c| self_weight(self.weights, c, query.codes(c)));
+        let min_similarity = min_similarity.max(0.0);
+        let cutoff = (min_similarity * query_self[0] as f32 / 200.0) as u32;
+        let query_average = query.average();
+        let mut hits = Vec::new();
+        for &id in touched.iter() {
+            let m = u32::from(core::mem::take(&mut matched[id as usize]));
+            if m < cutoff {
+                continue;
+            }
+            let entry = &self.entries[id as usize];
+            if entry.flags & ALIVE == 0 {
+                continue;
+            }
+            let (mut self_q, mut self_t) = (0, 0);
+            for (c, (&q, &t)) in query_self.iter().zip(entry.self_centi.iter()).enumerate() {
+                if query.is_informative(c) && entry.informative(c) {
+                    self_q += q;
+                    self_t += u32::from(t);
+                }
+            }
+            let cmp = finish(
+                m,
+                self_q,
+                self_t,
+                average_term(self.weights, &query_average, &entry.average),
+            );
+            if cmp.similarity >= min_similarity {
+                hits.push(Hit {
+                    id,
+                    similarity: cmp.similarity,
+                    score: cmp.score,
+                });
+            }
+        }
+        hits.sort_unstable_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
+        hits.truncate(limit);
+        hits
+    }
+}
+
+/// Builds an [`Index`] from many signatures at once, then releases spare capacity, so that a
+/// bulk load (a database reopened) ends with exactly-sized posting lists.
+#[derive(Debug)]
+pub struct IndexBuilder {
+    index: Index,
+}
+
+impl IndexBuilder {
+    /// A builder for an index scored with `weights`.
+    pub fn new(weights: Weights) -> Self {
+        IndexBuilder {
+            index: Index::new(weights),
+        }
+    }
+
+    /// Adds a signature; returns its id (0, 1, 2, … in order).
+    pub fn add(&mut self, signature: &Signature) -> u32 {
+        self.index.insert(signature)
+    }
+
+    /// The finished index.
+    pub fn build(mut self) -> Index {
+        self.index.shrink_to_fit();
+        self.index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{PixelLayout, Pixels, compare};
+    use alloc::vec::Vec;
+
+    /// A family of structured images: `seed` picks blocks and colours, so different seeds are
+    /// different pictures while the same seed at another size is a resized copy.
+    fn picture(seed: u32, w: u32, h: u32) -> Signature {
+        let mut x = seed.wrapping_mul(2654435761).wrapping_add(1);
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        let blocks: Vec<[u32; 7]> = (0..6).map(|_| core::array::from_fn(|_| next())).collect();
+        let data: Vec<u8> = (0..w * h)
+            .flat_map(|i| {
+                let (u, v) = ((i % w) * 1000 / w, (i / w) * 1000 / h);
+                let mut px = [(u / 4) as u8, (v / 4) as u8, 90];
+                for b in &blocks {
+                    let (x0, y0, bw, bh) =
+                        (b[0] % 800, b[1] % 800, b[2] % 400 + 50, b[3] % 400 + 50);
+                    if u >= x0 && u < x0 + bw && v >= y0 && v < y0 + bh {
+                        px = [b[4] as u8, b[5] as u8, b[6] as u8];
+                    }
+                }
+                px
+            })
+            .collect();
+        Signature::compute(&Pixels::new(w, h, PixelLayout::Rgb8, &data).unwrap())
+    }
+
+    #[test]
+    fn query_agrees_with_pairwise_compare_to_the_bit() {
+        let sigs: Vec<Signature> = (0..40).map(|s| picture(s, 160 + s, 120)).collect();
+        let mut index = Index::new(Weights::Scanned);
+        let ids: Vec<u32> = sigs.iter().map(|s| index.insert(s)).collect();
+        for q in [picture(3, 97, 73), picture(77, 200, 150), sigs[10]] {
+            let hits = index.query(&q, 0.0, usize::MAX);
+            for hit in &hits {
+                let pos = ids.iter().position(|&i| i == hit.id).unwrap();
+                let c = compare(&q, &sigs[pos], Weights::Scanned);
+                assert_eq!((hit.similarity, hit.score), (c.similarity, c.score));
+            }
+            // Everything that compare finds above 0 similarity and that shares a coefficient
+            // is found by the index.
+            let expected = sigs
+                .iter()
+                .filter(|s| compare(&q, s, Weights::Scanned).similarity > 0.0)
+                .count();
+            assert_eq!(hits.iter().filter(|h| h.similarity > 0.0).count(), expected);
+        }
+    }
+
+    #[test]
+    fn a_resized_copy_ranks_its_original_first() {
+        let mut index = Index::new(Weights::Scanned);
+        for s in 0..50 {
+            index.insert(&picture(s, 320, 240));
+        }
+        for s in [0u32, 17, 49] {
+            let hits = index.query(&picture(s, 150, 113), 50.0, 3);
+            assert_eq!(hits[0].id, s, "{hits:?}");
+            assert!(hits[0].similarity > 90.0, "{hits:?}");
+            assert!(hits.windows(2).all(|w| w[0].similarity >= w[1].similarity));
+        }
+    }
+
+    #[test]
+    fn removed_ids_are_not_found_and_are_reused_after_compaction() {
+        let mut index = Index::new(Weights::Scanned);
+        let a = index.insert(&picture(1, 100, 100));
+        let b = index.insert(&picture(2, 100, 100));
+        assert!(index.remove(a));
+        assert!(!index.remove(a));
+        assert!(!index.contains(a) && index.contains(b));
+        assert_eq!(index.len(), 1);
+        assert!(index.query(&picture(1, 100, 100), 90.0, 10).is_empty());
+        index.compact();
+        let c = index.insert(&picture(3, 100, 100));
+        assert_eq!(c, a, "the purged id is handed out again");
+        assert_eq!(index.query(&picture(3, 100, 100), 90.0, 10)[0].id, c);
+        assert_eq!(index.query(&picture(2, 100, 100), 90.0, 10)[0].id, b);
+    }
+
+    #[test]
+    fn many_removals_compact_by_themselves() {
+        let mut index = Index::new(Weights::Scanned);
+        let sig = picture(5, 64, 64);
+        let ids: Vec<u32> = (0..400).map(|_| index.insert(&sig)).collect();
+        let before = index.postings();
+        for id in &ids[..300] {
+            index.remove(*id);
+        }
+        assert!(index.postings() < before, "dead postings were purged");
+        assert_eq!(index.query(&sig, 99.0, usize::MAX).len(), 100);
+    }
+
+    #[test]
+    fn bulk_built_index_stays_under_one_kib_per_image() {
+        let mut builder = IndexBuilder::new(Weights::Scanned);
+        let n = 3000;
+        for s in 0..n {
+            builder.add(&picture(s % 300, 128, 128));
+        }
+        let index = builder.build();
+        let per_image = (index.memory_bytes()
+            - 3 * LISTS_PER_CHANNEL * core::mem::size_of::<Vec<u32>>())
+            / n as usize;
+        assert!(per_image <= 1024, "{per_image} bytes per image");
+        assert!(per_image >= 3 * 40, "at least the Y postings: {per_image}");
+    }
+}

@@ -1,0 +1,95 @@
+//! `lookalike-core` finds images that look alike, with the method of *Fast Multiresolution Image
+//! Querying* (Jacobs, Finkelstein & Salesin, SIGGRAPH 1995), the method behind imgSeek,
+//! rivo/duplo and duplo-rs.
+//!
+//! The method in five lines:
+//! 1. scale the image to 128 × 128 by an exact area average ([`downscale`]);
+//! 2. convert to YIQ ([`planes_to_yiq`]) and apply the standard 2-D Haar decomposition to each
+//!    channel ([`decompose`]);
+//! 3. keep the average colour and the sign and position of the `m` largest coefficients per
+//!    channel: the [`Signature`], about 270 bytes;
+//! 4. score two signatures with the paper's bin [`Weights`] ([`compare`]), and turn the score into
+//!    a similarity from 0 to 100 that a user's [`Sensitivity`] thresholds;
+//! 5. find the best matches among many through an inverted [`Index`], and chain the screenshot
+//!    matches of videos into clips ([`find_sequences`]).
+//!
+//! ```
+//! use lookalike_core::{compare, Index, PixelLayout, Pixels, Sensitivity, Signature, Weights};
+//!
+//! // A small scene, and a copy resized to half by averaging 2 × 2 blocks.
+//! let (w, h) = (400u32, 300u32);
+//! let scene: Vec<u8> = (0..w * h).flat_map(|i| {
+//!     let (u, v) = ((i % w) as f32 / w as f32, (i / w) as f32 / h as f32);
+//!     let sun = (u - 0.7) * (u - 0.7) + (v - 0.3) * (v - 0.3) < 0.02;
+//!     let hill = v > 0.6 + 0.2 * (u - 0.4) * (u - 0.4);
+//!     if sun { [250, 200, 40] } else if hill { [40, 140, 60] } else { [90, 150, 230] }
+//! }).collect();
+//! let half: Vec<u8> = (0..(w / 2) * (h / 2) * 3).map(|i| {
+//!     let (p, c) = (i / 3, i % 3);
+//!     let (x, y) = (2 * (p % (w / 2)), 2 * (p / (w / 2)));
+//!     let at = |x: u32, y: u32| u32::from(scene[((y * w + x) * 3 + c) as usize]);
+//!     ((at(x, y) + at(x + 1, y) + at(x, y + 1) + at(x + 1, y + 1) + 2) / 4) as u8
+//! }).collect();
+//! let a = Signature::compute(&Pixels::new(w, h, PixelLayout::Rgb8, &scene)?);
+//! let b = Signature::compute(&Pixels::new(w / 2, h / 2, PixelLayout::Rgb8, &half)?);
+//!
+//! let pair = compare(&a, &b, Weights::Scanned);
+//! assert!(Sensitivity::new(100)?.accepts(&pair), "a resized copy matches even at 100: {pair:?}");
+//!
+//! let mut index = Index::new(Weights::Scanned);
+//! let id = index.insert(&a);
+//! let hits = index.query(&b, Sensitivity::default().min_similarity(), 10);
+//! assert_eq!(hits[0].id, id);
+//! # Ok::<(), lookalike_core::Error>(())
+//! ```
+//!
+//! # Determinism
+//! Everything is computed in `f32` with `+ − × ÷` and `abs` only (no `libm`), and the resample
+//! sums in integers, so native and wasm builds produce bit-identical signatures for the same
+//! pixels. Coefficient selection breaks ties by position.
+//!
+//! # Features
+//! This crate has no features: it is always `#![no_std]` and needs only `alloc`.
+
+#![no_std]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+mod color;
+mod error;
+mod haar;
+mod index;
+mod planes;
+mod resize;
+mod score;
+mod sequence;
+pub mod signature;
+mod weights;
+
+pub use color::{planes_to_yiq, rgb_to_yiq};
+pub use error::Error;
+pub use haar::{decompose, decompose_planes, reconstruct};
+pub use index::{Hit, Index, IndexBuilder, QueryScratch};
+pub use planes::Planes;
+pub use resize::{PixelLayout, Pixels, Span, composite_on_white, downscale, downscale_into, spans};
+pub use score::{Comparison, Sensitivity, compare};
+pub use sequence::{FrameHit, SequenceMatch, SequenceOptions, find_sequences};
+pub use signature::{CHROMA_NOISE_FLOOR, Signature};
+pub use weights::{Weights, bin};
+
+/// The side of the square every image is scaled to (the paper's 128).
+pub const SIZE: usize = 128;
+
+/// Values per plane: 128 × 128.
+pub const AREA: usize = SIZE * SIZE;
+
+/// The longest side accepted (2²⁴ pixels), so that exact integer sums cannot overflow.
+pub const MAX_SIDE: u32 = 1 << 24;
+
+/// Coefficients kept per channel by default: 40, as in rivo/duplo (the paper found 40 to 60 to
+/// work best for scanned queries, §5).
+pub const DEFAULT_COEFFICIENTS: u8 = 40;
+
+/// The most coefficients per channel a signature can keep.
+pub const MAX_COEFFICIENTS: usize = 60;

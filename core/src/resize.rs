@@ -1,0 +1,348 @@
+//! The one 128 × 128 resample, shared by the CLI, the browser and (as its reference) the GPU.
+//!
+//! The paper scales every image to 128 × 128 before the decomposition (§3.1). We use an *exact
+//! area average* (a box filter over fractional pixel footprints): output pixel `(X, Y)` is the
+//! mean of the source area `[X·W/128, (X+1)·W/128) × [Y·H/128, (Y+1)·H/128)`, with partly
+//! covered source pixels weighted by the covered fraction. Working in units of 1/128 of a source
+//! pixel makes every weight an integer, so the sums are computed exactly in integers and only
+//! the final division is floating point. Native, wasm and any other build therefore produce
+//! bit-identical planes for the same pixels; the GPU twin (`shaders/downscale.wgsl`) is held to a
+//! stated tolerance instead.
+//!
+//! The same formula enlarges images smaller than 128 pixels (each output pixel then overlaps one
+//! or two source pixels). The aspect ratio is not kept by the resample; it is stored beside the
+//! signature ([`Signature::aspect_ratio`](crate::Signature::aspect_ratio)).
+//!
+//! RGBA pixels are composited on **white** before averaging: `c' = round((c·a + 255·(255 − a)) /
+//! 255)`, so a transparent logo on a web page and its flattened copy look alike.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::{AREA, Error, MAX_SIDE, Planes, SIZE};
+
+/// How the bytes of a pixel buffer are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PixelLayout {
+    /// Three bytes per pixel: red, green, blue.
+    Rgb8,
+    /// Four bytes per pixel: red, green, blue, alpha (straight, not premultiplied).
+    Rgba8,
+}
+
+impl PixelLayout {
+    /// Bytes per pixel.
+    pub const fn bytes_per_pixel(self) -> usize {
+        match self {
+            PixelLayout::Rgb8 => 3,
+            PixelLayout::Rgba8 => 4,
+        }
+    }
+}
+
+/// A borrowed, validated pixel buffer: rows top to bottom, no padding between rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Pixels<'a> {
+    width: u32,
+    height: u32,
+    layout: PixelLayout,
+    data: &'a [u8],
+}
+
+impl<'a> Pixels<'a> {
+    /// Checks the dimensions against the buffer and wraps it.
+    pub fn new(
+        width: u32,
+        height: u32,
+        layout: PixelLayout,
+        data: &'a [u8],
+    ) -> Result<Self, Error> {
+        if width == 0 || height == 0 {
+            return Err(Error::EmptyImage);
+        }
+        if width > MAX_SIDE || height > MAX_SIDE {
+            return Err(Error::ImageTooLarge { width, height });
+        }
+        let expected = (width as usize)
+            .checked_mul(height as usize)
+            .and_then(|n| n.checked_mul(layout.bytes_per_pixel()))
+            .ok_or(Error::ImageTooLarge { width, height })?;
+        if data.len() != expected {
+            return Err(Error::PixelCount {
+                expected,
+                got: data.len(),
+            });
+        }
+        Ok(Pixels {
+            width,
+            height,
+            layout,
+            data,
+        })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// The byte layout.
+    pub fn layout(&self) -> PixelLayout {
+        self.layout
+    }
+
+    /// The raw bytes.
+    pub fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// Width divided by height, as a float (not integer division, unlike duplo-rs).
+    pub fn aspect_ratio(&self) -> f32 {
+        (self.width as f64 / self.height as f64) as f32
+    }
+}
+
+/// One source pixel's share of one output pixel along an axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// The output pixel, `0..128`.
+    pub bin: u32,
+    /// The source pixel.
+    pub src: u32,
+    /// The overlap, in 1/128 of a source pixel: `1..=128`. The weights of one output pixel add
+    /// up to the source length.
+    pub weight: u32,
+}
+
+/// The spans of an axis of `len` source pixels, sorted by source pixel, then output pixel.
+///
+/// Output pixel `b` covers `[b·len, (b+1)·len)` and source pixel `s` covers `[128·s, 128·s+128)`
+/// in units of 1/128 source pixel; a span is a non-empty overlap of the two.
+pub fn spans(len: u32) -> Vec<Span> {
+    let len = u64::from(len);
+    let n = SIZE as u64;
+    let mut out = Vec::with_capacity(len as usize + SIZE);
+    for src in 0..len {
+        let lo = src * n;
+        let hi = lo + n;
+        let first = lo / len;
+        let last = ((hi - 1) / len).min(n - 1);
+        for bin in first..=last {
+            let weight = hi.min((bin + 1) * len) - lo.max(bin * len);
+            if weight > 0 {
+                out.push(Span {
+                    bin: bin as u32,
+                    src: src as u32,
+                    weight: weight as u32,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Composites one RGBA pixel on white, with rounding to nearest.
+#[inline]
+pub fn composite_on_white(c: u8, a: u8) -> u8 {
+    let (c, a) = (u32::from(c), u32::from(a));
+    ((c * a + 255 * (255 - a) + 127) / 255) as u8
+}
+
+/// Area-averages the pixels to 128 × 128 and returns R, G, B planes in `[0, 1]`.
+pub fn downscale(pixels: &Pixels<'_>) -> Planes {
+    let mut planes = Planes::zeroed();
+    downscale_into(pixels, &mut planes);
+    planes
+}
+
+/// [`downscale`] into existing planes (which are overwritten).
+pub fn downscale_into(pixels: &Pixels<'_>, planes: &mut Planes) {
+    match pixels.layout {
+        PixelLayout::Rgb8 => downscale_impl::<3>(pixels, planes),
+        PixelLayout::Rgba8 => downscale_impl::<4>(pixels, planes),
+    }
+}
+
+fn downscale_impl<const BPP: usize>(pixels: &Pixels<'_>, planes: &mut Planes) {
+    let (w, h) = (pixels.width as usize, pixels.height as usize);
+    let xs = spans(pixels.width);
+    let ys = spans(pixels.height);
+    // Exact sums: a row sum is at most 255 × width ≤ 255 × 2^24 < 2^32; the 2-D sum needs u64.
+    let mut row = vec![0u32; SIZE * 3];
+    let mut acc = vec![0u64; AREA * 3];
+    let mut next_y = 0;
+    for y in 0..h {
+        let line = &pixels.data[y * w * BPP..(y + 1) * w * BPP];
+        row.fill(0);
+        for s in &xs {
+            let p = &line[s.src as usize * BPP..s.src as usize * BPP + BPP];
+            let (r, g, b) = if BPP == 4 {
+                (
+                    composite_on_white(p[0], p[3]),
+                    composite_on_white(p[1], p[3]),
+                    composite_on_white(p[2], p[3]),
+                )
+            } else {
+                (p[0], p[1], p[2])
+            };
+            let o = s.bin as usize * 3;
+            row[o] += s.weight * u32::from(r);
+            row[o + 1] += s.weight * u32::from(g);
+            row[o + 2] += s.weight * u32::from(b);
+        }
+        while next_y < ys.len() && ys[next_y].src as usize == y {
+            let s = ys[next_y];
+            let base = s.bin as usize * SIZE * 3;
+            let wy = u64::from(s.weight);
+            for (a, &r) in acc[base..base + SIZE * 3].iter_mut().zip(row.iter()) {
+                *a += wy * u64::from(r);
+            }
+            next_y += 1;
+        }
+    }
+    // Every output pixel's weights add up to width × height (in 1/128² units), times 255 for
+    // the byte range.
+    let denominator = (w as f64) * (h as f64) * 255.0;
+    let out = planes.as_mut_slice();
+    for (i, &a) in acc.iter().enumerate() {
+        let (pixel, c) = (i / 3, i % 3);
+        out[c * AREA + pixel] = (a as f64 / denominator) as f32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn spans_cover_every_output_pixel_with_the_source_length() {
+        for len in [1u32, 2, 3, 50, 127, 128, 129, 200, 256, 1000, 4000] {
+            let mut sums = [0u32; SIZE];
+            for s in spans(len) {
+                assert!(s.weight >= 1 && s.weight <= 128, "len {len}: {s:?}");
+                sums[s.bin as usize] += s.weight;
+            }
+            assert!(sums.iter().all(|&t| t == len), "len {len}: {sums:?}");
+        }
+    }
+
+    #[test]
+    fn spans_of_256_pair_source_pixels() {
+        let s = spans(256);
+        assert_eq!(s.len(), 256);
+        assert_eq!(
+            s[0],
+            Span {
+                bin: 0,
+                src: 0,
+                weight: 128
+            }
+        );
+        assert_eq!(
+            s[1],
+            Span {
+                bin: 0,
+                src: 1,
+                weight: 128
+            }
+        );
+        assert_eq!(
+            s[255],
+            Span {
+                bin: 127,
+                src: 255,
+                weight: 128
+            }
+        );
+    }
+
+    #[test]
+    fn spans_of_192_split_every_other_source_pixel() {
+        // 1.5 source pixels per output pixel: source pixel 1 is split 64/64 between bins 0 and 1.
+        let s = spans(192);
+        assert_eq!(
+            &s[..4],
+            &[
+                Span {
+                    bin: 0,
+                    src: 0,
+                    weight: 128
+                },
+                Span {
+                    bin: 0,
+                    src: 1,
+                    weight: 64
+                },
+                Span {
+                    bin: 1,
+                    src: 1,
+                    weight: 64
+                },
+                Span {
+                    bin: 1,
+                    src: 2,
+                    weight: 128
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_2x2_checker_scaled_down_exactly_averages() {
+        // 256×256: every output pixel averages a 2×2 block; a fine checker averages to 0.5.
+        let mut data = vec![0u8; 256 * 256 * 3];
+        for y in 0..256 {
+            for x in 0..256 {
+                let v = if (x + y) % 2 == 0 { 255 } else { 0 };
+                data[(y * 256 + x) * 3..][..3].copy_from_slice(&[v, v, v]);
+            }
+        }
+        let planes = downscale(&Pixels::new(256, 256, PixelLayout::Rgb8, &data).unwrap());
+        assert!(planes.as_slice().iter().all(|&v| v == 0.5));
+    }
+
+    #[test]
+    fn small_images_are_enlarged_by_the_same_rule() {
+        // A 2×1 image: left half red, right half blue.
+        let data = [255, 0, 0, 0, 0, 255];
+        let planes = downscale(&Pixels::new(2, 1, PixelLayout::Rgb8, &data).unwrap());
+        assert_eq!(planes.get(0, 5, 0), 1.0);
+        assert_eq!(planes.get(0, 5, 63), 1.0);
+        assert_eq!(planes.get(0, 5, 64), 0.0);
+        assert_eq!(planes.get(2, 100, 127), 1.0);
+    }
+
+    #[test]
+    fn transparent_pixels_become_white() {
+        let data = [10, 20, 30, 0, 10, 20, 30, 255];
+        let planes = downscale(&Pixels::new(2, 1, PixelLayout::Rgba8, &data).unwrap());
+        assert_eq!(planes.get(0, 0, 0), 1.0);
+        assert_eq!(planes.get(0, 0, 127), 10.0 / 255.0);
+        assert_eq!(composite_on_white(0, 128), 127);
+    }
+
+    #[test]
+    fn bad_buffers_are_errors() {
+        assert_eq!(
+            Pixels::new(0, 5, PixelLayout::Rgb8, &[]).unwrap_err(),
+            Error::EmptyImage
+        );
+        assert_eq!(
+            Pixels::new(2, 2, PixelLayout::Rgba8, &[0; 15]).unwrap_err(),
+            Error::PixelCount {
+                expected: 16,
+                got: 15
+            }
+        );
+        assert!(matches!(
+            Pixels::new(MAX_SIDE + 1, 1, PixelLayout::Rgb8, &[]),
+            Err(Error::ImageTooLarge { .. })
+        ));
+    }
+}

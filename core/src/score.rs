@@ -1,0 +1,230 @@
+//! Step 4 of the method: scoring a query against a target, and the user's sensitivity.
+//!
+//! # The paper's score
+//! §3.3 of the paper scores query `Q` against target `T` as
+//!
+//! ```text
+//! score = Σ_c w[c][0] · |Q_c[0,0] − T_c[0,0]|  −  Σ_c Σ_{(i,j): Q̃_c[i,j] = T̃_c[i,j] ≠ 0} w[c][bin(i,j)]
+//! ```
+//!
+//! where `Q̃`, `T̃` are the truncated, quantised signatures (sign of the kept coefficients, 0
+//! elsewhere): a weighted difference of the average colours, minus the weights of the
+//! coefficients kept in both with the same sign. Lower is better. [`Comparison::score`] is this
+//! number, with the weights of [`Weights`]. (duplo-rs drops the average-colour term; we keep it.)
+//!
+//! # Similarity, 0–100
+//! The raw score depends on how much structure the images have, so it makes a poor threshold.
+//! We divide by what a perfect match would subtract:
+//!
+//! ```text
+//! similarity = 100 · (matched − dc) / ((self(Q) + self(T)) / 2),   clamped to [0, 100]
+//! ```
+//!
+//! with `matched` the weights of the coefficients both keep, `dc` the average-colour term, and
+//! `self(X)` the weights of all coefficients `X` keeps. An image compared with itself scores
+//! 100; two unrelated photos share a few coarse coefficients and score 10–30.
+//!
+//! Only *informative* channels enter `matched` and `self`: Y always, and I or Q when both images
+//! carry structure in it ([`Signature::is_informative`]). A gray copy of a colour photo is thus
+//! compared on luminance (plus the average-colour term), instead of on random chroma positions.
+//!
+//! # Sensitivity
+//! Users choose a [`Sensitivity`] from 0 to 100. It maps linearly onto the similarity a pair
+//! needs, from [`Sensitivity::LOWEST_SIMILARITY`] at 0 (heavy modifications, a new pose from the
+//! same shoot) to [`Sensitivity::HIGHEST_SIMILARITY`] at 100 (only resized copies). Both ends,
+//! and the default, come from measurements on real photographs; see the README.
+
+use crate::{Error, Signature, Weights, weights::bin};
+
+/// The result of comparing two signatures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Comparison {
+    /// The paper's score: weighted average-colour difference minus the weights of the matching
+    /// coefficients. Lower is more alike; an image against itself scores the negative of its own
+    /// coefficient weights.
+    pub score: f32,
+    /// 0–100, where 100 is identical (see the module docs).
+    pub similarity: f32,
+}
+
+/// The average-colour term: `Σ_c w[c][0] · |a_c − b_c|`.
+#[inline]
+pub(crate) fn average_term(weights: Weights, a: &[f32; 3], b: &[f32; 3]) -> f32 {
+    let mut dc = 0.0;
+    for c in 0..3 {
+        dc += weights.weight(c, 0) * (a[c] - b[c]).abs();
+    }
+    dc
+}
+
+/// The weight, in hundredths, of one channel's coefficient codes.
+#[inline]
+pub(crate) fn self_weight(weights: Weights, channel: usize, codes: &[u16]) -> u32 {
+    codes
+        .iter()
+        .map(|&code| {
+            u32::from(weights.centi(
+                channel,
+                bin(usize::from(code & !crate::signature::NEGATIVE)),
+            ))
+        })
+        .sum()
+}
+
+/// Turns the parts into a [`Comparison`]; shared by [`compare`] and the index so that both give
+/// the same bits.
+#[inline]
+pub(crate) fn finish(
+    matched_centi: u32,
+    self_a_centi: u32,
+    self_b_centi: u32,
+    dc: f32,
+) -> Comparison {
+    let matched = matched_centi as f32 / 100.0;
+    let score = dc - matched;
+    let norm = (self_a_centi + self_b_centi) as f32 / 200.0;
+    let similarity = if norm > 0.0 {
+        (100.0 * (matched - dc) / norm).clamp(0.0, 100.0)
+    } else {
+        0.0
+    };
+    Comparison { score, similarity }
+}
+
+/// Compares two signatures with the given weight table.
+pub fn compare(a: &Signature, b: &Signature, weights: Weights) -> Comparison {
+    let mut matched = 0u32;
+    let (mut self_a, mut self_b) = (0u32, 0u32);
+    for c in 0..3 {
+        if !(a.is_informative(c) && b.is_informative(c)) {
+            continue;
+        }
+        let (ca, cb) = (a.codes(c), b.codes(c));
+        self_a += self_weight(weights, c, ca);
+        self_b += self_weight(weights, c, cb);
+        // Both are sorted ascending: merge.
+        let (mut i, mut j) = (0, 0);
+        while i < ca.len() && j < cb.len() {
+            match ca[i].cmp(&cb[j]) {
+                core::cmp::Ordering::Less => i += 1,
+                core::cmp::Ordering::Greater => j += 1,
+                core::cmp::Ordering::Equal => {
+                    matched += self_weight(weights, c, &ca[i..=i]);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+    }
+    finish(
+        matched,
+        self_a,
+        self_b,
+        average_term(weights, &a.average(), &b.average()),
+    )
+}
+
+/// How alike two images must be to be reported, 0–100: 100 reports only resized copies, 0
+/// reports heavy modifications too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sensitivity(u8);
+
+impl Sensitivity {
+    /// The similarity that sensitivity 0 requires.
+    pub const LOWEST_SIMILARITY: f32 = 35.0;
+    /// The similarity that sensitivity 100 requires.
+    pub const HIGHEST_SIMILARITY: f32 = 97.5;
+    /// The default sensitivity: 35, i.e. a similarity of 56.9.
+    pub const DEFAULT: Sensitivity = Sensitivity(35);
+
+    /// Checks that `value` is in `0..=100`.
+    pub fn new(value: u8) -> Result<Self, Error> {
+        if value > 100 {
+            return Err(Error::Sensitivity(value));
+        }
+        Ok(Sensitivity(value))
+    }
+
+    /// The value, 0–100.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+
+    /// The similarity (0–100) a pair needs at this sensitivity.
+    pub fn min_similarity(self) -> f32 {
+        Self::LOWEST_SIMILARITY
+            + (Self::HIGHEST_SIMILARITY - Self::LOWEST_SIMILARITY) * f32::from(self.0) / 100.0
+    }
+
+    /// Whether a comparison passes.
+    pub fn accepts(self, comparison: &Comparison) -> bool {
+        comparison.similarity >= self.min_similarity()
+    }
+}
+
+impl Default for Sensitivity {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{PixelLayout, Pixels};
+    use alloc::vec::Vec;
+
+    fn image(w: u32, h: u32, f: impl Fn(u32, u32) -> [u8; 3]) -> Vec<u8> {
+        (0..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .flat_map(|(x, y)| f(x, y))
+            .collect()
+    }
+
+    fn sig(w: u32, h: u32, data: &[u8]) -> Signature {
+        Signature::compute(&Pixels::new(w, h, PixelLayout::Rgb8, data).unwrap())
+    }
+
+    #[test]
+    fn identical_images_are_fully_similar() {
+        let d = image(200, 150, |x, y| {
+            [(x % 256) as u8, (y * 2 % 256) as u8, ((x * y) % 256) as u8]
+        });
+        let s = sig(200, 150, &d);
+        let c = compare(&s, &s, Weights::Scanned);
+        assert_eq!(c.similarity, 100.0);
+        assert!(c.score < -10.0, "{c:?}");
+    }
+
+    #[test]
+    fn score_is_symmetric() {
+        let a = image(160, 120, |x, y| [(x + y) as u8, 40, (x * 2) as u8]);
+        let b = image(160, 120, |x, y| [(x * 3 / 2) as u8, (y / 2) as u8, 200]);
+        let (sa, sb) = (sig(160, 120, &a), sig(160, 120, &b));
+        assert_eq!(
+            compare(&sa, &sb, Weights::Scanned),
+            compare(&sb, &sa, Weights::Scanned)
+        );
+    }
+
+    #[test]
+    fn average_term_uses_the_bin_zero_weights() {
+        let dc = average_term(Weights::Scanned, &[0.5, 0.1, 0.0], &[0.4, 0.0, 0.1]);
+        let expected = 5.00 * 0.1 + 19.21 * 0.1 + 34.37 * 0.1;
+        assert!((dc - expected).abs() < 1e-4, "{dc} vs {expected}");
+    }
+
+    #[test]
+    fn sensitivity_maps_linearly_and_rejects_out_of_range() {
+        assert_eq!(
+            Sensitivity::new(0).unwrap().min_similarity(),
+            Sensitivity::LOWEST_SIMILARITY
+        );
+        assert_eq!(
+            Sensitivity::new(100).unwrap().min_similarity(),
+            Sensitivity::HIGHEST_SIMILARITY
+        );
+        assert!(Sensitivity::new(50).unwrap().min_similarity() > Sensitivity::LOWEST_SIMILARITY);
+        assert!(Sensitivity::new(101).is_err());
+    }
+}

@@ -1,0 +1,485 @@
+//! Step 3 of the method: the signature.
+//!
+//! Per channel (Y, I, Q) the signature keeps what the paper's score reads (§3.2, "truncation"
+//! and "quantization"): the average colour (the DC term, coefficient 0) and the sign and
+//! position of the `m` coefficients of largest magnitude among the other 16 383. Ties are broken
+//! by position (smaller first), so the choice is deterministic, and with it the signature.
+//!
+//! Beside that, per channel, the *strength*: the magnitude of the `m`-th kept coefficient. It
+//! tells a channel that carries structure from one that is noise: the chroma channels of a black
+//! and white or near-gray photo hold tiny coefficients whose top-`m` positions are random, so
+//! matching them only subtracts evidence. Scoring ignores the positions of a chroma channel that
+//! is below [`CHROMA_NOISE_FLOOR`] on either side (see [`compare`](crate::compare)); duplo-rs,
+//! which always compares them, misses most gray copies of colour photos.
+//!
+//! Deliberate differences from the references: duplo-rs keeps the whole 128 × 128 × 3
+//! coefficient matrix in every hash and selects the top coefficients by signed value; we keep
+//! about 270 bytes and select by magnitude, as the paper does. The aspect ratio is a float
+//! (duplo-rs divides integers).
+//!
+//! # Byte format (version 1, little-endian)
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 4 | magic `LKSG` |
+//! | 4 | 1 | format version (1) |
+//! | 5 | 1 | `m`, coefficients per channel (1–60) |
+//! | 6 | 4 | aspect ratio, f32 |
+//! | 10 | 12 | average colour Y, I, Q, f32 each |
+//! | 22 | 12 | strength Y, I, Q, f32 each |
+//! | 34 | 6m | per channel Y, I, Q: `m` coefficient codes, u16 each, strictly increasing |
+//!
+//! A coefficient code is `position | 0x4000` for a negative coefficient and `position` for a
+//! positive one, where `position = row × 128 + col` (1–16383).
+
+use alloc::vec::Vec;
+
+use crate::{
+    AREA, DEFAULT_COEFFICIENTS, Error, MAX_COEFFICIENTS, Pixels, Planes, decompose_planes,
+    downscale, planes_to_yiq,
+};
+
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u8 = 1;
+
+/// The four bytes every encoded signature starts with.
+pub const MAGIC: [u8; 4] = *b"LKSG";
+
+/// Bytes before the coefficient codes.
+const HEADER_LEN: usize = 34;
+
+/// The bit of a coefficient code that marks a negative coefficient.
+pub const NEGATIVE: u16 = 0x4000;
+
+/// Below this strength, a chroma channel (I or Q) is treated as noise when scoring.
+///
+/// Chosen from measurements on the 19 test photographs (`cargo run -p lookalike-tests --example
+/// calibrate`): gray copies have I and Q strengths below 10⁻⁹, gray copies with ±2 levels of
+/// independent per-channel noise about 2.4·10⁻⁵, while the weakest real chroma channel among the
+/// colour photos is 3.6·10⁻⁴. The floor sits between the two, four times above the noise.
+pub const CHROMA_NOISE_FLOOR: f32 = 1e-4;
+
+/// The compact description of one image: average colour and top-`m` coefficient signs and
+/// positions per YIQ channel, plus the aspect ratio.
+#[derive(Clone, Copy, PartialEq)]
+pub struct Signature {
+    m: u8,
+    aspect: f32,
+    average: [f32; 3],
+    strength: [f32; 3],
+    codes: [[u16; MAX_COEFFICIENTS]; 3],
+}
+
+impl Signature {
+    /// The signature of an image with the default [`DEFAULT_COEFFICIENTS`] per channel.
+    pub fn compute(pixels: &Pixels<'_>) -> Signature {
+        Self::compute_with(pixels, DEFAULT_COEFFICIENTS).expect("the default m is valid")
+    }
+
+    /// The signature of an image keeping `m` coefficients per channel (1–60).
+    pub fn compute_with(pixels: &Pixels<'_>, m: u8) -> Result<Signature, Error> {
+        check_m(m)?;
+        let mut planes = downscale(pixels);
+        planes_to_yiq(&mut planes);
+        decompose_planes(&mut planes);
+        Self::from_coefficients(&planes, m, pixels.aspect_ratio())
+    }
+
+    /// The signature of three decomposed YIQ planes (the output of
+    /// [`decompose_planes`](crate::decompose_planes), or of the GPU).
+    pub fn from_coefficients(
+        coefficients: &Planes,
+        m: u8,
+        aspect: f32,
+    ) -> Result<Signature, Error> {
+        check_m(m)?;
+        if !aspect.is_finite() || aspect <= 0.0 {
+            return Err(Error::InvalidSignature("aspect ratio"));
+        }
+        let mut sig = Signature {
+            m,
+            aspect,
+            average: [0.0; 3],
+            strength: [0.0; 3],
+            codes: [[0; MAX_COEFFICIENTS]; 3],
+        };
+        for c in 0..3 {
+            let plane = coefficients.channel(c);
+            if !plane[0].is_finite() {
+                return Err(Error::InvalidSignature("average colour"));
+            }
+            sig.average[c] = plane[0];
+            sig.strength[c] = select_top(plane, usize::from(m), &mut sig.codes[c]);
+        }
+        Ok(sig)
+    }
+
+    /// Coefficients kept per channel.
+    pub fn m(&self) -> u8 {
+        self.m
+    }
+
+    /// Width / height of the original image.
+    pub fn aspect_ratio(&self) -> f32 {
+        self.aspect
+    }
+
+    /// The average colour (Y, I, Q): the DC term of each channel's decomposition.
+    pub fn average(&self) -> [f32; 3] {
+        self.average
+    }
+
+    /// Per channel, the magnitude of the `m`-th largest coefficient.
+    pub fn strength(&self) -> [f32; 3] {
+        self.strength
+    }
+
+    /// The coefficient codes of one channel (0 = Y, 1 = I, 2 = Q), sorted ascending.
+    pub fn codes(&self, channel: usize) -> &[u16] {
+        &self.codes[channel][..usize::from(self.m)]
+    }
+
+    /// Whether the coefficient positions of `channel` carry structure. Y always does; I and Q do
+    /// when their strength reaches [`CHROMA_NOISE_FLOOR`].
+    pub fn is_informative(&self, channel: usize) -> bool {
+        channel == 0 || self.strength[channel] >= CHROMA_NOISE_FLOOR
+    }
+
+    /// The length of [`Signature::to_bytes`].
+    pub fn encoded_len(&self) -> usize {
+        HEADER_LEN + 6 * usize::from(self.m)
+    }
+
+    /// The versioned byte encoding described in the module docs.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.encoded_len());
+        out.extend_from_slice(&MAGIC);
+        out.push(FORMAT_VERSION);
+        out.push(self.m);
+        out.extend_from_slice(&self.aspect.to_le_bytes());
+        for v in self.average.iter().chain(self.strength.iter()) {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for c in 0..3 {
+            for code in self.codes(c) {
+                out.extend_from_slice(&code.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// Decodes [`Signature::to_bytes`]. Every field is checked; untrusted bytes give an error,
+    /// never a panic.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Signature, Error> {
+        if bytes.len() < 4 || bytes[..4] != MAGIC {
+            return Err(Error::BadMagic);
+        }
+        let version = *bytes.get(4).ok_or(Error::SignatureLength {
+            expected: HEADER_LEN,
+            got: bytes.len(),
+        })?;
+        if version != FORMAT_VERSION {
+            return Err(Error::UnsupportedSignatureVersion(version));
+        }
+        let m = *bytes.get(5).ok_or(Error::SignatureLength {
+            expected: HEADER_LEN,
+            got: bytes.len(),
+        })?;
+        check_m(m)?;
+        let expected = HEADER_LEN + 6 * usize::from(m);
+        if bytes.len() != expected {
+            return Err(Error::SignatureLength {
+                expected,
+                got: bytes.len(),
+            });
+        }
+        let f = |at: usize| {
+            f32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
+        let aspect = f(6);
+        if !aspect.is_finite() || aspect <= 0.0 {
+            return Err(Error::InvalidSignature("aspect ratio"));
+        }
+        let average = [f(10), f(14), f(18)];
+        let strength = [f(22), f(26), f(30)];
+        if average.iter().any(|v| !v.is_finite()) {
+            return Err(Error::InvalidSignature("average colour"));
+        }
+        if strength.iter().any(|v| !v.is_finite() || *v < 0.0) {
+            return Err(Error::InvalidSignature("strength"));
+        }
+        let mut codes = [[0u16; MAX_COEFFICIENTS]; 3];
+        let mut at = HEADER_LEN;
+        for channel in codes.iter_mut() {
+            let mut previous = None;
+            for slot in channel.iter_mut().take(usize::from(m)) {
+                let code = u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+                at += 2;
+                let position = usize::from(code & !NEGATIVE);
+                if code & 0x8000 != 0 || position == 0 || position >= AREA {
+                    return Err(Error::InvalidSignature("coefficient position"));
+                }
+                if previous.is_some_and(|p| p >= code) {
+                    return Err(Error::InvalidSignature("coefficient order"));
+                }
+                previous = Some(code);
+                *slot = code;
+            }
+        }
+        Ok(Signature {
+            m,
+            aspect,
+            average,
+            strength,
+            codes,
+        })
+    }
+}
+
+impl core::fmt::Debug for Signature {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Signature")
+            .field("m", &self.m)
+            .field("aspect", &self.aspect)
+            .field("average", &self.average)
+            .field("strength", &self.strength)
+            .field("y", &self.codes(0))
+            .field("i", &self.codes(1))
+            .field("q", &self.codes(2))
+            .finish()
+    }
+}
+
+fn check_m(m: u8) -> Result<(), Error> {
+    if m == 0 || usize::from(m) > MAX_COEFFICIENTS {
+        return Err(Error::CoefficientCount(m));
+    }
+    Ok(())
+}
+
+/// Whether coefficient `(a_mag, a_pos)` ranks before `(b_mag, b_pos)`: larger magnitude first,
+/// then smaller position.
+#[inline]
+fn ranks_before(a_mag: f32, a_pos: usize, b_mag: f32, b_pos: usize) -> bool {
+    match a_mag.total_cmp(&b_mag) {
+        core::cmp::Ordering::Greater => true,
+        core::cmp::Ordering::Less => false,
+        core::cmp::Ordering::Equal => a_pos < b_pos,
+    }
+}
+
+/// Picks the `m` coefficients of largest magnitude among positions 1.. of `plane` (ties: smaller
+/// position first), writes their codes sorted ascending into `codes[..m]`, and returns the
+/// magnitude of the `m`-th.
+///
+/// One pass with a small sorted buffer: after the first few hundred positions almost every
+/// coefficient is below the buffer's minimum and costs one comparison.
+pub fn select_top(plane: &[f32], m: usize, codes: &mut [u16; MAX_COEFFICIENTS]) -> f32 {
+    debug_assert!((1..=MAX_COEFFICIENTS).contains(&m) && plane.len() == AREA);
+    // (magnitude, position), best first.
+    let mut best = [(0f32, 0usize); MAX_COEFFICIENTS];
+    let mut len = 0;
+    for (pos, &v) in plane.iter().enumerate().skip(1) {
+        let mag = v.abs();
+        if len == m {
+            let (worst_mag, worst_pos) = best[m - 1];
+            if !ranks_before(mag, pos, worst_mag, worst_pos) {
+                continue;
+            }
+            len -= 1;
+        }
+        // Insert, keeping the buffer ordered.
+        let mut i = len;
+        while i > 0 && ranks_before(mag, pos, best[i - 1].0, best[i - 1].1) {
+            best[i] = best[i - 1];
+            i -= 1;
+        }
+        best[i] = (mag, pos);
+        len += 1;
+    }
+    for (slot, &(_, pos)) in codes.iter_mut().zip(best[..m].iter()) {
+        let negative = plane[pos] < 0.0;
+        *slot = pos as u16 | if negative { NEGATIVE } else { 0 };
+    }
+    codes[..m].sort_unstable();
+    best[m - 1].0
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::{PixelLayout, SIZE};
+    use alloc::vec;
+    use alloc::vec::Vec;
+    use proptest::prelude::*;
+
+    fn gradient(w: u32, h: u32) -> Vec<u8> {
+        let mut v = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                v.extend_from_slice(&[
+                    (x * 255 / w) as u8,
+                    (y * 255 / h) as u8,
+                    ((x ^ y) & 0xff) as u8,
+                ]);
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn selection_takes_largest_magnitudes_and_breaks_ties_by_position() {
+        let mut plane = vec![0f32; AREA];
+        plane[0] = 100.0; // the average is never selected
+        plane[10] = -5.0;
+        plane[20] = 5.0; // ties with 10: 10 wins
+        plane[30] = 4.0;
+        plane[40] = -6.0;
+        let mut codes = [0u16; MAX_COEFFICIENTS];
+        let strength = select_top(&plane, 3, &mut codes);
+        // Sorted by code: positives first, then negatives.
+        assert_eq!(&codes[..3], &[20, 10 | NEGATIVE, 40 | NEGATIVE]);
+        assert_eq!(strength, 5.0);
+    }
+
+    #[test]
+    fn flat_channel_selects_the_first_positions() {
+        let plane = vec![0f32; AREA];
+        let mut codes = [0u16; MAX_COEFFICIENTS];
+        assert_eq!(select_top(&plane, 4, &mut codes), 0.0);
+        assert_eq!(&codes[..4], &[1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn selection_matches_a_full_sort() {
+        let mut plane = vec![0f32; AREA];
+        let mut x = 12345u32;
+        for v in plane.iter_mut() {
+            x = x.wrapping_mul(1664525).wrapping_add(1013904223);
+            *v = ((x >> 8) % 2001) as f32 / 1000.0 - 1.0; // many exact ties
+        }
+        let mut order: Vec<usize> = (1..AREA).collect();
+        order.sort_by(|&a, &b| plane[b].abs().total_cmp(&plane[a].abs()).then(a.cmp(&b)));
+        let mut expected: Vec<u16> = order[..40]
+            .iter()
+            .map(|&p| p as u16 | if plane[p] < 0.0 { NEGATIVE } else { 0 })
+            .collect();
+        expected.sort();
+        let mut codes = [0u16; MAX_COEFFICIENTS];
+        select_top(&plane, 40, &mut codes);
+        assert_eq!(&codes[..40], expected.as_slice());
+    }
+
+    #[test]
+    fn signature_is_deterministic_and_compact() {
+        let data = gradient(300, 200);
+        let pixels = Pixels::new(300, 200, PixelLayout::Rgb8, &data).unwrap();
+        let a = Signature::compute(&pixels);
+        let b = Signature::compute(&pixels);
+        assert_eq!(a, b);
+        assert_eq!(a.m(), 40);
+        assert_eq!(a.to_bytes().len(), 274);
+        assert!((a.aspect_ratio() - 1.5).abs() < 1e-6);
+        assert!(a.codes(0).windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn bytes_round_trip() {
+        let data = gradient(97, 131);
+        let pixels = Pixels::new(97, 131, PixelLayout::Rgb8, &data).unwrap();
+        for m in [1u8, 20, 40, 60] {
+            let s = Signature::compute_with(&pixels, m).unwrap();
+            assert_eq!(Signature::from_bytes(&s.to_bytes()).unwrap(), s);
+        }
+    }
+
+    #[test]
+    fn decoding_rejects_damaged_bytes() {
+        let data = gradient(64, 64);
+        let s = Signature::compute(&Pixels::new(64, 64, PixelLayout::Rgb8, &data).unwrap());
+        let good = s.to_bytes();
+        assert_eq!(
+            Signature::from_bytes(&good[..10]),
+            Err(Error::SignatureLength {
+                expected: 274,
+                got: 10
+            })
+        );
+        let mut v = good.clone();
+        v[4] = 9;
+        assert_eq!(
+            Signature::from_bytes(&v),
+            Err(Error::UnsupportedSignatureVersion(9))
+        );
+        let mut v = good.clone();
+        v[0] = b'X';
+        assert_eq!(Signature::from_bytes(&v), Err(Error::BadMagic));
+        let mut v = good.clone();
+        v[5] = 61;
+        assert_eq!(Signature::from_bytes(&v), Err(Error::CoefficientCount(61)));
+        let mut v = good.clone();
+        v[HEADER_LEN] = 0;
+        v[HEADER_LEN + 1] = 0; // position 0 is the average, never a coefficient
+        assert_eq!(
+            Signature::from_bytes(&v),
+            Err(Error::InvalidSignature("coefficient position"))
+        );
+        let mut v = good;
+        v[6..10].copy_from_slice(&f32::NAN.to_le_bytes());
+        assert_eq!(
+            Signature::from_bytes(&v),
+            Err(Error::InvalidSignature("aspect ratio"))
+        );
+    }
+
+    #[test]
+    fn gray_image_has_uninformative_chroma() {
+        let mut data = gradient(200, 200);
+        for p in data.chunks_exact_mut(3) {
+            let g = ((u32::from(p[0]) + u32::from(p[1]) + u32::from(p[2])) / 3) as u8;
+            p.copy_from_slice(&[g, g, g]);
+        }
+        let s = Signature::compute(&Pixels::new(200, 200, PixelLayout::Rgb8, &data).unwrap());
+        assert!(s.is_informative(0));
+        assert!(
+            !s.is_informative(1) && !s.is_informative(2),
+            "{:?}",
+            s.strength()
+        );
+        let colour = gradient(200, 200);
+        let s = Signature::compute(&Pixels::new(200, 200, PixelLayout::Rgb8, &colour).unwrap());
+        assert!(
+            s.is_informative(1) && s.is_informative(2),
+            "{:?}",
+            s.strength()
+        );
+        let _ = SIZE;
+    }
+
+    proptest! {
+        #[test]
+        fn decoding_random_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = Signature::from_bytes(&bytes);
+        }
+
+        #[test]
+        fn decoding_mutated_signatures_never_panics(at in 0usize..274, value in any::<u8>()) {
+            let data = gradient(50, 40);
+            let s = Signature::compute(&Pixels::new(50, 40, PixelLayout::Rgb8, &data).unwrap());
+            let mut bytes = s.to_bytes();
+            bytes[at] = value;
+            if let Ok(decoded) = Signature::from_bytes(&bytes) {
+                prop_assert_eq!(decoded.to_bytes(), bytes);
+            }
+        }
+
+        #[test]
+        fn encode_decode_round_trips(w in 1u32..300, h in 1u32..300, seed in any::<u32>(), m in 1u8..=60) {
+            let mut x = seed;
+            let data: Vec<u8> = (0..w * h * 3).map(|_| { x = x.wrapping_mul(747796405).wrapping_add(2891336453); (x >> 24) as u8 }).collect();
+            let s = Signature::compute_with(&Pixels::new(w, h, PixelLayout::Rgb8, &data).unwrap(), m).unwrap();
+            prop_assert_eq!(Signature::from_bytes(&s.to_bytes()).unwrap(), s);
+        }
+    }
+}

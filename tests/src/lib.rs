@@ -1,0 +1,174 @@
+//! Fixtures for lookalike's cross-crate and end-to-end tests, built at test time from the real
+//! photographs in `tests/photos/` (see its `LICENSE.md`): modified copies (resized, JPEG
+//! recompressed, brightened, gray, watermarked, captioned, cropped) made with the `image` crate.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use image::imageops::{self, FilterType};
+use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
+use lookalike_core::{PixelLayout, Pixels, Signature};
+
+/// The folder of committed test photographs.
+pub fn photos_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("photos")
+}
+
+/// Every test photograph, sorted by file name: `(name, image)`.
+pub fn photos() -> Vec<(String, RgbImage)> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(photos_dir())
+        .expect("tests/photos exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    paths.sort();
+    assert!(
+        paths.len() >= 15,
+        "expected the committed photographs in {}",
+        photos_dir().display()
+    );
+    paths
+        .into_iter()
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            let img = image::open(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (name, img.to_rgb8())
+        })
+        .collect()
+}
+
+/// The signature of an RGB image, through `lookalike-core`.
+pub fn signature(img: &RgbImage) -> Signature {
+    Signature::compute(
+        &Pixels::new(img.width(), img.height(), PixelLayout::Rgb8, img.as_raw()).unwrap(),
+    )
+}
+
+/// A modification that a duplicate finder should see through (or, for the last ones, not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Modification {
+    /// Scaled to half size with a Lanczos filter.
+    HalfSize,
+    /// Scaled to 37 % with a triangle filter (odd size: fractional footprints).
+    SmallSize,
+    /// Re-encoded as JPEG at quality 40.
+    Jpeg40,
+    /// Brightened by 25 levels.
+    Brighter,
+    /// Converted to gray (a black-and-white copy).
+    Gray,
+    /// Contrast raised by 25 %.
+    Contrast,
+    /// A translucent white logo block in the lower right corner.
+    Watermark,
+    /// A dark caption band with white text-like glyphs across the bottom.
+    Caption,
+    /// 8 % cropped from every side.
+    Crop,
+    /// Mirrored left to right (a different picture for this method).
+    Mirror,
+}
+
+impl Modification {
+    /// Every modification, in a fixed order.
+    pub const ALL: [Modification; 10] = [
+        Modification::HalfSize,
+        Modification::SmallSize,
+        Modification::Jpeg40,
+        Modification::Brighter,
+        Modification::Gray,
+        Modification::Contrast,
+        Modification::Watermark,
+        Modification::Caption,
+        Modification::Crop,
+        Modification::Mirror,
+    ];
+
+    /// Applies the modification.
+    pub fn apply(self, img: &RgbImage) -> RgbImage {
+        let (w, h) = img.dimensions();
+        match self {
+            Modification::HalfSize => imageops::resize(img, w / 2, h / 2, FilterType::Lanczos3),
+            Modification::SmallSize => {
+                imageops::resize(img, w * 37 / 100, h * 37 / 100, FilterType::Triangle)
+            }
+            Modification::Jpeg40 => jpeg(img, 40),
+            Modification::Brighter => imageops::brighten(img, 25),
+            Modification::Gray => DynamicImage::ImageRgb8(img.clone()).grayscale().to_rgb8(),
+            Modification::Contrast => imageops::contrast(img, 25.0),
+            Modification::Watermark => watermark(img),
+            Modification::Caption => caption(img),
+            Modification::Crop => {
+                let (dx, dy) = (w * 8 / 100, h * 8 / 100);
+                imageops::crop_imm(img, dx, dy, w - 2 * dx, h - 2 * dy).to_image()
+            }
+            Modification::Mirror => imageops::flip_horizontal(img),
+        }
+    }
+}
+
+/// Re-encodes as JPEG at `quality` and decodes again.
+pub fn jpeg(img: &RgbImage, quality: u8) -> RgbImage {
+    let mut bytes = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality);
+    img.write_with_encoder(encoder).expect("JPEG encoding");
+    image::load(Cursor::new(bytes), ImageFormat::Jpeg)
+        .expect("JPEG decoding")
+        .to_rgb8()
+}
+
+/// A translucent white "logo" (a ring and a bar) over the lower right sixth of the image.
+pub fn watermark(img: &RgbImage) -> RgbImage {
+    let mut out = img.clone();
+    let (w, h) = img.dimensions();
+    let (x0, y0, size) = (w * 3 / 4, h * 3 / 4, w.min(h) / 5);
+    for y in y0..(y0 + size).min(h) {
+        for x in x0..(x0 + size).min(w) {
+            let (dx, dy) = (
+                x as i64 - (x0 + size / 2) as i64,
+                y as i64 - (y0 + size / 2) as i64,
+            );
+            let r2 = dx * dx + dy * dy;
+            let r = (size / 2) as i64;
+            let ring = r2 <= r * r && r2 >= (r * 6 / 10).pow(2);
+            let bar = dy.abs() < r / 8;
+            if ring || bar {
+                let p = out.get_pixel_mut(x, y);
+                for c in p.0.iter_mut() {
+                    *c = ((u16::from(*c) + 2 * 255) / 3) as u8;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A dark band over the bottom 12 % with rows of white blocky glyphs, like a burned-in caption.
+pub fn caption(img: &RgbImage) -> RgbImage {
+    let mut out = img.clone();
+    let (w, h) = img.dimensions();
+    let band = h * 12 / 100;
+    let glyph = (band / 2).max(4);
+    for y in h - band..h {
+        for x in 0..w {
+            let in_text_row = y >= h - band + band / 4 && y < h - band + band / 4 + glyph;
+            let gx = x / (glyph / 2).max(1);
+            let gy = (y - (h - band)) / (glyph / 4).max(1);
+            let lit = in_text_row
+                && x > w / 10
+                && x < w * 9 / 10
+                && (gx * 7 + gy * 3) % 5 < 2
+                && gx % 3 != 0;
+            out.put_pixel(
+                x,
+                y,
+                if lit {
+                    Rgb([250, 250, 250])
+                } else {
+                    Rgb([20, 20, 20])
+                },
+            );
+        }
+    }
+    out
+}
