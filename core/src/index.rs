@@ -19,7 +19,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::score::{average_term, finish, self_weight};
+use crate::score::{average_term, finish, pair_weight, self_weight};
 use crate::signature::NEGATIVE;
 use crate::weights::bin;
 use crate::{Signature, Weights};
@@ -272,6 +272,7 @@ impl Index {
         let min_similarity = min_similarity.max(0.0);
         let cutoff = (min_similarity * query_self[0] as f32 / 200.0) as u32;
         let query_average = query.average();
+        let query_informative: [bool; 3] = core::array::from_fn(|c| query.is_informative(c));
         let mut hits = Vec::new();
         for &id in touched.iter() {
             let m = u32::from(core::mem::take(&mut matched[id as usize]));
@@ -282,17 +283,17 @@ impl Index {
             if entry.flags & ALIVE == 0 {
                 continue;
             }
-            let (mut self_q, mut self_t) = (0, 0);
-            for (c, (&q, &t)) in query_self.iter().zip(entry.self_centi.iter()).enumerate() {
-                if query.is_informative(c) && entry.informative(c) {
-                    self_q += q;
-                    self_t += u32::from(t);
-                }
-            }
+            let target_informative = core::array::from_fn(|c| entry.informative(c));
+            let target_self = entry.self_centi.map(u32::from);
+            let pair = pair_weight(
+                query_informative,
+                query_self,
+                target_informative,
+                target_self,
+            );
             let cmp = finish(
                 m,
-                self_q,
-                self_t,
+                pair,
                 average_term(self.weights, &query_average, &entry.average),
             );
             if cmp.similarity >= min_similarity {

@@ -71,18 +71,38 @@ pub(crate) fn self_weight(weights: Weights, channel: usize, codes: &[u16]) -> u3
         .sum()
 }
 
+/// The sum of both sides' coefficient weights that a pair is normalised by, in hundredths.
+///
+/// Channels informative on both sides count in full. A chroma channel informative on one side
+/// only (a gray copy of a colour photo) adds an eighth of that side's weight: the colour that was
+/// lost is a visible change, so such a copy cannot reach the top of the scale, but its luminance
+/// still decides whether it is a copy at all.
+#[inline]
+pub(crate) fn pair_weight(
+    a_informative: [bool; 3],
+    a_self: [u32; 3],
+    b_informative: [bool; 3],
+    b_self: [u32; 3],
+) -> u32 {
+    let mut sum = 0;
+    for c in 0..3 {
+        sum += match (a_informative[c], b_informative[c]) {
+            (true, true) => a_self[c] + b_self[c],
+            (true, false) => a_self[c] / 8,
+            (false, true) => b_self[c] / 8,
+            (false, false) => 0,
+        };
+    }
+    sum
+}
+
 /// Turns the parts into a [`Comparison`]; shared by [`compare`] and the index so that both give
 /// the same bits.
 #[inline]
-pub(crate) fn finish(
-    matched_centi: u32,
-    self_a_centi: u32,
-    self_b_centi: u32,
-    dc: f32,
-) -> Comparison {
+pub(crate) fn finish(matched_centi: u32, pair_weight_centi: u32, dc: f32) -> Comparison {
     let matched = matched_centi as f32 / 100.0;
     let score = dc - matched;
-    let norm = (self_a_centi + self_b_centi) as f32 / 200.0;
+    let norm = pair_weight_centi as f32 / 200.0;
     let similarity = if norm > 0.0 {
         (100.0 * (matched - dc) / norm).clamp(0.0, 100.0)
     } else {
@@ -94,14 +114,11 @@ pub(crate) fn finish(
 /// Compares two signatures with the given weight table.
 pub fn compare(a: &Signature, b: &Signature, weights: Weights) -> Comparison {
     let mut matched = 0u32;
-    let (mut self_a, mut self_b) = (0u32, 0u32);
     for c in 0..3 {
         if !(a.is_informative(c) && b.is_informative(c)) {
             continue;
         }
         let (ca, cb) = (a.codes(c), b.codes(c));
-        self_a += self_weight(weights, c, ca);
-        self_b += self_weight(weights, c, cb);
         // Both are sorted ascending: merge.
         let (mut i, mut j) = (0, 0);
         while i < ca.len() && j < cb.len() {
@@ -116,10 +133,12 @@ pub fn compare(a: &Signature, b: &Signature, weights: Weights) -> Comparison {
             }
         }
     }
+    let informative = |s: &Signature| core::array::from_fn(|c| s.is_informative(c));
+    let own = |s: &Signature| core::array::from_fn(|c| self_weight(weights, c, s.codes(c)));
+    let pair = pair_weight(informative(a), own(a), informative(b), own(b));
     finish(
         matched,
-        self_a,
-        self_b,
+        pair,
         average_term(weights, &a.average(), &b.average()),
     )
 }
@@ -134,8 +153,8 @@ impl Sensitivity {
     pub const LOWEST_SIMILARITY: f32 = 35.0;
     /// The similarity that sensitivity 100 requires.
     pub const HIGHEST_SIMILARITY: f32 = 97.5;
-    /// The default sensitivity: 35, i.e. a similarity of 56.9.
-    pub const DEFAULT: Sensitivity = Sensitivity(35);
+    /// The default sensitivity: 30, i.e. a similarity of 53.75.
+    pub const DEFAULT: Sensitivity = Sensitivity(30);
 
     /// Checks that `value` is in `0..=100`.
     pub fn new(value: u8) -> Result<Self, Error> {

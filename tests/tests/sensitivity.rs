@@ -1,0 +1,89 @@
+//! Both ends of the sensitivity scale on real photographs: 100 admits only resized copies,
+//! 0 admits heavy modifications.
+
+use lookalike_core::{Sensitivity, Weights, compare};
+use lookalike_tests::{Modification, jpeg, photos, signature};
+
+fn similarity_to_original(m: Modification) -> Vec<(String, f32)> {
+    photos()
+        .iter()
+        .map(|(name, p)| {
+            (
+                name.clone(),
+                compare(&signature(p), &signature(&m.apply(p)), Weights::Scanned).similarity,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn at_100_resized_copies_match() {
+    let top = Sensitivity::new(100).unwrap();
+    for m in [Modification::HalfSize, Modification::SmallSize] {
+        for (name, s) in similarity_to_original(m) {
+            assert!(s >= top.min_similarity(), "{m:?} of {name}: {s:.1}");
+        }
+    }
+}
+
+#[test]
+fn at_100_visible_edits_do_not_match() {
+    let top = Sensitivity::new(100).unwrap();
+    for m in [Modification::Caption, Modification::Gray] {
+        for (name, s) in similarity_to_original(m) {
+            assert!(
+                s < top.min_similarity(),
+                "{m:?} of {name} matched at 100: {s:.1}"
+            );
+        }
+    }
+    // A small watermark in a corner, or a contrast change of a flat pattern, can leave the
+    // 40 largest coefficients of an image as they were; the method cannot see those, so allow
+    // a few among the 19 photos, not most.
+    for m in [Modification::Watermark, Modification::Contrast] {
+        let all = similarity_to_original(m);
+        let matched: Vec<_> = all
+            .iter()
+            .filter(|(_, s)| *s >= top.min_similarity())
+            .collect();
+        assert!(matched.len() <= 2, "{m:?} matched at 100: {matched:?}");
+    }
+    let heavy: Vec<f32> = photos()
+        .iter()
+        .map(|(_, p)| compare(&signature(p), &signature(&jpeg(p, 8)), Weights::Scanned).similarity)
+        .collect();
+    let matched = heavy.iter().filter(|&&s| s >= top.min_similarity()).count();
+    assert!(
+        matched <= 2,
+        "JPEG quality 8 matched at 100 for {matched} of {}",
+        heavy.len()
+    );
+}
+
+#[test]
+fn at_0_heavy_changes_match() {
+    let bottom = Sensitivity::new(0).unwrap();
+    for m in [
+        Modification::Crop,
+        Modification::Caption,
+        Modification::Gray,
+        Modification::Contrast,
+    ] {
+        for (name, s) in similarity_to_original(m) {
+            assert!(
+                s >= bottom.min_similarity(),
+                "{m:?} of {name} missed at 0: {s:.1}"
+            );
+        }
+    }
+}
+
+#[test]
+fn higher_sensitivity_never_admits_more() {
+    let mut previous = f32::MIN;
+    for v in 0..=100 {
+        let t = Sensitivity::new(v).unwrap().min_similarity();
+        assert!(t > previous);
+        previous = t;
+    }
+}
