@@ -1,2 +1,322 @@
-//! Placeholder: this crate is being built (see the issues).
+//! `lookalike-web`: the browser's door to `lookalike-core`, through wasm-bindgen.
+//!
+//! The page (`web/www/`) decodes images with the browser's own decoders (`createImageBitmap` →
+//! `OffscreenCanvas` → `ImageData`), so every format the browser knows works, and hands the RGBA
+//! pixels to [`hash_rgba`]. Everything runs on the visitor's machine; nothing is uploaded.
+//!
+//! What JavaScript sees (names in camelCase):
+//! - `hashRgba(width, height, rgba)` → signature bytes, in the versioned byte format of the
+//!   native database ([`lookalike_core::Signature::to_bytes`], 274 bytes at m = 40);
+//! - `compareSignatures(a, b)` → `Comparison { score, similarity }` (similarity 0–100);
+//! - `SignatureInfo.fromBytes(bytes)` → checked signature: `m`, `aspectRatio`, `average`,
+//!   `toBytes()`;
+//! - `minSimilarity(sensitivity)`, `DEFAULT_SENSITIVITY`: the sensitivity slider's mapping;
+//! - `SignatureIndex`: `add(bytes)` → id, `remove(id)`, `query(bytes, minSimilarity, limit)` →
+//!   `Hit[]` (`id`, `similarity`, `score`), most similar first.
+//!
+//! Every export returns `Result<_, JsError>`: bad bytes from the page become a JavaScript
+//! `Error` with core's message, never a panic (the style of ruff's wasm crate). The functions
+//! that do the work are plain Rust (`*_bytes` helpers returning `lookalike_core::Error`), so they
+//! are unit-tested natively as well.
+//!
+//! # Features
+//! - `console_error_panic_hook` (default): a panic, which would be a bug, prints its message and
+//!   location to the browser console instead of "unreachable executed".
+
 #![warn(missing_docs)]
+
+use lookalike_core::{Error, Index, PixelLayout, Pixels, Sensitivity, Signature, Weights};
+use wasm_bindgen::prelude::*;
+
+/// Installs the panic hook when the module is instantiated (a no-op without the feature).
+#[wasm_bindgen(start)]
+pub fn start() {
+    #[cfg(feature = "console_error_panic_hook")]
+    console_error_panic_hook::set_once();
+}
+
+/// The default position of the sensitivity slider, 0–100 (core's [`Sensitivity::DEFAULT`]).
+#[wasm_bindgen(js_name = defaultSensitivity)]
+pub fn default_sensitivity() -> u8 {
+    Sensitivity::DEFAULT.get()
+}
+
+/// The similarity (0–100) a pair needs at `sensitivity` (0–100); an error above 100.
+#[wasm_bindgen(js_name = minSimilarity)]
+pub fn min_similarity(sensitivity: u8) -> Result<f32, JsError> {
+    Ok(Sensitivity::new(sensitivity)?.min_similarity())
+}
+
+/// The signature bytes of an image given as straight (not premultiplied) RGBA pixels, rows top
+/// to bottom, as in `ImageData.data`. Transparent pixels count as white.
+#[wasm_bindgen(js_name = hashRgba)]
+pub fn hash_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<u8>, JsError> {
+    Ok(hash_bytes(width, height, PixelLayout::Rgba8, rgba)?)
+}
+
+/// [`hash_rgba`] for RGB pixels (three bytes per pixel).
+#[wasm_bindgen(js_name = hashRgb)]
+pub fn hash_rgb(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>, JsError> {
+    Ok(hash_bytes(width, height, PixelLayout::Rgb8, rgb)?)
+}
+
+/// The signature bytes of a pixel buffer; the plain-Rust twin of [`hash_rgba`].
+pub fn hash_bytes(
+    width: u32,
+    height: u32,
+    layout: PixelLayout,
+    data: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let pixels = Pixels::new(width, height, layout, data)?;
+    Ok(Signature::compute(&pixels).to_bytes())
+}
+
+/// How alike two images are.
+#[wasm_bindgen]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Comparison {
+    /// The paper's score: lower is more alike.
+    pub score: f32,
+    /// 0–100, where 100 is identical.
+    pub similarity: f32,
+}
+
+impl From<lookalike_core::Comparison> for Comparison {
+    fn from(c: lookalike_core::Comparison) -> Self {
+        Comparison {
+            score: c.score,
+            similarity: c.similarity,
+        }
+    }
+}
+
+/// Compares two signatures given as bytes, with the weights for photographs (the paper's
+/// "scanned" set, as the command line does).
+#[wasm_bindgen(js_name = compareSignatures)]
+pub fn compare_signatures(a: &[u8], b: &[u8]) -> Result<Comparison, JsError> {
+    Ok(compare_bytes(a, b)?)
+}
+
+/// The plain-Rust twin of [`compare_signatures`].
+pub fn compare_bytes(a: &[u8], b: &[u8]) -> Result<Comparison, Error> {
+    let (a, b) = (Signature::from_bytes(a)?, Signature::from_bytes(b)?);
+    Ok(lookalike_core::compare(&a, &b, Weights::Scanned).into())
+}
+
+/// A decoded, checked signature.
+#[wasm_bindgen]
+#[derive(Debug, Clone)]
+pub struct SignatureInfo {
+    signature: Signature,
+}
+
+#[wasm_bindgen]
+impl SignatureInfo {
+    /// Reads signature bytes (the native database's format); an error names what is wrong.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: &[u8]) -> Result<SignatureInfo, JsError> {
+        Ok(SignatureInfo {
+            signature: Signature::from_bytes(bytes)?,
+        })
+    }
+
+    /// The bytes again (equal to the input of `fromBytes`).
+    #[wasm_bindgen(js_name = toBytes)]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.signature.to_bytes()
+    }
+
+    /// Coefficients kept per channel.
+    #[wasm_bindgen(getter)]
+    pub fn m(&self) -> u8 {
+        self.signature.m()
+    }
+
+    /// Width divided by height of the image.
+    #[wasm_bindgen(getter, js_name = aspectRatio)]
+    pub fn aspect_ratio(&self) -> f32 {
+        self.signature.aspect_ratio()
+    }
+
+    /// The average colour in YIQ, `[Y, I, Q]`.
+    #[wasm_bindgen(getter)]
+    pub fn average(&self) -> Vec<f32> {
+        self.signature.average().to_vec()
+    }
+}
+
+/// One result of [`SignatureIndex::query`].
+#[wasm_bindgen]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    /// The id `add` returned.
+    pub id: u32,
+    /// 0–100.
+    pub similarity: f32,
+    /// The paper's score.
+    pub score: f32,
+}
+
+/// An in-memory inverted index of signatures (core's [`Index`], photograph weights).
+#[wasm_bindgen]
+#[derive(Debug, Default)]
+pub struct SignatureIndex {
+    index: Index,
+    scratch: lookalike_core::QueryScratch,
+}
+
+#[wasm_bindgen]
+impl SignatureIndex {
+    /// An empty index.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> SignatureIndex {
+        SignatureIndex {
+            index: Index::new(Weights::Scanned),
+            scratch: lookalike_core::QueryScratch::new(),
+        }
+    }
+
+    /// Adds a signature (bytes) and returns its id.
+    pub fn add(&mut self, signature: &[u8]) -> Result<u32, JsError> {
+        Ok(self.add_bytes(signature)?)
+    }
+
+    /// Removes an id; whether it was present.
+    pub fn remove(&mut self, id: u32) -> bool {
+        self.index.remove(id)
+    }
+
+    /// How many signatures are indexed.
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> usize {
+        self.index.len()
+    }
+
+    /// The best `limit` matches with similarity at least `min_similarity`, most similar first.
+    pub fn query(
+        &mut self,
+        signature: &[u8],
+        min_similarity: f32,
+        limit: usize,
+    ) -> Result<Vec<Hit>, JsError> {
+        Ok(self.query_bytes(signature, min_similarity, limit)?)
+    }
+}
+
+impl SignatureIndex {
+    /// The plain-Rust twin of [`SignatureIndex::add`].
+    pub fn add_bytes(&mut self, signature: &[u8]) -> Result<u32, Error> {
+        Ok(self.index.insert(&Signature::from_bytes(signature)?))
+    }
+
+    /// The plain-Rust twin of [`SignatureIndex::query`].
+    pub fn query_bytes(
+        &mut self,
+        signature: &[u8],
+        min_similarity: f32,
+        limit: usize,
+    ) -> Result<Vec<Hit>, Error> {
+        let query = Signature::from_bytes(signature)?;
+        Ok(self
+            .index
+            .query_with(&mut self.scratch, &query, min_similarity, limit)
+            .into_iter()
+            .map(|h| Hit {
+                id: h.id,
+                similarity: h.similarity,
+                score: h.score,
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Native tests of the plain-Rust twins (the `JsError` wrappers need a JavaScript host; see
+    //! `tests/api.rs` and `tests/tests/browser.rs` for those).
+
+    use super::*;
+
+    /// A 60 × 40 RGBA scene: a sky gradient, a sun and a hill; `alpha` everywhere.
+    fn scene(shift: u8, alpha: u8) -> Vec<u8> {
+        let (w, h) = (60u32, 40u32);
+        (0..w * h)
+            .flat_map(|i| {
+                let (x, y) = (i % w, i / w);
+                let sun = (x as i32 - 42).pow(2) + (y as i32 - 10).pow(2) < 40;
+                let hill = y > 26 + (x as i32 - 20).unsigned_abs() / 6;
+                let [r, g, b] = if sun {
+                    [250, 200, 40]
+                } else if hill {
+                    [40, 140, 60]
+                } else {
+                    [90, 150, (180 + y) as u8]
+                };
+                [r.saturating_add(shift), g.saturating_add(shift), b, alpha]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hash_equals_core_signature_bytes() {
+        let rgba = scene(0, 255);
+        let ours = hash_bytes(60, 40, PixelLayout::Rgba8, &rgba).unwrap();
+        let core = Signature::compute(&Pixels::new(60, 40, PixelLayout::Rgba8, &rgba).unwrap());
+        assert_eq!(ours, core.to_bytes());
+        assert_eq!(ours.len(), 274);
+    }
+
+    #[test]
+    fn wrong_pixel_count_is_an_error_not_a_panic() {
+        let err = hash_bytes(60, 41, PixelLayout::Rgba8, &scene(0, 255)).unwrap_err();
+        assert_eq!(
+            err,
+            Error::PixelCount {
+                expected: 60 * 41 * 4,
+                got: 60 * 40 * 4
+            }
+        );
+        assert_eq!(
+            hash_bytes(0, 0, PixelLayout::Rgba8, &[]).unwrap_err(),
+            Error::EmptyImage
+        );
+    }
+
+    #[test]
+    fn compare_and_index_agree() {
+        let a = hash_bytes(60, 40, PixelLayout::Rgba8, &scene(0, 255)).unwrap();
+        let b = hash_bytes(60, 40, PixelLayout::Rgba8, &scene(12, 255)).unwrap();
+        let same = compare_bytes(&a, &a).unwrap();
+        assert_eq!(same.similarity, 100.0);
+        let pair = compare_bytes(&a, &b).unwrap();
+        assert!(pair.similarity > 60.0, "{pair:?}");
+
+        let mut index = SignatureIndex::new();
+        let id = index.add_bytes(&a).unwrap();
+        let hits = index.query_bytes(&b, 0.0, 5).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].id, id);
+        assert_eq!(hits[0].similarity, pair.similarity);
+        assert_eq!(hits[0].score, pair.score);
+    }
+
+    #[test]
+    fn damaged_signature_bytes_are_errors() {
+        let a = hash_bytes(60, 40, PixelLayout::Rgba8, &scene(0, 255)).unwrap();
+        assert!(compare_bytes(&a[..10], &a).is_err());
+        let mut bad = a.clone();
+        bad[0] = b'X';
+        assert_eq!(compare_bytes(&bad, &a).unwrap_err(), Error::BadMagic);
+        let mut index = SignatureIndex::new();
+        assert!(index.add_bytes(&[]).is_err());
+        assert!(index.query_bytes(&a[..a.len() - 1], 0.0, 5).is_err());
+        assert_eq!(index.size(), 0);
+    }
+
+    #[test]
+    fn transparent_pixels_count_as_white() {
+        let clear = hash_bytes(60, 40, PixelLayout::Rgba8, &scene(0, 0)).unwrap();
+        let white = hash_bytes(60, 40, PixelLayout::Rgb8, &[255; 60 * 40 * 3]).unwrap();
+        assert_eq!(clear, white);
+    }
+}
