@@ -1,1 +1,88 @@
-fn main() {}
+//! `lookalike`: find images (and videos) that look alike. This file only parses, dispatches and
+//! turns the outcome into an exit code (see `args.rs` for the codes).
+
+mod args;
+mod bench;
+mod config;
+mod db;
+mod decode;
+mod find;
+mod hash;
+mod interrupt;
+mod messages;
+mod pipeline;
+mod progress;
+mod report;
+mod review;
+mod scan;
+mod store;
+mod walk;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use crate::args::{Cli, Command};
+use crate::config::Config;
+
+/// Exit codes, as documented in `--help`.
+pub mod exit {
+    /// Finished; every input was read.
+    pub const OK: u8 = 0;
+    /// Finished; some inputs failed and were listed.
+    pub const SOME_FAILED: u8 = 1;
+    /// Could not run.
+    pub const CANNOT_RUN: u8 = 2;
+    /// Interrupted by Ctrl-C, after flushing the database.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    messages::set_quiet(cli.global.quiet);
+    match run(cli) {
+        Ok(()) if interrupt::requested() => ExitCode::from(exit::INTERRUPTED),
+        Ok(()) if messages::errored() => ExitCode::from(exit::SOME_FAILED),
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if let Some(hint) = hint_for(&e) {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::from(exit::CANNOT_RUN)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_args(&cli.global)?;
+    // A second pool would fight the first for the cores; ignore "already built" in tests.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build_global();
+    match cli.command {
+        Command::Scan(args) => scan::run(&config, &args),
+        Command::Query(args) => find::run(&config, &args),
+        Command::Hash(args) => hash::run(&config, &args),
+        Command::Db(command) => db::run(&config, &command),
+        Command::Bench(args) => bench::run(&config, &args),
+        Command::Completions(args) => {
+            clap_complete::generate(
+                args.shell,
+                &mut Cli::command(),
+                "lookalike",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+    }
+}
+
+fn hint_for(e: &anyhow::Error) -> Option<String> {
+    match e.downcast_ref::<store::StoreError>()? {
+        store::StoreError::InUse { .. } => {
+            Some("wait for the other lookalike to finish, or use another database with --db".into())
+        }
+        _ => None,
+    }
+}

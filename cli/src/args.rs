@@ -1,0 +1,187 @@
+//! The command line, as clap derive types. Nothing here touches the file system: [`crate::config`]
+//! turns these into validated settings before any work starts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    finished, and every input was read
+  1    finished, but some inputs failed (each one is listed on stderr as `error: <path>: <reason>`)
+  2    could not run (bad arguments, database unreadable or in use by another process)
+  130  interrupted (Ctrl-C); the database was flushed first, and a rerun resumes";
+
+const EXAMPLES: &str = "\
+Examples:
+  lookalike scan ~/Pictures                    index ~/Pictures and list the similar images
+  lookalike scan ~/Pictures --html report.html  ... and write a report with thumbnails
+  lookalike scan ~/Pictures --review-dir similar_images --dry-run
+  lookalike query holiday.jpg --limit 5        best matches in the index for one image
+  lookalike hash a.jpg b.png                   signatures as JSON lines
+  lookalike db info                            what the database holds";
+
+/// Find images (and videos) that look alike: duplicates with small changes.
+#[derive(Debug, Parser)]
+#[command(name = "lookalike", version, about, after_help = concat_help())]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+fn concat_help() -> String {
+    format!("{EXAMPLES}\n\n{EXIT_CODES}")
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The index database (a directory). Default: lookalike/index in the platform's data
+    /// directory (e.g. ~/.local/share/lookalike/index). Env: LOOKALIKE_DB.
+    #[arg(long, global = true, env = "LOOKALIKE_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Worker threads for decoding and hashing (default: all cores).
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Where signatures are computed: auto (GPU if one is found), on (GPU or fail), off (CPU).
+    #[arg(long, global = true, value_enum, default_value_t = GpuChoice::Auto)]
+    pub gpu: GpuChoice,
+    /// No progress bars and no informational lines; errors and results are still printed.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GpuChoice {
+    Auto,
+    On,
+    Off,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Index the images under PATHs (new and changed files only) and report the similar ones.
+    #[command(after_help = EXIT_CODES)]
+    Scan(ScanArgs),
+    /// The best matches in the index for images that need not be in it.
+    #[command(after_help = EXIT_CODES)]
+    Query(QueryArgs),
+    /// Print signatures as JSON lines, one per file (`-` reads paths from stdin, one a line).
+    #[command(after_help = EXIT_CODES)]
+    Hash(HashArgs),
+    /// Inspect and maintain the database.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Measure decode, transform and index throughput on a folder of images.
+    Bench(BenchArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    // Videos: the video subcommand (issue 6) goes here as `Videos(VideosArgs)`, dispatched in
+    // main.rs next to the image subcommands.
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Folders (or single images) to scan, recursively.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// 0 (match loosely) to 100 (resized copies only). Default 35: every edited copy in the
+    /// calibration set matches and no pair of different photographs does (README, Sensitivity).
+    #[arg(long, short, value_name = "0-100")]
+    pub sensitivity: Option<u8>,
+    /// Print the matches as JSON lines (one object per pair) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write an HTML report with thumbnails side by side.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Report every similar pair under PATHs, not only pairs involving new or changed files.
+    #[arg(long)]
+    pub all: bool,
+    /// Review workflow: hard-link the better image of each group and move the others into DIR
+    /// with names that sort together (000001_KEEP_a.jpg, 000001_REMOVE_b.jpg). Nothing is
+    /// deleted. Without a value: ./similar_images.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "similar_images")]
+    pub review_dir: Option<PathBuf>,
+    /// With --review-dir: print what would be linked and moved, change nothing.
+    #[arg(long, requires = "review_dir")]
+    pub dry_run: bool,
+    /// Follow symbolic links (loops are reported and skipped).
+    #[arg(long, short = 'L')]
+    pub follow_links: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// Images to look up.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<PathBuf>,
+    /// At most this many matches per image.
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    /// As for scan; default 35.
+    #[arg(long, short, value_name = "0-100")]
+    pub sensitivity: Option<u8>,
+    /// JSON lines instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HashArgs {
+    /// Image files; `-` reads paths from standard input, one per line.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Counts, settings and size of the database.
+    Info,
+    /// Drop the entries whose files no longer exist.
+    Prune,
+    /// Every stored signature as JSON lines.
+    Export,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// A folder of images (JPEGs for the djpeg comparison).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Use at most this many files.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Repetitions of each measurement (mean ± σ).
+    #[arg(long, default_value_t = 1)]
+    pub runs: usize,
+    /// Skip the djpeg comparison.
+    #[arg(long)]
+    pub no_djpeg: bool,
+    /// Also time opening a database of this many synthetic entries (e.g. 1000000).
+    #[arg(long, value_name = "N")]
+    pub open_entries: Option<usize>,
+    /// Compare the JPEG decoders (image, zune-jpeg, libjpeg-turbo at full and reduced scale).
+    #[arg(long)]
+    pub decoders: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

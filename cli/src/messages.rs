@@ -1,0 +1,108 @@
+//! Lines for the user on stderr: per-file errors (`error: <path>: <reason>`), warnings, hints and
+//! information. An error sets the process-wide "errored" flag, which turns a finished run's exit
+//! code into 1 (as ripgrep's `messages.rs`). While a progress bar is drawn, lines go through it
+//! so they don't interleave with the bar.
+
+use std::fmt::Display;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use indicatif::MultiProgress;
+
+static ERRORED: AtomicBool = AtomicBool::new(false);
+static QUIET: AtomicBool = AtomicBool::new(false);
+static BARS: OnceLock<Mutex<Option<MultiProgress>>> = OnceLock::new();
+
+fn bars() -> &'static Mutex<Option<MultiProgress>> {
+    BARS.get_or_init(|| Mutex::new(None))
+}
+
+/// Silences [`info`] lines (`--quiet`).
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Whether `--quiet` was given.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Whether any input failed so far.
+pub fn errored() -> bool {
+    ERRORED.load(Ordering::Relaxed)
+}
+
+/// Routes lines through `bars` while it draws (see [`crate::progress`]).
+pub(crate) fn attach(multi: Option<MultiProgress>) {
+    if let Ok(mut slot) = bars().lock() {
+        *slot = multi;
+    }
+}
+
+fn emit(line: String) {
+    let guard = bars().lock();
+    if let Ok(slot) = &guard
+        && let Some(multi) = slot.as_ref()
+        && !multi.is_hidden()
+    {
+        let _ = multi.println(&line);
+        return;
+    }
+    eprintln!("{line}");
+}
+
+/// A path as it should appear in a terminal line: lossy UTF-8 with control characters escaped,
+/// so a hostile file name cannot move the cursor or fake another line (fd's `sanitize`).
+pub fn shown(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if ch.is_control() {
+            out.extend(ch.escape_default());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// `error: <path>: <reason>`, and the run's exit code becomes 1.
+pub fn file_error(path: &Path, reason: impl Display) {
+    ERRORED.store(true, Ordering::Relaxed);
+    emit(format!("error: {}: {reason:#}", shown(path)));
+}
+
+/// `error: <reason>` for an input that is not a single file; the exit code becomes 1.
+pub fn error(reason: impl Display) {
+    ERRORED.store(true, Ordering::Relaxed);
+    emit(format!("error: {reason:#}"));
+}
+
+/// `warning: <text>`; does not change the exit code.
+pub fn warning(text: impl Display) {
+    emit(format!("warning: {text}"));
+}
+
+/// `hint: <text>` (after an error).
+pub fn hint(text: impl Display) {
+    emit(format!("hint: {text}"));
+}
+
+/// An informational line, dropped with `--quiet`.
+pub fn info(text: impl Display) {
+    if !quiet() {
+        emit(text.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(shown(Path::new("a\nb\u{1b}[2J.jpg")), "a\\nb\\u{1b}[2J.jpg");
+        assert_eq!(shown(Path::new("plain <x>.jpg")), "plain <x>.jpg");
+    }
+}

@@ -1,0 +1,590 @@
+//! Reading videos: metadata through `ffprobe`, screenshots through ffmpeg-sidecar.
+//!
+//! Both tools are the ones on `PATH` (ffmpeg-sidecar is built without its `download_ffmpeg`
+//! feature, and we never look for a binary next to our own). Screenshots come out of ffmpeg
+//! already small: the `scale` filter shrinks them to at most [`SHOT_SIDE`] pixels and ffmpeg
+//! writes `rgb24` raw video to a pipe, so no frame at full resolution ever reaches this process.
+//!
+//! Screenshot `k` is the frame shown at `k × interval` seconds. Three ways of getting them are
+//! implemented ([`Sampling`]); which one is fastest depends on the interval and on the distance
+//! between key frames, see [`Sampling::choose`] and the README's "Videos" section for the
+//! measurements.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::UNIX_EPOCH;
+
+use anyhow::{Context, Result, anyhow, bail};
+use ffmpeg_sidecar::command::FfmpegCommand;
+use ffmpeg_sidecar::event::{FfmpegEvent, LogLevel};
+use serde::{Deserialize, Serialize};
+
+/// Screenshots are scaled to fit in this many pixels per side before they leave ffmpeg. The
+/// signature resamples to 128 × 128 anyway; 256 keeps enough detail for the black-border
+/// detection and for the exact area average to smooth compression noise.
+pub const SHOT_SIDE: u32 = 256;
+
+/// File name extensions treated as videos.
+pub const VIDEO_EXTENSIONS: &[&str] = &[
+    "3g2", "3gp", "asf", "avi", "divx", "f4v", "flv", "m2ts", "m2v", "m4v", "mkv", "mov", "mp4",
+    "mpeg", "mpg", "mts", "mxf", "ogm", "ogv", "qt", "rm", "rmvb", "ts", "vob", "webm", "wmv",
+];
+
+/// Whether `path` has one of the [`VIDEO_EXTENSIONS`].
+pub fn is_video_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// The `ffmpeg` and `ffprobe` programs to run (from `PATH` unless `LOOKALIKE_FFMPEG` /
+/// `LOOKALIKE_FFPROBE` name others).
+#[derive(Debug, Clone)]
+pub struct Tools {
+    ffmpeg: OsString,
+    ffprobe: OsString,
+}
+
+impl Tools {
+    /// Finds both tools, or explains how to install them.
+    pub fn find() -> Result<Tools> {
+        let ffmpeg = std::env::var_os("LOOKALIKE_FFMPEG").unwrap_or_else(|| "ffmpeg".into());
+        let ffprobe = std::env::var_os("LOOKALIKE_FFPROBE").unwrap_or_else(|| "ffprobe".into());
+        for tool in [&ffmpeg, &ffprobe] {
+            let runs = Command::new(tool)
+                .arg("-version")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !runs {
+                bail!(
+                    "cannot run `{}`: videos are read with ffmpeg and ffprobe, which must be on \
+                     PATH\nhint: install FFmpeg (Debian/Ubuntu: `sudo apt install ffmpeg`, macOS: \
+                     `brew install ffmpeg`, Windows: `winget install ffmpeg`), then run again",
+                    tool.to_string_lossy()
+                );
+            }
+        }
+        Ok(Tools { ffmpeg, ffprobe })
+    }
+
+    fn ffmpeg(&self) -> FfmpegCommand {
+        let mut command = FfmpegCommand::new_with_path(&self.ffmpeg);
+        command.hide_banner().arg("-nostdin");
+        command
+    }
+}
+
+/// What is stored about a video.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoInfo {
+    /// Seconds.
+    pub duration: f64,
+    /// Pixels, as coded (before any rotation).
+    pub width: u32,
+    /// Pixels.
+    pub height: u32,
+    /// ffprobe's `codec_name`, e.g. `h264`.
+    pub codec: String,
+    /// Frames per second (the stream's average rate).
+    pub frame_rate: f64,
+    /// Bits per second of the whole file, when known.
+    pub bit_rate: Option<u64>,
+    /// The container, ffprobe's `format_name`.
+    pub container: String,
+    /// Bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch (negative before it).
+    pub mtime_ns: i128,
+    /// The index of the video stream that is read (the first one that is not cover art).
+    pub stream: u32,
+}
+
+/// Size and modification time: what tells a stored video is unchanged.
+pub fn file_stamp(path: &Path) -> Result<(u64, i128)> {
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mtime = meta.modified().ok().map_or(0, |t| match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i128,
+        Err(e) => -(e.duration().as_nanos() as i128),
+    });
+    Ok((meta.len(), mtime))
+}
+
+#[derive(Deserialize)]
+struct Probe {
+    #[serde(default)]
+    streams: Vec<ProbeStream>,
+    format: Option<ProbeFormat>,
+}
+
+#[derive(Deserialize)]
+struct ProbeStream {
+    index: u32,
+    codec_type: Option<String>,
+    codec_name: Option<String>,
+    width: Option<u32>,
+    height: Option<u32>,
+    avg_frame_rate: Option<String>,
+    r_frame_rate: Option<String>,
+    duration: Option<String>,
+    #[serde(default)]
+    disposition: std::collections::HashMap<String, i64>,
+}
+
+#[derive(Deserialize)]
+struct ProbeFormat {
+    format_name: Option<String>,
+    duration: Option<String>,
+    bit_rate: Option<String>,
+}
+
+fn rate(text: &Option<String>) -> Option<f64> {
+    let text = text.as_deref()?;
+    let (n, d) = text.split_once('/').unwrap_or((text, "1"));
+    let (n, d): (f64, f64) = (n.parse().ok()?, d.parse().ok()?);
+    (d > 0.0 && n > 0.0).then(|| n / d)
+}
+
+fn number(text: &Option<String>) -> Option<f64> {
+    text.as_deref()?
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+}
+
+/// Reads a video's metadata with ffprobe. Errors say what is wrong: not readable, no video
+/// stream, zero duration.
+pub fn probe(tools: &Tools, path: &Path) -> Result<VideoInfo> {
+    let (size, mtime_ns) = file_stamp(path)?;
+    let output = Command::new(&tools.ffprobe)
+        .args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
+        .arg(path)
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run ffprobe")?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let reason = stderr.lines().rev().find(|l| !l.trim().is_empty());
+        bail!(
+            "not a readable video: {}",
+            reason.unwrap_or("ffprobe failed").trim()
+        );
+    }
+    let probe: Probe =
+        serde_json::from_slice(&output.stdout).context("cannot parse ffprobe's output")?;
+    let stream = probe
+        .streams
+        .iter()
+        .find(|s| {
+            s.codec_type.as_deref() == Some("video")
+                && s.disposition.get("attached_pic").copied().unwrap_or(0) == 0
+        })
+        .ok_or_else(|| anyhow!("no video stream"))?;
+    let format = probe.format.as_ref();
+    let duration = format
+        .and_then(|f| number(&f.duration))
+        .or_else(|| number(&stream.duration))
+        .unwrap_or(0.0);
+    if duration <= 0.0 {
+        bail!("zero duration");
+    }
+    let (width, height) = (stream.width.unwrap_or(0), stream.height.unwrap_or(0));
+    if width == 0 || height == 0 {
+        bail!("the video stream has no picture size");
+    }
+    Ok(VideoInfo {
+        duration,
+        width,
+        height,
+        codec: stream.codec_name.clone().unwrap_or_default(),
+        frame_rate: rate(&stream.avg_frame_rate)
+            .or_else(|| rate(&stream.r_frame_rate))
+            .unwrap_or(0.0),
+        bit_rate: format
+            .and_then(|f| number(&f.bit_rate))
+            .map(|b| b as u64),
+        container: format
+            .and_then(|f| f.format_name.clone())
+            .unwrap_or_default(),
+        size,
+        mtime_ns,
+        stream: stream.index,
+    })
+}
+
+/// How screenshots are taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sampling {
+    /// One decoding pass over the whole video with ffmpeg's `fps=1/N` filter.
+    Pass,
+    /// One ffmpeg run per screenshot that seeks to it (`-ss` before `-i`): decodes only from
+    /// the key frame before each screenshot.
+    Seek,
+    /// One pass that decodes key frames only (`-skip_frame nokey`); screenshot `k` is the last
+    /// key frame at or before `k × interval`, so it can be off by up to one key-frame distance.
+    Keyframes,
+}
+
+impl Sampling {
+    /// The method to use for a video, from the measurements in the README: seeking wins as soon
+    /// as the interval is a few times the key-frame distance (typical key-frame distances are
+    /// 2–10 s), and one pass wins for short intervals, where seeking decodes most of the video
+    /// anyway and pays a process start per screenshot. Key-frame-only decoding is the fastest
+    /// but its screenshots are not at the requested times, so it is never chosen by itself.
+    pub fn choose(interval: f64) -> Sampling {
+        if interval >= SEEK_FROM_INTERVAL {
+            Sampling::Seek
+        } else {
+            Sampling::Pass
+        }
+    }
+}
+
+/// From this interval (seconds) on, [`Sampling::choose`] seeks.
+pub const SEEK_FROM_INTERVAL: f64 = 30.0;
+
+/// One screenshot, `rgb24`, at most [`SHOT_SIDE`] per side.
+#[derive(Debug, Clone)]
+pub struct Screenshot {
+    /// The screenshot's number `k` (taken at `k × interval`).
+    pub index: u32,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// `width × height × 3` bytes.
+    pub rgb: Vec<u8>,
+}
+
+/// How many screenshots a video of `duration` seconds gives: one at 0, interval, 2·interval, …
+/// strictly before the end.
+pub fn screenshot_count(duration: f64, interval: f64) -> u32 {
+    if duration <= 0.0 || interval <= 0.0 {
+        return 0;
+    }
+    let n = (duration / interval).ceil();
+    (n as u32).max(1)
+}
+
+fn scale_filter(side: u32) -> String {
+    format!(
+        "scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease:flags=area"
+    )
+}
+
+/// Takes the screenshots of a video and hands them to `sink` in order. `progress` is told the
+/// seconds of video read so far.
+pub fn sample(
+    tools: &Tools,
+    path: &Path,
+    info: &VideoInfo,
+    interval: f64,
+    method: Sampling,
+    sink: &mut dyn FnMut(Screenshot),
+    progress: &mut dyn FnMut(f64),
+) -> Result<u32> {
+    let count = screenshot_count(info.duration, interval);
+    match method {
+        Sampling::Pass | Sampling::Keyframes => {
+            let mut command = tools.ffmpeg();
+            if method == Sampling::Keyframes {
+                command.args(["-skip_frame", "nokey"]);
+            }
+            // `select` keeps the first frame of every interval window [k·N, (k+1)·N) and
+            // `showinfo` logs its time. (The `fps=1/N` filter drops the last screenshots when
+            // the video ends less than N seconds after them, so it is not used.)
+            command
+                .input(path.as_os_str().to_string_lossy())
+                .args(["-map", &format!("0:{}", info.stream)])
+                .filter(format!(
+                    "select='isnan(prev_selected_t)+gte(floor(t/{interval})-floor(prev_selected_t/{interval})\\,1)',showinfo,{}",
+                    scale_filter(SHOT_SIDE)
+                ))
+                .fps_mode("passthrough")
+                .format("rawvideo")
+                .pix_fmt("rgb24")
+                .output("-");
+            let mut taken = 0;
+            let mut last = None;
+            run_frames(&mut command, path, true, &mut |mut shot, time| {
+                let k = (time / interval).floor();
+                // Frames before the start (negative times) and repeats of a window are skipped.
+                if k < 0.0 || last.is_some_and(|l| k <= l) || k >= f64::from(count) {
+                    return;
+                }
+                last = Some(k);
+                shot.index = k as u32;
+                taken += 1;
+                progress(time.min(info.duration));
+                sink(shot);
+            })?;
+            Ok(taken)
+        }
+        Sampling::Seek => {
+            let mut taken = 0;
+            for k in 0..count {
+                let at = f64::from(k) * interval;
+                let mut command = tools.ffmpeg();
+                command
+                    .seek(format!("{at:.3}"))
+                    .input(path.as_os_str().to_string_lossy())
+                    .args(["-map", &format!("0:{}", info.stream)])
+                    .filter(scale_filter(SHOT_SIDE))
+                    .frames(1)
+                    .format("rawvideo")
+                    .pix_fmt("rgb24")
+                    .output("-");
+                let mut got = None;
+                run_frames(&mut command, path, false, &mut |shot, _| {
+                    got.get_or_insert(shot);
+                })?;
+                if let Some(mut shot) = got {
+                    shot.index = k;
+                    sink(shot);
+                    taken += 1;
+                }
+                progress(at.min(info.duration));
+            }
+            Ok(taken)
+        }
+    }
+}
+
+/// Runs an ffmpeg command that writes `rgb24` frames to stdout.
+/// With `timed`, every frame comes with the time `showinfo` logged for it; otherwise with 0.
+fn run_frames(
+    command: &mut FfmpegCommand,
+    path: &Path,
+    timed: bool,
+    sink: &mut dyn FnMut(Screenshot, f64),
+) -> Result<()> {
+    // ffmpeg-sidecar passes an input as a string; a path that is not UTF-8 would be mangled.
+    if path.to_str().is_none() {
+        bail!("the file name is not valid UTF-8, which ffmpeg-sidecar cannot pass on");
+    }
+    let mut child = command.spawn().context("cannot start ffmpeg")?;
+    let mut errors: Vec<String> = Vec::new();
+    // Frames and their logged times arrive through two pipes; pair them in order.
+    let mut frames: VecDeque<Screenshot> = VecDeque::new();
+    let mut times: VecDeque<f64> = VecDeque::new();
+    for event in child.iter().context("cannot read ffmpeg's output")? {
+        match event {
+            FfmpegEvent::OutputFrame(frame) => {
+                let expected = frame.width as usize * frame.height as usize * 3;
+                if frame.pix_fmt == "rgb24" && frame.data.len() == expected {
+                    frames.push_back(Screenshot {
+                        index: frame.frame_num,
+                        width: frame.width,
+                        height: frame.height,
+                        rgb: frame.data,
+                    });
+                }
+            }
+            FfmpegEvent::Log(_, line) if timed && line.contains("pts_time:") => {
+                if let Some(t) = pts_time(&line) {
+                    times.push_back(t);
+                }
+            }
+            FfmpegEvent::Log(LogLevel::Error | LogLevel::Fatal, line) => errors.push(line),
+            FfmpegEvent::Error(line) if !line.contains("No streams found") => errors.push(line),
+            _ => {}
+        }
+        while !frames.is_empty() && (!timed || !times.is_empty()) {
+            if let Some(frame) = frames.pop_front() {
+                sink(frame, times.pop_front().unwrap_or(0.0));
+            }
+        }
+    }
+    let status = child.wait().context("ffmpeg did not finish")?;
+    if !status.success() {
+        let reason = errors
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map_or("ffmpeg failed", |l| l.trim());
+        bail!("cannot decode: {reason}");
+    }
+    Ok(())
+}
+
+/// The `pts_time:` of a `showinfo` line.
+fn pts_time(line: &str) -> Option<f64> {
+    let rest = &line[line.find("pts_time:")? + "pts_time:".len()..];
+    let value = rest.split_whitespace().next()?;
+    value.parse::<f64>().ok().filter(|t| t.is_finite())
+}
+
+/// A JPEG thumbnail, `width` pixels wide, of the frame shown at `at` seconds (for reports).
+pub fn thumbnail_jpeg(
+    tools: &Tools,
+    path: &Path,
+    info: &VideoInfo,
+    at: f64,
+    width: u32,
+) -> Result<Vec<u8>> {
+    let output = Command::new(&tools.ffmpeg)
+        .args(["-nostdin", "-hide_banner", "-v", "error", "-ss"])
+        .arg(format!("{:.3}", at.max(0.0)))
+        .arg("-i")
+        .arg(path)
+        .args(["-map", &format!("0:{}", info.stream)])
+        .args(["-frames:v", "1", "-vf"])
+        .arg(format!("scale={width}:-2"))
+        .args(["-q:v", "5", "-f", "mjpeg", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run ffmpeg")?;
+    if !output.status.success() || output.stdout.is_empty() {
+        bail!(
+            "no thumbnail at {at:.1} s: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(output.stdout)
+}
+
+/// The part of a screenshot inside uniform dark borders (letterbox and pillarbox bars), as
+/// `(x, y, width, height)`.
+///
+/// A border row or column is one whose pixels are all near black (luma ≤ [`BAR_LUMA`], allowing
+/// [`BAR_OUTLIERS`] of them to be brighter, for compression noise and burned-in logos). The same
+/// frame with and without bars gives the same inside, so a letterboxed copy hashes like its
+/// original. Nothing is cropped when less than a quarter of either side would remain (a dark
+/// scene is not a border).
+pub fn content_rect(shot: &Screenshot) -> (u32, u32, u32, u32) {
+    let (w, h) = (shot.width as usize, shot.height as usize);
+    let luma = |x: usize, y: usize| {
+        let p = &shot.rgb[(y * w + x) * 3..][..3];
+        (77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2])) >> 8
+    };
+    let dark = |n: usize, bright: usize| bright * BAR_OUTLIERS_DIV <= n;
+    let row_dark = |y: usize| dark(w, (0..w).filter(|&x| luma(x, y) > BAR_LUMA).count());
+    let col_dark =
+        |x: usize, y0: usize, y1: usize| dark(y1 - y0, (y0..y1).filter(|&y| luma(x, y) > BAR_LUMA).count());
+    let mut top = 0;
+    while top < h && row_dark(top) {
+        top += 1;
+    }
+    let mut bottom = h;
+    while bottom > top && row_dark(bottom - 1) {
+        bottom -= 1;
+    }
+    if bottom <= top {
+        return (0, 0, shot.width, shot.height);
+    }
+    let mut left = 0;
+    while left < w && col_dark(left, top, bottom) {
+        left += 1;
+    }
+    let mut right = w;
+    while right > left && col_dark(right - 1, top, bottom) {
+        right -= 1;
+    }
+    let (cw, ch) = (right - left, bottom - top);
+    if cw * 4 < w || ch * 4 < h {
+        return (0, 0, shot.width, shot.height);
+    }
+    (left as u32, top as u32, cw as u32, ch as u32)
+}
+
+/// Luma (0–255) up to which a pixel counts as black for [`content_rect`].
+pub const BAR_LUMA: u32 = 40;
+
+/// At most 1 in this many pixels of a border line may be brighter than [`BAR_LUMA`].
+const BAR_OUTLIERS_DIV: usize = 50;
+
+/// The signature of a screenshot, with its dark borders cropped off when `crop` is set.
+pub fn signature(shot: &Screenshot, crop: bool) -> Result<lookalike_core::Signature> {
+    use lookalike_core::{PixelLayout, Pixels, Signature};
+    let (x, y, w, h) = if crop {
+        content_rect(shot)
+    } else {
+        (0, 0, shot.width, shot.height)
+    };
+    let pixels: std::borrow::Cow<'_, [u8]> = if (w, h) == (shot.width, shot.height) {
+        std::borrow::Cow::Borrowed(&shot.rgb)
+    } else {
+        let stride = shot.width as usize * 3;
+        let mut out = Vec::with_capacity(w as usize * h as usize * 3);
+        for row in y..y + h {
+            let start = row as usize * stride + x as usize * 3;
+            out.extend_from_slice(&shot.rgb[start..start + w as usize * 3]);
+        }
+        std::borrow::Cow::Owned(out)
+    };
+    Ok(Signature::compute(&Pixels::new(
+        w,
+        h,
+        PixelLayout::Rgb8,
+        &pixels,
+    )?))
+}
+
+/// Where a file is, made absolute, for keys and messages.
+pub fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shot(w: u32, h: u32, f: impl Fn(u32, u32) -> [u8; 3]) -> Screenshot {
+        Screenshot {
+            index: 0,
+            width: w,
+            height: h,
+            rgb: (0..h)
+                .flat_map(|y| (0..w).map(move |x| (x, y)))
+                .flat_map(|(x, y)| f(x, y))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn letterbox_and_pillarbox_bars_are_cropped() {
+        let s = shot(200, 120, |x, y| {
+            if (20..100).contains(&y) && (30..170).contains(&x) {
+                [200, (x % 200) as u8, 90]
+            } else {
+                [3, 4, 2]
+            }
+        });
+        assert_eq!(content_rect(&s), (30, 20, 140, 80));
+    }
+
+    #[test]
+    fn a_dark_scene_is_not_cropped_away() {
+        let s = shot(200, 120, |x, y| {
+            if (90..100).contains(&x) && (50..60).contains(&y) {
+                [255, 255, 255]
+            } else {
+                [5, 5, 5]
+            }
+        });
+        assert_eq!(content_rect(&s), (0, 0, 200, 120));
+        let black = shot(64, 48, |_, _| [0, 0, 0]);
+        assert_eq!(content_rect(&black), (0, 0, 64, 48));
+    }
+
+    #[test]
+    fn screenshots_cover_the_video_up_to_its_end() {
+        assert_eq!(screenshot_count(60.0, 10.0), 6);
+        assert_eq!(screenshot_count(60.5, 10.0), 7);
+        assert_eq!(screenshot_count(3.0, 10.0), 1);
+        assert_eq!(screenshot_count(0.0, 10.0), 0);
+    }
+
+    #[test]
+    fn video_extensions_are_recognised_case_insensitively() {
+        assert!(is_video_path(Path::new("a/b/Clip.MP4")));
+        assert!(is_video_path(Path::new("x.mkv")));
+        assert!(!is_video_path(Path::new("photo.jpg")));
+        assert!(!is_video_path(Path::new("noext")));
+    }
+}
