@@ -18,6 +18,8 @@ Examples:
   lookalike scan ~/Pictures --html report.html  ... and write a report with thumbnails
   lookalike scan ~/Pictures --review-dir similar_images --dry-run
   lookalike query holiday.jpg --limit 5        best matches in the index for one image
+  lookalike videos ~/Videos                    store screenshots of every video, report shared clips
+  lookalike query clip.mp4                     stored videos that share clips with clip.mp4
   lookalike hash a.jpg b.png                   signatures as JSON lines
   lookalike db info                            what the database holds";
 
@@ -78,8 +80,10 @@ pub enum Command {
     Bench(BenchArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-    // Videos: the video subcommand (issue 6) goes here as `Videos(VideosArgs)`, dispatched in
-    // main.rs next to the image subcommands.
+    /// Find clips shared between videos (a clip inside a compilation, re-encoded copies): store
+    /// a screenshot signature every --interval seconds and report runs of matching screenshots.
+    #[command(after_help = EXIT_CODES)]
+    Videos(crate::videos::VideosArgs),
 }
 
 #[derive(Debug, Args)]

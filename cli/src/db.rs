@@ -1,7 +1,94 @@
 //! `lookalike db info|prune|export`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use serde_json::{Map, Value, json};
+
 use crate::args::DbCommand;
 use crate::config::Config;
+use crate::hash::hex;
+use crate::messages;
+use crate::report;
+use crate::store::{IterError, Store};
 
-pub fn run(_config: &Config, _command: &DbCommand) -> anyhow::Result<()> {
-    anyhow::bail!("db: not implemented yet")
+pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
+    let store = Store::open(&config.db)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match command {
+        DbCommand::Info => {
+            let settings = store.settings();
+            let (mut pending, mut damaged) = (0usize, 0usize);
+            for item in store.iter() {
+                match item {
+                    Ok((_, r)) if r.pending => pending += 1,
+                    Ok(_) => {}
+                    Err(_) => damaged += 1,
+                }
+            }
+            writeln!(out, "database:     {}", messages::shown(store.path()))?;
+            writeln!(out, "images:       {}", store.len())?;
+            writeln!(
+                out,
+                "not reported: {pending} (an interrupted scan; the next scan reports them)"
+            )?;
+            writeln!(out, "damaged:      {damaged}")?;
+            writeln!(out, "format:       {}", settings.format)?;
+            writeln!(out, "coefficients: {} per channel", settings.m)?;
+            writeln!(out, "weights:      {:?}", settings.weights)?;
+            writeln!(
+                out,
+                "size on disk: {}",
+                report::human_size(store.size_on_disk())
+            )?;
+        }
+        DbCommand::Prune => {
+            let mut gone: Vec<PathBuf> = Vec::new();
+            for item in store.iter() {
+                let path = match item {
+                    Ok((path, _)) | Err(IterError::Damaged { path, .. }) => path,
+                    Err(e) => return Err(anyhow::anyhow!("{e}")),
+                };
+                if let Err(e) = std::fs::symlink_metadata(&path)
+                    && e.kind() == std::io::ErrorKind::NotFound
+                {
+                    gone.push(path);
+                }
+            }
+            for path in &gone {
+                store.remove(path)?;
+            }
+            store.flush()?;
+            writeln!(
+                out,
+                "dropped {} entries of missing files; {} remain",
+                gone.len(),
+                store.len()
+            )?;
+        }
+        DbCommand::Export => {
+            for item in store.iter() {
+                match item {
+                    Ok((path, r)) => {
+                        let mut object = Map::new();
+                        report::json::put_path(&mut object, "path", &path);
+                        object.insert("bytes".into(), json!(r.size));
+                        object.insert("modified_ns".into(), json!(r.mtime_ns));
+                        object.insert("width".into(), json!(r.width));
+                        object.insert("height".into(), json!(r.height));
+                        object.insert("format".into(), json!(r.format.name()));
+                        object.insert("signature".into(), json!(hex(&r.signature.to_bytes())));
+                        writeln!(out, "{}", Value::Object(object))?;
+                    }
+                    Err(IterError::Damaged { path, reason }) => {
+                        messages::file_error(&path, format!("damaged index entry: {reason}"));
+                    }
+                    Err(e) => return Err(anyhow::anyhow!("{e}")),
+                }
+            }
+        }
+    }
+    Ok(())
 }

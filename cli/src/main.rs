@@ -9,6 +9,7 @@ mod decode;
 mod find;
 mod hash;
 mod interrupt;
+mod library;
 mod messages;
 mod pipeline;
 mod progress;
@@ -16,6 +17,10 @@ mod report;
 mod review;
 mod scan;
 mod store;
+mod video;
+mod video_bench;
+mod video_report;
+mod videos;
 mod walk;
 
 use std::process::ExitCode;
@@ -62,7 +67,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .build_global();
     match cli.command {
         Command::Scan(args) => scan::run(&config, &args),
-        Command::Query(args) => find::run(&config, &args),
+        Command::Query(mut args) => {
+            // Videos among the inputs are searched for shared clips (issue 6).
+            let videos = videos::take_videos(&mut args.images);
+            if !videos.is_empty() {
+                videos::query(&config, &videos, args.sensitivity, args.json)?;
+            }
+            if args.images.is_empty() {
+                Ok(())
+            } else {
+                find::run(&config, &args)
+            }
+        }
+        Command::Videos(args) => videos::run(&config, &args),
         Command::Hash(args) => hash::run(&config, &args),
         Command::Db(command) => db::run(&config, &command),
         Command::Bench(args) => bench::run(&config, &args),

@@ -1,1 +1,157 @@
-//! review (in progress).
+//! The review workflow of `scan --review-dir` (the seed's `demo_similar_images`): per group, the
+//! file to keep is hard-linked into the review folder (it stays where it is) and every other
+//! member is moved there, named so that a group sorts together in any file viewer:
+//! `000007_KEEP_a.jpg`, `000007_REMOVE_b.jpg`. Nothing is deleted. Where no hard link is
+//! possible (another file system), the file to keep is copied instead; a file to remove that
+//! cannot be renamed across file systems is copied and its original left in place. Each such
+//! fallback is said. The index entry of a moved file follows it.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::library::Library;
+use crate::messages;
+use crate::report::Report;
+use crate::store::Store;
+
+/// What happened to the files.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub linked: usize,
+    pub moved: usize,
+    pub copied: usize,
+}
+
+fn file_name(path: &Path) -> std::ffi::OsString {
+    path.file_name()
+        .map_or_else(|| "unnamed".into(), ToOwned::to_owned)
+}
+
+/// `dir/000007_KEEP_name`, with `_2`, `_3`… before the extension if that exists already.
+fn target(dir: &Path, number: usize, role: &str, path: &Path) -> PathBuf {
+    let name = file_name(path);
+    let mut candidate = std::ffi::OsString::from(format!("{number:06}_{role}_"));
+    candidate.push(&name);
+    let first = dir.join(&candidate);
+    if !first.exists() {
+        return first;
+    }
+    let stem = Path::new(&name)
+        .file_stem()
+        .map(ToOwned::to_owned)
+        .unwrap_or_default();
+    let ext = Path::new(&name).extension().map(ToOwned::to_owned);
+    for n in 2.. {
+        let mut c = std::ffi::OsString::from(format!("{number:06}_{role}_"));
+        c.push(&stem);
+        c.push(format!("_{n}"));
+        if let Some(ext) = &ext {
+            c.push(".");
+            c.push(ext);
+        }
+        let p = dir.join(&c);
+        if !p.exists() {
+            return p;
+        }
+    }
+    unreachable!("an unused name exists")
+}
+
+/// Carries out (or, with `dry_run`, prints) the review of `report` into `dir`. The report's
+/// paths are updated to where the files are afterwards.
+pub fn run(
+    report: &mut Report,
+    dir: &Path,
+    dry_run: bool,
+    store: &Store,
+    library: &mut Library,
+) -> Result<Outcome> {
+    let mut outcome = Outcome::default();
+    if !dry_run {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            anyhow::anyhow!("cannot create the review folder {}: {e}", dir.display())
+        })?;
+    }
+    let mut moves: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for group in &report.groups {
+        let Some((keep, others)) = group.members.split_first() else {
+            continue;
+        };
+        let to = target(dir, group.number, "KEEP", &keep.path);
+        if dry_run {
+            println!(
+                "would link {} -> {}",
+                messages::shown(&keep.path),
+                messages::shown(&to)
+            );
+        } else {
+            match std::fs::hard_link(&keep.path, &to) {
+                Ok(()) => outcome.linked += 1,
+                Err(e) if e.kind() == ErrorKind::CrossesDevices => {
+                    match std::fs::copy(&keep.path, &to) {
+                        Ok(_) => {
+                            outcome.copied += 1;
+                            messages::info(format!(
+                                "copied {} (another file system: no hard link possible)",
+                                messages::shown(&keep.path)
+                            ));
+                        }
+                        Err(e) => messages::file_error(&keep.path, format!("cannot copy: {e}")),
+                    }
+                }
+                Err(e) => messages::file_error(&keep.path, format!("cannot link: {e}")),
+            }
+        }
+        for other in others {
+            let to = target(dir, group.number, "REMOVE", &other.path);
+            if dry_run {
+                println!(
+                    "would move {} -> {}",
+                    messages::shown(&other.path),
+                    messages::shown(&to)
+                );
+                continue;
+            }
+            match std::fs::rename(&other.path, &to) {
+                Ok(()) => {
+                    outcome.moved += 1;
+                    store.rename(&other.path, &to)?;
+                    library.rename(&other.path, &to);
+                    moves.push((other.path.clone(), to));
+                }
+                Err(e) if e.kind() == ErrorKind::CrossesDevices => {
+                    match std::fs::copy(&other.path, &to) {
+                        Ok(_) => {
+                            outcome.copied += 1;
+                            messages::info(format!(
+                                "copied {} (another file system); the original is left in place",
+                                messages::shown(&other.path)
+                            ));
+                        }
+                        Err(e) => messages::file_error(&other.path, format!("cannot copy: {e}")),
+                    }
+                }
+                Err(e) => messages::file_error(&other.path, format!("cannot move: {e}")),
+            }
+        }
+    }
+    for (from, to) in moves {
+        for group in &mut report.groups {
+            for m in &mut group.members {
+                if m.path == from {
+                    m.path = to.clone();
+                }
+            }
+        }
+        for m in &mut report.matches {
+            for side in [&mut m.keep, &mut m.remove] {
+                if side.path == from {
+                    side.path = to.clone();
+                }
+            }
+        }
+    }
+    Ok(outcome)
+}

@@ -1,7 +1,286 @@
-//! `lookalike scan`.
-use crate::args::ScanArgs;
-use crate::config::Config;
+//! `lookalike scan`: walk, hash what is new or changed, drop what vanished, report the similar
+//! images, optionally run the review.
+//!
+//! Order of work, chosen so that an interruption at any point (Ctrl-C or `kill -9`) followed by a
+//! rerun gives the uninterrupted run's result without hashing a stored file again:
+//! 1. load the index from the store;
+//! 2. walk the roots; files whose size and mtime match their record are unchanged;
+//! 3. drop the records of files under the roots that no longer exist;
+//! 4. hash the new and changed files in batches; each record is stored as soon as it exists,
+//!    marked *pending*;
+//! 5. query the index with every pending file under the roots (the ones hashed now, and those a
+//!    previous, interrupted run hashed but did not report), and report;
+//! 6. review (optional), then clear the pending marks and flush.
 
-pub fn run(_config: &Config, _args: &ScanArgs) -> anyhow::Result<()> {
-    anyhow::bail!("scan: not implemented yet")
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use lookalike_core::QueryScratch;
+
+use crate::args::ScanArgs;
+use crate::config::{self, Config};
+use crate::interrupt;
+use crate::library::Library;
+use crate::messages;
+use crate::pipeline::{Hashing, Timings};
+use crate::progress::Progress;
+use crate::report::{self, Member, Pair, Report};
+use crate::review;
+use crate::store::{FileRecord, Store};
+use crate::walk::{self, Found};
+
+/// Most matches looked at per new image.
+const MATCHES_PER_IMAGE: usize = 1000;
+
+/// Counts for the summary line.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub found: usize,
+    pub unchanged: usize,
+    pub hashed: usize,
+    pub failed: usize,
+    pub dropped: usize,
+}
+
+pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
+    let sensitivity = config::sensitivity(args.sensitivity)?;
+    let roots = walk::canonical_roots(&args.paths);
+    if roots.is_empty() {
+        bail!("none of the paths to scan could be read");
+    }
+    let review_dir = match &args.review_dir {
+        Some(dir) => Some(absolute(dir)?),
+        None => None,
+    };
+    interrupt::install();
+    let store = Store::open(&config.db)?;
+    let hashing = Hashing::new(config.gpu)?;
+    messages::info(format!("hashing on {}", hashing.description()));
+    let progress = Progress::new();
+    let started = Instant::now();
+    let mut library = Library::load(&store, &progress)?;
+    let mut summary = Summary::default();
+
+    // 2. Walk.
+    let bar = progress.spinner("walking", "images");
+    let exclude: Vec<PathBuf> = review_dir.iter().cloned().collect();
+    let found = walk::walk(&roots, &exclude, args.follow_links, &bar);
+    bar.finish_and_clear();
+    if interrupt::requested() {
+        return finish_interrupted(&store);
+    }
+    summary.found = found.len();
+
+    // 3. Vanished files.
+    let on_disk: HashSet<&Path> = found.iter().map(|f| f.path.as_path()).collect();
+    let mut vanished = Vec::new();
+    for root in &roots {
+        for item in store.iter_under(root) {
+            let path = match item {
+                Ok((path, _)) => path,
+                Err(crate::store::IterError::Damaged { path, .. }) => path,
+                Err(e) => return Err(anyhow::anyhow!("{e}")),
+            };
+            let excluded = exclude.iter().any(|x| path.starts_with(x));
+            if !on_disk.contains(path.as_path()) && !excluded {
+                vanished.push(path);
+            }
+        }
+    }
+    for path in &vanished {
+        store.remove(path)?;
+        library.remove(path);
+    }
+    summary.dropped = vanished.len();
+
+    // 4. Hash what is new or changed.
+    let todo: Vec<&Found> = found
+        .iter()
+        .filter(|f| match library.get(&f.path) {
+            Some((_, entry)) => entry.size != f.size || entry.mtime_ns != f.mtime_ns,
+            None => true,
+        })
+        .collect();
+    summary.unchanged = found.len() - todo.len();
+    let timings = Timings::default();
+    let bar = progress.bar(todo.len() as u64, "hashing", "images");
+    for batch in todo.chunks(hashing.batch_len()) {
+        if interrupt::requested() {
+            bar.abandon();
+            return finish_interrupted(&store);
+        }
+        let paths: Vec<PathBuf> = batch.iter().map(|f| f.path.clone()).collect();
+        let results = hashing.hash_paths(&paths, &timings);
+        let mut records = Vec::with_capacity(batch.len());
+        for (file, result) in batch.iter().zip(results) {
+            match result {
+                Ok(hashed) => records.push((
+                    file.path.as_path(),
+                    FileRecord {
+                        size: file.size,
+                        mtime_ns: file.mtime_ns,
+                        width: hashed.width,
+                        height: hashed.height,
+                        format: hashed.format,
+                        pending: true,
+                        signature: hashed.signature,
+                    },
+                )),
+                Err(e) => {
+                    summary.failed += 1;
+                    // A changed file that no longer decodes must not keep its old signature.
+                    if library.remove(&file.path) {
+                        store.remove(&file.path)?;
+                    }
+                    messages::file_error(&file.path, format!("{e:#}"));
+                }
+            }
+        }
+        store.put_many(records.iter().map(|(p, r)| (*p, r)))?;
+        for (path, record) in &records {
+            library.insert(path, record);
+        }
+        summary.hashed += records.len();
+        bar.inc(batch.len() as u64);
+    }
+    bar.finish_and_clear();
+
+    // 5. Compare the pending files with the index.
+    let min_similarity = sensitivity.min_similarity();
+    let queries: Vec<u32> = library
+        .iter()
+        .filter(|(_, e)| (args.all || e.pending) && roots.iter().any(|r| e.path.starts_with(r)))
+        .filter(|(_, e)| !exclude.iter().any(|x| e.path.starts_with(x)))
+        .map(|(id, _)| id)
+        .collect();
+    let bar = progress.bar(queries.len() as u64, "comparing", "images");
+    let mut scratch = QueryScratch::new();
+    let mut seen: HashMap<(u32, u32), ()> = HashMap::new();
+    let mut pairs = Vec::new();
+    for &id in &queries {
+        if interrupt::requested() {
+            return finish_interrupted(&store);
+        }
+        bar.inc(1);
+        let Some(entry) = library.entry(id) else {
+            continue;
+        };
+        let Some(record) = store.get(&entry.path)? else {
+            continue;
+        };
+        for hit in library.query(
+            &mut scratch,
+            &record.signature,
+            min_similarity,
+            MATCHES_PER_IMAGE,
+        ) {
+            if hit.id == id {
+                continue;
+            }
+            let key = (id.min(hit.id), id.max(hit.id));
+            if seen.insert(key, ()).is_some() {
+                continue;
+            }
+            let Some(other) = library.entry(hit.id) else {
+                continue;
+            };
+            if exclude.iter().any(|x| other.path.starts_with(x)) {
+                continue;
+            }
+            pairs.push(Pair {
+                a: Member::from(entry),
+                b: Member::from(other),
+                similarity: hit.similarity,
+                score: hit.score,
+            });
+        }
+    }
+    bar.finish_and_clear();
+    drop(progress);
+    let mut report = Report::build(pairs);
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        report::json::write(&report.matches, &mut out)?;
+    } else {
+        report::table(&report, &mut out)?;
+    }
+    out.flush()?;
+    drop(out);
+
+    if let Some(dir) = &review_dir
+        && !report.groups.is_empty()
+    {
+        let outcome = review::run(&mut report, dir, args.dry_run, &store, &mut library)?;
+        if !args.dry_run {
+            messages::info(format!(
+                "review folder {}: {} kept (hard links), {} moved, {} copied",
+                messages::shown(dir),
+                outcome.linked,
+                outcome.moved,
+                outcome.copied
+            ));
+        }
+    }
+    if let Some(path) = &args.html {
+        let page = report::html::render(&report, "lookalike: similar images");
+        std::fs::write(path, page)
+            .with_context(|| format!("cannot write the report {}", path.display()))?;
+        messages::info(format!("report written to {}", messages::shown(path)));
+    }
+
+    // 6. Reported: clear the pending marks (of every pending file under the roots).
+    let reported: Vec<u32> = queries
+        .iter()
+        .copied()
+        .filter(|&id| library.entry(id).is_some_and(|e| e.pending))
+        .collect();
+    let paths: Vec<PathBuf> = reported
+        .iter()
+        .filter_map(|&id| library.entry(id).map(|e| e.path.clone()))
+        .collect();
+    store.clear_pending(paths.iter().map(PathBuf::as_path))?;
+    library.mark_reported(&reported);
+    store.flush()?;
+
+    messages::info(format!(
+        "{} images under {} root(s): {} hashed, {} unchanged, {} failed, {} dropped (gone); \
+         {} similar pairs in {} groups at sensitivity {} ({:.1} s)",
+        summary.found,
+        roots.len(),
+        summary.hashed,
+        summary.unchanged,
+        summary.failed,
+        summary.dropped,
+        report.matches.len(),
+        report.groups.len(),
+        sensitivity.get(),
+        started.elapsed().as_secs_f64()
+    ));
+    if !args.json && args.html.is_none() && !report.matches.is_empty() {
+        messages::info("hint: --html report.html writes the matches with thumbnails side by side");
+    }
+    Ok(())
+}
+
+fn finish_interrupted(store: &Store) -> Result<()> {
+    store.flush()?;
+    messages::info("interrupted: the database is flushed; run the same scan again to finish");
+    Ok(())
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .context("cannot read the current folder")?
+            .join(path)
+    };
+    // Canonical when it exists, so that it compares equal to walked paths.
+    Ok(std::fs::canonicalize(&joined).unwrap_or(joined))
 }

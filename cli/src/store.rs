@@ -412,6 +412,11 @@ impl Store {
         iter_tree(self.files.iter())
     }
 
+    /// Raw keys and values of the `files` tree, for bulk loading.
+    pub fn raw_iter(&self) -> sled::Iter {
+        self.files.iter()
+    }
+
     /// The records of files under `root` (the root itself, or paths below it).
     pub fn iter_under(
         &self,
