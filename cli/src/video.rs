@@ -102,15 +102,23 @@ pub struct VideoInfo {
     pub mtime_ns: i128,
     /// The index of the video stream that is read (the first one that is not cover art).
     pub stream: u32,
+    /// Mean seconds between key frames over the first minute (from the packet flags), if
+    /// there are two or more; what seeking costs depends on it.
+    #[serde(default)]
+    pub keyframe_interval: Option<f64>,
 }
 
 /// Size and modification time: what tells a stored video is unchanged.
 pub fn file_stamp(path: &Path) -> Result<(u64, i128)> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mtime = meta.modified().ok().map_or(0, |t| match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_nanos() as i128,
-        Err(e) => -(e.duration().as_nanos() as i128),
-    });
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .map_or(0, |t| match t.duration_since(UNIX_EPOCH) {
+            Ok(d) => d.as_nanos() as i128,
+            Err(e) => -(e.duration().as_nanos() as i128),
+        });
     Ok((meta.len(), mtime))
 }
 
@@ -161,7 +169,14 @@ fn number(text: &Option<String>) -> Option<f64> {
 pub fn probe(tools: &Tools, path: &Path) -> Result<VideoInfo> {
     let (size, mtime_ns) = file_stamp(path)?;
     let output = Command::new(&tools.ffprobe)
-        .args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
+        .args([
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+        ])
         .arg(path)
         .stdin(Stdio::null())
         .output()
@@ -204,16 +219,50 @@ pub fn probe(tools: &Tools, path: &Path) -> Result<VideoInfo> {
         frame_rate: rate(&stream.avg_frame_rate)
             .or_else(|| rate(&stream.r_frame_rate))
             .unwrap_or(0.0),
-        bit_rate: format
-            .and_then(|f| number(&f.bit_rate))
-            .map(|b| b as u64),
+        bit_rate: format.and_then(|f| number(&f.bit_rate)).map(|b| b as u64),
         container: format
             .and_then(|f| f.format_name.clone())
             .unwrap_or_default(),
         size,
         mtime_ns,
         stream: stream.index,
+        keyframe_interval: keyframe_interval(tools, path, stream.index),
     })
+}
+
+/// Mean distance between key frames in the first minute: only packets are read (no
+/// decoding), which takes milliseconds.
+fn keyframe_interval(tools: &Tools, path: &Path, stream: u32) -> Option<f64> {
+    let output = Command::new(&tools.ffprobe)
+        .args(["-v", "error", "-select_streams"])
+        .arg(stream.to_string())
+        .args([
+            "-show_entries",
+            "packet=pts_time,flags",
+            "-of",
+            "csv=p=0",
+            "-read_intervals",
+            "%+60",
+        ])
+        .arg(path)
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut keys: Vec<f64> = text
+        .lines()
+        .filter_map(|line| {
+            let (time, flags) = line.split_once(',')?;
+            flags.contains('K').then(|| time.parse::<f64>().ok())?
+        })
+        .filter(|t| t.is_finite())
+        .collect();
+    keys.sort_by(f64::total_cmp);
+    keys.dedup();
+    if keys.len() < 2 {
+        return None;
+    }
+    Some((keys[keys.len() - 1] - keys[0]) / (keys.len() - 1) as f64)
 }
 
 /// How screenshots are taken.
@@ -231,22 +280,30 @@ pub enum Sampling {
 }
 
 impl Sampling {
-    /// The method to use for a video, from the measurements in the README: seeking wins as soon
-    /// as the interval is a few times the key-frame distance (typical key-frame distances are
-    /// 2–10 s), and one pass wins for short intervals, where seeking decodes most of the video
-    /// anyway and pays a process start per screenshot. Key-frame-only decoding is the fastest
-    /// but its screenshots are not at the requested times, so it is never chosen by itself.
-    pub fn choose(interval: f64) -> Sampling {
-        if interval >= SEEK_FROM_INTERVAL {
+    /// The cheaper method for this video, by a cost model fitted to the measurements in the
+    /// README. One pass decodes every second of video: `c × N` per screenshot, where `c` is
+    /// the decoding time per second of video, proportional to the pixel rate. Seeking decodes
+    /// from the key frame before each screenshot, half a key-frame distance `g` on average,
+    /// and starts ffmpeg again: `s₀ + c × g / 2`. So seeking wins when
+    /// `N > g / 2 + s₀ / c`: for 1080p at 25 fps with a key frame every 5 s from about 10 s
+    /// on, for small videos only at long intervals. Key-frame-only decoding is the fastest, but
+    /// its screenshots are not at the requested times, so it is never chosen by itself.
+    pub fn choose(info: &VideoInfo, interval: f64) -> Sampling {
+        // Measured on the 2-core reference machine: one pass over 1080p25 H.264 ran at about
+        // 6× real time, and one seek cost about 0.15 s on top of its decoding.
+        const PASS_SPEED_1080P25: f64 = 6.0;
+        const SEEK_START: f64 = 0.15;
+        let pixel_rate = f64::from(info.width) * f64::from(info.height) * info.frame_rate.max(1.0);
+        let per_second = pixel_rate / (1920.0 * 1080.0 * 25.0) / PASS_SPEED_1080P25;
+        // Without two key frames in the first minute, a seek may decode a minute or more.
+        let gop = info.keyframe_interval.unwrap_or(info.duration.min(60.0));
+        if interval > gop / 2.0 + SEEK_START / per_second.max(1e-9) {
             Sampling::Seek
         } else {
             Sampling::Pass
         }
     }
 }
-
-/// From this interval (seconds) on, [`Sampling::choose`] seeks.
-pub const SEEK_FROM_INTERVAL: f64 = 30.0;
 
 /// One screenshot, `rgb24`, at most [`SHOT_SIDE`] per side.
 #[derive(Debug, Clone)]
@@ -299,7 +356,7 @@ pub fn sample(
             // `showinfo` logs its time. (The `fps=1/N` filter drops the last screenshots when
             // the video ends less than N seconds after them, so it is not used.)
             command
-                .input(path.as_os_str().to_string_lossy())
+                .input(path)
                 .args(["-map", &format!("0:{}", info.stream)])
                 .filter(format!(
                     "select='isnan(prev_selected_t)+gte(floor(t/{interval})-floor(prev_selected_t/{interval})\\,1)',showinfo,{}",
@@ -311,7 +368,7 @@ pub fn sample(
                 .output("-");
             let mut taken = 0;
             let mut last = None;
-            run_frames(&mut command, path, true, &mut |mut shot, time| {
+            run_frames(&mut command, true, &mut |mut shot, time| {
                 let k = (time / interval).floor();
                 // Frames before the start (negative times) and repeats of a window are skipped.
                 if k < 0.0 || last.is_some_and(|l| k <= l) || k >= f64::from(count) {
@@ -332,7 +389,7 @@ pub fn sample(
                 let mut command = tools.ffmpeg();
                 command
                     .seek(format!("{at:.3}"))
-                    .input(path.as_os_str().to_string_lossy())
+                    .input(path)
                     .args(["-map", &format!("0:{}", info.stream)])
                     .filter(scale_filter(SHOT_SIDE))
                     .frames(1)
@@ -340,7 +397,7 @@ pub fn sample(
                     .pix_fmt("rgb24")
                     .output("-");
                 let mut got = None;
-                run_frames(&mut command, path, false, &mut |shot, _| {
+                run_frames(&mut command, false, &mut |shot, _| {
                     got.get_or_insert(shot);
                 })?;
                 if let Some(mut shot) = got {
@@ -359,14 +416,9 @@ pub fn sample(
 /// With `timed`, every frame comes with the time `showinfo` logged for it; otherwise with 0.
 fn run_frames(
     command: &mut FfmpegCommand,
-    path: &Path,
     timed: bool,
     sink: &mut dyn FnMut(Screenshot, f64),
 ) -> Result<()> {
-    // ffmpeg-sidecar passes an input as a string; a path that is not UTF-8 would be mangled.
-    if path.to_str().is_none() {
-        bail!("the file name is not valid UTF-8, which ffmpeg-sidecar cannot pass on");
-    }
     let mut child = command.spawn().context("cannot start ffmpeg")?;
     let mut errors: Vec<String> = Vec::new();
     // Frames and their logged times arrive through two pipes; pair them in order.
@@ -464,8 +516,9 @@ pub fn content_rect(shot: &Screenshot) -> (u32, u32, u32, u32) {
     };
     let dark = |n: usize, bright: usize| bright * BAR_OUTLIERS_DIV <= n;
     let row_dark = |y: usize| dark(w, (0..w).filter(|&x| luma(x, y) > BAR_LUMA).count());
-    let col_dark =
-        |x: usize, y0: usize, y1: usize| dark(y1 - y0, (y0..y1).filter(|&y| luma(x, y) > BAR_LUMA).count());
+    let col_dark = |x: usize, y0: usize, y1: usize| {
+        dark(y1 - y0, (y0..y1).filter(|&y| luma(x, y) > BAR_LUMA).count())
+    };
     let mut top = 0;
     while top < h && row_dark(top) {
         top += 1;

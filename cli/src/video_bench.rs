@@ -28,7 +28,8 @@ pub fn sampling(args: &VideosArgs) -> Result<()> {
         let info = video::probe(&tools, path)?;
         let name = format!(
             "{} ({}×{} {}, {:.0} s)",
-            path.file_name().map_or_else(|| path.to_string_lossy(), |n| n.to_string_lossy()),
+            path.file_name()
+                .map_or_else(|| path.to_string_lossy(), |n| n.to_string_lossy()),
             info.width,
             info.height,
             info.codec,
@@ -173,8 +174,8 @@ pub fn query(_config: &Config, _args: &VideosArgs, hours: f64) -> Result<()> {
         times.push(started.elapsed().as_secs_f64());
     }
     let mean = times.iter().sum::<f64>() / times.len() as f64;
-    let sd = (times.iter().map(|t| (t - mean) * (t - mean)).sum::<f64>() / times.len() as f64)
-        .sqrt();
+    let sd =
+        (times.iter().map(|t| (t - mean) * (t - mean)).sum::<f64>() / times.len() as f64).sqrt();
     println!(
         "query: one hour ({} screenshots) against {hours} hours: {:.3} s ± {:.3} s (mean ± σ of {} runs)",
         shots.len(),
@@ -185,7 +186,13 @@ pub fn query(_config: &Config, _args: &VideosArgs, hours: f64) -> Result<()> {
     for m in &found {
         println!(
             "  found: video {} screenshots {}..={} at query {}..={} ({} matched, similarity {:.1})",
-            m.target, m.target_start, m.target_end, m.query_start, m.query_end, m.matched, m.similarity
+            m.target,
+            m.target_start,
+            m.target_end,
+            m.query_start,
+            m.query_end,
+            m.matched,
+            m.similarity
         );
     }
     Ok(())

@@ -114,8 +114,10 @@ pub fn utc(ns: i128) -> String {
 fn metadata_rows(a: &VideoInfo, b: &VideoInfo) -> Vec<(&'static str, String, String)> {
     let size = |v: &VideoInfo| format!("{:.1} MB", v.size as f64 / 1e6);
     let rate = |v: &VideoInfo| {
-        v.bit_rate
-            .map_or_else(|| "?".to_string(), |b| format!("{:.0} kbit/s", b as f64 / 1000.0))
+        v.bit_rate.map_or_else(
+            || "?".to_string(),
+            |b| format!("{:.0} kbit/s", b as f64 / 1000.0),
+        )
     };
     let row = |name, f: &dyn Fn(&VideoInfo) -> String| (name, f(a), f(b));
     vec![
@@ -242,6 +244,7 @@ mod tests {
             size: 1_234_567,
             mtime_ns: 1_700_000_000_000_000_000,
             stream: 0,
+            keyframe_interval: Some(2.0),
         }
     }
 

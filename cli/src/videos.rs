@@ -72,8 +72,8 @@ pub struct VideosArgs {
     #[arg(long)]
     pub no_report: bool,
     /// How screenshots are taken: pass (decode everything once), seek (one seek per
-    /// screenshot), keyframes (key frames only; times are approximate). Default: seek for
-    /// intervals of 30 s and more, else pass (measured, see README).
+    /// screenshot), keyframes (key frames only; times are approximate). Default: whichever is
+    /// cheaper for each video, from its resolution, frame rate and key-frame distance (README).
     #[arg(long, value_enum, value_name = "METHOD")]
     pub sampling: Option<Sampling>,
     /// Hash whole frames, black borders included (default: letterbox and pillarbox bars are
@@ -485,8 +485,9 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    fn method(&self) -> Sampling {
-        self.sampling.unwrap_or_else(|| Sampling::choose(self.interval))
+    fn method(&self, info: &VideoInfo) -> Sampling {
+        self.sampling
+            .unwrap_or_else(|| Sampling::choose(info, self.interval))
     }
 
     /// Prints and writes what was found for `video`.
@@ -496,9 +497,8 @@ impl Run<'_> {
         };
         let mut report_path = None;
         if !self.args.no_report {
-            std::fs::create_dir_all(&self.args.report_dir).with_context(|| {
-                format!("cannot create {}", self.args.report_dir.display())
-            })?;
+            std::fs::create_dir_all(&self.args.report_dir)
+                .with_context(|| format!("cannot create {}", self.args.report_dir.display()))?;
             let path = video_report::file_for(&self.args.report_dir, &first.video.path);
             let html = video_report::html(pairs, &mut |v: &VideoRef, at: f64| {
                 video::thumbnail_jpeg(&self.tools, &v.path, &v.info, at, 192).ok()
@@ -566,7 +566,11 @@ fn pair_reports(
         let Some((path, record)) = by_id.get(&target) else {
             continue;
         };
-        let mine: Vec<SequenceMatch> = runs.iter().filter(|m| m.target == target).copied().collect();
+        let mine: Vec<SequenceMatch> = runs
+            .iter()
+            .filter(|m| m.target == target)
+            .copied()
+            .collect();
         out.push(PairReport {
             video: video.clone(),
             other: VideoRef {
@@ -691,7 +695,7 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
             path,
             &info,
             interval,
-            run.method(),
+            run.method(&info),
             run.crop,
             &progress,
         ) {
@@ -736,7 +740,12 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
 
 /// `lookalike query VIDEO...`: the stored videos that share clips with videos outside the
 /// database (nothing is stored).
-pub fn query(config: &Config, videos: &[PathBuf], sensitivity: Option<u8>, json: bool) -> Result<()> {
+pub fn query(
+    config: &Config,
+    videos: &[PathBuf],
+    sensitivity: Option<u8>,
+    json: bool,
+) -> Result<()> {
     let tools = Tools::find()?;
     let sensitivity = config::sensitivity(sensitivity)?;
     let store = Store::open(&config.db)?;
@@ -748,10 +757,8 @@ pub fn query(config: &Config, videos: &[PathBuf], sensitivity: Option<u8>, json:
         );
     };
     let records = trees.records()?;
-    let by_id: HashMap<u32, (PathBuf, VideoRecord)> = records
-        .into_iter()
-        .map(|(p, r)| (r.id, (p, r)))
-        .collect();
+    let by_id: HashMap<u32, (PathBuf, VideoRecord)> =
+        records.into_iter().map(|(p, r)| (r.id, (p, r))).collect();
     let known = by_id.iter().map(|(&id, (p, _))| (id, p.clone())).collect();
     let shots = ShotIndex::load(&trees, &known)?;
     let options = sequence_options(6)?;
@@ -792,7 +799,7 @@ pub fn query(config: &Config, videos: &[PathBuf], sensitivity: Option<u8>, json:
             &path,
             &info,
             interval,
-            run.method(),
+            run.method(&info),
             run.crop,
             &progress,
         ) {
@@ -811,7 +818,10 @@ pub fn query(config: &Config, videos: &[PathBuf], sensitivity: Option<u8>, json:
         let me = VideoRef { path, info };
         let pairs = pair_reports(&me, &runs, interval, &by_id);
         if pairs.is_empty() && !json {
-            println!("{}: no stored video shares a clip", messages::shown(&me.path));
+            println!(
+                "{}: no stored video shares a clip",
+                messages::shown(&me.path)
+            );
         }
         run.report(&pairs)?;
     }
@@ -825,5 +835,3 @@ pub fn take_videos(inputs: &mut Vec<PathBuf>) -> Vec<PathBuf> {
     *inputs = rest;
     videos
 }
-
-

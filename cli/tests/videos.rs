@@ -1,0 +1,538 @@
+//! `lookalike videos` and `lookalike query VIDEO` end to end, on real videos made by ffmpeg at
+//! test time: a Mandelbrot zoom, slideshows of the photographs in `tests/photos` with zoom and
+//! pan, a cellular automaton, and clips and compilations cut from them.
+//!
+//! The source videos are small (320 × 240, 5 frames per second) and are made once per build
+//! directory (`CARGO_TARGET_TMPDIR/video-fixtures-v1`); every test copies what it needs into
+//! its own temporary folder.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// Seconds between screenshots in these tests (videos are short).
+const INTERVAL: f64 = 2.0;
+
+fn ffmpeg(args: &[&str]) {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("ffmpeg is installed (the video tests need it)");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const X264: &[&str] = &[
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-g",
+    "10",
+    "-pix_fmt",
+    "yuv420p",
+];
+
+fn encode(input: &[&str], filter: Option<&str>, seconds: f64, out: &Path) {
+    let mut args: Vec<String> = input.iter().map(|s| s.to_string()).collect();
+    if let Some(f) = filter {
+        args.extend(["-vf".into(), f.into()]);
+    }
+    args.extend(["-t".into(), format!("{seconds}")]);
+    args.extend(X264.iter().map(|s| s.to_string()));
+    args.push(out.to_string_lossy().into_owned());
+    ffmpeg(&args.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+fn photos() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/photos");
+    let mut photos: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    photos.sort();
+    assert!(
+        photos.len() >= 18,
+        "the test photographs are in {}",
+        dir.display()
+    );
+    photos
+}
+
+/// A slideshow: 8 s per photograph, slowly zooming in and panning.
+fn slideshow(photos: &[PathBuf], out: &Path, work: &Path) {
+    let mut list = String::new();
+    for (i, photo) in photos.iter().enumerate() {
+        let seg = work.join(format!(
+            "{}-{i}.mp4",
+            out.file_stem().unwrap().to_string_lossy()
+        ));
+        encode(
+            &[
+                "-loop",
+                "1",
+                "-framerate",
+                "5",
+                "-i",
+                photo.to_str().unwrap(),
+            ],
+            Some(
+                "scale=480:360:force_original_aspect_ratio=increase,crop=480:360,\
+                 zoompan=z='1+0.004*on':x='(iw-iw/zoom)*on/40':y='(ih-ih/zoom)/2':d=1:s=320x240:fps=5,\
+                 format=yuv420p",
+            ),
+            8.0,
+            &seg,
+        );
+        list.push_str(&format!("file '{}'\n", seg.display()));
+    }
+    let list_path = work.join("list.txt");
+    std::fs::write(&list_path, list).unwrap();
+    ffmpeg(&[
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        list_path.to_str().unwrap(),
+        "-c",
+        "copy",
+        out.to_str().unwrap(),
+    ]);
+}
+
+/// The source videos: `a.mp4` (Mandelbrot zoom, 90 s), `b.mp4` (slideshow of photos 0–9,
+/// 80 s), `c.mp4` (slideshow of photos 10–17, 64 s), `life.mp4` (cellular automaton, 60 s).
+fn fixtures() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("video-fixtures-v1");
+        if dir.join("done").exists() {
+            return dir;
+        }
+        let work = tempfile::tempdir().unwrap();
+        let w = work.path();
+        encode(
+            &["-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=5"],
+            None,
+            90.0,
+            &w.join("a.mp4"),
+        );
+        let photos = photos();
+        slideshow(&photos[0..10], &w.join("b.mp4"), w);
+        slideshow(&photos[10..18], &w.join("c.mp4"), w);
+        encode(
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                "life=size=320x240:rate=5:mold=10:ratio=0.2:death_color=#202060:life_color=#f0c040",
+            ],
+            None,
+            60.0,
+            &w.join("life.mp4"),
+        );
+        // Build in a scratch folder, then move into place, so a killed run leaves no half set.
+        let staging = dir.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::create_dir_all(&staging).unwrap();
+        for name in ["a.mp4", "b.mp4", "c.mp4", "life.mp4"] {
+            std::fs::copy(w.join(name), staging.join(name)).unwrap();
+        }
+        std::fs::write(staging.join("done"), "").unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        if std::fs::rename(&staging, &dir).is_err() {
+            // Another test process got there first.
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        dir
+    })
+}
+
+/// `dst/name` = a copy of a fixture.
+fn copy(name: &str, dst: &Path) -> PathBuf {
+    let to = dst.join(name);
+    std::fs::copy(fixtures().join(name), &to).unwrap();
+    to
+}
+
+/// `part` seconds `from..from+len` of fixture `name`, as a bare segment for a compilation.
+fn cut(name: &str, from: f64, len: f64, out: &Path) {
+    let src = fixtures().join(name);
+    encode(
+        &["-ss", &format!("{from}"), "-i", src.to_str().unwrap()],
+        Some("fps=5,scale=320:240,setsar=1"),
+        len,
+        out,
+    );
+}
+
+/// A compilation of `(fixture, from, len)` clips, re-encoded as one video.
+fn compilation(parts: &[(&str, f64, f64)], out: &Path, work: &Path) {
+    let mut list = String::new();
+    for (i, (name, from, len)) in parts.iter().enumerate() {
+        let seg = work.join(format!("part{i}.mp4"));
+        cut(name, *from, *len, &seg);
+        list.push_str(&format!("file '{}'\n", seg.display()));
+    }
+    let list_path = work.join("parts.txt");
+    std::fs::write(&list_path, list).unwrap();
+    // Re-encode (not stream copy) so that the compilation is one clean stream.
+    ffmpeg(&[
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        list_path.to_str().unwrap(),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-crf",
+        "28",
+        "-pix_fmt",
+        "yuv420p",
+        out.to_str().unwrap(),
+    ]);
+}
+
+/// Text burned in: DejaVu Sans if present (drawtext needs a font file), a box otherwise.
+fn overlay() -> String {
+    let font = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+    if Path::new(font).exists() {
+        format!(
+            "drawtext=fontfile={font}:text='SAMPLE CLIP':fontcolor=white:fontsize=22:x=12:y=h-40:box=1:boxcolor=black@0.5"
+        )
+    } else {
+        "drawbox=x=12:y=ih-40:w=150:h=28:color=white@0.8:t=fill".to_string()
+    }
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let env = Env {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        std::fs::create_dir_all(env.videos()).unwrap();
+        env
+    }
+
+    fn videos(&self) -> PathBuf {
+        self.dir.path().join("videos")
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("db")
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_lookalike"))
+            .arg("--db")
+            .arg(self.db())
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap()
+    }
+
+    /// `lookalike videos <videos> --json --interval 2 …`: the JSON lines and stderr.
+    fn videos_json(&self, extra: &[&str]) -> (Vec<Value>, String, Option<i32>) {
+        let videos = self.videos();
+        let mut args = vec![
+            "videos",
+            videos.to_str().unwrap(),
+            "--json",
+            "--interval",
+            "2",
+        ];
+        args.extend_from_slice(extra);
+        let out = self.run(&args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let lines = stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect();
+        (
+            lines,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.status.code(),
+        )
+    }
+}
+
+fn name(v: &Value, field: &str) -> String {
+    Path::new(v[field]["path"].as_str().unwrap())
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn pair<'a>(lines: &'a [Value], video: &str, other: &str) -> Option<&'a Value> {
+    lines
+        .iter()
+        .find(|v| name(v, "video") == video && name(v, "other") == other)
+}
+
+/// `(start, end, other_start, other_end)` of each range.
+fn ranges(pair: &Value) -> Vec<[f64; 4]> {
+    pair["ranges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| ["start", "end", "other_start", "other_end"].map(|k| r[k].as_f64().unwrap()))
+        .collect()
+}
+
+fn assert_range(got: [f64; 4], expected: [f64; 4], what: &str) {
+    // A screenshot stands for the INTERVAL seconds after it; the two videos' sampling instants
+    // differ by up to one interval, and a run's ends may lose one screenshot on a cut.
+    let slack = 2.0 * INTERVAL + 0.01;
+    for i in 0..4 {
+        assert!(
+            (got[i] - expected[i]).abs() <= slack,
+            "{what}: got {got:?}, expected {expected:?} (± {slack} s)"
+        );
+    }
+}
+
+#[test]
+fn a_rescaled_captioned_letterboxed_clip_is_found_inside_a_compilation() {
+    let env = Env::new();
+    let v = env.videos();
+    for name in ["a.mp4", "b.mp4", "c.mp4", "life.mp4"] {
+        copy(name, &v);
+    }
+    let work = tempfile::tempdir().unwrap();
+    // The compilation: A 5–35 s, B 15–75 s, C 20–50 s (30 + 60 + 30 s).
+    compilation(
+        &[
+            ("a.mp4", 5.0, 30.0),
+            ("b.mp4", 15.0, 60.0),
+            ("c.mp4", 20.0, 30.0),
+        ],
+        &v.join("compilation.mp4"),
+        work.path(),
+    );
+    // The clip: B 23–63 s, at another size and bit rate, letterboxed, with text burned in. In
+    // the compilation it is at 30 + (23 − 15) = 38 s.
+    let src = fixtures().join("b.mp4");
+    encode(
+        &["-ss", "23", "-i", src.to_str().unwrap()],
+        Some(&format!(
+            "scale=256:144,pad=256:192:0:24:black,{},setsar=1",
+            overlay()
+        )),
+        40.0,
+        &v.join("clip.mkv"),
+    );
+
+    let (lines, stderr, code) = env.videos_json(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    let clip_in_compilation = pair(&lines, "compilation.mp4", "clip.mkv")
+        .unwrap_or_else(|| panic!("no match of the clip in the compilation: {lines:#?}"));
+    let found = ranges(clip_in_compilation);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_range(found[0], [38.0, 78.0, 0.0, 40.0], "clip in compilation");
+
+    let clip_in_b = pair(&lines, "clip.mkv", "b.mp4").expect("the clip matches its source");
+    assert_range(ranges(clip_in_b)[0], [0.0, 40.0, 23.0, 63.0], "clip in b");
+
+    for (source, at, from, len) in [
+        ("a.mp4", 0.0, 5.0, 30.0),
+        ("b.mp4", 30.0, 15.0, 60.0),
+        ("c.mp4", 90.0, 20.0, 30.0),
+    ] {
+        let p = pair(&lines, "compilation.mp4", source)
+            .unwrap_or_else(|| panic!("compilation ~ {source} missing: {lines:#?}"));
+        let r = ranges(p);
+        assert_eq!(r.len(), 1, "{source}: {r:?}");
+        assert_range(r[0], [at, at + len, from, from + len], source);
+    }
+
+    // Videos that share nothing do not match: the two slideshows, the automaton, the zoom.
+    for v in &lines {
+        let (a, b) = (name(v, "video"), name(v, "other"));
+        let ok = [
+            ("clip.mkv", "b.mp4"),
+            ("compilation.mp4", "a.mp4"),
+            ("compilation.mp4", "b.mp4"),
+            ("compilation.mp4", "c.mp4"),
+            ("compilation.mp4", "clip.mkv"),
+        ];
+        assert!(
+            ok.contains(&(a.as_str(), b.as_str())),
+            "unexpected match {a} ~ {b}: {v:#}"
+        );
+    }
+
+    // The report of the compilation: metadata side by side, the ranges, thumbnails.
+    let report =
+        std::fs::read_to_string(env.dir.path().join("similar_videos/compilation.mp4.html"))
+            .expect("a report for the compilation");
+    assert!(report.contains("clip.mkv") && report.contains("b.mp4"));
+    assert!(
+        report.contains("<th>resolution</th><td>320 × 240</td><td>256 × 192</td>"),
+        "{report}"
+    );
+    assert!(report.matches("data:image/jpeg;base64,").count() >= 8);
+    assert!(env.dir.path().join("similar_videos/clip.mkv.html").exists());
+    assert!(!env.dir.path().join("similar_videos/a.mp4.html").exists());
+}
+
+#[test]
+fn s_consecutive_matching_screenshots_are_required() {
+    let env = Env::new();
+    let v = env.videos();
+    copy("c.mp4", &v);
+    // 17 s of C re-encoded smaller: about 8 screenshots at 2 s.
+    let src = fixtures().join("c.mp4");
+    encode(
+        &["-ss", "11", "-i", src.to_str().unwrap()],
+        Some("scale=200:150"),
+        17.0,
+        &v.join("short_clip.mp4"),
+    );
+    let (lines, stderr, _) = env.videos_json(&["--min-sequence", "3"]);
+    let p = pair(&lines, "short_clip.mp4", "c.mp4")
+        .unwrap_or_else(|| panic!("the clip is found with S = 3: {stderr} {lines:#?}"));
+    let r = &p["ranges"][0];
+    let n = r["screenshots"].as_u64().unwrap();
+    assert!((6..=9).contains(&n), "{r:#}");
+
+    // The same pair, with S = n and S = n + 1, in fresh databases.
+    for (s, expect) in [(n, true), (n + 1, false)] {
+        let fresh = Env::new();
+        for f in ["c.mp4", "short_clip.mp4"] {
+            std::fs::copy(v.join(f), fresh.videos().join(f)).unwrap();
+        }
+        let (lines, stderr, code) = fresh.videos_json(&["--min-sequence", &s.to_string()]);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert_eq!(
+            pair(&lines, "short_clip.mp4", "c.mp4").is_some(),
+            expect,
+            "S = {s} with {n} matching screenshots: {lines:#?}"
+        );
+    }
+}
+
+#[test]
+fn rerun_skips_stored_videos_drops_deleted_ones_and_keeps_its_interval() {
+    let env = Env::new();
+    let v = env.videos();
+    copy("a.mp4", &v);
+    copy("life.mp4", &v);
+    let (_, stderr, code) = env.videos_json(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("2 new videos read, 0 unchanged skipped"),
+        "{stderr}"
+    );
+
+    // Nothing changed: nothing is read again.
+    let (_, stderr, _) = env.videos_json(&[]);
+    assert!(
+        stderr.contains("0 new videos read, 2 unchanged skipped"),
+        "{stderr}"
+    );
+
+    // A query from outside the database finds the stored video...
+    let outside = tempfile::tempdir().unwrap();
+    let query = copy("a.mp4", outside.path());
+    let q = |env: &Env| {
+        let out = env.run(&["query", query.to_str().unwrap(), "--json"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let found = q(&env);
+    assert!(found.contains("videos/a.mp4"), "{found}");
+
+    // ... until it is deleted: the next run drops it.
+    std::fs::remove_file(v.join("a.mp4")).unwrap();
+    let (_, stderr, _) = env.videos_json(&[]);
+    assert!(stderr.contains("1 deleted videos dropped"), "{stderr}");
+    assert!(
+        stderr.contains("0 new videos read, 1 unchanged skipped"),
+        "{stderr}"
+    );
+    assert_eq!(q(&env).trim(), "");
+
+    // The interval is the database's.
+    let out = env.run(&["videos", v.to_str().unwrap(), "--interval", "5"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("every 2 s") && stderr.contains("--interval 5"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn broken_videos_are_reported_by_name_and_the_others_processed() {
+    let env = Env::new();
+    let v = env.videos();
+    copy("b.mp4", &v);
+    // Not a video at all.
+    std::fs::write(v.join("broken.mp4"), b"this is not a video file at all").unwrap();
+    // A real video cut off after its first 40 kB (mdat without moov).
+    let bytes = std::fs::read(fixtures().join("c.mp4")).unwrap();
+    std::fs::write(v.join("truncated.mkv"), &bytes[..40_000.min(bytes.len())]).unwrap();
+    // Sound only.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=3",
+        "-c:a",
+        "aac",
+        v.join("sound.mp4").to_str().unwrap(),
+    ]);
+    // A copy of B, which must still be found.
+    std::fs::copy(fixtures().join("b.mp4"), v.join("b_copy.mp4")).unwrap();
+
+    let (lines, stderr, code) = env.videos_json(&["--min-sequence", "6"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    for name in ["broken.mp4", "truncated.mkv", "sound.mp4"] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with("error: ") && l.contains(name)),
+            "{name} is reported: {stderr}"
+        );
+    }
+    assert!(stderr.contains("no video stream"), "{stderr}");
+    assert!(stderr.contains("2 new videos read"), "{stderr}");
+    assert!(pair(&lines, "b_copy.mp4", "b.mp4").is_some(), "{lines:#?}");
+}
+
+#[test]
+fn a_missing_ffmpeg_is_explained() {
+    let env = Env::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_lookalike"))
+        .arg("--db")
+        .arg(env.db())
+        .args(["videos", env.videos().to_str().unwrap()])
+        .env("LOOKALIKE_FFMPEG", "/nonexistent/ffmpeg")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("install FFmpeg"), "{stderr}");
+}
