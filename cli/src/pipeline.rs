@@ -122,6 +122,7 @@ impl Hashing {
         paths
             .par_iter()
             .map(|path| {
+                test_delay();
                 let start = Instant::now();
                 let decoded = decode::decode_file(path);
                 Timings::add(&timings.decode_ns, start);
@@ -140,6 +141,21 @@ impl Hashing {
         self.hash_paths(&[path.to_path_buf()], &timings)
             .pop()
             .unwrap_or_else(|| Err(anyhow!("nothing hashed")))
+    }
+}
+
+/// `LOOKALIKE_TEST_SLOW_MS=N` makes hashing take N ms longer per file, so that the end-to-end
+/// tests can interrupt a scan in its middle. Not for users; costs one relaxed load otherwise.
+fn test_delay() {
+    static DELAY: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let ms = *DELAY.get_or_init(|| {
+        std::env::var("LOOKALIKE_TEST_SLOW_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    });
+    if ms > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
     }
 }
 
@@ -162,6 +178,7 @@ fn hash_on_gpu(
     let decoded: Vec<Result<Decoded>> = paths
         .par_iter()
         .map(|path| {
+            test_delay();
             let start = Instant::now();
             let d = decode::decode_file(path);
             Timings::add(&timings.decode_ns, start);

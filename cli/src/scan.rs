@@ -140,6 +140,8 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
             }
         }
         store.put_many(records.iter().map(|(p, r)| (*p, r)))?;
+        // On disk before the next batch: a kill loses at most one batch of hashing.
+        store.flush()?;
         for (path, record) in &records {
             library.insert(path, record);
         }

@@ -1,0 +1,557 @@
+//! End-to-end tests of the image commands: the real binary on temporary folders of real photos
+//! (tests/photos) and copies derived from them here.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use image::imageops::FilterType;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_lookalike");
+
+fn photos_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/photos")
+}
+
+/// The real photos, sorted by name.
+fn photos() -> Vec<PathBuf> {
+    let mut list: Vec<PathBuf> = fs::read_dir(photos_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    list.sort();
+    assert!(list.len() >= 19, "tests/photos holds the 19 test photos");
+    list
+}
+
+/// A temporary folder with `pics/` (the images) and `db/` (the database).
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("pics")).unwrap();
+        Env { dir }
+    }
+
+    fn pics(&self) -> PathBuf {
+        self.dir.path().join("pics")
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("db")
+    }
+
+    /// Copies photo number `i` into pics/ as `name`.
+    fn photo(&self, i: usize, name: &str) -> PathBuf {
+        let to = self.pics().join(name);
+        fs::copy(&photos()[i], &to).unwrap();
+        to
+    }
+
+    /// Photo `i`, resized to `scale` and saved as JPEG quality 70, as `name`.
+    fn resized(&self, i: usize, scale: f32, name: impl AsRef<Path>) -> PathBuf {
+        let img = image::open(&photos()[i]).unwrap();
+        let (w, h) = (img.width() as f32 * scale, img.height() as f32 * scale);
+        let small = img
+            .resize_exact(w as u32, h as u32, FilterType::Triangle)
+            .to_rgb8();
+        let to = self.pics().join(name);
+        let mut out = fs::File::create(&to).unwrap();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 70)
+            .encode_image(&small)
+            .unwrap();
+        to
+    }
+
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("--db").arg(self.db()).arg("--threads").arg("2");
+        cmd.env_remove("LOOKALIKE_DB").stdin(Stdio::null());
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().unwrap()
+    }
+
+    /// `scan pics --json`: the matches as (keep, remove) file names.
+    fn scan_pairs(&self, extra: &[&str]) -> (BTreeSet<(String, String)>, Output) {
+        let pics = self.pics();
+        let mut args = vec!["scan", pics.to_str().unwrap(), "--json"];
+        args.extend_from_slice(extra);
+        let out = self.run(&args);
+        (pairs(&out), out)
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn name(v: &Value) -> String {
+    let path = v["path"].as_str().unwrap();
+    Path::new(path)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn json_lines(out: &Output) -> Vec<Value> {
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn pairs(out: &Output) -> BTreeSet<(String, String)> {
+    json_lines(out)
+        .iter()
+        .map(|m| (name(&m["keep"]), name(&m["remove"])))
+        .collect()
+}
+
+fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    items
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+/// "… 12 hashed, 3 unchanged …" from the summary line.
+fn count(out: &Output, what: &str) -> usize {
+    let err = text(&out.stderr);
+    let at = err
+        .find(&format!(" {what}"))
+        .unwrap_or_else(|| panic!("no '{what}' in {err}"));
+    let before = &err[..at];
+    before
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn similar_pairs_are_found_and_unrelated_ones_not() {
+    let env = Env::new();
+    for i in 0..6 {
+        env.photo(i, &format!("photo{i}.jpg"));
+    }
+    env.resized(1, 0.5, "photo1 small.jpg");
+    env.resized(4, 0.7, "photo4 smaller.jpg");
+    let (found, out) = env.scan_pairs(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        found,
+        set(&[
+            ("photo1.jpg", "photo1 small.jpg"),
+            ("photo4.jpg", "photo4 smaller.jpg")
+        ])
+    );
+    let line = &json_lines(&out)[0];
+    for field in ["group", "similarity", "score", "keep", "remove"] {
+        assert!(line.get(field).is_some(), "field {field} in {line}");
+    }
+    assert!(line["similarity"].as_f64().unwrap() > 90.0);
+    // The table names both files too.
+    let table = env.run(&["scan", env.pics().to_str().unwrap(), "--all"]);
+    let stdout = text(&table.stdout);
+    assert!(
+        stdout.contains("photo1 small.jpg") && stdout.contains("group 2"),
+        "{stdout}"
+    );
+    // A rerun of the unchanged folder hashes nothing and has nothing new to report.
+    let (again, out) = env.scan_pairs(&[]);
+    assert!(again.is_empty());
+    assert_eq!(count(&out, "hashed"), 0);
+    // Query: the copy finds its original first.
+    let copy = env.pics().join("photo4 smaller.jpg");
+    let q = env.run(&["query", copy.to_str().unwrap(), "--json", "--limit", "2"]);
+    let hits = json_lines(&q);
+    assert_eq!(name(&hits[0]["match"]), "photo4 smaller.jpg");
+    assert_eq!(name(&hits[1]["match"]), "photo4.jpg");
+    assert_eq!(hits.len(), 2);
+}
+
+#[test]
+fn corrupt_file_is_reported_by_name_and_the_rest_indexed() {
+    let env = Env::new();
+    env.photo(2, "good.jpg");
+    env.resized(2, 0.5, "good small.jpg");
+    // A JPEG cut in half, and a file that is not an image at all.
+    let bytes = fs::read(&photos()[3]).unwrap();
+    fs::write(env.pics().join("truncated.jpg"), &bytes[..200]).unwrap();
+    fs::write(env.pics().join("notes.png"), b"not a png").unwrap();
+    let (found, out) = env.scan_pairs(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error: ") && err.contains("truncated.jpg"),
+        "{err}"
+    );
+    assert!(err.contains("notes.png"), "{err}");
+    assert_eq!(found, set(&[("good.jpg", "good small.jpg")]));
+    let export = env.run(&["db", "export"]);
+    assert_eq!(export.status.code(), Some(0));
+    let names: BTreeSet<String> = json_lines(&export).iter().map(name).collect();
+    assert_eq!(
+        names,
+        ["good small.jpg".to_string(), "good.jpg".to_string()].into()
+    );
+}
+
+#[test]
+fn rerun_after_adding_changing_deleting_and_moving_files() {
+    let env = Env::new();
+    for i in 0..4 {
+        env.photo(i, &format!("p{i}.jpg"));
+    }
+    let (found, out) = env.scan_pairs(&[]);
+    assert!(found.is_empty());
+    assert_eq!(count(&out, "hashed"), 4);
+
+    // Added: only the new pair is reported, only the new file hashed.
+    env.resized(0, 0.5, "p0 copy.jpg");
+    let (found, out) = env.scan_pairs(&[]);
+    assert_eq!(found, set(&[("p0.jpg", "p0 copy.jpg")]));
+    assert_eq!((count(&out, "hashed"), count(&out, "unchanged")), (1, 4));
+
+    // Changed: p3.jpg now holds a copy of photo 1; it is hashed again and matches p1.
+    sleep(Duration::from_millis(20));
+    fs::copy(env.resized(1, 0.6, "tmp.jpg"), env.pics().join("p3.jpg")).unwrap();
+    fs::remove_file(env.pics().join("tmp.jpg")).unwrap();
+    let (found, out) = env.scan_pairs(&[]);
+    assert_eq!(found, set(&[("p1.jpg", "p3.jpg")]));
+    assert_eq!(count(&out, "hashed"), 1);
+
+    // Deleted: dropped from the database.
+    fs::remove_file(env.pics().join("p0 copy.jpg")).unwrap();
+    let (found, out) = env.scan_pairs(&[]);
+    assert!(found.is_empty());
+    assert_eq!(count(&out, "dropped"), 1);
+
+    // Moved: the old path is dropped, the new one indexed; it matches nothing but itself.
+    fs::create_dir(env.pics().join("sub")).unwrap();
+    fs::rename(env.pics().join("p2.jpg"), env.pics().join("sub/p2.jpg")).unwrap();
+    let (found, out) = env.scan_pairs(&[]);
+    assert!(found.is_empty(), "{found:?}");
+    assert_eq!((count(&out, "hashed"), count(&out, "dropped")), (1, 1));
+    let export = env.run(&["db", "export"]);
+    let paths: Vec<String> = json_lines(&export)
+        .iter()
+        .map(|v| v["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(paths.len(), 4);
+    assert!(paths.iter().any(|p| p.ends_with("sub/p2.jpg")));
+    // --all reports every pair under the root again.
+    let (found, _) = env.scan_pairs(&["--all"]);
+    assert_eq!(found, set(&[("p1.jpg", "p3.jpg")]));
+}
+
+#[test]
+fn review_links_the_better_file_and_moves_the_other() {
+    let env = Env::new();
+    let original = env.photo(5, "original.jpg");
+    let copy = env.resized(5, 0.5, "copy.jpg");
+    env.photo(6, "other.jpg");
+    let review = env.dir.path().join("review");
+
+    // Dry run: says what it would do, changes nothing.
+    let out = env.run(&[
+        "scan",
+        env.pics().to_str().unwrap(),
+        "--review-dir",
+        review.to_str().unwrap(),
+        "--dry-run",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("would link") && said.contains("000001_KEEP_original.jpg"),
+        "{said}"
+    );
+    assert!(
+        said.contains("would move") && said.contains("000001_REMOVE_copy.jpg"),
+        "{said}"
+    );
+    assert!(!review.exists() && copy.exists());
+
+    let out = env.run(&[
+        "scan",
+        env.pics().to_str().unwrap(),
+        "--all",
+        "--review-dir",
+        review.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let keep = review.join("000001_KEEP_original.jpg");
+    let moved = review.join("000001_REMOVE_copy.jpg");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (a, b) = (
+            fs::metadata(&original).unwrap(),
+            fs::metadata(&keep).unwrap(),
+        );
+        assert_eq!(
+            (a.dev(), a.ino()),
+            (b.dev(), b.ino()),
+            "KEEP is a hard link"
+        );
+        assert_eq!(a.nlink(), 2);
+    }
+    assert!(original.exists(), "the better file stays");
+    assert!(!copy.exists() && moved.exists(), "the worse file is moved");
+    assert_eq!(fs::read_dir(&review).unwrap().count(), 2);
+    // The index entry followed the moved file.
+    let export = env.run(&["db", "export"]);
+    let paths: Vec<String> = json_lines(&export)
+        .iter()
+        .map(|v| v["path"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        paths.iter().any(|p| p.ends_with("000001_REMOVE_copy.jpg")),
+        "{paths:?}"
+    );
+    assert!(!paths.iter().any(|p| p.ends_with("pics/copy.jpg")));
+}
+
+#[test]
+fn hostile_file_names_are_escaped_in_html_and_intact_in_json() {
+    let env = Env::new();
+    let hostile = "a b <script>alert(1).jpg";
+    env.photo(7, "seven.jpg");
+    env.resized(7, 0.5, hostile);
+    #[cfg(unix)]
+    let raw: Vec<u8> = {
+        use std::os::unix::ffi::OsStrExt;
+        env.photo(8, "eight.jpg");
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9 copy.jpg");
+        env.resized(8, 0.5, name);
+        env.pics().join(name).as_os_str().as_bytes().to_vec()
+    };
+    let html = env.dir.path().join("report.html");
+    let out = env.run(&[
+        "scan",
+        env.pics().to_str().unwrap(),
+        "--json",
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines = json_lines(&out);
+    assert!(
+        lines.iter().any(|l| name(&l["remove"]) == hostile),
+        "{lines:?}"
+    );
+    let page = fs::read_to_string(&html).unwrap();
+    assert!(!page.contains("<script>"), "no live script in the page");
+    assert!(page.contains("a b &lt;script&gt;alert(1).jpg"));
+    assert!(page.contains("%3Cscript%3E"), "URL percent-encoded");
+    assert!(page.contains("<img") && page.contains("seven.jpg"));
+    #[cfg(unix)]
+    {
+        let line = lines
+            .iter()
+            .find(|l| l["remove"].get("path_bytes").is_some())
+            .expect("the non-UTF-8 name carries its bytes");
+        let bytes: Vec<u8> = line["remove"]["path_bytes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_u64().unwrap() as u8)
+            .collect();
+        assert_eq!(bytes, raw);
+        assert!(page.contains("caf%E9%20copy.jpg"));
+    }
+}
+
+/// Starts `scan pics --json` slowed to `slow_ms` per file.
+fn spawn_slow_scan(env: &Env, slow_ms: u64) -> Child {
+    env.cmd()
+        .args(["scan", env.pics().to_str().unwrap(), "--json"])
+        .env("LOOKALIKE_TEST_SLOW_MS", slow_ms.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until the database holds at least `n` records written to disk (polling the lock file
+/// is not enough: records are what count).
+fn wait_for_lock(env: &Env) -> u32 {
+    let lock = env.db().join("lookalike.lock");
+    let start = Instant::now();
+    loop {
+        if let Ok(pid) = fs::read_to_string(&lock)
+            && let Ok(pid) = pid.trim().parse()
+        {
+            return pid;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "scan never took the lock"
+        );
+        sleep(Duration::from_millis(20));
+    }
+}
+
+fn library(env: &Env, n: usize) {
+    for i in 0..n {
+        let src = i % 19;
+        if i < 19 {
+            env.photo(src, &format!("{i:02}.jpg"));
+        } else {
+            env.resized(src, 0.5, format!("{i:02} copy.jpg"));
+        }
+    }
+}
+
+#[test]
+fn killed_scan_resumes_without_rehashing_and_gives_the_same_result() {
+    // Uninterrupted reference.
+    let reference = Env::new();
+    library(&reference, 30);
+    let (expected, out) = reference.scan_pairs(&[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(expected.len(), 11, "{expected:?}");
+
+    let env = Env::new();
+    library(&env, 30);
+    // Two kills at different points, then an unhindered run.
+    let mut stored_before = 0;
+    for wait_ms in [500, 2200] {
+        let mut child = spawn_slow_scan(&env, 200);
+        wait_for_lock(&env);
+        sleep(Duration::from_millis(wait_ms));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let info = text(&env.run(&["db", "info"]).stdout);
+        let stored: usize = info
+            .lines()
+            .find_map(|l| l.strip_prefix("images:"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(
+            stored >= stored_before,
+            "nothing stored is lost: {stored} < {stored_before}"
+        );
+        stored_before = stored;
+    }
+    assert!(
+        stored_before > 0 && stored_before < 30,
+        "killed in the middle: {stored_before}"
+    );
+    let (found, out) = env.scan_pairs(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(found, expected);
+    assert_eq!(
+        count(&out, "hashed"),
+        30 - stored_before,
+        "stored files are not hashed again"
+    );
+}
+
+#[test]
+fn ctrl_c_flushes_and_exits_130_and_a_second_process_is_refused() {
+    let env = Env::new();
+    library(&env, 24);
+    let child = spawn_slow_scan(&env, 100);
+    let pid = wait_for_lock(&env);
+    assert_eq!(pid, child.id());
+    sleep(Duration::from_millis(300));
+
+    let second = env.run(&["db", "info"]);
+    assert_eq!(second.status.code(), Some(2));
+    let err = text(&second.stderr);
+    assert!(err.contains(&format!("in use by process {pid}")), "{err}");
+
+    let status = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    let info = text(&env.run(&["db", "info"]).stdout);
+    assert!(info.contains("images:"), "{info}");
+    // The rerun finishes the job.
+    let (found, out) = env.scan_pairs(&[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(found.len(), 5, "{found:?}");
+}
+
+#[test]
+fn hash_prints_json_lines_and_reads_paths_from_stdin() {
+    let env = Env::new();
+    let a = env.photo(0, "a.jpg");
+    let b = env.photo(1, "b.jpg");
+    let out = env.run(&["hash", a.to_str().unwrap(), "missing.jpg"]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1);
+    assert!(
+        lines[0]["signature"]
+            .as_str()
+            .unwrap()
+            .starts_with("4c4b5347"),
+        "LKSG magic"
+    );
+    assert!(text(&out.stderr).contains("missing.jpg"));
+
+    let mut child = env
+        .cmd()
+        .args(["hash", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    writeln!(
+        child.stdin.take().unwrap(),
+        "{}\n{}",
+        a.display(),
+        b.display()
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        lines[0]["signature"],
+        json_lines(&env.run(&["hash", a.to_str().unwrap()]))[0]["signature"]
+    );
+}
+
+#[test]
+fn help_documents_exit_codes_and_completions_work() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    let help = text(&out.stdout);
+    assert!(
+        help.contains("130") && help.contains("Exit codes"),
+        "{help}"
+    );
+    let out = Command::new(BIN)
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(text(&out.stdout).contains("lookalike"));
+    let bad = Command::new(BIN)
+        .args(["scan", "x", "--sensitivity", "101"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
