@@ -27,6 +27,7 @@ const state = {
   failed: 0,
   skipped: 0,
   startedAt: 0,
+  finishedAt: 0,
   hashMs: 0,
   decodeMs: 0,
   renderTimer: 0,
@@ -196,6 +197,7 @@ function updateProgress() {
   if (state.skipped) parts.push(`${state.skipped} other files skipped`);
   if (state.done === total && total > 0) {
     const seconds = (performance.now() - state.startedAt) / 1000;
+    state.finishedAt = performance.now();
     if (seconds > 0) parts.push(`${(total / seconds).toFixed(1)} images/s`);
     document.body.dataset.state = "done";
   }
@@ -381,7 +383,7 @@ function showVerdict() {
   const line = document.createElement("span");
   line.textContent = ` · score ${comparison.score.toFixed(2)} · ${alike ? "look alike" : "different"} at sensitivity ${$("#sensitivity").value}`;
   verdict.append(big, line);
-  verdict.dataset.similarity = comparison.similarity.toFixed(2);
+  verdict.dataset.similarity = String(comparison.similarity);
   verdict.className = `verdict ${alike ? "alike" : "different"}`;
   comparison.free();
 }
@@ -410,6 +412,12 @@ function clearAll() {
 function toHex(bytes) {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+// Anything the Content-Security-Policy blocked (a network request would land here).
+const cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  cspViolations.push(`${e.effectiveDirective}: ${e.blockedURI}`);
+});
 
 // Used by tests/tests/browser.rs (through WebDriver) and for measuring speed; harmless otherwise.
 window.lookalikeTest = {
@@ -445,7 +453,11 @@ window.lookalikeTest = {
       workers: state.pool.length,
       decodeMs: state.decodeMs,
       hashMs: state.hashMs,
-      wallMs: performance.now() - state.startedAt,
+      wallMs: state.finishedAt - state.startedAt,
+      cspViolations,
+      signatures: Object.fromEntries(
+        state.images.filter((i) => i.signature).map((i) => [i.name, toHex(i.signature)]),
+      ),
       groups: [...document.querySelectorAll("#groups .group")].map((g) =>
         [...g.querySelectorAll(".member")].map((m) => ({
           name: m.dataset.name,
