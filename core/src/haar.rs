@@ -26,10 +26,14 @@ fn decompose_array(a: &mut [f32; SIZE], tmp: &mut [f32; SIZE]) {
     let mut h = SIZE;
     while h > 1 {
         h /= 2;
-        for i in 0..h {
-            let (x, y) = (a[2 * i], a[2 * i + 1]);
-            tmp[i] = (x + y) * FRAC_1_SQRT_2;
-            tmp[h + i] = (x - y) * FRAC_1_SQRT_2;
+        let (sums, diffs) = tmp[..2 * h].split_at_mut(h);
+        for ((pair, s), d) in a[..2 * h]
+            .chunks_exact(2)
+            .zip(sums.iter_mut())
+            .zip(diffs.iter_mut())
+        {
+            *s = (pair[0] + pair[1]) * FRAC_1_SQRT_2;
+            *d = (pair[0] - pair[1]) * FRAC_1_SQRT_2;
         }
         a[..2 * h].copy_from_slice(&tmp[..2 * h]);
     }
@@ -40,12 +44,69 @@ fn decompose_array(a: &mut [f32; SIZE], tmp: &mut [f32; SIZE]) {
 fn reconstruct_array(a: &mut [f32; SIZE], tmp: &mut [f32; SIZE]) {
     let mut h = 1;
     while h < SIZE {
-        for i in 0..h {
-            let (s, d) = (a[i], a[h + i]);
-            tmp[2 * i] = (s + d) * FRAC_1_SQRT_2;
-            tmp[2 * i + 1] = (s - d) * FRAC_1_SQRT_2;
+        let (sums, diffs) = a[..2 * h].split_at(h);
+        for ((pair, s), d) in tmp[..2 * h]
+            .chunks_exact_mut(2)
+            .zip(sums.iter())
+            .zip(diffs.iter())
+        {
+            pair[0] = (s + d) * FRAC_1_SQRT_2;
+            pair[1] = (s - d) * FRAC_1_SQRT_2;
         }
         a[..2 * h].copy_from_slice(&tmp[..2 * h]);
+        h *= 2;
+    }
+}
+
+/// Decomposes every column of a plane at once: the same butterflies as [`decompose_array`],
+/// applied to whole rows, so that they vectorise across the 128 columns.
+fn decompose_columns(plane: &mut [f32], tmp: &mut [f32]) {
+    let mut h = SIZE;
+    while h > 1 {
+        h /= 2;
+        let (sums, diffs) = tmp[..2 * h * SIZE].split_at_mut(h * SIZE);
+        for (i, (s, d)) in sums
+            .chunks_exact_mut(SIZE)
+            .zip(diffs.chunks_exact_mut(SIZE))
+            .enumerate()
+        {
+            let (top, bottom) = plane[2 * i * SIZE..(2 * i + 2) * SIZE].split_at(SIZE);
+            for (((s, d), x), y) in s
+                .iter_mut()
+                .zip(d.iter_mut())
+                .zip(top.iter())
+                .zip(bottom.iter())
+            {
+                *s = (x + y) * FRAC_1_SQRT_2;
+                *d = (x - y) * FRAC_1_SQRT_2;
+            }
+        }
+        plane[..2 * h * SIZE].copy_from_slice(&tmp[..2 * h * SIZE]);
+    }
+}
+
+/// The inverse of [`decompose_columns`].
+fn reconstruct_columns(plane: &mut [f32], tmp: &mut [f32]) {
+    let mut h = 1;
+    while h < SIZE {
+        let (sums, diffs) = plane[..2 * h * SIZE].split_at(h * SIZE);
+        for (i, (s, d)) in sums
+            .chunks_exact(SIZE)
+            .zip(diffs.chunks_exact(SIZE))
+            .enumerate()
+        {
+            let (top, bottom) = tmp[2 * i * SIZE..(2 * i + 2) * SIZE].split_at_mut(SIZE);
+            for (((x, y), s), d) in top
+                .iter_mut()
+                .zip(bottom.iter_mut())
+                .zip(s.iter())
+                .zip(d.iter())
+            {
+                *x = (s + d) * FRAC_1_SQRT_2;
+                *y = (s - d) * FRAC_1_SQRT_2;
+            }
+        }
+        plane[..2 * h * SIZE].copy_from_slice(&tmp[..2 * h * SIZE]);
         h *= 2;
     }
 }
@@ -56,42 +117,47 @@ fn reconstruct_array(a: &mut [f32; SIZE], tmp: &mut [f32; SIZE]) {
 /// If `plane.len() != 128 * 128` (a programming error, not a data error: the planes come from
 /// [`Planes`]).
 pub fn decompose(plane: &mut [f32]) {
+    let mut scratch = alloc::vec![0f32; 2 * AREA];
+    decompose_with(plane, &mut scratch);
+}
+
+/// Writes the transpose of `src` into `dst`, multiplied by `scale` (exact for powers of two).
+fn transpose(src: &[f32], dst: &mut [f32], scale: f32) {
+    const TILE: usize = 16;
+    for r0 in (0..SIZE).step_by(TILE) {
+        for c0 in (0..SIZE).step_by(TILE) {
+            for r in r0..r0 + TILE {
+                let row = &src[r * SIZE + c0..r * SIZE + c0 + TILE];
+                for (k, &v) in row.iter().enumerate() {
+                    dst[(c0 + k) * SIZE + r] = v * scale;
+                }
+            }
+        }
+    }
+}
+
+/// [`decompose`] with caller-provided scratch space (2 × 128 × 128 values).
+///
+/// The row pass runs as a column pass over the transposed plane, so that both passes apply
+/// each butterfly to 128 values at once (which vectorises); the operations and their order per
+/// value are exactly those of [`decompose_array`], so the results are the same bits.
+fn decompose_with(plane: &mut [f32], scratch: &mut [f32]) {
     assert_eq!(plane.len(), AREA, "a plane is 128 × 128");
-    let scale = 1.0 / SIZE as f32;
-    let mut line = [0f32; SIZE];
-    let mut tmp = [0f32; SIZE];
-    for row in plane.chunks_exact_mut(SIZE) {
-        for (l, v) in line.iter_mut().zip(row.iter()) {
-            *l = v * scale;
-        }
-        decompose_array(&mut line, &mut tmp);
-        row.copy_from_slice(&line);
-    }
-    for col in 0..SIZE {
-        for (r, l) in line.iter_mut().enumerate() {
-            *l = plane[r * SIZE + col];
-        }
-        decompose_array(&mut line, &mut tmp);
-        for (r, l) in line.iter().enumerate() {
-            plane[r * SIZE + col] = *l;
-        }
-    }
+    let (transposed, tmp) = scratch.split_at_mut(AREA);
+    // The paper's 1/√128 per pass, both passes at once: a power of two, so exact.
+    transpose(plane, transposed, 1.0 / SIZE as f32);
+    decompose_columns(transposed, tmp);
+    transpose(transposed, plane, 1.0);
+    decompose_columns(plane, tmp);
 }
 
 /// Inverts [`decompose`] in place (columns, then rows, then the ×128).
 pub fn reconstruct(plane: &mut [f32]) {
     assert_eq!(plane.len(), AREA, "a plane is 128 × 128");
+    let mut rows = alloc::vec![0f32; AREA];
+    reconstruct_columns(plane, &mut rows);
     let mut line = [0f32; SIZE];
     let mut tmp = [0f32; SIZE];
-    for col in 0..SIZE {
-        for (r, l) in line.iter_mut().enumerate() {
-            *l = plane[r * SIZE + col];
-        }
-        reconstruct_array(&mut line, &mut tmp);
-        for (r, l) in line.iter().enumerate() {
-            plane[r * SIZE + col] = *l;
-        }
-    }
     for row in plane.chunks_exact_mut(SIZE) {
         line.copy_from_slice(row);
         reconstruct_array(&mut line, &mut tmp);
@@ -103,8 +169,9 @@ pub fn reconstruct(plane: &mut [f32]) {
 
 /// Decomposes all three channels of `planes` in place.
 pub fn decompose_planes(planes: &mut Planes) {
+    let mut scratch = alloc::vec![0f32; 2 * AREA];
     for c in 0..3 {
-        decompose(planes.channel_mut(c));
+        decompose_with(planes.channel_mut(c), &mut scratch);
     }
 }
 

@@ -5,7 +5,7 @@
 //! mean of the source area `[X·W/128, (X+1)·W/128) × [Y·H/128, (Y+1)·H/128)`, with partly
 //! covered source pixels weighted by the covered fraction. Working in units of 1/128 of a source
 //! pixel makes every weight an integer, so the sums are computed exactly in integers and only
-//! the final division is floating point. Native, wasm and any other build therefore produce
+//! the final scaling (one f64 product, rounded once to f32) is floating point. Native, wasm and any other build therefore produce
 //! bit-identical planes for the same pixels; the GPU twin (`shaders/downscale.wgsl`) is held to a
 //! stated tolerance instead.
 //!
@@ -170,18 +170,22 @@ pub fn downscale_into(pixels: &Pixels<'_>, planes: &mut Planes) {
 
 fn downscale_impl<const BPP: usize>(pixels: &Pixels<'_>, planes: &mut Planes) {
     let (w, h) = (pixels.width as usize, pixels.height as usize);
-    let xs = spans(pixels.width);
-    let ys = spans(pixels.height);
-    // Exact sums: a row sum is at most 255 × width ≤ 255 × 2^24 < 2^32; the 2-D sum needs u64.
-    let mut row = vec![0u32; SIZE * 3];
-    let mut acc = vec![0u64; AREA * 3];
-    let mut next_y = 0;
-    for y in 0..h {
-        let line = &pixels.data[y * w * BPP..(y + 1) * w * BPP];
-        row.fill(0);
-        for s in &xs {
-            let p = &line[s.src as usize * BPP..s.src as usize * BPP + BPP];
-            let (r, g, b) = if BPP == 4 {
+    if w == SIZE && h == SIZE {
+        // Already 128 × 128: every output pixel is one source pixel with weight 128 × 128. The
+        // same expression as the general path below, so the same bits, without the sums.
+        let scale = 1.0 / ((w as f64) * (h as f64) * 255.0);
+        let full = (SIZE * SIZE) as u64;
+        let table: [f32; 256] = core::array::from_fn(|p| ((full * p as u64) as f64 * scale) as f32);
+        let (r, rest) = planes.as_mut_slice().split_at_mut(AREA);
+        let (g, b) = rest.split_at_mut(AREA);
+        for (((p, r), g), b) in pixels
+            .data
+            .chunks_exact(BPP)
+            .zip(r.iter_mut())
+            .zip(g.iter_mut())
+            .zip(b.iter_mut())
+        {
+            let (pr, pg, pb) = if BPP == 4 {
                 (
                     composite_on_white(p[0], p[3]),
                     composite_on_white(p[1], p[3]),
@@ -190,29 +194,69 @@ fn downscale_impl<const BPP: usize>(pixels: &Pixels<'_>, planes: &mut Planes) {
             } else {
                 (p[0], p[1], p[2])
             };
-            let o = s.bin as usize * 3;
-            row[o] += s.weight * u32::from(r);
-            row[o + 1] += s.weight * u32::from(g);
-            row[o + 2] += s.weight * u32::from(b);
+            *r = table[usize::from(pr)];
+            *g = table[usize::from(pg)];
+            *b = table[usize::from(pb)];
         }
-        while next_y < ys.len() && ys[next_y].src as usize == y {
-            let s = ys[next_y];
-            let base = s.bin as usize * SIZE * 3;
-            let wy = u64::from(s.weight);
-            for (a, &r) in acc[base..base + SIZE * 3].iter_mut().zip(row.iter()) {
-                *a += wy * u64::from(r);
-            }
-            next_y += 1;
-        }
+        return;
     }
+    let xs = spans(pixels.width);
+    let ys = spans(pixels.height);
     // Every output pixel's weights add up to width × height (in 1/128² units), times 255 for
-    // the byte range.
-    let denominator = (w as f64) * (h as f64) * 255.0;
+    // the byte range. One f64 product per value, rounded once to f32: the same bits on every
+    // IEEE 754 target.
+    let scale = 1.0 / ((w as f64) * (h as f64) * 255.0);
     let out = planes.as_mut_slice();
-    for (i, &a) in acc.iter().enumerate() {
-        let (pixel, c) = (i / 3, i % 3);
-        out[c * AREA + pixel] = (a as f64 / denominator) as f32;
+    // Exact sums: a row sum is at most 255 × width ≤ 255 × 2^24 < 2^32; the 2-D sum needs u64.
+    // Both are interleaved RGB per output column. Spans are sorted by source row and their
+    // output rows never decrease, so one output row is open at a time: it is complete, and
+    // written out, when the first span of the next one arrives.
+    let mut row = [0u32; SIZE * 3];
+    let mut acc = [0u64; SIZE * 3];
+    let mut row_of = usize::MAX;
+    let mut open_bin = 0;
+    let flush = |acc: &mut [u64; SIZE * 3], bin: usize, out: &mut [f32]| {
+        for (col, rgb) in acc.chunks_exact(3).enumerate() {
+            for (c, &v) in rgb.iter().enumerate() {
+                out[c * AREA + bin * SIZE + col] = (v as f64 * scale) as f32;
+            }
+        }
+        acc.fill(0);
+    };
+    for s in &ys {
+        let y = s.src as usize;
+        if s.bin as usize != open_bin {
+            flush(&mut acc, open_bin, out);
+            open_bin = s.bin as usize;
+        }
+        if row_of != y {
+            let line = &pixels.data[y * w * BPP..(y + 1) * w * BPP];
+            row.fill(0);
+            for s in &xs {
+                let at = s.src as usize * BPP;
+                let p = &line[at..at + BPP];
+                let (r, g, b) = if BPP == 4 {
+                    (
+                        composite_on_white(p[0], p[3]),
+                        composite_on_white(p[1], p[3]),
+                        composite_on_white(p[2], p[3]),
+                    )
+                } else {
+                    (p[0], p[1], p[2])
+                };
+                let o = &mut row[s.bin as usize * 3..s.bin as usize * 3 + 3];
+                o[0] += s.weight * u32::from(r);
+                o[1] += s.weight * u32::from(g);
+                o[2] += s.weight * u32::from(b);
+            }
+            row_of = y;
+        }
+        let wy = u64::from(s.weight);
+        for (a, &r) in acc.iter_mut().zip(row.iter()) {
+            *a += wy * u64::from(r);
+        }
     }
+    flush(&mut acc, open_bin, out);
 }
 
 #[cfg(test)]
@@ -305,6 +349,23 @@ mod tests {
         }
         let planes = downscale(&Pixels::new(256, 256, PixelLayout::Rgb8, &data).unwrap());
         assert!(planes.as_slice().iter().all(|&v| v == 0.5));
+    }
+
+    #[test]
+    fn the_128_fast_path_equals_the_general_sums() {
+        // 128 × 128 takes a shortcut; 128 × 129 and 129 × 128 do not. Their planes must agree
+        // where the geometry is the same: compare a 128 × 128 image with its rows duplicated
+        // vertically to 128 × 256 (each output row averages two equal source rows).
+        let data: Vec<u8> = (0..128 * 128 * 3)
+            .map(|i| ((i * 7919) % 251) as u8)
+            .collect();
+        let tall: Vec<u8> = data
+            .chunks_exact(128 * 3)
+            .flat_map(|row| row.iter().chain(row.iter()).copied())
+            .collect();
+        let fast = downscale(&Pixels::new(128, 128, PixelLayout::Rgb8, &data).unwrap());
+        let slow = downscale(&Pixels::new(128, 256, PixelLayout::Rgb8, &tall).unwrap());
+        assert!(fast == slow);
     }
 
     #[test]

@@ -257,52 +257,75 @@ fn check_m(m: u8) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether coefficient `(a_mag, a_pos)` ranks before `(b_mag, b_pos)`: larger magnitude first,
-/// then smaller position.
-#[inline]
-fn ranks_before(a_mag: f32, a_pos: usize, b_mag: f32, b_pos: usize) -> bool {
-    match a_mag.total_cmp(&b_mag) {
-        core::cmp::Ordering::Greater => true,
-        core::cmp::Ordering::Less => false,
-        core::cmp::Ordering::Equal => a_pos < b_pos,
-    }
-}
-
 /// Picks the `m` coefficients of largest magnitude among positions 1.. of `plane` (ties: smaller
 /// position first), writes their codes sorted ascending into `codes[..m]`, and returns the
 /// magnitude of the `m`-th.
 ///
-/// One pass with a small sorted buffer: after the first few hundred positions almost every
-/// coefficient is below the buffer's minimum and costs one comparison.
+/// One pass with a small buffer ordered by magnitude: after the first few hundred positions
+/// almost every coefficient is below the buffer's minimum and costs one comparison. Positions
+/// arrive in increasing order, so a coefficient only displaces one of strictly smaller
+/// magnitude, and among equal magnitudes the earlier position stays ahead: that is the
+/// tie-break, without comparing positions. (NaN never compares greater, so it is never kept.)
 pub fn select_top(plane: &[f32], m: usize, codes: &mut [u16; MAX_COEFFICIENTS]) -> f32 {
     debug_assert!((1..=MAX_COEFFICIENTS).contains(&m) && plane.len() == AREA);
-    // (magnitude, position), best first.
-    let mut best = [(0f32, 0usize); MAX_COEFFICIENTS];
+    // (magnitude, position), best first. Start with positions 1..=m (in order) so the buffer is
+    // full from the beginning.
+    let mut mags = [0f32; MAX_COEFFICIENTS];
+    let mut positions = [0u16; MAX_COEFFICIENTS];
     let mut len = 0;
-    for (pos, &v) in plane.iter().enumerate().skip(1) {
-        let mag = v.abs();
-        if len == m {
-            let (worst_mag, worst_pos) = best[m - 1];
-            if !ranks_before(mag, pos, worst_mag, worst_pos) {
-                continue;
-            }
-            len -= 1;
-        }
-        // Insert, keeping the buffer ordered.
-        let mut i = len;
-        while i > 0 && ranks_before(mag, pos, best[i - 1].0, best[i - 1].1) {
-            best[i] = best[i - 1];
-            i -= 1;
-        }
-        best[i] = (mag, pos);
+    for (pos, &v) in plane.iter().enumerate().skip(1).take(m) {
+        insert(&mut mags, &mut positions, len, v.abs(), pos as u16);
         len += 1;
     }
-    for (slot, &(_, pos)) in codes.iter_mut().zip(best[..m].iter()) {
-        let negative = plane[pos] < 0.0;
-        *slot = pos as u16 | if negative { NEGATIVE } else { 0 };
+    let mut worst = mags[m - 1];
+    let mut consider = |pos: usize, v: f32, worst: &mut f32| {
+        let mag = v.abs();
+        if mag > *worst {
+            insert(&mut mags, &mut positions, m - 1, mag, pos as u16);
+            *worst = mags[m - 1];
+        }
+    };
+    // The rest in blocks of 16: a block whose largest magnitude does not beat the buffer's
+    // smallest is skipped with one vectorised test, which is the common case.
+    let start = m + 1;
+    let aligned = (start + 15) & !15;
+    for (pos, &v) in plane.iter().enumerate().take(aligned).skip(start) {
+        consider(pos, v, &mut worst);
+    }
+    for (block, chunk) in plane[aligned..].chunks_exact(16).enumerate() {
+        let beats = chunk.iter().fold(false, |acc, v| acc | (v.abs() > worst));
+        if beats {
+            for (k, &v) in chunk.iter().enumerate() {
+                consider(aligned + block * 16 + k, v, &mut worst);
+            }
+        }
+    }
+    for (slot, &pos) in codes.iter_mut().zip(positions[..m].iter()) {
+        let negative = plane[usize::from(pos)] < 0.0;
+        *slot = pos | if negative { NEGATIVE } else { 0 };
     }
     codes[..m].sort_unstable();
-    best[m - 1].0
+    worst
+}
+
+/// Inserts `(mag, pos)` into the first `len` entries (ordered by magnitude, descending) behind
+/// every entry of equal or larger magnitude; entry `len` is overwritten.
+#[inline]
+fn insert(
+    mags: &mut [f32; MAX_COEFFICIENTS],
+    positions: &mut [u16; MAX_COEFFICIENTS],
+    len: usize,
+    mag: f32,
+    pos: u16,
+) {
+    let mut i = len;
+    while i > 0 && mag > mags[i - 1] {
+        mags[i] = mags[i - 1];
+        positions[i] = positions[i - 1];
+        i -= 1;
+    }
+    mags[i] = mag;
+    positions[i] = pos;
 }
 
 #[cfg(test)]
