@@ -20,26 +20,8 @@ use core::f32::consts::FRAC_1_SQRT_2;
 
 use crate::{AREA, Planes, SIZE};
 
-/// One in-place decomposition of a 128-long array (`DecomposeArray` without the `√h` prescale).
-#[inline]
-fn decompose_array(a: &mut [f32; SIZE], tmp: &mut [f32; SIZE]) {
-    let mut h = SIZE;
-    while h > 1 {
-        h /= 2;
-        let (sums, diffs) = tmp[..2 * h].split_at_mut(h);
-        for ((pair, s), d) in a[..2 * h]
-            .chunks_exact(2)
-            .zip(sums.iter_mut())
-            .zip(diffs.iter_mut())
-        {
-            *s = (pair[0] + pair[1]) * FRAC_1_SQRT_2;
-            *d = (pair[0] - pair[1]) * FRAC_1_SQRT_2;
-        }
-        a[..2 * h].copy_from_slice(&tmp[..2 * h]);
-    }
-}
-
-/// The inverse of [`decompose_array`].
+/// One step-by-step reconstruction of a 128-long array: the inverse of `DecomposeArray`
+/// (without the `√h` prescale).
 #[inline]
 fn reconstruct_array(a: &mut [f32; SIZE], tmp: &mut [f32; SIZE]) {
     let mut h = 1;
@@ -58,8 +40,9 @@ fn reconstruct_array(a: &mut [f32; SIZE], tmp: &mut [f32; SIZE]) {
     }
 }
 
-/// Decomposes every column of a plane at once: the same butterflies as [`decompose_array`],
-/// applied to whole rows, so that they vectorise across the 128 columns.
+/// Decomposes every column of a plane at once (`DecomposeArray` without the `√h` prescale, per
+/// column): each butterfly is applied to whole rows, so that it vectorises across the 128
+/// columns.
 fn decompose_columns(plane: &mut [f32], tmp: &mut [f32]) {
     let mut h = SIZE;
     while h > 1 {
@@ -139,8 +122,8 @@ fn transpose(src: &[f32], dst: &mut [f32], scale: f32) {
 /// [`decompose`] with caller-provided scratch space (2 × 128 × 128 values).
 ///
 /// The row pass runs as a column pass over the transposed plane, so that both passes apply
-/// each butterfly to 128 values at once (which vectorises); the operations and their order per
-/// value are exactly those of [`decompose_array`], so the results are the same bits.
+/// each butterfly to 128 values at once (which vectorises); per value, the operations and
+/// their order are exactly the paper's `DecomposeArray`.
 fn decompose_with(plane: &mut [f32], scratch: &mut [f32]) {
     assert_eq!(plane.len(), AREA, "a plane is 128 × 128");
     let (transposed, tmp) = scratch.split_at_mut(AREA);

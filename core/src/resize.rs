@@ -16,7 +16,6 @@
 //! RGBA pixels are composited on **white** before averaging: `c' = round((c·a + 255·(255 − a)) /
 //! 255)`, so a transparent logo on a web page and its flattened copy look alike.
 
-use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::{AREA, Error, MAX_SIDE, Planes, SIZE};

@@ -272,10 +272,8 @@ pub fn select_top(plane: &[f32], m: usize, codes: &mut [u16; MAX_COEFFICIENTS]) 
     // full from the beginning.
     let mut mags = [0f32; MAX_COEFFICIENTS];
     let mut positions = [0u16; MAX_COEFFICIENTS];
-    let mut len = 0;
-    for (pos, &v) in plane.iter().enumerate().skip(1).take(m) {
+    for (len, (pos, &v)) in plane.iter().enumerate().skip(1).take(m).enumerate() {
         insert(&mut mags, &mut positions, len, v.abs(), pos as u16);
-        len += 1;
     }
     let mut worst = mags[m - 1];
     let mut consider = |pos: usize, v: f32, worst: &mut f32| {
