@@ -1,0 +1,74 @@
+//! The JavaScript-facing API of `lookalike-web`, run in a JavaScript host (wasm32 only): the
+//! exports return core's signature bytes, and refuse bad input with a `JsError` instead of a
+//! panic. Run with wasm-bindgen-test-runner (see README.md, "In the browser"); native builds
+//! compile this file to nothing (the plain-Rust twins are tested in `src/lib.rs`).
+#![cfg(target_arch = "wasm32")]
+
+use lookalike_core::{PixelLayout, Pixels, Sensitivity, Signature};
+use lookalike_web::{
+    SignatureIndex, SignatureInfo, compare_signatures, default_sensitivity, hash_rgb, hash_rgba,
+    min_similarity,
+};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// A 97 × 61 RGBA test card: gradients, a disc and some transparency.
+fn card(shift: u8) -> Vec<u8> {
+    let (w, h) = (97u32, 61u32);
+    (0..w * h)
+        .flat_map(|i| {
+            let (x, y) = (i % w, i / w);
+            let disc = (x as i32 - 60).pow(2) + (y as i32 - 25).pow(2) < 150;
+            let r = if disc { 240 } else { (x * 2) as u8 };
+            [
+                r.saturating_add(shift),
+                (y * 4) as u8,
+                90,
+                if x < 5 { 128 } else { 255 },
+            ]
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn hash_rgba_equals_core_bytes() {
+    let rgba = card(0);
+    let ours = hash_rgba(97, 61, &rgba).unwrap();
+    let core = Signature::compute(&Pixels::new(97, 61, PixelLayout::Rgba8, &rgba).unwrap());
+    assert_eq!(ours, core.to_bytes());
+    let rgb: Vec<u8> = rgba.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+    let core = Signature::compute(&Pixels::new(97, 61, PixelLayout::Rgb8, &rgb).unwrap());
+    assert_eq!(hash_rgb(97, 61, &rgb).unwrap(), core.to_bytes());
+}
+
+#[wasm_bindgen_test]
+fn bad_pixels_and_bytes_are_errors() {
+    assert!(hash_rgba(97, 62, &card(0)).is_err());
+    assert!(hash_rgba(0, 0, &[]).is_err());
+    assert!(compare_signatures(b"LKSG", b"nope").is_err());
+    assert!(SignatureInfo::from_bytes(&[1, 2, 3]).is_err());
+    assert!(min_similarity(101).is_err());
+    assert!(SignatureIndex::new().add(&[]).is_err());
+}
+
+#[wasm_bindgen_test]
+fn compare_index_and_bytes_round_trip() {
+    let a = hash_rgba(97, 61, &card(0)).unwrap();
+    let b = hash_rgba(97, 61, &card(10)).unwrap();
+    assert_eq!(compare_signatures(&a, &a).unwrap().similarity, 100.0);
+    let pair = compare_signatures(&a, &b).unwrap();
+
+    let mut index = SignatureIndex::new();
+    let id = index.add(&a).unwrap();
+    let hits = index.query(&b, 0.0, 3).unwrap();
+    assert_eq!((hits.len(), hits[0].id), (1, id));
+    assert_eq!(hits[0].similarity, pair.similarity);
+
+    let info = SignatureInfo::from_bytes(&a).unwrap();
+    assert_eq!(info.to_bytes(), a);
+    assert_eq!(info.m(), 40);
+    assert_eq!(info.aspect_ratio(), 97.0 / 61.0);
+    assert_eq!(
+        min_similarity(default_sensitivity()).unwrap(),
+        Sensitivity::DEFAULT.min_similarity()
+    );
+}
