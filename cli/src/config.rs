@@ -16,7 +16,6 @@ pub struct Config {
     /// Worker threads (rayon's global pool is sized to this).
     pub threads: usize,
     pub gpu: GpuChoice,
-    pub quiet: bool,
 }
 
 impl Config {
@@ -34,7 +33,6 @@ impl Config {
             db,
             threads,
             gpu: global.gpu,
-            quiet: global.quiet,
         })
     }
 }

@@ -51,6 +51,9 @@ impl Library {
     /// warnings and skipped (their files are hashed again by the next scan).
     pub fn load(store: &Store, progress: &Progress) -> Result<Library> {
         let bar = progress.bar(store.len() as u64, "loading", "entries");
+        if store.is_empty() {
+            bar.finish_and_clear();
+        }
         let mut builder = IndexBuilder::new(Weights::Scanned);
         let mut entries = Vec::with_capacity(store.len());
         let mut ids = HashMap::with_capacity(store.len());

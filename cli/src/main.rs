@@ -52,7 +52,7 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             if let Some(hint) = hint_for(&e) {
-                eprintln!("hint: {hint}");
+                messages::hint(hint);
             }
             ExitCode::from(exit::CANNOT_RUN)
         }

@@ -73,12 +73,6 @@ pub fn file_error(path: &Path, reason: impl Display) {
     emit(format!("error: {}: {reason:#}", shown(path)));
 }
 
-/// `error: <reason>` for an input that is not a single file; the exit code becomes 1.
-pub fn error(reason: impl Display) {
-    ERRORED.store(true, Ordering::Relaxed);
-    emit(format!("error: {reason:#}"));
-}
-
 /// `warning: <text>`; does not change the exit code.
 pub fn warning(text: impl Display) {
     emit(format!("warning: {text}"));

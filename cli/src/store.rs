@@ -23,7 +23,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use fs2::FileExt;
 use lookalike_core::{DEFAULT_COEFFICIENTS, Signature, Weights};
@@ -147,15 +147,6 @@ pub fn mtime_ns(time: SystemTime) -> i64 {
     }
 }
 
-/// The inverse of [`mtime_ns`].
-pub fn system_time(ns: i64) -> SystemTime {
-    if ns >= 0 {
-        UNIX_EPOCH + Duration::from_nanos(ns.unsigned_abs())
-    } else {
-        UNIX_EPOCH - Duration::from_nanos(ns.unsigned_abs())
-    }
-}
-
 impl FileRecord {
     /// `[version u8][flags u8][format u8][size u64][mtime_ns i64][width u32][height u32]
     /// [reserved u32][signature bytes]`, little-endian.
@@ -200,11 +191,6 @@ impl FileRecord {
             height: u32_at(23),
             signature,
         })
-    }
-
-    /// Whether a file with this size and mtime is the one stored (no need to hash again).
-    pub fn is_current(&self, size: u64, mtime_ns: i64) -> bool {
-        self.size == size && self.mtime_ns == mtime_ns
     }
 }
 
@@ -354,6 +340,7 @@ impl Store {
     }
 
     /// Stores (or replaces) the record of `path`.
+    #[cfg(test)]
     pub fn put(&self, path: &Path, record: &FileRecord) -> Result<(), StoreError> {
         self.files.insert(path_key(path), record.encode())?;
         Ok(())
