@@ -183,7 +183,13 @@ pub fn probe(tools: &Tools, path: &Path) -> Result<VideoInfo> {
         .context("cannot run ffprobe")?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let reason = stderr.lines().rev().find(|l| !l.trim().is_empty());
+        // ffprobe starts its lines with the file name, which the caller prints already.
+        let prefix = format!("{}: ", path.display());
+        let reason = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| l.strip_prefix(prefix.as_str()).unwrap_or(l));
         bail!(
             "not a readable video: {}",
             reason.unwrap_or("ffprobe failed").trim()

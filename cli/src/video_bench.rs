@@ -110,51 +110,178 @@ fn synthetic_video(seed: u64, count: u32) -> Vec<Signature> {
         .collect()
 }
 
-/// `--bench-query HOURS`.
-pub fn query(_config: &Config, _args: &VideosArgs, hours: f64) -> Result<()> {
+/// A small deterministic random number generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Coefficient codes seen in real signatures, per channel: drawing from them keeps the skew of
+/// real posting lists (low frequencies are kept by most pictures), which is what makes
+/// queries slow.
+struct CodePool {
+    codes: [Vec<u16>; 3],
+    bases: Vec<Signature>,
+}
+
+impl CodePool {
+    fn new(bases: Vec<Signature>) -> CodePool {
+        let codes = std::array::from_fn(|c| {
+            bases
+                .iter()
+                .filter(|s| s.is_informative(c))
+                .flat_map(|s| s.codes(c).iter().copied())
+                .collect()
+        });
+        CodePool { codes, bases }
+    }
+
+    /// `base` with a `fraction` of its codes replaced by codes drawn from the pool, and its
+    /// average colour moved a little: another picture of the same kind.
+    fn mutate(&self, base: &Signature, fraction: f64, rng: &mut Rng) -> Signature {
+        use lookalike_core::signature::{FORMAT_VERSION, MAGIC};
+        let m = usize::from(base.m());
+        let mut bytes = Vec::with_capacity(base.encoded_len());
+        bytes.extend_from_slice(&MAGIC);
+        bytes.push(FORMAT_VERSION);
+        bytes.push(base.m());
+        bytes.extend_from_slice(&base.aspect_ratio().to_le_bytes());
+        for v in base.average() {
+            let jitter = (rng.below(2001) as f32 - 1000.0) / 1000.0 * 0.02 * fraction as f32;
+            bytes.extend_from_slice(&(v + jitter).to_le_bytes());
+        }
+        for v in base.strength() {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        for c in 0..3 {
+            let mut codes: Vec<u16> = base
+                .codes(c)
+                .iter()
+                .copied()
+                .filter(|_| (rng.below(1000) as f64) >= fraction * 1000.0)
+                .collect();
+            let pool = if self.codes[c].is_empty() {
+                &self.codes[0]
+            } else {
+                &self.codes[c]
+            };
+            while codes.len() < m {
+                let code = pool[rng.below(pool.len())];
+                if !codes.contains(&code) {
+                    codes.push(code);
+                }
+            }
+            codes.sort_unstable();
+            for code in codes {
+                bytes.extend_from_slice(&code.to_le_bytes());
+            }
+        }
+        match Signature::from_bytes(&bytes) {
+            Ok(s) => s,
+            Err(_) => base.clone(),
+        }
+    }
+
+    /// One hour of video: scenes of 1 to 6 screenshots; a scene is a pool picture with 30 %
+    /// of its codes replaced, and its screenshots differ from it by 10 %.
+    fn hour(&self, rng: &mut Rng) -> Vec<Signature> {
+        let mut out = Vec::with_capacity(360);
+        while out.len() < 360 {
+            let base = &self.bases[rng.below(self.bases.len())];
+            let scene = self.mutate(base, 0.3, rng);
+            for _ in 0..1 + rng.below(6) {
+                out.push(self.mutate(&scene, 0.1, rng));
+            }
+        }
+        out.truncate(360);
+        out
+    }
+}
+
+/// `--bench-query HOURS`: `PATHs`, if given, are sampled every second for the pool of real
+/// coefficient codes; synthetic pictures are added to it either way.
+pub fn query(_config: &Config, args: &VideosArgs, hours: f64) -> Result<()> {
     let interval = 10.0;
-    let per_video = 360u32; // one hour
-    let videos = (hours.max(1.0)).ceil() as u32;
+    let started = Instant::now();
+    let mut bases: Vec<Signature> = Vec::new();
+    if args.paths.is_empty() {
+        bases = (0..4).flat_map(|v| synthetic_video(v + 7, 360)).collect();
+    }
+    let tools = if args.paths.is_empty() {
+        None
+    } else {
+        Some(Tools::find()?)
+    };
+    if let Some(tools) = &tools {
+        let progress = Progress::new();
+        for path in &args.paths {
+            let info = video::probe(tools, path)?;
+            let shots = sample_video(tools, path, &info, 1.0, Sampling::Pass, true, &progress)?;
+            bases.extend(shots.into_iter().map(|s| s.signature));
+        }
+    }
+    let pool = CodePool::new(bases);
+    let videos = hours.max(1.0).ceil() as u32;
+    let per_video = 360u32;
     let total = u64::from(videos) * u64::from(per_video);
     println!(
-        "bulk: {videos} synthetic one-hour videos, a screenshot every {interval} s = {total} screenshots"
+        "bulk: {videos} one-hour videos, a screenshot every {interval} s = {total} screenshots \
+         (codes drawn from {} real and synthetic pictures)",
+        pool.bases.len()
     );
-    let started = Instant::now();
     let mut builder = IndexBuilder::new(Weights::Scanned);
     let mut owners = Vec::with_capacity(total as usize);
     let mut planted = Vec::new();
-    let chunk = 16;
-    for first in (0..videos).step_by(chunk) {
-        let last = (first + chunk as u32).min(videos);
-        let sigs: Vec<(u32, Vec<Signature>)> = (first..last)
-            .into_par_iter()
-            .map(|v| (v, synthetic_video(u64::from(v) + 1, per_video)))
-            .collect();
-        for (v, video_sigs) in sigs {
-            if v == videos / 2 {
-                planted = video_sigs[100..160].to_vec();
-            }
-            for (k, sig) in video_sigs.iter().enumerate() {
-                builder.add(sig);
-                owners.push((v, k as u32));
-            }
+    let mut stored: Vec<Vec<Signature>> = Vec::with_capacity(videos as usize);
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut frequency = vec![0u64; 3 << 15];
+    for v in 0..videos {
+        let hour = pool.hour(&mut rng);
+        if v == videos / 2 {
+            planted = hour[100..160].to_vec();
         }
+        for (k, sig) in hour.iter().enumerate() {
+            for c in (0..3).filter(|&c| sig.is_informative(c)) {
+                for &code in sig.codes(c) {
+                    frequency[(c << 15) | usize::from(code)] += 1;
+                }
+            }
+            builder.add(sig);
+            owners.push((v, k as u32));
+        }
+        stored.push(hour);
     }
     let index = builder.build();
+    let total_postings = index.postings();
     let generated = started.elapsed().as_secs_f64();
     let bytes = index.memory_bytes() + owners.capacity() * std::mem::size_of::<(u32, u32)>();
     println!(
-        "index: {} screenshots, {:.1} MiB = {:.0} bytes per screenshot (postings, per-screenshot data and id → video map); built in {generated:.1} s",
+        "index: {} screenshots, {:.1} MiB = {:.0} bytes per screenshot (postings, per-screenshot \
+         data and the id → video map); made in {generated:.1} s",
         index.len(),
         bytes as f64 / (1 << 20) as f64,
         bytes as f64 / total as f64
     );
-    let shots_index = ShotIndex { index, owners };
+    let shots_index = ShotIndex::new(index, owners, frequency.iter().map(|&f| f as u32).collect());
 
-    // The query: a new hour of video, with a ten-minute clip of bulk video `videos / 2` (its
-    // screenshots 100..160) from minute 20 on.
-    let mut query_sigs = synthetic_video(u64::from(videos) + 1_000_000, per_video);
-    query_sigs.splice(120..180, planted);
+    // The query: a new hour, with ten minutes of bulk video `videos / 2` (its screenshots
+    // 100..160, each changed by 10 % as a re-encoding would) from minute 20 on.
+    let mut query_sigs = pool.hour(&mut rng);
+    let copies: Vec<Signature> = planted
+        .iter()
+        .map(|s| pool.mutate(s, 0.1, &mut rng))
+        .collect();
+    query_sigs.splice(120..180, copies);
     let shots: Vec<Shot> = query_sigs
         .into_iter()
         .enumerate()
@@ -164,35 +291,90 @@ pub fn query(_config: &Config, _args: &VideosArgs, hours: f64) -> Result<()> {
             signature,
         })
         .collect();
+    let walked: u64 = shots
+        .iter()
+        .map(|shot| {
+            (0..3)
+                .filter(|&c| shot.signature.is_informative(c))
+                .flat_map(|c| {
+                    shot.signature
+                        .codes(c)
+                        .iter()
+                        .map(move |&code| (c << 15) | usize::from(code))
+                })
+                .map(|i| frequency[i])
+                .sum::<u64>()
+        })
+        .sum();
+    println!(
+        "one query screenshot walks {:.0} postings on average ({:.1} % of {total_postings})",
+        walked as f64 / shots.len() as f64,
+        100.0 * walked as f64 / shots.len() as f64 / total_postings.max(1) as f64
+    );
     let options = sequence_options(6)?;
     let min_similarity = lookalike_core::Sensitivity::DEFAULT.min_similarity();
-    let mut times = Vec::new();
+    let lookup = |video: u32, frame: u32| -> Option<Signature> {
+        stored.get(video as usize)?.get(frame as usize).cloned()
+    };
     let mut found = Vec::new();
-    for _ in 0..5 {
-        let started = Instant::now();
-        found = shots_index.matches(&shots, min_similarity, &options, None);
-        times.push(started.elapsed().as_secs_f64());
-    }
-    let mean = times.iter().sum::<f64>() / times.len() as f64;
-    let sd =
-        (times.iter().map(|t| (t - mean) * (t - mean)).sum::<f64>() / times.len() as f64).sqrt();
-    println!(
-        "query: one hour ({} screenshots) against {hours} hours: {:.3} s ± {:.3} s (mean ± σ of {} runs)",
-        shots.len(),
-        mean,
-        sd,
-        times.len()
-    );
-    for m in &found {
+    let mut report =
+        |label: &str, runs: usize, run: &mut dyn FnMut() -> Vec<lookalike_core::SequenceMatch>| {
+            let mut times = Vec::new();
+            for _ in 0..runs {
+                let started = Instant::now();
+                found = run();
+                times.push(started.elapsed().as_secs_f64());
+            }
+            let mean = times.iter().sum::<f64>() / times.len() as f64;
+            let sd = (times.iter().map(|t| (t - mean) * (t - mean)).sum::<f64>()
+                / times.len() as f64)
+                .sqrt();
+            println!(
+                "query ({label}): one hour ({} screenshots) against {hours} hours: {mean:.3} s ± {sd:.3} s (mean ± σ of {} runs)",
+                shots.len(),
+                times.len()
+            );
+            for m in &found {
+                println!(
+                    "  found: video {} screenshots {}..={} at query {}..={} ({} matched, similarity {:.1})",
+                    m.target,
+                    m.target_start,
+                    m.target_end,
+                    m.query_start,
+                    m.query_end,
+                    m.matched,
+                    m.similarity
+                );
+            }
+            found.clone()
+        };
+    let seeded = report("seed and extend", 5, &mut || {
+        shots_index.matches(&shots, min_similarity, &options, None, &lookup)
+    });
+    if !args.no_report {
+        // `--no-report` skips the slow twin.
+        let exhaustive = report(
+            "every screenshot through the index",
+            if hours > 100.0 { 1 } else { 5 },
+            &mut || shots_index.matches_exhaustive(&shots, min_similarity, &options, None),
+        );
         println!(
-            "  found: video {} screenshots {}..={} at query {}..={} ({} matched, similarity {:.1})",
-            m.target,
-            m.target_start,
-            m.target_end,
-            m.query_start,
-            m.query_end,
-            m.matched,
-            m.similarity
+            "seed and extend found {} the runs of the exhaustive search",
+            if seeded.len() == exhaustive.len()
+                && seeded.iter().zip(&exhaustive).all(|(a, b)| (
+                    a.target,
+                    a.query_start,
+                    a.target_start
+                ) == (
+                    b.target,
+                    b.query_start,
+                    b.target_start
+                ))
+            {
+                "the same"
+            } else {
+                "other"
+            }
         );
     }
     Ok(())

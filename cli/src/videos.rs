@@ -24,7 +24,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use lookalike_core::{
     FrameHit, Index, IndexBuilder, QueryScratch, SequenceMatch, SequenceOptions, Signature,
-    Weights, find_sequences,
+    Weights, compare, find_sequences,
 };
 use serde::{Deserialize, Serialize};
 
@@ -152,6 +152,14 @@ impl Trees {
         }
     }
 
+    /// The stored signature of screenshot `frame` of video `id`.
+    fn signature(&self, id: u32, frame: u32) -> Option<Signature> {
+        let mut key = id.to_be_bytes().to_vec();
+        key.extend_from_slice(&frame.to_be_bytes());
+        let value = self.shots.get(key).ok().flatten()?;
+        Signature::from_bytes(value.get(4..)?).ok()
+    }
+
     fn next_id(&self) -> Result<u32> {
         let current = self
             .settings
@@ -220,14 +228,98 @@ pub(crate) struct Shot {
 pub(crate) struct ShotIndex {
     pub(crate) index: Index,
     pub(crate) owners: Vec<(u32, u32)>,
+    /// How many screenshots keep each coefficient code, `[channel << 15 | code]`: the length
+    /// of its posting list (removals are not subtracted; this only steers the seed queries).
+    pub(crate) frequency: Vec<u32>,
 }
 
+/// Index of a code in [`ShotIndex::frequency`].
+fn slot(channel: usize, code: u16) -> usize {
+    (channel << 15) | usize::from(code)
+}
+
+/// Counts the codes of `signature` in `frequency`.
+pub(crate) fn count_codes(frequency: &mut [u32], signature: &Signature) {
+    for c in (0..3).filter(|&c| signature.is_informative(c)) {
+        for &code in signature.codes(c) {
+            frequency[slot(c, code)] += 1;
+        }
+    }
+}
+
+/// A posting list holding more than 1/this of all screenshots is left out of seed queries.
+const COMMON_CODE_SHARE: usize = 50;
+
+/// Seed queries leave codes out, which lowers every similarity; they keep hits down to this
+/// share of the requested similarity, then check them with the whole signatures.
+const SEED_SIMILARITY_SHARE: f32 = 0.5;
+
 impl ShotIndex {
+    /// An index over `index`'s screenshots.
+    pub(crate) fn new(index: Index, owners: Vec<(u32, u32)>, frequency: Vec<u32>) -> ShotIndex {
+        ShotIndex {
+            index,
+            owners,
+            frequency,
+        }
+    }
+
+    /// The query for seeds: `signature` with its common codes (posting lists of more than
+    /// 1/[`COMMON_CODE_SHARE`] of the screenshots) swapped for codes no screenshot keeps. The
+    /// common codes are the low frequencies most pictures keep; their lists are most of what
+    /// a query walks, and they tell little about which screenshot is the copy. The seeds it
+    /// finds are checked with the whole signatures.
+    fn seed_query(&self, signature: &Signature) -> Signature {
+        use lookalike_core::signature::{FORMAT_VERSION, MAGIC, NEGATIVE};
+        let limit = (self.index.len() / COMMON_CODE_SHARE).max(64) as u32;
+        let m = signature.m();
+        let mut bytes = Vec::with_capacity(signature.encoded_len());
+        bytes.extend_from_slice(&MAGIC);
+        bytes.push(FORMAT_VERSION);
+        bytes.push(m);
+        bytes.extend_from_slice(&signature.aspect_ratio().to_le_bytes());
+        for v in signature
+            .average()
+            .iter()
+            .chain(signature.strength().iter())
+        {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        for c in 0..3 {
+            let mut codes: Vec<u16> = signature
+                .codes(c)
+                .iter()
+                .copied()
+                .filter(|&code| self.frequency[slot(c, code)] <= limit)
+                .collect();
+            // Fill up with codes no screenshot keeps, finest positions first.
+            let mut position = (lookalike_core::AREA - 1) as u16;
+            while codes.len() < usize::from(m) && position > 0 {
+                for code in [position, position | NEGATIVE] {
+                    if codes.len() < usize::from(m)
+                        && self.frequency[slot(c, code)] == 0
+                        && !codes.contains(&code)
+                        && !signature.codes(c).contains(&code)
+                    {
+                        codes.push(code);
+                    }
+                }
+                position -= 1;
+            }
+            codes.sort_unstable();
+            for code in codes {
+                bytes.extend_from_slice(&code.to_le_bytes());
+            }
+        }
+        Signature::from_bytes(&bytes).unwrap_or_else(|_| signature.clone())
+    }
+
     /// Loads every screenshot of the `known` video ids; screenshots of other ids (left by an
     /// interrupted run) are removed from the tree.
     fn load(trees: &Trees, known: &HashMap<u32, PathBuf>) -> Result<ShotIndex> {
         let mut builder = IndexBuilder::new(Weights::Scanned);
         let mut owners = Vec::new();
+        let mut frequency = vec![0u32; 3 << 15];
         let mut orphans = sled::Batch::default();
         for item in trees.shots.iter() {
             let (key, value) = item?;
@@ -245,6 +337,7 @@ impl ShotIndex {
             }
             match Signature::from_bytes(&value[4..]) {
                 Ok(signature) => {
+                    count_codes(&mut frequency, &signature);
                     builder.add(&signature);
                     owners.push((id, u32::from_be_bytes(k)));
                 }
@@ -254,14 +347,12 @@ impl ShotIndex {
             }
         }
         trees.shots.apply_batch(orphans)?;
-        Ok(ShotIndex {
-            index: builder.build(),
-            owners,
-        })
+        Ok(ShotIndex::new(builder.build(), owners, frequency))
     }
 
     pub(crate) fn insert(&mut self, video: u32, shots: &[Shot]) {
         for shot in shots {
+            count_codes(&mut self.frequency, &shot.signature);
             let id = self.index.insert(&shot.signature) as usize;
             if id >= self.owners.len() {
                 self.owners.resize(id + 1, (u32::MAX, 0));
@@ -280,7 +371,136 @@ impl ShotIndex {
     }
 
     /// The screenshot hits of a video, then its runs.
+    /// The runs of a video's screenshots, found by *seed and extend*: only every
+    /// `⌈S / 2⌉`-th screenshot is queried through the index (so every run of `S` contains
+    /// at least two queried screenshots), and every hit, a seed, is extended along its
+    /// diagonal (the same time offset ± the tolerance) by comparing the neighbouring
+    /// screenshots directly with the stored video's, read through `lookup`. The hits go to
+    /// [`find_sequences`]. A query then walks the posting lists for a half or a third of the
+    /// screenshots only, which is where the time goes (README, "Videos").
+    ///
+    /// [`ShotIndex::matches_exhaustive`] queries every screenshot instead; the two agree on
+    /// every run whose screenshots are in each other's best [`HITS_PER_SCREENSHOT`] hits.
     pub(crate) fn matches(
+        &self,
+        shots: &[Shot],
+        min_similarity: f32,
+        options: &SequenceOptions,
+        exclude: Option<u32>,
+        lookup: &dyn Fn(u32, u32) -> Option<Signature>,
+    ) -> Vec<SequenceMatch> {
+        use rayon::prelude::*;
+        let stride = options.min_run.div_ceil(2).max(1);
+        let seeds: Vec<FrameHit> = shots
+            .par_iter()
+            .filter(|shot| shot.index % stride == 0)
+            .map_init(QueryScratch::new, |scratch, shot| {
+                let seed_query = self.seed_query(&shot.signature);
+                self.index
+                    .query_with(
+                        scratch,
+                        &seed_query,
+                        min_similarity * SEED_SIMILARITY_SHARE,
+                        HITS_PER_SCREENSHOT,
+                    )
+                    .into_iter()
+                    .filter_map(|hit| {
+                        let &(video, frame) = self.owners.get(hit.id as usize)?;
+                        (video != u32::MAX && Some(video) != exclude).then_some(FrameHit {
+                            query_frame: shot.index,
+                            target: video,
+                            target_frame: frame,
+                            similarity: hit.similarity,
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .flatten()
+            .collect();
+
+        let by_frame: HashMap<u32, &Signature> =
+            shots.iter().map(|s| (s.index, &s.signature)).collect();
+        let mut cache: HashMap<(u32, u32), Option<Signature>> = HashMap::new();
+        let mut visited: std::collections::HashSet<(u32, i64, u32)> =
+            std::collections::HashSet::new();
+        let tolerance = i64::from(options.offset_tolerance);
+        let mut hits = Vec::new();
+        for seed in seeds {
+            let offset = i64::from(seed.target_frame) - i64::from(seed.query_frame);
+            if !visited.insert((seed.target, offset, seed.query_frame)) {
+                continue;
+            }
+            // The seed query left codes out: score the seed with the whole signatures.
+            let Some(query) = by_frame.get(&seed.query_frame) else {
+                continue;
+            };
+            let stored = cache
+                .entry((seed.target, seed.target_frame))
+                .or_insert_with(|| lookup(seed.target, seed.target_frame));
+            let Some(stored) = stored else {
+                continue;
+            };
+            let similarity = compare(query, stored, Weights::Scanned).similarity;
+            if similarity < min_similarity {
+                continue;
+            }
+            hits.push(FrameHit { similarity, ..seed });
+            for step in [-1i64, 1] {
+                let mut misses = 0;
+                let mut q = i64::from(seed.query_frame) + step;
+                while let Ok(qf) = u32::try_from(q) {
+                    let Some(query) = by_frame.get(&qf) else {
+                        break;
+                    };
+                    visited.insert((seed.target, offset, qf));
+                    let mut best: Option<FrameHit> = None;
+                    for t in (q + offset - tolerance)..=(q + offset + tolerance) {
+                        let Ok(tf) = u32::try_from(t) else {
+                            continue;
+                        };
+                        let stored = cache
+                            .entry((seed.target, tf))
+                            .or_insert_with(|| lookup(seed.target, tf));
+                        let Some(stored) = stored else {
+                            continue;
+                        };
+                        let similarity = compare(query, stored, Weights::Scanned).similarity;
+                        if similarity >= min_similarity
+                            && best.is_none_or(|b| similarity > b.similarity)
+                        {
+                            best = Some(FrameHit {
+                                query_frame: qf,
+                                target: seed.target,
+                                target_frame: tf,
+                                similarity,
+                            });
+                        }
+                    }
+                    match best {
+                        Some(hit) => {
+                            hits.push(hit);
+                            misses = 0;
+                        }
+                        None => {
+                            misses += 1;
+                            if misses > options.max_gap {
+                                break;
+                            }
+                        }
+                    }
+                    q += step;
+                }
+            }
+        }
+        find_sequences(&hits, options)
+            .into_iter()
+            .filter(|m| m.matched >= options.min_run)
+            .collect()
+    }
+
+    /// [`ShotIndex::matches`] by querying every screenshot through the index: the slow twin
+    /// that checks it (tests, `--bench-query`).
+    pub(crate) fn matches_exhaustive(
         &self,
         shots: &[Shot],
         min_similarity: f32,
@@ -639,21 +859,19 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     let known: HashMap<u32, PathBuf> = by_id.iter().map(|(&id, (p, _))| (id, p.clone())).collect();
     let started = Instant::now();
     let mut shots = ShotIndex::load(&trees, &known)?;
-    if !args.json {
-        messages::info(format!(
-            "{} videos stored ({} screenshots every {} s, index {:.1} MiB, loaded in {:.2} s){}",
-            by_path.len(),
-            shots.index.len(),
-            interval,
-            shots.index.memory_bytes() as f64 / (1 << 20) as f64,
-            started.elapsed().as_secs_f64(),
-            if dropped > 0 {
-                format!("; {dropped} deleted videos dropped")
-            } else {
-                String::new()
-            }
-        ));
-    }
+    messages::info(format!(
+        "{} videos stored ({} screenshots every {} s, index {:.1} MiB, loaded in {:.2} s){}",
+        by_path.len(),
+        shots.index.len(),
+        interval,
+        shots.index.memory_bytes() as f64 / (1 << 20) as f64,
+        started.elapsed().as_secs_f64(),
+        if dropped > 0 {
+            format!("; {dropped} deleted videos dropped")
+        } else {
+            String::new()
+        }
+    ));
 
     let files = find_videos(&args.paths);
     let progress = Progress::new();
@@ -705,7 +923,13 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
                 continue;
             }
         };
-        let runs = shots.matches(&sampled, run.min_similarity, &run.options, None);
+        let runs = shots.matches(
+            &sampled,
+            run.min_similarity,
+            &run.options,
+            None,
+            &|video, frame| trees.signature(video, frame),
+        );
         let me = VideoRef {
             path: path.clone(),
             info: info.clone(),
@@ -730,11 +954,9 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     overall.finish_and_clear();
     drop(progress);
     store.flush()?;
-    if !args.json {
-        messages::info(format!(
-            "{new} new videos read, {unchanged} unchanged skipped, {matched} with matches"
-        ));
-    }
+    messages::info(format!(
+        "{new} new videos read, {unchanged} unchanged skipped, {matched} with matches"
+    ));
     Ok(())
 }
 
@@ -814,7 +1036,13 @@ pub fn query(
             .iter()
             .find(|(_, (p, _))| *p == path)
             .map(|(&id, _)| id);
-        let runs = shots.matches(&sampled, run.min_similarity, &run.options, own);
+        let runs = shots.matches(
+            &sampled,
+            run.min_similarity,
+            &run.options,
+            own,
+            &|video, frame| trees.signature(video, frame),
+        );
         let me = VideoRef { path, info };
         let pairs = pair_reports(&me, &runs, interval, &by_id);
         if pairs.is_empty() && !json {
