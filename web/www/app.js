@@ -292,7 +292,7 @@ function render() {
   const hashedCount = state.images.filter((i) => i.signature).length;
   const grouped = found.reduce((n, g) => n + g.length, 0);
   $("#summary").textContent =
-    `${found.length} groups of look-alike images (${grouped} of ${hashedCount} images) at similarity ≥ ${minSimilarity.toFixed(1)}.`;
+    `${found.length} ${found.length === 1 ? "group" : "groups"} of look-alike images (${grouped} of ${hashedCount} images) at similarity ≥ ${minSimilarity.toFixed(1)}.`;
   document.body.dataset.groups = String(found.length);
 }
 
