@@ -19,6 +19,34 @@
 //! that do the work are plain Rust (`*_bytes` helpers returning `lookalike_core::Error`), so they
 //! are unit-tested natively as well.
 //!
+//! The same calls from Rust (the plain twins, which also run natively):
+//!
+//! ```
+//! use lookalike_core::PixelLayout;
+//! use lookalike_web::{SignatureIndex, compare_bytes, hash_bytes};
+//!
+//! // A 64 × 48 RGBA image with a bright square, and a copy with the square a little darker.
+//! let image = |level: u8| -> Vec<u8> {
+//!     (0..64 * 48)
+//!         .flat_map(|i| {
+//!             let (x, y) = (i % 64, i / 64);
+//!             let v = if (20..40).contains(&x) && (10..30).contains(&y) { level } else { 30 };
+//!             [v, v / 2, 255 - v, 255]
+//!         })
+//!         .collect()
+//! };
+//! let a = hash_bytes(64, 48, PixelLayout::Rgba8, &image(230))?;
+//! let b = hash_bytes(64, 48, PixelLayout::Rgba8, &image(210))?;
+//! assert_eq!(a.len(), 274);
+//! let pair = compare_bytes(&a, &b)?;
+//! assert!(pair.similarity > 90.0, "{pair:?}");
+//!
+//! let mut index = SignatureIndex::new();
+//! let id = index.add_bytes(&a)?;
+//! assert_eq!(index.query_bytes(&b, 50.0, 10)?[0].id, id);
+//! # Ok::<(), lookalike_core::Error>(())
+//! ```
+//!
 //! # Features
 //! - `console_error_panic_hook` (default): a panic, which would be a bug, prints its message and
 //!   location to the browser console instead of "unreachable executed".
