@@ -510,7 +510,7 @@ pub fn thumbnail_jpeg(
 /// `(x, y, width, height)`.
 ///
 /// A border row or column is one whose pixels are all near black (luma ≤ [`BAR_LUMA`], allowing
-/// [`BAR_OUTLIERS`] of them to be brighter, for compression noise and burned-in logos). The same
+/// 1 in [`BAR_OUTLIERS_DIV`] of them to be brighter, for compression noise and burned-in logos). The same
 /// frame with and without bars gives the same inside, so a letterboxed copy hashes like its
 /// original. Nothing is cropped when less than a quarter of either side would remain (a dark
 /// scene is not a border).

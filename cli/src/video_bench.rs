@@ -188,7 +188,7 @@ impl CodePool {
         }
         match Signature::from_bytes(&bytes) {
             Ok(s) => s,
-            Err(_) => base.clone(),
+            Err(_) => *base,
         }
     }
 

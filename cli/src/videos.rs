@@ -55,7 +55,7 @@ pub struct VideosArgs {
     /// 10); a later run may repeat it but not change it.
     #[arg(long, value_name = "SECONDS")]
     pub interval: Option<f64>,
-    /// 0 (match loosely) to 100 (strict), for single screenshots; default 35.
+    /// 0 (match loosely) to 100 (strict), for single screenshots; default as for `scan`.
     #[arg(long, short, value_name = "0-100")]
     pub sensitivity: Option<u8>,
     /// S: the least number of consecutive matching screenshots that make a match (6 = one
@@ -311,7 +311,7 @@ impl ShotIndex {
                 bytes.extend_from_slice(&code.to_le_bytes());
             }
         }
-        Signature::from_bytes(&bytes).unwrap_or_else(|_| signature.clone())
+        Signature::from_bytes(&bytes).unwrap_or(*signature)
     }
 
     /// Loads every screenshot of the `known` video ids; screenshots of other ids (left by an
@@ -592,7 +592,7 @@ fn ranges_of(
             let steps = span.min(5);
             let pairs = (0..=steps)
                 .map(|i| {
-                    let q = m.query_start + if steps == 0 { 0 } else { span * i / steps };
+                    let q = m.query_start + (span * i).checked_div(steps).unwrap_or(0);
                     let t = i64::from(q) + m.offset;
                     (at(q), t.max(0) as f64 * interval)
                 })
