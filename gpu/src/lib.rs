@@ -178,10 +178,7 @@ impl Hasher {
     fn cpu(reason: &str) -> Hasher {
         Hasher {
             path: Path::Cpu,
-            description: format!(
-                "CPU ({} threads): {reason}",
-                rayon::current_num_threads()
-            ),
+            description: format!("CPU ({} threads): {reason}", rayon::current_num_threads()),
         }
     }
 
@@ -247,25 +244,31 @@ impl Hasher {
         for i in on_cpu {
             out[i] = Some(Signature::compute(&images[i]));
         }
-        pipeline.run(images, &chunks, Stage::Coefficients, profile, |chunk, data| {
-            let signatures: Vec<Result<Signature, lookalike_core::Error>> = chunk
-                .indices
-                .par_iter()
-                .zip(data.par_chunks_exact(PLANE_FLOATS))
-                .map(|(&i, planes)| {
-                    let planes = Planes::from_vec(planes.to_vec())?;
-                    Signature::from_coefficients(
-                        &planes,
-                        DEFAULT_COEFFICIENTS,
-                        images[i].aspect_ratio(),
-                    )
-                })
-                .collect();
-            for (&i, signature) in chunk.indices.iter().zip(signatures) {
-                out[i] = Some(signature?);
-            }
-            Ok(())
-        })?;
+        pipeline.run(
+            images,
+            &chunks,
+            Stage::Coefficients,
+            profile,
+            |chunk, data| {
+                let signatures: Vec<Result<Signature, lookalike_core::Error>> = chunk
+                    .indices
+                    .par_iter()
+                    .zip(data.par_chunks_exact(PLANE_FLOATS))
+                    .map(|(&i, planes)| {
+                        let planes = Planes::from_vec(planes.to_vec())?;
+                        Signature::from_coefficients(
+                            &planes,
+                            DEFAULT_COEFFICIENTS,
+                            images[i].aspect_ratio(),
+                        )
+                    })
+                    .collect();
+                for (&i, signature) in chunk.indices.iter().zip(signatures) {
+                    out[i] = Some(signature?);
+                }
+                Ok(())
+            },
+        )?;
         Ok(out.into_iter().flatten().collect())
     }
 

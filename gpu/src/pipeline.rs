@@ -186,7 +186,12 @@ struct Slot {
     bind_group: wgpu::BindGroup,
 }
 
-fn buffer(device: &wgpu::Device, label: &str, size: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
+fn buffer(
+    device: &wgpu::Device,
+    label: &str,
+    size: u64,
+    usage: wgpu::BufferUsages,
+) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {
         label: Some(label),
         size,
@@ -635,7 +640,10 @@ mod tests {
         let small = vec![0u8; 30 * 20 * 3];
         let wide = vec![0u8; 4000 * 3000 * 4];
         let mut images = vec![Pixels::new(30, 20, PixelLayout::Rgb8, &small).unwrap(); 150];
-        images.insert(70, Pixels::new(4000, 3000, PixelLayout::Rgba8, &wide).unwrap());
+        images.insert(
+            70,
+            Pixels::new(4000, 3000, PixelLayout::Rgba8, &wide).unwrap(),
+        );
         let (chunks, on_cpu) = plan(&images, 128 << 20);
         assert!(on_cpu.is_empty());
         let flat: Vec<usize> = chunks.iter().flat_map(|c| c.indices.clone()).collect();

@@ -104,7 +104,10 @@ mod tests {
             ("_pad0", core::mem::offset_of!(Params, _pad0)),
             ("_pad1", core::mem::offset_of!(Params, _pad1)),
             ("yiq", core::mem::offset_of!(Params, yiq)),
-            ("frac_1_sqrt_2", core::mem::offset_of!(Params, frac_1_sqrt_2)),
+            (
+                "frac_1_sqrt_2",
+                core::mem::offset_of!(Params, frac_1_sqrt_2),
+            ),
             ("prescale", core::mem::offset_of!(Params, prescale)),
             ("_pad2", core::mem::offset_of!(Params, _pad2)),
             ("_pad3", core::mem::offset_of!(Params, _pad3)),
@@ -124,7 +127,10 @@ mod tests {
             ("width", core::mem::offset_of!(ImageInfo, width)),
             ("height", core::mem::offset_of!(ImageInfo, height)),
             ("bpp", core::mem::offset_of!(ImageInfo, bpp)),
-            ("pixel_offset", core::mem::offset_of!(ImageInfo, pixel_offset)),
+            (
+                "pixel_offset",
+                core::mem::offset_of!(ImageInfo, pixel_offset),
+            ),
             ("x_spans", core::mem::offset_of!(ImageInfo, x_spans)),
             ("y_spans", core::mem::offset_of!(ImageInfo, y_spans)),
             ("den_lo", core::mem::offset_of!(ImageInfo, den_lo)),
