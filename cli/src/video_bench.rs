@@ -53,7 +53,7 @@ pub fn sampling(args: &VideosArgs) -> Result<()> {
 
 /// A deterministic picture: a gradient and six coloured blocks chosen by `seed`, shifted right
 /// by `shift` pixels (the motion inside a scene).
-fn picture(seed: u64, shift: u32) -> Vec<u8> {
+pub(crate) fn picture(seed: u64, shift: u32) -> Vec<u8> {
     const W: u32 = 96;
     const H: u32 = 54;
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;

@@ -1063,3 +1063,105 @@ pub fn take_videos(inputs: &mut Vec<PathBuf>) -> Vec<PathBuf> {
     *inputs = rest;
     videos
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lookalike_core::{PixelLayout, Pixels};
+
+    fn signature(rgb: &[u8]) -> Signature {
+        Signature::compute(&Pixels::new(96, 54, PixelLayout::Rgb8, rgb).unwrap())
+    }
+
+    /// Screenshot `k` of stored video `v`: scenes of three screenshots, moving a little.
+    fn frame(v: u64, k: u32) -> Vec<u8> {
+        crate::video_bench::picture(v * 1000 + u64::from(k / 3), (k % 3) * 2)
+    }
+
+    #[test]
+    fn seed_and_extend_finds_what_the_exhaustive_search_finds() {
+        let mut builder = IndexBuilder::new(Weights::Scanned);
+        let mut owners = Vec::new();
+        let mut frequency = vec![0u32; 3 << 15];
+        let mut stored: HashMap<(u32, u32), Signature> = HashMap::new();
+        for v in 0..40u32 {
+            for k in 0..30u32 {
+                let s = signature(&frame(u64::from(v), k));
+                count_codes(&mut frequency, &s);
+                builder.add(&s);
+                owners.push((v, k));
+                stored.insert((v, k), s);
+            }
+        }
+        let index = ShotIndex::new(builder.build(), owners, frequency);
+        // The query: 10 screenshots of its own, then screenshots 5..17 of video 7, brightened,
+        // then 8 of its own.
+        let shots: Vec<Shot> = (0..30u32)
+            .map(|q| {
+                let rgb = if (10..22).contains(&q) {
+                    frame(7, q - 5)
+                        .iter()
+                        .map(|&b| b.saturating_add(12))
+                        .collect()
+                } else {
+                    frame(5000, q)
+                };
+                Shot {
+                    index: q,
+                    time_ms: q * 2000,
+                    signature: signature(&rgb),
+                }
+            })
+            .collect();
+        let options = sequence_options(6).unwrap();
+        let min = lookalike_core::Sensitivity::DEFAULT.min_similarity();
+        let lookup = |v: u32, k: u32| stored.get(&(v, k)).copied();
+        let seeded = index.matches(&shots, min, &options, None, &lookup);
+        let exhaustive = index.matches_exhaustive(&shots, min, &options, None);
+        assert_eq!(seeded.len(), 1, "{seeded:?}");
+        let m = seeded[0];
+        assert_eq!(
+            (
+                m.target,
+                m.query_start,
+                m.query_end,
+                m.target_start,
+                m.offset
+            ),
+            (7, 10, 21, 5, -5)
+        );
+        assert_eq!(exhaustive.len(), 1, "{exhaustive:?}");
+        assert_eq!(
+            (
+                exhaustive[0].target,
+                exhaustive[0].query_start,
+                exhaustive[0].query_end
+            ),
+            (7, 10, 21)
+        );
+        // Excluding the target (the query's own entry) leaves nothing.
+        assert!(
+            index
+                .matches(&shots, min, &options, Some(7), &lookup)
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn the_interval_is_fixed_when_the_first_video_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let trees = Trees::open(&store).unwrap();
+        assert_eq!(trees.interval(None, false).unwrap(), DEFAULT_INTERVAL);
+        assert_eq!(trees.stored_interval().unwrap(), None, "nothing stored yet");
+        assert_eq!(trees.interval(Some(2.5), true).unwrap(), 2.5);
+        assert_eq!(trees.interval(None, true).unwrap(), 2.5);
+        assert_eq!(trees.interval(Some(2.5), true).unwrap(), 2.5);
+        let e = trees.interval(Some(10.0), true).unwrap_err().to_string();
+        assert!(
+            e.contains("every 2.5 s") && e.contains("--interval 10"),
+            "{e}"
+        );
+        assert!(trees.interval(Some(0.0), true).is_err());
+    }
+}
