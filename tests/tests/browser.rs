@@ -158,6 +158,27 @@ fn page_groups_copies_matches_native_signatures_and_stays_offline() {
     );
     at(Sensitivity::DEFAULT.get());
 
+    // ---- a folder (webkitdirectory) after "Clear": names are relative paths, other files skipped
+    let album = dir.path().join("album");
+    std::fs::create_dir(&album).unwrap();
+    for input in &fixtures.inputs[1..4] {
+        std::fs::copy(input, album.join(input.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(album.join("notes.txt"), "not an image").unwrap();
+    browser.run::<Value, 0>("document.querySelector('#clear').click()", []);
+    browser.send_files(&browser.element("#folder"), std::slice::from_ref(&album));
+    let summary = browser.wait_for_hashing(3);
+    assert_eq!(
+        groups(&summary),
+        vec![vec![
+            "album/dragonfly-watermarked.jpg".to_owned(),
+            "album/dragonfly-half.png".to_owned()
+        ]],
+        "{summary:#}"
+    );
+    let status: String = browser.run("return document.querySelector('#status').textContent", []);
+    assert!(status.contains("1 not an image (skipped)"), "{status}");
+
     // ---- "compare two images": two lossless files, so the similarity is native's exactly
     browser.send_files(
         &browser.element("#compare-a"),

@@ -194,7 +194,7 @@ function updateProgress() {
   progress.value = state.done;
   const parts = [`Hashed ${state.done} of ${total} images`];
   if (state.failed) parts.push(`${state.failed} could not be read`);
-  if (state.skipped) parts.push(`${state.skipped} other files skipped`);
+  if (state.skipped) parts.push(`${state.skipped} not an image (skipped)`);
   if (state.done === total && total > 0) {
     const seconds = (performance.now() - state.startedAt) / 1000;
     state.finishedAt = performance.now();
