@@ -113,9 +113,11 @@ fn bench(c: &mut Criterion) {
         let index = builder.build();
         let per_image = index.memory_bytes() as f64 / n as f64;
         let postings = index.postings() as f64 / n as f64;
+        let cost = queries.iter().map(|q| index.query_cost(q)).sum::<usize>() / queries.len();
         eprintln!(
-            "index of {n}: {:.0} bytes per image ({postings:.1} postings per image)",
-            per_image
+            "index of {n}: {per_image:.0} bytes per image ({postings:.1} postings per image); \
+             a query walks {cost} postings ({:.1} per image)",
+            cost as f64 / n as f64
         );
         let mut scratch = QueryScratch::new();
         let mut k = 0;

@@ -4,10 +4,11 @@
 //! the images whose signature keeps that coefficient with that sign. A query walks only the lists
 //! of its own `3 × m` coefficients and adds each list's weight to the images in it; the average
 //! colour term and the normalisation ([`compare`](crate::compare)) are applied only to images
-//! whose accumulated weight can still reach the requested similarity. Nothing is computed for an
-//! image that shares no coefficient with the query, and no per-query allocation grows with the
-//! number of images beyond the reusable [`QueryScratch`]. (duplo-rs allocates and fills a score
-//! slot for every stored image on every query.)
+//! whose accumulated weight can still reach the requested similarity. No signature is read or
+//! scored for an image that shares too little with the query; the work is the postings walked
+//! ([`Index::query_cost`]) plus one sweep over a 2-byte counter per image, held in a reusable
+//! [`QueryScratch`]. (duplo-rs allocates a full score slot per stored image on every query and
+//! scores every one of them.)
 //!
 //! Memory: a posting is a `u32` id, and an image has at most `3 × m` postings (chroma channels
 //! that are noise are not posted); plus 20 bytes of per-image data ([`Index::memory_bytes`]).
@@ -61,11 +62,10 @@ pub struct Hit {
     pub score: f32,
 }
 
-/// Reusable working memory for [`Index::query_with`]: one counter per id, and the ids touched.
+/// Reusable working memory for [`Index::query_with`]: one counter per id.
 #[derive(Debug, Default, Clone)]
 pub struct QueryScratch {
     matched: Vec<u16>,
-    touched: Vec<u32>,
 }
 
 impl QueryScratch {
@@ -227,6 +227,16 @@ impl Index {
         self.total_postings
     }
 
+    /// How many postings a query for `query` walks: the work of [`Index::query`], which grows with
+    /// the popularity of the query's coefficients, not with the number of images.
+    pub fn query_cost(&self, query: &Signature) -> usize {
+        (0..3)
+            .filter(|&c| query.is_informative(c))
+            .flat_map(|c| query.codes(c).iter().map(move |&code| (c, code)))
+            .map(|(c, code)| self.lists[c * LISTS_PER_CHANNEL + usize::from(code)].len())
+            .sum()
+    }
+
     /// The best `limit` matches of `query` with similarity at least `min_similarity`, most
     /// similar first (ties: smaller id first).
     pub fn query(&self, query: &Signature, min_similarity: f32, limit: usize) -> Vec<Hit> {
@@ -244,11 +254,10 @@ impl Index {
         if limit == 0 || self.live == 0 {
             return Vec::new();
         }
-        let QueryScratch { matched, touched } = scratch;
-        if matched.len() < self.entries.len() {
-            matched.resize(self.entries.len(), 0);
-        }
-        touched.clear();
+        let QueryScratch { matched, .. } = scratch;
+        // One counter per id, zeroed in one sweep (a memset: cheap next to the postings).
+        matched.clear();
+        matched.resize(self.entries.len(), 0);
         for c in 0..3 {
             if !query.is_informative(c) {
                 continue;
@@ -256,30 +265,30 @@ impl Index {
             let base = c * LISTS_PER_CHANNEL;
             for &code in query.codes(c) {
                 let w = self.weights.centi(c, bin(usize::from(code & !NEGATIVE)));
+                // Ids in a list mostly ascend (appended in insertion order, purged in place;
+                // only reused ids break the order), so these writes sweep the counters front
+                // to back.
                 for &id in &self.lists[base + usize::from(code)] {
-                    let slot = &mut matched[id as usize];
-                    if *slot == 0 {
-                        touched.push(id);
-                    }
-                    *slot += w;
+                    matched[id as usize] += w;
                 }
             }
         }
         // A pair reaches `min_similarity` only if matched ≥ min/100 · (self(Q) + self(T))/2 +
-        // dc ≥ min/200 · self_Y(Q): a cheap bound before the exact computation.
+        // dc ≥ min/200 · self_Y(Q): a cheap bound before the exact computation. Images that
+        // share no coefficient with the query are not results.
         let query_self: [u32; 3] =
             core::array::from_fn(|c| self_weight(self.weights, c, query.codes(c)));
         let min_similarity = min_similarity.max(0.0);
-        let cutoff = (min_similarity * query_self[0] as f32 / 200.0) as u32;
+        let cutoff = ((min_similarity * query_self[0] as f32 / 200.0) as u32).max(1);
         let query_average = query.average();
         let query_informative: [bool; 3] = core::array::from_fn(|c| query.is_informative(c));
         let mut hits = Vec::new();
-        for &id in touched.iter() {
-            let m = u32::from(core::mem::take(&mut matched[id as usize]));
+        for (id, &m) in matched.iter().enumerate() {
+            let m = u32::from(m);
             if m < cutoff {
                 continue;
             }
-            let entry = &self.entries[id as usize];
+            let entry = &self.entries[id];
             if entry.flags & ALIVE == 0 {
                 continue;
             }
@@ -298,7 +307,7 @@ impl Index {
             );
             if cmp.similarity >= min_similarity {
                 hits.push(Hit {
-                    id,
+                    id: id as u32,
                     similarity: cmp.similarity,
                     score: cmp.score,
                 });
