@@ -206,7 +206,13 @@ pub fn run(config: &Config, args: &BenchArgs) -> Result<()> {
         decoders(&files, runs);
     }
 
-    scan_and_rescan(&dir, &files, config)?;
+    if args.limit.is_none() {
+        scan_and_rescan(&dir, &files, config)?;
+    } else {
+        println!(
+            "(scan and rescan of the folder skipped with --limit: they would read every file)"
+        );
+    }
 
     if let Some(entries) = args.open_entries {
         open_database(entries)?;
