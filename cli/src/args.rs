@@ -91,10 +91,10 @@ pub struct ScanArgs {
     /// Folders (or single images) to scan, recursively.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// 0 (match loosely) to 100 (resized copies only). Default 35: every edited copy in the
-    /// calibration set matches and no pair of different photographs does (README, Sensitivity).
-    #[arg(long, short, value_name = "0-100")]
-    pub sensitivity: Option<u8>,
+    /// 0 (match loosely) to 100 (resized copies only). The default finds every edited copy of the
+    /// calibration set and no pair of different photographs (README, Sensitivity).
+    #[arg(long, short, value_name = "0-100", default_value_t = lookalike_core::Sensitivity::DEFAULT.get())]
+    pub sensitivity: u8,
     /// Print the matches as JSON lines (one object per pair) instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -125,7 +125,7 @@ pub struct QueryArgs {
     /// At most this many matches per image.
     #[arg(long, short = 'n', default_value_t = 10)]
     pub limit: usize,
-    /// As for scan; default 35.
+    /// As for scan (default: the scan's default).
     #[arg(long, short, value_name = "0-100")]
     pub sensitivity: Option<u8>,
     /// JSON lines instead of a table.

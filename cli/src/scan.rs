@@ -46,7 +46,7 @@ pub struct Summary {
 }
 
 pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
-    let sensitivity = config::sensitivity(args.sensitivity)?;
+    let sensitivity = config::sensitivity(Some(args.sensitivity))?;
     let roots = walk::canonical_roots(&args.paths);
     if roots.is_empty() {
         bail!("none of the paths to scan could be read");
