@@ -309,3 +309,36 @@ pub fn cpu_planes(pixels: &Pixels<'_>, stage: Stage) -> Planes {
 fn all_backends() -> wgpu::Backends {
     wgpu::Backends::PRIMARY | wgpu::Backends::SECONDARY
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hasher_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Hasher>();
+        shareable::<GpuError>();
+    }
+
+    #[test]
+    fn the_cpu_path_says_so_and_equals_core() {
+        let hasher = Hasher::new(BackendRequest::Cpu).unwrap();
+        assert!(!hasher.is_gpu());
+        assert!(
+            hasher.description().starts_with("CPU (")
+                && hasher.description().ends_with("requested"),
+            "{}",
+            hasher.description()
+        );
+        let data: Vec<u8> = (0..97u32 * 61 * 4).map(|i| (i * 37 % 251) as u8).collect();
+        let image = Pixels::new(97, 61, lookalike_core::PixelLayout::Rgba8, &data).unwrap();
+        assert_eq!(
+            hasher.hash(&[image, image]).unwrap(),
+            vec![Signature::compute(&image); 2]
+        );
+        let (signatures, timings) = hasher.hash_profiled(&[image]).unwrap();
+        assert_eq!(signatures, vec![Signature::compute(&image)]);
+        assert_eq!(timings.upload_bytes, 0);
+    }
+}

@@ -177,6 +177,8 @@ impl Scopes {
 /// One set of buffers. Grown (never shrunk) when a chunk needs more room; the bind group is
 /// rebuilt only then.
 struct Slot {
+    /// 0 or 1, for labels.
+    index: usize,
     params: wgpu::Buffer,
     images: wgpu::Buffer,
     spans: wgpu::Buffer,
@@ -373,6 +375,7 @@ impl Pipeline {
         });
         scopes.pop("creating buffers")?;
         Ok(Slot {
+            index,
             params,
             images,
             spans,
@@ -384,7 +387,7 @@ impl Pipeline {
     }
 
     /// Grows slot `index` if `chunk` does not fit.
-    fn fit(&self, slot: &mut Slot, index: usize, chunk: &Chunk) -> Result<(), GpuError> {
+    fn fit(&self, slot: &mut Slot, chunk: &Chunk) -> Result<(), GpuError> {
         let n = chunk.indices.len() as u64;
         let fits = slot.images.size() >= n * size_of::<ImageInfo>() as u64
             && slot.spans.size() >= chunk.span_words * 4
@@ -393,7 +396,7 @@ impl Pipeline {
         if !fits {
             let grown = |have: u64, need: u64| have.max(need);
             *slot = self.new_slot(
-                index,
+                slot.index,
                 grown(slot.images.size() / size_of::<ImageInfo>() as u64, n),
                 grown(slot.spans.size() / 4, chunk.span_words),
                 grown(slot.pixels.size(), chunk.pixel_bytes),
@@ -408,7 +411,6 @@ impl Pipeline {
     fn submit(
         &self,
         slot: &mut Slot,
-        slot_index: usize,
         images: &[Pixels<'_>],
         chunks: &[Chunk],
         c: usize,
@@ -418,7 +420,7 @@ impl Pipeline {
         let chunk = &chunks[c];
         let n = chunk.indices.len() as u32;
         let started = Instant::now();
-        self.fit(slot, slot_index, chunk)?;
+        self.fit(slot, chunk)?;
         let (infos, table) = pack(images, chunk);
         let scopes = Scopes::push(&self.device);
         self.queue
@@ -483,7 +485,7 @@ impl Pipeline {
                 dispatches += 2;
             }
         }
-        if let Some(t) = profile.as_deref_mut() {
+        if let Some(t) = profile {
             let index = self.queue.submit([encoder.finish()]);
             self.wait(index)?;
             t.compute += computing.elapsed();
@@ -559,14 +561,14 @@ impl Pipeline {
         images: &[Pixels<'_>],
         chunks: &[Chunk],
         stage: Stage,
-        mut profile: Option<&mut Timings>,
+        profile: Option<&mut Timings>,
         mut process: impl FnMut(&Chunk, &[f32]) -> Result<(), GpuError>,
     ) -> Result<(), GpuError> {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         let mut buffer = Vec::new();
-        if let Some(t) = profile.as_deref_mut() {
+        if let Some(t) = profile {
             for c in 0..chunks.len() {
-                let flight = self.submit(&mut slots[0], 0, images, chunks, c, stage, Some(t))?;
+                let flight = self.submit(&mut slots[0], images, chunks, c, stage, Some(t))?;
                 let reading = Instant::now();
                 self.finish(&slots[0], flight, &mut buffer)?;
                 t.readback += reading.elapsed();
@@ -590,7 +592,7 @@ impl Pipeline {
                 }
                 None => None,
             };
-            in_flight[s] = Some(self.submit(&mut slots[s], s, images, chunks, c, stage, None)?);
+            in_flight[s] = Some(self.submit(&mut slots[s], images, chunks, c, stage, None)?);
             // The GPU now has chunks c − 1 and c; select chunk c − 2 meanwhile.
             if let Some(chunk) = done {
                 process(&chunks[chunk], &buffer)?;

@@ -167,17 +167,17 @@ fn make_samples() -> Vec<Sample> {
     let mut out = Vec::new();
     let mut rng = Rng(0x5eed_1995);
     let photo_list = photos();
-    for (name, photo) in photo_list.iter().cloned() {
+    for (name, photo) in photo_list.iter() {
         let (w, h) = photo.dimensions();
         out.push(Sample::rgb(name.clone(), photo.clone()));
-        let half = imageops::resize(&photo, w / 2, h / 2, FilterType::Triangle);
+        let half = imageops::resize(photo, w / 2, h / 2, FilterType::Triangle);
         for m in Modification::ALL {
             out.push(Sample::rgb(format!("{name} {m:?}"), m.apply(&half)));
         }
         for k in 0..20 {
             let (cw, ch) = (rng.range(8, w.min(320)), rng.range(8, h.min(320)));
             let (x, y) = (rng.range(0, w - cw + 1), rng.range(0, h - ch + 1));
-            let crop = imageops::crop_imm(&photo, x, y, cw, ch).to_image();
+            let crop = imageops::crop_imm(photo, x, y, cw, ch).to_image();
             out.push(Sample::rgb(format!("{name} crop {k} {cw}x{ch}"), crop));
         }
         for k in 0..12 {
@@ -188,13 +188,13 @@ fn make_samples() -> Vec<Sample> {
                 FilterType::Nearest,
                 FilterType::Lanczos3,
             ][k % 3];
-            let small = imageops::resize(&photo, rw, rh, filter);
+            let small = imageops::resize(photo, rw, rh, filter);
             out.push(Sample::rgb(format!("{name} resized {k} {rw}x{rh}"), small));
         }
         for k in 0..4 {
             // Alpha: a soft disc, or random transparency, composited on white by both paths.
             let (cw, ch) = (rng.range(16, 300), rng.range(16, 300));
-            let base = imageops::resize(&photo, cw, ch, FilterType::Triangle);
+            let base = imageops::resize(photo, cw, ch, FilterType::Triangle);
             let mut alpha_rng = Rng(u64::from(rng.next()));
             let rgba = RgbaImage::from_fn(cw, ch, |x, y| {
                 let p = base.get_pixel(x, y).0;
@@ -210,7 +210,7 @@ fn make_samples() -> Vec<Sample> {
         }
         for k in 0..2 {
             let (cw, ch) = (rng.range(50, w.min(400)), rng.range(50, h.min(400)));
-            let crop = imageops::crop_imm(&photo, w - cw, h - ch, cw, ch).to_image();
+            let crop = imageops::crop_imm(photo, w - cw, h - ch, cw, ch).to_image();
             let gray = Modification::Gray.apply(&crop);
             out.push(Sample::rgb(format!("{name} gray crop {k}"), gray));
         }
