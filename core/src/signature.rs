@@ -86,7 +86,7 @@ impl Signature {
     }
 
     /// The signature of three decomposed YIQ planes (the output of
-    /// [`decompose_planes`](crate::decompose_planes), or of the GPU).
+    /// [`decompose_planes`], or of the GPU).
     pub fn from_coefficients(
         coefficients: &Planes,
         m: u8,
