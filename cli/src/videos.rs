@@ -705,6 +705,34 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// Probes and samples one video. A failure is reported by name (and counted by
+    /// `messages`), and gives `None` so that the run goes on with the next video.
+    fn read(&self, path: &Path, progress: &Progress) -> Option<(VideoInfo, Vec<Shot>)> {
+        let info = match video::probe(&self.tools, path) {
+            Ok(info) => info,
+            Err(e) => {
+                messages::file_error(path, e);
+                return None;
+            }
+        };
+        let method = self.method(&info);
+        match sample_video(
+            &self.tools,
+            path,
+            &info,
+            self.interval,
+            method,
+            self.crop,
+            progress,
+        ) {
+            Ok(shots) => Some((info, shots)),
+            Err(e) => {
+                messages::file_error(path, e);
+                None
+            }
+        }
+    }
+
     fn method(&self, info: &VideoInfo) -> Sampling {
         self.sampling
             .unwrap_or_else(|| Sampling::choose(info, self.interval))
@@ -901,27 +929,8 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
             by_id.remove(&id);
             by_path.remove(path);
         }
-        let info = match video::probe(&run.tools, path) {
-            Ok(info) => info,
-            Err(e) => {
-                messages::file_error(path, e);
-                continue;
-            }
-        };
-        let sampled = match sample_video(
-            &run.tools,
-            path,
-            &info,
-            interval,
-            run.method(&info),
-            run.crop,
-            &progress,
-        ) {
-            Ok(s) => s,
-            Err(e) => {
-                messages::file_error(path, e);
-                continue;
-            }
+        let Some((info, sampled)) = run.read(path, &progress) else {
+            continue;
         };
         let runs = shots.matches(
             &sampled,
@@ -1009,27 +1018,8 @@ pub fn query(
     let progress = Progress::new();
     for path in videos {
         let path = video::absolute(path);
-        let info = match video::probe(&run.tools, &path) {
-            Ok(info) => info,
-            Err(e) => {
-                messages::file_error(&path, e);
-                continue;
-            }
-        };
-        let sampled = match sample_video(
-            &run.tools,
-            &path,
-            &info,
-            interval,
-            run.method(&info),
-            run.crop,
-            &progress,
-        ) {
-            Ok(s) => s,
-            Err(e) => {
-                messages::file_error(&path, e);
-                continue;
-            }
+        let Some((info, sampled)) = run.read(&path, &progress) else {
+            continue;
         };
         // The query may itself be stored: leave it out of its own results.
         let own = by_id
