@@ -100,38 +100,58 @@ fn reconstruct_columns(plane: &mut [f32], tmp: &mut [f32]) {
 /// If `plane.len() != 128 * 128` (a programming error, not a data error: the planes come from
 /// [`Planes`]).
 pub fn decompose(plane: &mut [f32]) {
-    let mut scratch = alloc::vec![0f32; 2 * AREA];
+    let mut scratch = alloc::vec![0f32; AREA];
     decompose_with(plane, &mut scratch);
 }
 
-/// Writes the transpose of `src` into `dst`, multiplied by `scale` (exact for powers of two).
-fn transpose(src: &[f32], dst: &mut [f32], scale: f32) {
-    const TILE: usize = 16;
-    for r0 in (0..SIZE).step_by(TILE) {
-        for c0 in (0..SIZE).step_by(TILE) {
-            for r in r0..r0 + TILE {
-                let row = &src[r * SIZE + c0..r * SIZE + c0 + TILE];
-                for (k, &v) in row.iter().enumerate() {
-                    dst[(c0 + k) * SIZE + r] = v * scale;
-                }
-            }
-        }
+/// One step of `DecomposeArray` on the first `2 × H` values of a row: the pairs become `H`
+/// averages followed by `H` details. `prescale` multiplies every input first (the paper's
+/// `1/√h` per pass, applied at the first step only; 1 elsewhere, which the compiler drops).
+///
+/// `H` is a constant so that each step compiles to straight-line, vectorised code.
+#[inline(always)]
+fn decompose_row_step<const H: usize>(row: &mut [f32; SIZE], prescale: f32) {
+    let mut sums = [0f32; H];
+    let mut diffs = [0f32; H];
+    for ((pair, s), d) in row[..2 * H]
+        .chunks_exact(2)
+        .zip(sums.iter_mut())
+        .zip(diffs.iter_mut())
+    {
+        let (a, b) = (pair[0] * prescale, pair[1] * prescale);
+        *s = (a + b) * FRAC_1_SQRT_2;
+        *d = (a - b) * FRAC_1_SQRT_2;
+    }
+    row[..H].copy_from_slice(&sums);
+    row[H..2 * H].copy_from_slice(&diffs);
+}
+
+/// Decomposes every row of a plane in place (`DecomposeArray` per row), with the prescale of
+/// both passes (1/128) applied to the inputs of the first step: a power of two, so exact.
+fn decompose_rows(plane: &mut [f32]) {
+    const PRESCALE: f32 = 1.0 / SIZE as f32;
+    for row in plane.chunks_exact_mut(SIZE) {
+        let row: &mut [f32; SIZE] = row.try_into().expect("rows are 128 long");
+        decompose_row_step::<64>(row, PRESCALE);
+        decompose_row_step::<32>(row, 1.0);
+        decompose_row_step::<16>(row, 1.0);
+        decompose_row_step::<8>(row, 1.0);
+        decompose_row_step::<4>(row, 1.0);
+        decompose_row_step::<2>(row, 1.0);
+        decompose_row_step::<1>(row, 1.0);
     }
 }
 
-/// [`decompose`] with caller-provided scratch space (2 × 128 × 128 values).
+/// [`decompose`] with caller-provided scratch space (128 × 128 values).
 ///
-/// The row pass runs as a column pass over the transposed plane, so that both passes apply
-/// each butterfly to 128 values at once (which vectorises); per value, the operations and
-/// their order are exactly the paper's `DecomposeArray`.
+/// Rows are decomposed in place, one fixed-length step after another; columns all at once,
+/// each butterfly applied to whole rows so that it vectorises across the 128 columns. Per value,
+/// the operations and their order are exactly the paper's `DecomposeArray` (the GPU kernels in
+/// `shaders/haar.wgsl` repeat them, which keeps the two bit-identical).
 fn decompose_with(plane: &mut [f32], scratch: &mut [f32]) {
     assert_eq!(plane.len(), AREA, "a plane is 128 × 128");
-    let (transposed, tmp) = scratch.split_at_mut(AREA);
-    // The paper's 1/√128 per pass, both passes at once: a power of two, so exact.
-    transpose(plane, transposed, 1.0 / SIZE as f32);
-    decompose_columns(transposed, tmp);
-    transpose(transposed, plane, 1.0);
-    decompose_columns(plane, tmp);
+    decompose_rows(plane);
+    decompose_columns(plane, scratch);
 }
 
 /// Inverts [`decompose`] in place (columns, then rows, then the ×128).
@@ -152,7 +172,7 @@ pub fn reconstruct(plane: &mut [f32]) {
 
 /// Decomposes all three channels of `planes` in place.
 pub fn decompose_planes(planes: &mut Planes) {
-    let mut scratch = alloc::vec![0f32; 2 * AREA];
+    let mut scratch = alloc::vec![0f32; AREA];
     for c in 0..3 {
         decompose_with(planes.channel_mut(c), &mut scratch);
     }
@@ -180,6 +200,38 @@ pub(crate) mod naive {
             }
             a.copy_from_slice(&next);
         }
+    }
+
+    /// `DecomposeImage` in `f32`, step by step as the paper writes it (with both passes' `1/√h`
+    /// applied up front as one exact ×1/128, as [`super::decompose`] does): the fast version
+    /// must equal it bit for bit, since the GPU kernels and the wasm build repeat these very
+    /// operations.
+    pub fn decompose_image_f32(image: &[f32]) -> Vec<f32> {
+        use super::{FRAC_1_SQRT_2, SIZE};
+        fn decompose_array(a: &mut [f32]) {
+            let mut h = a.len();
+            while h > 1 {
+                h /= 2;
+                let mut next = a.to_vec();
+                for i in 0..h {
+                    next[i] = (a[2 * i] + a[2 * i + 1]) * FRAC_1_SQRT_2;
+                    next[h + i] = (a[2 * i] - a[2 * i + 1]) * FRAC_1_SQRT_2;
+                }
+                a.copy_from_slice(&next);
+            }
+        }
+        let mut t: Vec<f32> = image.iter().map(|v| v * (1.0 / SIZE as f32)).collect();
+        for row in t.chunks_exact_mut(SIZE) {
+            decompose_array(row);
+        }
+        for c in 0..SIZE {
+            let mut col: Vec<f32> = (0..SIZE).map(|r| t[r * SIZE + c]).collect();
+            decompose_array(&mut col);
+            for (r, v) in col.into_iter().enumerate() {
+                t[r * SIZE + c] = v;
+            }
+        }
+        t
     }
 
     /// `DecomposeImage` for an `n × n` image.
@@ -295,6 +347,16 @@ mod tests {
             decompose(&mut fast);
             for (i, (f, e)) in fast.iter().zip(expected.iter()).enumerate() {
                 prop_assert!((f64::from(*f) - e).abs() < 2e-5, "coefficient {i}: {f} vs {e}");
+            }
+        }
+
+        #[test]
+        fn equals_the_step_by_step_f32_transform_bit_for_bit(p in plane_strategy()) {
+            let expected = naive::decompose_image_f32(&p);
+            let mut fast = p.clone();
+            decompose(&mut fast);
+            for (i, (f, e)) in fast.iter().zip(expected.iter()).enumerate() {
+                prop_assert_eq!(f.to_bits(), e.to_bits(), "coefficient {}: {} vs {}", i, f, e);
             }
         }
 

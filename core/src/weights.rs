@@ -97,16 +97,37 @@ pub const fn bin(position: usize) -> usize {
 mod tests {
     use super::*;
 
+    /// A table as the paper prints it: `[channel][bin]`, channels Y, I, Q.
+    fn table(w: Weights) -> [[f32; 6]; 3] {
+        core::array::from_fn(|c| core::array::from_fn(|b| w.weight(c, b)))
+    }
+
     #[test]
     fn scanned_table_is_the_one_duplo_uses() {
         // rivo/duplo and duplo-rs: Y 5.00 0.83 1.01 0.52 0.47 0.30, I 19.21 1.26 0.44 0.53 0.28
         // 0.14, Q 34.37 0.36 0.45 0.14 0.18 0.27.
-        let y: [f32; 6] = core::array::from_fn(|b| Weights::Scanned.weight(0, b));
-        let i: [f32; 6] = core::array::from_fn(|b| Weights::Scanned.weight(1, b));
-        let q: [f32; 6] = core::array::from_fn(|b| Weights::Scanned.weight(2, b));
-        assert_eq!(y, [5.00, 0.83, 1.01, 0.52, 0.47, 0.30]);
-        assert_eq!(i, [19.21, 1.26, 0.44, 0.53, 0.28, 0.14]);
-        assert_eq!(q, [34.37, 0.36, 0.45, 0.14, 0.18, 0.27]);
+        assert_eq!(
+            table(Weights::Scanned),
+            [
+                [5.00, 0.83, 1.01, 0.52, 0.47, 0.30],
+                [19.21, 1.26, 0.44, 0.53, 0.28, 0.14],
+                [34.37, 0.36, 0.45, 0.14, 0.18, 0.27],
+            ]
+        );
+    }
+
+    #[test]
+    fn painted_table_is_the_one_imgseek_transcribed() {
+        // The paper's weights for painted queries as imgSeek transcribed them "straight from the
+        // referenced paper" (iqdb, isk-daemon and digiKam carry the same table).
+        assert_eq!(
+            table(Weights::Painted),
+            [
+                [4.04, 0.78, 0.46, 0.42, 0.41, 0.32],
+                [15.14, 0.92, 0.53, 0.26, 0.14, 0.07],
+                [22.62, 0.40, 0.63, 0.25, 0.15, 0.38],
+            ]
+        );
     }
 
     #[test]
