@@ -85,6 +85,9 @@ pub struct Timings {
     pub upload: Duration,
     /// The dispatches (resample, YIQ, Haar rows, Haar columns), until they completed.
     pub compute: Duration,
+    /// `compute` kernel by kernel, in [`Timings::KERNELS`] order (each kernel submitted and
+    /// waited for by itself).
+    pub kernels: [Duration; 4],
     /// Copying the coefficients to a staging buffer, mapping it and copying them out.
     pub readback: Duration,
     /// Selecting the top coefficients on the CPU (all cores).
@@ -95,8 +98,14 @@ pub struct Timings {
     pub readback_bytes: u64,
     /// Compute dispatches recorded.
     pub dispatches: usize,
-    /// Queue submissions (three per chunk when profiling, one per chunk otherwise).
+    /// Queue submissions (two plus one per kernel per chunk when profiling, one per chunk
+    /// otherwise).
     pub submissions: usize,
+}
+
+impl Timings {
+    /// The names of the kernels that [`Timings::kernels`] times, in order.
+    pub const KERNELS: [&'static str; 4] = ["resample", "yiq", "haar rows", "haar columns"];
 }
 
 enum Path {

@@ -454,47 +454,52 @@ impl Pipeline {
             t.upload_bytes += pixel_bytes + table.len() as u64 * 4 + infos.len() as u64 * 32;
         }
 
-        let computing = Instant::now();
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("lookalike chunk"),
-            });
-        let mut dispatches = 0;
-        {
+        // The kernels up to `stage`, in order: which pipeline, and its dispatch grid.
+        let mut kernels: Vec<(&wgpu::ComputePipeline, (u32, u32, u32))> =
+            vec![(&self.downscale, (N / TILE, N / TILE, n))];
+        if stage != Stage::Rgb {
+            let (x, y) = grid(n * AREA / WORKGROUP_SIZE);
+            kernels.push((&self.yiq, (x, y, 1)));
+        }
+        if stage == Stage::Coefficients {
+            let (x, y) = grid(n * 3 * N / LINES);
+            kernels.push((&self.rows, (x, y, 1)));
+            kernels.push((&self.columns, (x, y, 1)));
+        }
+        let record = |encoder: &mut wgpu::CommandEncoder,
+                      kernels: &[(&wgpu::ComputePipeline, (u32, u32, u32))]| {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some("lookalike chunk"),
                 timestamp_writes: None,
             });
             pass.set_bind_group(0, &slot.bind_group, &[]);
-            pass.set_pipeline(&self.downscale);
-            pass.dispatch_workgroups(N / TILE, N / TILE, n);
-            dispatches += 1;
-            if stage != Stage::Rgb {
-                pass.set_pipeline(&self.yiq);
-                let (x, y) = grid(n * AREA / WORKGROUP_SIZE);
-                pass.dispatch_workgroups(x, y, 1);
-                dispatches += 1;
+            for &(pipeline, (x, y, z)) in kernels {
+                pass.set_pipeline(pipeline);
+                pass.dispatch_workgroups(x, y, z);
             }
-            if stage == Stage::Coefficients {
-                let (x, y) = grid(n * 3 * N / LINES);
-                pass.set_pipeline(&self.rows);
-                pass.dispatch_workgroups(x, y, 1);
-                pass.set_pipeline(&self.columns);
-                pass.dispatch_workgroups(x, y, 1);
-                dispatches += 2;
-            }
-        }
+        };
+        let new_encoder = |label| {
+            self.device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
+        };
+        let mut encoder = new_encoder("lookalike chunk");
         if let Some(t) = profile {
-            let index = self.queue.submit([encoder.finish()]);
-            self.wait(index)?;
-            t.compute += computing.elapsed();
-            t.dispatches += dispatches;
-            encoder = self
-                .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                    label: Some("lookalike read-back"),
-                });
+            // One submission per kernel, each waited for, so that each kernel's time is known.
+            for (k, kernel) in kernels.iter().enumerate() {
+                let computing = Instant::now();
+                let mut encoder = new_encoder("lookalike kernel");
+                record(&mut encoder, std::slice::from_ref(kernel));
+                let index = self.queue.submit([encoder.finish()]);
+                self.wait(index)?;
+                let elapsed = computing.elapsed();
+                t.compute += elapsed;
+                t.kernels[k] += elapsed;
+            }
+            t.dispatches += kernels.len();
+            t.submissions += kernels.len();
+            encoder = new_encoder("lookalike read-back");
+        } else {
+            record(&mut encoder, &kernels);
         }
         let bytes = u64::from(n) * PLANE_BYTES;
         encoder.copy_buffer_to_buffer(&slot.planes, 0, &slot.staging, 0, bytes);
@@ -573,7 +578,8 @@ impl Pipeline {
                 self.finish(&slots[0], flight, &mut buffer)?;
                 t.readback += reading.elapsed();
                 t.readback_bytes += buffer.len() as u64 * 4;
-                t.submissions += 3;
+                // The upload's and the read-back's (the kernels count their own).
+                t.submissions += 2;
                 let selecting = Instant::now();
                 process(&chunks[c], &buffer)?;
                 t.select += selecting.elapsed();

@@ -11,7 +11,7 @@
 use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage, RgbaImage};
 use lookalike_core::{PixelLayout, Pixels, Signature, Weights, bin, compare};
-use lookalike_gpu::{BackendRequest, GpuError, Hasher, Stage};
+use lookalike_gpu::{BackendRequest, GpuError, Hasher, Stage, Timings};
 use lookalike_tests::{Modification, photos};
 
 /// Largest difference allowed between a GPU and a CPU plane value (YIQ values lie in about
@@ -370,6 +370,28 @@ fn gpu_handles_empty_and_single_batches() {
         .hash(&[sample.pixels(), sample.pixels()])
         .expect("two images");
     assert_eq!(again, vec![one[0], one[0]]);
+}
+
+#[test]
+fn profiled_hashing_gives_the_same_signatures_and_accounts_for_every_kernel() {
+    let Some(gpu) = gpu_or_skip() else { return };
+    let batch: Vec<Pixels<'_>> = samples().iter().take(70).map(Sample::pixels).collect();
+    let (signatures, t) = gpu.hash_profiled(&batch).expect("profiled hashing");
+    assert_eq!(signatures, gpu.hash(&batch).expect("plain hashing"));
+    // Each kernel of each chunk is submitted and timed by itself, and they add up to `compute`.
+    assert_eq!(t.kernels.iter().sum::<std::time::Duration>(), t.compute);
+    assert!(t.kernels.iter().all(|k| !k.is_zero()), "{t:?}");
+    assert_eq!(t.dispatches % Timings::KERNELS.len(), 0, "{t:?}");
+    let chunks = t.dispatches / Timings::KERNELS.len();
+    assert!(chunks >= 2, "70 images take more than one chunk: {t:?}");
+    assert_eq!(
+        t.submissions,
+        chunks * (2 + Timings::KERNELS.len()),
+        "{t:?}"
+    );
+    assert_eq!(t.readback_bytes, 70 * 3 * 128 * 128 * 4);
+    let pixel_bytes: u64 = batch.iter().map(|p| p.data().len() as u64).sum();
+    assert!(t.upload_bytes >= pixel_bytes, "{t:?}");
 }
 
 #[test]
