@@ -128,6 +128,10 @@ pub struct QueryArgs {
     /// As for scan (default: the scan's default).
     #[arg(long, short, value_name = "0-100")]
     pub sensitivity: Option<u8>,
+    /// For videos: S, the least number of consecutive matching screenshots that make a match,
+    /// as for `videos`.
+    #[arg(long, value_name = "S", default_value_t = crate::videos::DEFAULT_MIN_SEQUENCE)]
+    pub min_sequence: u32,
     /// JSON lines instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -71,7 +71,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             // Videos among the inputs are searched for shared clips (issue 6).
             let videos = videos::take_videos(&mut args.images);
             if !videos.is_empty() {
-                videos::query(&config, &videos, args.sensitivity, args.json)?;
+                videos::query(
+                    &config,
+                    &videos,
+                    args.sensitivity,
+                    args.min_sequence,
+                    args.json,
+                )?;
             }
             if args.images.is_empty() {
                 Ok(())

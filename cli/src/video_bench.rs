@@ -13,7 +13,9 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::progress::Progress;
 use crate::video::{self, Sampling, Tools};
-use crate::videos::{Shot, ShotIndex, VideosArgs, sample_video, sequence_options};
+use crate::videos::{
+    DEFAULT_MIN_SEQUENCE, Shot, ShotIndex, VideosArgs, sample_video, sequence_options,
+};
 
 /// `--bench-sampling`.
 pub fn sampling(args: &VideosArgs) -> Result<()> {
@@ -311,7 +313,7 @@ pub fn query(_config: &Config, args: &VideosArgs, hours: f64) -> Result<()> {
         walked as f64 / shots.len() as f64,
         100.0 * walked as f64 / shots.len() as f64 / total_postings.max(1) as f64
     );
-    let options = sequence_options(6)?;
+    let options = sequence_options(DEFAULT_MIN_SEQUENCE)?;
     let min_similarity = lookalike_core::Sensitivity::DEFAULT.min_similarity();
     let lookup = |video: u32, frame: u32| -> Option<Signature> {
         stored.get(video as usize)?.get(frame as usize).cloned()

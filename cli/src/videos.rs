@@ -41,6 +41,9 @@ const SETTINGS_TREE: &str = "video_settings";
 /// The default `--interval`, seconds.
 pub const DEFAULT_INTERVAL: f64 = 10.0;
 
+/// The default `--min-sequence` (S): one minute at the default interval.
+pub const DEFAULT_MIN_SEQUENCE: u32 = 6;
+
 /// Hits kept per screenshot query. A still scene (a black frame, a title card) matches many
 /// screenshots of the same video; the sequence matcher needs the right one among them.
 const HITS_PER_SCREENSHOT: usize = 64;
@@ -60,7 +63,7 @@ pub struct VideosArgs {
     pub sensitivity: Option<u8>,
     /// S: the least number of consecutive matching screenshots that make a match (6 = one
     /// minute at 10 s).
-    #[arg(long, value_name = "S", default_value_t = 6)]
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_MIN_SEQUENCE)]
     pub min_sequence: u32,
     /// Print the matches as JSON lines (one object per pair of videos) instead of text.
     #[arg(long)]
@@ -975,8 +978,10 @@ pub fn query(
     config: &Config,
     videos: &[PathBuf],
     sensitivity: Option<u8>,
+    min_sequence: u32,
     json: bool,
 ) -> Result<()> {
+    let options = sequence_options(min_sequence)?;
     let tools = Tools::find()?;
     let sensitivity = config::sensitivity(sensitivity)?;
     let store = Store::open(&config.db)?;
@@ -992,7 +997,6 @@ pub fn query(
         records.into_iter().map(|(p, r)| (r.id, (p, r))).collect();
     let known = by_id.iter().map(|(&id, (p, _))| (id, p.clone())).collect();
     let shots = ShotIndex::load(&trees, &known)?;
-    let options = sequence_options(6)?;
     let args = VideosArgs {
         paths: Vec::new(),
         interval: None,

@@ -257,7 +257,12 @@ impl Env {
             "2",
         ];
         args.extend_from_slice(extra);
-        let out = self.run(&args);
+        self.json_run(&args)
+    }
+
+    /// Runs `lookalike args…` (which prints JSON lines): the lines, stderr and the exit code.
+    fn json_run(&self, args: &[&str]) -> (Vec<Value>, String, Option<i32>) {
+        let out = self.run(args);
         let stdout = String::from_utf8_lossy(&out.stdout);
         let lines = stdout
             .lines()
@@ -424,6 +429,26 @@ fn s_consecutive_matching_screenshots_are_required() {
             pair(&lines, "short_clip.mp4", "c.mp4").is_some(),
             expect,
             "S = {s} with {n} matching screenshots: {lines:#?}"
+        );
+    }
+
+    // `query` takes S per run as well: the clip, from outside a database that holds only C.
+    let only_c = Env::new();
+    std::fs::copy(v.join("c.mp4"), only_c.videos().join("c.mp4")).unwrap();
+    let (_, stderr, code) = only_c.videos_json(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let outside = tempfile::tempdir().unwrap();
+    let clip = outside.path().join("short_clip.mp4");
+    std::fs::copy(v.join("short_clip.mp4"), &clip).unwrap();
+    for (s, expect) in [(n, true), (n + 1, false)] {
+        let s = s.to_string();
+        let query = ["query", clip.to_str().unwrap(), "--json", "--min-sequence", &s];
+        let (lines, stderr, code) = only_c.json_run(&query);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert_eq!(
+            pair(&lines, "short_clip.mp4", "c.mp4").is_some(),
+            expect,
+            "query with S = {s}, {n} matching screenshots: {lines:#?}"
         );
     }
 }
