@@ -20,19 +20,9 @@ if rustup target list --installed 2>/dev/null | grep -qx "$target"; then
     cargo build --release --target "$target" -p lookalike-web
 elif [ -x /usr/bin/cargo ] && [ -d /usr/lib/rustlib/src/rust/library ]; then
     echo "build.sh: Debian rustc-web with -Zbuild-std (no rustup $target target installed)" >&2
-    # rustc links wasm32 with `rust-lld`, which not every Debian lld package installs (lld-22
-    # 1:22.1.8 has only wasm-ld-22); wasm-ld is the same linker under its own name.
-    if [ -z "${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER:-}" ] &&
-        ! PATH=/usr/bin:$PATH command -v rust-lld >/dev/null; then
-        ld=$(command -v wasm-ld || ls /usr/bin/wasm-ld-* 2>/dev/null | sort -V | tail -n 1 || true)
-        if [ -z "$ld" ]; then
-            echo "build.sh: no wasm linker (rust-lld or wasm-ld): install Debian's lld-22" >&2
-            exit 2
-        fi
-        echo "build.sh: linking with $ld (no rust-lld installed)" >&2
-        export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$ld"
-    fi
-    PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 /usr/bin/cargo build --release \
+    # shellcheck source=web/wasm-env.sh
+    . web/wasm-env.sh
+    cargo build --release \
         -Zbuild-std=std,panic_abort --target "$target" -p lookalike-web
 else
     echo "build.sh: no wasm32 toolchain: run 'rustup target add $target', or install Debian's" \
