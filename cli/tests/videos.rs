@@ -442,7 +442,13 @@ fn s_consecutive_matching_screenshots_are_required() {
     std::fs::copy(v.join("short_clip.mp4"), &clip).unwrap();
     for (s, expect) in [(n, true), (n + 1, false)] {
         let s = s.to_string();
-        let query = ["query", clip.to_str().unwrap(), "--json", "--min-sequence", &s];
+        let query = [
+            "query",
+            clip.to_str().unwrap(),
+            "--json",
+            "--min-sequence",
+            &s,
+        ];
         let (lines, stderr, code) = only_c.json_run(&query);
         assert_eq!(code, Some(0), "{stderr}");
         assert_eq!(
