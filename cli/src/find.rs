@@ -19,6 +19,7 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     let sensitivity = config::sensitivity(args.sensitivity)?;
     let store = Store::open(&config.db)?;
     let hashing = Hashing::new(config.gpu)?;
+    messages::info(format!("hashing on {}", hashing.description()));
     let library = {
         let progress = Progress::new();
         Library::load(&store, &progress)?

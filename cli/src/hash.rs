@@ -43,6 +43,7 @@ pub fn run(config: &Config, args: &HashArgs) -> Result<()> {
         }
     }
     let hashing = Hashing::new(config.gpu)?;
+    messages::info(format!("hashing on {}", hashing.description()));
     let timings = Timings::default();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

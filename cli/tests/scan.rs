@@ -510,6 +510,11 @@ fn hash_prints_json_lines_and_reads_paths_from_stdin() {
         "LKSG magic"
     );
     assert!(text(&out.stderr).contains("missing.jpg"));
+    // Which backend hashes, and why, in one line (as scan and query say it).
+    let says = |err: &str| err.lines().filter(|l| l.starts_with("hashing on ")).count();
+    assert_eq!(says(&text(&out.stderr)), 1, "{}", text(&out.stderr));
+    let quiet = env.run(&["--quiet", "hash", a.to_str().unwrap()]);
+    assert_eq!(says(&text(&quiet.stderr)), 0, "{}", text(&quiet.stderr));
 
     let mut child = env
         .cmd()
