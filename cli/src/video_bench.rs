@@ -360,22 +360,16 @@ pub fn query(_config: &Config, args: &VideosArgs, hours: f64) -> Result<()> {
             if hours > 100.0 { 1 } else { 5 },
             &mut || shots_index.matches_exhaustive(&shots, min_similarity, &options, None),
         );
+        let key = |r: &lookalike_core::SequenceMatch| (r.target, r.query_start, r.target_start);
+        let same = seeded.iter().map(key).eq(exhaustive.iter().map(key));
         println!(
-            "seed and extend found {} the runs of the exhaustive search",
-            if seeded.len() == exhaustive.len()
-                && seeded.iter().zip(&exhaustive).all(|(a, b)| (
-                    a.target,
-                    a.query_start,
-                    a.target_start
-                ) == (
-                    b.target,
-                    b.query_start,
-                    b.target_start
-                ))
-            {
-                "the same"
+            "seed and extend found {} runs, the exhaustive search {}: {}",
+            seeded.len(),
+            exhaustive.len(),
+            if same {
+                "the same runs"
             } else {
-                "other"
+                "different runs (listed above)"
             }
         );
     }
