@@ -207,6 +207,9 @@ fn capacity(need: u64, max: u64) -> u64 {
     need.max(64 << 10).next_power_of_two().min(max).max(need)
 }
 
+/// One dispatch of a chunk: the kernel's pipeline and its workgroup grid.
+type Dispatch<'a> = (&'a wgpu::ComputePipeline, (u32, u32, u32));
+
 /// A chunk that was submitted and whose coefficients are being mapped.
 struct InFlight {
     chunk: usize,
@@ -455,8 +458,7 @@ impl Pipeline {
         }
 
         // The kernels up to `stage`, in order: which pipeline, and its dispatch grid.
-        let mut kernels: Vec<(&wgpu::ComputePipeline, (u32, u32, u32))> =
-            vec![(&self.downscale, (N / TILE, N / TILE, n))];
+        let mut kernels: Vec<Dispatch<'_>> = vec![(&self.downscale, (N / TILE, N / TILE, n))];
         if stage != Stage::Rgb {
             let (x, y) = grid(n * AREA / WORKGROUP_SIZE);
             kernels.push((&self.yiq, (x, y, 1)));
@@ -466,8 +468,7 @@ impl Pipeline {
             kernels.push((&self.rows, (x, y, 1)));
             kernels.push((&self.columns, (x, y, 1)));
         }
-        let record = |encoder: &mut wgpu::CommandEncoder,
-                      kernels: &[(&wgpu::ComputePipeline, (u32, u32, u32))]| {
+        let record = |encoder: &mut wgpu::CommandEncoder, kernels: &[Dispatch<'_>]| {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some("lookalike chunk"),
                 timestamp_writes: None,
@@ -482,8 +483,7 @@ impl Pipeline {
             self.device
                 .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
         };
-        let mut encoder = new_encoder("lookalike chunk");
-        if let Some(t) = profile {
+        let mut encoder = if let Some(t) = profile {
             // One submission per kernel, each waited for, so that each kernel's time is known.
             for (k, kernel) in kernels.iter().enumerate() {
                 let computing = Instant::now();
@@ -497,10 +497,12 @@ impl Pipeline {
             }
             t.dispatches += kernels.len();
             t.submissions += kernels.len();
-            encoder = new_encoder("lookalike read-back");
+            new_encoder("lookalike read-back")
         } else {
+            let mut encoder = new_encoder("lookalike chunk");
             record(&mut encoder, &kernels);
-        }
+            encoder
+        };
         let bytes = u64::from(n) * PLANE_BYTES;
         encoder.copy_buffer_to_buffer(&slot.planes, 0, &slot.staging, 0, bytes);
         let submission = self.queue.submit([encoder.finish()]);
