@@ -6,9 +6,9 @@
 //!
 //! `cargo bench -p lookalike-gpu --bench batch`
 //!
-//! Criterion needs at least ten samples, and on a software adapter a batch of 8 192 takes about
-//! ten minutes, so only batches up to `LOOKALIKE_BENCH_MAX_BATCH` (default 64) go through
-//! criterion; larger ones are timed in one pass per path, after the smaller ones have warmed
+//! Criterion needs at least ten samples, and on a software adapter one pass over a batch of 8 192
+//! takes from 35 s (lavapipe on a quiet 2-core VM) to ten minutes (the same VM type under load),
+//! so only batches up to `LOOKALIKE_BENCH_MAX_BATCH` (default 64) go through criterion; larger ones are timed in one pass per path, after the smaller ones have warmed
 //! everything up, and printed as `one pass, batch N: …`. On a real GPU, set
 //! `LOOKALIKE_BENCH_MAX_BATCH=8192` to measure every batch with criterion. The time split is
 //! measured for batches up to 1 024 (a profiled pass is as slow as a plain one).
