@@ -15,7 +15,6 @@
 //! HEIC and AVIF are not read: the `image` crate decodes AVIF only through the C library dav1d,
 //! and no well-kept pure-Rust HEIC decoder exists.
 
-use std::cell::RefCell;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -89,19 +88,14 @@ pub fn decode_file(path: &Path) -> Result<Decoded> {
 /// Decodes an in-memory file, choosing the decoder by content (not by extension).
 pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        match decode_jpeg_turbo(bytes, true) {
+        match decode_jpeg(bytes, true) {
             Ok(decoded) => return Ok(decoded),
             Err(turbo) => {
-                return decode_with_image(bytes)
-                    .map_err(|e| anyhow!("{e:#} (libjpeg-turbo: {turbo:#})"));
+                return decode_with_image(bytes).map_err(|e| anyhow!("{e:#} (libjpeg: {turbo:#})"));
             }
         }
     }
     decode_with_image(bytes)
-}
-
-thread_local! {
-    static TURBO: RefCell<Option<turbojpeg::Decompressor>> = const { RefCell::new(None) };
 }
 
 /// The DCT scale denominator for a `width` × `height` JPEG: the largest of 8, 4, 2, 1 that keeps
@@ -113,61 +107,139 @@ pub fn jpeg_scale(width: usize, height: usize) -> usize {
         .unwrap_or(1)
 }
 
-/// libjpeg-turbo, at reduced scale when `scaled`.
-pub fn decode_jpeg_turbo(bytes: &[u8], scaled: bool) -> Result<Decoded> {
-    TURBO.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(turbojpeg::Decompressor::new()?);
+/// Which JPEG decoder this build uses, for messages and benchmarks.
+pub const JPEG_DECODER: &str = if cfg!(feature = "system-libjpeg-turbo") {
+    "system libjpeg-turbo"
+} else {
+    "bundled mozjpeg (libjpeg-turbo's decoder, C without SIMD)"
+};
+
+/// Decodes a JPEG with libjpeg-turbo's decoder, at reduced scale when `scaled`.
+pub fn decode_jpeg(bytes: &[u8], scaled: bool) -> Result<Decoded> {
+    #[cfg(feature = "system-libjpeg-turbo")]
+    let (data, (w, h), (sw, sh)) = turbo::decode(bytes, scaled)?;
+    #[cfg(not(feature = "system-libjpeg-turbo"))]
+    let (data, (w, h), (sw, sh)) = bundled::decode(bytes, scaled)?;
+    let (w, h, sw, sh) = (dim(w)?, dim(h)?, dim(sw)?, dim(sh)?);
+    let orientation = exif_orientation(bytes).unwrap_or(Orientation::NoTransforms);
+    if orientation == Orientation::NoTransforms {
+        return Ok(Decoded {
+            data,
+            layout: PixelLayout::Rgb8,
+            width: sw,
+            height: sh,
+            full_width: w,
+            full_height: h,
+            format: Format::Jpeg,
+        });
+    }
+    let buffer = image::RgbImage::from_raw(sw, sh, data).ok_or_else(|| anyhow!("bad buffer"))?;
+    let mut image = DynamicImage::ImageRgb8(buffer);
+    image.apply_orientation(orientation);
+    let (fw, fh) = if swaps_sides(orientation) {
+        (h, w)
+    } else {
+        (w, h)
+    };
+    Ok(finish(image, fw, fh, Format::Jpeg))
+}
+
+/// Checks a JPEG's declared size and picks the scale: `(denominator, scaled width, height)`.
+fn plan_jpeg(w: usize, h: usize, scaled: bool) -> Result<(usize, usize, usize)> {
+    if w == 0 || h == 0 {
+        bail!("the image has no pixels");
+    }
+    if (w as u64) * (h as u64) > MAX_PIXELS {
+        bail!("{w}×{h} is larger than the limit of {MAX_PIXELS} pixels");
+    }
+    let d = if scaled { jpeg_scale(w, h) } else { 1 };
+    Ok((d, w.div_ceil(d), h.div_ceil(d)))
+}
+
+/// RGB rows, the file's size and the decoded size.
+type JpegPixels = (Vec<u8>, (usize, usize), (usize, usize));
+
+/// mozjpeg's decoder (libjpeg-turbo's code) compiled from source by the `mozjpeg-sys` crate with
+/// the C compiler alone. Its fatal errors unwind (without running the panic hook) and are caught
+/// here, so a damaged file is an `Err`, never a crash.
+#[cfg(not(feature = "system-libjpeg-turbo"))]
+mod bundled {
+    use super::{JpegPixels, plan_jpeg};
+    use anyhow::{Result, anyhow, bail};
+
+    pub fn decode(bytes: &[u8], scaled: bool) -> Result<JpegPixels> {
+        std::panic::catch_unwind(|| decode_unguarded(bytes, scaled)).unwrap_or_else(|cause| {
+            let reason = cause
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| cause.downcast_ref::<&str>().copied())
+                .unwrap_or("libjpeg fatal error");
+            Err(anyhow!(
+                "{}",
+                reason.trim_start_matches("libjpeg fatal error: ")
+            ))
+        })
+    }
+
+    fn decode_unguarded(bytes: &[u8], scaled: bool) -> Result<JpegPixels> {
+        let mut jpeg = mozjpeg::Decompress::new_mem(bytes)?;
+        let (w, h) = jpeg.size();
+        let (d, sw, sh) = plan_jpeg(w, h, scaled)?;
+        // mozjpeg scales by numerator / 8.
+        jpeg.scale(u8::try_from(8 / d)?);
+        let mut started = jpeg.rgb()?;
+        if (started.width(), started.height()) != (sw, sh) {
+            bail!(
+                "decoder gave {}×{}, expected {sw}×{sh}",
+                started.width(),
+                started.height()
+            );
         }
-        let Some(turbo) = slot.as_mut() else {
-            bail!("no decompressor");
-        };
-        let header = turbo.read_header(bytes)?;
-        let (w, h) = (header.width, header.height);
-        if w == 0 || h == 0 {
-            bail!("the image has no pixels");
-        }
-        if (w as u64) * (h as u64) > MAX_PIXELS {
-            bail!("{w}×{h} is larger than the limit of {MAX_PIXELS} pixels");
-        }
-        let d = if scaled { jpeg_scale(w, h) } else { 1 };
-        let (sw, sh) = (w.div_ceil(d), h.div_ceil(d));
         let mut data = vec![0u8; sw * sh * 3];
-        turbo.decompress(
-            bytes,
-            turbojpeg::Image {
-                pixels: data.as_mut_slice(),
-                width: sw,
-                pitch: sw * 3,
-                height: sh,
-                format: turbojpeg::PixelFormat::RGB,
-            },
-        )?;
-        let (w, h, sw, sh) = (dim(w)?, dim(h)?, dim(sw)?, dim(sh)?);
-        let orientation = exif_orientation(bytes).unwrap_or(Orientation::NoTransforms);
-        if orientation == Orientation::NoTransforms {
-            return Ok(Decoded {
-                data,
-                layout: PixelLayout::Rgb8,
-                width: sw,
-                height: sh,
-                full_width: w,
-                full_height: h,
-                format: Format::Jpeg,
-            });
-        }
-        let buffer =
-            image::RgbImage::from_raw(sw, sh, data).ok_or_else(|| anyhow!("bad buffer"))?;
-        let mut image = DynamicImage::ImageRgb8(buffer);
-        image.apply_orientation(orientation);
-        let (fw, fh) = if swaps_sides(orientation) {
-            (h, w)
-        } else {
-            (w, h)
-        };
-        Ok(finish(image, fw, fh, Format::Jpeg))
-    })
+        started.read_scanlines_into(&mut data)?;
+        started.finish()?;
+        Ok((data, (w, h), (sw, sh)))
+    }
+}
+
+/// The system's libjpeg-turbo through the `turbojpeg` crate (feature `system-libjpeg-turbo`).
+#[cfg(feature = "system-libjpeg-turbo")]
+mod turbo {
+    use std::cell::RefCell;
+
+    use super::{JpegPixels, plan_jpeg};
+    use anyhow::{Result, bail};
+
+    thread_local! {
+        static TURBO: RefCell<Option<turbojpeg::Decompressor>> = const { RefCell::new(None) };
+    }
+
+    pub fn decode(bytes: &[u8], scaled: bool) -> Result<JpegPixels> {
+        TURBO.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.is_none() {
+                *slot = Some(turbojpeg::Decompressor::new()?);
+            }
+            let Some(turbo) = slot.as_mut() else {
+                bail!("no decompressor");
+            };
+            let header = turbo.read_header(bytes)?;
+            let (w, h) = (header.width, header.height);
+            let (_, sw, sh) = plan_jpeg(w, h, scaled)?;
+            let mut data = vec![0u8; sw * sh * 3];
+            turbo.decompress(
+                bytes,
+                turbojpeg::Image {
+                    pixels: data.as_mut_slice(),
+                    width: sw,
+                    pitch: sw * 3,
+                    height: sh,
+                    format: turbojpeg::PixelFormat::RGB,
+                },
+            )?;
+            Ok((data, (w, h), (sw, sh)))
+        })
+    }
 }
 
 fn dim(v: usize) -> Result<u32> {
@@ -340,6 +412,24 @@ mod tests {
         assert_eq!((decoded.full_width, decoded.full_height), (200, 320));
         assert_eq!((decoded.width, decoded.height), (200, 320));
         assert_eq!(exif_orientation(&plain), None);
+    }
+
+    #[test]
+    fn damaged_jpegs_never_panic() {
+        let good = jpeg(640, 480);
+        // Cut anywhere, or with bytes overwritten inside the entropy-coded data: the decoder
+        // either gives pixels of the declared size or an error, and never takes the process down.
+        for cut in [3, 20, 200, good.len() / 3, good.len() - 10] {
+            if let Ok(d) = decode_bytes(&good[..cut]) {
+                assert_eq!((d.full_width, d.full_height), (640, 480), "cut at {cut}");
+            }
+        }
+        let mut scribbled = good.clone();
+        let middle = scribbled.len() / 2;
+        scribbled[middle..middle + 64].fill(0xFF);
+        if let Ok(d) = decode_bytes(&scribbled) {
+            assert_eq!((d.width, d.height), (640, 480));
+        }
     }
 
     #[test]
