@@ -88,6 +88,9 @@ pub fn decode_file(path: &Path) -> Result<Decoded> {
 /// Decodes an in-memory file, choosing the decoder by content (not by extension).
 pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        // libjpeg pads a cut file with gray and only warns; such pixels must never be hashed as
+        // if they were the picture.
+        jpeg_complete(bytes)?;
         match decode_jpeg(bytes, true) {
             Ok(decoded) => return Ok(decoded),
             Err(turbo) => {
@@ -96,6 +99,46 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
         }
     }
     decode_with_image(bytes)
+}
+
+/// Checks that a JPEG's data reaches its end: the marker segments before the first scan are
+/// whole and the end-of-image marker follows the scan data (inside entropy-coded data a 0xFF
+/// byte is always followed by 0x00 or a restart marker, so `FF D9` there is the real end).
+/// Trailing bytes after the end marker, which some cameras write, are fine.
+pub fn jpeg_complete(jpeg: &[u8]) -> Result<()> {
+    const TRUNCATED: &str = "truncated: the file ends inside the JPEG data (damaged or incomplete)";
+    let mut at = 2;
+    loop {
+        // Markers may be preceded by any number of 0xFF fill bytes.
+        while jpeg.get(at) == Some(&0xFF) && jpeg.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        let (Some(&0xFF), Some(&marker)) = (jpeg.get(at), jpeg.get(at + 1)) else {
+            bail!(TRUNCATED);
+        };
+        if marker == 0xD9 {
+            bail!("the JPEG ends before its image data");
+        }
+        if matches!(marker, 0x01 | 0xD0..=0xD7) {
+            at += 2;
+            continue;
+        }
+        let Some(len) = jpeg.get(at + 2..at + 4) else {
+            bail!(TRUNCATED);
+        };
+        let next = at + 2 + usize::from(u16::from_be_bytes([len[0], len[1]]));
+        if next > jpeg.len() {
+            bail!(TRUNCATED);
+        }
+        if marker == 0xDA {
+            return if jpeg[next..].windows(2).any(|w| w == [0xFF, 0xD9]) {
+                Ok(())
+            } else {
+                bail!(TRUNCATED)
+            };
+        }
+        at = next;
+    }
 }
 
 /// The DCT scale denominator for a `width` × `height` JPEG: the largest of 8, 4, 2, 1 that keeps
@@ -412,6 +455,35 @@ mod tests {
         assert_eq!((decoded.full_width, decoded.full_height), (200, 320));
         assert_eq!((decoded.width, decoded.height), (200, 320));
         assert_eq!(exif_orientation(&plain), None);
+    }
+
+    #[test]
+    fn truncated_jpegs_are_named_as_such() {
+        let good = jpeg(640, 480);
+        assert!(jpeg_complete(&good).is_ok());
+        let mut trailing = good.clone();
+        trailing.extend_from_slice(b"camera maker's trailer");
+        assert!(decode_bytes(&trailing).is_ok());
+        for cut in [good.len() * 3 / 10, good.len() - 2, 30] {
+            let err = decode_bytes(&good[..cut]).unwrap_err();
+            assert!(
+                format!("{err:#}").contains("truncated"),
+                "cut at {cut}: {err:#}"
+            );
+        }
+        // An EXIF thumbnail carries its own end marker; a cut after it is still a cut.
+        let thumbnail = jpeg(16, 16);
+        let mut segment = b"Exif\0\0".to_vec();
+        segment.extend_from_slice(&thumbnail);
+        let mut with_thumbnail = good[..2].to_vec();
+        with_thumbnail.extend_from_slice(&[0xFF, 0xE1]);
+        with_thumbnail.extend_from_slice(&u16::try_from(segment.len() + 2).unwrap().to_be_bytes());
+        with_thumbnail.extend_from_slice(&segment);
+        with_thumbnail.extend_from_slice(&good[2..]);
+        assert!(decode_bytes(&with_thumbnail).is_ok());
+        let cut = &with_thumbnail[..with_thumbnail.len() - good.len() / 2];
+        assert!(cut.windows(2).any(|w| w == [0xFF, 0xD9]));
+        assert!(jpeg_complete(cut).is_err());
     }
 
     #[test]

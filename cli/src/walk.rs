@@ -36,7 +36,21 @@ pub fn canonical_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
     roots
 }
 
+/// Extensions of image formats this program does not read; found while walking a folder they are
+/// counted and named in one warning, never passed over without a word.
+const UNREAD_IMAGES: &[&str] = &["heic", "heif", "avif", "jxl"];
+
+fn is_unread_image(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| UNREAD_IMAGES.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
 /// Every image under `roots` (sorted by path, each once), skipping anything under `exclude`.
+/// A root that is itself a file is taken whatever its extension (the decoder goes by content and
+/// names the file if it cannot read it); inside folders, files go by extension, and images in a
+/// format that is not read (HEIC, AVIF, …) and symbolic links that are not followed are counted
+/// and reported in one warning each.
 pub fn walk(
     roots: &[PathBuf],
     exclude: &[PathBuf],
@@ -45,6 +59,8 @@ pub fn walk(
 ) -> Vec<Found> {
     let mut found = Vec::new();
     let mut seen = HashSet::new();
+    let mut unread: Vec<PathBuf> = Vec::new();
+    let mut links: Vec<PathBuf> = Vec::new();
     for root in roots {
         let walker = WalkDir::new(root)
             .follow_links(follow_links)
@@ -77,7 +93,21 @@ pub fn walk(
                     continue;
                 }
             };
-            if !entry.file_type().is_file() || !is_image(entry.path()) {
+            let named = entry.depth() == 0;
+            if entry.file_type().is_symlink() {
+                // Only without --follow-links: a link to an image or a folder is not followed.
+                if named || is_image(entry.path()) || entry.path().is_dir() {
+                    links.push(entry.into_path());
+                }
+                continue;
+            }
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            if !named && !is_image(entry.path()) {
+                if is_unread_image(entry.path()) {
+                    unread.push(entry.into_path());
+                }
                 continue;
             }
             let metadata = match entry.metadata() {
@@ -98,6 +128,34 @@ pub fn walk(
             }
         }
     }
+    report_left_out(
+        &unread,
+        "in a format this program does not read (HEIC, HEIF, AVIF, JPEG XL)",
+    );
+    report_left_out(
+        &links,
+        "symbolic links not followed (--follow-links follows them)",
+    );
     found.sort_by(|a, b| a.path.cmp(&b.path));
     found
+}
+
+/// One warning for files left out of a scan for the same reason, naming the first few.
+fn report_left_out(paths: &[PathBuf], why: &str) {
+    if paths.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = paths.iter().take(3).map(|p| messages::shown(p)).collect();
+    let more = paths.len().saturating_sub(shown.len());
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    messages::warning(format!(
+        "{} file{} left out, {why}: {}{more}",
+        paths.len(),
+        if paths.len() == 1 { "" } else { "s" },
+        shown.join(", ")
+    ));
 }

@@ -211,6 +211,45 @@ fn corrupt_file_is_reported_by_name_and_the_rest_indexed() {
 }
 
 #[test]
+fn cut_files_and_unread_formats_are_named_never_passed_over() {
+    let env = Env::new();
+    env.photo(4, "whole.jpg");
+    // Cut at 30 %: the headers are whole, libjpeg would pad the rest with gray.
+    let bytes = fs::read(&photos()[5]).unwrap();
+    fs::write(env.pics().join("cut.jpg"), &bytes[..bytes.len() * 3 / 10]).unwrap();
+    fs::write(env.pics().join("phone.heic"), b"\0\0\0\x18ftypheic").unwrap();
+    fs::write(env.pics().join("readme.txt"), b"not an image, not reported").unwrap();
+    let out = env.run(&["scan", env.pics().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cut.jpg") && err.contains("truncated"),
+        "{err}"
+    );
+    assert!(err.contains("phone.heic") && err.contains("HEIC"), "{err}");
+    assert!(!err.contains("readme.txt"), "{err}");
+    let export = env.run(&["db", "export"]);
+    let names: BTreeSet<String> = json_lines(&export).iter().map(name).collect();
+    assert_eq!(names, ["whole.jpg".to_string()].into());
+
+    // Named on the command line, a file is read whatever its extension: a JPEG without one is
+    // indexed, a HEIC is an error that names it.
+    let bare = env.dir.path().join("no_extension");
+    fs::copy(&photos()[6], &bare).unwrap();
+    let heic = env.pics().join("phone.heic");
+    let out = env.run(&["scan", bare.to_str().unwrap(), heic.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error: ") && err.contains("phone.heic"),
+        "{err}"
+    );
+    let export = env.run(&["db", "export"]);
+    let names: BTreeSet<String> = json_lines(&export).iter().map(name).collect();
+    assert!(names.contains("no_extension"), "{names:?}");
+}
+
+#[test]
 fn rerun_after_adding_changing_deleting_and_moving_files() {
     let env = Env::new();
     for i in 0..4 {
