@@ -106,7 +106,8 @@ pub struct ScanArgs {
     pub all: bool,
     /// Review workflow: hard-link the better image of each group and move the others into DIR
     /// with names that sort together (000001_KEEP_a.jpg, 000001_REMOVE_b.jpg). Nothing is
-    /// deleted. Without a value: ./similar_images.
+    /// deleted. Reviews every group under PATHs (implies --all); later scans leave DIR out.
+    /// Without a value: ./similar_images.
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "similar_images")]
     pub review_dir: Option<PathBuf>,
     /// With --review-dir: print what would be linked and moved, change nothing.

@@ -15,6 +15,10 @@ use crate::library::Library;
 use crate::messages;
 use crate::report::Report;
 use crate::store::Store;
+use crate::walk::REVIEW_MARKER;
+
+const MARKER_TEXT: &str = "This folder was made by `lookalike scan --review-dir`. \
+Scans leave it out; delete this file to have it scanned like any other folder.\n";
 
 /// What happened to the files.
 #[derive(Debug, Default)]
@@ -73,6 +77,13 @@ pub fn run(
         std::fs::create_dir_all(dir).map_err(|e| {
             anyhow::anyhow!("cannot create the review folder {}: {e}", dir.display())
         })?;
+        // Scans leave a folder holding this file out, so its hard links and moved copies are
+        // never indexed as a library of their own.
+        let marker = dir.join(REVIEW_MARKER);
+        if !marker.exists() {
+            std::fs::write(&marker, MARKER_TEXT)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", marker.display()))?;
+        }
     }
     let mut moves: Vec<(PathBuf, PathBuf)> = Vec::new();
     for group in &report.groups {

@@ -55,6 +55,8 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         Some(dir) => Some(absolute(dir)?),
         None => None,
     };
+    // A review looks at every group under PATHs, not only at what is new.
+    let all = args.all || review_dir.is_some();
     interrupt::install();
     let store = Store::open(&config.db)?;
     let hashing = Hashing::new(config.gpu)?;
@@ -154,7 +156,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     let min_similarity = sensitivity.min_similarity();
     let queries: Vec<u32> = library
         .iter()
-        .filter(|(_, e)| (args.all || e.pending) && roots.iter().any(|r| e.path.starts_with(r)))
+        .filter(|(_, e)| (all || e.pending) && under(&roots, &e.path))
         .filter(|(_, e)| !exclude.iter().any(|x| e.path.starts_with(x)))
         .map(|(id, _)| id)
         .collect();
@@ -162,6 +164,8 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     let mut scratch = QueryScratch::new();
     let mut seen: HashMap<(u32, u32), ()> = HashMap::new();
     let mut pairs = Vec::new();
+    // Files outside the roots that a new image matched, but that are no longer on disk.
+    let mut gone: HashSet<u32> = HashSet::new();
     for &id in &queries {
         if interrupt::requested() {
             return finish_interrupted(&store);
@@ -192,6 +196,22 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
             if exclude.iter().any(|x| other.path.starts_with(x)) {
                 continue;
             }
+            if !under(&roots, &other.path) {
+                // --all reports pairs under PATHs only; a new image may match any stored one,
+                // but only one that still exists (files outside PATHs were not walked now).
+                if all || gone.contains(&hit.id) {
+                    continue;
+                }
+                if matches!(other.path.symlink_metadata(), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+                {
+                    gone.insert(hit.id);
+                    continue;
+                }
+            }
+            if same_file(&entry.path, &other.path) {
+                // Two names of one file (a hard link): not a duplicate to review.
+                continue;
+            }
             pairs.push(Pair {
                 a: Member::from(entry),
                 b: Member::from(other),
@@ -202,6 +222,13 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     }
     bar.finish_and_clear();
     drop(progress);
+    for id in gone {
+        if let Some(path) = library.entry(id).map(|e| e.path.clone()) {
+            store.remove(&path)?;
+            library.remove(&path);
+            summary.dropped += 1;
+        }
+    }
     let mut report = Report::build(pairs);
 
     let stdout = std::io::stdout();
@@ -263,10 +290,37 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         sensitivity.get(),
         started.elapsed().as_secs_f64()
     ));
+    if !all && report.matches.is_empty() && summary.unchanged > 0 {
+        messages::info(format!(
+            "hint: only new or changed images are compared by default; --all compares all {} \
+             stored images under the scanned paths",
+            summary.found
+        ));
+    }
     if !args.json && args.html.is_none() && !report.matches.is_empty() {
         messages::info("hint: --html report.html writes the matches with thumbnails side by side");
     }
     Ok(())
+}
+
+/// Whether `path` lies under one of `roots`.
+fn under(roots: &[PathBuf], path: &Path) -> bool {
+    roots.iter().any(|r| path.starts_with(r))
+}
+
+/// Whether two paths name the same file (one inode through hard links).
+#[cfg(unix)]
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (a.metadata(), b.metadata()) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_a: &Path, _b: &Path) -> bool {
+    false
 }
 
 fn finish_interrupted(store: &Store) -> Result<()> {

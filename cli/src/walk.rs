@@ -36,6 +36,9 @@ pub fn canonical_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
     roots
 }
 
+/// The file that marks a review folder (`scan --review-dir`): walks leave such a folder out.
+pub const REVIEW_MARKER: &str = ".lookalike-review";
+
 /// Extensions of image formats this program does not read; found while walking a folder they are
 /// counted and named in one warning, never passed over without a word.
 const UNREAD_IMAGES: &[&str] = &["heic", "heif", "avif", "jxl"];
@@ -66,7 +69,11 @@ pub fn walk(
             .follow_links(follow_links)
             .sort_by_file_name()
             .into_iter()
-            .filter_entry(|e| !exclude.iter().any(|x| e.path() == x.as_path()));
+            .filter_entry(|e| {
+                let excluded = exclude.iter().any(|x| e.path() == x.as_path());
+                let review = e.file_type().is_dir() && e.path().join(REVIEW_MARKER).exists();
+                !excluded && !review
+            });
         for entry in walker {
             if interrupt::requested() {
                 return found;

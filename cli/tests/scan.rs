@@ -249,6 +249,74 @@ fn cut_files_and_unread_formats_are_named_never_passed_over() {
     assert!(names.contains("no_extension"), "{names:?}");
 }
 
+fn set_of(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+#[test]
+fn a_review_inside_the_library_is_not_scanned_and_what_left_it_is_not_reported() {
+    let env = Env::new();
+    env.photo(7, "original.jpg");
+    env.resized(7, 0.5, "copy.jpg");
+    env.photo(8, "other.jpg");
+    let pics = env.pics();
+    let pics = pics.to_str().unwrap();
+    // Indexed first: a review afterwards still reviews what is already stored, and a plain
+    // rescan with nothing new says how to see the stored pairs.
+    assert_eq!(env.run(&["scan", pics]).status.code(), Some(0));
+    let again = env.run(&["scan", pics]);
+    assert!(
+        text(&again.stderr).contains("--all"),
+        "{}",
+        text(&again.stderr)
+    );
+    let review = env.pics().join("similar_images");
+    let review_arg = review.to_str().unwrap();
+    let dry = env.run(&["scan", pics, "--review-dir", review_arg, "--dry-run"]);
+    assert!(
+        text(&dry.stdout).contains("000001_REMOVE_copy.jpg"),
+        "{}{}",
+        text(&dry.stdout),
+        text(&dry.stderr)
+    );
+    let out = env.run(&["scan", pics, "--review-dir", review_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(review.join("000001_KEEP_original.jpg").exists());
+
+    // The next scans leave the review folder out: the KEEP hard link is no match of its original.
+    let (found, out) = env.scan_pairs(&["--all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(found.is_empty(), "{found:?}");
+
+    // The user empties the review folder; nothing that left it is reported again, and with
+    // --all only files under the scanned folder are.
+    for entry in fs::read_dir(&review).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .contains("REMOVE")
+        {
+            fs::remove_file(path).unwrap();
+        }
+    }
+    let elsewhere = env.dir.path().join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    fs::copy(&photos()[8], elsewhere.join("other again.jpg")).unwrap();
+    let out = env.run(&["scan", elsewhere.to_str().unwrap()]);
+    assert_eq!(
+        pairs(&env.run(&["scan", elsewhere.to_str().unwrap(), "--all", "--json"])),
+        set(&[])
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let (found, _) = env.scan_pairs(&["--all"]);
+    assert!(found.is_empty(), "{found:?}");
+    let export = env.run(&["db", "export"]);
+    let names: BTreeSet<String> = json_lines(&export).iter().map(name).collect();
+    assert!(!names.iter().any(|n| n.contains("REMOVE")), "{names:?}");
+}
+
 #[test]
 fn rerun_after_adding_changing_deleting_and_moving_files() {
     let env = Env::new();
@@ -351,7 +419,18 @@ fn review_links_the_better_file_and_moves_the_other() {
     }
     assert!(original.exists(), "the better file stays");
     assert!(!copy.exists() && moved.exists(), "the worse file is moved");
-    assert_eq!(fs::read_dir(&review).unwrap().count(), 2);
+    let names: BTreeSet<String> = fs::read_dir(&review)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        set_of(&[
+            ".lookalike-review",
+            "000001_KEEP_original.jpg",
+            "000001_REMOVE_copy.jpg"
+        ])
+    );
     // The index entry followed the moved file.
     let export = env.run(&["db", "export"]);
     let paths: Vec<String> = json_lines(&export)
@@ -363,6 +442,14 @@ fn review_links_the_better_file_and_moves_the_other() {
         "{paths:?}"
     );
     assert!(!paths.iter().any(|p| p.ends_with("pics/copy.jpg")));
+
+    // The user deletes what the review moved out of the library: `--all` reports pairs under
+    // the scanned folder only, so the deleted file is never listed again.
+    fs::remove_file(&moved).unwrap();
+    fs::copy(&original, env.pics().join("original again.jpg")).unwrap();
+    let (found, out) = env.scan_pairs(&["--all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(found, set(&[("original.jpg", "original again.jpg")]));
 }
 
 #[test]
