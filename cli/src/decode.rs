@@ -16,6 +16,7 @@
 //! and no well-kept pure-Rust HEIC decoder exists.
 
 use std::path::Path;
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use anyhow::{Context, Result, anyhow, bail};
 use image::metadata::Orientation;
@@ -30,6 +31,77 @@ pub const MIN_SIDE: usize = 256;
 pub const MAX_PIXELS: u64 = 400_000_000;
 /// Largest allocation one decode may make.
 pub const MAX_ALLOC: u64 = 2 << 30;
+
+/// Decoded pixels that large images may hold at once, over the whole process (not per thread): a
+/// 19 000 × 19 000 PNG needs 1.4 GB, and each of 32 threads decoding one would need 45 GB.
+pub const DECODE_BUDGET: u64 = MAX_ALLOC;
+/// Images needing more than this to decode take their share of [`DECODE_BUDGET`] first, and wait
+/// while other large images hold it. Smaller ones (every JPEG, decoded at reduced scale, and
+/// photos of up to about 16 megapixels in other formats) never wait.
+pub const LARGE_DECODE: u64 = 64 << 20;
+
+/// A shared allowance of bytes: [`Budget::reserve`] waits until the request fits.
+#[derive(Debug)]
+pub struct Budget {
+    limit: u64,
+    used: Mutex<u64>,
+    freed: Condvar,
+}
+
+/// Bytes held from a [`Budget`] until dropped.
+#[derive(Debug)]
+pub struct Reservation {
+    budget: &'static Budget,
+    bytes: u64,
+}
+
+impl Budget {
+    pub const fn new(limit: u64) -> Budget {
+        Budget {
+            limit,
+            used: Mutex::new(0),
+            freed: Condvar::new(),
+        }
+    }
+
+    /// Holds `bytes` (at most the whole limit, so that one huge request can still run alone),
+    /// waiting while others hold too much.
+    pub fn reserve(&'static self, bytes: u64) -> Reservation {
+        let bytes = bytes.min(self.limit);
+        let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        while *used + bytes > self.limit {
+            used = self
+                .freed
+                .wait(used)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *used += bytes;
+        Reservation {
+            budget: self,
+            bytes,
+        }
+    }
+
+    /// Bytes held now.
+    #[cfg(test)]
+    pub fn used(&self) -> u64 {
+        *self.used.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        let mut used = self
+            .budget
+            .used
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *used -= self.bytes;
+        self.budget.freed.notify_all();
+    }
+}
+
+static BUDGET: Budget = Budget::new(DECODE_BUDGET);
 
 /// File extensions (lower case) that a scan picks up.
 pub const EXTENSIONS: &[&str] = &[
@@ -56,9 +128,17 @@ pub struct Decoded {
     pub full_width: u32,
     pub full_height: u32,
     pub format: Format,
+    /// The share of [`DECODE_BUDGET`] a large image holds while its pixels exist.
+    pub reservation: Option<Reservation>,
 }
 
 impl Decoded {
+    /// Whether this image holds a share of the process's decode budget: such an image should be
+    /// hashed and dropped at once, not kept waiting in a batch.
+    pub fn is_large(&self) -> bool {
+        self.reservation.is_some()
+    }
+
     /// The pixels as `lookalike-core` takes them.
     pub fn pixels(&self) -> Result<Pixels<'_>> {
         Ok(Pixels::new(
@@ -174,6 +254,7 @@ pub fn decode_jpeg(bytes: &[u8], scaled: bool) -> Result<Decoded> {
             full_width: w,
             full_height: h,
             format: Format::Jpeg,
+            reservation: None,
         });
     }
     let buffer = image::RgbImage::from_raw(sw, sh, data).ok_or_else(|| anyhow!("bad buffer"))?;
@@ -321,10 +402,17 @@ pub fn decode_with_image(bytes: &[u8]) -> Result<Decoded> {
         bail!("{w}×{h} is larger than the limit of {MAX_PIXELS} pixels");
     }
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    // The decoder's own buffer, plus the 8-bit copy made for hashing.
+    let need = decoder
+        .total_bytes()
+        .saturating_add(u64::from(w) * u64::from(h) * 4);
+    let reservation = (need > LARGE_DECODE).then(|| BUDGET.reserve(need));
     let mut image = DynamicImage::from_decoder(decoder).context("cannot decode")?;
     image.apply_orientation(orientation);
     let (fw, fh) = (image.width(), image.height());
-    Ok(finish(image, fw, fh, format))
+    let mut decoded = finish(image, fw, fh, format);
+    decoded.reservation = reservation;
+    Ok(decoded)
 }
 
 fn finish(image: DynamicImage, full_width: u32, full_height: u32, format: Format) -> Decoded {
@@ -342,6 +430,7 @@ fn finish(image: DynamicImage, full_width: u32, full_height: u32, format: Format
         full_width,
         full_height,
         format,
+        reservation: None,
     }
 }
 
@@ -502,6 +591,45 @@ mod tests {
         if let Ok(d) = decode_bytes(&scribbled) {
             assert_eq!((d.width, d.height), (640, 480));
         }
+    }
+
+    #[test]
+    fn the_decode_budget_makes_large_requests_wait_their_turn() {
+        static SMALL: Budget = Budget::new(100);
+        let first = SMALL.reserve(70);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let second = SMALL.reserve(60);
+            tx.send(SMALL.used()).unwrap();
+            drop(second);
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert!(
+            rx.try_recv().is_err(),
+            "70 + 60 > 100: the second must wait"
+        );
+        drop(first);
+        assert_eq!(rx.recv().unwrap(), 60);
+        waiter.join().unwrap();
+        // Larger than the whole budget: clamped, so it runs alone rather than never.
+        let huge = SMALL.reserve(1000);
+        assert_eq!(SMALL.used(), 100);
+        drop(huge);
+        assert_eq!(SMALL.used(), 0);
+    }
+
+    #[test]
+    fn large_images_hold_a_share_of_the_budget_while_their_pixels_exist() {
+        let big = image::RgbImage::from_pixel(5000, 4000, image::Rgb([20, 40, 60]));
+        let mut png = Vec::new();
+        big.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let decoded = decode_bytes(&png).unwrap();
+        assert!(decoded.is_large());
+        assert!(BUDGET.used() >= 5000 * 4000 * 3);
+        drop(decoded);
+        let small = decode_bytes(&jpeg(640, 480)).unwrap();
+        assert!(!small.is_large());
     }
 
     #[test]

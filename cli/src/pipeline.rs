@@ -175,21 +175,35 @@ fn hash_on_gpu(
     paths: &[PathBuf],
     timings: &Timings,
 ) -> Vec<Result<Hashed>> {
-    let decoded: Vec<Result<Decoded>> = paths
+    // A large image (one that holds a share of the decode budget) is hashed on the CPU at once
+    // and dropped: kept for the batch, it would hold the budget that the next ones wait for.
+    let (decoded, mut hashed_now): (Vec<Result<Decoded>>, Vec<Option<Result<Hashed>>>) = paths
         .par_iter()
         .map(|path| {
             test_delay();
             let start = Instant::now();
             let d = decode::decode_file(path);
             Timings::add(&timings.decode_ns, start);
-            d
+            match d {
+                Ok(d) if d.is_large() => {
+                    let start = Instant::now();
+                    let hashed = hash_decoded(&d);
+                    Timings::add(&timings.transform_ns, start);
+                    (Err(anyhow!("hashed on the CPU")), Some(hashed))
+                }
+                d => (d, None),
+            }
         })
-        .collect();
+        .unzip();
     let start = Instant::now();
     let mut pixels = Vec::new();
     let mut slots = Vec::new();
     let mut out: Vec<Result<Hashed>> = Vec::with_capacity(decoded.len());
     for (i, d) in decoded.iter().enumerate() {
+        if let Some(hashed) = hashed_now[i].take() {
+            out.push(hashed);
+            continue;
+        }
         out.push(match d {
             Err(e) => Err(anyhow!("{e:#}")),
             Ok(d) => match d.pixels() {

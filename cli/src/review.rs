@@ -6,6 +6,7 @@
 //! cannot be renamed across file systems is copied and its original left in place. Each such
 //! fallback is said. The index entry of a moved file follows it.
 
+use std::collections::HashSet;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
@@ -33,13 +34,26 @@ fn file_name(path: &Path) -> std::ffi::OsString {
         .map_or_else(|| "unnamed".into(), ToOwned::to_owned)
 }
 
-/// `dir/000007_KEEP_name`, with `_2`, `_3`… before the extension if that exists already.
-fn target(dir: &Path, number: usize, role: &str, path: &Path) -> PathBuf {
+/// `dir/000007_KEEP_name`, with `_2`, `_3`… before the extension if that exists already or is
+/// `taken` by an earlier step of this review (a dry run creates nothing, so it must remember).
+fn target(
+    dir: &Path,
+    number: usize,
+    role: &str,
+    path: &Path,
+    taken: &mut HashSet<PathBuf>,
+) -> PathBuf {
+    let mut free = |p: PathBuf| {
+        let ok = !p.exists() && !taken.contains(&p);
+        if ok {
+            taken.insert(p.clone());
+        }
+        ok.then_some(p)
+    };
     let name = file_name(path);
     let mut candidate = std::ffi::OsString::from(format!("{number:06}_{role}_"));
     candidate.push(&name);
-    let first = dir.join(&candidate);
-    if !first.exists() {
+    if let Some(first) = free(dir.join(&candidate)) {
         return first;
     }
     let stem = Path::new(&name)
@@ -55,23 +69,50 @@ fn target(dir: &Path, number: usize, role: &str, path: &Path) -> PathBuf {
             c.push(".");
             c.push(ext);
         }
-        let p = dir.join(&c);
-        if !p.exists() {
+        if let Some(p) = free(dir.join(&c)) {
             return p;
         }
     }
     unreachable!("an unused name exists")
 }
 
+/// Whether `file` and the folder `dir` (or, while it does not exist, its nearest existing
+/// ancestor) are on one file system, so that a rename moves the file instead of copying it.
+#[cfg(unix)]
+fn same_file_system(file: &Path, dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(file) = file.metadata() else {
+        return true;
+    };
+    dir.ancestors()
+        .find_map(|d| d.metadata().ok())
+        .is_none_or(|d| d.dev() == file.dev())
+}
+
+#[cfg(not(unix))]
+fn same_file_system(_file: &Path, _dir: &Path) -> bool {
+    true
+}
+
 /// Carries out (or, with `dry_run`, prints) the review of `report` into `dir`. The report's
-/// paths are updated to where the files are afterwards.
+/// paths are updated to where the files are afterwards. A dry run's plan goes to standard
+/// output, or to standard error when standard output carries JSON (`plan_to_stderr`).
 pub fn run(
     report: &mut Report,
     dir: &Path,
     dry_run: bool,
+    plan_to_stderr: bool,
     store: &Store,
     library: &mut Library,
 ) -> Result<Outcome> {
+    let say = |line: String| {
+        if plan_to_stderr {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
+    let mut taken = HashSet::new();
     let mut outcome = Outcome::default();
     if !dry_run {
         std::fs::create_dir_all(dir).map_err(|e| {
@@ -90,13 +131,18 @@ pub fn run(
         let Some((keep, others)) = group.members.split_first() else {
             continue;
         };
-        let to = target(dir, group.number, "KEEP", &keep.path);
+        let to = target(dir, group.number, "KEEP", &keep.path, &mut taken);
         if dry_run {
-            println!(
-                "would link {} -> {}",
+            let verb = if same_file_system(&keep.path, dir) {
+                "would link"
+            } else {
+                "would copy (another file system: no hard link possible)"
+            };
+            say(format!(
+                "{verb} {} -> {}",
                 messages::shown(&keep.path),
                 messages::shown(&to)
-            );
+            ));
         } else {
             match std::fs::hard_link(&keep.path, &to) {
                 Ok(()) => outcome.linked += 1,
@@ -116,13 +162,18 @@ pub fn run(
             }
         }
         for other in others {
-            let to = target(dir, group.number, "REMOVE", &other.path);
+            let to = target(dir, group.number, "REMOVE", &other.path, &mut taken);
             if dry_run {
-                println!(
-                    "would move {} -> {}",
+                let verb = if same_file_system(&other.path, dir) {
+                    "would move"
+                } else {
+                    "would copy (another file system; the original stays)"
+                };
+                say(format!(
+                    "{verb} {} -> {}",
                     messages::shown(&other.path),
                     messages::shown(&to)
-                );
+                ));
                 continue;
             }
             match std::fs::rename(&other.path, &to) {

@@ -55,6 +55,14 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         Some(dir) => Some(absolute(dir)?),
         None => None,
     };
+    // An unwritable report path fails now, not after the whole scan.
+    if let Some(path) = &args.html {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot write the report {}", path.display()))?;
+    }
     // A review looks at every group under PATHs, not only at what is new.
     let all = args.all || review_dir.is_some();
     interrupt::install();
@@ -244,7 +252,14 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     if let Some(dir) = &review_dir
         && !report.groups.is_empty()
     {
-        let outcome = review::run(&mut report, dir, args.dry_run, &store, &mut library)?;
+        let outcome = review::run(
+            &mut report,
+            dir,
+            args.dry_run,
+            args.json,
+            &store,
+            &mut library,
+        )?;
         if !args.dry_run {
             messages::info(format!(
                 "review folder {}: {} kept (hard links), {} moved, {} copied",

@@ -318,6 +318,50 @@ fn a_review_inside_the_library_is_not_scanned_and_what_left_it_is_not_reported()
 }
 
 #[test]
+fn a_json_dry_run_keeps_stdout_json_and_plans_the_names_the_real_run_uses() {
+    let env = Env::new();
+    for (dir, scale) in [("a", 1.0), ("b", 0.5), ("c", 0.6)] {
+        fs::create_dir(env.pics().join(dir)).unwrap();
+        env.resized(9, scale, Path::new(dir).join("x.jpg"));
+    }
+    let review = env.dir.path().join("review");
+    let review_arg = review.to_str().unwrap();
+    let (found, dry) = env.scan_pairs(&["--review-dir", review_arg, "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry.stderr));
+    assert_eq!(found, set(&[("x.jpg", "x.jpg")]));
+    // Every line on standard output is JSON (json_lines panics otherwise).
+    assert_eq!(json_lines(&dry).len(), 3);
+    let planned: BTreeSet<String> = text(&dry.stderr)
+        .lines()
+        .filter(|l| l.starts_with("would "))
+        .filter_map(|l| l.rsplit('/').next().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        planned,
+        set_of(&[
+            "000001_KEEP_x.jpg",
+            "000001_REMOVE_x.jpg",
+            "000001_REMOVE_x_2.jpg"
+        ]),
+        "{}",
+        text(&dry.stderr)
+    );
+    let out = env.run(&[
+        "scan",
+        env.pics().to_str().unwrap(),
+        "--review-dir",
+        review_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let made: BTreeSet<String> = fs::read_dir(&review)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    assert_eq!(made, planned);
+}
+
+#[test]
 fn rerun_after_adding_changing_deleting_and_moving_files() {
     let env = Env::new();
     for i in 0..4 {
