@@ -546,6 +546,121 @@ fn hostile_file_names_are_escaped_in_html_and_intact_in_json() {
     }
 }
 
+/// A PNG whose header declares `width` × `height` but whose data is a few bytes: a decompression
+/// bomb as far as the header goes.
+fn png_declaring(width: u32, height: u32) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        // The CRC is not checked before the size limits are.
+        out.extend_from_slice(&[0, 0, 0, 0]);
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &[0x78, 0x9c, 0x03, 0x00]);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+#[test]
+fn a_hostile_folder_indexes_every_good_file_and_names_every_bad_one() {
+    use image::{ImageBuffer, ImageFormat, Luma, Rgb, Rgba};
+    let env = Env::new();
+    let pics = env.pics();
+    let photo = image::open(&photos()[10]).unwrap();
+    let save = |name: &str, img: &image::DynamicImage, format: ImageFormat| {
+        img.save_with_format(pics.join(name), format).unwrap();
+    };
+    // Good files, each in a shape that trips careless decoders.
+    save(
+        "one pixel.png",
+        &image::RgbImage::from_pixel(1, 1, Rgb([9, 9, 9])).into(),
+        ImageFormat::Png,
+    );
+    let wide = ImageBuffer::from_fn(10_000, 1, |x, _| Rgb([(x % 256) as u8, 0, 0]));
+    save("wide.png", &wide.into(), ImageFormat::Png);
+    let deep: ImageBuffer<Luma<u16>, Vec<u16>> =
+        ImageBuffer::from_fn(300, 200, |x, y| Luma([(x * y * 7 % 65_536) as u16]));
+    save("sixteen bit.png", &deep.into(), ImageFormat::Png);
+    let alpha = ImageBuffer::from_fn(300, 200, |x, _| Rgba([200, 30, 30, (x % 256) as u8]));
+    save("alpha.png", &alpha.into(), ImageFormat::Png);
+    {
+        let frames = [0u8, 120].map(|shift| {
+            let mut frame = photo.resize(200, 200, FilterType::Triangle).to_rgba8();
+            frame
+                .pixels_mut()
+                .for_each(|p| p[0] = p[0].wrapping_add(shift));
+            image::Frame::new(frame)
+        });
+        let file = fs::File::create(pics.join("animated.gif")).unwrap();
+        image::codecs::gif::GifEncoder::new(file)
+            .encode_frames(frames)
+            .unwrap();
+    }
+    save("-leading dash.jpg", &photo, ImageFormat::Jpeg);
+    save(
+        "<script>x.webp",
+        &photo.resize(300, 300, FilterType::Triangle),
+        ImageFormat::WebP,
+    );
+    let mut good = vec![
+        "one pixel.png",
+        "wide.png",
+        "sixteen bit.png",
+        "alpha.png",
+        "animated.gif",
+        "-leading dash.jpg",
+        "<script>x.webp",
+    ];
+    #[cfg(unix)]
+    {
+        save(
+            "new\nline.png",
+            &photo.resize(100, 100, FilterType::Triangle),
+            ImageFormat::Png,
+        );
+        good.push("new\nline.png");
+        std::os::unix::fs::symlink(&pics, pics.join("loop")).unwrap();
+    }
+    // Bad files.
+    fs::write(pics.join("empty.jpg"), b"").unwrap();
+    fs::write(pics.join("text.png"), b"just some text, not a picture").unwrap();
+    fs::write(pics.join("bomb.png"), png_declaring(60_000, 60_000)).unwrap();
+    let jpeg = fs::read(&photos()[11]).unwrap();
+    fs::write(pics.join("cut.jpg"), &jpeg[..jpeg.len() / 2]).unwrap();
+    fs::create_dir(pics.join("folder.jpg")).unwrap();
+    let bad = ["empty.jpg", "text.png", "bomb.png", "cut.jpg"];
+
+    let out = env.run(&["scan", pics.to_str().unwrap(), "-L"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    for name in bad {
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("error: ") && l.contains(name)),
+            "{name} is not named:\n{err}"
+        );
+    }
+    assert!(
+        err.contains("loop"),
+        "the symbolic link loop is named:\n{err}"
+    );
+    assert!(
+        !err.contains("folder.jpg"),
+        "a folder is no file to read:\n{err}"
+    );
+    let export = env.run(&["db", "export"]);
+    assert_eq!(export.status.code(), Some(0));
+    let stored: BTreeSet<String> = json_lines(&export).iter().map(name).collect();
+    let good: BTreeSet<String> = good.iter().map(|n| n.to_string()).collect();
+    assert_eq!(stored, good);
+}
+
 /// Starts `scan pics --json` slowed to `slow_ms` per file.
 fn spawn_slow_scan(env: &Env, slow_ms: u64) -> Child {
     env.cmd()
