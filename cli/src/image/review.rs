@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::library::Library;
+use super::library::Library;
 use crate::messages;
 use crate::report::Report;
 use crate::store::Store;

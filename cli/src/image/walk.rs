@@ -8,18 +8,10 @@ use std::path::{Path, PathBuf};
 use indicatif::ProgressBar;
 use walkdir::WalkDir;
 
-use crate::decode::is_image;
+use super::decode::is_image;
 use crate::interrupt;
 use crate::messages;
-use crate::store::mtime_ns;
-
-/// An image file found on disk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
-    pub path: PathBuf,
-    pub size: u64,
-    pub mtime_ns: i64,
-}
+use crate::store::Stamp;
 
 /// Absolute, canonical forms of `paths`; those that cannot be resolved are reported and left
 /// out.
@@ -36,13 +28,14 @@ pub fn canonical_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
     roots
 }
 
-/// Every image under `roots` (sorted by path, each once), skipping anything under `exclude`.
+/// Every image under `roots` with its stamp (sorted by path, each once), skipping anything
+/// under `exclude`.
 pub fn walk(
     roots: &[PathBuf],
     exclude: &[PathBuf],
     follow_links: bool,
     bar: &ProgressBar,
-) -> Vec<Found> {
+) -> Vec<(PathBuf, Stamp)> {
     let mut found = Vec::new();
     let mut seen = HashSet::new();
     for root in roots {
@@ -87,17 +80,12 @@ pub fn walk(
                     continue;
                 }
             };
-            let mtime = metadata.modified().map(mtime_ns).unwrap_or(0);
             if seen.insert(entry.path().to_path_buf()) {
-                found.push(Found {
-                    path: entry.into_path(),
-                    size: metadata.len(),
-                    mtime_ns: mtime,
-                });
+                found.push((entry.into_path(), Stamp::of(&metadata)));
                 bar.inc(1);
             }
         }
     }
-    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found.sort_by(|a, b| a.0.cmp(&b.0));
     found
 }
