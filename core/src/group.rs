@@ -4,11 +4,16 @@
 //!
 //! Groups are the connected components of the matching pairs (union–find): when `a` matches `b`
 //! and `b` matches `c`, all three are one group even if `a` and `c` are not similar enough on
-//! their own. The keep rule ([`keep_order`]) prefers the better original: more pixels, then the
-//! larger file (a re-encoded copy at lower quality is smaller), then the older file (a copy is
-//! made after its original). Remaining ties go to the shorter file name, so `photo.jpg` is kept
-//! over `photo (2).jpg`, `copy_of_photo.jpg` or `photo-edited.jpg`, and last to the smaller path
-//! in byte order, so the result never depends on the order the files arrived in.
+//! their own. The keep rule ([`keep_order`]) prefers the better original: more pixels (a
+//! resized copy has fewer), then the older file (a copy is made after its original), then the
+//! larger file, then the shorter file name, so `photo.jpg` is kept over `photo (2).jpg`,
+//! `copy_of_photo.jpg` or `photo-edited.jpg`, and last the smaller path in byte order, so the
+//! result never depends on the order the files arrived in.
+//!
+//! Age comes before size because a re-encoded copy of the same size in pixels can be the larger
+//! file (a higher quality setting does not restore what the first encoding lost, and a watermark
+//! adds detail), but it is not older than its original unless its modification time was copied
+//! too; then the sizes decide.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -44,8 +49,8 @@ impl Candidate<'_> {
 pub fn keep_order(a: &Candidate<'_>, b: &Candidate<'_>) -> Ordering {
     b.pixels
         .cmp(&a.pixels)
-        .then(b.bytes.cmp(&a.bytes))
         .then(a.modified_ns.cmp(&b.modified_ns))
+        .then(b.bytes.cmp(&a.bytes))
         .then(a.file_name().len().cmp(&b.file_name().len()))
         .then(a.path.cmp(b.path))
 }
@@ -111,15 +116,17 @@ mod tests {
     }
 
     #[test]
-    fn keeper_has_more_pixels_then_more_bytes_then_is_older() {
+    fn keeper_has_more_pixels_then_is_older_then_has_more_bytes() {
         let big = file("/z/big.jpg", 200, 10, 5);
         let small = file("/a/small.jpg", 100, 99, 1);
         assert_eq!(keep_order(&big, &small), Ordering::Less);
-        let heavy = file("/z/heavy.jpg", 100, 100, 5);
+        // Same pixels: the older file, even when a (re-encoded) copy is larger.
+        let reencoded = file("/a/photo-q95.jpg", 100, 500, 9);
+        assert_eq!(keep_order(&small, &reencoded), Ordering::Less);
+        // Same pixels and time (a copy that kept its time): the larger file.
+        let heavy = file("/z/heavy.jpg", 100, 100, 1);
         assert_eq!(keep_order(&heavy, &small), Ordering::Less);
-        let old = file("/z/old.jpg", 100, 99, 0);
-        assert_eq!(keep_order(&old, &small), Ordering::Less);
-        assert_eq!(keep_order(&small, &old), Ordering::Greater);
+        assert_eq!(keep_order(&small, &heavy), Ordering::Greater);
     }
 
     #[test]

@@ -265,7 +265,7 @@ impl SignatureIndex {
 
 /// Files and the matching pairs between them, grouped as the command line groups them: the
 /// connected components of the pairs, each with its file to keep first (more pixels, then the
-/// larger file, then the older one, then the shorter name; see [`lookalike_core::keep_order`]).
+/// older file, then the larger one, then the shorter name; see [`lookalike_core::keep_order`]).
 #[wasm_bindgen]
 #[derive(Debug, Default)]
 pub struct Grouping {

@@ -3,8 +3,9 @@
 //! matches' own types are in [`video`].
 //!
 //! Image matches are pairs of files whose similarity reaches the sensitivity's threshold. Pairs
-//! that share a file are joined into groups, and in each group the file to keep is chosen, by
-//! lookalike-core's [`group`] and [`keep_order`] (the web page uses the same two).
+//! that share a file are joined into groups, and in each group the file to keep is chosen (more
+//! pixels, then older, then larger, then the shorter name), by lookalike-core's [`group`] and
+//! [`keep_order`] (the web page uses the same two).
 
 pub mod escape;
 pub mod html;

@@ -261,7 +261,7 @@ impl ShotIndex {
     }
 
     /// [`ShotIndex::matches`] by querying every screenshot through the index: the slow twin
-    /// that checks it (tests, `--bench-query`).
+    /// that checks it (tests, `lookalike bench-videos query`).
     pub fn matches_exhaustive(
         &self,
         shots: &[Shot],
