@@ -48,6 +48,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
     /// Where signatures are computed: auto (GPU if one is found), on (GPU or fail), off (CPU).
+    /// The GPU is looked for only when an image needs hashing.
     #[arg(long, global = true, value_enum, default_value_t = GpuChoice::Auto)]
     pub gpu: GpuChoice,
     /// No progress bars and no informational lines; errors and results are still printed.
@@ -55,6 +56,8 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
+/// `--gpu`. (Not lookalike-gpu's `BackendRequest`: that crate is optional, and `off` must parse
+/// in a build without it.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GpuChoice {
     Auto,
@@ -83,7 +86,10 @@ pub enum Command {
     /// Find clips shared between videos (a clip inside a compilation, re-encoded copies): store
     /// a screenshot signature every --interval seconds and report runs of matching screenshots.
     #[command(after_help = EXIT_CODES)]
-    Videos(crate::videos::VideosArgs),
+    Videos(VideosArgs),
+    /// Video benchmarks, for the README's figures (not for users; stores nothing).
+    #[command(hide = true, subcommand)]
+    BenchVideos(BenchVideosCommand),
 }
 
 #[derive(Debug, Args)]
@@ -131,11 +137,88 @@ pub struct QueryArgs {
     pub sensitivity: Option<u8>,
     /// For videos: S, the least number of consecutive matching screenshots that make a match,
     /// as for `videos`.
-    #[arg(long, value_name = "S", default_value_t = crate::videos::DEFAULT_MIN_SEQUENCE)]
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_MIN_SEQUENCE)]
     pub min_sequence: u32,
     /// JSON lines instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The default `--min-sequence` (S): one minute at the default interval of 10 s.
+pub const DEFAULT_MIN_SEQUENCE: u32 = 6;
+
+/// `lookalike videos`.
+#[derive(Debug, Args)]
+pub struct VideosArgs {
+    /// Folders (searched recursively for video files) or video files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Seconds between screenshots. Fixed when the database stores its first video (default
+    /// 10); a later run may repeat it but not change it.
+    #[arg(long, value_name = "SECONDS")]
+    pub interval: Option<f64>,
+    /// 0 (match loosely) to 100 (strict), for single screenshots; default as for `scan`.
+    #[arg(long, short, value_name = "0-100")]
+    pub sensitivity: Option<u8>,
+    /// S: the least number of consecutive matching screenshots that make a match (6 = one
+    /// minute at 10 s).
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_MIN_SEQUENCE)]
+    pub min_sequence: u32,
+    /// Print the matches as JSON lines (one object per pair of videos) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the HTML reports go (one per new video with matches).
+    #[arg(long, value_name = "DIR", default_value = "similar_videos")]
+    pub report_dir: PathBuf,
+    /// Write no HTML reports.
+    #[arg(long)]
+    pub no_report: bool,
+    /// How screenshots are taken: pass (decode everything once), seek (one seek per
+    /// screenshot), keyframes (key frames only; times are approximate). Default: whichever is
+    /// cheaper for each video, from its resolution, frame rate and key-frame distance (README).
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub sampling: Option<Sampling>,
+    /// Hash whole frames, black borders included (default: letterbox and pillarbox bars are
+    /// cropped first).
+    #[arg(long)]
+    pub no_crop: bool,
+}
+
+/// How screenshots are taken (`videos --sampling`; chosen per video by `Sampling::choose` in
+/// `video/sample.rs` when not given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Sampling {
+    /// One decoding pass over the whole video with ffmpeg's `select` filter.
+    Pass,
+    /// One ffmpeg run per screenshot that seeks to it (`-ss` before `-i`): decodes only from
+    /// the key frame before each screenshot.
+    Seek,
+    /// One pass that decodes key frames only (`-skip_frame nokey`); screenshot `k` is the last
+    /// key frame at or before `k × interval`, so it can be off by up to one key-frame distance.
+    Keyframes,
+}
+
+/// `lookalike bench-videos` (hidden): the video figures of the README.
+#[derive(Debug, Subcommand)]
+pub enum BenchVideosCommand {
+    /// Time every sampling method at intervals 10, 60 and 300 s on video files.
+    Sampling {
+        /// Video files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Memory and query time against HOURS hours of synthetic screenshots.
+    Query {
+        /// Hours of stored video to simulate.
+        #[arg(value_name = "HOURS")]
+        hours: f64,
+        /// Real videos whose screenshots (one a second) feed the pool of coefficient codes.
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Skip the exhaustive search that checks the seed-and-extend one (slow at 1000 hours).
+        #[arg(long)]
+        no_exhaustive: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -409,6 +409,39 @@ fn rerun_after_adding_changing_deleting_and_moving_files() {
     assert_eq!(found, set(&[("p1.jpg", "p3.jpg")]));
 }
 
+/// Issue 11: the GPU is looked for only when something needs hashing, so a rescan with nothing
+/// new (and `db`) never touches the graphics stack; a byte-identical copy never wins over the
+/// original because of its name.
+#[test]
+fn issue_11_nothing_to_hash_probes_no_gpu_and_ties_keep_the_shorter_name() {
+    let env = Env::new();
+    let original = env.photo(0, "photo.jpg");
+    let copy = env.pics().join("copy_photo.jpg");
+    fs::copy(&original, &copy).unwrap();
+    // The same modification time too: every fact but the name ties.
+    let mtime = fs::metadata(&original).unwrap().modified().unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&copy)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let says = |out: &Output| {
+        text(&out.stderr)
+            .lines()
+            .filter(|l| l.starts_with("hashing on "))
+            .count()
+    };
+    let (found, first) = env.scan_pairs(&[]);
+    assert_eq!(says(&first), 1, "{}", text(&first.stderr));
+    // `photo.jpg` is kept, though `copy_photo.jpg` sorts first.
+    assert_eq!(found, set(&[("photo.jpg", "copy_photo.jpg")]), "{first:?}");
+    let (_, again) = env.scan_pairs(&[]);
+    assert_eq!(count(&again, "unchanged"), 2);
+    assert_eq!(says(&again), 0, "{}", text(&again.stderr));
+    assert_eq!(says(&env.run(&["db", "info"])), 0);
+}
+
 #[test]
 fn review_links_the_better_file_and_moves_the_other() {
     let env = Env::new();

@@ -72,11 +72,9 @@ fn encode(input: &[&str], filter: Option<&str>, seconds: f64, out: &Path) {
 
 fn photos() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/photos");
-    let mut photos: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
-        .collect();
+    let jpeg = |p: &PathBuf| p.extension().is_some_and(|e| e == "jpg");
+    let entries = std::fs::read_dir(&dir).unwrap();
+    let mut photos: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).filter(jpeg).collect();
     photos.sort();
     assert!(
         photos.len() >= 18,

@@ -13,6 +13,9 @@
 //! 5. find the best matches among many through an inverted [`Index`], and chain the screenshot
 //!    matches of videos into clips ([`find_sequences`]).
 //!
+//! Matching pairs are then joined into groups with one file to keep ([`group`], [`keep_order`]),
+//! the same for the command line and the web page.
+//!
 //! ```
 //! use lookalike_core::{compare, Index, PixelLayout, Pixels, Sensitivity, Signature, Weights};
 //!
@@ -58,6 +61,7 @@ extern crate alloc;
 
 mod color;
 mod error;
+mod group;
 mod haar;
 mod index;
 mod planes;
@@ -69,6 +73,7 @@ mod weights;
 
 pub use color::{planes_to_yiq, rgb_to_yiq};
 pub use error::Error;
+pub use group::{Candidate, group, keep_order};
 pub use haar::{decompose, decompose_planes, reconstruct};
 pub use index::{Hit, Index, IndexBuilder, QueryScratch};
 pub use planes::Planes;

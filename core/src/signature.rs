@@ -236,6 +236,64 @@ impl Signature {
     }
 }
 
+impl Signature {
+    /// A signature from its parts, the inverse of the accessors [`aspect_ratio`], [`average`],
+    /// [`strength`] and [`codes`]: how another crate makes a signature that was not computed
+    /// from pixels (a seed query with codes left out, synthetic benchmark data) without writing
+    /// the byte format. `m` is the length of each channel's codes (all three the same, 1–60);
+    /// codes may come in any order and are kept sorted. Every part is checked as
+    /// [`Signature::from_bytes`] checks it.
+    ///
+    /// [`aspect_ratio`]: Signature::aspect_ratio
+    /// [`average`]: Signature::average
+    /// [`strength`]: Signature::strength
+    /// [`codes`]: Signature::codes
+    pub fn from_parts(
+        aspect: f32,
+        average: [f32; 3],
+        strength: [f32; 3],
+        codes: [&[u16]; 3],
+    ) -> Result<Signature, Error> {
+        let m = u8::try_from(codes[0].len()).map_err(|_| Error::CoefficientCount(u8::MAX))?;
+        check_m(m)?;
+        if !aspect.is_finite() || aspect <= 0.0 {
+            return Err(Error::InvalidSignature("aspect ratio"));
+        }
+        if !average.iter().all(|v| v.is_finite()) {
+            return Err(Error::InvalidSignature("average colour"));
+        }
+        if !strength.iter().all(|v| v.is_finite() && *v >= 0.0) {
+            return Err(Error::InvalidSignature("strength"));
+        }
+        let mut sig = Signature {
+            m,
+            aspect,
+            average,
+            strength,
+            codes: [[0; MAX_COEFFICIENTS]; 3],
+        };
+        for (kept, given) in sig.codes.iter_mut().zip(codes) {
+            if given.len() != usize::from(m) {
+                return Err(Error::InvalidSignature("coefficient count per channel"));
+            }
+            let sorted = &mut kept[..usize::from(m)];
+            sorted.copy_from_slice(given);
+            sorted.sort_unstable();
+            let valid = |&code: &u16| {
+                let position = usize::from(code & !NEGATIVE);
+                code & 0x8000 == 0 && position != 0 && position < AREA
+            };
+            if !sorted.iter().all(valid) {
+                return Err(Error::InvalidSignature("coefficient position"));
+            }
+            if sorted.windows(2).any(|pair| pair[0] == pair[1]) {
+                return Err(Error::InvalidSignature("coefficient order"));
+            }
+        }
+        Ok(sig)
+    }
+}
+
 impl core::fmt::Debug for Signature {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Signature")

@@ -6,8 +6,8 @@
 
 use lookalike_core::{PixelLayout, Pixels, Sensitivity, Signature};
 use lookalike_web::{
-    SignatureIndex, SignatureInfo, compare_signatures, default_sensitivity, hash_rgb, hash_rgba,
-    min_similarity,
+    Grouping, SignatureIndex, SignatureInfo, compare_signatures, default_sensitivity, hash_rgb,
+    hash_rgba, min_similarity,
 };
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -71,4 +71,16 @@ fn compare_index_and_bytes_round_trip() {
         min_similarity(default_sensitivity()).unwrap(),
         Sensitivity::DEFAULT.min_similarity()
     );
+}
+
+#[wasm_bindgen_test]
+fn grouping_in_a_javascript_host_matches_cores_rule() {
+    let mut g = Grouping::new();
+    // `File.lastModified` values as the page passes them (milliseconds, f64).
+    let half = g.add_file(50, 40, 9_000.0, 1.7e12, "half.png");
+    let original = g.add_file(100, 80, 5_000.0, 1.7e12, "original.jpg");
+    let odd = g.add_file(1, 1, f64::NAN, f64::INFINITY, "odd.gif");
+    g.link(half, original);
+    g.link(odd, 7);
+    assert_eq!(g.groups(), [2, original, half]);
 }

@@ -218,35 +218,29 @@ function threshold() {
   return state.lookalike.minSimilarity(Number($("#sensitivity").value));
 }
 
-/** Connected components of the pairs at or above the threshold (union-find). */
+/**
+ * The groups of the pairs at or above the threshold, each with its file to keep first: grouped by
+ * lookalike-core (wasm `Grouping`), so the page and the command line agree on groups and keepers.
+ */
 function groups(minSimilarity) {
-  const parent = new Map();
-  const find = (x) => {
-    let root = x;
-    while (parent.get(root) !== root) root = parent.get(root);
-    while (parent.get(x) !== root) {
-      const next = parent.get(x);
-      parent.set(x, root);
-      x = next;
+  const grouping = new state.lookalike.Grouping();
+  try {
+    // Indices in the grouping are image ids (state.images[id]).
+    for (const image of state.images) {
+      grouping.addFile(image.width || 0, image.height || 0, image.file.size, image.file.lastModified, image.name);
     }
-    return root;
-  };
-  for (const { a, b, similarity } of state.edges) {
-    if (similarity < minSimilarity) continue;
-    if (!parent.has(a)) parent.set(a, a);
-    if (!parent.has(b)) parent.set(b, b);
-    const [ra, rb] = [find(a), find(b)];
-    if (ra !== rb) parent.set(Math.max(ra, rb), Math.min(ra, rb));
+    for (const { a, b, similarity } of state.edges) {
+      if (similarity >= minSimilarity) grouping.link(a, b);
+    }
+    const flat = grouping.groups();
+    const found = [];
+    for (let at = 0; at < flat.length; at += 1 + flat[at]) {
+      found.push([...flat.subarray(at + 1, at + 1 + flat[at])].map((id) => state.images[id]));
+    }
+    return found;
+  } finally {
+    grouping.free();
   }
-  const members = new Map();
-  for (const x of parent.keys()) {
-    const root = find(x);
-    if (!members.has(root)) members.set(root, []);
-    members.get(root).push(state.images[x]);
-  }
-  return [...members.values()]
-    .filter((g) => g.length > 1)
-    .sort((g, h) => h.length - g.length || g[0].id - h[0].id);
 }
 
 function thumbnail(image) {
@@ -266,10 +260,10 @@ function render() {
   const container = $("#groups");
   container.replaceChildren();
   found.forEach((members, g) => {
-    // The largest image of a group is most likely the original; the others are compared with it.
-    const reference = members.reduce((best, m) => (m.width * m.height > best.width * best.height ? m : best));
+    // The file to keep (core's rule, the command line's) comes first; the others are compared with it.
+    const reference = members[0];
     const scored = members
-      .filter((m) => m !== reference)
+      .slice(1)
       .map((m) => ({ image: m, comparison: state.lookalike.compareSignatures(reference.signature, m.signature) }))
       .sort((x, y) => y.comparison.similarity - x.comparison.similarity || x.image.id - y.image.id);
 
@@ -313,7 +307,7 @@ function member(image, comparison) {
     detail.textContent = `${image.width}×${image.height} · similarity ${comparison.similarity.toFixed(1)} · score ${comparison.score.toFixed(2)}`;
   } else {
     figure.classList.add("reference");
-    detail.textContent = `${image.width}×${image.height} · largest`;
+    detail.textContent = `${image.width}×${image.height} · keep`;
   }
   caption.append(name, detail);
   figure.append(caption);

@@ -4,10 +4,11 @@
 //! shows the files where they are now (after a review, in the review folder). Every file name
 //! is HTML-escaped in text and percent-encoded in URLs.
 
+use super::escape::{escape, file_url};
+use super::table::human_size;
+use super::{Match, Report};
+use crate::store::ImageFile;
 use std::fmt::Write as _;
-use std::path::Path;
-
-use super::{Match, Member, Report, human_size};
 
 const CSS: &str = "body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}\
 table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.5em;vertical-align:top}\
@@ -15,46 +16,17 @@ img{max-width:320px;max-height:240px;display:block;margin-bottom:.3em;background
 .sim{font-size:1.4em;font-weight:600;text-align:center}.path{font-family:monospace;word-break:break-all;max-width:320px}\
 .keep{color:#17692a}.remove{color:#a1261b}";
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(ch),
-        }
-    }
-    out
-}
-
-/// A `file://` URL for `path`, every byte outside the unreserved set and `/` percent-encoded.
-pub fn file_url(path: &Path) -> String {
-    let mut url = String::from("file://");
-    for &b in &crate::store::path_key(path) {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            url.push(char::from(b));
-        } else {
-            let _ = write!(url, "%{b:02X}");
-        }
-    }
-    url
-}
-
-fn cell(out: &mut String, m: &Member, class: &str, label: &str) {
+fn cell(out: &mut String, m: &ImageFile, class: &str, label: &str) {
     let name = escape(&m.path.to_string_lossy());
     let _ = write!(
         out,
         "<td><img loading=\"lazy\" src=\"{}\" alt=\"{name}\"><span class=\"{class}\">{label}</span> \
          {}×{} · {} · {}<div class=\"path\">{name}</div></td>",
         escape(&file_url(&m.path)),
-        m.width,
-        m.height,
-        human_size(m.size),
-        m.format.name(),
+        m.picture.width,
+        m.picture.height,
+        human_size(m.stamp.size),
+        m.picture.format.name(),
     );
 }
 
@@ -87,21 +59,4 @@ fn row(out: &mut String, m: &Match) {
     cell(out, &m.keep, "keep", "keep");
     cell(out, &m.remove, "remove", "remove");
     out.push_str("</tr>\n");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hostile_names_are_escaped() {
-        assert_eq!(
-            escape("<script>alert('x')</script>&\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
-        );
-        assert_eq!(
-            file_url(Path::new("/a b/<c>.jpg")),
-            "file:///a%20b/%3Cc%3E.jpg"
-        );
-    }
 }

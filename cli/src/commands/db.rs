@@ -4,13 +4,13 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::args::DbCommand;
 use crate::config::Config;
-use crate::hash::hex;
 use crate::messages;
-use crate::report;
+use crate::report::json::{self, hex};
+use crate::report::table::human_size;
 use crate::store::{IterError, Store};
 
 pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
@@ -23,7 +23,7 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
             let (mut pending, mut damaged) = (0usize, 0usize);
             for item in store.iter() {
                 match item {
-                    Ok((_, r)) if r.pending => pending += 1,
+                    Ok(r) if r.pending => pending += 1,
                     Ok(_) => {}
                     Err(_) => damaged += 1,
                 }
@@ -38,18 +38,15 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
             writeln!(out, "format:       {}", settings.format)?;
             writeln!(out, "coefficients: {} per channel", settings.m)?;
             writeln!(out, "weights:      {:?}", settings.weights)?;
-            writeln!(
-                out,
-                "size on disk: {}",
-                report::human_size(store.size_on_disk())
-            )?;
+            writeln!(out, "size on disk: {}", human_size(store.size_on_disk()))?;
         }
         DbCommand::Prune => {
             let mut gone: Vec<PathBuf> = Vec::new();
             for item in store.iter() {
                 let path = match item {
-                    Ok((path, _)) | Err(IterError::Damaged { path, .. }) => path,
-                    Err(e) => return Err(anyhow::anyhow!("{e}")),
+                    Ok(r) => r.file.path,
+                    Err(IterError::Damaged { path, .. }) => path,
+                    Err(e) => return Err(e.into()),
                 };
                 if let Err(e) = std::fs::symlink_metadata(&path)
                     && e.kind() == std::io::ErrorKind::NotFound
@@ -71,21 +68,15 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
         DbCommand::Export => {
             for item in store.iter() {
                 match item {
-                    Ok((path, r)) => {
-                        let mut object = Map::new();
-                        report::json::put_path(&mut object, "path", &path);
-                        object.insert("bytes".into(), json!(r.size));
-                        object.insert("modified_ns".into(), json!(r.mtime_ns));
-                        object.insert("width".into(), json!(r.width));
-                        object.insert("height".into(), json!(r.height));
-                        object.insert("format".into(), json!(r.format.name()));
+                    Ok(r) => {
+                        let mut object = json::file(&r.file);
                         object.insert("signature".into(), json!(hex(&r.signature.to_bytes())));
                         writeln!(out, "{}", Value::Object(object))?;
                     }
                     Err(IterError::Damaged { path, reason }) => {
                         messages::file_error(&path, format!("damaged index entry: {reason}"));
                     }
-                    Err(e) => return Err(anyhow::anyhow!("{e}")),
+                    Err(e) => return Err(e.into()),
                 }
             }
         }

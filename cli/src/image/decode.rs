@@ -16,13 +16,14 @@
 //! and no well-kept pure-Rust HEIC decoder exists.
 
 use std::path::Path;
-use std::sync::{Condvar, Mutex, PoisonError};
 
 use anyhow::{Context, Result, anyhow, bail};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 use lookalike_core::{PixelLayout, Pixels};
 
+use crate::image::budget::{BUDGET, LARGE_DECODE, Reservation};
+use crate::image::exif::exif_orientation;
 use crate::store::Format;
 
 /// The smallest side a reduced-scale JPEG decode may have.
@@ -31,77 +32,6 @@ pub const MIN_SIDE: usize = 256;
 pub const MAX_PIXELS: u64 = 400_000_000;
 /// Largest allocation one decode may make.
 pub const MAX_ALLOC: u64 = 2 << 30;
-
-/// Decoded pixels that large images may hold at once, over the whole process (not per thread): a
-/// 19 000 × 19 000 PNG needs 1.4 GB, and each of 32 threads decoding one would need 45 GB.
-pub const DECODE_BUDGET: u64 = MAX_ALLOC;
-/// Images needing more than this to decode take their share of [`DECODE_BUDGET`] first, and wait
-/// while other large images hold it. Smaller ones (every JPEG, decoded at reduced scale, and
-/// photos of up to about 16 megapixels in other formats) never wait.
-pub const LARGE_DECODE: u64 = 64 << 20;
-
-/// A shared allowance of bytes: [`Budget::reserve`] waits until the request fits.
-#[derive(Debug)]
-pub struct Budget {
-    limit: u64,
-    used: Mutex<u64>,
-    freed: Condvar,
-}
-
-/// Bytes held from a [`Budget`] until dropped.
-#[derive(Debug)]
-pub struct Reservation {
-    budget: &'static Budget,
-    bytes: u64,
-}
-
-impl Budget {
-    pub const fn new(limit: u64) -> Budget {
-        Budget {
-            limit,
-            used: Mutex::new(0),
-            freed: Condvar::new(),
-        }
-    }
-
-    /// Holds `bytes` (at most the whole limit, so that one huge request can still run alone),
-    /// waiting while others hold too much.
-    pub fn reserve(&'static self, bytes: u64) -> Reservation {
-        let bytes = bytes.min(self.limit);
-        let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
-        while *used + bytes > self.limit {
-            used = self
-                .freed
-                .wait(used)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        *used += bytes;
-        Reservation {
-            budget: self,
-            bytes,
-        }
-    }
-
-    /// Bytes held now.
-    #[cfg(test)]
-    pub fn used(&self) -> u64 {
-        *self.used.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-impl Drop for Reservation {
-    fn drop(&mut self) {
-        let mut used = self
-            .budget
-            .used
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        *used -= self.bytes;
-        self.budget.freed.notify_all();
-    }
-}
-
-static BUDGET: Budget = Budget::new(DECODE_BUDGET);
 
 /// File extensions (lower case) that a scan picks up.
 pub const EXTENSIONS: &[&str] = &[
@@ -434,62 +364,6 @@ fn finish(image: DynamicImage, full_width: u32, full_height: u32, format: Format
     }
 }
 
-/// The EXIF orientation of a JPEG: the APP1 `Exif` segment's IFD0 tag 0x0112. `None` if absent
-/// or unreadable (then the image is taken as it is stored).
-pub fn exif_orientation(jpeg: &[u8]) -> Option<Orientation> {
-    let mut at = 2;
-    while at + 4 <= jpeg.len() {
-        if jpeg[at] != 0xFF {
-            return None;
-        }
-        let marker = jpeg[at + 1];
-        if marker == 0xDA || marker == 0xD9 {
-            return None; // start of scan: no more metadata
-        }
-        let len = usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
-        let segment = jpeg.get(at + 4..at + 2 + len)?;
-        if marker == 0xE1 && segment.starts_with(b"Exif\0\0") {
-            return tiff_orientation(&segment[6..]).and_then(Orientation::from_exif);
-        }
-        at += 2 + len;
-    }
-    None
-}
-
-fn tiff_orientation(tiff: &[u8]) -> Option<u8> {
-    let little = match tiff.get(..2)? {
-        b"II" => true,
-        b"MM" => false,
-        _ => return None,
-    };
-    let u16_at = |at: usize| -> Option<u16> {
-        let b = tiff.get(at..at + 2)?;
-        Some(if little {
-            u16::from_le_bytes([b[0], b[1]])
-        } else {
-            u16::from_be_bytes([b[0], b[1]])
-        })
-    };
-    let u32_at = |at: usize| -> Option<u32> {
-        let b = tiff.get(at..at + 4)?;
-        Some(if little {
-            u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-        } else {
-            u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-        })
-    };
-    let ifd = usize::try_from(u32_at(4)?).ok()?;
-    let count = usize::from(u16_at(ifd)?);
-    for i in 0..count.min(512) {
-        let entry = ifd + 2 + 12 * i;
-        if u16_at(entry)? == 0x0112 {
-            let value = u16_at(entry + 8)?;
-            return u8::try_from(value).ok();
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -591,31 +465,6 @@ mod tests {
         if let Ok(d) = decode_bytes(&scribbled) {
             assert_eq!((d.width, d.height), (640, 480));
         }
-    }
-
-    #[test]
-    fn the_decode_budget_makes_large_requests_wait_their_turn() {
-        static SMALL: Budget = Budget::new(100);
-        let first = SMALL.reserve(70);
-        let (tx, rx) = std::sync::mpsc::channel();
-        let waiter = std::thread::spawn(move || {
-            let second = SMALL.reserve(60);
-            tx.send(SMALL.used()).unwrap();
-            drop(second);
-        });
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        assert!(
-            rx.try_recv().is_err(),
-            "70 + 60 > 100: the second must wait"
-        );
-        drop(first);
-        assert_eq!(rx.recv().unwrap(), 60);
-        waiter.join().unwrap();
-        // Larger than the whole budget: clamped, so it runs alone rather than never.
-        let huge = SMALL.reserve(1000);
-        assert_eq!(SMALL.used(), 100);
-        drop(huge);
-        assert_eq!(SMALL.used(), 0);
     }
 
     #[test]

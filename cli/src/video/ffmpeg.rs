@@ -1,4 +1,5 @@
-//! Reading videos: metadata through `ffprobe`, screenshots through ffmpeg-sidecar.
+//! Running ffmpeg and ffprobe: metadata through `ffprobe`, screenshots through ffmpeg-sidecar,
+//! thumbnails for reports.
 //!
 //! Both tools are the ones on `PATH` (ffmpeg-sidecar is built without its `download_ffmpeg`
 //! feature, and we never look for a binary next to our own). Screenshots come out of ffmpeg
@@ -7,37 +8,26 @@
 //!
 //! Screenshot `k` is the frame shown at `k × interval` seconds. Three ways of getting them are
 //! implemented ([`Sampling`]); which one is fastest depends on the interval and on the distance
-//! between key frames, see [`Sampling::choose`] and the README's "Videos" section for the
-//! measurements.
+//! between key frames, see `Sampling::choose` in [`super::sample`] and the README's "Videos"
+//! section for the measurements.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::UNIX_EPOCH;
 
 use anyhow::{Context, Result, anyhow, bail};
 use ffmpeg_sidecar::command::FfmpegCommand;
 use ffmpeg_sidecar::event::{FfmpegEvent, LogLevel};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+
+use crate::args::Sampling;
+use crate::store::{Stamp, VideoInfo};
 
 /// Screenshots are scaled to fit in this many pixels per side before they leave ffmpeg. The
 /// signature resamples to 128 × 128 anyway; 256 keeps enough detail for the black-border
 /// detection and for the exact area average to smooth compression noise.
 pub const SHOT_SIDE: u32 = 256;
-
-/// File name extensions treated as videos.
-pub const VIDEO_EXTENSIONS: &[&str] = &[
-    "3g2", "3gp", "asf", "avi", "divx", "f4v", "flv", "m2ts", "m2v", "m4v", "mkv", "mov", "mp4",
-    "mpeg", "mpg", "mts", "mxf", "ogm", "ogv", "qt", "rm", "rmvb", "ts", "vob", "webm", "wmv",
-];
-
-/// Whether `path` has one of the [`VIDEO_EXTENSIONS`].
-pub fn is_video_path(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-}
 
 /// The `ffmpeg` and `ffprobe` programs to run (from `PATH` unless `LOOKALIKE_FFMPEG` /
 /// `LOOKALIKE_FFPROBE` name others).
@@ -77,49 +67,6 @@ impl Tools {
         command.hide_banner().arg("-nostdin");
         command
     }
-}
-
-/// What is stored about a video.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VideoInfo {
-    /// Seconds.
-    pub duration: f64,
-    /// Pixels, as coded (before any rotation).
-    pub width: u32,
-    /// Pixels.
-    pub height: u32,
-    /// ffprobe's `codec_name`, e.g. `h264`.
-    pub codec: String,
-    /// Frames per second (the stream's average rate).
-    pub frame_rate: f64,
-    /// Bits per second of the whole file, when known.
-    pub bit_rate: Option<u64>,
-    /// The container, ffprobe's `format_name`.
-    pub container: String,
-    /// Bytes.
-    pub size: u64,
-    /// Modification time, nanoseconds since the Unix epoch (negative before it).
-    pub mtime_ns: i128,
-    /// The index of the video stream that is read (the first one that is not cover art).
-    pub stream: u32,
-    /// Mean seconds between key frames over the first minute (from the packet flags), if
-    /// there are two or more; what seeking costs depends on it.
-    #[serde(default)]
-    pub keyframe_interval: Option<f64>,
-}
-
-/// Size and modification time: what tells a stored video is unchanged.
-pub fn file_stamp(path: &Path) -> Result<(u64, i128)> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mtime = meta
-        .modified()
-        .ok()
-        .map_or(0, |t| match t.duration_since(UNIX_EPOCH) {
-            Ok(d) => d.as_nanos() as i128,
-            Err(e) => -(e.duration().as_nanos() as i128),
-        });
-    Ok((meta.len(), mtime))
 }
 
 #[derive(Deserialize)]
@@ -167,7 +114,9 @@ fn number(text: &Option<String>) -> Option<f64> {
 /// Reads a video's metadata with ffprobe. Errors say what is wrong: not readable, no video
 /// stream, zero duration.
 pub fn probe(tools: &Tools, path: &Path) -> Result<VideoInfo> {
-    let (size, mtime_ns) = file_stamp(path)?;
+    let stamp = std::fs::metadata(path)
+        .map(|m| Stamp::of(&m))
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let output = Command::new(&tools.ffprobe)
         .args([
             "-v",
@@ -229,8 +178,7 @@ pub fn probe(tools: &Tools, path: &Path) -> Result<VideoInfo> {
         container: format
             .and_then(|f| f.format_name.clone())
             .unwrap_or_default(),
-        size,
-        mtime_ns,
+        stamp,
         stream: stream.index,
         keyframe_interval: keyframe_interval(tools, path, stream.index),
     })
@@ -269,46 +217,6 @@ fn keyframe_interval(tools: &Tools, path: &Path, stream: u32) -> Option<f64> {
         return None;
     }
     Some((keys[keys.len() - 1] - keys[0]) / (keys.len() - 1) as f64)
-}
-
-/// How screenshots are taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum Sampling {
-    /// One decoding pass over the whole video with ffmpeg's `fps=1/N` filter.
-    Pass,
-    /// One ffmpeg run per screenshot that seeks to it (`-ss` before `-i`): decodes only from
-    /// the key frame before each screenshot.
-    Seek,
-    /// One pass that decodes key frames only (`-skip_frame nokey`); screenshot `k` is the last
-    /// key frame at or before `k × interval`, so it can be off by up to one key-frame distance.
-    Keyframes,
-}
-
-impl Sampling {
-    /// The cheaper method for this video, by a cost model fitted to the measurements in the
-    /// README. One pass decodes every second of video: `c × N` per screenshot, where `c` is
-    /// the decoding time per second of video, proportional to the pixel rate. Seeking decodes
-    /// from the key frame before each screenshot, half a key-frame distance `g` on average,
-    /// and starts ffmpeg again: `s₀ + c × g / 2`. So seeking wins when
-    /// `N > g / 2 + s₀ / c`: for 1080p at 25 fps with a key frame every 5 s from about 10 s
-    /// on, for small videos only at long intervals. Key-frame-only decoding is the fastest, but
-    /// its screenshots are not at the requested times, so it is never chosen by itself.
-    pub fn choose(info: &VideoInfo, interval: f64) -> Sampling {
-        // Measured on the 2-core reference machine: one pass over 1080p25 H.264 ran at about
-        // 6× real time, and one seek cost about 0.15 s on top of its decoding.
-        const PASS_SPEED_1080P25: f64 = 6.0;
-        const SEEK_START: f64 = 0.15;
-        let pixel_rate = f64::from(info.width) * f64::from(info.height) * info.frame_rate.max(1.0);
-        let per_second = pixel_rate / (1920.0 * 1080.0 * 25.0) / PASS_SPEED_1080P25;
-        // Without two key frames in the first minute, a seek may decode a minute or more.
-        let gop = info.keyframe_interval.unwrap_or(info.duration.min(60.0));
-        if interval > gop / 2.0 + SEEK_START / per_second.max(1e-9) {
-            Sampling::Seek
-        } else {
-            Sampling::Pass
-        }
-    }
 }
 
 /// One screenshot, `rgb24`, at most [`SHOT_SIDE`] per side.
@@ -506,130 +414,9 @@ pub fn thumbnail_jpeg(
     Ok(output.stdout)
 }
 
-/// The part of a screenshot inside uniform dark borders (letterbox and pillarbox bars), as
-/// `(x, y, width, height)`.
-///
-/// A border row or column is one whose pixels are all near black (luma ≤ [`BAR_LUMA`], allowing
-/// 1 in [`BAR_OUTLIERS_DIV`] of them to be brighter, for compression noise and burned-in logos). The same
-/// frame with and without bars gives the same inside, so a letterboxed copy hashes like its
-/// original. Nothing is cropped when less than a quarter of either side would remain (a dark
-/// scene is not a border).
-pub fn content_rect(shot: &Screenshot) -> (u32, u32, u32, u32) {
-    let (w, h) = (shot.width as usize, shot.height as usize);
-    let luma = |x: usize, y: usize| {
-        let p = &shot.rgb[(y * w + x) * 3..][..3];
-        (77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2])) >> 8
-    };
-    let dark = |n: usize, bright: usize| bright * BAR_OUTLIERS_DIV <= n;
-    let row_dark = |y: usize| dark(w, (0..w).filter(|&x| luma(x, y) > BAR_LUMA).count());
-    let col_dark = |x: usize, y0: usize, y1: usize| {
-        dark(y1 - y0, (y0..y1).filter(|&y| luma(x, y) > BAR_LUMA).count())
-    };
-    let mut top = 0;
-    while top < h && row_dark(top) {
-        top += 1;
-    }
-    let mut bottom = h;
-    while bottom > top && row_dark(bottom - 1) {
-        bottom -= 1;
-    }
-    if bottom <= top {
-        return (0, 0, shot.width, shot.height);
-    }
-    let mut left = 0;
-    while left < w && col_dark(left, top, bottom) {
-        left += 1;
-    }
-    let mut right = w;
-    while right > left && col_dark(right - 1, top, bottom) {
-        right -= 1;
-    }
-    let (cw, ch) = (right - left, bottom - top);
-    if cw * 4 < w || ch * 4 < h {
-        return (0, 0, shot.width, shot.height);
-    }
-    (left as u32, top as u32, cw as u32, ch as u32)
-}
-
-/// Luma (0–255) up to which a pixel counts as black for [`content_rect`].
-pub const BAR_LUMA: u32 = 40;
-
-/// At most 1 in this many pixels of a border line may be brighter than [`BAR_LUMA`].
-const BAR_OUTLIERS_DIV: usize = 50;
-
-/// The signature of a screenshot, with its dark borders cropped off when `crop` is set.
-pub fn signature(shot: &Screenshot, crop: bool) -> Result<lookalike_core::Signature> {
-    use lookalike_core::{PixelLayout, Pixels, Signature};
-    let (x, y, w, h) = if crop {
-        content_rect(shot)
-    } else {
-        (0, 0, shot.width, shot.height)
-    };
-    let pixels: std::borrow::Cow<'_, [u8]> = if (w, h) == (shot.width, shot.height) {
-        std::borrow::Cow::Borrowed(&shot.rgb)
-    } else {
-        let stride = shot.width as usize * 3;
-        let mut out = Vec::with_capacity(w as usize * h as usize * 3);
-        for row in y..y + h {
-            let start = row as usize * stride + x as usize * 3;
-            out.extend_from_slice(&shot.rgb[start..start + w as usize * 3]);
-        }
-        std::borrow::Cow::Owned(out)
-    };
-    Ok(Signature::compute(&Pixels::new(
-        w,
-        h,
-        PixelLayout::Rgb8,
-        &pixels,
-    )?))
-}
-
-/// Where a file is, made absolute, for keys and messages.
-pub fn absolute(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn shot(w: u32, h: u32, f: impl Fn(u32, u32) -> [u8; 3]) -> Screenshot {
-        Screenshot {
-            index: 0,
-            width: w,
-            height: h,
-            rgb: (0..h)
-                .flat_map(|y| (0..w).map(move |x| (x, y)))
-                .flat_map(|(x, y)| f(x, y))
-                .collect(),
-        }
-    }
-
-    #[test]
-    fn letterbox_and_pillarbox_bars_are_cropped() {
-        let s = shot(200, 120, |x, y| {
-            if (20..100).contains(&y) && (30..170).contains(&x) {
-                [200, (x % 200) as u8, 90]
-            } else {
-                [3, 4, 2]
-            }
-        });
-        assert_eq!(content_rect(&s), (30, 20, 140, 80));
-    }
-
-    #[test]
-    fn a_dark_scene_is_not_cropped_away() {
-        let s = shot(200, 120, |x, y| {
-            if (90..100).contains(&x) && (50..60).contains(&y) {
-                [255, 255, 255]
-            } else {
-                [5, 5, 5]
-            }
-        });
-        assert_eq!(content_rect(&s), (0, 0, 200, 120));
-        let black = shot(64, 48, |_, _| [0, 0, 0]);
-        assert_eq!(content_rect(&black), (0, 0, 64, 48));
-    }
 
     #[test]
     fn screenshots_cover_the_video_up_to_its_end() {
@@ -640,10 +427,11 @@ mod tests {
     }
 
     #[test]
-    fn video_extensions_are_recognised_case_insensitively() {
-        assert!(is_video_path(Path::new("a/b/Clip.MP4")));
-        assert!(is_video_path(Path::new("x.mkv")));
-        assert!(!is_video_path(Path::new("photo.jpg")));
-        assert!(!is_video_path(Path::new("noext")));
+    fn showinfo_times_are_read() {
+        assert_eq!(
+            pts_time("[Parsed_showinfo_1] n:3 pts:7500 pts_time:2.5 duration:1"),
+            Some(2.5)
+        );
+        assert_eq!(pts_time("no time here"), None);
     }
 }

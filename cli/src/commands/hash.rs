@@ -11,19 +11,10 @@ use serde_json::{Map, Value, json};
 
 use crate::args::HashArgs;
 use crate::config::Config;
+use crate::image::hashing::{Engine, StageTimes};
 use crate::messages;
-use crate::pipeline::{Hashing, Timings};
-use crate::report;
-
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
+use crate::report::json::{hex, put_path};
+use crate::store::key_path;
 
 pub fn run(config: &Config, args: &HashArgs) -> Result<()> {
     let mut files: Vec<PathBuf> = Vec::new();
@@ -35,28 +26,27 @@ pub fn run(config: &Config, args: &HashArgs) -> Result<()> {
                     line.pop();
                 }
                 if !line.is_empty() {
-                    files.push(crate::store::key_path(&line));
+                    files.push(key_path(&line));
                 }
             }
         } else {
             files.push(file.clone());
         }
     }
-    let hashing = Hashing::new(config.gpu)?;
-    messages::info(format!("hashing on {}", hashing.description()));
-    let timings = Timings::default();
+    let engine = Engine::new(config.gpu);
+    let times = StageTimes::default();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for chunk in files.chunks(hashing.batch_len()) {
-        for (path, result) in chunk.iter().zip(hashing.hash_paths(chunk, &timings)) {
+    for chunk in files.chunks(engine.batch_len()) {
+        for (path, result) in chunk.iter().zip(engine.hash_paths(chunk, &times)?) {
             match result {
-                Ok(h) => {
+                Ok((picture, signature)) => {
                     let mut object = Map::new();
-                    report::json::put_path(&mut object, "path", path);
-                    object.insert("width".into(), json!(h.width));
-                    object.insert("height".into(), json!(h.height));
-                    object.insert("format".into(), json!(h.format.name()));
-                    object.insert("signature".into(), json!(hex(&h.signature.to_bytes())));
+                    put_path(&mut object, "path", path);
+                    object.insert("width".into(), json!(picture.width));
+                    object.insert("height".into(), json!(picture.height));
+                    object.insert("format".into(), json!(picture.format.name()));
+                    object.insert("signature".into(), json!(hex(&signature.to_bytes())));
                     writeln!(out, "{}", Value::Object(object))?;
                 }
                 Err(e) => messages::file_error(path, format!("{e:#}")),

@@ -8,8 +8,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::video::VideoInfo;
-use crate::videos::{PairReport, VideoRef, clock};
+use super::escape::{base64, escape};
+use super::table::clock;
+use super::video::{PairReport, VideoRef};
+use crate::store::VideoInfo;
 
 /// Runs with thumbnails, per pair of videos (the others are listed without).
 const RANGES_WITH_THUMBNAILS: usize = 8;
@@ -51,48 +53,10 @@ fn names_video(report: &Path, video: &Path) -> bool {
     })
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Standard base64 (RFC 4648), for `data:` URIs.
-pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// `YYYY-MM-DD HH:MM:SS` UTC from nanoseconds since the epoch (days to civil date as in
 /// Howard Hinnant's `civil_from_days`).
-pub fn utc(ns: i128) -> String {
-    let secs = ns.div_euclid(1_000_000_000) as i64;
+pub fn utc(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -112,7 +76,7 @@ pub fn utc(ns: i128) -> String {
 }
 
 fn metadata_rows(a: &VideoInfo, b: &VideoInfo) -> Vec<(&'static str, String, String)> {
-    let size = |v: &VideoInfo| format!("{:.1} MB", v.size as f64 / 1e6);
+    let size = |v: &VideoInfo| format!("{:.1} MB", v.stamp.size as f64 / 1e6);
     let rate = |v: &VideoInfo| {
         v.bit_rate.map_or_else(
             || "?".to_string(),
@@ -127,7 +91,7 @@ fn metadata_rows(a: &VideoInfo, b: &VideoInfo) -> Vec<(&'static str, String, Str
         row("frame rate", &|v| format!("{:.3} fps", v.frame_rate)),
         row("bit rate", &rate),
         row("size", &size),
-        row("modified", &|v| utc(v.mtime_ns)),
+        row("modified", &|v| utc(v.stamp.mtime_ns)),
     ]
 }
 
@@ -182,27 +146,17 @@ pub fn html(
             if pair.ranges.len() == 1 { "" } else { "s" }
         );
         for r in &pair.ranges {
+            let (mine, other) = r.spans();
             let _ = writeln!(
                 out,
-                "<tr><td>{}–{}</td><td>{}–{}</td><td>{}</td><td>{:.1}</td></tr>",
-                clock(r.start),
-                clock(r.end),
-                clock(r.other_start),
-                clock(r.other_end),
-                r.screenshots,
-                r.similarity
+                "<tr><td>{mine}</td><td>{other}</td><td>{}</td><td>{:.1}</td></tr>",
+                r.screenshots, r.similarity
             );
         }
         out.push_str("</table>\n");
         for r in pair.ranges.iter().take(RANGES_WITH_THUMBNAILS) {
-            let _ = writeln!(
-                out,
-                "<h4>{}–{} ~ {}–{}</h4>",
-                clock(r.start),
-                clock(r.end),
-                clock(r.other_start),
-                clock(r.other_end)
-            );
+            let (mine, other) = r.spans();
+            let _ = writeln!(out, "<h4>{mine} ~ {other}</h4>");
             for &(at, other_at) in &r.pairs {
                 out.push_str("<div class=\"pair\">");
                 for (video, t) in [(&pair.video, at), (&pair.other, other_at)] {
@@ -229,8 +183,9 @@ pub fn html(
 
 #[cfg(test)]
 mod tests {
+    use super::super::video::Range;
     use super::*;
-    use crate::videos::Range;
+    use crate::store::Stamp;
 
     fn info(duration: f64) -> VideoInfo {
         VideoInfo {
@@ -241,25 +196,12 @@ mod tests {
             frame_rate: 5.0,
             bit_rate: Some(200_000),
             container: "mov,mp4,m4a,3gp,3g2,mj2".into(),
-            size: 1_234_567,
-            mtime_ns: 1_700_000_000_000_000_000,
+            stamp: Stamp {
+                size: 1_234_567,
+                mtime_ns: 1_700_000_000_000_000_000,
+            },
             stream: 0,
             keyframe_interval: Some(2.0),
-        }
-    }
-
-    #[test]
-    fn base64_matches_rfc_4648_vectors() {
-        for (input, expected) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(input.as_bytes()), expected);
         }
     }
 

@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::library::Library;
+use super::library::Library;
+use crate::image::walk::REVIEW_MARKER;
 use crate::messages;
 use crate::report::Report;
 use crate::store::Store;
-use crate::walk::REVIEW_MARKER;
 
 const MARKER_TEXT: &str = "This folder was made by `lookalike scan --review-dir`. \
 Scans leave it out; delete this file to have it scanned like any other folder.\n";

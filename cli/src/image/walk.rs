@@ -8,18 +8,10 @@ use std::path::{Path, PathBuf};
 use indicatif::ProgressBar;
 use walkdir::WalkDir;
 
-use crate::decode::is_image;
+use super::decode::is_image;
 use crate::interrupt;
 use crate::messages;
-use crate::store::mtime_ns;
-
-/// An image file found on disk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
-    pub path: PathBuf,
-    pub size: u64,
-    pub mtime_ns: i64,
-}
+use crate::store::Stamp;
 
 /// Absolute, canonical forms of `paths`; those that cannot be resolved are reported and left
 /// out.
@@ -59,7 +51,7 @@ pub fn walk(
     exclude: &[PathBuf],
     follow_links: bool,
     bar: &ProgressBar,
-) -> Vec<Found> {
+) -> Vec<(PathBuf, Stamp)> {
     let mut found = Vec::new();
     let mut seen = HashSet::new();
     let mut unread: Vec<PathBuf> = Vec::new();
@@ -124,13 +116,8 @@ pub fn walk(
                     continue;
                 }
             };
-            let mtime = metadata.modified().map(mtime_ns).unwrap_or(0);
             if seen.insert(entry.path().to_path_buf()) {
-                found.push(Found {
-                    path: entry.into_path(),
-                    size: metadata.len(),
-                    mtime_ns: mtime,
-                });
+                found.push((entry.into_path(), Stamp::of(&metadata)));
                 bar.inc(1);
             }
         }
@@ -143,7 +130,7 @@ pub fn walk(
         &links,
         "symbolic links not followed (--follow-links follows them)",
     );
-    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found.sort_by(|a, b| a.0.cmp(&b.0));
     found
 }
 

@@ -22,15 +22,14 @@ use lookalike_core::QueryScratch;
 
 use crate::args::ScanArgs;
 use crate::config::{self, Config};
+use crate::image::hashing::{Engine, StageTimes};
+use crate::image::library::Library;
+use crate::image::{review, walk};
 use crate::interrupt;
-use crate::library::Library;
 use crate::messages;
-use crate::pipeline::{Hashing, Timings};
 use crate::progress::Progress;
-use crate::report::{self, Member, Pair, Report};
-use crate::review;
-use crate::store::{FileRecord, Store};
-use crate::walk::{self, Found};
+use crate::report::{self, Pair, Report};
+use crate::store::{FileRecord, ImageFile, IterError, Stamp, Store};
 
 /// Most matches looked at per new image.
 const MATCHES_PER_IMAGE: usize = 1000;
@@ -67,8 +66,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     let all = args.all || review_dir.is_some();
     interrupt::install();
     let store = Store::open(&config.db)?;
-    let hashing = Hashing::new(config.gpu)?;
-    messages::info(format!("hashing on {}", hashing.description()));
+    let engine = Engine::new(config.gpu);
     let progress = Progress::new();
     let started = Instant::now();
     let mut library = Library::load(&store, &progress)?;
@@ -85,14 +83,14 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     summary.found = found.len();
 
     // 3. Vanished files.
-    let on_disk: HashSet<&Path> = found.iter().map(|f| f.path.as_path()).collect();
+    let on_disk: HashSet<&Path> = found.iter().map(|(path, _)| path.as_path()).collect();
     let mut vanished = Vec::new();
     for root in &roots {
         for item in store.iter_under(root) {
             let path = match item {
-                Ok((path, _)) => path,
-                Err(crate::store::IterError::Damaged { path, .. }) => path,
-                Err(e) => return Err(anyhow::anyhow!("{e}")),
+                Ok(record) => record.file.path,
+                Err(IterError::Damaged { path, .. }) => path,
+                Err(e) => return Err(e.into()),
             };
             let excluded = exclude.iter().any(|x| path.starts_with(x));
             if !on_disk.contains(path.as_path()) && !excluded {
@@ -107,53 +105,50 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     summary.dropped = vanished.len();
 
     // 4. Hash what is new or changed.
-    let todo: Vec<&Found> = found
+    let todo: Vec<&(PathBuf, Stamp)> = found
         .iter()
-        .filter(|f| match library.get(&f.path) {
-            Some((_, entry)) => entry.size != f.size || entry.mtime_ns != f.mtime_ns,
+        .filter(|(path, stamp)| match library.get(path) {
+            Some((_, file)) => file.stamp != *stamp,
             None => true,
         })
         .collect();
     summary.unchanged = found.len() - todo.len();
-    let timings = Timings::default();
+    let times = StageTimes::default();
     let bar = progress.bar(todo.len() as u64, "hashing", "images");
-    for batch in todo.chunks(hashing.batch_len()) {
+    for batch in todo.chunks(engine.batch_len()) {
         if interrupt::requested() {
             bar.abandon();
             return finish_interrupted(&store);
         }
-        let paths: Vec<PathBuf> = batch.iter().map(|f| f.path.clone()).collect();
-        let results = hashing.hash_paths(&paths, &timings);
+        let paths: Vec<PathBuf> = batch.iter().map(|(path, _)| path.clone()).collect();
+        let results = engine.hash_paths(&paths, &times)?;
         let mut records = Vec::with_capacity(batch.len());
-        for (file, result) in batch.iter().zip(results) {
+        for (&(path, stamp), result) in batch.iter().zip(results) {
             match result {
-                Ok(hashed) => records.push((
-                    file.path.as_path(),
-                    FileRecord {
-                        size: file.size,
-                        mtime_ns: file.mtime_ns,
-                        width: hashed.width,
-                        height: hashed.height,
-                        format: hashed.format,
-                        pending: true,
-                        signature: hashed.signature,
+                Ok((picture, signature)) => records.push(FileRecord {
+                    file: ImageFile {
+                        path: path.clone(),
+                        stamp: *stamp,
+                        picture,
                     },
-                )),
+                    pending: true,
+                    signature,
+                }),
                 Err(e) => {
                     summary.failed += 1;
                     // A changed file that no longer decodes must not keep its old signature.
-                    if library.remove(&file.path) {
-                        store.remove(&file.path)?;
+                    if library.remove(path) {
+                        store.remove(path)?;
                     }
-                    messages::file_error(&file.path, format!("{e:#}"));
+                    messages::file_error(path, format!("{e:#}"));
                 }
             }
         }
-        store.put_many(records.iter().map(|(p, r)| (*p, r)))?;
+        store.put_many(&records)?;
         // On disk before the next batch: a kill loses at most one batch of hashing.
         store.flush()?;
-        for (path, record) in &records {
-            library.insert(path, record);
+        for record in &records {
+            library.insert(record);
         }
         summary.hashed += records.len();
         bar.inc(batch.len() as u64);
@@ -164,8 +159,8 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     let min_similarity = sensitivity.min_similarity();
     let queries: Vec<u32> = library
         .iter()
-        .filter(|(_, e)| (all || e.pending) && under(&roots, &e.path))
-        .filter(|(_, e)| !exclude.iter().any(|x| e.path.starts_with(x)))
+        .filter(|&(id, f)| (all || library.is_pending(id)) && under(&roots, &f.path))
+        .filter(|(_, f)| !exclude.iter().any(|x| f.path.starts_with(x)))
         .map(|(id, _)| id)
         .collect();
     let bar = progress.bar(queries.len() as u64, "comparing", "images");
@@ -179,10 +174,10 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
             return finish_interrupted(&store);
         }
         bar.inc(1);
-        let Some(entry) = library.entry(id) else {
+        let Some(file) = library.file(id) else {
             continue;
         };
-        let Some(record) = store.get(&entry.path)? else {
+        let Some(record) = store.get(&file.path)? else {
             continue;
         };
         for hit in library.query(
@@ -198,7 +193,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
             if seen.insert(key, ()).is_some() {
                 continue;
             }
-            let Some(other) = library.entry(hit.id) else {
+            let Some(other) = library.file(hit.id) else {
                 continue;
             };
             if exclude.iter().any(|x| other.path.starts_with(x)) {
@@ -216,13 +211,13 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
                     continue;
                 }
             }
-            if same_file(&entry.path, &other.path) {
+            if same_file(&file.path, &other.path) {
                 // Two names of one file (a hard link): not a duplicate to review.
                 continue;
             }
             pairs.push(Pair {
-                a: Member::from(entry),
-                b: Member::from(other),
+                a: file.clone(),
+                b: other.clone(),
                 similarity: hit.similarity,
                 score: hit.score,
             });
@@ -231,7 +226,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     bar.finish_and_clear();
     drop(progress);
     for id in gone {
-        if let Some(path) = library.entry(id).map(|e| e.path.clone()) {
+        if let Some(path) = library.file(id).map(|f| f.path.clone()) {
             store.remove(&path)?;
             library.remove(&path);
             summary.dropped += 1;
@@ -244,7 +239,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     if args.json {
         report::json::write(&report.matches, &mut out)?;
     } else {
-        report::table(&report, &mut out)?;
+        report::table::write(&report, &mut out)?;
     }
     out.flush()?;
     drop(out);
@@ -281,11 +276,11 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     let reported: Vec<u32> = queries
         .iter()
         .copied()
-        .filter(|&id| library.entry(id).is_some_and(|e| e.pending))
+        .filter(|&id| library.is_pending(id))
         .collect();
     let paths: Vec<PathBuf> = reported
         .iter()
-        .filter_map(|&id| library.entry(id).map(|e| e.path.clone()))
+        .filter_map(|&id| library.file(id).map(|f| f.path.clone()))
         .collect();
     store.clear_pending(paths.iter().map(PathBuf::as_path))?;
     library.mark_reported(&reported);

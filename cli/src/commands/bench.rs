@@ -18,14 +18,14 @@ use anyhow::{Context, Result, bail};
 use lookalike_core::{IndexBuilder, QueryScratch, Signature, Weights};
 use rayon::prelude::*;
 
-use crate::args::BenchArgs;
+use crate::args::{BenchArgs, GpuChoice};
 use crate::config::Config;
-use crate::decode;
-use crate::library::Library;
-use crate::pipeline::{Hashing, Timings};
+use crate::image::decode;
+use crate::image::hashing::{Engine, StageTimes};
+use crate::image::library::Library;
+use crate::image::walk;
 use crate::progress::Progress;
-use crate::store::{FileRecord, Format, Store};
-use crate::walk;
+use crate::store::{FileRecord, Format, ImageFile, Picture, Stamp, Store};
 
 fn mean_sd(values: &[f64]) -> (f64, f64) {
     let n = values.len() as f64;
@@ -73,7 +73,7 @@ pub fn run(config: &Config, args: &BenchArgs) -> Result<()> {
     let bar = progress.spinner("listing", "images");
     let mut files: Vec<PathBuf> = walk::walk(std::slice::from_ref(&dir), &[], false, &bar)
         .into_iter()
-        .map(|f| f.path)
+        .map(|(path, _)| path)
         .collect();
     bar.finish_and_clear();
     if let Some(limit) = args.limit {
@@ -88,14 +88,14 @@ pub fn run(config: &Config, args: &BenchArgs) -> Result<()> {
         .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
         .sum();
-    let hashing = Hashing::new(config.gpu)?;
+    let engine = Engine::new(config.gpu);
     let threads = rayon::current_num_threads();
     let runs = args.runs.max(1);
     println!(
         "lookalike bench: {n} images ({:.1} MB average) in {}, {threads} threads, hashing on {}",
         bytes as f64 / n as f64 / 1e6,
         dir.display(),
-        hashing.description()
+        engine.description()?
     );
 
     // Warm the page cache so every contender reads from memory.
@@ -108,14 +108,14 @@ pub fn run(config: &Config, args: &BenchArgs) -> Result<()> {
     let (mut decode_s, mut transform_s, mut index_s) = (Vec::new(), Vec::new(), Vec::new());
     let mut failed = 0;
     for _ in 0..runs {
-        let timings = Timings::default();
+        let times = StageTimes::default();
         let start = Instant::now();
         let mut signatures: Vec<Signature> = Vec::with_capacity(n);
         failed = 0;
-        for batch in files.chunks(hashing.batch_len()) {
-            for result in hashing.hash_paths(batch, &timings) {
+        for batch in files.chunks(engine.batch_len()) {
+            for result in engine.hash_paths(batch, &times)? {
                 match result {
-                    Ok(h) => signatures.push(h.signature),
+                    Ok((_, signature)) => signatures.push(signature),
                     Err(_) => failed += 1,
                 }
             }
@@ -134,8 +134,8 @@ pub fn run(config: &Config, args: &BenchArgs) -> Result<()> {
         std::hint::black_box(found);
         index_s.push(index_start.elapsed().as_secs_f64());
         totals.push(start.elapsed().as_secs_f64());
-        decode_s.push(timings.decode_s());
-        transform_s.push(timings.transform_s());
+        decode_s.push(times.decode_s());
+        transform_s.push(times.transform_s());
     }
     let ours = rate("end to end", n, &totals);
     let per_image_ms = |v: &[f64]| mean_sd(v).0 / n as f64 * 1e3;
@@ -277,9 +277,9 @@ fn scan_and_rescan(dir: &Path, files: &[PathBuf], config: &Config) -> Result<()>
             .args([
                 "--gpu",
                 match config.gpu {
-                    crate::args::GpuChoice::Auto => "auto",
-                    crate::args::GpuChoice::On => "on",
-                    crate::args::GpuChoice::Off => "off",
+                    GpuChoice::Auto => "auto",
+                    GpuChoice::On => "on",
+                    GpuChoice::Off => "off",
                 },
             ])
             .arg("scan")
@@ -323,44 +323,27 @@ fn synthetic_signature(seed: u64) -> Signature {
             .wrapping_add(1442695040888963407);
         (state >> 33) as u32
     };
-    let m = 40usize;
-    let mut bytes = Vec::with_capacity(34 + 6 * m);
-    bytes.extend_from_slice(b"LKSG");
-    bytes.push(1);
-    bytes.push(m as u8);
-    bytes.extend_from_slice(&1.5f32.to_le_bytes());
-    for _ in 0..3 {
-        bytes.extend_from_slice(&((next() % 1000) as f32 / 1000.0).to_le_bytes());
-    }
-    for _ in 0..3 {
-        bytes.extend_from_slice(&0.01f32.to_le_bytes());
-    }
-    for _ in 0..3 {
+    let m = usize::from(lookalike_core::DEFAULT_COEFFICIENTS);
+    let average = std::array::from_fn(|_| (next() % 1000) as f32 / 1000.0);
+    let codes: [Vec<u16>; 3] = std::array::from_fn(|_| {
         let negatives = (next() as usize) % (m + 1);
         let mut position = 0u16;
-        let mut codes = Vec::with_capacity(m);
-        for k in 0..m {
-            if k == m - negatives {
-                position = 0;
-            }
-            position += 1 + (next() % 50) as u16;
-            codes.push(if k >= m - negatives {
-                position | 0x4000
-            } else {
-                position
-            });
-        }
-        for c in codes {
-            bytes.extend_from_slice(&c.to_le_bytes());
-        }
-    }
-    Signature::from_bytes(&bytes).unwrap_or_else(|_| {
-        let data = [128u8; 3 * 4];
-        Signature::compute(
-            &lookalike_core::Pixels::new(2, 2, lookalike_core::PixelLayout::Rgb8, &data)
-                .unwrap_or_else(|_| unreachable!()),
-        )
-    })
+        (0..m)
+            .map(|k| {
+                if k == m - negatives {
+                    position = 0;
+                }
+                position += 1 + (next() % 50) as u16;
+                if k >= m - negatives {
+                    position | lookalike_core::signature::NEGATIVE
+                } else {
+                    position
+                }
+            })
+            .collect()
+    });
+    Signature::from_parts(1.5, average, [0.01; 3], [&codes[0], &codes[1], &codes[2]])
+        .unwrap_or_else(|_| unreachable!("positions 1..=2000 of {m} codes are valid"))
 }
 
 fn open_database(entries: usize) -> Result<()> {
@@ -373,28 +356,30 @@ fn open_database(entries: usize) -> Result<()> {
         let mut written = 0;
         while written < entries {
             let end = (written + chunk).min(entries);
-            let records: Vec<(PathBuf, FileRecord)> = (written..end)
+            let records: Vec<FileRecord> = (written..end)
                 .into_par_iter()
-                .map(|i| {
-                    (
-                        PathBuf::from(format!(
+                .map(|i| FileRecord {
+                    file: ImageFile {
+                        path: PathBuf::from(format!(
                             "/photos/{:03}/{:06}/IMG_{i:08}.jpg",
                             i % 997,
                             i / 1000
                         )),
-                        FileRecord {
+                        stamp: Stamp {
                             size: 3_000_000 + i as u64,
                             mtime_ns: 1_700_000_000_000_000_000 + i as i64,
+                        },
+                        picture: Picture {
                             width: 4000,
                             height: 3000,
                             format: Format::Jpeg,
-                            pending: false,
-                            signature: synthetic_signature(i as u64),
                         },
-                    )
+                    },
+                    pending: false,
+                    signature: synthetic_signature(i as u64),
                 })
                 .collect();
-            store.put_many(records.iter().map(|(p, r)| (p.as_path(), r)))?;
+            store.put_many(&records)?;
             written = end;
         }
         store.flush()?;

@@ -1,33 +1,44 @@
-//! Video benchmarks (hidden flags of `lookalike videos`; figures in the README):
-//! - `--bench-sampling FILE...`: every sampling method at intervals 10, 60 and 300 s, as a
-//!   multiple of real time (decoding, scaling and hashing included);
-//! - `--bench-query HOURS`: the index of `HOURS` hours of synthetic screenshots (10 s apart):
+//! `lookalike bench-videos` (hidden; figures in the README):
+//! - `sampling FILE...`: every sampling method at intervals 10, 60 and 300 s, as a multiple of
+//!   real time (decoding, scaling and hashing included);
+//! - `query HOURS [FILE...]`: the index of `HOURS` hours of synthetic screenshots (10 s apart):
 //!   memory per screenshot, and the time to query a one-hour video through it.
 
 use std::time::Instant;
 
-use anyhow::{Result, bail};
-use lookalike_core::{IndexBuilder, PixelLayout, Pixels, Signature, Weights};
-use rayon::prelude::*;
+use std::path::PathBuf;
 
-use crate::config::Config;
+use anyhow::Result;
+use lookalike_core::{IndexBuilder, Signature, Weights};
+
+use crate::args::{BenchVideosCommand, DEFAULT_MIN_SEQUENCE, Sampling};
 use crate::progress::Progress;
-use crate::video::{self, Sampling, Tools};
-use crate::videos::{
-    DEFAULT_MIN_SEQUENCE, Shot, ShotIndex, VideosArgs, sample_video, sequence_options,
-};
+use crate::store::Shot;
+use crate::video::ffmpeg::{self, Tools};
+use crate::video::index::{ShotIndex, sequence_options};
+use crate::video::sample::sample_video;
+use crate::video::synthetic::synthetic_video;
 
-/// `--bench-sampling`.
-pub fn sampling(args: &VideosArgs) -> Result<()> {
-    let tools = Tools::find()?;
-    if args.paths.is_empty() {
-        bail!("--bench-sampling needs video files");
+/// `lookalike bench-videos`.
+pub fn run(command: &BenchVideosCommand) -> Result<()> {
+    match command {
+        BenchVideosCommand::Sampling { files } => sampling(files),
+        BenchVideosCommand::Query {
+            hours,
+            files,
+            no_exhaustive,
+        } => query(*hours, files, *no_exhaustive),
     }
+}
+
+/// `bench-videos sampling`.
+fn sampling(paths: &[PathBuf]) -> Result<()> {
+    let tools = Tools::find()?;
     let progress = Progress::new();
     println!("| video | interval | method | screenshots | seconds | × real time |");
     println!("|---|---|---|---|---|---|");
-    for path in &args.paths {
-        let info = video::probe(&tools, path)?;
+    for path in paths {
+        let info = ffmpeg::probe(&tools, path)?;
         let name = format!(
             "{} ({}×{} {}, {:.0} s)",
             path.file_name()
@@ -51,65 +62,6 @@ pub fn sampling(args: &VideosArgs) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// A deterministic picture: a gradient and six coloured blocks chosen by `seed`, shifted right
-/// by `shift` pixels (the motion inside a scene).
-pub(crate) fn picture(seed: u64, shift: u32) -> Vec<u8> {
-    const W: u32 = 96;
-    const H: u32 = 54;
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    let tint = [next() as u8, next() as u8, next() as u8];
-    let blocks: Vec<[u64; 7]> = (0..6).map(|_| std::array::from_fn(|_| next())).collect();
-    (0..W * H)
-        .flat_map(|i| {
-            let (u, v) = ((i % W + W - shift % W) % W, i / W);
-            let mut px = [
-                tint[0].wrapping_add((u * 2) as u8),
-                tint[1].wrapping_add((v * 3) as u8),
-                tint[2],
-            ];
-            for b in &blocks {
-                let (x0, y0) = ((b[0] % u64::from(W)) as u32, (b[1] % u64::from(H)) as u32);
-                let (bw, bh) = ((b[2] % 40 + 6) as u32, (b[3] % 24 + 4) as u32);
-                if u >= x0 && u < x0 + bw && v >= y0 && v < y0 + bh {
-                    px = [b[4] as u8, b[5] as u8, b[6] as u8];
-                }
-            }
-            px
-        })
-        .collect()
-}
-
-/// One synthetic video of `count` screenshots: scenes of 1 to 6 screenshots, the picture moving
-/// a little from one screenshot to the next.
-fn synthetic_video(seed: u64, count: u32) -> Vec<Signature> {
-    let mut plan = Vec::with_capacity(count as usize);
-    let mut scene = seed.wrapping_mul(1_000_003);
-    let mut left = 0;
-    for k in 0..count {
-        if left == 0 {
-            scene = scene.wrapping_add(1);
-            left = 1 + (scene.wrapping_mul(2_654_435_761) >> 7) % 6;
-        }
-        left -= 1;
-        plan.push((scene, k * 2));
-    }
-    plan.par_iter()
-        .map(|&(scene, shift)| {
-            let rgb = picture(scene, shift);
-            match Pixels::new(96, 54, PixelLayout::Rgb8, &rgb) {
-                Ok(p) => Signature::compute(&p),
-                Err(_) => unreachable!("96 × 54 × 3 bytes"),
-            }
-        })
-        .collect()
 }
 
 /// A small deterministic random number generator (xorshift64*).
@@ -151,21 +103,12 @@ impl CodePool {
     /// `base` with a `fraction` of its codes replaced by codes drawn from the pool, and its
     /// average colour moved a little: another picture of the same kind.
     fn mutate(&self, base: &Signature, fraction: f64, rng: &mut Rng) -> Signature {
-        use lookalike_core::signature::{FORMAT_VERSION, MAGIC};
         let m = usize::from(base.m());
-        let mut bytes = Vec::with_capacity(base.encoded_len());
-        bytes.extend_from_slice(&MAGIC);
-        bytes.push(FORMAT_VERSION);
-        bytes.push(base.m());
-        bytes.extend_from_slice(&base.aspect_ratio().to_le_bytes());
-        for v in base.average() {
+        let average = base.average().map(|v| {
             let jitter = (rng.below(2001) as f32 - 1000.0) / 1000.0 * 0.02 * fraction as f32;
-            bytes.extend_from_slice(&(v + jitter).to_le_bytes());
-        }
-        for v in base.strength() {
-            bytes.extend_from_slice(&v.to_le_bytes());
-        }
-        for c in 0..3 {
+            v + jitter
+        });
+        let codes: [Vec<u16>; 3] = std::array::from_fn(|c| {
             let mut codes: Vec<u16> = base
                 .codes(c)
                 .iter()
@@ -183,15 +126,15 @@ impl CodePool {
                     codes.push(code);
                 }
             }
-            codes.sort_unstable();
-            for code in codes {
-                bytes.extend_from_slice(&code.to_le_bytes());
-            }
-        }
-        match Signature::from_bytes(&bytes) {
-            Ok(s) => s,
-            Err(_) => *base,
-        }
+            codes
+        });
+        Signature::from_parts(
+            base.aspect_ratio(),
+            average,
+            base.strength(),
+            [&codes[0], &codes[1], &codes[2]],
+        )
+        .unwrap_or(*base)
     }
 
     /// One hour of video: scenes of 1 to 6 screenshots; a scene is a pool picture with 30 %
@@ -210,24 +153,24 @@ impl CodePool {
     }
 }
 
-/// `--bench-query HOURS`: `PATHs`, if given, are sampled every second for the pool of real
-/// coefficient codes; synthetic pictures are added to it either way.
-pub fn query(_config: &Config, args: &VideosArgs, hours: f64) -> Result<()> {
+/// `bench-videos query HOURS`: `paths`, if given, are sampled every second for the pool of real
+/// coefficient codes; synthetic pictures are used otherwise.
+fn query(hours: f64, paths: &[PathBuf], no_exhaustive: bool) -> Result<()> {
     let interval = 10.0;
     let started = Instant::now();
     let mut bases: Vec<Signature> = Vec::new();
-    if args.paths.is_empty() {
+    if paths.is_empty() {
         bases = (0..4).flat_map(|v| synthetic_video(v + 7, 360)).collect();
     }
-    let tools = if args.paths.is_empty() {
+    let tools = if paths.is_empty() {
         None
     } else {
         Some(Tools::find()?)
     };
     if let Some(tools) = &tools {
         let progress = Progress::new();
-        for path in &args.paths {
-            let info = video::probe(tools, path)?;
+        for path in paths {
+            let info = ffmpeg::probe(tools, path)?;
             let shots = sample_video(tools, path, &info, 1.0, Sampling::Pass, true, &progress)?;
             bases.extend(shots.into_iter().map(|s| s.signature));
         }
@@ -353,8 +296,7 @@ pub fn query(_config: &Config, args: &VideosArgs, hours: f64) -> Result<()> {
     let seeded = report("seed and extend", 5, &mut || {
         shots_index.matches(&shots, min_similarity, &options, None, &lookup)
     });
-    if !args.no_report {
-        // `--no-report` skips the slow twin.
+    if !no_exhaustive {
         let exhaustive = report(
             "every screenshot through the index",
             if hours > 100.0 { 1 } else { 5 },
