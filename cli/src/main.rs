@@ -76,10 +76,5 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn hint_for(e: &anyhow::Error) -> Option<String> {
-    match e.downcast_ref::<store::StoreError>()? {
-        store::StoreError::InUse { .. } => {
-            Some("wait for the other lookalike to finish, or use another database with --db".into())
-        }
-        _ => None,
-    }
+    e.downcast_ref::<store::StoreError>()?.hint()
 }

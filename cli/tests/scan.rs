@@ -362,6 +362,68 @@ fn a_json_dry_run_keeps_stdout_json_and_plans_the_names_the_real_run_uses() {
 }
 
 #[test]
+fn database_mistakes_and_damage_are_explained_with_a_way_forward() {
+    let env = Env::new();
+    // A mistyped --db with a read-only command: an error, and no empty database left behind.
+    let out = env.run(&["db", "info"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no database at"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!env.db().exists());
+    let out = env.run(&["query", photos()[0].to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!env.db().exists());
+    // --db naming a file.
+    let file = env.dir.path().join("a file");
+    fs::write(&file, b"x").unwrap();
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&file)
+        .args(["db", "info"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("is a file"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Damage: the start of sled's data file overwritten. sled alone would open it as an empty
+    // index; lookalike says it is damaged and how to rebuild it.
+    for i in 0..3 {
+        env.photo(i, &format!("{i}.jpg"));
+    }
+    assert_eq!(
+        env.run(&["scan", env.pics().to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let data = env.db().join("db");
+    let mut bytes = fs::read(&data).unwrap();
+    bytes[..64].fill(0xFF);
+    fs::write(&data, bytes).unwrap();
+    let out = env.run(&["db", "info"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("damaged") && err.contains("mv "), "{err}");
+    // The way forward works: move it aside, scan again.
+    fs::rename(env.db(), env.dir.path().join("db.damaged")).unwrap();
+    assert_eq!(
+        env.run(&["scan", env.pics().to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let export = env.run(&["db", "export"]);
+    assert_eq!(json_lines(&export).len(), 3);
+}
+
+#[test]
 fn rerun_after_adding_changing_deleting_and_moving_files() {
     let env = Env::new();
     for i in 0..4 {

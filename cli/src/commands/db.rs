@@ -14,7 +14,8 @@ use crate::report::table::human_size;
 use crate::store::{IterError, Store};
 
 pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
-    let store = Store::open(&config.db)?;
+    // Every db subcommand works on what is there; none creates an empty database.
+    let store = Store::open_existing(&config.db)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match command {

@@ -243,7 +243,10 @@ impl Store {
 
     /// Forgets `path`.
     pub fn remove(&self, path: &Path) -> Result<(), StoreError> {
-        self.files.remove(path_key(path))?;
+        if self.files.contains_key(path_key(path))? {
+            self.before_removal();
+            self.files.remove(path_key(path))?;
+        }
         Ok(())
     }
 

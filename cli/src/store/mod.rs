@@ -39,6 +39,11 @@ pub const FORMAT_VERSION: u8 = 1;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
+/// A lower bound of the image records on disk, kept beside sled's files: sled recovers a damaged
+/// log by dropping what follows the damage, which would otherwise look like an empty or
+/// shrunken index. Raised only after the last flush of a command, lowered before every
+/// removal, so that no kill can leave it above what sled holds.
+const COUNT_FILE: &str = "lookalike.count";
 
 /// Why the database could not be opened or used.
 #[derive(Debug)]
@@ -54,6 +59,19 @@ pub enum StoreError {
     },
     /// sled failed (corrupt log, disk full, ...).
     Sled(sled::Error),
+    /// The database could not be opened: damaged, or not a database at all.
+    Damaged { path: PathBuf, source: sled::Error },
+    /// sled opened the database, but it holds fewer records than the last run left: its log was
+    /// damaged and sled dropped what followed the damage.
+    Lost {
+        path: PathBuf,
+        held: u64,
+        expected: u64,
+    },
+    /// A read-only command was pointed at a database that does not exist.
+    Missing { path: PathBuf },
+    /// `--db` names something that is not a folder.
+    NotAFolder { path: PathBuf },
 }
 
 impl std::fmt::Display for StoreError {
@@ -77,11 +95,59 @@ impl std::fmt::Display for StoreError {
             }
             StoreError::Io { path, source } => write!(f, "{}: {source}", path.display()),
             StoreError::Sled(e) => write!(f, "database error: {e}"),
+            StoreError::Damaged { path, source } => write!(
+                f,
+                "the database {} cannot be read, it is damaged ({source})",
+                path.display()
+            ),
+            StoreError::Lost {
+                path,
+                held,
+                expected,
+            } => write!(
+                f,
+                "the database {} is damaged: it holds {held} images where the last run left \
+                 at least {expected}",
+                path.display()
+            ),
+            StoreError::Missing { path } => write!(
+                f,
+                "there is no database at {} (nothing was scanned into it yet)",
+                path.display()
+            ),
+            StoreError::NotAFolder { path } => write!(
+                f,
+                "--db {} is a file; a database is a folder",
+                path.display()
+            ),
         }
     }
 }
 
 impl std::error::Error for StoreError {}
+
+impl StoreError {
+    /// What the user can do about it, when there is something.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            StoreError::InUse { .. } => Some(
+                "wait for the other lookalike to finish, or use another database with --db".into(),
+            ),
+            StoreError::Damaged { path, .. } | StoreError::Lost { path, .. } => Some(format!(
+                "move it aside (mv {0} {0}.damaged) and scan your folders again to rebuild it; \
+                 the images themselves are not touched",
+                path.display()
+            )),
+            StoreError::Missing { .. } => {
+                Some("run `lookalike scan FOLDER` first, or check --db / LOOKALIKE_DB".into())
+            }
+            StoreError::NotAFolder { .. } => {
+                Some("give --db a folder (it is created by the first scan)".into())
+            }
+            _ => None,
+        }
+    }
+}
 
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> Self {
@@ -95,6 +161,8 @@ pub struct Store {
     db: sled::Db,
     files: sled::Tree,
     settings: sled::Tree,
+    /// What [`COUNT_FILE`] says (see there).
+    durable: std::sync::Mutex<Option<u64>>,
     _lock: File,
 }
 
@@ -109,29 +177,63 @@ pub struct Settings {
 impl Store {
     /// Opens (creating if needed) the database directory `path`, after taking its lock.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if path.exists() && !path.is_dir() {
+            return Err(StoreError::NotAFolder {
+                path: path.to_path_buf(),
+            });
+        }
         let io = |source| StoreError::Io {
             path: path.to_path_buf(),
             source,
         };
         std::fs::create_dir_all(path).map_err(io)?;
         let lock = lock(path)?;
+        let damaged = |source| StoreError::Damaged {
+            path: path.to_path_buf(),
+            source,
+        };
         let db = sled::Config::new()
             .path(path)
             .cache_capacity(256 << 20)
             .flush_every_ms(Some(FLUSH_EVERY_MS))
             .mode(sled::Mode::HighThroughput)
-            .open()?;
-        let files = db.open_tree("files")?;
-        let settings = db.open_tree("settings")?;
+            .open()
+            .map_err(damaged)?;
+        let files = db.open_tree("files").map_err(damaged)?;
+        let settings = db.open_tree("settings").map_err(damaged)?;
+        let durable = std::fs::read_to_string(path.join(COUNT_FILE))
+            .ok()
+            .and_then(|t| t.trim().parse::<u64>().ok());
         let store = Store {
             path: path.to_path_buf(),
             db,
             files,
             settings,
+            durable: std::sync::Mutex::new(durable),
             _lock: lock,
         };
+        if let Some(expected) = durable
+            && (store.files.len() as u64) < expected
+        {
+            return Err(StoreError::Lost {
+                path: path.to_path_buf(),
+                held: store.files.len() as u64,
+                expected,
+            });
+        }
         store.check_settings()?;
         Ok(store)
+    }
+
+    /// Opens a database that must exist already: read-only commands (query, db info/export)
+    /// never create an empty one where a mistyped `--db` points.
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        Store::open(path)
     }
 
     fn check_settings(&self) -> Result<(), StoreError> {
@@ -189,9 +291,50 @@ impl Store {
         Ok(())
     }
 
+    /// Records `count` in [`COUNT_FILE`] (a temporary file renamed over it, so a kill leaves the
+    /// old value or the new one). Failing to write it only loses the damage check.
+    fn set_durable(&self, count: u64) {
+        let mut durable = self
+            .durable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *durable == Some(count) {
+            return;
+        }
+        let tmp = self.path.join(format!("{COUNT_FILE}.tmp"));
+        if std::fs::write(&tmp, format!("{count}\n")).is_ok()
+            && std::fs::rename(&tmp, self.path.join(COUNT_FILE)).is_ok()
+        {
+            *durable = Some(count);
+        }
+    }
+
+    /// Lowers [`COUNT_FILE`] by one before a record is removed.
+    fn before_removal(&self) {
+        let current = *self
+            .durable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = current
+            && n > 0
+        {
+            self.set_durable(n - 1);
+        }
+    }
+
     /// Bytes used on disk.
     pub fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
+    }
+}
+
+impl Drop for Store {
+    /// At the end of every command (not on `kill -9`, which needs no count: the previous one
+    /// still holds), after a last flush: the count of records now safely on disk.
+    fn drop(&mut self) {
+        if self.db.flush().is_ok() {
+            self.set_durable(self.files.len() as u64);
+        }
     }
 }
 
