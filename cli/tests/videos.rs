@@ -532,6 +532,29 @@ fn rerun_skips_stored_videos_drops_deleted_ones_and_keeps_its_interval() {
     );
     assert_eq!(q(&env).trim(), "");
 
+    // `db` sees videos: info counts them, export lists them, prune drops one deleted behind
+    // the tool's back.
+    let info = env.run(&["db", "info"]);
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    assert!(info.contains("videos:       1 ("), "{info}");
+    let export = env.run(&["db", "export"]);
+    let export = String::from_utf8_lossy(&export.stdout).into_owned();
+    let videos: Vec<Value> = export
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|o| o["kind"] == "video")
+        .collect();
+    assert_eq!(videos.len(), 1, "{export}");
+    assert!(videos[0]["path"].as_str().unwrap().ends_with("life.mp4"));
+    std::fs::remove_file(v.join("life.mp4")).unwrap();
+    let prune = env.run(&["db", "prune"]);
+    let said = String::from_utf8_lossy(&prune.stdout).into_owned();
+    assert!(said.contains("1 of missing videos"), "{said}");
+    let info = env.run(&["db", "info"]);
+    assert!(String::from_utf8_lossy(&info.stdout).contains("videos:       0 ("));
+    copy("life.mp4", &v);
+    env.videos_json(&[]);
+
     // The interval is the database's.
     let out = env.run(&["videos", v.to_str().unwrap(), "--interval", "5"]);
     assert_eq!(out.status.code(), Some(2));
@@ -555,6 +578,28 @@ fn broken_videos_are_reported_by_name_and_the_others_processed() {
     // A real video cut off after its first 40 kB (mdat without moov).
     let bytes = std::fs::read(fixtures().join("c.mp4")).unwrap();
     std::fs::write(v.join("truncated.mkv"), &bytes[..40_000.min(bytes.len())]).unwrap();
+    // A video with its index at the front (faststart), cut at 40 %: ffprobe still declares the
+    // whole duration, so only the missing pictures give it away.
+    let whole = v.join("whole.tmp");
+    encode(
+        &["-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=5"],
+        None,
+        40.0,
+        &whole.with_extension("mp4"),
+    );
+    let faststart = v.join("faststart.mp4");
+    ffmpeg(&[
+        "-i",
+        whole.with_extension("mp4").to_str().unwrap(),
+        "-c",
+        "copy",
+        "-movflags",
+        "+faststart",
+        faststart.to_str().unwrap(),
+    ]);
+    std::fs::remove_file(whole.with_extension("mp4")).unwrap();
+    let bytes = std::fs::read(&faststart).unwrap();
+    std::fs::write(&faststart, &bytes[..bytes.len() * 4 / 10]).unwrap();
     // Sound only.
     ffmpeg(&[
         "-f",
@@ -570,7 +615,7 @@ fn broken_videos_are_reported_by_name_and_the_others_processed() {
 
     let (lines, stderr, code) = env.videos_json(&["--min-sequence", "6"]);
     assert_eq!(code, Some(1), "{stderr}");
-    for name in ["broken.mp4", "truncated.mkv", "sound.mp4"] {
+    for name in ["broken.mp4", "truncated.mkv", "sound.mp4", "faststart.mp4"] {
         assert!(
             stderr
                 .lines()
@@ -579,6 +624,7 @@ fn broken_videos_are_reported_by_name_and_the_others_processed() {
         );
     }
     assert!(stderr.contains("no video stream"), "{stderr}");
+    assert!(stderr.contains("cut short"), "{stderr}");
     assert!(stderr.contains("2 new videos read"), "{stderr}");
     assert!(pair(&lines, "b_copy.mp4", "b.mp4").is_some(), "{lines:#?}");
 }

@@ -36,6 +36,18 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
                 "not reported: {pending} (an interrupted scan; the next scan reports them)"
             )?;
             writeln!(out, "damaged:      {damaged}")?;
+            let videos = store.videos()?;
+            let records = videos.records()?;
+            let screenshots: u64 = records.iter().map(|(_, r)| u64::from(r.screenshots)).sum();
+            let hours: f64 = records.iter().map(|(_, r)| r.info.duration).sum::<f64>() / 3600.0;
+            writeln!(
+                out,
+                "videos:       {} ({hours:.1} h, {screenshots} screenshots{})",
+                records.len(),
+                videos
+                    .stored_interval()?
+                    .map_or_else(String::new, |i| format!(", one every {i} s"))
+            )?;
             writeln!(out, "format:       {}", settings.format)?;
             writeln!(out, "coefficients: {} per channel", settings.m)?;
             writeln!(out, "weights:      {:?}", settings.weights)?;
@@ -58,10 +70,24 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
             for path in &gone {
                 store.remove(path)?;
             }
+            let videos = store.videos()?;
+            let mut videos_gone = 0usize;
+            let mut videos_left = 0usize;
+            for (path, record) in videos.records()? {
+                if let Err(e) = std::fs::symlink_metadata(&path)
+                    && e.kind() == std::io::ErrorKind::NotFound
+                {
+                    videos.remove(&path, record.id)?;
+                    videos_gone += 1;
+                } else {
+                    videos_left += 1;
+                }
+            }
             store.flush()?;
             writeln!(
                 out,
-                "dropped {} entries of missing files; {} remain",
+                "dropped {} entries of missing images and {videos_gone} of missing videos; \
+                 {} images and {videos_left} videos remain",
                 gone.len(),
                 store.len()
             )?;
@@ -79,6 +105,15 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
                     }
                     Err(e) => return Err(e.into()),
                 }
+            }
+            // Videos: one object each, with `"kind": "video"` (images carry no kind).
+            for (path, record) in store.videos()?.records()? {
+                let mut object = serde_json::Map::new();
+                json::put_path(&mut object, "path", &path);
+                object.insert("kind".into(), json!("video"));
+                object.insert("screenshots".into(), json!(record.screenshots));
+                object.insert("info".into(), serde_json::to_value(&record.info)?);
+                writeln!(out, "{}", Value::Object(object))?;
             }
         }
     }

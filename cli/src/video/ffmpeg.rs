@@ -281,8 +281,8 @@ pub fn sample(
                 .pix_fmt("rgb24")
                 .output("-");
             let mut taken = 0;
-            let mut last = None;
-            run_frames(&mut command, true, &mut |mut shot, time| {
+            let mut last: Option<f64> = None;
+            let errors = run_frames(&mut command, true, &mut |mut shot, time| {
                 let k = (time / interval).floor();
                 // Frames before the start (negative times) and repeats of a window are skipped.
                 if k < 0.0 || last.is_some_and(|l| k <= l) || k >= f64::from(count) {
@@ -294,6 +294,8 @@ pub fn sample(
                 progress(time.min(info.duration));
                 sink(shot);
             })?;
+            let covered = last.map_or(0, |k| k as u32 + 1);
+            check_coverage(covered, count, interval, info.duration, &errors)?;
             Ok(taken)
         }
         Sampling::Seek => {
@@ -311,9 +313,12 @@ pub fn sample(
                     .pix_fmt("rgb24")
                     .output("-");
                 let mut got = None;
-                run_frames(&mut command, false, &mut |shot, _| {
+                let errors = run_frames(&mut command, false, &mut |shot, _| {
                     got.get_or_insert(shot);
                 })?;
+                if got.is_none() && k + 1 < count {
+                    check_coverage(k, count, interval, info.duration, &errors)?;
+                }
                 if let Some(mut shot) = got {
                     shot.index = k;
                     sink(shot);
@@ -326,13 +331,57 @@ pub fn sample(
     }
 }
 
-/// Runs an ffmpeg command that writes `rgb24` frames to stdout.
+/// A video whose pictures stop well before the duration its container declares, while ffmpeg
+/// reports decoding errors, is damaged or cut short: an error naming the reason, never a
+/// shorter video stored as if whole. (One screenshot may be missing at the very end: the last
+/// window can be shorter than a frame.)
+fn check_coverage(
+    covered: u32,
+    count: u32,
+    interval: f64,
+    duration: f64,
+    errors: &[String],
+) -> Result<()> {
+    if covered + 1 >= count {
+        return Ok(());
+    }
+    let reached = f64::from(covered) * interval;
+    match errors.iter().find(|l| !l.trim().is_empty()) {
+        Some(error) => bail!(
+            "damaged or cut short: pictures stop after {reached:.0} s of the {duration:.0} s it \
+             declares ({})",
+            without_log_prefixes(error)
+        ),
+        None => {
+            crate::messages::warning(format!(
+                "pictures stop after {reached:.0} s of the {duration:.0} s the file declares; \
+                 the rest is not compared"
+            ));
+            Ok(())
+        }
+    }
+}
+
+/// An ffmpeg log line without its `[h264 @ 0x…]` and `[error]` prefixes.
+fn without_log_prefixes(line: &str) -> &str {
+    let mut rest = line.trim();
+    while rest.starts_with('[') {
+        match rest.find(']') {
+            Some(end) => rest = rest[end + 1..].trim_start(),
+            None => break,
+        }
+    }
+    rest
+}
+
+/// Runs an ffmpeg command that writes `rgb24` frames to stdout, and returns the error lines
+/// ffmpeg logged while still finishing (damaged data it skipped).
 /// With `timed`, every frame comes with the time `showinfo` logged for it; otherwise with 0.
 fn run_frames(
     command: &mut FfmpegCommand,
     timed: bool,
     sink: &mut dyn FnMut(Screenshot, f64),
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let mut child = command.spawn().context("cannot start ffmpeg")?;
     let mut errors: Vec<String> = Vec::new();
     // Frames and their logged times arrive through two pipes; pair them in order.
@@ -375,7 +424,7 @@ fn run_frames(
             .map_or("ffmpeg failed", |l| l.trim());
         bail!("cannot decode: {reason}");
     }
-    Ok(())
+    Ok(errors)
 }
 
 /// The `pts_time:` of a `showinfo` line.
