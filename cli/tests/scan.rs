@@ -940,3 +940,110 @@ fn help_documents_exit_codes_and_completions_work() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// Writes `n` small JPEGs into `dir`: crops of the test photographs at many positions and
+/// sizes, every fifth one followed by a re-encoded, resized copy of itself (so that there are
+/// pairs to find).
+fn many_images(dir: &Path, n: usize) {
+    let sources: Vec<image::RgbImage> = photos()
+        .iter()
+        .map(|p| {
+            image::open(p)
+                .unwrap()
+                .resize(480, 480, FilterType::Triangle)
+                .to_rgb8()
+        })
+        .collect();
+    let mut i = 0;
+    while i < n {
+        let src = &sources[i % sources.len()];
+        let k = (i / sources.len()) as u32;
+        let (w, h) = (src.width() / 3, src.height() / 3);
+        let x = (k * 37) % (src.width() - w);
+        let y = (k * 53) % (src.height() - h);
+        let crop = image::imageops::crop_imm(src, x, y, w, h).to_image();
+        let small = image::imageops::resize(&crop, 96, 72, FilterType::Triangle);
+        small.save(dir.join(format!("{i:05}.jpg"))).unwrap();
+        i += 1;
+        if i % 5 == 0 && i < n {
+            let copy = image::imageops::resize(&small, 80, 60, FilterType::Triangle);
+            let mut out = fs::File::create(dir.join(format!("{i:05} copy.jpg"))).unwrap();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 60)
+                .encode_image(&copy)
+                .unwrap();
+            i += 1;
+        }
+    }
+}
+
+/// The stored images as (path, signature) pairs, from `db export`.
+fn exported(env: &Env) -> BTreeSet<(String, String)> {
+    let out = env.run(&["db", "export"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    json_lines(&out)
+        .iter()
+        .map(|v| (name(v), v["signature"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[test]
+fn twenty_kills_at_random_moments_over_two_thousand_images_lose_nothing() {
+    const N: usize = 2000;
+    let reference = Env::new();
+    many_images(&reference.pics(), N);
+    let (_, out) = reference.scan_pairs(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (expected_pairs, _) = reference.scan_pairs(&["--all"]);
+    let expected = exported(&reference);
+    assert_eq!(expected.len(), N);
+    assert!(expected_pairs.len() >= N / 6, "{}", expected_pairs.len());
+
+    let env = Env::new();
+    many_images(&env.pics(), N);
+    // A simple generator; the seed is printed so that a failure can be replayed.
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    println!("kill moments seeded with {seed}");
+    // Each killed run is slowed to 4 ms per file (2 000 files: 4 s of work on 2 threads) and
+    // killed within 0.6 s of its start: at start-up, while loading, while hashing or while
+    // reporting, and with work left for the next one.
+    let mut killed_mid_run = 0;
+    for _ in 0..20 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut child = env
+            .cmd()
+            .args(["scan", env.pics().to_str().unwrap(), "--json"])
+            .env("LOOKALIKE_TEST_SLOW_MS", "4")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        sleep(Duration::from_millis(seed % 600));
+        if child.try_wait().unwrap().is_none() {
+            killed_mid_run += 1;
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    println!("{killed_mid_run} of 20 runs killed before they finished");
+    assert!(
+        killed_mid_run >= 10,
+        "the kills came too late to test anything"
+    );
+    let stored_before_last_run = exported(&env).len();
+    println!("{stored_before_last_run} of {N} images stored when the last kill came");
+    let (_, out) = env.scan_pairs(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        exported(&env),
+        expected,
+        "index equals an uninterrupted run's"
+    );
+    let (pairs, _) = env.scan_pairs(&["--all"]);
+    assert_eq!(pairs, expected_pairs, "pairs equal an uninterrupted run's");
+}
