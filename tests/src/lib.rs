@@ -2,6 +2,8 @@
 //! photographs in `tests/photos/` (see its `LICENSE.md`): modified copies (resized, JPEG
 //! recompressed, brightened, gray, watermarked, captioned, cropped) made with the `image` crate.
 
+pub mod copies;
+
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
