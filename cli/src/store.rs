@@ -28,8 +28,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use fs2::FileExt;
 use lookalike_core::{DEFAULT_COEFFICIENTS, Signature, Weights};
 
-/// The version of the record layout and tree set written by this module.
-pub const FORMAT_VERSION: u8 = 1;
+/// The version of the record layout and tree set written by this module, and of the signatures
+/// in it. 2: `lookalike-core` signature format 2 (issue 17: borders cut before hashing, flat
+/// pictures marked), so a database of format 1 is refused with a message, never misread.
+pub const FORMAT_VERSION: u8 = 2;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -522,6 +524,28 @@ mod tests {
         assert_eq!(FileRecord::decode(&bytes).unwrap(), record);
         assert!(FileRecord::decode(&bytes[..20]).is_err());
         assert!(FileRecord::decode(&bytes[..bytes.len() - 1]).is_err());
+    }
+
+    /// Issue 17: signatures changed meaning with format 2; an older database must not be read.
+    #[test]
+    fn a_database_of_an_older_format_is_refused_with_a_message() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store.settings.insert("format", &[1]).unwrap();
+            store.db.flush().unwrap();
+        }
+        match Store::open(dir.path()) {
+            Err(e @ StoreError::Incompatible { .. }) => {
+                let message = e.to_string();
+                assert!(
+                    message.contains("format = [1]") && message.contains("uses 2"),
+                    "{message}"
+                );
+            }
+            Err(e) => panic!("unexpected error {e}"),
+            Ok(_) => panic!("a database of format 1 was opened"),
+        }
     }
 
     #[test]

@@ -17,12 +17,16 @@
 //! about 270 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
-//! # Byte format (version 1, little-endian)
+//! # Byte format (version 2, little-endian)
+//!
+//! Version 2 (issue 17) has the layout of version 1, but its signatures are computed from the
+//! picture inside uniform borders ([`content_region`](crate::content_region)), so version 1
+//! bytes are refused rather than compared with them.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (1) |
+//! | 4 | 1 | format version (2) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -35,12 +39,12 @@
 use alloc::vec::Vec;
 
 use crate::{
-    AREA, DEFAULT_COEFFICIENTS, Error, MAX_COEFFICIENTS, Pixels, Planes, decompose_planes,
-    downscale, planes_to_yiq,
+    AREA, DEFAULT_COEFFICIENTS, Error, MAX_COEFFICIENTS, Pixels, Planes, content_region,
+    decompose_planes, downscale_region, planes_to_yiq,
 };
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 1;
+pub const FORMAT_VERSION: u8 = 2;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";
@@ -58,6 +62,16 @@ pub const NEGATIVE: u16 = 0x4000;
 /// independent per-channel noise about 2.4·10⁻⁵, while the weakest real chroma channel among the
 /// colour photos is 3.6·10⁻⁴. The floor sits between the two, four times above the noise.
 pub const CHROMA_NOISE_FLOOR: f32 = 1e-4;
+
+/// Below this strength, the luminance (Y) of a picture is treated as having no structure: a
+/// black, one-colour or faded frame whose top-`m` positions are noise (issue 17: three unrelated
+/// videos opening with 20 s of black matched each other). Such a picture matches nothing.
+///
+/// Measured (`tests/src/bin/accuracy`, and flat frames made in code): every photograph of the
+/// accuracy harness and every quarter of one has a Y strength of at least 8.9·10⁻⁴; flat frames
+/// with ±2 to ±6 levels of noise and a faint gradient, 0.6 to 1.6·10⁻⁴; an exactly flat one, 0.
+/// The floor sits between the two.
+pub const STRUCTURE_FLOOR: f32 = 3e-4;
 
 /// The compact description of one image: average colour and top-`m` coefficient signs and
 /// positions per YIQ channel, plus the aspect ratio.
@@ -79,10 +93,13 @@ impl Signature {
     /// The signature of an image keeping `m` coefficients per channel (1–60).
     pub fn compute_with(pixels: &Pixels<'_>, m: u8) -> Result<Signature, Error> {
         check_m(m)?;
-        let mut planes = downscale(pixels);
+        // Bars and frames are cut before the resample (issue 17; see `content_region`).
+        let region = content_region(pixels);
+        let mut planes = Planes::zeroed();
+        downscale_region(pixels, region, &mut planes);
         planes_to_yiq(&mut planes);
         decompose_planes(&mut planes);
-        Self::from_coefficients(&planes, m, pixels.aspect_ratio())
+        Self::from_coefficients(&planes, m, region.aspect_ratio())
     }
 
     /// The signature of three decomposed YIQ planes (the output of
@@ -139,10 +156,24 @@ impl Signature {
         &self.codes[channel][..usize::from(self.m)]
     }
 
-    /// Whether the coefficient positions of `channel` carry structure. Y always does; I and Q do
-    /// when their strength reaches [`CHROMA_NOISE_FLOOR`].
+    /// The coefficient codes of one channel, mutable (to turn a signature; the caller sorts).
+    pub(crate) fn codes_mut(&mut self, channel: usize) -> &mut [u16] {
+        &mut self.codes[channel][..usize::from(self.m)]
+    }
+
+    pub(crate) fn set_aspect_ratio(&mut self, aspect: f32) {
+        self.aspect = aspect;
+    }
+
+    /// Whether the coefficient positions of `channel` carry structure: Y when its strength
+    /// reaches [`STRUCTURE_FLOOR`], I and Q when theirs reaches [`CHROMA_NOISE_FLOOR`].
     pub fn is_informative(&self, channel: usize) -> bool {
-        channel == 0 || self.strength[channel] >= CHROMA_NOISE_FLOOR
+        let floor = if channel == 0 {
+            STRUCTURE_FLOOR
+        } else {
+            CHROMA_NOISE_FLOOR
+        };
+        self.strength[channel] >= floor
     }
 
     /// The length of [`Signature::to_bytes`].

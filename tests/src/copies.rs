@@ -198,7 +198,14 @@ impl Edit {
             Edit::Gray => saturate(img, 0.0),
             Edit::Sepia => sepia(img),
             Edit::Blur => imageops::blur(img, w.min(h) as f32 * 0.015),
-            Edit::Noise => noise(img, 10, 17),
+            // Seeded by the picture, so that two pictures do not share one noise pattern.
+            Edit::Noise => noise(
+                img,
+                10,
+                img.as_raw()
+                    .iter()
+                    .fold(17, |h, &b| h.rotate_left(5) ^ u32::from(b)),
+            ),
             Edit::Logo => watermark(img),
             Edit::Caption => caption(img),
             Edit::Text => text(img),

@@ -30,13 +30,19 @@ use std::time::Instant;
 
 use image::RgbImage;
 use image::imageops;
-use lookalike_core::{Index, Sensitivity, Signature, Weights, compare};
+use lookalike_core::{Index, Orientation, Sensitivity, Signature, Weights, compare_in};
 use lookalike_tests::copies::Edit;
 use lookalike_tests::{photos, signature};
 use rayon::prelude::*;
 
 /// Pairs below this similarity are not listed one by one (they are counted).
 const FLOOR: f32 = 20.0;
+
+/// Pairs of different pictures at or above [`FLOOR`]: (similarity, entry a, entry b).
+pub type FalsePairs = Vec<(f32, usize, usize)>;
+
+/// Per edit (in `Edit::ALL` order), the similarity of each copy to its picture.
+pub type TruePairs = Vec<Vec<f32>>;
 
 /// One picture: a whole original or a part of one that counts as a different picture.
 pub struct Picture {
@@ -127,9 +133,11 @@ pub struct Measurement {
     pub originals: usize,
     pub pictures: Vec<Picture>,
     /// Per edit (in `Edit::ALL` order), the similarity of each copy to its picture.
-    pub true_pairs: Vec<Vec<f32>>,
+    pub true_pairs: TruePairs,
     /// Pairs of different pictures at or above [`FLOOR`]: (similarity, entry a, entry b).
-    pub false_pairs: Vec<(f32, usize, usize)>,
+    pub false_pairs: FalsePairs,
+    /// The same two, with queries compared upright only (no mirror or quarter turns).
+    pub upright: (TruePairs, FalsePairs),
     /// All pairs of different pictures.
     pub negatives: u64,
     pub entries: Vec<Entry>,
@@ -138,6 +146,56 @@ pub struct Measurement {
     /// Perceptual hash: number of pairs of different pictures at each distance 0..=64.
     pub phash_false: Vec<u64>,
     pub seconds: f64,
+}
+
+/// For each picture, the entry of its unedited signature.
+fn originals_of(entries: &[Entry], pictures: usize) -> Vec<usize> {
+    let mut v = vec![usize::MAX; pictures];
+    for (i, e) in entries.iter().enumerate() {
+        if e.edit.is_none() {
+            v[e.picture] = i;
+        }
+    }
+    v
+}
+
+/// True pairs per edit and false pairs (at or above [`FLOOR`]) when queries are tried in the
+/// given orientations.
+fn evaluate(
+    entries: &[Entry],
+    pictures: &[Picture],
+    orientations: &'static [Orientation],
+) -> (TruePairs, FalsePairs) {
+    let original_of = originals_of(entries, pictures.len());
+    let mut true_pairs = vec![Vec::new(); Edit::ALL.len()];
+    for e in entries {
+        if let Some(edit) = e.edit {
+            let k = Edit::ALL.iter().position(|&x| x == edit).unwrap();
+            let o = &entries[original_of[e.picture]];
+            true_pairs[k].push(
+                compare_in(&e.signature, &o.signature, Weights::Scanned, orientations).similarity,
+            );
+        }
+    }
+    let mut index = Index::new(Weights::Scanned);
+    index.set_orientations(orientations);
+    for e in entries {
+        index.insert(&e.signature);
+    }
+    let false_pairs = (0..entries.len())
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let hits = index.query(&entries[i].signature, FLOOR, usize::MAX);
+            hits.into_iter().filter_map(move |h| {
+                let j = h.id as usize;
+                (j > i
+                    && relation(pictures, entries[i].picture, entries[j].picture)
+                        == Relation::Different)
+                    .then_some((h.similarity, i, j))
+            })
+        })
+        .collect();
+    (true_pairs, false_pairs)
 }
 
 fn main() {
@@ -224,46 +282,19 @@ fn main() {
         start.elapsed().as_secs_f64()
     );
 
-    // True pairs: each copy against its picture.
-    let original_of: Vec<usize> = {
-        let mut v = vec![usize::MAX; pictures.len()];
-        for (i, e) in entries.iter().enumerate() {
-            if e.edit.is_none() {
-                v[e.picture] = i;
-            }
-        }
-        v
-    };
-    let mut true_pairs = vec![Vec::new(); Edit::ALL.len()];
+    let (true_pairs, false_pairs) = evaluate(&entries, &pictures, Orientation::DEFAULT);
+    eprintln!("with orientations: {:.1} s", start.elapsed().as_secs_f64());
+    let upright = evaluate(&entries, &pictures, &[]);
+    eprintln!("upright only: {:.1} s", start.elapsed().as_secs_f64());
     let mut phash_true = vec![Vec::new(); Edit::ALL.len()];
+    let original_of = originals_of(&entries, pictures.len());
     for e in &entries {
         if let Some(edit) = e.edit {
             let k = Edit::ALL.iter().position(|&x| x == edit).unwrap();
             let o = &entries[original_of[e.picture]];
-            true_pairs[k].push(compare(&e.signature, &o.signature, Weights::Scanned).similarity);
             phash_true[k].push(phash::distance(&e.phash, &o.phash));
         }
     }
-
-    // False pairs: every pair of different pictures, through the index.
-    let mut index = Index::new(Weights::Scanned);
-    for e in &entries {
-        index.insert(&e.signature);
-    }
-    let false_pairs: Vec<(f32, usize, usize)> = (0..entries.len())
-        .into_par_iter()
-        .flat_map_iter(|i| {
-            let hits = index.query(&entries[i].signature, FLOOR, usize::MAX);
-            let (entries, pictures) = (&entries, &pictures);
-            hits.into_iter().filter_map(move |h| {
-                let j = h.id as usize;
-                (j > i
-                    && relation(pictures, entries[i].picture, entries[j].picture)
-                        == Relation::Different)
-                    .then_some((h.similarity, i, j))
-            })
-        })
-        .collect();
     // Counting the negatives, and the perceptual hash on all of them (cheap: 64-bit XORs).
     let (negatives, phash_false) = (0..entries.len())
         .into_par_iter()
@@ -294,6 +325,7 @@ fn main() {
         pictures,
         true_pairs,
         false_pairs,
+        upright,
         negatives,
         entries,
         phash_true,
@@ -307,6 +339,13 @@ fn main() {
         for &(s, a, b) in m.false_pairs.iter().filter(|p| p.0 >= t0) {
             tsv += &format!(
                 "false\t{s:.2}\t{}\t{}\n",
+                report::describe(&m, a),
+                report::describe(&m, b)
+            );
+        }
+        for &(s, a, b) in m.upright.1.iter().filter(|p| p.0 >= t0) {
+            tsv += &format!(
+                "false-upright\t{s:.2}\t{}\t{}\n",
                 report::describe(&m, a),
                 report::describe(&m, b)
             );

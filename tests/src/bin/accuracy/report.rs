@@ -146,6 +146,36 @@ pub fn markdown(m: &Measurement) -> String {
         );
     }
 
+    let _ = writeln!(o, "\n## Mirror and quarter turns: what they cost\n");
+    let _ = writeln!(
+        o,
+        "Queries tried upright only (the paper's method) against upright, mirrored and turned by \
+         90°, 180° and 270° (`Orientation::DEFAULT`, the default).\n"
+    );
+    let _ = writeln!(
+        o,
+        "| sensitivity | recall, upright only | false pairs, upright only | recall, with turns | false pairs, with turns |\n\
+         |---|---|---|---|---|"
+    );
+    let up_req: Vec<f32> = Edit::ALL
+        .iter()
+        .zip(&m.upright.0)
+        .filter(|(e, _)| !e.is_exempt())
+        .flat_map(|(_, v)| v.iter().copied())
+        .collect();
+    for s in SENSITIVITIES {
+        let t = threshold(s);
+        let mark = if s == default.get() { " (default)" } else { "" };
+        let _ = writeln!(
+            o,
+            "| {s}{mark} | {:.4} | {} | {:.4} | {} |",
+            recall(&up_req, t),
+            m.upright.1.iter().filter(|p| p.0 >= t).count(),
+            recall(&req, t),
+            false_pairs(m, t)
+        );
+    }
+
     let pt = phash_threshold(m);
     let _ = writeln!(o, "\n## Per edit\n");
     let _ = writeln!(
