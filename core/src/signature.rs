@@ -168,12 +168,30 @@ impl Signature {
     /// Whether the coefficient positions of `channel` carry structure: Y when its strength
     /// reaches [`STRUCTURE_FLOOR`], I and Q when theirs reaches [`CHROMA_NOISE_FLOOR`].
     pub fn is_informative(&self, channel: usize) -> bool {
-        let floor = if channel == 0 {
-            STRUCTURE_FLOOR
-        } else {
-            CHROMA_NOISE_FLOOR
-        };
-        self.strength[channel] >= floor
+        if channel == 0 {
+            return self.strength[0] >= STRUCTURE_FLOOR;
+        }
+        self.strength[channel] >= CHROMA_NOISE_FLOOR && !self.follows_luminance(channel)
+    }
+
+    /// Whether a chroma channel keeps mostly the positions that Y keeps: the colour of a
+    /// tinted black-and-white picture (sepia, a duotone) is its luminance scaled, so it says
+    /// nothing that Y does not, and like the chroma of a gray copy it is left out of the
+    /// comparison (issue 17: sepia copies were found 54 % of the time).
+    pub fn follows_luminance(&self, channel: usize) -> bool {
+        let position = |c: &u16| c & !NEGATIVE;
+        let mut y: [u16; MAX_COEFFICIENTS] = [0; MAX_COEFFICIENTS];
+        let m = usize::from(self.m);
+        for (slot, code) in y.iter_mut().zip(self.codes(0)) {
+            *slot = position(code);
+        }
+        y[..m].sort_unstable();
+        let shared = self
+            .codes(channel)
+            .iter()
+            .filter(|c| y[..m].binary_search(&position(c)).is_ok())
+            .count();
+        4 * shared >= 3 * m
     }
 
     /// The length of [`Signature::to_bytes`].
