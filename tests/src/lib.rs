@@ -67,7 +67,7 @@ pub enum Modification {
     Caption,
     /// 8 % cropped from every side.
     Crop,
-    /// Mirrored left to right (a different picture for this method).
+    /// Mirrored left to right (found by trying the query's mirrored signature, issue 17).
     Mirror,
 }
 
