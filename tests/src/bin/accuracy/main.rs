@@ -30,9 +30,12 @@ use std::time::Instant;
 
 use image::RgbImage;
 use image::imageops;
-use lookalike_core::{Index, Orientation, Sensitivity, Signature, Weights, compare_in};
+use lookalike_core::{
+    DEFAULT_COEFFICIENTS, Index, Orientation, PixelLayout, Pixels, Sensitivity, Signature, Weights,
+    compare_in,
+};
 use lookalike_tests::copies::Edit;
-use lookalike_tests::{photos, signature};
+use lookalike_tests::photos;
 use rayon::prelude::*;
 
 /// Pairs below this similarity are not listed one by one (they are counted).
@@ -130,6 +133,8 @@ fn cut(img: &RgbImage, region: [f32; 4]) -> RgbImage {
 
 /// Everything measured, for the report.
 pub struct Measurement {
+    /// Coefficients kept per channel.
+    pub coefficients: u8,
     pub originals: usize,
     pub pictures: Vec<Picture>,
     /// Per edit (in `Edit::ALL` order), the similarity of each copy to its picture.
@@ -201,11 +206,18 @@ fn evaluate(
 fn main() {
     let mut out_dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs"));
     let mut pairs_file = None;
+    let mut m = DEFAULT_COEFFICIENTS;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--out" => out_dir = PathBuf::from(args.next().expect("--out DIR")),
             "--pairs" => pairs_file = Some(PathBuf::from(args.next().expect("--pairs FILE"))),
+            "--m" => {
+                m = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--m 1..=60")
+            }
             other => {
                 panic!("unknown argument {other} (usage: accuracy [--out DIR] [--pairs FILE])")
             }
@@ -270,7 +282,12 @@ fn main() {
             Entry {
                 picture,
                 edit,
-                signature: signature(img),
+                signature: Signature::compute_with(
+                    &Pixels::new(img.width(), img.height(), PixelLayout::Rgb8, img.as_raw())
+                        .expect("an image"),
+                    m,
+                )
+                .expect("m in 1..=60"),
                 phash: phash::hash(img),
             }
         })
@@ -321,6 +338,7 @@ fn main() {
             },
         );
     let m = Measurement {
+        coefficients: m,
         originals: originals.len(),
         pictures,
         true_pairs,

@@ -78,7 +78,8 @@ pub fn markdown(m: &Measurement) -> String {
          pictures that do not contain one another, copies included — {} pairs, every one \
          searched through the index (the same caption, bars, logo or text on two different \
          pictures; gray copies of different photos; the two overlapping thirds).\n\
-         - Default sensitivity {} (similarity ≥ {:.2}). Measured in {:.0} s.\n",
+         - Default sensitivity {} (similarity ≥ {:.2}), {} coefficients per channel. Measured \
+         in {:.0} s.\n",
         m.originals,
         m.pictures.len(),
         copies,
@@ -86,6 +87,7 @@ pub fn markdown(m: &Measurement) -> String {
         m.negatives,
         default.get(),
         t_default,
+        m.coefficients,
         m.seconds
     );
 
