@@ -212,9 +212,9 @@ mod tests {
         for o in Orientation::ALL {
             let mut turned = turn(o, &plane);
             decompose(&mut turned);
-            for p in 0..AREA {
+            for (p, &value) in original.iter().enumerate() {
                 let (r, c, flip) = o.map(p / SIZE, p % SIZE);
-                let expected = if flip { -original[p] } else { original[p] };
+                let expected = if flip { -value } else { value };
                 let got = turned[r * SIZE + c];
                 assert!(
                     (got - expected).abs() < 1e-5,
