@@ -418,6 +418,78 @@ fn a_rescaled_captioned_letterboxed_clip_is_found_inside_a_compilation() {
     assert!(!env.dir.path().join("similar_videos/a.mp4.html").exists());
 }
 
+/// Issue 17: a mirrored clip is found in its source with its time ranges, and three unrelated
+/// videos that each open with 20 s of black or dark gray do not share those 20 s.
+#[test]
+fn issue_17_a_mirrored_clip_is_found_and_black_openings_do_not_match() {
+    let env = Env::new();
+    let v = env.videos();
+    copy("b.mp4", &v);
+    let src = fixtures().join("b.mp4");
+    encode(
+        &["-ss", "24", "-i", src.to_str().unwrap()],
+        Some("hflip,scale=288:216,setsar=1"),
+        30.0,
+        &v.join("mirrored.mp4"),
+    );
+    let work = tempfile::tempdir().unwrap();
+    for (i, (colour, name, from)) in [
+        ("black", "a.mp4", 10.0),
+        ("0x141414", "c.mp4", 5.0),
+        ("black", "life.mp4", 0.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let opening = work.path().join(format!("opening{i}.mp4"));
+        encode(
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                &format!("color=c={colour}:size=320x240:rate=5"),
+            ],
+            None,
+            20.0,
+            &opening,
+        );
+        let rest = work.path().join(format!("rest{i}.mp4"));
+        cut(name, from, 20.0, &rest);
+        let list = work.path().join(format!("list{i}.txt"));
+        std::fs::write(
+            &list,
+            format!("file '{}'\nfile '{}'\n", opening.display(), rest.display()),
+        )
+        .unwrap();
+        ffmpeg(&[
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            list.to_str().unwrap(),
+            "-c",
+            "copy",
+            v.join(format!("dark_opening{i}.mp4")).to_str().unwrap(),
+        ]);
+    }
+
+    let (lines, stderr, code) = env.videos_json(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let mirrored = pair(&lines, "mirrored.mp4", "b.mp4")
+        .unwrap_or_else(|| panic!("the mirrored clip is not found in its source: {lines:#?}"));
+    let found = ranges(mirrored);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_range(found[0], [0.0, 30.0, 24.0, 54.0], "mirrored clip in b");
+    for v in &lines {
+        let (a, b) = (name(v, "video"), name(v, "other"));
+        assert!(
+            (a.as_str(), b.as_str()) == ("mirrored.mp4", "b.mp4"),
+            "unexpected match {a} ~ {b}: {v:#}"
+        );
+    }
+}
+
 #[test]
 fn s_consecutive_matching_screenshots_are_required() {
     if !have_ffmpeg() {

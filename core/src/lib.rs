@@ -59,28 +59,36 @@
 
 extern crate alloc;
 
+mod border;
 mod color;
 mod error;
 mod group;
 mod haar;
 mod index;
+mod orientation;
 mod planes;
 mod resize;
 mod score;
+mod select;
 mod sequence;
 pub mod signature;
 mod weights;
 
+pub use border::{MAX_SHARE, Region, TOLERANCE, content_region};
 pub use color::{planes_to_yiq, rgb_to_yiq};
 pub use error::Error;
 pub use group::{Candidate, group, keep_order};
 pub use haar::{decompose, decompose_planes, reconstruct};
 pub use index::{Hit, Index, IndexBuilder, QueryScratch};
+pub use orientation::Orientation;
 pub use planes::Planes;
-pub use resize::{PixelLayout, Pixels, Span, composite_on_white, downscale, downscale_into, spans};
-pub use score::{Comparison, Sensitivity, compare};
+pub use resize::{
+    PixelLayout, Pixels, Span, composite_on_white, downscale, downscale_into, downscale_region,
+    spans,
+};
+pub use score::{Comparison, Sensitivity, compare, compare_in, compare_upright};
 pub use sequence::{FrameHit, SequenceMatch, SequenceOptions, find_sequences};
-pub use signature::{CHROMA_NOISE_FLOOR, Signature};
+pub use signature::{CHROMA_NOISE_FLOOR, STRUCTURE_FLOOR, Signature};
 pub use weights::{Weights, bin};
 
 /// The side of the square every image is scaled to (the paper's 128).

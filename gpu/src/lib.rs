@@ -270,7 +270,7 @@ impl Hasher {
                         Signature::from_coefficients(
                             &planes,
                             DEFAULT_COEFFICIENTS,
-                            images[i].aspect_ratio(),
+                            lookalike_core::content_region(&images[i]).aspect_ratio(),
                         )
                     })
                     .collect();
@@ -307,7 +307,9 @@ impl Hasher {
 
 /// The CPU twin of [`Hasher::planes`].
 pub fn cpu_planes(pixels: &Pixels<'_>, stage: Stage) -> Planes {
-    let mut planes = lookalike_core::downscale(pixels);
+    let mut planes = Planes::zeroed();
+    let region = lookalike_core::content_region(pixels);
+    lookalike_core::downscale_region(pixels, region, &mut planes);
     if stage != Stage::Rgb {
         lookalike_core::planes_to_yiq(&mut planes);
     }

@@ -34,8 +34,10 @@ use std::path::{Path, PathBuf};
 use fs2::FileExt;
 use lookalike_core::{DEFAULT_COEFFICIENTS, Weights};
 
-/// The version of the record layout and tree set written by this module.
-pub const FORMAT_VERSION: u8 = 1;
+/// The version of the record layout and tree set written by this module, and of the signatures
+/// in it. 2: `lookalike-core` signature format 2 (issue 17: borders cut before hashing, flat
+/// pictures marked), so a database of format 1 is refused with a message, never misread.
+pub const FORMAT_VERSION: u8 = 2;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -369,6 +371,28 @@ fn lock(dir: &Path) -> Result<File, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 17: signatures changed meaning with format 2; an older database must not be read.
+    #[test]
+    fn a_database_of_an_older_format_is_refused_with_a_message() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store.settings.insert("format", &[1]).unwrap();
+            store.db.flush().unwrap();
+        }
+        match Store::open(dir.path()) {
+            Err(e @ StoreError::Incompatible { .. }) => {
+                let message = e.to_string();
+                assert!(
+                    message.contains("format = [1]") && message.contains("uses 2"),
+                    "{message}"
+                );
+            }
+            Err(e) => panic!("unexpected error {e}"),
+            Ok(_) => panic!("a database of format 1 was opened"),
+        }
+    }
 
     #[test]
     fn lock_names_the_owner() {
