@@ -189,8 +189,7 @@ impl Report {
             let old_keeper = group.members.first().map(|m| m.path.clone());
             let mut order: Vec<usize> = (0..group.members.len()).collect();
             order.sort_by_key(|&i| !is_reference(&group.members[i].path));
-            let pick = |v: &[f32]| order.iter().map(|&i| v[i]).collect::<Vec<f32>>();
-            group.similarity = pick(&group.similarity);
+            group.similarity = order.iter().map(|&i| group.similarity[i]).collect();
             group.members = order.iter().map(|&i| group.members[i].clone()).collect();
             group.reference = group
                 .members
