@@ -124,6 +124,16 @@ pub struct ScanArgs {
     /// `lookalike apply`.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// The keep rule: criteria tried in order to choose the file to keep in each group, from
+    /// resolution (more pixels), size (larger file), oldest, newest, format (lossless PNG, TIFF,
+    /// BMP before lossy), path:PREFIX (files under PREFIX). Ties go to the shorter file name.
+    #[arg(
+        long,
+        value_name = "RULES",
+        value_delimiter = ',',
+        default_value = "resolution,oldest,size"
+    )]
+    pub keep: Vec<String>,
     /// A folder of originals: scanned too, but its files are never proposed for removal, and
     /// groups made only of its files are not reported. May be given more than once.
     #[arg(long, value_name = "DIR")]

@@ -623,6 +623,57 @@ fn reference_files_are_kept_and_reference_only_groups_not_reported() {
     assert_eq!(g["members"][1]["reference"], json!(false));
     assert!(g["members"][1]["similarity"].as_f64().unwrap() > 90.0);
     // Without --reference the archive's own pair is a group like any other.
-    let out = env.run(&["scan", archive.to_str().unwrap(), "--all", "--json", "--groups"]);
-    assert_eq!(text(&out.stdout).lines().count(), 1, "{}", text(&out.stdout));
+    let out = env.run(&[
+        "scan",
+        archive.to_str().unwrap(),
+        "--all",
+        "--json",
+        "--groups",
+    ]);
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        1,
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn keep_rules_choose_the_keeper() {
+    let env = Env::new();
+    let pics = env.path("pics");
+    fs::copy(photo("Dragonfly_by_Bolly"), pics.join("original.jpg")).unwrap();
+    // Written after the original: newer, with more pixels, lossless.
+    std::thread::sleep(Duration::from_millis(20));
+    env.copy("Dragonfly_by_Bolly", 1.25, "bigger.png");
+    let keeper = |rules: &str| {
+        let out = env.run(&[
+            "scan",
+            pics.to_str().unwrap(),
+            "--all",
+            "--json",
+            "--groups",
+            "--keep",
+            rules,
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let g: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+        let path = g["keep"]["path"].as_str().unwrap().to_owned();
+        Path::new(&path)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    };
+    assert_eq!(keeper("resolution,oldest,size"), "bigger.png");
+    assert_eq!(keeper("oldest"), "original.jpg");
+    assert_eq!(keeper("size,resolution"), "bigger.png");
+    assert_eq!(keeper("newest"), "bigger.png");
+    assert_eq!(
+        keeper(&format!("path:{}/orig,resolution", pics.display())),
+        "original.jpg"
+    );
+    let out = env.run(&["scan", pics.to_str().unwrap(), "--keep", "largest"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("unknown criterion \"largest\""));
 }

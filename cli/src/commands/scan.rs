@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use lookalike_core::QueryScratch;
+use lookalike_core::{KeepRule, QueryScratch};
 
 use crate::args::ScanArgs;
 use crate::config::{self, Config};
@@ -61,6 +61,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         }
     }
     let in_reference = |path: &Path| under(&reference, path);
+    let keep = keep_rules(&args.keep)?;
     let review_dir = match &args.review_dir {
         Some(dir) => Some(absolute(dir)?),
         None => None,
@@ -252,7 +253,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
             summary.dropped += 1;
         }
     }
-    let mut report = Report::build(pairs);
+    let mut report = Report::build(pairs, &keep);
     if !reference.is_empty() {
         report.put_reference_first(in_reference);
     }
@@ -341,6 +342,21 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The `--keep` criteria; an unknown one is an error that lists the known ones.
+fn keep_rules(texts: &[String]) -> Result<Vec<KeepRule>> {
+    texts
+        .iter()
+        .map(|t| {
+            KeepRule::parse(t.trim()).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--keep: unknown criterion {t:?}; the criteria are resolution, size, \
+                     oldest, newest, format and path:PREFIX"
+                )
+            })
+        })
+        .collect()
 }
 
 /// Whether `path` lies under one of `roots`.

@@ -4,8 +4,8 @@
 //!
 //! Image matches are pairs of files whose similarity reaches the sensitivity's threshold. Pairs
 //! that share a file are joined into groups, and in each group the file to keep is chosen (more
-//! pixels, then older, then larger, then the shorter name), by lookalike-core's [`group`] and
-//! [`keep_order`] (the web page uses the same two).
+//! pixels, then older, then larger, then the shorter name, or the `--keep` rules), by
+//! lookalike-core's [`group_by`] and [`keep_order_by`] (the web page uses the same rule).
 
 pub mod escape;
 pub mod html;
@@ -18,7 +18,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use lookalike_core::{Candidate, group, keep_order};
+use lookalike_core::{Candidate, KeepRule, group_by, keep_order_by};
 
 use crate::store::{ImageFile, path_key};
 
@@ -36,7 +36,11 @@ fn candidate<'a>(file: &ImageFile, key: &'a [u8]) -> Candidate<'a> {
 #[cfg(test)]
 fn better(a: &ImageFile, b: &ImageFile) -> Ordering {
     let (ka, kb) = (path_key(&a.path), path_key(&b.path));
-    keep_order(&candidate(a, &ka), &candidate(b, &kb))
+    keep_order_by(
+        &lookalike_core::DEFAULT_KEEP,
+        &candidate(a, &ka),
+        &candidate(b, &kb),
+    )
 }
 
 /// One similar pair: `keep` is the better file.
@@ -93,9 +97,12 @@ pub struct Pair {
 }
 
 impl Report {
-    /// Groups `pairs` and orders everything deterministically: groups by their keepers' paths,
-    /// matches within a group by similarity (highest first), then by path.
-    pub fn build(pairs: Vec<Pair>) -> Report {
+    /// Groups `pairs`, each group ordered by the keep rule `keep` (core's [`DEFAULT_KEEP`] unless
+    /// `--keep` says otherwise), and orders everything deterministically: groups by their
+    /// keepers' paths, matches within a group by similarity (highest first), then by path.
+    ///
+    /// [`DEFAULT_KEEP`]: lookalike_core::DEFAULT_KEEP
+    pub fn build(pairs: Vec<Pair>, keep: &[KeepRule]) -> Report {
         let mut ids: HashMap<PathBuf, u32> = HashMap::new();
         let mut files: Vec<ImageFile> = Vec::new();
         let mut id_of = |f: &ImageFile, files: &mut Vec<ImageFile>| {
@@ -127,7 +134,7 @@ impl Report {
             .collect();
         let mut group_of = vec![0usize; files.len()];
         let mut report = Report::default();
-        for (n, members) in group(&candidates, &links).into_iter().enumerate() {
+        for (n, members) in group_by(keep, &candidates, &links).into_iter().enumerate() {
             for &m in &members {
                 group_of[m as usize] = n + 1;
             }
@@ -154,7 +161,7 @@ impl Report {
             });
         }
         for (pair, &(a, b)) in pairs.into_iter().zip(&links) {
-            let a_first = keep_order(&candidates[a as usize], &candidates[b as usize]);
+            let a_first = keep_order_by(keep, &candidates[a as usize], &candidates[b as usize]);
             let (keep, remove) = if a_first == Ordering::Greater {
                 (pair.b, pair.a)
             } else {
@@ -266,11 +273,10 @@ mod tests {
             similarity: s,
             score: -s,
         };
-        let report = Report::build(vec![
-            pair(&c, &b, 90.0),
-            pair(&b, &a, 80.0),
-            pair(&d, &e, 70.0),
-        ]);
+        let report = Report::build(
+            vec![pair(&c, &b, 90.0), pair(&b, &a, 80.0), pair(&d, &e, 70.0)],
+            &lookalike_core::DEFAULT_KEEP,
+        );
         assert_eq!(report.groups.len(), 2);
         let paths: Vec<_> = report.groups[0]
             .members
