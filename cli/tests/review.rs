@@ -70,6 +70,18 @@ impl Env {
             .unwrap()
     }
 
+    /// `scan DIR --all --json --groups EXTRA…`: one JSON value per group.
+    fn groups(&self, dir: &Path, extra: &[&str]) -> Vec<Value> {
+        let mut args = vec!["scan", dir.to_str().unwrap(), "--all", "--json", "--groups"];
+        args.extend_from_slice(extra);
+        let out = self.run(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
     /// `scan pics --all --json`: the pairs as sorted file-name pairs.
     fn pairs(&self) -> BTreeSet<(String, String)> {
         let pics = self.path("pics");
@@ -137,17 +149,7 @@ fn report_to_plan_to_trash_and_not_a_duplicate_is_remembered() {
     );
 
     // The grouped JSON: one object per group, the keeper first.
-    let out = env.run(&[
-        "scan",
-        pics.to_str().unwrap(),
-        "--all",
-        "--json",
-        "--groups",
-    ]);
-    let groups: Vec<Value> = text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let groups = env.groups(&pics, &[]);
     assert_eq!(groups.len(), 2);
     let dragonflies = groups
         .iter()
@@ -599,19 +601,7 @@ fn reference_files_are_kept_and_reference_only_groups_not_reported() {
         .unwrap();
     // More pixels than the archive's original: the keep rule alone would keep this one.
     env.copy("Dragonfly_by_Bolly", 1.5, "dragonfly big.jpg");
-    let out = env.run(&[
-        "scan",
-        pics.to_str().unwrap(),
-        "--reference",
-        archive.to_str().unwrap(),
-        "--json",
-        "--groups",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let groups: Vec<Value> = text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let groups = env.groups(&pics, &["--reference", archive.to_str().unwrap()]);
     assert_eq!(
         groups.len(),
         1,
@@ -623,19 +613,7 @@ fn reference_files_are_kept_and_reference_only_groups_not_reported() {
     assert_eq!(g["members"][1]["reference"], json!(false));
     assert!(g["members"][1]["similarity"].as_f64().unwrap() > 90.0);
     // Without --reference the archive's own pair is a group like any other.
-    let out = env.run(&[
-        "scan",
-        archive.to_str().unwrap(),
-        "--all",
-        "--json",
-        "--groups",
-    ]);
-    assert_eq!(
-        text(&out.stdout).lines().count(),
-        1,
-        "{}",
-        text(&out.stdout)
-    );
+    assert_eq!(env.groups(&archive, &[]).len(), 1);
 }
 
 #[test]
@@ -647,18 +625,9 @@ fn keep_rules_choose_the_keeper() {
     std::thread::sleep(Duration::from_millis(20));
     env.copy("Dragonfly_by_Bolly", 1.25, "bigger.png");
     let keeper = |rules: &str| {
-        let out = env.run(&[
-            "scan",
-            pics.to_str().unwrap(),
-            "--all",
-            "--json",
-            "--groups",
-            "--keep",
-            rules,
-        ]);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        let g: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
-        let path = g["keep"]["path"].as_str().unwrap().to_owned();
+        let groups = env.groups(&pics, &["--keep", rules]);
+        assert_eq!(groups.len(), 1);
+        let path = groups[0]["keep"]["path"].as_str().unwrap().to_owned();
         Path::new(&path)
             .file_name()
             .unwrap()
