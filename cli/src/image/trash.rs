@@ -18,6 +18,7 @@ use anyhow::{Context, Result, anyhow, bail};
 
 use super::walk::REVIEW_MARKER;
 use crate::report::escape::percent_encode;
+use crate::report::video_html::utc;
 
 const MARKER_TEXT: &str = "This folder was made by `lookalike apply --to`. \
 Scans leave it out; delete this file to have it scanned like any other folder.\n";
@@ -153,24 +154,12 @@ fn numbered(name: &std::ffi::OsStr, n: u32) -> std::ffi::OsString {
 /// `YYYY-MM-DDThh:mm:ss` in UTC (the specification asks for local time; without a time-zone
 /// database UTC is what can be known for sure).
 fn deletion_date(now: SystemTime) -> String {
-    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        rest / 3600,
-        rest / 60 % 60,
-        rest % 60
-    )
+    let ns = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    // "YYYY-MM-DD hh:mm:ss UTC"
+    let text = utc(ns);
+    text.get(..19).unwrap_or(&text).replacen(' ', "T", 1)
 }
 
 #[cfg(test)]
