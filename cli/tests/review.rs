@@ -121,13 +121,17 @@ fn report_to_plan_to_trash_and_not_a_duplicate_is_remembered() {
     env.copy("Dragonfly_by_Bolly", 0.5, "dragonfly small.jpg");
     env.copy("Dragonfly_by_Bolly", 0.8, "dragonfly.png");
     fs::copy(photo("Bridge_by_Sander_Klootwijk"), pics.join("bridge.jpg")).unwrap();
-    env.copy("Bridge_by_Sander_Klootwijk", 0.6, "bridge copy.jpg");
+    env.copy(
+        "Bridge_by_Sander_Klootwijk",
+        0.6,
+        "bridge <i>copy &amp;.jpg",
+    );
     fs::copy(photo("Fossa_by_Jasper_Roks"), pics.join("fossa.jpg")).unwrap();
     let all = BTreeSet::from([
         pair("dragonfly.jpg", "dragonfly small.jpg"),
         pair("dragonfly.jpg", "dragonfly.png"),
         pair("dragonfly small.jpg", "dragonfly.png"),
-        pair("bridge.jpg", "bridge copy.jpg"),
+        pair("bridge.jpg", "bridge <i>copy &amp;.jpg"),
     ]);
 
     let page = env.path("downloads").join("report.html");
@@ -176,6 +180,13 @@ fn report_to_plan_to_trash_and_not_a_duplicate_is_remembered() {
             let keeper: String = browser
                 .run("return document.querySelector('.group .member.keeper .tag').textContent");
             assert!(keeper.starts_with("proposed keeper"), "{keeper}");
+            // A name with markup is shown as text.
+            let markup: u64 = browser.run("return document.querySelectorAll('.path i').length");
+            assert_eq!(markup, 0);
+            let shown: bool = browser.run(
+                "return [...document.querySelectorAll('.path')].some(p => p.textContent.endsWith('/bridge <i>copy &amp;.jpg'))",
+            );
+            assert!(shown);
             let loaded: bool = browser.wait(|| {
                 let n: u64 = browser.run(
                     "return [...document.images].filter(i => i.complete && i.naturalWidth > 0).length",
@@ -208,7 +219,7 @@ fn report_to_plan_to_trash_and_not_a_duplicate_is_remembered() {
             let plan = json!({"format": "lookalike-plan", "version": 1, "base": null, "groups": [
                 {"members": [m("dragonfly.jpg", "keep"), m("dragonfly.png", "not_duplicate"),
                              m("dragonfly small.jpg", "remove")]},
-                {"members": [m("bridge.jpg", "keep"), m("bridge copy.jpg", "remove")]}]});
+                {"members": [m("bridge.jpg", "keep"), m("bridge <i>copy &amp;.jpg", "remove")]}]});
             fs::write(&plan_path, plan.to_string()).unwrap();
         }
     }
@@ -225,12 +236,12 @@ fn report_to_plan_to_trash_and_not_a_duplicate_is_remembered() {
         "{}",
         text(&out.stdout)
     );
-    assert!(pics.join("bridge copy.jpg").exists());
+    assert!(pics.join("bridge <i>copy &amp;.jpg").exists());
     let out = env.run(&["apply", plan_arg]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let said = text(&out.stdout);
     assert_eq!(said.lines().count(), 5, "one line per file: {said}");
-    for gone in ["dragonfly small.jpg", "bridge copy.jpg"] {
+    for gone in ["dragonfly small.jpg", "bridge <i>copy &amp;.jpg"] {
         assert!(!pics.join(gone).exists(), "{gone} is still there");
         assert!(
             env.trash().join("files").join(gone).exists(),
