@@ -59,7 +59,7 @@ pub struct Decoded {
     pub full_width: u32,
     pub full_height: u32,
     pub format: Format,
-    /// The share of [`DECODE_BUDGET`] a large image holds while its pixels exist.
+    /// The share of [`DECODE_BUDGET`](crate::image::budget::DECODE_BUDGET) a large image holds while its pixels exist.
     pub reservation: Option<Reservation>,
 }
 
