@@ -196,7 +196,11 @@ fn report_to_plan_to_trash_and_not_a_duplicate_is_remembered() {
             assert!(loaded);
             browser.click_decision("dragonfly.png", "not_duplicate");
             browser.click_decision("dragonfly small.jpg", "remove");
+            let count =
+                || -> String { browser.run("return document.querySelector('#count').textContent") };
+            assert_eq!(count(), "1 of 2 groups reviewed");
             browser.click("//section[.//div[@class='path' and contains(., 'bridge')]]//button[@class='confirm']");
+            assert_eq!(count(), "2 of 2 groups reviewed");
             browser.click("//button[@id='download']");
             browser.wait(|| plan_path.exists().then_some(()));
         }
@@ -398,6 +402,9 @@ fn report_opens_fast() {
             let n: u64 = browser.run("return lookalikeReport.shown()");
             (n > 50).then_some(n)
         });
+        browser.click("//button[@id='confirm-shown']");
+        let reviewed: String = browser.run("return document.querySelector('#count').textContent");
+        assert_eq!(reviewed, format!("{shown} of 10000 groups reviewed"));
         eprintln!(
             "report of 10000 groups, {}: {:.1} MB of HTML; opened (navigation to first screen of \
              thumbnails) in {:?} ms; page script ready at {:?} ms after navigation start; {shown} \

@@ -97,6 +97,13 @@
     document.getElementById("count").textContent = reviewed.size + " of " + groups.length + " groups reviewed";
   }
 
+  // Confirms the proposal of every group built so far that the user has not touched.
+  document.getElementById("confirm-shown").addEventListener("click", () => {
+    for (let g = 0; g < shown; g++) reviewed.add(g);
+    list.querySelectorAll("section.group").forEach((c) => paint(c, Number(c.dataset.g)));
+    count();
+  });
+
   list.addEventListener("click", (event) => {
     const button = event.target.closest("button");
     const c = event.target.closest(".group");
