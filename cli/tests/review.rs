@@ -262,9 +262,32 @@ fn report_to_plan_to_trash_and_not_a_duplicate_is_remembered() {
     }
 
     // The index forgot the trashed files; the "not a duplicate" pair is never reported again.
-    let info = env.run(&["db", "info"]);
-    assert!(text(&info.stdout).contains('4') || text(&info.stderr).contains('4'));
+    let stored = |env: &Env| -> BTreeSet<String> {
+        let out = env.run(&["db", "export"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                let path = v["path"].as_str().unwrap().to_owned();
+                path.rsplit('/').next().unwrap().to_owned()
+            })
+            .collect()
+    };
+    let remaining: BTreeSet<String> = ["dragonfly.jpg", "dragonfly.png", "bridge.jpg", "fossa.jpg"]
+        .map(String::from)
+        .into();
+    assert_eq!(
+        stored(&env),
+        remaining,
+        "the index forgot exactly the trashed files"
+    );
     assert_eq!(env.pairs(), BTreeSet::new());
+    assert_eq!(
+        stored(&env),
+        remaining,
+        "and a rescan finds nothing to add or drop"
+    );
     let listed = env.run(&["ignore", "list"]);
     let listed = text(&listed.stdout);
     assert_eq!(listed.lines().count(), 2, "{listed}");
