@@ -15,7 +15,9 @@ Exit codes:
 const EXAMPLES: &str = "\
 Examples:
   lookalike scan ~/Pictures                    index ~/Pictures and list the similar images
-  lookalike scan ~/Pictures --html report.html  ... and write a report with thumbnails
+  lookalike scan ~/Pictures --html report.html  ... and write a report to review them in a browser
+  lookalike apply lookalike-plan.json --dry-run what the plan downloaded from the report would do
+  lookalike scan ~/New --reference ~/Archive   ~/Archive is never proposed for removal
   lookalike scan ~/Pictures --review-dir similar_images --dry-run
   lookalike query holiday.jpg --limit 5        best matches in the index for one image
   lookalike videos ~/Videos                    store screenshots of every video, report shared clips
@@ -87,6 +89,16 @@ pub enum Command {
     /// a screenshot signature every --interval seconds and report runs of matching screenshots.
     #[command(after_help = EXIT_CODES)]
     Videos(VideosArgs),
+    /// Carry out a plan file made by the HTML report (or by hand): move the files marked
+    /// `remove` to the trash (or --to DIR), remember the ones marked `not_duplicate`.
+    #[command(after_help = EXIT_CODES)]
+    Apply(ApplyArgs),
+    /// The pairs you said are not duplicates: list them, or forget one.
+    #[command(subcommand)]
+    Ignore(IgnoreCommand),
+    /// Time opening an HTML report of N synthetic groups (not for users; for the README).
+    #[command(hide = true)]
+    BenchReport(BenchReportArgs),
     /// Video benchmarks, for the README's figures (not for users; stores nothing).
     #[command(hide = true, subcommand)]
     BenchVideos(BenchVideosCommand),
@@ -104,9 +116,28 @@ pub struct ScanArgs {
     /// Print the matches as JSON lines (one object per pair) instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Also write an HTML report with thumbnails side by side.
+    /// With --json: one object per group (the keeper and every member) instead of per pair.
+    #[arg(long, requires = "json")]
+    pub groups: bool,
+    /// Also write an HTML report: one card per group with thumbnails (stored in FILE's
+    /// sibling folder NAME_files/), where you choose what to keep and download a plan for
+    /// `lookalike apply`.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// The keep rule: criteria tried in order to choose the file to keep in each group, from
+    /// resolution (more pixels), size (larger file), oldest, newest, format (lossless PNG, TIFF,
+    /// BMP before lossy), path:PREFIX (files under PREFIX). Ties go to the shorter file name.
+    #[arg(
+        long,
+        value_name = "RULES",
+        value_delimiter = ',',
+        default_value = "resolution,oldest,size"
+    )]
+    pub keep: Vec<String>,
+    /// A folder of originals: scanned too, but its files are never proposed for removal, and
+    /// groups made only of its files are not reported. May be given more than once.
+    #[arg(long, value_name = "DIR")]
+    pub reference: Vec<PathBuf>,
     /// Report every similar pair under PATHs, not only pairs involving new or changed files.
     #[arg(long)]
     pub all: bool,
@@ -122,6 +153,67 @@ pub struct ScanArgs {
     /// Follow symbolic links (loops are reported and skipped).
     #[arg(long, short = 'L')]
     pub follow_links: bool,
+}
+
+/// `lookalike apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The plan file (JSON, README "Plan files").
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// The folder relative paths are under, for a plan whose `base` is null (the browser page's
+    /// plans); overrides the plan's own `base`.
+    #[arg(long, value_name = "DIR")]
+    pub base: Option<PathBuf>,
+    /// Move removed files into DIR (a review folder, left out of later scans) instead of the
+    /// system trash.
+    #[arg(long, value_name = "DIR")]
+    pub to: Option<PathBuf>,
+    /// Print what would be done; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `lookalike ignore`.
+#[derive(Debug, Subcommand)]
+pub enum IgnoreCommand {
+    /// Every pair remembered as not a duplicate (tab-separated: path, path, date).
+    List {
+        /// JSON lines instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remember that two files are not duplicates of each other.
+    Add {
+        #[arg(value_name = "FILE")]
+        a: PathBuf,
+        #[arg(value_name = "FILE")]
+        b: PathBuf,
+    },
+    /// Forget a pair (undo), so that scans report it again.
+    Remove {
+        #[arg(value_name = "FILE")]
+        a: PathBuf,
+        #[arg(value_name = "FILE")]
+        b: PathBuf,
+    },
+}
+
+/// `lookalike bench-report` (hidden).
+#[derive(Debug, Args)]
+pub struct BenchReportArgs {
+    /// Groups in the synthetic report.
+    #[arg(value_name = "N", default_value_t = 10_000)]
+    pub groups: usize,
+    /// Members per group.
+    #[arg(long, default_value_t = 3)]
+    pub members: usize,
+    /// Write the page here (and its thumbnails beside it); default: a temporary folder.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Embed the thumbnails as data: URLs instead of the sibling folder.
+    #[arg(long)]
+    pub embed: bool,
 }
 
 #[derive(Debug, Args)]

@@ -17,7 +17,9 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use crate::args::{Cli, Command};
-use crate::commands::{bench, bench_videos, db, hash, query, scan, videos};
+use crate::commands::{
+    apply, bench, bench_report, bench_videos, db, hash, ignore, query, scan, videos,
+};
 use crate::config::Config;
 
 /// Exit codes, as documented in `--help`.
@@ -60,6 +62,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Query(args) => query::run(&config, &args),
         Command::Videos(args) => videos::run(&config, &args),
         Command::BenchVideos(command) => bench_videos::run(&command),
+        Command::Apply(args) => apply::run(&config, &args),
+        Command::Ignore(command) => ignore::run(&config, &command),
+        Command::BenchReport(args) => bench_report::run(&args),
         Command::Hash(args) => hash::run(&config, &args),
         Command::Db(command) => db::run(&config, &command),
         Command::Bench(args) => bench::run(&config, &args),

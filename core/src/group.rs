@@ -14,6 +14,10 @@
 //! file (a higher quality setting does not restore what the first encoding lost, and a watermark
 //! adds detail), but it is not older than its original unless its modification time was copied
 //! too; then the sizes decide.
+//!
+//! That default is one [`KeepRule`] list, [`DEFAULT_KEEP`]; [`keep_order_by`] and [`group_by`]
+//! take another (the command line's `--keep resolution,size,oldest`, `newest`, `format`,
+//! `path:PREFIX`). Whatever the list, the file-name and path tie-breaks come last.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -44,13 +48,77 @@ impl Candidate<'_> {
     }
 }
 
+/// One criterion of a keep rule (`--keep resolution,oldest,size` on the command line). A rule
+/// is a list of them, tried in order; ties left after the last one go to the shorter file name,
+/// then to the smaller path in byte order, so the result never depends on arrival order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeepRule {
+    /// More pixels first (a resized copy has fewer).
+    Resolution,
+    /// The larger file first.
+    Size,
+    /// The older modification time first.
+    Oldest,
+    /// The newer modification time first.
+    Newest,
+    /// A lossless format (by the file name's extension: PNG, TIFF, BMP) before a lossy one (a
+    /// re-encode is usually lossy).
+    Format,
+    /// Files whose path starts with these bytes first (`path:PREFIX`).
+    PathPrefix(Vec<u8>),
+}
+
+/// The default rule: more pixels, then older, then larger (see the module docs).
+pub const DEFAULT_KEEP: [KeepRule; 3] = [KeepRule::Resolution, KeepRule::Oldest, KeepRule::Size];
+
+impl KeepRule {
+    /// Parses one criterion: `resolution`, `size`, `oldest`, `newest`, `format` or
+    /// `path:PREFIX`; `None` for anything else.
+    pub fn parse(text: &str) -> Option<KeepRule> {
+        Some(match text {
+            "resolution" => KeepRule::Resolution,
+            "size" => KeepRule::Size,
+            "oldest" => KeepRule::Oldest,
+            "newest" => KeepRule::Newest,
+            "format" => KeepRule::Format,
+            _ => KeepRule::PathPrefix(text.strip_prefix("path:")?.as_bytes().to_vec()),
+        })
+    }
+
+    fn compare(&self, a: &Candidate<'_>, b: &Candidate<'_>) -> Ordering {
+        match self {
+            KeepRule::Resolution => b.pixels.cmp(&a.pixels),
+            KeepRule::Size => b.bytes.cmp(&a.bytes),
+            KeepRule::Oldest => a.modified_ns.cmp(&b.modified_ns),
+            KeepRule::Newest => b.modified_ns.cmp(&a.modified_ns),
+            KeepRule::Format => b.lossless().cmp(&a.lossless()),
+            KeepRule::PathPrefix(p) => b.path.starts_with(p).cmp(&a.path.starts_with(p)),
+        }
+    }
+}
+
+impl Candidate<'_> {
+    /// Whether the file name's extension names a lossless format.
+    fn lossless(&self) -> bool {
+        let name = self.file_name();
+        let ext = name.rsplit(|&b| b == b'.').next().unwrap_or(&[]);
+        ["png", "tif", "tiff", "bmp"]
+            .iter()
+            .any(|x| ext.eq_ignore_ascii_case(x.as_bytes()) && ext.len() + 1 < name.len())
+    }
+}
+
 /// `Less` when `a` is the better file to keep than `b` (see the module docs); `Equal` only for
 /// equal paths.
 pub fn keep_order(a: &Candidate<'_>, b: &Candidate<'_>) -> Ordering {
-    b.pixels
-        .cmp(&a.pixels)
-        .then(a.modified_ns.cmp(&b.modified_ns))
-        .then(b.bytes.cmp(&a.bytes))
+    keep_order_by(&DEFAULT_KEEP, a, b)
+}
+
+/// As [`keep_order`], with the criteria of `rules` in place of the default ones.
+pub fn keep_order_by(rules: &[KeepRule], a: &Candidate<'_>, b: &Candidate<'_>) -> Ordering {
+    rules
+        .iter()
+        .fold(Ordering::Equal, |o, r| o.then_with(|| r.compare(a, b)))
         .then(a.file_name().len().cmp(&b.file_name().len()))
         .then(a.path.cmp(b.path))
 }
@@ -60,6 +128,15 @@ pub fn keep_order(a: &Candidate<'_>, b: &Candidate<'_>) -> Ordering {
 /// members best first by [`keep_order`] (the keeper is `group[0]`), and the groups are ordered
 /// by their keepers' paths. Links naming an index outside `files` are ignored.
 pub fn group(files: &[Candidate<'_>], links: &[(u32, u32)]) -> Vec<Vec<u32>> {
+    group_by(&DEFAULT_KEEP, files, links)
+}
+
+/// As [`group`], each group ordered by [`keep_order_by`] with `rules`.
+pub fn group_by(
+    rules: &[KeepRule],
+    files: &[Candidate<'_>],
+    links: &[(u32, u32)],
+) -> Vec<Vec<u32>> {
     let n = files.len();
     let mut parent: Vec<usize> = (0..n).collect();
     let mut linked = vec![false; n];
@@ -86,7 +163,7 @@ pub fn group(files: &[Candidate<'_>], links: &[(u32, u32)]) -> Vec<Vec<u32>> {
         }
         groups[slot_of_root[r]].push(x as u32);
     }
-    let order = |a: &u32, b: &u32| keep_order(&files[*a as usize], &files[*b as usize]);
+    let order = |a: &u32, b: &u32| keep_order_by(rules, &files[*a as usize], &files[*b as usize]);
     for members in &mut groups {
         members.sort_by(order);
     }
@@ -145,6 +222,32 @@ mod tests {
         // Windows separators count as folders too.
         let win = file("C:\\long folder\\x.jpg", 1, 1, 1);
         assert_eq!(keep_order(&win, &file("/y.jpeg", 1, 1, 1)), Ordering::Less);
+    }
+
+    #[test]
+    fn keep_rules_apply_in_order() {
+        let big_new_jpeg = file("/a/x.jpg", 200, 10, 9);
+        let small_old_png = file("/b/x.png", 100, 50, 1);
+        let rules = |text: &str| -> Vec<KeepRule> {
+            text.split(',')
+                .map(|t| KeepRule::parse(t).unwrap())
+                .collect()
+        };
+        let order = |r: &str| keep_order_by(&rules(r), &big_new_jpeg, &small_old_png);
+        assert_eq!(order("resolution,oldest"), Ordering::Less);
+        assert_eq!(order("oldest,resolution"), Ordering::Greater);
+        assert_eq!(order("newest"), Ordering::Less);
+        assert_eq!(order("size"), Ordering::Greater);
+        assert_eq!(order("format,resolution"), Ordering::Greater);
+        assert_eq!(order("path:/b/,resolution"), Ordering::Greater);
+        assert_eq!(order("path:/a/"), Ordering::Less);
+        assert_eq!(KeepRule::parse("largest"), None);
+        // A name that is only an extension is not a PNG.
+        assert!(!file("/p/.png", 1, 1, 1).lossless());
+        assert_eq!(
+            keep_order_by(&DEFAULT_KEEP, &big_new_jpeg, &small_old_png),
+            keep_order(&big_new_jpeg, &small_old_png)
+        );
     }
 
     #[test]

@@ -18,13 +18,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use lookalike_core::QueryScratch;
+use lookalike_core::{KeepRule, QueryScratch};
 
 use crate::args::ScanArgs;
 use crate::config::{self, Config};
 use crate::image::hashing::{Engine, StageTimes};
 use crate::image::library::Library;
-use crate::image::{review, walk};
+use crate::image::{review, thumbnail, walk};
 use crate::interrupt;
 use crate::messages;
 use crate::progress::Progress;
@@ -46,10 +46,22 @@ pub struct Summary {
 
 pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     let sensitivity = config::sensitivity(Some(args.sensitivity))?;
-    let roots = walk::canonical_roots(&args.paths);
+    let mut roots = walk::canonical_roots(&args.paths);
     if roots.is_empty() {
         bail!("none of the paths to scan could be read");
     }
+    // Reference folders are scanned too; their files are never proposed for removal.
+    let reference = walk::canonical_roots(&args.reference);
+    if reference.len() < args.reference.len() {
+        bail!("a --reference folder could not be read");
+    }
+    for r in &reference {
+        if !roots.contains(r) {
+            roots.push(r.clone());
+        }
+    }
+    let in_reference = |path: &Path| under(&reference, path);
+    let keep = keep_rules(&args.keep)?;
     let review_dir = match &args.review_dir {
         Some(dir) => Some(absolute(dir)?),
         None => None,
@@ -70,6 +82,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     let progress = Progress::new();
     let started = Instant::now();
     let mut library = Library::load(&store, &progress)?;
+    let ignored = store.ignored_set()?;
     let mut summary = Summary::default();
 
     // 2. Walk.
@@ -211,6 +224,14 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
                     continue;
                 }
             }
+            if ignored.contains(&file.path, &other.path) {
+                // The user said these two are not duplicates (`lookalike ignore list`).
+                continue;
+            }
+            if in_reference(&file.path) && in_reference(&other.path) {
+                // Groups made only of reference files are not reported.
+                continue;
+            }
             if same_file(&file.path, &other.path) {
                 // Two names of one file (a hard link): not a duplicate to review.
                 continue;
@@ -232,11 +253,16 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
             summary.dropped += 1;
         }
     }
-    let mut report = Report::build(pairs);
+    let mut report = Report::build(pairs, &keep);
+    if !reference.is_empty() {
+        report.put_reference_first(in_reference);
+    }
 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if args.json {
+    if args.json && args.groups {
+        report::json::write_groups(&report.groups, &mut out)?;
+    } else if args.json {
         report::json::write(&report.matches, &mut out)?;
     } else {
         report::table::write(&report, &mut out)?;
@@ -266,10 +292,12 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         }
     }
     if let Some(path) = &args.html {
-        let page = report::html::render(&report, "lookalike: similar images");
-        std::fs::write(path, page)
-            .with_context(|| format!("cannot write the report {}", path.display()))?;
-        messages::info(format!("report written to {}", messages::shown(path)));
+        thumbnail::write_report(&report, path, "lookalike: similar images")?;
+        messages::info(format!(
+            "report written to {} (thumbnails in {}; keep the two together)",
+            messages::shown(path),
+            messages::shown(&report::html::files_dir(path))
+        ));
     }
 
     // 6. Reported: clear the pending marks (of every pending file under the roots).
@@ -308,9 +336,27 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         ));
     }
     if !args.json && args.html.is_none() && !report.matches.is_empty() {
-        messages::info("hint: --html report.html writes the matches with thumbnails side by side");
+        messages::info(
+            "hint: --html report.html writes a page to review the groups and make a plan for \
+             `lookalike apply`",
+        );
     }
     Ok(())
+}
+
+/// The `--keep` criteria; an unknown one is an error that lists the known ones.
+fn keep_rules(texts: &[String]) -> Result<Vec<KeepRule>> {
+    texts
+        .iter()
+        .map(|t| {
+            KeepRule::parse(t.trim()).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--keep: unknown criterion {t:?}; the criteria are resolution, size, \
+                     oldest, newest, format and path:PREFIX"
+                )
+            })
+        })
+        .collect()
 }
 
 /// Whether `path` lies under one of `roots`.

@@ -12,8 +12,8 @@
 //! some damaged but readable files) fall back to the `image` crate.
 //!
 //! PNG, GIF (first frame), WebP, BMP and TIFF go through the `image` crate with [`limits`].
-//! HEIC and AVIF are not read: the `image` crate decodes AVIF only through the C library dav1d,
-//! and no well-kept pure-Rust HEIC decoder exists.
+//! HEIC/HEIF and AVIF go through the system's libheif, loaded at run time ([`super::heif`]);
+//! without it each such file is an error naming the package that adds it.
 
 use std::path::Path;
 
@@ -35,7 +35,8 @@ pub const MAX_ALLOC: u64 = 2 << 30;
 
 /// File extensions (lower case) that a scan picks up.
 pub const EXTENSIONS: &[&str] = &[
-    "jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "bmp", "tif", "tiff",
+    "jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "bmp", "tif", "tiff", "heic", "heif",
+    "hif", "avif",
 ];
 
 /// Whether `path` has one of [`EXTENSIONS`].
@@ -58,7 +59,7 @@ pub struct Decoded {
     pub full_width: u32,
     pub full_height: u32,
     pub format: Format,
-    /// The share of [`DECODE_BUDGET`] a large image holds while its pixels exist.
+    /// The share of [`DECODE_BUDGET`](crate::image::budget::DECODE_BUDGET) a large image holds while its pixels exist.
     pub reservation: Option<Reservation>,
 }
 
@@ -97,6 +98,9 @@ pub fn decode_file(path: &Path) -> Result<Decoded> {
 
 /// Decodes an in-memory file, choosing the decoder by content (not by extension).
 pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
+    if let Some(format) = super::heif::sniff(bytes) {
+        return super::heif::decode(bytes, format);
+    }
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         // libjpeg pads a cut file with gray and only warns; such pixels must never be hashed as
         // if they were the picture.

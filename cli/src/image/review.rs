@@ -161,7 +161,11 @@ pub fn run(
                 Err(e) => messages::file_error(&keep.path, format!("cannot link: {e}")),
             }
         }
-        for other in others {
+        for (i, other) in others.iter().enumerate() {
+            if group.reference.get(i + 1).copied().unwrap_or(false) {
+                // A reference file (`scan --reference`) is never moved.
+                continue;
+            }
             let to = target(dir, group.number, "REMOVE", &other.path, &mut taken);
             if dry_run {
                 let verb = if same_file_system(&other.path, dir) {

@@ -33,7 +33,7 @@ pub const REVIEW_MARKER: &str = ".lookalike-review";
 
 /// Extensions of image formats this program does not read; found while walking a folder they are
 /// counted and named in one warning, never passed over without a word.
-const UNREAD_IMAGES: &[&str] = &["heic", "heif", "avif", "jxl"];
+const UNREAD_IMAGES: &[&str] = &["jxl"];
 
 fn is_unread_image(path: &Path) -> bool {
     path.extension()
@@ -44,7 +44,7 @@ fn is_unread_image(path: &Path) -> bool {
 /// Every image under `roots` (sorted by path, each once), skipping anything under `exclude`.
 /// A root that is itself a file is taken whatever its extension (the decoder goes by content and
 /// names the file if it cannot read it); inside folders, files go by extension, and images in a
-/// format that is not read (HEIC, AVIF, …) and symbolic links that are not followed are counted
+/// format that is not read (JPEG XL) and symbolic links that are not followed are counted
 /// and reported in one warning each.
 pub fn walk(
     roots: &[PathBuf],
@@ -122,10 +122,7 @@ pub fn walk(
             }
         }
     }
-    report_left_out(
-        &unread,
-        "in a format this program does not read (HEIC, HEIF, AVIF, JPEG XL)",
-    );
+    report_left_out(&unread, "in a format this program does not read (JPEG XL)");
     report_left_out(
         &links,
         "symbolic links not followed (--follow-links follows them)",

@@ -1,4 +1,4 @@
-//! Text made safe for HTML pages and URLs, and binary data for `data:` URIs.
+//! Text made safe for HTML pages and URLs (and `.trashinfo` files), and binary data for `data:` URIs.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -21,9 +21,10 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A `file://` URL for `path`, every byte outside the unreserved set and `/` percent-encoded.
-pub fn file_url(path: &Path) -> String {
-    let mut url = String::from("file://");
+/// `path`'s bytes with every byte outside the unreserved set and `/` percent-encoded (the form
+/// of a `file://` URL's path, and of a `.trashinfo` file's `Path=`).
+pub fn percent_encode(path: &Path) -> String {
+    let mut url = String::new();
     for &b in &path_key(path) {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             url.push(char::from(b));
@@ -67,8 +68,8 @@ mod tests {
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
         );
         assert_eq!(
-            file_url(Path::new("/a b/<c>.jpg")),
-            "file:///a%20b/%3Cc%3E.jpg"
+            percent_encode(Path::new("/a b/<c>.jpg")),
+            "/a%20b/%3Cc%3E.jpg"
         );
     }
 

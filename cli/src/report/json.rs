@@ -6,6 +6,16 @@
 //!  "remove":{…}}
 //! ```
 //!
+//! With `--groups`, one object per group instead ([`write_groups`]): the keeper first, every
+//! member with its similarity to the keeper (`null` for the keeper, and for a member joined to the
+//! group through others only) and whether it is in a reference folder:
+//!
+//! ```json
+//! {"group":1,"sureness":97.12,"keep":{"path":"/p/a.jpg",…},
+//!  "members":[{"path":"/p/a.jpg",…,"similarity":null,"reference":false},
+//!             {"path":"/p/b.jpg",…,"similarity":97.12,"reference":false}]}
+//! ```
+//!
 //! `path` is the file name as UTF-8. A name that is not valid UTF-8 (possible on Unix) has
 //! `path` with U+FFFD replacements and, in addition, `path_bytes`: the exact bytes as an array
 //! of numbers, so no name is ever lost.
@@ -15,7 +25,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-use super::Match;
+use super::{Group, Match};
 use crate::store::{ImageFile, path_key};
 
 /// `path` (and `path_bytes` when needed) into `object`.
@@ -77,6 +87,38 @@ pub fn one(m: &Match) -> Value {
 pub fn write(matches: &[Match], out: &mut impl Write) -> std::io::Result<()> {
     for m in matches {
         writeln!(out, "{}", one(m))?;
+    }
+    Ok(())
+}
+
+/// One group as a JSON object (see the module docs).
+pub fn group(g: &Group) -> Value {
+    let members: Vec<Value> = g
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut o = file(m);
+            let s = g.to_keeper.get(i).copied().flatten();
+            o.insert("similarity".into(), json!(s.map(round2)));
+            let r = g.reference.get(i).copied().unwrap_or(false);
+            o.insert("reference".into(), json!(r));
+            Value::Object(o)
+        })
+        .collect();
+    let sureness = g.sureness();
+    json!({
+        "group": g.number,
+        "sureness": sureness.is_finite().then(|| round2(sureness)),
+        "keep": g.members.first().map(file),
+        "members": members,
+    })
+}
+
+/// Every group, one per line.
+pub fn write_groups(groups: &[Group], out: &mut impl Write) -> std::io::Result<()> {
+    for g in groups {
+        writeln!(out, "{}", group(g))?;
     }
     Ok(())
 }

@@ -4,8 +4,8 @@
 //!
 //! Image matches are pairs of files whose similarity reaches the sensitivity's threshold. Pairs
 //! that share a file are joined into groups, and in each group the file to keep is chosen (more
-//! pixels, then older, then larger, then the shorter name), by lookalike-core's [`group`] and
-//! [`keep_order`] (the web page uses the same two).
+//! pixels, then older, then larger, then the shorter name, or the `--keep` rules), by
+//! lookalike-core's [`group_by`] and [`keep_order_by`] (the web page uses the same rule).
 
 pub mod escape;
 pub mod html;
@@ -18,7 +18,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use lookalike_core::{Candidate, group, keep_order};
+use lookalike_core::{Candidate, KeepRule, group_by, keep_order_by};
 
 use crate::store::{ImageFile, path_key};
 
@@ -36,7 +36,11 @@ fn candidate<'a>(file: &ImageFile, key: &'a [u8]) -> Candidate<'a> {
 #[cfg(test)]
 fn better(a: &ImageFile, b: &ImageFile) -> Ordering {
     let (ka, kb) = (path_key(&a.path), path_key(&b.path));
-    keep_order(&candidate(a, &ka), &candidate(b, &kb))
+    keep_order_by(
+        &lookalike_core::DEFAULT_KEEP,
+        &candidate(a, &ka),
+        &candidate(b, &kb),
+    )
 }
 
 /// One similar pair: `keep` is the better file.
@@ -56,6 +60,25 @@ pub struct Group {
     pub members: Vec<ImageFile>,
     /// Per member, the best similarity it has with another member (the first: with anyone).
     pub similarity: Vec<f32>,
+    /// Per member, its similarity to the keeper (`members[0]`) when that pair matched; `None`
+    /// for the keeper itself and for a member joined to the group through others only.
+    pub to_keeper: Vec<Option<f32>>,
+    /// Per member, whether it lies in a reference folder (`scan --reference`): never proposed
+    /// for removal. Reference members come first, so the keeper is one when there is any.
+    pub reference: Vec<bool>,
+}
+
+impl Group {
+    /// How sure the group is: its weakest member's similarity to the keeper (or, joined through
+    /// others, its best similarity). Reports list the surest groups first.
+    pub fn sureness(&self) -> f32 {
+        self.to_keeper
+            .iter()
+            .zip(&self.similarity)
+            .skip(1)
+            .map(|(k, s)| k.unwrap_or(*s))
+            .fold(f32::INFINITY, f32::min)
+    }
 }
 
 /// Everything a scan reports.
@@ -74,9 +97,12 @@ pub struct Pair {
 }
 
 impl Report {
-    /// Groups `pairs` and orders everything deterministically: groups by their keepers' paths,
-    /// matches within a group by similarity (highest first), then by path.
-    pub fn build(pairs: Vec<Pair>) -> Report {
+    /// Groups `pairs`, each group ordered by the keep rule `keep` (core's [`DEFAULT_KEEP`] unless
+    /// `--keep` says otherwise), and orders everything deterministically: groups by their
+    /// keepers' paths, matches within a group by similarity (highest first), then by path.
+    ///
+    /// [`DEFAULT_KEEP`]: lookalike_core::DEFAULT_KEEP
+    pub fn build(pairs: Vec<Pair>, keep: &[KeepRule]) -> Report {
         let mut ids: HashMap<PathBuf, u32> = HashMap::new();
         let mut files: Vec<ImageFile> = Vec::new();
         let mut id_of = |f: &ImageFile, files: &mut Vec<ImageFile>| {
@@ -92,10 +118,13 @@ impl Report {
             links.push((a, b));
         }
         let mut best_similarity = vec![0f32; files.len()];
+        let mut pair_similarity: HashMap<(u32, u32), f32> = HashMap::new();
         for (pair, &(a, b)) in pairs.iter().zip(&links) {
             for m in [a, b] {
                 best_similarity[m as usize] = best_similarity[m as usize].max(pair.similarity);
             }
+            let s = pair_similarity.entry((a.min(b), a.max(b))).or_insert(0.0);
+            *s = s.max(pair.similarity);
         }
         let keys: Vec<Vec<u8>> = files.iter().map(|f| path_key(&f.path)).collect();
         let candidates: Vec<Candidate<'_>> = files
@@ -105,12 +134,22 @@ impl Report {
             .collect();
         let mut group_of = vec![0usize; files.len()];
         let mut report = Report::default();
-        for (n, members) in group(&candidates, &links).into_iter().enumerate() {
+        for (n, members) in group_by(keep, &candidates, &links).into_iter().enumerate() {
             for &m in &members {
                 group_of[m as usize] = n + 1;
             }
+            let keeper = members[0];
             report.groups.push(Group {
                 number: n + 1,
+                reference: vec![false; members.len()],
+                to_keeper: members
+                    .iter()
+                    .map(|&m| {
+                        pair_similarity
+                            .get(&(m.min(keeper), m.max(keeper)))
+                            .copied()
+                    })
+                    .collect(),
                 similarity: members
                     .iter()
                     .map(|&m| best_similarity[m as usize])
@@ -122,7 +161,7 @@ impl Report {
             });
         }
         for (pair, &(a, b)) in pairs.into_iter().zip(&links) {
-            let a_first = keep_order(&candidates[a as usize], &candidates[b as usize]);
+            let a_first = keep_order_by(keep, &candidates[a as usize], &candidates[b as usize]);
             let (keep, remove) = if a_first == Ordering::Greater {
                 (pair.b, pair.a)
             } else {
@@ -144,6 +183,50 @@ impl Report {
                 .then(x.remove.path.cmp(&y.remove.path))
         });
         report
+    }
+}
+
+impl Report {
+    /// Marks the members `is_reference` says are in a reference folder and moves them to the
+    /// front of their groups (stably, so the keep rule still orders each side), so that the
+    /// keeper is a reference file whenever a group has one; a pair's reference side becomes its
+    /// `keep` side.
+    pub fn put_reference_first(&mut self, is_reference: impl Fn(&std::path::Path) -> bool) {
+        for group in &mut self.groups {
+            let old_keeper = group.members.first().map(|m| m.path.clone());
+            let mut order: Vec<usize> = (0..group.members.len()).collect();
+            order.sort_by_key(|&i| !is_reference(&group.members[i].path));
+            group.similarity = order.iter().map(|&i| group.similarity[i]).collect();
+            group.members = order.iter().map(|&i| group.members[i].clone()).collect();
+            group.reference = group
+                .members
+                .iter()
+                .map(|m| is_reference(&m.path))
+                .collect();
+            if group.members.first().map(|m| &m.path) != old_keeper.as_ref() {
+                // Similarities to the old keeper no longer mean "to the keeper".
+                let new = group.members[0].path.clone();
+                group.to_keeper = group
+                    .members
+                    .iter()
+                    .map(|m| {
+                        self.matches
+                            .iter()
+                            .filter(|x| {
+                                (x.keep.path == new && x.remove.path == m.path)
+                                    || (x.remove.path == new && x.keep.path == m.path)
+                            })
+                            .map(|x| x.similarity)
+                            .reduce(f32::max)
+                    })
+                    .collect();
+            }
+        }
+        for m in &mut self.matches {
+            if is_reference(&m.remove.path) && !is_reference(&m.keep.path) {
+                std::mem::swap(&mut m.keep, &mut m.remove);
+            }
+        }
     }
 }
 
@@ -190,11 +273,10 @@ mod tests {
             similarity: s,
             score: -s,
         };
-        let report = Report::build(vec![
-            pair(&c, &b, 90.0),
-            pair(&b, &a, 80.0),
-            pair(&d, &e, 70.0),
-        ]);
+        let report = Report::build(
+            vec![pair(&c, &b, 90.0), pair(&b, &a, 80.0), pair(&d, &e, 70.0)],
+            &lookalike_core::DEFAULT_KEEP,
+        );
         assert_eq!(report.groups.len(), 2);
         let paths: Vec<_> = report.groups[0]
             .members
@@ -210,6 +292,8 @@ mod tests {
             ]
         );
         assert_eq!(report.groups[0].similarity, [80.0, 90.0, 90.0]);
+        assert_eq!(report.groups[0].to_keeper, [None, Some(80.0), None]);
+        assert_eq!(report.groups[0].sureness(), 80.0);
         assert_eq!(report.groups[1].members[0].path, PathBuf::from("/e"));
         assert_eq!(report.matches[0].keep.path, PathBuf::from("/b"));
         assert_eq!(report.matches[0].remove.path, PathBuf::from("/c"));

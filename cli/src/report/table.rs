@@ -25,7 +25,8 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
-/// The terminal table: one block per group, the file to keep first.
+/// The terminal table: one block per group, the file to keep first; other reference files say
+/// `ref`, the rest their best similarity.
 pub fn write(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     for group in &report.groups {
         writeln!(
@@ -37,6 +38,9 @@ pub fn write(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
         for (i, (m, s)) in group.members.iter().zip(&group.similarity).enumerate() {
             let label = if i == 0 {
                 "keep".to_string()
+            } else if group.reference.get(i).copied().unwrap_or(false) {
+                // A reference file is never proposed for removal (`scan --reference`).
+                "ref".to_string()
             } else {
                 format!("{s:5.1}")
             };

@@ -29,6 +29,8 @@ pub enum Format {
     WebP = 4,
     Bmp = 5,
     Tiff = 6,
+    Heif = 7,
+    Avif = 8,
     Other = 255,
 }
 
@@ -41,6 +43,8 @@ impl Format {
             4 => Format::WebP,
             5 => Format::Bmp,
             6 => Format::Tiff,
+            7 => Format::Heif,
+            8 => Format::Avif,
             _ => Format::Other,
         }
     }
@@ -54,6 +58,8 @@ impl Format {
             Format::WebP => "webp",
             Format::Bmp => "bmp",
             Format::Tiff => "tiff",
+            Format::Heif => "heif",
+            Format::Avif => "avif",
             Format::Other => "other",
         }
     }

@@ -5,6 +5,7 @@
 //! - tree `files` ([`files`]): one [`FileRecord`] per image file;
 //! - trees `videos`, `video_screenshots`, `video_settings` ([`videos`]): one [`VideoRecord`] per
 //!   video, and its screenshots' signatures;
+//! - tree `ignored` ([`ignored`]): pairs the user said are not duplicates;
 //! - tree `settings`: `format` (layout version of this module), `m` (coefficients kept),
 //!   `weights` (the core weight table's code). A database written with other settings is refused
 //!   with a message rather than silently mixed.
@@ -20,6 +21,7 @@
 //! stale lock never blocks and a live one names its owner.
 
 mod files;
+mod ignored;
 mod keys;
 mod videos;
 
