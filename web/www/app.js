@@ -29,6 +29,7 @@ const state = {
   found: [], // the groups shown
   lastPlan: null, // the last plan Blob offered for download
   regroup: false, // a pair at or above the threshold arrived since the last render
+  figures: new Map(), // image id -> { figure, detail, choice }: made once, updated by render
   floor: 0, // minSimilarity(0)
   queue: [],
   pool: [],
@@ -267,6 +268,7 @@ function thumbnail(image) {
   const img = document.createElement("img");
   img.src = state.urls.get(image.id);
   img.alt = image.name;
+  img.loading = "lazy";
   img.decoding = "async";
   return img;
 }
@@ -306,28 +308,20 @@ function render() {
   document.body.dataset.groups = String(found.length);
 }
 
+/**
+ * The figure of one image in a group. Each image's figure is made once and then only updated
+ * (its numbers, its role, its decision), so that moving the slider over a thousand photos redraws
+ * quickly.
+ */
 function member(image, keeper, scored) {
-  const figure = document.createElement("figure");
-  figure.className = "member";
-  figure.dataset.name = image.name;
-  figure.dataset.id = String(image.id);
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "pick";
-  button.title = `Compare ${image.name}`;
-  button.append(thumbnail(image));
-  button.addEventListener("click", () => setSlot(state.compare.next, image));
-  figure.append(button);
-  const caption = document.createElement("figcaption");
-  const name = document.createElement("span");
-  name.className = "name";
-  name.textContent = image.name;
-  const detail = document.createElement("span");
-  detail.className = "detail";
+  let parts = state.figures.get(image.id);
+  if (!parts) parts = makeFigure(image);
+  const { figure, detail, choice } = parts;
+  figure.classList.toggle("reference", !scored);
+  for (const key of ["similarity", "joinedVia", "joinedSimilarity"]) delete figure.dataset[key];
   if (scored) {
     figure.dataset.similarity = scored.similarity.toFixed(1);
     detail.textContent = `${image.width}×${image.height} · similarity to the first ${scored.similarity.toFixed(1)} · score ${scored.score.toFixed(2)}`;
-    detail.title = "Score: the paper's weighted distance between the two signatures; lower is more alike, and it is negative for close pairs.";
     if (scored.via) {
       const via = state.images[scored.via.id];
       figure.dataset.joinedVia = via.name;
@@ -338,22 +332,44 @@ function member(image, keeper, scored) {
       detail.append(document.createElement("br"), joined);
     }
   } else {
-    figure.classList.add("reference");
     detail.textContent = `${image.width}×${image.height} · suggested keeper`;
   }
+  choice.value = decisionFor(state.decisions, image, keeper);
+  figure.dataset.decision = choice.value;
+  return figure;
+}
+
+function makeFigure(image) {
+  const figure = document.createElement("figure");
+  figure.className = "member";
+  figure.dataset.name = image.name;
+  figure.dataset.id = String(image.id);
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "pick";
+  button.title = `Compare ${image.name}`;
+  button.append(thumbnail(image));
+  button.addEventListener("click", () => setSlot(state.compare.next, image));
+  const caption = document.createElement("figcaption");
+  const name = document.createElement("span");
+  name.className = "name";
+  name.textContent = image.name;
+  const detail = document.createElement("span");
+  detail.className = "detail";
+  detail.title = "Score: the method's weighted distance between the two signatures; lower is more alike, and it is negative for close pairs.";
   const choice = document.createElement("select");
   choice.className = "decision";
   choice.setAttribute("aria-label", `Decision for ${image.name}`);
   for (const [value, label] of DECISIONS) choice.append(new Option(label, value));
-  choice.value = decisionFor(state.decisions, image, keeper);
-  figure.dataset.decision = choice.value;
+  const parts = { figure, detail, choice };
   choice.addEventListener("change", () => {
     state.decisions.set(image.id, choice.value);
     figure.dataset.decision = choice.value;
   });
   caption.append(name, detail, choice);
-  figure.append(caption);
-  return figure;
+  figure.append(button, caption);
+  state.figures.set(image.id, parts);
+  return parts;
 }
 
 /** Offers the plan file for download (a Blob link; nothing leaves the machine). */
@@ -479,7 +495,7 @@ function clearAll() {
     hashMs: 0,
     decodeMs: 0,
   });
-  for (const map of [state.byIndexId, state.edgesById, state.seen, state.decisions]) map.clear();
+  for (const map of [state.byIndexId, state.edgesById, state.seen, state.decisions, state.figures]) map.clear();
   $("#errors").replaceChildren();
   clearCompare();
   updateProgress();

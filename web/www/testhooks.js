@@ -68,6 +68,42 @@ export function installTestHooks(state, { blobWorker }) {
         }, waitMs),
       );
     },
+    /**
+     * Decodes the files added so far on this thread, three ways, and returns the mean
+     * milliseconds per image of each: the browser's createImageBitmap at full size, the same
+     * with resizeWidth/resizeHeight at 1/8 (pixels read back either way), and lookalike-web's
+     * decodeJpeg (the inverse DCT at 1/8).
+     */
+    async compareDecoders() {
+      const api = await loadLookalike();
+      const files = state.images.map((i) => i.file);
+      const pixels = async (file, options) => {
+        const bitmap = await createImageBitmap(file, options);
+        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+        const context = canvas.getContext("2d", { willReadFrequently: true });
+        context.drawImage(bitmap, 0, 0);
+        bitmap.close();
+        return context.getImageData(0, 0, canvas.width, canvas.height);
+      };
+      const ways = {
+        browserFull: (file) => pixels(file, { imageOrientation: "from-image" }),
+        browserResized: async (file, image) =>
+          pixels(file, {
+            imageOrientation: "from-image",
+            resizeWidth: Math.ceil(image.width / 8),
+            resizeHeight: Math.ceil(image.height / 8),
+            resizeQuality: "medium",
+          }),
+        wasmDctScaled: async (file) => api.decodeJpeg(new Uint8Array(await file.arrayBuffer())).free(),
+      };
+      const result = {};
+      for (const [name, decode] of Object.entries(ways)) {
+        const t0 = performance.now();
+        for (const [i, file] of files.entries()) await decode(file, state.images[i]);
+        result[name] = (performance.now() - t0) / files.length;
+      }
+      return result;
+    },
     /** Clicks "Download plan" and reads back the JSON text of the Blob it offered. */
     async exportedPlan() {
       document.querySelector("#export").click();

@@ -50,24 +50,32 @@ async function decode(file, api) {
     const context = canvas.getContext("2d", { willReadFrequently: true });
     if (!context) throw new Error("no 2D canvas in this browser");
     context.drawImage(bitmap, 0, 0);
-    return { width, height, pixels: context.getImageData(0, 0, width, height), decoder: "browser" };
+    const pixels = context.getImageData(0, 0, width, height);
+    canvas.width = canvas.height = 1; // frees the full-size backing store now
+    return { width, height, pixels, decoder: "browser" };
   } finally {
     bitmap.close();
   }
 }
 
+// Reused for every thumbnail: a canvas is freed only when collected, and a pool of workers
+// hashing a thousand photos would otherwise hold hundreds of them.
+const scratch = new OffscreenCanvas(1, 1);
+const small = new OffscreenCanvas(1, 1);
+
 /** A small JPEG of the pixels, for the page to show instead of the (large) file itself. */
 async function thumbnail(pixels) {
   const scale = Math.min(1, THUMBNAIL_SIDE / Math.max(pixels.width, pixels.height));
-  const source = new OffscreenCanvas(pixels.width, pixels.height);
-  source.getContext("2d").putImageData(pixels, 0, 0);
-  const width = Math.max(1, Math.round(pixels.width * scale));
-  const height = Math.max(1, Math.round(pixels.height * scale));
-  const canvas = new OffscreenCanvas(width, height);
-  const context = canvas.getContext("2d");
+  scratch.width = pixels.width;
+  scratch.height = pixels.height;
+  scratch.getContext("2d").putImageData(pixels, 0, 0);
+  small.width = Math.max(1, Math.round(pixels.width * scale));
+  small.height = Math.max(1, Math.round(pixels.height * scale));
+  const context = small.getContext("2d");
   context.imageSmoothingQuality = "high";
-  context.drawImage(source, 0, 0, width, height);
-  return canvas.convertToBlob({ type: "image/jpeg", quality: 0.85 });
+  context.drawImage(scratch, 0, 0, small.width, small.height);
+  scratch.width = scratch.height = 1;
+  return small.convertToBlob({ type: "image/jpeg", quality: 0.85 });
 }
 
 self.onmessage = async (event) => {
@@ -79,14 +87,14 @@ self.onmessage = async (event) => {
     const t1 = performance.now();
     const signature = api.hashRgba(pixels.width, pixels.height, pixels.data);
     const t2 = performance.now();
-    const small = await thumbnail(pixels);
+    const preview = await thumbnail(pixels);
     self.postMessage(
       {
         job,
         signature,
         width,
         height,
-        thumbnail: small,
+        thumbnail: preview,
         decoder,
         decodeMs: t1 - t0,
         hashMs: t2 - t1,

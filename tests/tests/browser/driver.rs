@@ -274,6 +274,47 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// The memory the browser holds: the proportional set size (PSS, shared pages split among
+    /// their users) of every process under chromedriver, from `/proc` (Linux), in bytes.
+    pub fn memory_bytes(&self) -> u64 {
+        let mut parent_of = Vec::new();
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            // pid (name) state ppid …: the name may hold spaces, so read after the last ')'.
+            let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+            if let Some(ppid) = after.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
+                parent_of.push((pid, ppid));
+            }
+        }
+        let mut ours = vec![self.driver.id()];
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for &(pid, ppid) in &parent_of {
+                if ours.contains(&ppid) && !ours.contains(&pid) {
+                    ours.push(pid);
+                    grew = true;
+                }
+            }
+        }
+        ours.iter()
+            .map(|pid| {
+                let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"));
+                rollup
+                    .unwrap_or_default()
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Pss:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                    .map_or(0, |kb| kb * 1024)
+            })
+            .sum()
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
         if !self.session.is_empty() {
