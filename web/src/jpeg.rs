@@ -195,6 +195,20 @@ mod tests {
     }
 
     #[test]
+    fn a_photo_decodes_at_its_size_and_a_cut_one_is_an_error() {
+        let bytes = include_bytes!("../../tests/photos/Dragonfly_by_Bolly.jpg");
+        let image = decode_scaled(bytes).unwrap();
+        // 640 × 480: half would make a side shorter than 256, so no scaling.
+        assert_eq!((image.width, image.height), (640, 480));
+        assert_eq!((image.scaled_width, image.scaled_height), (640, 480));
+        assert_eq!(image.rgba.len(), 640 * 480 * 4);
+        assert!(image.rgba.chunks(4).all(|p| p[3] == 255));
+        let mean = image.rgba.iter().map(|&v| u64::from(v)).sum::<u64>() / image.rgba.len() as u64;
+        assert!((40..230).contains(&mean), "{mean}");
+        assert!(decode_scaled(&bytes[..bytes.len() / 3]).is_err());
+    }
+
+    #[test]
     fn damaged_bytes_are_errors() {
         assert!(decode_scaled(b"").is_err());
         assert!(decode_scaled(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 16]).is_err());

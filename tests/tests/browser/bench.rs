@@ -81,7 +81,7 @@ fn page_on_phone_photos() {
             folder.display()
         ));
     }
-    let browser = match Browser::start() {
+    let mut browser = match Browser::start() {
         Ok(browser) => browser,
         Err(reason) => return skip(&reason),
     };
@@ -97,7 +97,9 @@ fn page_on_phone_photos() {
     eprintln!("browser, 12 MP JPEGs, ms per image on one thread: {decoders}");
 
     // ---- the whole folder, with the slider moved while hashing
-    let run = |files: &[std::path::PathBuf]| {
+    // A fresh browser for each run, so that its memory is this run's alone.
+    let mut run = |files: &[std::path::PathBuf]| {
+        drop(std::mem::replace(&mut browser, Browser::start().unwrap()));
         browser.open(&page);
         let base = browser.memory_bytes();
         browser.send_files(&browser.element("#files"), files);
@@ -160,4 +162,102 @@ fn page_on_phone_photos() {
         peak as f64 / 1e6,
         summary["groups"].as_array().unwrap().len(),
     );
+}
+
+/// How far the page's JPEG pixels (lookalike-web's decoder) are from the command line's
+/// (libjpeg-turbo's): the signatures of the test photos and of the first 30 phone photos, from the
+/// page and from `lookalike hash` (`LOOKALIKE_CLI`, default `target/release/lookalike`).
+#[test]
+#[ignore = "a measurement, not a test: run with --ignored --nocapture"]
+fn page_signatures_against_the_command_line() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let cli = std::env::var_os("LOOKALIKE_CLI")
+        .map_or_else(|| repo.join("target/release/lookalike"), Into::into);
+    if !cli.is_file() {
+        return skip(&format!(
+            "no {}: cargo build --release -p lookalike",
+            cli.display()
+        ));
+    }
+    let browser = match Browser::start() {
+        Ok(browser) => browser,
+        Err(reason) => return skip(&reason),
+    };
+    let server = Server::start(&web_root());
+    let listed = |dir: &std::path::Path, at_most: usize| -> Vec<std::path::PathBuf> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|e| e == "jpg"));
+        files.sort();
+        files.truncate(at_most);
+        files
+    };
+    let phone = std::env::var_os("LOOKALIKE_BENCH_PHOTOS")
+        .map_or_else(|| std::path::PathBuf::from("/tmp/p300"), Into::into);
+    for (label, files) in [
+        (
+            "test photos (about 640 × 480)",
+            listed(&lookalike_tests::photos_dir(), 100),
+        ),
+        ("12 MP phone photos", listed(&phone, 30)),
+    ] {
+        if files.is_empty() {
+            continue;
+        }
+        browser.open(&format!("http://127.0.0.1:{}/index.html", server.port));
+        browser.send_files(&browser.element("#files"), &files);
+        let summary = browser.wait_for_hashing(files.len());
+        let output = std::process::Command::new(&cli)
+            .args(["hash", "--gpu", "off", "-q"])
+            .args(&files)
+            .output()
+            .unwrap();
+        let native: std::collections::HashMap<String, String> =
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .map(|v| {
+                    let name = std::path::Path::new(v["path"].as_str().unwrap())
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
+                    (name, v["signature"].as_str().unwrap().to_owned())
+                })
+                .collect();
+        let (mut same, mut similarities) = (0, Vec::new());
+        for (name, page) in summary["signatures"].as_object().unwrap() {
+            let Some(cli) = native.get(name) else {
+                continue;
+            };
+            let page = page.as_str().unwrap();
+            same += usize::from(page == cli);
+            let parse = |hex: &str| {
+                let bytes: Vec<u8> = (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                    .collect();
+                lookalike_core::Signature::from_bytes(&bytes).unwrap()
+            };
+            let pair = lookalike_core::compare(
+                &parse(page),
+                &parse(cli),
+                lookalike_core::Weights::Scanned,
+            );
+            similarities.push(pair.similarity);
+        }
+        similarities.sort_by(f32::total_cmp);
+        let mean = similarities.iter().sum::<f32>() / similarities.len().max(1) as f32;
+        eprintln!(
+            "browser vs lookalike hash, {label}: {same} of {} signatures identical; similarity of \
+             the page's to the CLI's: lowest {:.1}, median {:.1}, mean {mean:.1}",
+            similarities.len(),
+            similarities.first().copied().unwrap_or(f32::NAN),
+            similarities
+                .get(similarities.len() / 2)
+                .copied()
+                .unwrap_or(f32::NAN),
+        );
+    }
 }
