@@ -266,10 +266,11 @@ function thumbnail(image) {
   // The worker's small JPEG; the file itself only when there is none (a failed decode).
   if (!state.urls.has(image.id)) state.urls.set(image.id, URL.createObjectURL(image.thumbnail || image.file));
   const img = document.createElement("img");
-  img.src = state.urls.get(image.id);
-  img.alt = image.name;
+  // Lazy before src (src starts the load): thumbnails far below the view are not decoded.
   img.loading = "lazy";
   img.decoding = "async";
+  img.alt = image.name;
+  img.src = state.urls.get(image.id);
   return img;
 }
 

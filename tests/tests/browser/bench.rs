@@ -109,6 +109,16 @@ fn page_on_phone_photos() {
             let summary: serde_json::Value = browser.run("return lookalikeTest.summary()", []);
             peak = peak.max(browser.memory_bytes());
             if summary["state"] == "done" && summary["done"] == files.len() {
+                let by_process: Vec<String> = browser
+                    .memory_by_process()
+                    .iter()
+                    .map(|(kind, bytes)| format!("{kind} {:.0}", *bytes as f64 / 1e6))
+                    .collect();
+                eprintln!(
+                    "browser: memory at the end by process (MB): {}; page JS heap {:.0} MB",
+                    by_process.join(", "),
+                    summary["jsHeapBytes"].as_f64().unwrap_or(0.0) / 1e6
+                );
                 eprintln!(
                     "browser: memory with the page open, before the photos: {:.0} MB",
                     base as f64 / 1e6

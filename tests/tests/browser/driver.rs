@@ -278,6 +278,15 @@ impl Browser {
     /// The memory the browser holds: the proportional set size (PSS, shared pages split among
     /// their users) of every process under chromedriver, from `/proc` (Linux), in bytes.
     pub fn memory_bytes(&self) -> u64 {
+        self.memory_by_process()
+            .iter()
+            .map(|(_, bytes)| bytes)
+            .sum()
+    }
+
+    /// [`Browser::memory_bytes`] by process, largest first: `(kind, PSS bytes)`, the kind being
+    /// Chromium's `--type=` (`renderer`, `gpu-process`, …), `browser` or `chromedriver`.
+    pub fn memory_by_process(&self) -> Vec<(String, u64)> {
         let mut parent_of = Vec::new();
         for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
             let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
@@ -301,17 +310,31 @@ impl Browser {
                 }
             }
         }
-        ours.iter()
+        let mut found: Vec<(String, u64)> = ours
+            .iter()
             .map(|pid| {
                 let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"));
-                rollup
+                let bytes = rollup
                     .unwrap_or_default()
                     .lines()
                     .find_map(|l| l.strip_prefix("Pss:"))
                     .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                    .map_or(0, |kb| kb * 1024)
+                    .map_or(0, |kb| kb * 1024);
+                let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                let cmdline = String::from_utf8_lossy(&cmdline);
+                let kind = match cmdline
+                    .split(['\0', ' '])
+                    .find_map(|a| a.strip_prefix("--type="))
+                {
+                    Some(kind) => kind.to_owned(),
+                    None if *pid == self.driver.id() => "chromedriver".to_owned(),
+                    None => "browser".to_owned(),
+                };
+                (kind, bytes)
             })
-            .sum()
+            .collect();
+        found.sort_by(|a, b| b.1.cmp(&a.1));
+        found
     }
 }
 
