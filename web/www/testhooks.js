@@ -18,13 +18,13 @@ const PROBE = `
 const report = (what, outcome) => postMessage({ what, outcome });
 self.addEventListener("securitypolicyviolation", (e) => report("violation", e.effectiveDirective));
 self.onmessage = async ({ data: origin }) => {
-  try { await fetch(origin + "/fetch"); report("fetch", "allowed"); } catch { report("fetch", "blocked"); }
-  try { await import(origin + "/import.js"); report("import", "allowed"); } catch { report("import", "blocked"); }
+  try { await fetch(origin + "/fetch"); report("fetch", "allowed"); } catch { report("fetch", "failed"); }
+  try { await import(origin + "/import.js"); report("import", "allowed"); } catch { report("import", "failed"); }
   try {
     const socket = new WebSocket(origin.replace("http", "ws") + "/socket");
     socket.onopen = () => report("websocket", "allowed");
-    socket.onerror = () => report("websocket", "blocked");
-  } catch { report("websocket", "blocked"); }
+    socket.onerror = () => report("websocket", "failed");
+  } catch { report("websocket", "failed"); }
 };`;
 
 export function installTestHooks(state, { blobWorker }) {

@@ -333,7 +333,7 @@ impl Browser {
                 (kind, bytes)
             })
             .collect();
-        found.sort_by(|a, b| b.1.cmp(&a.1));
+        found.sort_by_key(|(_, bytes)| std::cmp::Reverse(*bytes));
         found
     }
 }
