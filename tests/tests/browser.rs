@@ -518,6 +518,31 @@ fn page_keeps_the_original_agrees_with_compare_and_exports_a_plan() {
         "{again:#}"
     );
 
+    // ---- the keyboard reaches the choosers, Enter on the drop zone opens one, and picking two
+    // thumbnails far down the page brings the comparison into view
+    let keys: Value = browser.run(
+        "const labels = [...document.querySelectorAll('label.button')].map((l) => l.tabIndex);
+         let opened = 0;
+         document.querySelector('#files').addEventListener('click', (e) => { opened++; e.preventDefault(); });
+         const drop = document.querySelector('#drop');
+         drop.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+         const picks = document.querySelectorAll('#groups .member .pick');
+         const groups = document.querySelector('#groups');
+         groups.style.marginTop = '4000px';
+         picks[0].scrollIntoView();
+         const compare = document.querySelector('#compare');
+         const away = compare.getBoundingClientRect().bottom < 0;
+         picks[0].click(); picks[1].click();
+         const box = compare.getBoundingClientRect();
+         groups.style.marginTop = '';
+         return { labels, opened, away, inView: box.bottom > 0 && box.top < window.innerHeight };",
+        [],
+    );
+    assert_eq!(
+        keys,
+        json!({ "labels": [0, 0, 0, 0], "opened": 1, "away": true, "inView": true })
+    );
+
     // ---- Clear empties the compare view too
     browser.run::<Value, 0>("document.querySelector('#clear').click()", []);
     let left: Value = browser.run(
