@@ -13,6 +13,9 @@
 //! - `minSimilarity(sensitivity)`, `DEFAULT_SENSITIVITY`: the sensitivity slider's mapping;
 //! - `SignatureIndex`: `add(bytes)` → id, `remove(id)`, `query(bytes, minSimilarity, limit)` →
 //!   `Hit[]` (`id`, `similarity`, `score`), most similar first;
+//! - `decodeJpeg(bytes)` → `ScaledImage { width, height, scaledWidth, scaledHeight, rgba() }`:
+//!   a JPEG decoded at 1/8, 1/4 or 1/2 scale in the DCT, as the command line decodes (see
+//!   [`jpeg`]);
 //! - `Grouping`: `addFile(width, height, bytes, lastModifiedMs, name)` → index, `link(a, b)`,
 //!   `groups()` → the groups of linked files with the file to keep first, by core's
 //!   [`lookalike_core::group`] and [`lookalike_core::keep_order`] (the command line's rule).
@@ -55,6 +58,8 @@
 //!   location to the browser console instead of "unreachable executed".
 
 #![warn(missing_docs)]
+
+pub mod jpeg;
 
 use lookalike_core::{
     Candidate, Error, Index, PixelLayout, Pixels, Sensitivity, Signature, Weights, group,
@@ -102,6 +107,53 @@ pub fn hash_bytes(
 ) -> Result<Vec<u8>, Error> {
     let pixels = Pixels::new(width, height, layout, data)?;
     Ok(Signature::compute(&pixels).to_bytes())
+}
+
+/// A JPEG decoded at reduced scale ([`decode_jpeg`]).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct ScaledImage {
+    inner: jpeg::ScaledJpeg,
+}
+
+#[wasm_bindgen]
+impl ScaledImage {
+    /// The image's own width, as displayed (after its EXIF orientation).
+    #[wasm_bindgen(getter)]
+    pub fn width(&self) -> u32 {
+        self.inner.width
+    }
+
+    /// The image's own height, as displayed.
+    #[wasm_bindgen(getter)]
+    pub fn height(&self) -> u32 {
+        self.inner.height
+    }
+
+    /// Width of the decoded pixels.
+    #[wasm_bindgen(getter, js_name = scaledWidth)]
+    pub fn scaled_width(&self) -> u32 {
+        self.inner.scaled_width
+    }
+
+    /// Height of the decoded pixels.
+    #[wasm_bindgen(getter, js_name = scaledHeight)]
+    pub fn scaled_height(&self) -> u32 {
+        self.inner.scaled_height
+    }
+
+    /// The decoded pixels: opaque RGBA rows, top to bottom.
+    pub fn rgba(&self) -> Vec<u8> {
+        self.inner.rgba.clone()
+    }
+}
+
+/// Decodes a JPEG file's bytes at reduced scale (see [`jpeg`]); an error for files it cannot
+/// read, which the page then gives to the browser's decoder.
+#[wasm_bindgen(js_name = decodeJpeg)]
+pub fn decode_jpeg(bytes: &[u8]) -> Result<ScaledImage, JsError> {
+    let inner = jpeg::decode_scaled(bytes).map_err(|e| JsError::new(&e))?;
+    Ok(ScaledImage { inner })
 }
 
 /// How alike two images are.

@@ -84,3 +84,17 @@ fn grouping_in_a_javascript_host_matches_cores_rule() {
     g.link(odd, 7);
     assert_eq!(g.groups(), [2, original, half]);
 }
+
+#[wasm_bindgen_test]
+fn decode_jpeg_in_a_javascript_host() {
+    let bytes = include_bytes!("../../tests/photos/Dragonfly_by_Bolly.jpg");
+    let image = lookalike_web::decode_jpeg(bytes).unwrap();
+    assert_eq!((image.width(), image.height()), (640, 480));
+    assert_eq!((image.scaled_width(), image.scaled_height()), (640, 480));
+    let rgba = image.rgba();
+    assert_eq!(rgba.len(), 640 * 480 * 4);
+    // Hashing the decoded pixels gives a valid signature, like any other RGBA pixels.
+    let signature = lookalike_web::hash_rgba(640, 480, &rgba).unwrap();
+    assert_eq!(signature.len(), 274);
+    assert!(lookalike_web::decode_jpeg(b"not a jpeg").is_err());
+}
