@@ -75,7 +75,7 @@ pub fn run(config: &Config, args: &ApplyArgs) -> Result<()> {
         None
     } else {
         bin.prepare()?;
-        Some(Store::open(&config.db)?)
+        Some(Store::open_existing(&config.db)?)
     };
     let would = if args.dry_run { "would " } else { "" };
     let (mut removed, mut kept, mut ignored, mut failed) = (0usize, 0usize, 0usize, 0usize);

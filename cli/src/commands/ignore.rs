@@ -19,7 +19,11 @@ fn full(path: &Path) -> Result<PathBuf> {
 }
 
 pub fn run(config: &Config, command: &IgnoreCommand) -> Result<()> {
-    let store = Store::open(&config.db)?;
+    // Listing never creates a database where a mistyped --db points.
+    let store = match command {
+        IgnoreCommand::List { .. } => Store::open_existing(&config.db)?,
+        _ => Store::open(&config.db)?,
+    };
     match command {
         IgnoreCommand::List { json } => {
             let pairs = store.ignored_pairs()?;
