@@ -7,7 +7,7 @@
 //! coefficients per channel with codes drawn from the pooled distribution of that channel's codes
 //! in the real set (so popular low-frequency positions stay popular, as they are in a library).
 use criterion::{BenchmarkId, Criterion, black_box, criterion_group, criterion_main};
-use lookalike_core::signature::MAGIC;
+use lookalike_core::signature::{FORMAT_VERSION, MAGIC};
 use lookalike_core::{
     IndexBuilder, PixelLayout, Pixels, QueryScratch, Sensitivity, Signature, Weights,
 };
@@ -56,7 +56,7 @@ fn real_signatures() -> Vec<Signature> {
 fn assemble(base: &Signature, codes: &[Vec<u16>; 3]) -> Signature {
     let mut bytes = Vec::new();
     bytes.extend_from_slice(&MAGIC);
-    bytes.push(1);
+    bytes.push(FORMAT_VERSION);
     bytes.push(base.m());
     bytes.extend_from_slice(&base.aspect_ratio().to_le_bytes());
     for v in base.average().iter().chain(base.strength().iter()) {

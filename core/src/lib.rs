@@ -3,13 +3,15 @@
 //! rivo/duplo and duplo-rs.
 //!
 //! The method in five lines:
-//! 1. scale the image to 128 × 128 by an exact area average ([`downscale`]);
+//! 1. cut uniform borders (letterbox, pillarbox, frames: [`content_region`]) and scale the rest
+//!    to 128 × 128 by an exact area average ([`downscale_region`]);
 //! 2. convert to YIQ ([`planes_to_yiq`]) and apply the standard 2-D Haar decomposition to each
 //!    channel ([`decompose`]);
 //! 3. keep the average colour and the sign and position of the `m` largest coefficients per
 //!    channel: the [`Signature`], about 270 bytes;
-//! 4. score two signatures with the paper's bin [`Weights`] ([`compare`]), and turn the score into
-//!    a similarity from 0 to 100 that a user's [`Sensitivity`] thresholds;
+//! 4. score two signatures with the paper's bin [`Weights`] ([`compare`], which also tries the
+//!    query mirrored and turned, [`Orientation`]), and turn the score into a similarity from 0
+//!    to 100 that a user's [`Sensitivity`] thresholds;
 //! 5. find the best matches among many through an inverted [`Index`], and chain the screenshot
 //!    matches of videos into clips ([`find_sequences`]).
 //!

@@ -130,6 +130,14 @@ impl Signature {
             sig.average[c] = plane[0];
             sig.strength[c] = select_top(plane, usize::from(m), &mut sig.codes[c]);
         }
+        // A chroma channel that repeats the luminance is stored as strength 0, so that the
+        // decision travels with the signature (a query built from a signature's codes, as the
+        // video search's, keeps it).
+        for c in 1..3 {
+            if sig.follows_luminance(c) {
+                sig.strength[c] = 0.0;
+            }
+        }
         Ok(sig)
     }
 
@@ -148,7 +156,8 @@ impl Signature {
         self.average
     }
 
-    /// Per channel, the magnitude of the `m`-th largest coefficient.
+    /// Per channel, the magnitude of the `m`-th largest coefficient; 0 for a chroma channel that
+    /// [follows the luminance](Signature::follows_luminance).
     pub fn strength(&self) -> [f32; 3] {
         self.strength
     }
@@ -173,13 +182,14 @@ impl Signature {
         if channel == 0 {
             return self.strength[0] >= STRUCTURE_FLOOR;
         }
-        self.strength[channel] >= CHROMA_NOISE_FLOOR && !self.follows_luminance(channel)
+        self.strength[channel] >= CHROMA_NOISE_FLOOR
     }
 
-    /// Whether a chroma channel keeps mostly the positions that Y keeps: the colour of a
-    /// tinted black-and-white picture (sepia, a duotone) is its luminance scaled, so it says
-    /// nothing that Y does not, and like the chroma of a gray copy it is left out of the
-    /// comparison (issue 17: sepia copies were found 54 % of the time).
+    /// Whether a chroma channel keeps mostly (three quarters of) the positions that Y keeps: the
+    /// colour of a tinted black-and-white picture (sepia, a duotone) is its luminance scaled, so
+    /// it says nothing that Y does not, and like the chroma of a gray copy it is left out of the
+    /// comparison (issue 17: sepia copies were found 54 % of the time). A signature records
+    /// such a channel with strength 0.
     pub fn follows_luminance(&self, channel: usize) -> bool {
         let position = |c: &u16| c & !NEGATIVE;
         let mut y: [u16; MAX_COEFFICIENTS] = [0; MAX_COEFFICIENTS];

@@ -31,12 +31,15 @@
 //! use lookalike_core::PixelLayout;
 //! use lookalike_web::{SignatureIndex, compare_bytes, hash_bytes};
 //!
-//! // A 64 × 48 RGBA image with a bright square, and a copy with the square a little darker.
+//! // A 64 × 48 RGBA image with a bright square on a gradient, and a copy with the square a
+//! // little darker. (On a plain ground the square would be cut out as the picture, and a plain
+//! // square has no structure to compare.)
 //! let image = |level: u8| -> Vec<u8> {
 //!     (0..64 * 48)
 //!         .flat_map(|i| {
 //!             let (x, y) = (i % 64, i / 64);
-//!             let v = if (20..40).contains(&x) && (10..30).contains(&y) { level } else { 30 };
+//!             let ground = (x * 3 + y) as u8;
+//!             let v = if (20..40).contains(&x) && (10..30).contains(&y) { level } else { ground };
 //!             [v, v / 2, 255 - v, 255]
 //!         })
 //!         .collect()

@@ -72,12 +72,15 @@ impl ShotIndex {
                 .copied()
                 .filter(|&code| self.frequency[slot(c, code)] <= limit)
                 .collect();
-            // Fill up with codes no screenshot keeps, finest positions first.
+            // Fill up with codes no screenshot keeps, finest positions first. Neither sign may
+            // be kept: a coefficient kept with the other sign counts against (issue 17).
             let mut position = (lookalike_core::AREA - 1) as u16;
             while codes.len() < m && position > 0 {
+                let unused = self.frequency[slot(c, position)] == 0
+                    && self.frequency[slot(c, position | NEGATIVE)] == 0;
                 for code in [position, position | NEGATIVE] {
                     if codes.len() < m
-                        && self.frequency[slot(c, code)] == 0
+                        && unused
                         && !codes.contains(&code)
                         && !own.contains(&code)
                     {
