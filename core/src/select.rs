@@ -1,7 +1,9 @@
 //! Top-`m` selection: the coefficients of largest magnitude, deterministically.
 
-use crate::signature::NEGATIVE;
 use crate::{AREA, MAX_COEFFICIENTS};
+
+/// The bit of a coefficient code that marks a negative coefficient.
+pub const NEGATIVE: u16 = 0x4000;
 
 /// Picks the `m` coefficients of largest magnitude among positions 1.. of `plane` (ties: smaller
 /// position first), writes their codes sorted ascending into `codes[..m]`, and returns the

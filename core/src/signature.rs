@@ -43,7 +43,7 @@ use crate::{
     decompose_planes, downscale_region, planes_to_yiq,
 };
 
-pub use crate::select::select_top;
+pub use crate::select::{NEGATIVE, select_top};
 
 /// The format version this build writes and reads.
 pub const FORMAT_VERSION: u8 = 2;
@@ -53,9 +53,6 @@ pub const MAGIC: [u8; 4] = *b"LKSG";
 
 /// Bytes before the coefficient codes.
 const HEADER_LEN: usize = 34;
-
-/// The bit of a coefficient code that marks a negative coefficient.
-pub const NEGATIVE: u16 = 0x4000;
 
 /// Below this strength, a chroma channel (I or Q) is treated as noise when scoring.
 ///

@@ -79,11 +79,7 @@ impl ShotIndex {
                 let unused = self.frequency[slot(c, position)] == 0
                     && self.frequency[slot(c, position | NEGATIVE)] == 0;
                 for code in [position, position | NEGATIVE] {
-                    if codes.len() < m
-                        && unused
-                        && !codes.contains(&code)
-                        && !own.contains(&code)
-                    {
+                    if codes.len() < m && unused && !codes.contains(&code) && !own.contains(&code) {
                         codes.push(code);
                     }
                 }
