@@ -20,7 +20,7 @@
 //! # Byte format (version 2, little-endian)
 //!
 //! Version 2 (issue 17) has the layout of version 1, but its signatures are computed from the
-//! picture inside uniform borders ([`content_region`](crate::content_region)), so version 1
+//! picture inside uniform borders ([`content_region`]), so version 1
 //! bytes are refused rather than compared with them.
 //!
 //! | offset | size | field |
