@@ -75,7 +75,9 @@ pub fn run(config: &Config, args: &ApplyArgs) -> Result<()> {
         None
     } else {
         bin.prepare()?;
-        Some(Store::open_existing(&config.db)?)
+        // A real run records "not a duplicate" and follows moved files: it may create the
+        // database (a plan made in the browser can come before any scan).
+        Some(Store::open(&config.db)?)
     };
     let would = if args.dry_run { "would " } else { "" };
     let (mut removed, mut kept, mut ignored, mut failed) = (0usize, 0usize, 0usize, 0usize);
