@@ -15,27 +15,44 @@
 //!    pair shares lies in the prefixes of both.
 //! 3. Index only the prefixes (a posting per prefix code), and for each image walk the postings
 //!    of its own prefix: the candidates. Common codes sit at the end of the order, so they are
-//!    rarely in a prefix, and the long lists that make a query slow are never walked.
+//!    rarely in a prefix, and the long lists that make a query slow are rarely walked.
 //! 4. Verify every candidate with [`compare`](crate::compare), the exact similarity of the index
-//!    and the CLI. Nothing is approximated: the result is exactly the set of pairs an exhaustive
-//!    comparison of all `N²/2` pairs finds (a test checks this against [`compare`] on every pair).
+//!    and the CLI. With [`AllPairs::new`] nothing is approximated: the result is exactly the set
+//!    of pairs an exhaustive comparison of all `N²/2` pairs finds (a test checks this against
+//!    [`compare`] on every pair).
 //!
-//! `self(b)` is not known when `a`'s prefix is cut, so `α` uses the smallest `self` of the set per
-//! channel instead, and is taken for every combination of channels that the two images may both
-//! find informative ([`Signature::is_informative`]): a gray copy is compared on Y alone, and must
-//! be found through its Y codes.
+//! `self(b)` is not known when `a`'s prefix is cut. The signatures are therefore joined in order
+//! of their Y self weight: a posted prefix assumes a partner with at least its own Y weight (it
+//! is found by later queries), a query's prefix assumes the smallest of the set. The chroma
+//! channels use the smallest of the set, and the cut is taken for every combination of channels
+//! two images may both find informative ([`Signature::is_informative`]): a gray copy is compared
+//! on Y alone, and must be found through its Y codes.
 //!
-//! Work is split by query id: [`AllPairs::pairs_in`] reports the pairs `(a, b)` with `b` in a
-//! range and `a < b`, so threads given disjoint ranges report disjoint pairs and together all of
-//! them. This crate starts no threads.
+//! While a query walks its prefix, each candidate's shared weight so far plus what can still
+//! follow (the smaller of the two signatures' remaining code weights, stored in the posting) is
+//! a bound on what they share (the positional filter of PPJoin, Xiao et al. 2008); candidates
+//! below the weight they need are dropped before they are scored.
 //!
-//! Memory: one posting (`u32`) per prefix code, plus a table of 98 304 counters; [`PairScratch`]
-//! holds one `u32` per image. The signatures themselves are the caller's.
+//! # Exact, or faster
+//! On photo libraries the exact prefix is long: rare codes are the fine-detail ones, which weigh
+//! least in the paper's table, so a prefix needs most of them. [`AllPairs::with_prefix_limit`]
+//! and [`AllPairs::require_shared_codes`] trade recall for time (post only the rarest codes,
+//! score only candidates that share several of them); reported pairs are still exact. The
+//! benchmark `cargo bench -p lookalike-core --bench pairs` measures both (README, "Core figures").
+//!
+//! Work is split by query: [`AllPairs::pairs_in`] takes a range of places in the join's order,
+//! so threads given disjoint ranges report disjoint pairs and together all of them. This crate
+//! starts no threads.
+//!
+//! Memory: six bytes per posted prefix code (id and remaining weight), 14 bytes per signature and
+//! two tables of 98 304 entries; [`PairScratch`] holds 11 bytes per signature per thread. The
+//! signatures themselves are the caller's.
 
 use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::Range;
 
+use crate::score::{average_term, pair_weight};
 use crate::signature::NEGATIVE;
 use crate::{Error, Signature, Weights, bin, compare};
 
@@ -60,13 +77,26 @@ pub struct Pair {
     pub score: f32,
 }
 
-/// Reusable working memory for [`AllPairs::pairs_in`], one per thread: one `u32` per signature.
+/// Reusable working memory for [`AllPairs::pairs_in`], one per thread: eleven bytes per signature.
 #[derive(Debug, Default, Clone)]
 pub struct PairScratch {
-    /// Per signature, `1 +` the last query that met it as a candidate.
+    /// Per signature (by place in the order), `1 +` the last query that met it.
     seen: Vec<u32>,
+    /// Per signature, the weight shared with the current query so far, or [`PRUNED`].
+    shared: Vec<u16>,
+    /// Per signature, the weight it must share with the current query ([`AllPairs::need`]).
+    need: Vec<f32>,
+    /// Per signature, how many prefix codes it shares with the current query (saturating).
+    hits: Vec<u8>,
     prefix: Vec<(u32, u32)>,
+    rest: Vec<u16>,
+    candidates: Vec<u32>,
+    /// The current query's codes, one bit per token.
+    codes: Vec<u64>,
 }
+
+/// Marks a candidate that the positional bound has ruled out.
+const PRUNED: u16 = u16::MAX;
 
 impl PairScratch {
     /// Empty scratch; it grows to the set on first use.
@@ -80,7 +110,7 @@ impl PairScratch {
 pub struct PairStats {
     /// Postings walked.
     pub postings: u64,
-    /// Distinct candidate pairs scored with [`compare`](crate::compare).
+    /// Candidate pairs scored with [`compare`](crate::compare).
     pub candidates: u64,
     /// Pairs reported.
     pub pairs: u64,
@@ -105,9 +135,19 @@ pub struct AllPairs<'a> {
     rank: Vec<u32>,
     /// Per channel, the smallest self weight (hundredths) among the signatures informative in it.
     least_self: [u32; 3],
-    /// CSR posting lists of prefix tokens: `ids[offsets[t]..offsets[t + 1]]`, ascending.
+    /// Signature ids by their Y self weight, ascending (ties: id): the order of the join.
+    order: Vec<u32>,
+    /// Per place in `order`, the self weights Y, I, Q (hundredths; 0 where not informative).
+    own: Vec<[u16; 3]>,
+    /// CSR posting lists of indexed-prefix tokens: `places[offsets[t]..offsets[t + 1]]`,
+    /// ascending, and beside each, what the signature's codes after that token weigh.
     offsets: Vec<u32>,
-    ids: Vec<u32>,
+    places: Vec<u32>,
+    rests: Vec<u16>,
+    /// The most codes a prefix keeps ([`AllPairs::with_prefix_limit`]); `usize::MAX`: exact.
+    limit: usize,
+    /// Prefix codes a candidate must share with the query (1: exact).
+    min_shared: u8,
 }
 
 impl<'a> AllPairs<'a> {
@@ -121,29 +161,52 @@ impl<'a> AllPairs<'a> {
         weights: Weights,
         min_similarity: f32,
     ) -> Result<Self, Error> {
+        Self::with_prefix_limit(signatures, weights, min_similarity, usize::MAX)
+    }
+
+    /// [`AllPairs::new`], with every prefix cut to at most its `limit` rarest codes: less work,
+    /// but no longer exact. A pair whose codes in common all lie beyond the limit on one side
+    /// is missed; every pair reported is still verified with [`compare`](crate::compare), so
+    /// none is reported that should not be. The benchmark (`cargo bench -p lookalike-core
+    /// --bench pairs`) measures the recall.
+    pub fn with_prefix_limit(
+        signatures: &'a [Signature],
+        weights: Weights,
+        min_similarity: f32,
+        limit: usize,
+    ) -> Result<Self, Error> {
         if signatures.len() >= u32::MAX as usize {
             return Err(Error::TooManySignatures(signatures.len()));
         }
         let tokens = 3 * CODES_PER_CHANNEL;
         let mut frequency = vec![0u32; tokens];
         let mut least_self = [u32::MAX; 3];
+        let mut own_by_id = Vec::with_capacity(signatures.len());
         for s in signatures {
+            let mut own = [0u16; 3];
             for c in informative(s) {
-                let mut own = 0;
+                let mut sum = 0u32;
                 for &code in s.codes(c) {
                     frequency[token(c, code)] += 1;
-                    own += u32::from(weights.centi(c, bin(usize::from(code & !NEGATIVE))));
+                    sum += u32::from(weights.centi(c, bin(usize::from(code & !NEGATIVE))));
                 }
-                least_self[c] = least_self[c].min(own);
+                least_self[c] = least_self[c].min(sum);
+                // At most 60 codes of at most 1.26: fits.
+                own[c] = sum as u16;
             }
+            own_by_id.push(own);
         }
-        let mut order: Vec<u32> = (0..tokens as u32).collect();
-        order.sort_unstable_by_key(|&t| (frequency[t as usize], t));
+        let mut by_frequency: Vec<u32> = (0..tokens as u32).collect();
+        by_frequency.sort_unstable_by_key(|&t| (frequency[t as usize], t));
         let mut rank = frequency;
-        for (r, &t) in order.iter().enumerate() {
+        for (r, &t) in by_frequency.iter().enumerate() {
             rank[t as usize] = r as u32;
         }
-        drop(order);
+        drop(by_frequency);
+        let mut order: Vec<u32> = (0..signatures.len() as u32).collect();
+        order.sort_unstable_by_key(|&id| (own_by_id[id as usize][0], id));
+        let own = order.iter().map(|&id| own_by_id[id as usize]).collect();
+        drop(own_by_id);
         let mut pairs = AllPairs {
             signatures,
             weights,
@@ -154,14 +217,20 @@ impl<'a> AllPairs<'a> {
             },
             rank,
             least_self: least_self.map(|v| if v == u32::MAX { 0 } else { v }),
+            order,
+            own,
             offsets: vec![0; tokens + 1],
-            ids: Vec::new(),
+            places: Vec::new(),
+            rests: Vec::new(),
+            limit,
+            min_shared: 1,
         };
         // Two passes over the prefixes: count, then fill, so the lists are one exact allocation.
         let mut prefix = Vec::new();
-        for s in signatures {
-            pairs.prefix_of(s, &mut prefix);
-            for &(_, t) in &prefix {
+        let mut rest = Vec::new();
+        for place in 0..signatures.len() {
+            let keep = pairs.sorted_codes(place, &mut prefix, &mut rest, true);
+            for &(_, t) in &prefix[..keep] {
                 pairs.offsets[t as usize + 1] += 1;
             }
         }
@@ -169,15 +238,27 @@ impl<'a> AllPairs<'a> {
             pairs.offsets[t + 1] += pairs.offsets[t];
         }
         let mut next = pairs.offsets.clone();
-        pairs.ids = vec![0; pairs.offsets[tokens] as usize];
-        for (id, s) in signatures.iter().enumerate() {
-            pairs.prefix_of(s, &mut prefix);
-            for &(_, t) in &prefix {
-                pairs.ids[next[t as usize] as usize] = id as u32;
+        let total = pairs.offsets[tokens] as usize;
+        pairs.places = vec![0; total];
+        pairs.rests = vec![0; total];
+        for place in 0..signatures.len() {
+            let keep = pairs.sorted_codes(place, &mut prefix, &mut rest, true);
+            for (i, &(_, t)) in prefix[..keep].iter().enumerate() {
+                let at = next[t as usize] as usize;
+                pairs.places[at] = place as u32;
+                pairs.rests[at] = rest[i];
                 next[t as usize] += 1;
             }
         }
         Ok(pairs)
+    }
+
+    /// Reports only candidates that share at least `codes` prefix codes with the query
+    /// (default 1, which is exact; more is less work and may miss pairs, as
+    /// [`AllPairs::with_prefix_limit`] may).
+    pub fn require_shared_codes(mut self, codes: u8) -> Self {
+        self.min_shared = codes.max(1);
+        self
     }
 
     /// How many signatures the set holds.
@@ -197,17 +278,23 @@ impl<'a> AllPairs<'a> {
 
     /// Postings indexed: prefix codes over all signatures.
     pub fn postings(&self) -> usize {
-        self.ids.len()
+        self.places.len()
     }
 
     /// Bytes held (postings and tables; not the signatures, nor a [`PairScratch`]).
     pub fn memory_bytes(&self) -> usize {
-        4 * (self.ids.capacity() + self.offsets.capacity() + self.rank.capacity())
+        4 * (self.places.capacity()
+            + self.offsets.capacity()
+            + self.rank.capacity()
+            + self.order.capacity())
+            + 2 * self.rests.capacity()
+            + 6 * self.own.capacity()
     }
 
-    /// Appends to `out` every pair `(a, b)` with `b` in `queries`, `a < b` and similarity at
-    /// least [`AllPairs::min_similarity`], ordered by `b`, then `a`. Ids past the set are
-    /// ignored. Disjoint ranges give disjoint pairs; `0..len` gives them all.
+    /// Appends to `out` the pairs that the queries in `queries` report, each pair `(a, b)` with
+    /// `a < b` and similarity at least [`AllPairs::min_similarity`]. A query is a place in the
+    /// join's own order (`0..len`), not a signature id: disjoint ranges give disjoint pairs, and
+    /// ranges that cover `0..len` give them all. Places past the set are ignored.
     pub fn pairs_in(
         &self,
         queries: Range<u32>,
@@ -215,48 +302,122 @@ impl<'a> AllPairs<'a> {
         out: &mut Vec<Pair>,
     ) -> PairStats {
         let n = self.signatures.len() as u32;
-        let PairScratch { seen, prefix } = scratch;
+        let PairScratch {
+            seen,
+            shared,
+            need,
+            hits,
+            prefix,
+            rest,
+            candidates,
+            codes,
+        } = scratch;
+        codes.resize(3 * CODES_PER_CHANNEL / 64, 0);
         if seen.len() != self.signatures.len() {
             seen.clear();
             seen.resize(self.signatures.len(), 0);
+            shared.clear();
+            shared.resize(self.signatures.len(), 0);
+            need.clear();
+            need.resize(self.signatures.len(), 0.0);
+            hits.clear();
+            hits.resize(self.signatures.len(), 0);
         }
+        let t = self.min_similarity / 200.0;
         let mut stats = PairStats::default();
         for b in queries.start.min(n)..queries.end.min(n) {
-            let query = &self.signatures[b as usize];
-            self.prefix_of(query, prefix);
-            let first = out.len();
-            for &(_, t) in prefix.iter() {
-                let list = &self.ids
-                    [self.offsets[t as usize] as usize..self.offsets[t as usize + 1] as usize];
-                for &a in list {
+            let query_id = self.order[b as usize];
+            let query = &self.signatures[query_id as usize];
+            let keep = self.sorted_codes(b as usize, prefix, rest, false);
+            for &(_, tok) in prefix.iter() {
+                codes[tok as usize / 64] |= 1 << (tok % 64);
+            }
+            let own_b = self.own[b as usize];
+            let informative_b: [bool; 3] = core::array::from_fn(|c| query.is_informative(c));
+            let average_b = query.average();
+            candidates.clear();
+            for (i, &(_, tok)) in prefix[..keep].iter().enumerate() {
+                let (c, code) = (
+                    tok as usize / CODES_PER_CHANNEL,
+                    tok as usize % CODES_PER_CHANNEL,
+                );
+                let w = self.weights.centi(c, bin(code & !usize::from(NEGATIVE)));
+                let (from, to) = (
+                    self.offsets[tok as usize] as usize,
+                    self.offsets[tok as usize + 1] as usize,
+                );
+                for (&a, &rest_a) in self.places[from..to].iter().zip(&self.rests[from..to]) {
                     stats.postings += 1;
-                    // Lists ascend: the rest are later queries, which find this pair themselves.
+                    // Lists ascend: the rest are later in the order, and find this pair themselves.
                     if a >= b {
                         break;
                     }
-                    if seen[a as usize] == b + 1 {
+                    let a = a as usize;
+                    if seen[a] != b + 1 {
+                        seen[a] = b + 1;
+                        shared[a] = 0;
+                        hits[a] = 0;
+                        need[a] = self.need(t, a, own_b, informative_b, &average_b);
+                        candidates.push(a as u32);
+                    } else if shared[a] == PRUNED {
                         continue;
                     }
-                    seen[a as usize] = b + 1;
-                    stats.candidates += 1;
-                    let cmp = compare(&self.signatures[a as usize], query, self.weights);
-                    if cmp.similarity >= self.min_similarity && cmp.similarity > 0.0 {
-                        out.push(Pair {
-                            a,
-                            b,
-                            similarity: cmp.similarity,
-                            score: cmp.score,
-                        });
+                    shared[a] += w;
+                    hits[a] = hits[a].saturating_add(1);
+                    // Everything shared before this code was counted (it lies in both
+                    // prefixes); what comes after weighs at most the smaller rest.
+                    let bound = u32::from(shared[a]) + u32::from(rest[i].min(rest_a));
+                    if (bound as f32) < need[a] {
+                        shared[a] = PRUNED;
                     }
                 }
             }
-            out[first..].sort_unstable_by_key(|p| p.a);
+            let first = out.len();
+            for &a in candidates.iter() {
+                if shared[a as usize] == PRUNED || hits[a as usize] < self.min_shared {
+                    continue;
+                }
+                stats.candidates += 1;
+                let a_id = self.order[a as usize];
+                let sig_a = &self.signatures[a_id as usize];
+                // What compare computes, from the weights cached here: most candidates stop
+                // at this, and compare itself decides on the rest.
+                let mut matched = 0u32;
+                for (c, &informative) in informative_b.iter().enumerate() {
+                    if !(informative && sig_a.is_informative(c)) {
+                        continue;
+                    }
+                    for &code in sig_a.codes(c) {
+                        let tok = token(c, code);
+                        if codes[tok / 64] & (1 << (tok % 64)) != 0 {
+                            matched += u32::from(
+                                self.weights.centi(c, bin(usize::from(code & !NEGATIVE))),
+                            );
+                        }
+                    }
+                }
+                if (matched as f32) < need[a as usize] {
+                    continue;
+                }
+                let cmp = compare(sig_a, query, self.weights);
+                if cmp.similarity >= self.min_similarity && cmp.similarity > 0.0 {
+                    out.push(Pair {
+                        a: a_id.min(query_id),
+                        b: a_id.max(query_id),
+                        similarity: cmp.similarity,
+                        score: cmp.score,
+                    });
+                }
+            }
             stats.pairs += (out.len() - first) as u64;
+            for &(_, tok) in prefix.iter() {
+                codes[tok as usize / 64] = 0;
+            }
         }
         stats
     }
 
-    /// Every pair, on this thread: [`AllPairs::pairs_in`] over all ids.
+    /// Every pair, on this thread, ordered by `a`, then `b`.
     pub fn pairs(&self) -> Vec<Pair> {
         let mut out = Vec::new();
         self.pairs_in(
@@ -264,48 +425,103 @@ impl<'a> AllPairs<'a> {
             &mut PairScratch::new(),
             &mut out,
         );
+        out.sort_unstable_by_key(|p| (p.a, p.b));
         out
     }
 
-    /// The prefix of `s`: its informative codes as `(rank, token)`, rarest first, cut where the
-    /// codes left weigh less than any qualifying pair must share, for every channel set the pair
-    /// may be compared on.
-    fn prefix_of(&self, s: &Signature, prefix: &mut Vec<(u32, u32)>) {
+    /// A lower bound (hundredths, with slack for `f32` rounding) on the weight that the
+    /// signature at place `a` and the query must share to reach the threshold `200 t`:
+    /// `matched ≥ t · pair + dc` (`finish` in score.rs).
+    fn need(
+        &self,
+        t: f32,
+        a: usize,
+        own_b: [u16; 3],
+        informative_b: [bool; 3],
+        average_b: &[f32; 3],
+    ) -> f32 {
+        let sig_a = &self.signatures[self.order[a] as usize];
+        let own_a = self.own[a];
+        let informative_a: [bool; 3] = core::array::from_fn(|c| sig_a.is_informative(c));
+        let pair = pair_weight(
+            informative_a,
+            own_a.map(u32::from),
+            informative_b,
+            own_b.map(u32::from),
+        );
+        t * pair as f32 + 100.0 * average_term(self.weights, &sig_a.average(), average_b) - 1.0
+    }
+
+    /// The informative codes of the signature at `place` as `(rank, token)`, rarest first, with
+    /// `rest[i]` the weight of the codes after the `i`-th; returns the length of its prefix:
+    /// where the codes left weigh less than any qualifying pair must share, for every channel set
+    /// the pair may be compared on. `indexed`: the prefix that is posted, for partners later in
+    /// the order, whose Y self weight is at least this one's; otherwise the prefix a query walks,
+    /// for partners earlier in the order.
+    fn sorted_codes(
+        &self,
+        place: usize,
+        prefix: &mut Vec<(u32, u32)>,
+        rest: &mut Vec<u16>,
+        indexed: bool,
+    ) -> usize {
+        let s = &self.signatures[self.order[place] as usize];
+        let own = self.own[place].map(u32::from);
         prefix.clear();
-        let mut own = [0u32; 3];
         let mut mask = 0u8;
         for c in informative(s) {
             mask |= 1 << c;
             for &code in s.codes(c) {
                 let t = token(c, code) as u32;
                 prefix.push((self.rank[t as usize], t));
-                own[c] += u32::from(self.weights.centi(c, bin(usize::from(code & !NEGATIVE))));
             }
         }
         prefix.sort_unstable();
+        let weight = |tok: u32| {
+            let c = tok as usize / CODES_PER_CHANNEL;
+            let code = (tok as usize % CODES_PER_CHANNEL) & !usize::from(NEGATIVE);
+            (c, u32::from(self.weights.centi(c, bin(code))))
+        };
+        rest.clear();
+        rest.resize(prefix.len(), 0);
+        let mut tail = 0u32;
+        for i in (0..prefix.len()).rev() {
+            rest[i] = tail as u16;
+            tail += weight(prefix[i].1).1;
+        }
         // A pair compared on channels S has similarity ≥ T only if
-        //   matched ≥ T/200 · Σ_{c∈S} (self_a[c] + self_b[c])  (hundredths; `finish` in score.rs)
-        // and self_b[c] ≥ least_self[c]. One hundredth of slack keeps f32 rounding on the safe
-        // side (a longer prefix only adds candidates).
+        //   matched ≥ T/200 · (Σ_{c∈S} (self_a[c] + self_b[c]) + Σ_{one side only} self/8)
+        // (hundredths; `pair_weight` and `finish` in score.rs). The partner's self weights are
+        // bounded below by the least of the set, and for Y, when the partner comes later in the
+        // order, by this signature's own. One hundredth of slack keeps f32 rounding on the
+        // safe side (a longer prefix only adds work).
         let t = self.min_similarity / 200.0;
         let mut keep = 0;
         for set in CHANNEL_SETS {
             if set & !mask != 0 {
                 continue;
             }
-            let need: u32 = (0..3)
-                .filter(|c| set & (1 << c) != 0)
-                .map(|c| own[c] + self.least_self[c])
-                .sum();
+            let mut need = 0;
+            for c in 0..3 {
+                if set & (1 << c) != 0 {
+                    let partner = if c == 0 && indexed {
+                        own[0]
+                    } else {
+                        self.least_self[c]
+                    };
+                    need += own[c] + partner;
+                } else if mask & (1 << c) != 0 {
+                    need += own[c] / 8;
+                }
+            }
             let alpha = t * need as f32 - 1.0;
             // The longest tail of codes in S that weighs less than alpha stays out.
             let mut tail = 0u32;
             let mut cut = 0;
             for (i, &(_, tok)) in prefix.iter().enumerate().rev() {
-                let c = tok as usize / CODES_PER_CHANNEL;
+                let (c, w) = weight(tok);
                 if set & (1 << c) != 0 {
-                    let code = (tok as usize % CODES_PER_CHANNEL) & !usize::from(NEGATIVE);
-                    tail += u32::from(self.weights.centi(c, bin(code)));
+                    tail += w;
                     if tail as f32 >= alpha {
                         cut = i + 1;
                         break;
@@ -314,7 +530,7 @@ impl<'a> AllPairs<'a> {
             }
             keep = keep.max(cut);
         }
-        prefix.truncate(keep);
+        keep.min(self.limit)
     }
 }
 
@@ -457,6 +673,7 @@ mod tests {
                 }
             }
         }
+        out.sort_unstable_by_key(|p| (p.a, p.b));
         out
     }
 
@@ -509,11 +726,38 @@ mod tests {
         for start in (0..1300).step_by(250) {
             pairs.pairs_in(start..start + 250, &mut scratch, &mut parts);
         }
+        parts.sort_unstable_by_key(|p| (p.a, p.b));
         assert!(!whole.is_empty());
         assert_eq!(parts, whole);
         let mut none = Vec::new();
         pairs.pairs_in(5000..6000, &mut scratch, &mut none);
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn a_prefix_limit_reports_only_true_pairs_and_finds_edited_copies() {
+        let sigs = library(2000, 21);
+        let min = Sensitivity::DEFAULT.min_similarity();
+        let expected = exhaustive(&sigs, min);
+        let exact = AllPairs::new(&sigs, Weights::Scanned, min).unwrap();
+        let limited = AllPairs::with_prefix_limit(&sigs, Weights::Scanned, min, 8)
+            .unwrap()
+            .require_shared_codes(2);
+        assert!(limited.postings() <= 8 * sigs.len());
+        assert!(
+            limited.postings() < exact.postings() / 4,
+            "{}",
+            limited.postings()
+        );
+        let found = limited.pairs();
+        assert!(found.iter().all(|p| expected.contains(p)), "a false pair");
+        // Near-identical copies (similarity ≥ 90) keep their rarest codes, and are all found;
+        // heavier edits may be missed (the benchmark measures how many).
+        let close: Vec<&Pair> = expected.iter().filter(|p| p.similarity >= 90.0).collect();
+        assert!(close.len() > 20, "{}", close.len());
+        for p in close {
+            assert!(found.contains(p), "{p:?} missing");
+        }
     }
 
     #[test]
