@@ -91,7 +91,7 @@ fn run(real: &[Signature], n: usize, threads: usize, min: f32) {
     let clock = Clock::start();
     let next = AtomicU32::new(0);
     let tenth = (n as u32 / 10).max(CHUNK);
-    let results: Vec<(Vec<Pair>, PairStats)> = std::thread::scope(|scope| {
+    let results: Vec<(Vec<Pair>, PairStats, usize)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
@@ -112,7 +112,8 @@ fn run(real: &[Signature], n: usize, threads: usize, min: f32) {
                             );
                         }
                     }
-                    (out, stats)
+                    let scratch_bytes = scratch.memory_bytes();
+                    (out, stats, scratch_bytes)
                 })
             })
             .collect();
@@ -122,17 +123,18 @@ fn run(real: &[Signature], n: usize, threads: usize, min: f32) {
     let peak = peak_bytes();
     let mut stats = PairStats::default();
     let mut pair_bytes = 0;
-    for (out, s) in &results {
+    let mut scratch_bytes = 0;
+    for (out, s, scratch) in &results {
         stats += *s;
         pair_bytes += out.capacity() * size_of::<Pair>();
+        scratch_bytes += scratch;
     }
-    let scratch_bytes = threads * 4 * n;
     let sig_bytes = n * size_of::<Signature>();
     let held = all.memory_bytes() + scratch_bytes + pair_bytes + sig_bytes;
     drop(all);
     let after_found: HashSet<(u32, u32)> = results
         .iter()
-        .flat_map(|(out, _)| out.iter().map(|p| (p.a, p.b)))
+        .flat_map(|(out, _, _)| out.iter().map(|p| (p.a, p.b)))
         .collect();
     drop(results);
     eprintln!(

@@ -103,6 +103,14 @@ impl PairScratch {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// Bytes held.
+    pub fn memory_bytes(&self) -> usize {
+        4 * (self.seen.capacity() + self.need.capacity() + self.candidates.capacity())
+            + 2 * (self.shared.capacity() + self.rest.capacity())
+            + self.hits.capacity()
+            + 8 * (self.prefix.capacity() + self.codes.capacity())
+    }
 }
 
 /// What [`AllPairs::pairs_in`] did: the work, for benchmarks and progress reports.
