@@ -300,15 +300,15 @@ fn before(
         checked.len()
     );
 
-    let encode = Instant::now();
+    let clock = Clock::start();
     let bytes = index.to_bytes();
-    let encode = encode.elapsed().as_secs_f64();
+    let encode = clock.stop();
     drop(index);
-    let decode = Instant::now();
+    let clock = Clock::start();
     let back = Index::from_bytes(&bytes).expect("round trip");
-    let decode = decode.elapsed().as_secs_f64();
+    let decode = clock.stop();
     eprintln!(
-        "index bytes: {} MB ({:.0} B per image); to_bytes {encode:.2} s, from_bytes {decode:.2} s ({} live ids); {}",
+        "index bytes: {} MB ({:.0} B per image); to_bytes {encode}; from_bytes {decode} ({} live ids); {}",
         bytes.len() / 1_000_000,
         bytes.len() as f64 / n as f64,
         back.len(),

@@ -174,23 +174,30 @@ impl Index {
         if sum != n_postings {
             return Err(Error::InvalidIndex("posting count"));
         }
+        // Per id, its postings so far and the channels it may post in, side by side: one small
+        // array, so that checking a posting touches one cache line, not the entries.
+        let mut state: Vec<[u8; 2]> = entries
+            .iter()
+            .zip(posted)
+            .map(|(e, count)| {
+                [
+                    count,
+                    (0..3).filter(|&c| e.informative(c)).map(|c| 1 << c).sum(),
+                ]
+            })
+            .collect();
         let mut lists = Vec::with_capacity(LISTS);
         for (l, len) in lengths.into_iter().enumerate() {
-            let channel = l / LISTS_PER_CHANNEL;
+            let channel_bit = 1u8 << (l / LISTS_PER_CHANNEL);
             let mut list = Vec::with_capacity(len);
             for chunk in bytes[at..at + 4 * len].chunks_exact(4) {
                 let id = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
-                let (Some(entry), Some(count)) =
-                    (entries.get(id as usize), posted.get_mut(id as usize))
-                else {
+                let Some([count, channels]) = state.get_mut(id as usize) else {
                     return Err(Error::InvalidIndex("posting id"));
                 };
-                // A free id has no postings; nobody posts more than 3 × m, nor in a channel
-                // its entry does not find informative.
-                if *count == u8::MAX
-                    || usize::from(*count) >= 3 * usize::from(entry.m)
-                    || !entry.informative(channel)
-                {
+                // A free id has no postings, and nobody posts more than 3 × 60, nor in a
+                // channel its entry does not find informative (exact counts are checked below).
+                if *count >= (3 * MAX_COEFFICIENTS) as u8 || *channels & channel_bit == 0 {
                     return Err(Error::InvalidIndex("posting id"));
                 }
                 *count += 1;
@@ -202,7 +209,8 @@ impl Index {
 
         let mut live = 0;
         let mut dead_postings = 0;
-        for (entry, &count) in entries.iter().zip(&posted) {
+        // Free ids still hold u8::MAX: no posting could be added to them.
+        for (entry, &[count, _]) in entries.iter().zip(&state) {
             let expected = (0..3).filter(|&c| entry.informative(c)).count() * usize::from(entry.m);
             if entry.flags & ALIVE != 0 {
                 if usize::from(count) != expected {
