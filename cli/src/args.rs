@@ -15,7 +15,9 @@ Exit codes:
 const EXAMPLES: &str = "\
 Examples:
   lookalike scan ~/Pictures                    index ~/Pictures and list the similar images
-  lookalike scan ~/Pictures --html report.html  ... and write a report with thumbnails
+  lookalike scan ~/Pictures --html report.html  ... and write a report to review them in a browser
+  lookalike apply lookalike-plan.json --dry-run what the plan downloaded from the report would do
+  lookalike scan ~/New --reference ~/Archive   ~/Archive is never proposed for removal
   lookalike scan ~/Pictures --review-dir similar_images --dry-run
   lookalike query holiday.jpg --limit 5        best matches in the index for one image
   lookalike videos ~/Videos                    store screenshots of every video, report shared clips
@@ -48,6 +50,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
     /// Where signatures are computed: auto (GPU if one is found), on (GPU or fail), off (CPU).
+    /// The GPU is looked for only when an image needs hashing.
     #[arg(long, global = true, value_enum, default_value_t = GpuChoice::Auto)]
     pub gpu: GpuChoice,
     /// No progress bars and no informational lines; errors and results are still printed.
@@ -55,6 +58,8 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
+/// `--gpu`. (Not lookalike-gpu's `BackendRequest`: that crate is optional, and `off` must parse
+/// in a build without it.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GpuChoice {
     Auto,
@@ -83,7 +88,20 @@ pub enum Command {
     /// Find clips shared between videos (a clip inside a compilation, re-encoded copies): store
     /// a screenshot signature every --interval seconds and report runs of matching screenshots.
     #[command(after_help = EXIT_CODES)]
-    Videos(crate::videos::VideosArgs),
+    Videos(VideosArgs),
+    /// Carry out a plan file made by the HTML report (or by hand): move the files marked
+    /// `remove` to the trash (or --to DIR), remember the ones marked `not_duplicate`.
+    #[command(after_help = EXIT_CODES)]
+    Apply(ApplyArgs),
+    /// The pairs you said are not duplicates: list them, or forget one.
+    #[command(subcommand)]
+    Ignore(IgnoreCommand),
+    /// Time opening an HTML report of N synthetic groups (not for users; for the README).
+    #[command(hide = true)]
+    BenchReport(BenchReportArgs),
+    /// Video benchmarks, for the README's figures (not for users; stores nothing).
+    #[command(hide = true, subcommand)]
+    BenchVideos(BenchVideosCommand),
 }
 
 #[derive(Debug, Args)]
@@ -98,15 +116,35 @@ pub struct ScanArgs {
     /// Print the matches as JSON lines (one object per pair) instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Also write an HTML report with thumbnails side by side.
+    /// With --json: one object per group (the keeper and every member) instead of per pair.
+    #[arg(long, requires = "json")]
+    pub groups: bool,
+    /// Also write an HTML report: one card per group with thumbnails (stored in FILE's
+    /// sibling folder NAME_files/), where you choose what to keep and download a plan for
+    /// `lookalike apply`.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// The keep rule: criteria tried in order to choose the file to keep in each group, from
+    /// resolution (more pixels), size (larger file), oldest, newest, format (lossless PNG, TIFF,
+    /// BMP before lossy), path:PREFIX (files under PREFIX). Ties go to the shorter file name.
+    #[arg(
+        long,
+        value_name = "RULES",
+        value_delimiter = ',',
+        default_value = "resolution,oldest,size"
+    )]
+    pub keep: Vec<String>,
+    /// A folder of originals: scanned too, but its files are never proposed for removal, and
+    /// groups made only of its files are not reported. May be given more than once.
+    #[arg(long, value_name = "DIR")]
+    pub reference: Vec<PathBuf>,
     /// Report every similar pair under PATHs, not only pairs involving new or changed files.
     #[arg(long)]
     pub all: bool,
     /// Review workflow: hard-link the better image of each group and move the others into DIR
     /// with names that sort together (000001_KEEP_a.jpg, 000001_REMOVE_b.jpg). Nothing is
-    /// deleted. Without a value: ./similar_images.
+    /// deleted. Reviews every group under PATHs (implies --all); later scans leave DIR out.
+    /// Without a value: ./similar_images.
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "similar_images")]
     pub review_dir: Option<PathBuf>,
     /// With --review-dir: print what would be linked and moved, change nothing.
@@ -115,6 +153,67 @@ pub struct ScanArgs {
     /// Follow symbolic links (loops are reported and skipped).
     #[arg(long, short = 'L')]
     pub follow_links: bool,
+}
+
+/// `lookalike apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The plan file (JSON, README "Plan files").
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// The folder relative paths are under, for a plan whose `base` is null (the browser page's
+    /// plans); overrides the plan's own `base`.
+    #[arg(long, value_name = "DIR")]
+    pub base: Option<PathBuf>,
+    /// Move removed files into DIR (a review folder, left out of later scans) instead of the
+    /// system trash.
+    #[arg(long, value_name = "DIR")]
+    pub to: Option<PathBuf>,
+    /// Print what would be done; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `lookalike ignore`.
+#[derive(Debug, Subcommand)]
+pub enum IgnoreCommand {
+    /// Every pair remembered as not a duplicate (tab-separated: path, path, date).
+    List {
+        /// JSON lines instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remember that two files are not duplicates of each other.
+    Add {
+        #[arg(value_name = "FILE")]
+        a: PathBuf,
+        #[arg(value_name = "FILE")]
+        b: PathBuf,
+    },
+    /// Forget a pair (undo), so that scans report it again.
+    Remove {
+        #[arg(value_name = "FILE")]
+        a: PathBuf,
+        #[arg(value_name = "FILE")]
+        b: PathBuf,
+    },
+}
+
+/// `lookalike bench-report` (hidden).
+#[derive(Debug, Args)]
+pub struct BenchReportArgs {
+    /// Groups in the synthetic report.
+    #[arg(value_name = "N", default_value_t = 10_000)]
+    pub groups: usize,
+    /// Members per group.
+    #[arg(long, default_value_t = 3)]
+    pub members: usize,
+    /// Write the page here (and its thumbnails beside it); default: a temporary folder.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Embed the thumbnails as data: URLs instead of the sibling folder.
+    #[arg(long)]
+    pub embed: bool,
 }
 
 #[derive(Debug, Args)]
@@ -130,11 +229,88 @@ pub struct QueryArgs {
     pub sensitivity: Option<u8>,
     /// For videos: S, the least number of consecutive matching screenshots that make a match,
     /// as for `videos`.
-    #[arg(long, value_name = "S", default_value_t = crate::videos::DEFAULT_MIN_SEQUENCE)]
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_MIN_SEQUENCE)]
     pub min_sequence: u32,
     /// JSON lines instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The default `--min-sequence` (S): one minute at the default interval of 10 s.
+pub const DEFAULT_MIN_SEQUENCE: u32 = 6;
+
+/// `lookalike videos`.
+#[derive(Debug, Args)]
+pub struct VideosArgs {
+    /// Folders (searched recursively for video files) or video files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Seconds between screenshots. Fixed when the database stores its first video (default
+    /// 10); a later run may repeat it but not change it.
+    #[arg(long, value_name = "SECONDS")]
+    pub interval: Option<f64>,
+    /// 0 (match loosely) to 100 (strict), for single screenshots; default as for `scan`.
+    #[arg(long, short, value_name = "0-100")]
+    pub sensitivity: Option<u8>,
+    /// S: the least number of consecutive matching screenshots that make a match (6 = one
+    /// minute at 10 s).
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_MIN_SEQUENCE)]
+    pub min_sequence: u32,
+    /// Print the matches as JSON lines (one object per pair of videos) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the HTML reports go (one per new video with matches).
+    #[arg(long, value_name = "DIR", default_value = "similar_videos")]
+    pub report_dir: PathBuf,
+    /// Write no HTML reports.
+    #[arg(long)]
+    pub no_report: bool,
+    /// How screenshots are taken: pass (decode everything once), seek (one seek per
+    /// screenshot), keyframes (key frames only; times are approximate). Default: whichever is
+    /// cheaper for each video, from its resolution, frame rate and key-frame distance (README).
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub sampling: Option<Sampling>,
+    /// Hash whole frames, black borders included (default: letterbox and pillarbox bars are
+    /// cropped first).
+    #[arg(long)]
+    pub no_crop: bool,
+}
+
+/// How screenshots are taken (`videos --sampling`; chosen per video by `Sampling::choose` in
+/// `video/sample.rs` when not given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Sampling {
+    /// One decoding pass over the whole video with ffmpeg's `select` filter.
+    Pass,
+    /// One ffmpeg run per screenshot that seeks to it (`-ss` before `-i`): decodes only from
+    /// the key frame before each screenshot.
+    Seek,
+    /// One pass that decodes key frames only (`-skip_frame nokey`); screenshot `k` is the last
+    /// key frame at or before `k × interval`, so it can be off by up to one key-frame distance.
+    Keyframes,
+}
+
+/// `lookalike bench-videos` (hidden): the video figures of the README.
+#[derive(Debug, Subcommand)]
+pub enum BenchVideosCommand {
+    /// Time every sampling method at intervals 10, 60 and 300 s on video files.
+    Sampling {
+        /// Video files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Memory and query time against HOURS hours of synthetic screenshots.
+    Query {
+        /// Hours of stored video to simulate.
+        #[arg(value_name = "HOURS")]
+        hours: f64,
+        /// Real videos whose screenshots (one a second) feed the pool of coefficient codes.
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Skip the exhaustive search that checks the seed-and-extend one (slow at 1000 hours).
+        #[arg(long)]
+        no_exhaustive: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -2,32 +2,24 @@
 //! turns the outcome into an exit code (see `args.rs` for the codes).
 
 mod args;
-mod bench;
+mod commands;
 mod config;
-mod db;
-mod decode;
-mod find;
-mod hash;
+mod image;
 mod interrupt;
-mod library;
 mod messages;
-mod pipeline;
 mod progress;
 mod report;
-mod review;
-mod scan;
 mod store;
 mod video;
-mod video_bench;
-mod video_report;
-mod videos;
-mod walk;
 
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
 use crate::args::{Cli, Command};
+use crate::commands::{
+    apply, bench, bench_report, bench_videos, db, hash, ignore, query, scan, videos,
+};
 use crate::config::Config;
 
 /// Exit codes, as documented in `--help`.
@@ -67,25 +59,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .build_global();
     match cli.command {
         Command::Scan(args) => scan::run(&config, &args),
-        Command::Query(mut args) => {
-            // Videos among the inputs are searched for shared clips (issue 6).
-            let videos = videos::take_videos(&mut args.images);
-            if !videos.is_empty() {
-                videos::query(
-                    &config,
-                    &videos,
-                    args.sensitivity,
-                    args.min_sequence,
-                    args.json,
-                )?;
-            }
-            if args.images.is_empty() {
-                Ok(())
-            } else {
-                find::run(&config, &args)
-            }
-        }
+        Command::Query(args) => query::run(&config, &args),
         Command::Videos(args) => videos::run(&config, &args),
+        Command::BenchVideos(command) => bench_videos::run(&command),
+        Command::Apply(args) => apply::run(&config, &args),
+        Command::Ignore(command) => ignore::run(&config, &command),
+        Command::BenchReport(args) => bench_report::run(&args),
         Command::Hash(args) => hash::run(&config, &args),
         Command::Db(command) => db::run(&config, &command),
         Command::Bench(args) => bench::run(&config, &args),
@@ -102,10 +81,5 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn hint_for(e: &anyhow::Error) -> Option<String> {
-    match e.downcast_ref::<store::StoreError>()? {
-        store::StoreError::InUse { .. } => {
-            Some("wait for the other lookalike to finish, or use another database with --db".into())
-        }
-        _ => None,
-    }
+    e.downcast_ref::<store::StoreError>()?.hint()
 }

@@ -211,6 +211,219 @@ fn corrupt_file_is_reported_by_name_and_the_rest_indexed() {
 }
 
 #[test]
+fn cut_files_and_unread_formats_are_named_never_passed_over() {
+    let env = Env::new();
+    env.photo(4, "whole.jpg");
+    // Cut at 30 %: the headers are whole, libjpeg would pad the rest with gray.
+    let bytes = fs::read(&photos()[5]).unwrap();
+    fs::write(env.pics().join("cut.jpg"), &bytes[..bytes.len() * 3 / 10]).unwrap();
+    fs::write(env.pics().join("phone.heic"), b"\0\0\0\x18ftypheic").unwrap();
+    fs::write(env.pics().join("readme.txt"), b"not an image, not reported").unwrap();
+    let out = env.run(&["scan", env.pics().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cut.jpg") && err.contains("truncated"),
+        "{err}"
+    );
+    assert!(err.contains("phone.heic") && err.contains("HEIC"), "{err}");
+    assert!(!err.contains("readme.txt"), "{err}");
+    let export = env.run(&["db", "export"]);
+    let names: BTreeSet<String> = json_lines(&export).iter().map(name).collect();
+    assert_eq!(names, ["whole.jpg".to_string()].into());
+
+    // Named on the command line, a file is read whatever its extension: a JPEG without one is
+    // indexed, a HEIC is an error that names it.
+    let bare = env.dir.path().join("no_extension");
+    fs::copy(&photos()[6], &bare).unwrap();
+    let heic = env.pics().join("phone.heic");
+    let out = env.run(&["scan", bare.to_str().unwrap(), heic.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error: ") && err.contains("phone.heic"),
+        "{err}"
+    );
+    let export = env.run(&["db", "export"]);
+    let names: BTreeSet<String> = json_lines(&export).iter().map(name).collect();
+    assert!(names.contains("no_extension"), "{names:?}");
+}
+
+fn set_of(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+#[test]
+fn a_review_inside_the_library_is_not_scanned_and_what_left_it_is_not_reported() {
+    let env = Env::new();
+    env.photo(7, "original.jpg");
+    env.resized(7, 0.5, "copy.jpg");
+    env.photo(8, "other.jpg");
+    let pics = env.pics();
+    let pics = pics.to_str().unwrap();
+    // Indexed first: a review afterwards still reviews what is already stored, and a plain
+    // rescan with nothing new says how to see the stored pairs.
+    assert_eq!(env.run(&["scan", pics]).status.code(), Some(0));
+    let again = env.run(&["scan", pics]);
+    assert!(
+        text(&again.stderr).contains("--all"),
+        "{}",
+        text(&again.stderr)
+    );
+    let review = env.pics().join("similar_images");
+    let review_arg = review.to_str().unwrap();
+    let dry = env.run(&["scan", pics, "--review-dir", review_arg, "--dry-run"]);
+    assert!(
+        text(&dry.stdout).contains("000001_REMOVE_copy.jpg"),
+        "{}{}",
+        text(&dry.stdout),
+        text(&dry.stderr)
+    );
+    let out = env.run(&["scan", pics, "--review-dir", review_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(review.join("000001_KEEP_original.jpg").exists());
+
+    // The next scans leave the review folder out: the KEEP hard link is no match of its original.
+    let (found, out) = env.scan_pairs(&["--all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(found.is_empty(), "{found:?}");
+
+    // The user empties the review folder; nothing that left it is reported again, and with
+    // --all only files under the scanned folder are.
+    for entry in fs::read_dir(&review).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .contains("REMOVE")
+        {
+            fs::remove_file(path).unwrap();
+        }
+    }
+    let elsewhere = env.dir.path().join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    fs::copy(&photos()[8], elsewhere.join("other again.jpg")).unwrap();
+    let out = env.run(&["scan", elsewhere.to_str().unwrap()]);
+    assert_eq!(
+        pairs(&env.run(&["scan", elsewhere.to_str().unwrap(), "--all", "--json"])),
+        set(&[])
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let (found, _) = env.scan_pairs(&["--all"]);
+    assert!(found.is_empty(), "{found:?}");
+    let export = env.run(&["db", "export"]);
+    let names: BTreeSet<String> = json_lines(&export).iter().map(name).collect();
+    assert!(!names.iter().any(|n| n.contains("REMOVE")), "{names:?}");
+}
+
+#[test]
+fn a_json_dry_run_keeps_stdout_json_and_plans_the_names_the_real_run_uses() {
+    let env = Env::new();
+    for (dir, scale) in [("a", 1.0), ("b", 0.5), ("c", 0.6)] {
+        fs::create_dir(env.pics().join(dir)).unwrap();
+        env.resized(9, scale, Path::new(dir).join("x.jpg"));
+    }
+    let review = env.dir.path().join("review");
+    let review_arg = review.to_str().unwrap();
+    let (found, dry) = env.scan_pairs(&["--review-dir", review_arg, "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry.stderr));
+    assert_eq!(found, set(&[("x.jpg", "x.jpg")]));
+    // Every line on standard output is JSON (json_lines panics otherwise).
+    assert_eq!(json_lines(&dry).len(), 3);
+    let planned: BTreeSet<String> = text(&dry.stderr)
+        .lines()
+        .filter(|l| l.starts_with("would "))
+        .filter_map(|l| l.rsplit('/').next().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        planned,
+        set_of(&[
+            "000001_KEEP_x.jpg",
+            "000001_REMOVE_x.jpg",
+            "000001_REMOVE_x_2.jpg"
+        ]),
+        "{}",
+        text(&dry.stderr)
+    );
+    let out = env.run(&[
+        "scan",
+        env.pics().to_str().unwrap(),
+        "--review-dir",
+        review_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let made: BTreeSet<String> = fs::read_dir(&review)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    assert_eq!(made, planned);
+}
+
+#[test]
+fn database_mistakes_and_damage_are_explained_with_a_way_forward() {
+    let env = Env::new();
+    // A mistyped --db with a read-only command: an error, and no empty database left behind.
+    let out = env.run(&["db", "info"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no database at"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!env.db().exists());
+    let out = env.run(&["query", photos()[0].to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!env.db().exists());
+    // --db naming a file.
+    let file = env.dir.path().join("a file");
+    fs::write(&file, b"x").unwrap();
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&file)
+        .args(["db", "info"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("is a file"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Damage: the start of sled's data file overwritten. sled alone would open it as an empty
+    // index; lookalike says it is damaged and how to rebuild it.
+    for i in 0..3 {
+        env.photo(i, &format!("{i}.jpg"));
+    }
+    assert_eq!(
+        env.run(&["scan", env.pics().to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let data = env.db().join("db");
+    let mut bytes = fs::read(&data).unwrap();
+    bytes[..64].fill(0xFF);
+    fs::write(&data, bytes).unwrap();
+    let out = env.run(&["db", "info"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("damaged") && err.contains("mv "), "{err}");
+    // The way forward works: move it aside, scan again.
+    fs::rename(env.db(), env.dir.path().join("db.damaged")).unwrap();
+    assert_eq!(
+        env.run(&["scan", env.pics().to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let export = env.run(&["db", "export"]);
+    assert_eq!(json_lines(&export).len(), 3);
+}
+
+#[test]
 fn rerun_after_adding_changing_deleting_and_moving_files() {
     let env = Env::new();
     for i in 0..4 {
@@ -256,6 +469,39 @@ fn rerun_after_adding_changing_deleting_and_moving_files() {
     // --all reports every pair under the root again.
     let (found, _) = env.scan_pairs(&["--all"]);
     assert_eq!(found, set(&[("p1.jpg", "p3.jpg")]));
+}
+
+/// Issue 11: the GPU is looked for only when something needs hashing, so a rescan with nothing
+/// new (and `db`) never touches the graphics stack; a byte-identical copy never wins over the
+/// original because of its name.
+#[test]
+fn issue_11_nothing_to_hash_probes_no_gpu_and_ties_keep_the_shorter_name() {
+    let env = Env::new();
+    let original = env.photo(0, "photo.jpg");
+    let copy = env.pics().join("copy_photo.jpg");
+    fs::copy(&original, &copy).unwrap();
+    // The same modification time too: every fact but the name ties.
+    let mtime = fs::metadata(&original).unwrap().modified().unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&copy)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let says = |out: &Output| {
+        text(&out.stderr)
+            .lines()
+            .filter(|l| l.starts_with("hashing on "))
+            .count()
+    };
+    let (found, first) = env.scan_pairs(&[]);
+    assert_eq!(says(&first), 1, "{}", text(&first.stderr));
+    // `photo.jpg` is kept, though `copy_photo.jpg` sorts first.
+    assert_eq!(found, set(&[("photo.jpg", "copy_photo.jpg")]), "{first:?}");
+    let (_, again) = env.scan_pairs(&[]);
+    assert_eq!(count(&again, "unchanged"), 2);
+    assert_eq!(says(&again), 0, "{}", text(&again.stderr));
+    assert_eq!(says(&env.run(&["db", "info"])), 0);
 }
 
 #[test]
@@ -312,7 +558,18 @@ fn review_links_the_better_file_and_moves_the_other() {
     }
     assert!(original.exists(), "the better file stays");
     assert!(!copy.exists() && moved.exists(), "the worse file is moved");
-    assert_eq!(fs::read_dir(&review).unwrap().count(), 2);
+    let names: BTreeSet<String> = fs::read_dir(&review)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        set_of(&[
+            ".lookalike-review",
+            "000001_KEEP_original.jpg",
+            "000001_REMOVE_copy.jpg"
+        ])
+    );
     // The index entry followed the moved file.
     let export = env.run(&["db", "export"]);
     let paths: Vec<String> = json_lines(&export)
@@ -324,6 +581,14 @@ fn review_links_the_better_file_and_moves_the_other() {
         "{paths:?}"
     );
     assert!(!paths.iter().any(|p| p.ends_with("pics/copy.jpg")));
+
+    // The user deletes what the review moved out of the library: `--all` reports pairs under
+    // the scanned folder only, so the deleted file is never listed again.
+    fs::remove_file(&moved).unwrap();
+    fs::copy(&original, env.pics().join("original again.jpg")).unwrap();
+    let (found, out) = env.scan_pairs(&["--all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(found, set(&[("original.jpg", "original again.jpg")]));
 }
 
 #[test]
@@ -354,11 +619,20 @@ fn hostile_file_names_are_escaped_in_html_and_intact_in_json() {
         lines.iter().any(|l| name(&l["remove"]) == hostile),
         "{lines:?}"
     );
+    // The names travel in the page's JSON block, where `<` is written \u003c, and the page's
+    // script shows them with textContent (cli/tests/review.rs clicks through such a page).
     let page = fs::read_to_string(&html).unwrap();
-    assert!(!page.contains("<script>"), "no live script in the page");
-    assert!(page.contains("a b &lt;script&gt;alert(1).jpg"));
-    assert!(page.contains("%3Cscript%3E"), "URL percent-encoded");
-    assert!(page.contains("<img") && page.contains("seven.jpg"));
+    assert!(
+        !page.contains("<script>alert"),
+        "no live script in the page"
+    );
+    assert_eq!(
+        page.matches("<script").count(),
+        2,
+        "the data block and the page's own"
+    );
+    assert!(page.contains("a b \\u003cscript>alert(1).jpg"));
+    assert!(page.contains("seven.jpg") && page.contains("\"i\":\"report_files/"));
     #[cfg(unix)]
     {
         let line = lines
@@ -372,8 +646,123 @@ fn hostile_file_names_are_escaped_in_html_and_intact_in_json() {
             .map(|b| b.as_u64().unwrap() as u8)
             .collect();
         assert_eq!(bytes, raw);
-        assert!(page.contains("caf%E9%20copy.jpg"));
+        assert!(page.contains("\"p_bytes\":["), "the exact bytes travel too");
     }
+}
+
+/// A PNG whose header declares `width` × `height` but whose data is a few bytes: a decompression
+/// bomb as far as the header goes.
+fn png_declaring(width: u32, height: u32) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        // The CRC is not checked before the size limits are.
+        out.extend_from_slice(&[0, 0, 0, 0]);
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &[0x78, 0x9c, 0x03, 0x00]);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+#[test]
+fn a_hostile_folder_indexes_every_good_file_and_names_every_bad_one() {
+    use image::{ImageBuffer, ImageFormat, Luma, Rgb, Rgba};
+    let env = Env::new();
+    let pics = env.pics();
+    let photo = image::open(&photos()[10]).unwrap();
+    let save = |name: &str, img: &image::DynamicImage, format: ImageFormat| {
+        img.save_with_format(pics.join(name), format).unwrap();
+    };
+    // Good files, each in a shape that trips careless decoders.
+    save(
+        "one pixel.png",
+        &image::RgbImage::from_pixel(1, 1, Rgb([9, 9, 9])).into(),
+        ImageFormat::Png,
+    );
+    let wide = ImageBuffer::from_fn(10_000, 1, |x, _| Rgb([(x % 256) as u8, 0, 0]));
+    save("wide.png", &wide.into(), ImageFormat::Png);
+    let deep: ImageBuffer<Luma<u16>, Vec<u16>> =
+        ImageBuffer::from_fn(300, 200, |x, y| Luma([(x * y * 7 % 65_536) as u16]));
+    save("sixteen bit.png", &deep.into(), ImageFormat::Png);
+    let alpha = ImageBuffer::from_fn(300, 200, |x, _| Rgba([200, 30, 30, (x % 256) as u8]));
+    save("alpha.png", &alpha.into(), ImageFormat::Png);
+    {
+        let frames = [0u8, 120].map(|shift| {
+            let mut frame = photo.resize(200, 200, FilterType::Triangle).to_rgba8();
+            frame
+                .pixels_mut()
+                .for_each(|p| p[0] = p[0].wrapping_add(shift));
+            image::Frame::new(frame)
+        });
+        let file = fs::File::create(pics.join("animated.gif")).unwrap();
+        image::codecs::gif::GifEncoder::new(file)
+            .encode_frames(frames)
+            .unwrap();
+    }
+    save("-leading dash.jpg", &photo, ImageFormat::Jpeg);
+    save(
+        "<script>x.webp",
+        &photo.resize(300, 300, FilterType::Triangle),
+        ImageFormat::WebP,
+    );
+    let mut good = vec![
+        "one pixel.png",
+        "wide.png",
+        "sixteen bit.png",
+        "alpha.png",
+        "animated.gif",
+        "-leading dash.jpg",
+        "<script>x.webp",
+    ];
+    #[cfg(unix)]
+    {
+        save(
+            "new\nline.png",
+            &photo.resize(100, 100, FilterType::Triangle),
+            ImageFormat::Png,
+        );
+        good.push("new\nline.png");
+        std::os::unix::fs::symlink(&pics, pics.join("loop")).unwrap();
+    }
+    // Bad files.
+    fs::write(pics.join("empty.jpg"), b"").unwrap();
+    fs::write(pics.join("text.png"), b"just some text, not a picture").unwrap();
+    fs::write(pics.join("bomb.png"), png_declaring(60_000, 60_000)).unwrap();
+    let jpeg = fs::read(&photos()[11]).unwrap();
+    fs::write(pics.join("cut.jpg"), &jpeg[..jpeg.len() / 2]).unwrap();
+    fs::create_dir(pics.join("folder.jpg")).unwrap();
+    let bad = ["empty.jpg", "text.png", "bomb.png", "cut.jpg"];
+
+    let out = env.run(&["scan", pics.to_str().unwrap(), "-L"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    for name in bad {
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("error: ") && l.contains(name)),
+            "{name} is not named:\n{err}"
+        );
+    }
+    assert!(
+        err.contains("loop"),
+        "the symbolic link loop is named:\n{err}"
+    );
+    assert!(
+        !err.contains("folder.jpg"),
+        "a folder is no file to read:\n{err}"
+    );
+    let export = env.run(&["db", "export"]);
+    assert_eq!(export.status.code(), Some(0));
+    let stored: BTreeSet<String> = json_lines(&export).iter().map(name).collect();
+    let good: BTreeSet<String> = good.iter().map(|n| n.to_string()).collect();
+    assert_eq!(stored, good);
 }
 
 /// Starts `scan pics --json` slowed to `slow_ms` per file.
@@ -559,4 +948,111 @@ fn help_documents_exit_codes_and_completions_work() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
+}
+
+/// Writes `n` small JPEGs into `dir`: crops of the test photographs at many positions and
+/// sizes, every fifth one followed by a re-encoded, resized copy of itself (so that there are
+/// pairs to find).
+fn many_images(dir: &Path, n: usize) {
+    let sources: Vec<image::RgbImage> = photos()
+        .iter()
+        .map(|p| {
+            image::open(p)
+                .unwrap()
+                .resize(480, 480, FilterType::Triangle)
+                .to_rgb8()
+        })
+        .collect();
+    let mut i = 0;
+    while i < n {
+        let src = &sources[i % sources.len()];
+        let k = (i / sources.len()) as u32;
+        let (w, h) = (src.width() / 3, src.height() / 3);
+        let x = (k * 37) % (src.width() - w);
+        let y = (k * 53) % (src.height() - h);
+        let crop = image::imageops::crop_imm(src, x, y, w, h).to_image();
+        let small = image::imageops::resize(&crop, 96, 72, FilterType::Triangle);
+        small.save(dir.join(format!("{i:05}.jpg"))).unwrap();
+        i += 1;
+        if i % 5 == 0 && i < n {
+            let copy = image::imageops::resize(&small, 80, 60, FilterType::Triangle);
+            let mut out = fs::File::create(dir.join(format!("{i:05} copy.jpg"))).unwrap();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 60)
+                .encode_image(&copy)
+                .unwrap();
+            i += 1;
+        }
+    }
+}
+
+/// The stored images as (path, signature) pairs, from `db export`.
+fn exported(env: &Env) -> BTreeSet<(String, String)> {
+    let out = env.run(&["db", "export"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    json_lines(&out)
+        .iter()
+        .map(|v| (name(v), v["signature"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[test]
+fn twenty_kills_at_random_moments_over_two_thousand_images_lose_nothing() {
+    const N: usize = 2000;
+    let reference = Env::new();
+    many_images(&reference.pics(), N);
+    let (_, out) = reference.scan_pairs(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (expected_pairs, _) = reference.scan_pairs(&["--all"]);
+    let expected = exported(&reference);
+    assert_eq!(expected.len(), N);
+    assert!(expected_pairs.len() >= N / 6, "{}", expected_pairs.len());
+
+    let env = Env::new();
+    many_images(&env.pics(), N);
+    // A simple generator; the seed is printed so that a failure can be replayed.
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    println!("kill moments seeded with {seed}");
+    // Each killed run is slowed to 4 ms per file (2 000 files: 4 s of work on 2 threads) and
+    // killed within 0.6 s of its start: at start-up, while loading, while hashing or while
+    // reporting, and with work left for the next one.
+    let mut killed_mid_run = 0;
+    for _ in 0..20 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut child = env
+            .cmd()
+            .args(["scan", env.pics().to_str().unwrap(), "--json"])
+            .env("LOOKALIKE_TEST_SLOW_MS", "4")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        sleep(Duration::from_millis(seed % 600));
+        if child.try_wait().unwrap().is_none() {
+            killed_mid_run += 1;
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    println!("{killed_mid_run} of 20 runs killed before they finished");
+    assert!(
+        killed_mid_run >= 10,
+        "the kills came too late to test anything"
+    );
+    let stored_before_last_run = exported(&env).len();
+    println!("{stored_before_last_run} of {N} images stored when the last kill came");
+    let (_, out) = env.scan_pairs(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        exported(&env),
+        expected,
+        "index equals an uninterrupted run's"
+    );
+    let (pairs, _) = env.scan_pairs(&["--all"]);
+    assert_eq!(pairs, expected_pairs, "pairs equal an uninterrupted run's");
 }

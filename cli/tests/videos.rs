@@ -72,11 +72,9 @@ fn encode(input: &[&str], filter: Option<&str>, seconds: f64, out: &Path) {
 
 fn photos() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/photos");
-    let mut photos: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
-        .collect();
+    let jpeg = |p: &PathBuf| p.extension().is_some_and(|e| e == "jpg");
+    let entries = std::fs::read_dir(&dir).unwrap();
+    let mut photos: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).filter(jpeg).collect();
     photos.sort();
     assert!(
         photos.len() >= 18,
@@ -420,6 +418,78 @@ fn a_rescaled_captioned_letterboxed_clip_is_found_inside_a_compilation() {
     assert!(!env.dir.path().join("similar_videos/a.mp4.html").exists());
 }
 
+/// Issue 17: a mirrored clip is found in its source with its time ranges, and three unrelated
+/// videos that each open with 20 s of black or dark gray do not share those 20 s.
+#[test]
+fn issue_17_a_mirrored_clip_is_found_and_black_openings_do_not_match() {
+    let env = Env::new();
+    let v = env.videos();
+    copy("b.mp4", &v);
+    let src = fixtures().join("b.mp4");
+    encode(
+        &["-ss", "24", "-i", src.to_str().unwrap()],
+        Some("hflip,scale=288:216,setsar=1"),
+        30.0,
+        &v.join("mirrored.mp4"),
+    );
+    let work = tempfile::tempdir().unwrap();
+    for (i, (colour, name, from)) in [
+        ("black", "a.mp4", 10.0),
+        ("0x141414", "c.mp4", 5.0),
+        ("black", "life.mp4", 0.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let opening = work.path().join(format!("opening{i}.mp4"));
+        encode(
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                &format!("color=c={colour}:size=320x240:rate=5"),
+            ],
+            None,
+            20.0,
+            &opening,
+        );
+        let rest = work.path().join(format!("rest{i}.mp4"));
+        cut(name, from, 20.0, &rest);
+        let list = work.path().join(format!("list{i}.txt"));
+        std::fs::write(
+            &list,
+            format!("file '{}'\nfile '{}'\n", opening.display(), rest.display()),
+        )
+        .unwrap();
+        ffmpeg(&[
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            list.to_str().unwrap(),
+            "-c",
+            "copy",
+            v.join(format!("dark_opening{i}.mp4")).to_str().unwrap(),
+        ]);
+    }
+
+    let (lines, stderr, code) = env.videos_json(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let mirrored = pair(&lines, "mirrored.mp4", "b.mp4")
+        .unwrap_or_else(|| panic!("the mirrored clip is not found in its source: {lines:#?}"));
+    let found = ranges(mirrored);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_range(found[0], [0.0, 30.0, 24.0, 54.0], "mirrored clip in b");
+    for v in &lines {
+        let (a, b) = (name(v, "video"), name(v, "other"));
+        assert!(
+            (a.as_str(), b.as_str()) == ("mirrored.mp4", "b.mp4"),
+            "unexpected match {a} ~ {b}: {v:#}"
+        );
+    }
+}
+
 #[test]
 fn s_consecutive_matching_screenshots_are_required() {
     if !have_ffmpeg() {
@@ -534,6 +604,29 @@ fn rerun_skips_stored_videos_drops_deleted_ones_and_keeps_its_interval() {
     );
     assert_eq!(q(&env).trim(), "");
 
+    // `db` sees videos: info counts them, export lists them, prune drops one deleted behind
+    // the tool's back.
+    let info = env.run(&["db", "info"]);
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    assert!(info.contains("videos:       1 ("), "{info}");
+    let export = env.run(&["db", "export"]);
+    let export = String::from_utf8_lossy(&export.stdout).into_owned();
+    let videos: Vec<Value> = export
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|o| o["kind"] == "video")
+        .collect();
+    assert_eq!(videos.len(), 1, "{export}");
+    assert!(videos[0]["path"].as_str().unwrap().ends_with("life.mp4"));
+    std::fs::remove_file(v.join("life.mp4")).unwrap();
+    let prune = env.run(&["db", "prune"]);
+    let said = String::from_utf8_lossy(&prune.stdout).into_owned();
+    assert!(said.contains("1 of missing videos"), "{said}");
+    let info = env.run(&["db", "info"]);
+    assert!(String::from_utf8_lossy(&info.stdout).contains("videos:       0 ("));
+    copy("life.mp4", &v);
+    env.videos_json(&[]);
+
     // The interval is the database's.
     let out = env.run(&["videos", v.to_str().unwrap(), "--interval", "5"]);
     assert_eq!(out.status.code(), Some(2));
@@ -557,6 +650,28 @@ fn broken_videos_are_reported_by_name_and_the_others_processed() {
     // A real video cut off after its first 40 kB (mdat without moov).
     let bytes = std::fs::read(fixtures().join("c.mp4")).unwrap();
     std::fs::write(v.join("truncated.mkv"), &bytes[..40_000.min(bytes.len())]).unwrap();
+    // A video with its index at the front (faststart), cut at 40 %: ffprobe still declares the
+    // whole duration, so only the missing pictures give it away.
+    let whole = v.join("whole.tmp");
+    encode(
+        &["-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=5"],
+        None,
+        40.0,
+        &whole.with_extension("mp4"),
+    );
+    let faststart = v.join("faststart.mp4");
+    ffmpeg(&[
+        "-i",
+        whole.with_extension("mp4").to_str().unwrap(),
+        "-c",
+        "copy",
+        "-movflags",
+        "+faststart",
+        faststart.to_str().unwrap(),
+    ]);
+    std::fs::remove_file(whole.with_extension("mp4")).unwrap();
+    let bytes = std::fs::read(&faststart).unwrap();
+    std::fs::write(&faststart, &bytes[..bytes.len() * 4 / 10]).unwrap();
     // Sound only.
     ffmpeg(&[
         "-f",
@@ -572,7 +687,7 @@ fn broken_videos_are_reported_by_name_and_the_others_processed() {
 
     let (lines, stderr, code) = env.videos_json(&["--min-sequence", "6"]);
     assert_eq!(code, Some(1), "{stderr}");
-    for name in ["broken.mp4", "truncated.mkv", "sound.mp4"] {
+    for name in ["broken.mp4", "truncated.mkv", "sound.mp4", "faststart.mp4"] {
         assert!(
             stderr
                 .lines()
@@ -581,6 +696,7 @@ fn broken_videos_are_reported_by_name_and_the_others_processed() {
         );
     }
     assert!(stderr.contains("no video stream"), "{stderr}");
+    assert!(stderr.contains("cut short"), "{stderr}");
     assert!(stderr.contains("2 new videos read"), "{stderr}");
     assert!(pair(&lines, "b_copy.mp4", "b.mp4").is_some(), "{lines:#?}");
 }

@@ -25,7 +25,7 @@ mod bytes;
 use crate::score::{average_term, finish, pair_weight, self_weight};
 use crate::signature::NEGATIVE;
 use crate::weights::bin;
-use crate::{Signature, Weights};
+use crate::{Orientation, Signature, Weights};
 
 /// Lists per channel: one per 15-bit coefficient code (sign bit + 14-bit position).
 const LISTS_PER_CHANNEL: usize = 2 * NEGATIVE as usize;
@@ -33,6 +33,7 @@ const LISTS_PER_CHANNEL: usize = 2 * NEGATIVE as usize;
 const ALIVE: u8 = 1;
 const INFORMATIVE_I: u8 = 2;
 const INFORMATIVE_Q: u8 = 4;
+const INFORMATIVE_Y: u8 = 8;
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -46,7 +47,7 @@ struct Entry {
 impl Entry {
     fn informative(&self, channel: usize) -> bool {
         match channel {
-            0 => true,
+            0 => self.flags & INFORMATIVE_Y != 0,
             1 => self.flags & INFORMATIVE_I != 0,
             _ => self.flags & INFORMATIVE_Q != 0,
         }
@@ -62,12 +63,16 @@ pub struct Hit {
     pub similarity: f32,
     /// The paper's score, as [`Comparison::score`](crate::Comparison::score).
     pub score: f32,
+    /// How the query was turned for this match.
+    pub orientation: Orientation,
 }
 
 /// Reusable working memory for [`Index::query_with`]: one counter per id.
 #[derive(Debug, Default, Clone)]
 pub struct QueryScratch {
-    matched: Vec<u16>,
+    /// Weights of agreeing minus disagreeing coefficients, in hundredths: at most 60 × 2.72 per
+    /// channel either way, well inside an `i16`.
+    matched: Vec<i16>,
 }
 
 impl QueryScratch {
@@ -81,6 +86,7 @@ impl QueryScratch {
 #[derive(Debug, Clone)]
 pub struct Index {
     weights: Weights,
+    orientations: &'static [Orientation],
     lists: Vec<Vec<u32>>,
     entries: Vec<Entry>,
     free: Vec<u32>,
@@ -100,6 +106,7 @@ impl Index {
     pub fn new(weights: Weights) -> Self {
         Index {
             weights,
+            orientations: Orientation::DEFAULT,
             lists: vec![Vec::new(); 3 * LISTS_PER_CHANNEL],
             entries: Vec::new(),
             free: Vec::new(),
@@ -128,6 +135,9 @@ impl Index {
     /// compaction).
     pub fn insert(&mut self, signature: &Signature) -> u32 {
         let mut flags = ALIVE;
+        if signature.is_informative(0) {
+            flags |= INFORMATIVE_Y;
+        }
         if signature.is_informative(1) {
             flags |= INFORMATIVE_I;
         }
@@ -229,7 +239,7 @@ impl Index {
         self.total_postings
     }
 
-    /// How many postings a query for `query` walks: the work of [`Index::query`], which grows with
+    /// How many postings a query for `query` walks, in one orientation: the work of [`Index::query`], which grows with
     /// the popularity of the query's coefficients, not with the number of images.
     pub fn query_cost(&self, query: &Signature) -> usize {
         (0..3)
@@ -246,6 +256,10 @@ impl Index {
     }
 
     /// [`Index::query`] with reusable working memory.
+    ///
+    /// The query is tried in each of the index's [orientations](Index::set_orientations) (by
+    /// default [`Orientation::DEFAULT`]; turned matches from [`Orientation::MIN_SIMILARITY`] on);
+    /// an image's hit is its best one, as [`compare`](crate::compare) gives it.
     pub fn query_with(
         &self,
         scratch: &mut QueryScratch,
@@ -256,6 +270,45 @@ impl Index {
         if limit == 0 || self.live == 0 {
             return Vec::new();
         }
+        let mut hits = Vec::new();
+        self.collect(
+            scratch,
+            query,
+            Orientation::Upright,
+            min_similarity,
+            &mut hits,
+        );
+        let turned_min = min_similarity.max(Orientation::MIN_SIMILARITY);
+        for &o in self.orientations {
+            if o != Orientation::Upright {
+                self.collect(scratch, &query.oriented(o), o, turned_min, &mut hits);
+            }
+        }
+        if self.orientations.len() > 1 {
+            // Best hit per id; among equals, the earlier orientation (stable sort).
+            hits.sort_by(|a, b| a.id.cmp(&b.id).then(b.similarity.total_cmp(&a.similarity)));
+            hits.dedup_by_key(|h| h.id);
+        }
+        hits.sort_unstable_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
+        hits.truncate(limit);
+        hits
+    }
+
+    /// The orientations a query is tried in (see [`Orientation`]); `&[]` or
+    /// `&[Orientation::Upright]` queries upright only, as the paper does.
+    pub fn set_orientations(&mut self, orientations: &'static [Orientation]) {
+        self.orientations = orientations;
+    }
+
+    /// The hits of one orientation of the query, appended to `hits`.
+    fn collect(
+        &self,
+        scratch: &mut QueryScratch,
+        query: &Signature,
+        orientation: Orientation,
+        min_similarity: f32,
+        hits: &mut Vec<Hit>,
+    ) {
         let QueryScratch { matched, .. } = scratch;
         // One counter per id, zeroed in one sweep (a memset: cheap next to the postings).
         matched.clear();
@@ -266,27 +319,38 @@ impl Index {
             }
             let base = c * LISTS_PER_CHANNEL;
             for &code in query.codes(c) {
-                let w = self.weights.centi(c, bin(usize::from(code & !NEGATIVE)));
+                let w = self.weights.centi(c, bin(usize::from(code & !NEGATIVE))) as i16;
                 // Ids in a list mostly ascend (appended in insertion order, purged in place;
                 // only reused ids break the order), so these writes sweep the counters front
-                // to back.
+                // to back. In Y, the same position with the other sign counts against (see
+                // `compare_upright`).
                 for &id in &self.lists[base + usize::from(code)] {
                     matched[id as usize] += w;
                 }
+                if c == 0 {
+                    for &id in &self.lists[base + usize::from(code ^ NEGATIVE)] {
+                        matched[id as usize] -= w;
+                    }
+                }
             }
         }
-        // A pair reaches `min_similarity` only if matched ≥ min/100 · (self(Q) + self(T))/2 +
-        // dc ≥ min/200 · self_Y(Q): a cheap bound before the exact computation. Images that
-        // share no coefficient with the query are not results.
+        // A pair reaches `min_similarity` only if matched ≥ min/100 · pair/2 + dc, and the pair
+        // weight is at least an eighth of the query's Y weight when the query's Y is
+        // informative (all of it when the target's is too): a cheap bound before the exact
+        // computation. Images whose agreements do not outweigh their disagreements are not
+        // results.
         let query_self: [u32; 3] =
             core::array::from_fn(|c| self_weight(self.weights, c, query.codes(c)));
         let min_similarity = min_similarity.max(0.0);
-        let cutoff = ((min_similarity * query_self[0] as f32 / 200.0) as u32).max(1);
+        let cutoff = if query.is_informative(0) {
+            ((min_similarity * query_self[0] as f32 / 1600.0) as i32).max(1)
+        } else {
+            1
+        };
         let query_average = query.average();
         let query_informative: [bool; 3] = core::array::from_fn(|c| query.is_informative(c));
-        let mut hits = Vec::new();
         for (id, &m) in matched.iter().enumerate() {
-            let m = u32::from(m);
+            let m = i32::from(m);
             if m < cutoff {
                 continue;
             }
@@ -312,12 +376,10 @@ impl Index {
                     id: id as u32,
                     similarity: cmp.similarity,
                     score: cmp.score,
+                    orientation,
                 });
             }
         }
-        hits.sort_unstable_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
-        hits.truncate(limit);
-        hits
     }
 }
 

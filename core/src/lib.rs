@@ -3,15 +3,20 @@
 //! rivo/duplo and duplo-rs.
 //!
 //! The method in five lines:
-//! 1. scale the image to 128 × 128 by an exact area average ([`downscale`]);
+//! 1. cut uniform borders (letterbox, pillarbox, frames: [`content_region`]) and scale the rest
+//!    to 128 × 128 by an exact area average ([`downscale_region`]);
 //! 2. convert to YIQ ([`planes_to_yiq`]) and apply the standard 2-D Haar decomposition to each
 //!    channel ([`decompose`]);
 //! 3. keep the average colour and the sign and position of the `m` largest coefficients per
 //!    channel: the [`Signature`], about 270 bytes;
-//! 4. score two signatures with the paper's bin [`Weights`] ([`compare`]), and turn the score into
-//!    a similarity from 0 to 100 that a user's [`Sensitivity`] thresholds;
+//! 4. score two signatures with the paper's bin [`Weights`] ([`compare`], which also tries the
+//!    query mirrored and turned, [`Orientation`]), and turn the score into a similarity from 0
+//!    to 100 that a user's [`Sensitivity`] thresholds;
 //! 5. find the best matches among many through an inverted [`Index`], and chain the screenshot
 //!    matches of videos into clips ([`find_sequences`]).
+//!
+//! Matching pairs are then joined into groups with one file to keep ([`group`], [`keep_order`]),
+//! the same for the command line and the web page.
 //!
 //! ```
 //! use lookalike_core::{compare, Index, PixelLayout, Pixels, Sensitivity, Signature, Weights};
@@ -56,28 +61,38 @@
 
 extern crate alloc;
 
+mod border;
 mod color;
 mod error;
+mod group;
 mod haar;
 mod index;
+mod orientation;
 mod pairs;
 mod planes;
 mod resize;
 mod score;
+mod select;
 mod sequence;
 pub mod signature;
 mod weights;
 
+pub use border::{MAX_SHARE, Region, TOLERANCE, content_region};
 pub use color::{planes_to_yiq, rgb_to_yiq};
 pub use error::Error;
+pub use group::{Candidate, DEFAULT_KEEP, KeepRule, group, group_by, keep_order, keep_order_by};
 pub use haar::{decompose, decompose_planes, reconstruct};
 pub use index::{Hit, Index, IndexBuilder, QueryScratch};
+pub use orientation::Orientation;
 pub use pairs::{AllPairs, Pair, PairScratch, PairStats, all_pairs};
 pub use planes::Planes;
-pub use resize::{PixelLayout, Pixels, Span, composite_on_white, downscale, downscale_into, spans};
-pub use score::{Comparison, Sensitivity, compare};
+pub use resize::{
+    PixelLayout, Pixels, Span, composite_on_white, downscale, downscale_into, downscale_region,
+    spans,
+};
+pub use score::{Comparison, Sensitivity, compare, compare_in, compare_upright};
 pub use sequence::{FrameHit, SequenceMatch, SequenceOptions, find_sequences};
-pub use signature::{CHROMA_NOISE_FLOOR, Signature};
+pub use signature::{CHROMA_NOISE_FLOOR, STRUCTURE_FLOOR, Signature};
 pub use weights::{Weights, bin};
 
 /// The side of the square every image is scaled to (the paper's 128).

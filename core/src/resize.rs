@@ -18,7 +18,7 @@
 
 use alloc::vec::Vec;
 
-use crate::{AREA, Error, MAX_SIDE, Planes, SIZE};
+use crate::{AREA, Error, MAX_SIDE, Planes, Region, SIZE};
 
 /// How the bytes of a pixel buffer are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,15 +161,36 @@ pub fn downscale(pixels: &Pixels<'_>) -> Planes {
 
 /// [`downscale`] into existing planes (which are overwritten).
 pub fn downscale_into(pixels: &Pixels<'_>, planes: &mut Planes) {
+    downscale_region(pixels, Region::whole(pixels), planes);
+}
+
+/// Area-averages the `region` of the pixels to 128 × 128 (R, G, B planes in `[0, 1]`, written
+/// into `planes`): the resample of [`Signature::compute`](crate::Signature::compute), whose
+/// region is the [`content_region`](crate::content_region). The spans are those of the
+/// region's width and height, shifted to its first column and row.
+///
+/// # Panics
+/// If the region is empty or does not lie inside the pixels (a programming error).
+pub fn downscale_region(pixels: &Pixels<'_>, region: Region, planes: &mut Planes) {
+    assert!(
+        region.width > 0
+            && region.height > 0
+            && region.x + region.width <= pixels.width
+            && region.y + region.height <= pixels.height,
+        "{region:?} lies outside {}×{}",
+        pixels.width,
+        pixels.height
+    );
     match pixels.layout {
-        PixelLayout::Rgb8 => downscale_impl::<3>(pixels, planes),
-        PixelLayout::Rgba8 => downscale_impl::<4>(pixels, planes),
+        PixelLayout::Rgb8 => downscale_impl::<3>(pixels, region, planes),
+        PixelLayout::Rgba8 => downscale_impl::<4>(pixels, region, planes),
     }
 }
 
-fn downscale_impl<const BPP: usize>(pixels: &Pixels<'_>, planes: &mut Planes) {
-    let (w, h) = (pixels.width as usize, pixels.height as usize);
-    if w == SIZE && h == SIZE {
+fn downscale_impl<const BPP: usize>(pixels: &Pixels<'_>, region: Region, planes: &mut Planes) {
+    let (w, h) = (region.width as usize, region.height as usize);
+    let stride = pixels.width as usize;
+    if w == SIZE && h == SIZE && region == Region::whole(pixels) {
         // Already 128 × 128: every output pixel is one source pixel with weight 128 × 128. The
         // same expression as the general path below, so the same bits, without the sums.
         let scale = 1.0 / ((w as f64) * (h as f64) * 255.0);
@@ -199,8 +220,14 @@ fn downscale_impl<const BPP: usize>(pixels: &Pixels<'_>, planes: &mut Planes) {
         }
         return;
     }
-    let xs = spans(pixels.width);
-    let ys = spans(pixels.height);
+    let shift = |mut list: Vec<Span>, by: u32| {
+        for s in list.iter_mut() {
+            s.src += by;
+        }
+        list
+    };
+    let xs = shift(spans(region.width), region.x);
+    let ys = shift(spans(region.height), region.y);
     // Every output pixel's weights add up to width × height (in 1/128² units), times 255 for
     // the byte range. One f64 product per value, rounded once to f32: the same bits on every
     // IEEE 754 target.
@@ -229,7 +256,7 @@ fn downscale_impl<const BPP: usize>(pixels: &Pixels<'_>, planes: &mut Planes) {
             open_bin = s.bin as usize;
         }
         if row_of != y {
-            let line = &pixels.data[y * w * BPP..(y + 1) * w * BPP];
+            let line = &pixels.data[y * stride * BPP..(y + 1) * stride * BPP];
             row.fill(0);
             for s in &xs {
                 let at = s.src as usize * BPP;

@@ -17,12 +17,16 @@
 //! about 270 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
-//! # Byte format (version 1, little-endian)
+//! # Byte format (version 2, little-endian)
+//!
+//! Version 2 (issue 17) has the layout of version 1, but its signatures are computed from the
+//! picture inside uniform borders ([`content_region`](crate::content_region)), so version 1
+//! bytes are refused rather than compared with them.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (1) |
+//! | 4 | 1 | format version (2) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -35,21 +39,20 @@
 use alloc::vec::Vec;
 
 use crate::{
-    AREA, DEFAULT_COEFFICIENTS, Error, MAX_COEFFICIENTS, Pixels, Planes, decompose_planes,
-    downscale, planes_to_yiq,
+    AREA, DEFAULT_COEFFICIENTS, Error, MAX_COEFFICIENTS, Pixels, Planes, content_region,
+    decompose_planes, downscale_region, planes_to_yiq,
 };
 
+pub use crate::select::{NEGATIVE, select_top};
+
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 1;
+pub const FORMAT_VERSION: u8 = 2;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";
 
 /// Bytes before the coefficient codes.
 const HEADER_LEN: usize = 34;
-
-/// The bit of a coefficient code that marks a negative coefficient.
-pub const NEGATIVE: u16 = 0x4000;
 
 /// Below this strength, a chroma channel (I or Q) is treated as noise when scoring.
 ///
@@ -58,6 +61,16 @@ pub const NEGATIVE: u16 = 0x4000;
 /// independent per-channel noise about 2.4·10⁻⁵, while the weakest real chroma channel among the
 /// colour photos is 3.6·10⁻⁴. The floor sits between the two, four times above the noise.
 pub const CHROMA_NOISE_FLOOR: f32 = 1e-4;
+
+/// Below this strength, the luminance (Y) of a picture is treated as having no structure: a
+/// black, one-colour or faded frame whose top-`m` positions are noise (issue 17: three unrelated
+/// videos opening with 20 s of black matched each other). Such a picture matches nothing.
+///
+/// Measured (`tests/src/bin/accuracy`, and flat frames made in code): every photograph of the
+/// accuracy harness and every quarter of one has a Y strength of at least 8.9·10⁻⁴; flat frames
+/// with ±2 to ±6 levels of noise and a faint gradient, 0.6 to 1.6·10⁻⁴; an exactly flat one, 0.
+/// The floor sits between the two.
+pub const STRUCTURE_FLOOR: f32 = 3e-4;
 
 /// The compact description of one image: average colour and top-`m` coefficient signs and
 /// positions per YIQ channel, plus the aspect ratio.
@@ -79,10 +92,13 @@ impl Signature {
     /// The signature of an image keeping `m` coefficients per channel (1–60).
     pub fn compute_with(pixels: &Pixels<'_>, m: u8) -> Result<Signature, Error> {
         check_m(m)?;
-        let mut planes = downscale(pixels);
+        // Bars and frames are cut before the resample (issue 17; see `content_region`).
+        let region = content_region(pixels);
+        let mut planes = Planes::zeroed();
+        downscale_region(pixels, region, &mut planes);
         planes_to_yiq(&mut planes);
         decompose_planes(&mut planes);
-        Self::from_coefficients(&planes, m, pixels.aspect_ratio())
+        Self::from_coefficients(&planes, m, region.aspect_ratio())
     }
 
     /// The signature of three decomposed YIQ planes (the output of
@@ -111,6 +127,14 @@ impl Signature {
             sig.average[c] = plane[0];
             sig.strength[c] = select_top(plane, usize::from(m), &mut sig.codes[c]);
         }
+        // A chroma channel that repeats the luminance is stored as strength 0, so that the
+        // decision travels with the signature (a query built from a signature's codes, as the
+        // video search's, keeps it).
+        for c in 1..3 {
+            if sig.follows_luminance(c) {
+                sig.strength[c] = 0.0;
+            }
+        }
         Ok(sig)
     }
 
@@ -129,7 +153,8 @@ impl Signature {
         self.average
     }
 
-    /// Per channel, the magnitude of the `m`-th largest coefficient.
+    /// Per channel, the magnitude of the `m`-th largest coefficient; 0 for a chroma channel that
+    /// [follows the luminance](Signature::follows_luminance).
     pub fn strength(&self) -> [f32; 3] {
         self.strength
     }
@@ -139,10 +164,43 @@ impl Signature {
         &self.codes[channel][..usize::from(self.m)]
     }
 
-    /// Whether the coefficient positions of `channel` carry structure. Y always does; I and Q do
-    /// when their strength reaches [`CHROMA_NOISE_FLOOR`].
+    /// The coefficient codes of one channel, mutable (to turn a signature; the caller sorts).
+    pub(crate) fn codes_mut(&mut self, channel: usize) -> &mut [u16] {
+        &mut self.codes[channel][..usize::from(self.m)]
+    }
+
+    pub(crate) fn set_aspect_ratio(&mut self, aspect: f32) {
+        self.aspect = aspect;
+    }
+
+    /// Whether the coefficient positions of `channel` carry structure: Y when its strength
+    /// reaches [`STRUCTURE_FLOOR`], I and Q when theirs reaches [`CHROMA_NOISE_FLOOR`].
     pub fn is_informative(&self, channel: usize) -> bool {
-        channel == 0 || self.strength[channel] >= CHROMA_NOISE_FLOOR
+        if channel == 0 {
+            return self.strength[0] >= STRUCTURE_FLOOR;
+        }
+        self.strength[channel] >= CHROMA_NOISE_FLOOR
+    }
+
+    /// Whether a chroma channel keeps mostly (three quarters of) the positions that Y keeps: the
+    /// colour of a tinted black-and-white picture (sepia, a duotone) is its luminance scaled, so
+    /// it says nothing that Y does not, and like the chroma of a gray copy it is left out of the
+    /// comparison (issue 17: sepia copies were found 54 % of the time). A signature records
+    /// such a channel with strength 0.
+    pub fn follows_luminance(&self, channel: usize) -> bool {
+        let position = |c: &u16| c & !NEGATIVE;
+        let mut y: [u16; MAX_COEFFICIENTS] = [0; MAX_COEFFICIENTS];
+        let m = usize::from(self.m);
+        for (slot, code) in y.iter_mut().zip(self.codes(0)) {
+            *slot = position(code);
+        }
+        y[..m].sort_unstable();
+        let shared = self
+            .codes(channel)
+            .iter()
+            .filter(|c| y[..m].binary_search(&position(c)).is_ok())
+            .count();
+        4 * shared >= 3 * m
     }
 
     /// The length of [`Signature::to_bytes`].
@@ -236,6 +294,64 @@ impl Signature {
     }
 }
 
+impl Signature {
+    /// A signature from its parts, the inverse of the accessors [`aspect_ratio`], [`average`],
+    /// [`strength`] and [`codes`]: how another crate makes a signature that was not computed
+    /// from pixels (a seed query with codes left out, synthetic benchmark data) without writing
+    /// the byte format. `m` is the length of each channel's codes (all three the same, 1–60);
+    /// codes may come in any order and are kept sorted. Every part is checked as
+    /// [`Signature::from_bytes`] checks it.
+    ///
+    /// [`aspect_ratio`]: Signature::aspect_ratio
+    /// [`average`]: Signature::average
+    /// [`strength`]: Signature::strength
+    /// [`codes`]: Signature::codes
+    pub fn from_parts(
+        aspect: f32,
+        average: [f32; 3],
+        strength: [f32; 3],
+        codes: [&[u16]; 3],
+    ) -> Result<Signature, Error> {
+        let m = u8::try_from(codes[0].len()).map_err(|_| Error::CoefficientCount(u8::MAX))?;
+        check_m(m)?;
+        if !aspect.is_finite() || aspect <= 0.0 {
+            return Err(Error::InvalidSignature("aspect ratio"));
+        }
+        if !average.iter().all(|v| v.is_finite()) {
+            return Err(Error::InvalidSignature("average colour"));
+        }
+        if !strength.iter().all(|v| v.is_finite() && *v >= 0.0) {
+            return Err(Error::InvalidSignature("strength"));
+        }
+        let mut sig = Signature {
+            m,
+            aspect,
+            average,
+            strength,
+            codes: [[0; MAX_COEFFICIENTS]; 3],
+        };
+        for (kept, given) in sig.codes.iter_mut().zip(codes) {
+            if given.len() != usize::from(m) {
+                return Err(Error::InvalidSignature("coefficient count per channel"));
+            }
+            let sorted = &mut kept[..usize::from(m)];
+            sorted.copy_from_slice(given);
+            sorted.sort_unstable();
+            let valid = |&code: &u16| {
+                let position = usize::from(code & !NEGATIVE);
+                code & 0x8000 == 0 && position != 0 && position < AREA
+            };
+            if !sorted.iter().all(valid) {
+                return Err(Error::InvalidSignature("coefficient position"));
+            }
+            if sorted.windows(2).any(|pair| pair[0] == pair[1]) {
+                return Err(Error::InvalidSignature("coefficient order"));
+            }
+        }
+        Ok(sig)
+    }
+}
+
 impl core::fmt::Debug for Signature {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Signature")
@@ -257,81 +373,11 @@ fn check_m(m: u8) -> Result<(), Error> {
     Ok(())
 }
 
-/// Picks the `m` coefficients of largest magnitude among positions 1.. of `plane` (ties: smaller
-/// position first), writes their codes sorted ascending into `codes[..m]`, and returns the
-/// magnitude of the `m`-th.
-///
-/// One pass with a small buffer ordered by magnitude: after the first few hundred positions
-/// almost every coefficient is below the buffer's minimum and costs one comparison. Positions
-/// arrive in increasing order, so a coefficient only displaces one of strictly smaller
-/// magnitude, and among equal magnitudes the earlier position stays ahead: that is the
-/// tie-break, without comparing positions. (NaN never compares greater, so it is never kept.)
-pub fn select_top(plane: &[f32], m: usize, codes: &mut [u16; MAX_COEFFICIENTS]) -> f32 {
-    debug_assert!((1..=MAX_COEFFICIENTS).contains(&m) && plane.len() == AREA);
-    // (magnitude, position), best first. Start with positions 1..=m (in order) so the buffer is
-    // full from the beginning.
-    let mut mags = [0f32; MAX_COEFFICIENTS];
-    let mut positions = [0u16; MAX_COEFFICIENTS];
-    for (len, (pos, &v)) in plane.iter().enumerate().skip(1).take(m).enumerate() {
-        insert(&mut mags, &mut positions, len, v.abs(), pos as u16);
-    }
-    let mut worst = mags[m - 1];
-    let mut consider = |pos: usize, v: f32, worst: &mut f32| {
-        let mag = v.abs();
-        if mag > *worst {
-            insert(&mut mags, &mut positions, m - 1, mag, pos as u16);
-            *worst = mags[m - 1];
-        }
-    };
-    // The rest in blocks of 16: a block whose largest magnitude does not beat the buffer's
-    // smallest is skipped with one vectorised test, which is the common case.
-    let start = m + 1;
-    let aligned = (start + 15) & !15;
-    for (pos, &v) in plane.iter().enumerate().take(aligned).skip(start) {
-        consider(pos, v, &mut worst);
-    }
-    for (block, chunk) in plane[aligned..].chunks_exact(16).enumerate() {
-        let beats = chunk.iter().fold(false, |acc, v| acc | (v.abs() > worst));
-        if beats {
-            for (k, &v) in chunk.iter().enumerate() {
-                consider(aligned + block * 16 + k, v, &mut worst);
-            }
-        }
-    }
-    for (slot, &pos) in codes.iter_mut().zip(positions[..m].iter()) {
-        let negative = plane[usize::from(pos)] < 0.0;
-        *slot = pos | if negative { NEGATIVE } else { 0 };
-    }
-    codes[..m].sort_unstable();
-    worst
-}
-
-/// Inserts `(mag, pos)` into the first `len` entries (ordered by magnitude, descending) behind
-/// every entry of equal or larger magnitude; entry `len` is overwritten.
-#[inline]
-fn insert(
-    mags: &mut [f32; MAX_COEFFICIENTS],
-    positions: &mut [u16; MAX_COEFFICIENTS],
-    len: usize,
-    mag: f32,
-    pos: u16,
-) {
-    let mut i = len;
-    while i > 0 && mag > mags[i - 1] {
-        mags[i] = mags[i - 1];
-        positions[i] = positions[i - 1];
-        i -= 1;
-    }
-    mags[i] = mag;
-    positions[i] = pos;
-}
-
 #[cfg(test)]
 mod tests {
     extern crate std;
     use super::*;
     use crate::{PixelLayout, SIZE};
-    use alloc::vec;
     use alloc::vec::Vec;
     use proptest::prelude::*;
 
@@ -347,49 +393,6 @@ mod tests {
             }
         }
         v
-    }
-
-    #[test]
-    fn selection_takes_largest_magnitudes_and_breaks_ties_by_position() {
-        let mut plane = vec![0f32; AREA];
-        plane[0] = 100.0; // the average is never selected
-        plane[10] = -5.0;
-        plane[20] = 5.0; // ties with 10: 10 wins
-        plane[30] = 4.0;
-        plane[40] = -6.0;
-        let mut codes = [0u16; MAX_COEFFICIENTS];
-        let strength = select_top(&plane, 3, &mut codes);
-        // Sorted by code: positives first, then negatives.
-        assert_eq!(&codes[..3], &[20, 10 | NEGATIVE, 40 | NEGATIVE]);
-        assert_eq!(strength, 5.0);
-    }
-
-    #[test]
-    fn flat_channel_selects_the_first_positions() {
-        let plane = vec![0f32; AREA];
-        let mut codes = [0u16; MAX_COEFFICIENTS];
-        assert_eq!(select_top(&plane, 4, &mut codes), 0.0);
-        assert_eq!(&codes[..4], &[1, 2, 3, 4]);
-    }
-
-    #[test]
-    fn selection_matches_a_full_sort() {
-        let mut plane = vec![0f32; AREA];
-        let mut x = 12345u32;
-        for v in plane.iter_mut() {
-            x = x.wrapping_mul(1664525).wrapping_add(1013904223);
-            *v = ((x >> 8) % 2001) as f32 / 1000.0 - 1.0; // many exact ties
-        }
-        let mut order: Vec<usize> = (1..AREA).collect();
-        order.sort_by(|&a, &b| plane[b].abs().total_cmp(&plane[a].abs()).then(a.cmp(&b)));
-        let mut expected: Vec<u16> = order[..40]
-            .iter()
-            .map(|&p| p as u16 | if plane[p] < 0.0 { NEGATIVE } else { 0 })
-            .collect();
-        expected.sort();
-        let mut codes = [0u16; MAX_COEFFICIENTS];
-        select_top(&plane, 40, &mut codes);
-        assert_eq!(&codes[..40], expected.as_slice());
     }
 
     #[test]

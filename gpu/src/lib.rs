@@ -42,6 +42,7 @@ mod context;
 mod error;
 pub mod params;
 mod pipeline;
+mod plan;
 pub mod shaders;
 
 use std::time::Duration;
@@ -53,7 +54,8 @@ pub use context::BACKEND_ENV;
 pub use error::GpuError;
 
 use context::EnvBackend;
-use pipeline::{PLANE_FLOATS, Pipeline};
+use pipeline::Pipeline;
+use plan::PLANE_FLOATS;
 
 /// Which path the caller wants (the CLI's `--gpu auto|on|off`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -248,7 +250,7 @@ impl Hasher {
             }
             Path::Gpu(pipeline) => pipeline,
         };
-        let (chunks, on_cpu) = pipeline::plan(images, pipeline.max_binding);
+        let (chunks, on_cpu) = plan::plan(images, pipeline.max_binding);
         let mut out: Vec<Option<Signature>> = vec![None; images.len()];
         for i in on_cpu {
             out[i] = Some(Signature::compute(&images[i]));
@@ -268,7 +270,7 @@ impl Hasher {
                         Signature::from_coefficients(
                             &planes,
                             DEFAULT_COEFFICIENTS,
-                            images[i].aspect_ratio(),
+                            lookalike_core::content_region(&images[i]).aspect_ratio(),
                         )
                     })
                     .collect();
@@ -288,7 +290,7 @@ impl Hasher {
             Path::Cpu => return Ok(images.par_iter().map(|p| cpu_planes(p, stage)).collect()),
             Path::Gpu(pipeline) => pipeline,
         };
-        let (chunks, on_cpu) = pipeline::plan(images, pipeline.max_binding);
+        let (chunks, on_cpu) = plan::plan(images, pipeline.max_binding);
         let mut out: Vec<Option<Planes>> = vec![None; images.len()];
         for i in on_cpu {
             out[i] = Some(cpu_planes(&images[i], stage));
@@ -305,7 +307,9 @@ impl Hasher {
 
 /// The CPU twin of [`Hasher::planes`].
 pub fn cpu_planes(pixels: &Pixels<'_>, stage: Stage) -> Planes {
-    let mut planes = lookalike_core::downscale(pixels);
+    let mut planes = Planes::zeroed();
+    let region = lookalike_core::content_region(pixels);
+    lookalike_core::downscale_region(pixels, region, &mut planes);
     if stage != Stage::Rgb {
         lookalike_core::planes_to_yiq(&mut planes);
     }

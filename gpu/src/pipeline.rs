@@ -1,9 +1,11 @@
 //! The GPU pipeline: bind group layout, the four compute pipelines and two sets of buffers,
 //! all created once per [`Hasher`](crate::Hasher) and reused for every batch.
 //!
-//! A batch is cut into chunks of at most [`MAX_CHUNK_IMAGES`] images and about
-//! [`CHUNK_PIXEL_BYTES`] of pixels (the downlevel default limits allow 128 MiB per storage
-//! binding and 256 MiB per buffer, so big batches must be split anyway). Each chunk is one
+//! A batch is cut into chunks ([`crate::plan`]) of at most
+//! [`MAX_CHUNK_IMAGES`](crate::plan::MAX_CHUNK_IMAGES) images and about
+//! [`CHUNK_PIXEL_BYTES`](crate::plan::CHUNK_PIXEL_BYTES) of pixels (the downlevel default
+//! limits allow 128 MiB per storage binding and 256 MiB per buffer, so big batches must be
+//! split anyway). Each chunk is one
 //! submission: upload (pixels, span tables, image table, parameters), four dispatches
 //! (downscale, yiq, haar rows, haar columns) and one copy of the coefficients to a staging
 //! buffer. Two slots of buffers alternate (double buffering): while the GPU works on chunk
@@ -15,138 +17,11 @@ use std::num::NonZeroU64;
 use std::sync::{Mutex, mpsc};
 use std::time::Instant;
 
-use lookalike_core::{Pixels, spans};
+use lookalike_core::Pixels;
 
 use crate::params::{AREA, ImageInfo, LINES, N, Params, TILE, WORKGROUP_SIZE};
+use crate::plan::{Chunk, PLANE_BYTES, grid, pack};
 use crate::{GpuError, Stage, Timings, shaders};
-
-/// Images per chunk at most: 64 × 192 KiB of planes = 12 MiB per slot.
-pub(crate) const MAX_CHUNK_IMAGES: usize = 64;
-
-/// Pixel bytes per chunk aimed at (a single larger image gets a chunk of its own).
-pub(crate) const CHUNK_PIXEL_BYTES: u64 = 64 << 20;
-
-/// Floats of the three planes of one image.
-pub(crate) const PLANE_FLOATS: usize = 3 * AREA as usize;
-
-/// Bytes of the three planes of one image.
-const PLANE_BYTES: u64 = PLANE_FLOATS as u64 * 4;
-
-/// Images that go to the GPU together, by their index in the batch.
-#[derive(Debug, Clone)]
-pub(crate) struct Chunk {
-    pub indices: Vec<usize>,
-    pixel_bytes: u64,
-    span_words: u64,
-}
-
-/// Words of the two span tables of a `width × height` image, at most: per axis `N + 1` bin
-/// starts and at most `len + N` spans (each of the `N − 1` inner bin borders splits at most one
-/// source pixel).
-fn span_words_bound(width: u32, height: u32) -> u64 {
-    2 * u64::from(N + 1) + u64::from(width) + u64::from(height) + 2 * u64::from(N)
-}
-
-/// Cuts a batch into chunks; images too large for one storage binding are returned apart,
-/// for the CPU.
-pub(crate) fn plan(images: &[Pixels<'_>], max_binding: u64) -> (Vec<Chunk>, Vec<usize>) {
-    let mut chunks = Vec::new();
-    let mut on_cpu = Vec::new();
-    let mut current = Chunk {
-        indices: Vec::new(),
-        pixel_bytes: 0,
-        span_words: 0,
-    };
-    for (i, image) in images.iter().enumerate() {
-        let bytes = (image.data().len() as u64).next_multiple_of(4);
-        let words = span_words_bound(image.width(), image.height());
-        if bytes > max_binding || words * 4 > max_binding {
-            on_cpu.push(i);
-            continue;
-        }
-        let fits = current.indices.len() < MAX_CHUNK_IMAGES
-            && current.pixel_bytes + bytes <= CHUNK_PIXEL_BYTES.max(bytes)
-            && (current.span_words + words) * 4 <= max_binding;
-        if !fits && !current.indices.is_empty() {
-            chunks.push(std::mem::replace(
-                &mut current,
-                Chunk {
-                    indices: Vec::new(),
-                    pixel_bytes: 0,
-                    span_words: 0,
-                },
-            ));
-        }
-        current.indices.push(i);
-        current.pixel_bytes += bytes;
-        current.span_words += words;
-    }
-    if !current.indices.is_empty() {
-        chunks.push(current);
-    }
-    (chunks, on_cpu)
-}
-
-/// Appends the span table of an axis of `len` pixels: `N + 1` absolute bin starts, then the
-/// spans of [`lookalike_core::spans`] grouped by bin, each `(source << 8) | weight`. Returns
-/// where the table starts.
-fn push_axis(table: &mut Vec<u32>, len: u32) -> u32 {
-    let start = table.len();
-    let mut list = spans(len);
-    // Stable: within a bin the spans stay in source order (the order does not change the exact
-    // integer sums, but keeps the table easy to read).
-    list.sort_by_key(|s| s.bin);
-    let first = start + N as usize + 1;
-    table.resize(first, 0);
-    let mut at = 0;
-    for bin in 0..=N {
-        while at < list.len() && list[at].bin < bin {
-            at += 1;
-        }
-        table[start + bin as usize] = (first + at) as u32;
-    }
-    table.extend(list.iter().map(|s| {
-        debug_assert!(s.src < 1 << 24 && (1..=128).contains(&s.weight));
-        (s.src << 8) | s.weight
-    }));
-    start as u32
-}
-
-/// The image table and the span tables of a chunk.
-fn pack(images: &[Pixels<'_>], chunk: &Chunk) -> (Vec<ImageInfo>, Vec<u32>) {
-    let mut infos = Vec::with_capacity(chunk.indices.len());
-    let mut table = Vec::with_capacity(chunk.span_words as usize);
-    let mut word = 0u64;
-    for &i in &chunk.indices {
-        let image = &images[i];
-        let (w, h) = (image.width(), image.height());
-        let den = u64::from(w) * u64::from(h) * 255;
-        let x_spans = push_axis(&mut table, w);
-        let y_spans = push_axis(&mut table, h);
-        infos.push(ImageInfo {
-            width: w,
-            height: h,
-            bpp: image.layout().bytes_per_pixel() as u32,
-            pixel_offset: word as u32,
-            x_spans,
-            y_spans,
-            den_lo: den as u32,
-            den_hi: (den >> 32) as u32,
-        });
-        word += (image.data().len() as u64).div_ceil(4);
-    }
-    (infos, table)
-}
-
-/// A dispatch of `groups` workgroups as a 2-D grid within the 65 535 per dimension limit.
-fn grid(groups: u32) -> (u32, u32) {
-    const MAX: u32 = 65_535;
-    if groups <= MAX {
-        (groups, 1)
-    } else {
-        (MAX, groups.div_ceil(MAX))
-    }
-}
 
 /// Validation and out-of-memory error scopes around a piece of GPU work.
 struct Scopes {
@@ -614,62 +489,5 @@ impl Pipeline {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use lookalike_core::PixelLayout;
-
-    #[test]
-    fn span_tables_list_every_span_of_each_bin() {
-        for len in [1u32, 5, 127, 128, 129, 1000, 1023] {
-            let mut table = vec![7u32; 3];
-            let start = push_axis(&mut table, len) as usize;
-            assert_eq!(start, 3);
-            let mut weights = vec![0u32; N as usize];
-            for bin in 0..N as usize {
-                let (a, b) = (table[start + bin] as usize, table[start + bin + 1] as usize);
-                assert!(a <= b && b <= table.len(), "len {len} bin {bin}");
-                for &packed in &table[a..b] {
-                    let (src, weight) = (packed >> 8, packed & 0xff);
-                    assert!(src < len);
-                    weights[bin] += weight;
-                }
-            }
-            // The weights of a bin add up to the source length (see lookalike_core::spans).
-            assert!(weights.iter().all(|&w| w == len), "len {len}");
-            assert_eq!(table[start + N as usize] as usize, table.len());
-            assert!(table.len() - start <= span_words_bound(len, 0) as usize);
-        }
-    }
-
-    #[test]
-    fn plan_respects_the_limits_and_keeps_the_order() {
-        let small = vec![0u8; 30 * 20 * 3];
-        let wide = vec![0u8; 4000 * 3000 * 4];
-        let mut images = vec![Pixels::new(30, 20, PixelLayout::Rgb8, &small).unwrap(); 150];
-        images.insert(
-            70,
-            Pixels::new(4000, 3000, PixelLayout::Rgba8, &wide).unwrap(),
-        );
-        let (chunks, on_cpu) = plan(&images, 128 << 20);
-        assert!(on_cpu.is_empty());
-        let flat: Vec<usize> = chunks.iter().flat_map(|c| c.indices.clone()).collect();
-        assert_eq!(flat, (0..images.len()).collect::<Vec<_>>());
-        assert!(chunks.iter().all(|c| c.indices.len() <= MAX_CHUNK_IMAGES));
-        // The 48 MB image does not fit beside 64 small ones' budget... but it does fit alone.
-        assert!(chunks.iter().all(|c| c.pixel_bytes <= CHUNK_PIXEL_BYTES));
-        // A binding limit below one image's size sends it to the CPU.
-        let (_, on_cpu) = plan(&images, 1 << 20);
-        assert_eq!(on_cpu, vec![70]);
-    }
-
-    #[test]
-    fn grid_stays_within_the_dimension_limit() {
-        assert_eq!(grid(10), (10, 1));
-        assert_eq!(grid(65_535), (65_535, 1));
-        assert_eq!(grid(65_536), (65_535, 2));
     }
 }

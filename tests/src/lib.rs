@@ -2,6 +2,8 @@
 //! photographs in `tests/photos/` (see its `LICENSE.md`): modified copies (resized, JPEG
 //! recompressed, brightened, gray, watermarked, captioned, cropped) made with the `image` crate.
 
+pub mod copies;
+
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
@@ -65,7 +67,7 @@ pub enum Modification {
     Caption,
     /// 8 % cropped from every side.
     Crop,
-    /// Mirrored left to right (a different picture for this method).
+    /// Mirrored left to right (found by trying the query's mirrored signature, issue 17).
     Mirror,
 }
 

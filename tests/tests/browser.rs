@@ -1,28 +1,39 @@
 //! The page in `web/www` in a real browser: headless Chromium, driven through chromedriver's
-//! WebDriver HTTP API, loads the page from a small server on 127.0.0.1 (in this file, logging
-//! every request) and is given real photographs through its file input: an original, a resized
-//! copy (PNG), a watermarked copy (JPEG), several unrelated photos, and a file that is no image.
+//! WebDriver HTTP API (`browser/driver.rs`), loads the page from a small server on 127.0.0.1
+//! (`browser/server.rs`, logging every request) and is given real photographs through its file
+//! input.
 //!
-//! Asserted: the groups the page shows; that the wasm signature equals native `lookalike-core`'s
-//! byte for byte for the same pixels (raw RGBA through the page's test hook, and lossless PNG files
-//! through the whole decode path of the hashing workers); the "compare two images" view; and that
-//! the page made no network request besides its own files.
+//! Asserted: the groups the page shows and their keepers (the issue-15 case of copies with as many
+//! pixels as the original, named to sort before it); that each member's number is its similarity
+//! to the keeper, as the compare view computes it, and below the threshold only with the member it
+//! joined through; the plan file the page offers (read back from its Blob); that the same files
+//! added twice are skipped; that the wasm signature equals native `lookalike-core`'s byte for byte
+//! for the same pixels (raw RGBA through the page's test hook, and lossless PNG files through the
+//! whole decode path of the hashing workers); the "compare two images" view; that the page made
+//! no network request besides its own files; and that a worker started as the page starts its
+//! workers cannot reach another local server. Measurements (ignored tests) are in
+//! `browser/bench.rs`.
 //!
 //! Needs `chromium`, `chromedriver` and the wasm toolchain (`web/build.sh`, which runs when the
 //! page is missing or older than the Rust sources). Without them the test prints `skipped: …` and
 //! passes, unless `LOOKALIKE_REQUIRE_BROWSER` is set (as in `.ci/run`).
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+#[path = "browser/bench.rs"]
+mod bench;
+#[path = "browser/driver.rs"]
+mod driver;
+#[path = "browser/server.rs"]
+mod server;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
 
 use image::{ImageFormat, RgbImage, RgbaImage, imageops};
 use lookalike_core::{PixelLayout, Pixels, Sensitivity, Signature, Weights, compare};
 use lookalike_tests::{Modification, photos_dir};
 use serde_json::{Value, json};
+
+use driver::Browser;
+use server::Server;
 
 /// The photo whose copies the page must group.
 const ORIGINAL: &str = "Dragonfly_by_Bolly";
@@ -34,8 +45,6 @@ const UNRELATED: [&str; 5] = [
     "sunset_by_Aitzol_Berasategi",
     "umang_by_Abhishek_Mudgal",
 ];
-/// How long the page may take to load, or to hash everything (a hang guard, not a timing test).
-const PATIENCE: Duration = Duration::from_secs(180);
 
 #[test]
 fn page_groups_copies_matches_native_signatures_and_stays_offline() {
@@ -85,13 +94,14 @@ fn page_groups_copies_matches_native_signatures_and_stays_offline() {
     assert_eq!(errors.len(), 1, "{summary:#}");
     assert!(errors[0].starts_with("not-a-photo.png: "), "{errors:?}");
 
-    // One group at the default sensitivity: the original first (it is the largest), then its copies.
+    // One group at the default sensitivity, in keep order: the original (the older of the two
+    // largest), the watermarked copy (as many pixels), then the half-size copy.
     assert_eq!(
         groups(&summary),
         vec![vec![
             format!("{ORIGINAL}.jpg"),
-            "dragonfly-half.png".to_owned(),
-            "dragonfly-watermarked.jpg".to_owned()
+            "dragonfly-watermarked.jpg".to_owned(),
+            "dragonfly-half.png".to_owned()
         ]],
         "{summary:#}"
     );
@@ -246,60 +256,6 @@ fn page_groups_copies_matches_native_signatures_and_stays_offline() {
     assert_eq!(server.log().len(), before, "{:?}", server.log());
 }
 
-/// Hashing speed of the page (decode in the browser + wasm signature, in its worker pool), for
-/// README.md: `cargo test -p lookalike-tests --test browser -- --ignored --nocapture`.
-/// Each test photo at its own size (640 × 480 or so) and enlarged to 1920 × 1440, ten copies of each.
-#[test]
-#[ignore = "a measurement, not a test: run with --ignored --nocapture"]
-fn page_hashing_throughput() {
-    let browser = match Browser::start() {
-        Ok(browser) => browser,
-        Err(reason) => return skip(&reason),
-    };
-    let server = Server::start(&web_root());
-    let dir = tempfile::tempdir().unwrap();
-    let photos = lookalike_tests::photos();
-    for (label, size) in [("photo size", None), ("1920×1440", Some((1920, 1440)))] {
-        browser.open(&format!("http://127.0.0.1:{}/index.html", server.port));
-        let mut files = Vec::new();
-        for (name, photo) in &photos {
-            let img = match size {
-                Some((w, h)) => imageops::resize(photo, w, h, imageops::FilterType::Triangle),
-                None => photo.clone(),
-            };
-            let mut jpeg = Vec::new();
-            img.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
-                &mut jpeg, 90,
-            ))
-            .unwrap();
-            for copy in 0..10 {
-                let path = dir
-                    .path()
-                    .join(format!("{name}-{}-{copy}.jpg", size.map_or(0, |s| s.0)));
-                std::fs::write(&path, &jpeg).unwrap();
-                files.push(path);
-            }
-        }
-        browser.send_files(&browser.element("#files"), &files);
-        let summary = browser.wait_for_hashing(files.len());
-        let wall = summary["wallMs"].as_f64().unwrap();
-        let hash = summary["hashMs"].as_f64().unwrap();
-        eprintln!(
-            "browser throughput, {label}: {} JPEGs in {:.0} ms = {:.1} images/s with {} workers \
-             (wasm hashing alone: {:.1} images/s per worker)",
-            files.len(),
-            wall,
-            files.len() as f64 * 1000.0 / wall,
-            summary["workers"],
-            files.len() as f64 * 1000.0 / hash,
-        );
-    }
-    let per_second: f64 = browser.run_async("lookalikeTest.benchHash(1024, 768, 50)", []);
-    eprintln!(
-        "browser: wasm hashing of 1024×768 RGBA pixels on the page thread: {per_second:.1} images/s"
-    );
-}
-
 // ------------------------------------------------------------------------------- fixtures
 
 struct Fixtures {
@@ -441,347 +397,260 @@ fn groups(summary: &Value) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn find_program(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
-        .find(|p| p.is_file())
-}
+// ------------------------------------------------------------------------------- keeper, numbers, plan
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Runs `web/build.sh` when the page's wasm is missing or older than the Rust it is built from.
-/// `Err` (a reason to skip) only when the wasm toolchain is missing (the script's exit code 2).
-fn ensure_page_built() -> Result<(), String> {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let built = repo.join("web/www/pkg/lookalike_web_wasm.js");
-    let modified = |p: &Path| {
-        p.metadata()
-            .and_then(|m| m.modified())
-            .unwrap_or(SystemTime::UNIX_EPOCH)
+/// The issue's scenario: copies with as many pixels as the original (a captioned copy and a
+/// JPEG-q25 copy) whose names sort before it. The page must keep the original (core's rule: the
+/// older file), show every member's similarity to the keeper as the compare view computes it, and
+/// say how a member joined when that similarity is below the group's threshold.
+#[test]
+fn page_keeps_the_original_agrees_with_compare_and_exports_a_plan() {
+    let browser = match Browser::start() {
+        Ok(browser) => browser,
+        Err(reason) => return skip(&reason),
     };
-    let mut newest = SystemTime::UNIX_EPOCH;
-    let mut stack: Vec<PathBuf> = [
-        "core/src",
-        "core/Cargo.toml",
-        "web/src",
-        "web/Cargo.toml",
-        "Cargo.lock",
-    ]
-    .iter()
-    .map(|p| repo.join(p))
-    .collect();
-    while let Some(path) = stack.pop() {
-        if path.is_dir() {
-            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
-        } else {
-            newest = newest.max(modified(&path));
-        }
-    }
-    if built.is_file() && modified(&built) >= newest {
-        return Ok(());
-    }
-    eprintln!("browser: building the page with web/build.sh");
-    let output = Command::new(repo.join("web/build.sh"))
-        .output()
-        .map_err(|e| format!("cannot run web/build.sh: {e}"))?;
-    let log = String::from_utf8_lossy(&output.stderr);
-    match output.status.code() {
-        Some(0) => Ok(()),
-        Some(2) => Err(format!("no wasm toolchain: {}", log.trim())),
-        _ => panic!("web/build.sh failed ({}):\n{log}", output.status),
-    }
-}
+    let server = Server::start(&web_root());
+    browser.open(&format!("http://127.0.0.1:{}/index.html", server.port));
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = keeper_fixtures(dir.path());
+    browser.send_files(&browser.element("#files"), &inputs);
+    let summary = browser.wait_for_hashing(inputs.len());
+    let shown = groups(&summary);
+    eprintln!("browser: keeper scenario: {}", summary["groups"]);
+    assert_eq!(shown.len(), 1, "{summary:#}");
+    assert_eq!(shown[0][0], "orig_photo.jpg", "{summary:#}");
+    let mut expected = vec!["copy_captioned.jpg", "copy_half.png", "copy_q25.jpg"];
+    let mut members: Vec<&str> = shown[0][1..].iter().map(String::as_str).collect();
+    members.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(members, expected);
 
-// ------------------------------------------------------------------------------- the server
-
-/// A static file server for `web/www` on 127.0.0.1 that logs every request as
-/// `"GET /path status"`.
-struct Server {
-    port: u16,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Server {
-    fn start(root: &Path) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (root, shared) = (root.to_owned(), Arc::clone(&log));
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (root, log) = (root.clone(), Arc::clone(&shared));
-                std::thread::spawn(move || {
-                    if let Some(line) = respond(&root, stream) {
-                        log.lock().unwrap().push(line);
-                    }
-                });
+    // At every sensitivity: a member's number is its similarity to the keeper; below the
+    // threshold only with the member it joined through, which is at or above it.
+    for sensitivity in [0, 15, Sensitivity::DEFAULT.get(), 60, 100] {
+        let summary: Value = browser.run(
+            "lookalikeTest.sliderMs(arguments[0]); return lookalikeTest.summary()",
+            [json!(sensitivity)],
+        );
+        let threshold = f64::from(Sensitivity::new(sensitivity).unwrap().min_similarity());
+        for group in summary["groups"].as_array().unwrap() {
+            let group = group.as_array().unwrap();
+            assert!(group[0]["similarity"].is_null(), "{group:?}");
+            for member in &group[1..] {
+                let similarity = member["similarity"].as_f64().unwrap();
+                if similarity < threshold - 0.05 {
+                    let via = member["joinedVia"].as_str();
+                    let joined = member["joinedSimilarity"].as_f64().unwrap_or(0.0);
+                    assert!(
+                        via.is_some() && joined >= threshold - 0.05,
+                        "at {sensitivity}: {member} is below {threshold:.1} and says no link"
+                    );
+                } else {
+                    assert!(member["joinedVia"].is_null(), "{member}");
+                }
+                // The compare view, given the keeper and this member, shows the same number.
+                let verdict: String = browser.run(
+                    "const pick = (n) => [...document.querySelectorAll('#groups .member')]
+                         .find((m) => m.dataset.name === n).querySelector('.pick').click();
+                     pick(arguments[0]); pick(arguments[1]);
+                     return document.querySelector('#verdict').dataset.similarity",
+                    [group[0]["name"].clone(), member["name"].clone()],
+                );
+                let verdict: f64 = verdict.parse().unwrap();
+                assert!(
+                    (verdict - similarity).abs() <= 0.05,
+                    "at {sensitivity}: compare view {verdict} vs group {member}"
+                );
             }
-        });
-        Server { port, log }
-    }
-
-    fn log(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
-    }
-}
-
-/// Answers one request (`Connection: close`); returns its log line.
-fn respond(root: &Path, stream: TcpStream) -> Option<String> {
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let mut request = String::new();
-    reader.read_line(&mut request).ok()?;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).ok()? == 0 || header == "\r\n" {
-            break;
         }
     }
-    let mut parts = request.split_whitespace();
-    let (method, target) = (parts.next()?.to_owned(), parts.next()?.to_owned());
-    let path = target.split(['?', '#']).next().unwrap_or("/");
-    let relative = if path == "/" {
-        "index.html"
-    } else {
-        path.trim_start_matches('/')
-    };
-    let file = (method == "GET" && !relative.split('/').any(|s| s == ".." || s.is_empty()))
-        .then(|| root.join(relative))
-        .filter(|p| p.is_file());
-    let (status, body, kind) = match file.and_then(|p| Some((std::fs::read(&p).ok()?, p))) {
-        Some((body, p)) => {
-            let kind = match p.extension().and_then(|e| e.to_str()) {
-                Some("html") => "text/html; charset=utf-8",
-                Some("js") => "text/javascript; charset=utf-8",
-                Some("css") => "text/css; charset=utf-8",
-                Some("svg") => "image/svg+xml",
-                Some("wasm") => "application/wasm",
-                _ => "application/octet-stream",
-            };
-            ("200 OK", body, kind)
-        }
-        None => ("404 Not Found", b"not found".to_vec(), "text/plain"),
-    };
-    let mut stream = stream;
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
-        body.len()
+    browser.run::<Value, 1>(
+        "lookalikeTest.sliderMs(arguments[0])",
+        [json!(Sensitivity::DEFAULT.get())],
     );
-    stream.write_all(head.as_bytes()).ok()?;
-    stream.write_all(&body).ok()?;
-    Some(format!("{method} {target} {}", &status[..3]))
-}
 
-// ------------------------------------------------------------------------------- WebDriver
-
-/// chromedriver with one headless Chromium session; both end when this is dropped.
-struct Browser {
-    driver: Child,
-    base: String,
-    agent: ureq::Agent,
-    session: String,
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    fn start() -> Result<Browser, String> {
-        let chromium = std::env::var_os("LOOKALIKE_CHROMIUM")
-            .map(PathBuf::from)
-            .or_else(|| find_program(&["chromium", "chromium-browser", "google-chrome"]))
-            .ok_or("no chromium on PATH (apt-get install chromium)")?;
-        let chromedriver = find_program(&["chromedriver"])
-            .ok_or("no chromedriver on PATH (apt-get install chromium-driver)")?;
-        ensure_page_built()?;
-
-        let port = free_port();
-        let driver = Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", chromedriver.display()))?;
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(120)))
-            .build()
-            .into();
-        let profile = tempfile::tempdir().unwrap();
-        let mut browser = Browser {
-            driver,
-            base: format!("http://127.0.0.1:{port}"),
-            agent,
-            session: String::new(),
-            _profile: profile,
+    // ---- decisions and the plan file (read back from the Blob the page offers)
+    browser.run::<Value, 0>(
+        "const m = [...document.querySelectorAll('#groups .member')]
+             .find((m) => m.dataset.name === 'copy_half.png').querySelector('select');
+         m.value = 'not_duplicate'; m.dispatchEvent(new Event('change'));",
+        [],
+    );
+    let text: String = browser.run_async("lookalikeTest.exportedPlan()", []);
+    let plan: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(plan["format"], "lookalike-plan");
+    assert_eq!(plan["version"], 1);
+    assert!(plan["base"].is_null());
+    assert_eq!(plan.as_object().unwrap().len(), 4, "{plan:#}");
+    let planned = plan["groups"].as_array().unwrap();
+    assert_eq!(planned.len(), 1, "{plan:#}");
+    let members = planned[0]["members"].as_array().unwrap();
+    assert_eq!(members.len(), 4, "{plan:#}");
+    for member in members {
+        assert_eq!(member.as_object().unwrap().len(), 4, "{member}");
+        let name = member["path"].as_str().unwrap();
+        let meta = std::fs::metadata(dir.path().join(name)).unwrap();
+        assert_eq!(member["size"], meta.len(), "{member}");
+        let mtime_ms = meta
+            .modified()
+            .unwrap()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis();
+        assert_eq!(member["mtime_ms"].as_u64().map(u128::from), Some(mtime_ms));
+        let decision = match name {
+            "orig_photo.jpg" => "keep",
+            "copy_half.png" => "not_duplicate",
+            _ => "remove",
         };
-        let started = Instant::now();
-        while browser
-            .agent
-            .get(format!("{}/status", browser.base))
-            .call()
-            .is_err()
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "chromedriver did not start"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let mut options = json!({
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage",
-                format!("--user-data-dir={}", browser._profile.path().display()),
-            ],
-        });
-        if std::env::var_os("LOOKALIKE_CHROMIUM").is_some() {
-            options["binary"] = json!(chromium);
-        }
-        let session = browser.command(
-            "POST",
-            "/session",
-            json!({ "capabilities": { "alwaysMatch": {
-                "browserName": "chrome", "goog:chromeOptions": options,
-            } } }),
-        )?;
-        browser.session = session["sessionId"]
+        assert_eq!(member["decision"], decision, "{member}");
+    }
+
+    // ---- the same files again: skipped, no group of a file with itself
+    browser.send_files(&browser.element("#files"), &inputs);
+    let again = browser.wait_for_hashing(inputs.len());
+    assert_eq!(groups(&again), shown, "{again:#}");
+    assert!(
+        again["status"]
             .as_str()
-            .ok_or("no session id")?
-            .to_owned();
-        Ok(browser)
-    }
+            .unwrap()
+            .contains("5 added twice (skipped)"),
+        "{again:#}"
+    );
 
-    /// One WebDriver command; `Err` carries WebDriver's error message.
-    fn command(&self, method: &str, path: &str, body: Value) -> Result<Value, String> {
-        let url = format!("{}{path}", self.base);
-        let response = match method {
-            "POST" => self.agent.post(&url).send_json(&body),
-            "DELETE" => self.agent.delete(&url).call(),
-            _ => self.agent.get(&url).call(),
-        };
-        let mut response = response.map_err(|e| format!("{method} {path}: {e}"))?;
-        let mut value: Value = response
-            .body_mut()
-            .with_config()
-            .limit(64 << 20)
-            .read_json()
-            .map_err(|e| format!("{method} {path}: {e}"))?;
-        let value = value["value"].take();
-        match value.get("error") {
-            Some(error) => Err(format!("{method} {path}: {error}: {}", value["message"])),
-            None => Ok(value),
-        }
-    }
+    // ---- the keyboard reaches the choosers, Enter on the drop zone opens one, and picking two
+    // thumbnails far down the page brings the comparison into view
+    let keys: Value = browser.run(
+        "const labels = [...document.querySelectorAll('label.button')].map((l) => l.tabIndex);
+         let opened = 0;
+         document.querySelector('#files').addEventListener('click', (e) => { opened++; e.preventDefault(); });
+         const drop = document.querySelector('#drop');
+         drop.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+         const picks = document.querySelectorAll('#groups .member .pick');
+         const groups = document.querySelector('#groups');
+         groups.style.marginTop = '4000px';
+         picks[0].scrollIntoView();
+         const compare = document.querySelector('#compare');
+         const away = compare.getBoundingClientRect().bottom < 0;
+         picks[0].click(); picks[1].click();
+         const box = compare.getBoundingClientRect();
+         groups.style.marginTop = '';
+         return { labels, opened, away, inView: box.bottom > 0 && box.top < window.innerHeight };",
+        [],
+    );
+    assert_eq!(
+        keys,
+        json!({ "labels": [0, 0, 0, 0], "opened": 1, "away": true, "inView": true })
+    );
 
-    fn session_command(&self, method: &str, path: &str, body: Value) -> Value {
-        let path = format!("/session/{}{path}", self.session);
-        self.command(method, &path, body)
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    fn open(&self, url: &str) {
-        self.session_command("POST", "/url", json!({ "url": url }));
-        let state = self.wait(|| {
-            let state: String = self.run("return document.body.dataset.state", []);
-            (state != "loading").then_some(state)
-        });
-        let status: String = self.run("return document.querySelector('#status').textContent", []);
-        assert_eq!(state, "ready", "the page did not start: {status}");
-    }
-
-    /// Runs a script (a function body) and converts its return value.
-    fn run<T: serde::de::DeserializeOwned, const N: usize>(
-        &self,
-        script: &str,
-        args: [Value; N],
-    ) -> T {
-        let value = self.session_command(
-            "POST",
-            "/execute/sync",
-            json!({ "script": script, "args": &args[..] }),
-        );
-        serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{script}: {e}: {value}"))
-    }
-
-    /// Awaits a promise-valued expression; a rejection comes back as `"error: <message>"`.
-    fn run_async<T: serde::de::DeserializeOwned, const N: usize>(
-        &self,
-        expression: &str,
-        args: [Value; N],
-    ) -> T {
-        let script = format!(
-            "const done = arguments[arguments.length - 1];
-             Promise.resolve().then(() => {expression}).then(done, (e) => done('error: ' + e.message));"
-        );
-        let value = self.session_command(
-            "POST",
-            "/execute/async",
-            json!({ "script": script, "args": &args[..] }),
-        );
-        serde_json::from_value(value.clone())
-            .unwrap_or_else(|e| panic!("{expression}: {e}: {value}"))
-    }
-
-    fn element(&self, css: &str) -> String {
-        let found = self.session_command(
-            "POST",
-            "/element",
-            json!({ "using": "css selector", "value": css }),
-        );
-        match found["element-6066-11e4-a52e-4f735466cecf"].as_str() {
-            Some(id) => id.to_owned(),
-            None => panic!("{css}: {found}"),
-        }
-    }
-
-    /// Chooses files in an `<input type="file">` (WebDriver "send keys" with the paths).
-    fn send_files(&self, element: &str, files: &[PathBuf]) {
-        let text: Vec<String> = files
-            .iter()
-            .map(|p| p.canonicalize().unwrap().display().to_string())
-            .collect();
-        self.session_command(
-            "POST",
-            &format!("/element/{element}/value"),
-            json!({ "text": text.join("\n") }),
-        );
-    }
-
-    /// Polls until `check` returns something; panics after [`PATIENCE`].
-    fn wait<T>(&self, mut check: impl FnMut() -> Option<T>) -> T {
-        let started = Instant::now();
-        loop {
-            if let Some(value) = check() {
-                return value;
-            }
-            assert!(
-                started.elapsed() < PATIENCE,
-                "the page did not get there in {PATIENCE:?}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_for_hashing(&self, count: usize) -> Value {
-        self.wait(|| {
-            let summary: Value = self.run("return lookalikeTest.summary()", []);
-            (summary["state"] == "done" && summary["done"] == count).then_some(summary)
-        })
-    }
+    // ---- Clear empties the compare view too
+    browser.run::<Value, 0>("document.querySelector('#clear').click()", []);
+    let left: Value = browser.run(
+        "return [document.querySelector('#verdict').textContent,
+                 document.querySelector('#slot-a .name').textContent,
+                 document.querySelectorAll('#slot-a img, #slot-b img').length]",
+        [],
+    );
+    assert_eq!(left, json!(["", "none", 0]));
 }
 
-impl Drop for Browser {
-    fn drop(&mut self) {
-        if !self.session.is_empty() {
-            let _ = self.command("DELETE", &format!("/session/{}", self.session), Value::Null);
-        }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+/// `orig_photo.jpg` (the photo as it came, older) and copies made later with as many pixels or
+/// fewer, named to sort before it; plus an unrelated photo.
+fn keeper_fixtures(dir: &Path) -> Vec<PathBuf> {
+    let source = photos_dir().join(format!("{ORIGINAL}.jpg"));
+    let original = image::open(&source).unwrap().to_rgb8();
+    let save_jpeg = |img: &RgbImage, quality: u8, name: &str| {
+        let mut bytes = Vec::new();
+        img.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut bytes, quality,
+        ))
+        .unwrap();
+        std::fs::write(dir.join(name), bytes).unwrap();
+        dir.join(name)
+    };
+    let orig = dir.join("orig_photo.jpg");
+    std::fs::copy(&source, &orig).unwrap();
+    let captioned = save_jpeg(
+        &Modification::Caption.apply(&original),
+        90,
+        "copy_captioned.jpg",
+    );
+    let q25 = save_jpeg(&original, 25, "copy_q25.jpg");
+    let half = dir.join("copy_half.png");
+    Modification::HalfSize
+        .apply(&original)
+        .save_with_format(&half, ImageFormat::Png)
+        .unwrap();
+    let unrelated = dir.join("other.jpg");
+    std::fs::copy(
+        photos_dir().join(format!("{}.jpg", UNRELATED[1])),
+        &unrelated,
+    )
+    .unwrap();
+    let day = std::time::Duration::from_secs(86_400);
+    let then = std::time::UNIX_EPOCH + 19_000 * day;
+    for (path, days) in [
+        (&orig, 0),
+        (&captioned, 30),
+        (&q25, 31),
+        (&half, 32),
+        (&unrelated, 5),
+    ] {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(then + days * day).unwrap();
     }
+    vec![captioned, half, orig, q25, unrelated]
+}
+
+// ------------------------------------------------------------------------------- privacy
+
+/// The workers receive the files, so the policy must bind them: a worker started as the page
+/// starts its hashing workers tries fetch(), import() and a WebSocket to another local server,
+/// and that server must see no connection at all.
+#[test]
+fn page_workers_cannot_connect_to_another_server() {
+    let browser = match Browser::start() {
+        Ok(browser) => browser,
+        Err(reason) => return skip(&reason),
+    };
+    let server = Server::start(&web_root());
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("import.js"), "export default 1;\n").unwrap();
+    std::fs::write(elsewhere.path().join("fetch"), "leaked").unwrap();
+    let other = Server::start(elsewhere.path());
+    let other_origin = format!("http://127.0.0.1:{}", other.port);
+    // The other server answers anyone else (so a blocked request is the policy's doing).
+    let reachable = ureq::get(format!("{other_origin}/fetch")).call().is_ok();
+    assert!(reachable, "the other server does not answer");
+    let logged = |n: usize| (0..50).any(|_| other.log().len() >= n || sleep_ms(20));
+    assert!(logged(1), "{:?}", other.log());
+
+    browser.open(&format!("http://127.0.0.1:{}/index.html", server.port));
+    let outcomes: Value = browser.run_async(
+        "lookalikeTest.probeWorker(arguments[0], 3000)",
+        [json!(other_origin)],
+    );
+    eprintln!("browser: a worker's attempts to connect: {outcomes}");
+    // The proof: the other server saw no connection (a failed fetch alone proves nothing, since a
+    // cross-origin response without CORS headers fails too, after the request went out).
+    assert!(
+        !logged(2),
+        "a worker reached the other server: {:?}",
+        other.log()
+    );
+    for attempt in ["fetch", "import", "websocket"] {
+        assert_eq!(outcomes[attempt], "failed", "{outcomes}");
+    }
+    assert!(
+        outcomes["violation"]
+            .as_str()
+            .is_some_and(|v| v.contains("connect-src")),
+        "the worker saw no CSP violation: {outcomes}"
+    );
+}
+
+/// Sleeps; false, for use in `any`.
+fn sleep_ms(ms: u64) -> bool {
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+    false
 }

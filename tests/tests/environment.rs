@@ -9,7 +9,7 @@
 //! lookalike tests: skipped videos (no ffmpeg), GPU vs CPU (no Vulkan adapter) — `sudo .ci/install-deps` installs what they need
 //! ```
 //!
-//! With `LOOKALIKE_REQUIRE_FFMPEG`, `LOOKALIKE_REQUIRE_GPU` or `LOOKALIKE_REQUIRE_BROWSER` set (as
+//! With `LOOKALIKE_REQUIRE_FFMPEG`, `_GPU`, `_HEIF` or `_BROWSER` set (as
 //! `.ci/run` sets them), a missing tool of that group fails this test, as it fails the group's
 //! own tests.
 
@@ -61,6 +61,25 @@ fn vulkan_missing() -> Option<String> {
     }
 }
 
+fn heif_missing() -> Option<String> {
+    let libheif = [
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+        "/usr/lib",
+        "/usr/local/lib",
+    ]
+    .iter()
+    .any(|dir| Path::new(dir).join("libheif.so.1").exists());
+    let mut missing = Vec::new();
+    if !libheif {
+        missing.push("no libheif");
+    }
+    if on_path(&["heif-enc"]).is_none() {
+        missing.push("no heif-enc");
+    }
+    (!missing.is_empty()).then(|| missing.join(", "))
+}
+
 fn browser_missing() -> Option<String> {
     let mut missing = Vec::new();
     if on_path(&["chromium", "chromium-browser", "google-chrome"]).is_none() {
@@ -98,6 +117,11 @@ fn optional_test_groups_are_summarised_in_one_line() {
             missing: vulkan_missing(),
         },
         Group {
+            name: "HEIC/AVIF",
+            require: "LOOKALIKE_REQUIRE_HEIF",
+            missing: heif_missing(),
+        },
+        Group {
             name: "browser page",
             require: "LOOKALIKE_REQUIRE_BROWSER",
             missing: browser_missing(),
@@ -108,7 +132,7 @@ fn optional_test_groups_are_summarised_in_one_line() {
         .filter_map(|g| Some(format!("{} ({})", g.name, g.missing.as_ref()?)))
         .collect();
     let line = if skipped.is_empty() {
-        "lookalike tests: every optional group ran (ffmpeg, Vulkan, Chromium and the wasm toolchain found)\n"
+        "lookalike tests: every optional group ran (ffmpeg, Vulkan, libheif, Chromium and the wasm toolchain found)\n"
             .to_owned()
     } else {
         format!(

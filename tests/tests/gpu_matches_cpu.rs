@@ -10,9 +10,11 @@
 
 use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage, RgbaImage};
-use lookalike_core::{PixelLayout, Pixels, Signature, Weights, bin, compare};
+use lookalike_core::{
+    PixelLayout, Pixels, Region, Signature, Weights, bin, compare, content_region,
+};
 use lookalike_gpu::{BackendRequest, GpuError, Hasher, Stage, Timings};
-use lookalike_tests::{Modification, photos};
+use lookalike_tests::{Modification, copies, photos};
 
 /// Largest difference allowed between a GPU and a CPU plane value (YIQ values lie in about
 /// [−0.6, 1], coefficients in [−1, 1]). The design aims at bit-identical planes; this bound
@@ -208,6 +210,20 @@ fn make_samples() -> Vec<Sample> {
             });
             out.push(Sample::rgba(format!("{name} alpha {k} {cw}x{ch}"), rgba));
         }
+        // Issue 17: bars and frames, which both paths cut away before the resample, so the GPU
+        // reads a region of the buffer (its own span tables, the full row stride).
+        out.push(Sample::rgb(
+            format!("{name} letterboxed"),
+            copies::letterbox(&half, Rgb([0, 0, 0])),
+        ));
+        out.push(Sample::rgb(
+            format!("{name} pillarboxed"),
+            copies::pillarbox(&half, Rgb([128, 128, 128])),
+        ));
+        let (fw, fh) = (half.width() + 37, half.height() + 23);
+        let mut framed = RgbImage::from_pixel(fw, fh, Rgb([20, 40, 110]));
+        imageops::replace(&mut framed, &half, 11, 9);
+        out.push(Sample::rgb(format!("{name} framed"), framed));
         for k in 0..2 {
             let (cw, ch) = (rng.range(50, w.min(400)), rng.range(50, h.min(400)));
             let crop = imageops::crop_imm(photo, w - cw, h - ch, cw, ch).to_image();
@@ -269,6 +285,15 @@ fn gpu_signatures_match_the_cpu_on_a_thousand_images() {
     let Some(gpu) = gpu_or_skip() else { return };
     let started = std::time::Instant::now();
     let samples = samples();
+    // The bordered samples really are cut (else this would not test the GPU's region).
+    let cut = samples
+        .iter()
+        .filter(|s| {
+            let p = s.pixels();
+            content_region(&p) != Region::whole(&p)
+        })
+        .count();
+    assert!(cut >= 3 * 19, "only {cut} samples have borders cut");
     println!(
         "{} samples made in {:.2?}",
         samples.len(),

@@ -2,6 +2,7 @@
 //! The photographs are the 19 in `tests/photos/` (see its LICENSE.md).
 
 use lookalike_core::{Index, Sensitivity, Weights, compare};
+use lookalike_tests::copies::Edit;
 use lookalike_tests::{Modification, photos, signature};
 
 /// Every copy that a duplicate finder should see through, by the issue's list: resized,
@@ -101,4 +102,102 @@ fn signatures_do_not_depend_on_the_byte_layout() {
         .unwrap(),
     );
     assert_eq!(a, b);
+}
+
+/// Issue 17: mirrored and quarter-turned copies match through the index (the query tries its own
+/// turned signatures), and so do copies with bars of any colour (cut before hashing).
+#[test]
+fn issue_17_mirrored_turned_and_barred_copies_rank_their_original_first() {
+    let photos = photos();
+    let mut index = Index::new(Weights::Scanned);
+    let ids: Vec<u32> = photos
+        .iter()
+        .map(|(_, p)| index.insert(&signature(p)))
+        .collect();
+    let threshold = Sensitivity::default().min_similarity();
+    let edits = [
+        Edit::Mirror,
+        Edit::Rotate90,
+        Edit::Rotate180,
+        Edit::Rotate270,
+        Edit::MirrorJpeg,
+        Edit::LetterboxBlack,
+        Edit::LetterboxColour,
+        Edit::PillarboxBlack,
+        Edit::PillarboxGray,
+    ];
+    let mut failures = Vec::new();
+    for edit in edits {
+        for ((name, photo), &id) in photos.iter().zip(&ids) {
+            let hits = index.query(&signature(&edit.apply(photo)), threshold, 3);
+            match hits.first() {
+                Some(best) if best.id == id => {}
+                other => failures.push(format!("{} of {name}: best hit {other:?}", edit.name())),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Issue 17: two different photos with the same bars, or the same caption, are still different
+/// (before: two letterboxed photos matched at 56.0).
+#[test]
+fn issue_17_the_same_bars_on_different_photos_do_not_match() {
+    let photos = photos();
+    let default = Sensitivity::default();
+    for edit in [Edit::LetterboxBlack, Edit::PillarboxGray, Edit::Caption] {
+        let sigs: Vec<_> = photos
+            .iter()
+            .map(|(_, p)| signature(&edit.apply(p)))
+            .collect();
+        for i in 0..sigs.len() {
+            for j in i + 1..sigs.len() {
+                let c = compare(&sigs[i], &sigs[j], Weights::Scanned);
+                assert!(
+                    !default.accepts(&c),
+                    "{} of {} and of {} scored {:.1}",
+                    edit.name(),
+                    photos[i].0,
+                    photos[j].0,
+                    c.similarity
+                );
+            }
+        }
+    }
+}
+
+/// Issue 17: pictures without structure (black, one colour, a dark fade with noise) match
+/// nothing, not even each other; a video's black opening is not a shared clip.
+#[test]
+fn issue_17_flat_pictures_match_nothing() {
+    let flat = |level: u8, noise: u32| {
+        let mut x = 0x9e37_79b9u32 ^ u32::from(level);
+        image::RgbImage::from_fn(320, 180, |px, _| {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let n = if noise == 0 {
+                0
+            } else {
+                (x >> 24) % (2 * noise + 1)
+            };
+            let v = (u32::from(level) + n + px / 80).min(255) as u8;
+            image::Rgb([v, v, v.saturating_add(3)])
+        })
+    };
+    let frames = [
+        flat(0, 0),
+        flat(16, 0),
+        flat(20, 3),
+        flat(60, 5),
+        flat(200, 2),
+    ];
+    let sigs: Vec<_> = frames.iter().map(signature).collect();
+    let (_, photo) = &photos()[0];
+    let photo = signature(photo);
+    for (i, a) in sigs.iter().enumerate() {
+        assert!(!a.is_informative(0), "frame {i}: {:?}", a.strength());
+        for b in sigs.iter().chain([&photo]) {
+            let c = compare(a, b, Weights::Scanned);
+            assert_eq!(c.similarity, 0.0, "frame {i}: {c:?}");
+        }
+    }
 }

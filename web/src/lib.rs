@@ -12,7 +12,13 @@
 //!   `toBytes()`;
 //! - `minSimilarity(sensitivity)`, `DEFAULT_SENSITIVITY`: the sensitivity slider's mapping;
 //! - `SignatureIndex`: `add(bytes)` → id, `remove(id)`, `query(bytes, minSimilarity, limit)` →
-//!   `Hit[]` (`id`, `similarity`, `score`), most similar first.
+//!   `Hit[]` (`id`, `similarity`, `score`), most similar first;
+//! - `decodeJpeg(bytes)` → `ScaledImage { width, height, scaledWidth, scaledHeight, rgba() }`:
+//!   a JPEG decoded at 1/8, 1/4 or 1/2 scale in the DCT, as the command line decodes (see
+//!   [`jpeg`]);
+//! - `Grouping`: `addFile(width, height, bytes, lastModifiedMs, name)` → index, `link(a, b)`,
+//!   `groups()` → the groups of linked files with the file to keep first, by core's
+//!   [`lookalike_core::group`] and [`lookalike_core::keep_order`] (the command line's rule).
 //!
 //! Every export returns `Result<_, JsError>`: bad bytes from the page become a JavaScript
 //! `Error` with core's message, never a panic (the style of ruff's wasm crate). The functions
@@ -25,12 +31,15 @@
 //! use lookalike_core::PixelLayout;
 //! use lookalike_web::{SignatureIndex, compare_bytes, hash_bytes};
 //!
-//! // A 64 × 48 RGBA image with a bright square, and a copy with the square a little darker.
+//! // A 64 × 48 RGBA image with a bright square on a gradient, and a copy with the square a
+//! // little darker. (On a plain ground the square would be cut out as the picture, and a plain
+//! // square has no structure to compare.)
 //! let image = |level: u8| -> Vec<u8> {
 //!     (0..64 * 48)
 //!         .flat_map(|i| {
 //!             let (x, y) = (i % 64, i / 64);
-//!             let v = if (20..40).contains(&x) && (10..30).contains(&y) { level } else { 30 };
+//!             let ground = (x * 3 + y) as u8;
+//!             let v = if (20..40).contains(&x) && (10..30).contains(&y) { level } else { ground };
 //!             [v, v / 2, 255 - v, 255]
 //!         })
 //!         .collect()
@@ -53,7 +62,11 @@
 
 #![warn(missing_docs)]
 
-use lookalike_core::{Error, Index, PixelLayout, Pixels, Sensitivity, Signature, Weights};
+pub mod jpeg;
+
+use lookalike_core::{
+    Candidate, Error, Index, PixelLayout, Pixels, Sensitivity, Signature, Weights, group,
+};
 use wasm_bindgen::prelude::*;
 
 /// Installs the panic hook when the module is instantiated (a no-op without the feature).
@@ -97,6 +110,53 @@ pub fn hash_bytes(
 ) -> Result<Vec<u8>, Error> {
     let pixels = Pixels::new(width, height, layout, data)?;
     Ok(Signature::compute(&pixels).to_bytes())
+}
+
+/// A JPEG decoded at reduced scale ([`decode_jpeg`]).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct ScaledImage {
+    inner: jpeg::ScaledJpeg,
+}
+
+#[wasm_bindgen]
+impl ScaledImage {
+    /// The image's own width, as displayed (after its EXIF orientation).
+    #[wasm_bindgen(getter)]
+    pub fn width(&self) -> u32 {
+        self.inner.width
+    }
+
+    /// The image's own height, as displayed.
+    #[wasm_bindgen(getter)]
+    pub fn height(&self) -> u32 {
+        self.inner.height
+    }
+
+    /// Width of the decoded pixels.
+    #[wasm_bindgen(getter, js_name = scaledWidth)]
+    pub fn scaled_width(&self) -> u32 {
+        self.inner.scaled_width
+    }
+
+    /// Height of the decoded pixels.
+    #[wasm_bindgen(getter, js_name = scaledHeight)]
+    pub fn scaled_height(&self) -> u32 {
+        self.inner.scaled_height
+    }
+
+    /// The decoded pixels: opaque RGBA rows, top to bottom.
+    pub fn rgba(&self) -> Vec<u8> {
+        self.inner.rgba.clone()
+    }
+}
+
+/// Decodes a JPEG file's bytes at reduced scale (see [`jpeg`]); an error for files it cannot
+/// read, which the page then gives to the browser's decoder.
+#[wasm_bindgen(js_name = decodeJpeg)]
+pub fn decode_jpeg(bytes: &[u8]) -> Result<ScaledImage, JsError> {
+    let inner = jpeg::decode_scaled(bytes).map_err(|e| JsError::new(&e))?;
+    Ok(ScaledImage { inner })
 }
 
 /// How alike two images are.
@@ -258,6 +318,75 @@ impl SignatureIndex {
     }
 }
 
+/// Files and the matching pairs between them, grouped as the command line groups them: the
+/// connected components of the pairs, each with its file to keep first (more pixels, then the
+/// older file, then the larger one, then the shorter name; see [`lookalike_core::keep_order`]).
+#[wasm_bindgen]
+#[derive(Debug, Default)]
+pub struct Grouping {
+    /// Per file: pixels, bytes, modification time (ns), name.
+    files: Vec<(u64, u64, i64, String)>,
+    links: Vec<(u32, u32)>,
+}
+
+#[wasm_bindgen]
+impl Grouping {
+    /// No files yet.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Grouping {
+        Grouping::default()
+    }
+
+    /// Adds a file (`File.size`, `File.lastModified` in milliseconds, its name or relative
+    /// path) and returns its index for [`Grouping::link`].
+    #[wasm_bindgen(js_name = addFile)]
+    pub fn add_file(
+        &mut self,
+        width: u32,
+        height: u32,
+        bytes: f64,
+        last_modified_ms: f64,
+        name: &str,
+    ) -> u32 {
+        // `as` saturates (and maps NaN to 0), so odd values from the page cannot panic.
+        let modified_ns = (last_modified_ms * 1e6) as i64;
+        self.files.push((
+            u64::from(width) * u64::from(height),
+            bytes as u64,
+            modified_ns,
+            name.to_owned(),
+        ));
+        (self.files.len() - 1) as u32
+    }
+
+    /// Records that files `a` and `b` match (indices from [`Grouping::add_file`]; others are
+    /// ignored).
+    pub fn link(&mut self, a: u32, b: u32) {
+        self.links.push((a, b));
+    }
+
+    /// The groups, flattened: for each group its size `n`, then its `n` file indices with the
+    /// file to keep first. Groups are ordered by their keepers' names.
+    pub fn groups(&self) -> Vec<u32> {
+        let candidates: Vec<Candidate<'_>> = self
+            .files
+            .iter()
+            .map(|(pixels, bytes, modified_ns, name)| Candidate {
+                pixels: *pixels,
+                bytes: *bytes,
+                modified_ns: *modified_ns,
+                path: name.as_bytes(),
+            })
+            .collect();
+        let mut out = Vec::new();
+        for members in group(&candidates, &self.links) {
+            out.push(members.len() as u32);
+            out.extend(members);
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! Native tests of the plain-Rust twins (the `JsError` wrappers need a JavaScript host; see
@@ -346,5 +475,23 @@ mod tests {
         let clear = hash_bytes(60, 40, PixelLayout::Rgba8, &scene(0, 0)).unwrap();
         let white = hash_bytes(60, 40, PixelLayout::Rgb8, &[255; 60 * 40 * 3]).unwrap();
         assert_eq!(clear, white);
+    }
+
+    #[test]
+    fn grouping_keeps_the_better_original_whatever_the_names() {
+        let mut g = Grouping::new();
+        let copy = g.add_file(100, 100, 5000.0, 2000.0, "album/copy_photo.jpg");
+        let original = g.add_file(100, 100, 5000.0, 2000.0, "album/photo.jpg");
+        let small = g.add_file(50, 50, 9000.0, 1000.0, "a-small.png");
+        let alone = g.add_file(500, 500, 1.0, 1.0, "alone.png");
+        let (x, y) = (
+            g.add_file(10, 10, 1.0, 1.0, "x.png"),
+            g.add_file(10, 10, 1.0, 5.0, "y.png"),
+        );
+        g.link(copy, small);
+        g.link(original, copy);
+        g.link(y, x);
+        g.link(alone, 1000);
+        assert_eq!(g.groups(), [3, original, copy, small, 2, x, y]);
     }
 }

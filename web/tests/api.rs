@@ -6,8 +6,8 @@
 
 use lookalike_core::{PixelLayout, Pixels, Sensitivity, Signature};
 use lookalike_web::{
-    SignatureIndex, SignatureInfo, compare_signatures, default_sensitivity, hash_rgb, hash_rgba,
-    min_similarity,
+    Grouping, SignatureIndex, SignatureInfo, compare_signatures, default_sensitivity, hash_rgb,
+    hash_rgba, min_similarity,
 };
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -71,4 +71,30 @@ fn compare_index_and_bytes_round_trip() {
         min_similarity(default_sensitivity()).unwrap(),
         Sensitivity::DEFAULT.min_similarity()
     );
+}
+
+#[wasm_bindgen_test]
+fn grouping_in_a_javascript_host_matches_cores_rule() {
+    let mut g = Grouping::new();
+    // `File.lastModified` values as the page passes them (milliseconds, f64).
+    let half = g.add_file(50, 40, 9_000.0, 1.7e12, "half.png");
+    let original = g.add_file(100, 80, 5_000.0, 1.7e12, "original.jpg");
+    let odd = g.add_file(1, 1, f64::NAN, f64::INFINITY, "odd.gif");
+    g.link(half, original);
+    g.link(odd, 7);
+    assert_eq!(g.groups(), [2, original, half]);
+}
+
+#[wasm_bindgen_test]
+fn decode_jpeg_in_a_javascript_host() {
+    let bytes = include_bytes!("../../tests/photos/Dragonfly_by_Bolly.jpg");
+    let image = lookalike_web::decode_jpeg(bytes).unwrap();
+    assert_eq!((image.width(), image.height()), (640, 480));
+    assert_eq!((image.scaled_width(), image.scaled_height()), (640, 480));
+    let rgba = image.rgba();
+    assert_eq!(rgba.len(), 640 * 480 * 4);
+    // Hashing the decoded pixels gives a valid signature, like any other RGBA pixels.
+    let signature = lookalike_web::hash_rgba(640, 480, &rgba).unwrap();
+    assert_eq!(signature.len(), 274);
+    assert!(lookalike_web::decode_jpeg(b"not a jpeg").is_err());
 }

@@ -1,7 +1,11 @@
 // The lookalike page: collects files, hands them to a pool of hashing workers (worker.js), keeps
 // an index of their signatures (lookalike-web's SignatureIndex), and shows groups of look-alike
-// images for the chosen sensitivity. Nothing here touches the network (see the CSP in index.html).
+// images for the chosen sensitivity. Nothing here touches the network (see the CSP in index.html;
+// the workers, which receive the files, are started from blob: URLs so that the same policy binds
+// them too).
 import { loadLookalike } from "./wasm.js";
+import { DECISIONS, decisionFor, findGroups, makePlan, scoreMembers } from "./groups.js";
+import { installTestHooks } from "./testhooks.js";
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -18,6 +22,14 @@ const state = {
   images: [], // { id, name, file, signature?, width?, height?, error?, indexId? }
   byIndexId: new Map(),
   edges: [], // { a, b, similarity, score }: pairs above the lowest sensitivity's threshold
+  edgesById: new Map(), // image id -> its edges
+  seen: new Set(), // name, size and time of every file added (the same file twice is skipped)
+  repeated: 0,
+  decisions: new Map(), // image id -> "keep" | "remove" | "not_duplicate", as the user marked it
+  found: [], // the groups shown
+  lastPlan: null, // the last plan Blob offered for download
+  regroup: false, // a pair at or above the threshold arrived since the last render
+  figures: new Map(), // image id -> { figure, detail, choice }: made once, updated by render
   floor: 0, // minSimilarity(0)
   queue: [],
   pool: [],
@@ -38,10 +50,21 @@ const state = {
 
 // ---------------------------------------------------------------- workers
 
+/**
+ * A module worker running `source`, started from a blob: URL. A worker loaded from its own URL
+ * gets only the policy its server sends (none, from a plain static server), whereas a blob:
+ * worker inherits this page's Content-Security-Policy, connect-src 'none' included.
+ */
+export function blobWorker(source) {
+  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  return new Worker(url, { type: "module" });
+}
+
 function startPool() {
   const size = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));
+  const source = `import ${JSON.stringify(new URL("./worker.js", import.meta.url).href)};`;
   for (let i = 0; i < size; i++) {
-    const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+    const worker = blobWorker(source);
     const slot = { worker, busy: false };
     worker.onmessage = (event) => {
       slot.busy = false;
@@ -96,6 +119,12 @@ function addFiles(files) {
       state.skipped++;
       continue;
     }
+    const key = `${name}\u0000${file.size}\u0000${file.lastModified}`;
+    if (state.seen.has(key)) {
+      state.repeated++;
+      continue;
+    }
+    state.seen.add(key);
     const image = { id: state.images.length, name, file };
     state.images.push(image);
     fresh.push(image);
@@ -125,12 +154,21 @@ function hashed(image, answer) {
     image.signature = answer.signature;
     image.width = answer.width;
     image.height = answer.height;
+    image.thumbnail = answer.thumbnail;
+    image.decoder = answer.decoder;
     state.hashMs += answer.hashMs;
     state.decodeMs += answer.decodeMs;
+    const minSimilarity = threshold();
     try {
       for (const hit of state.index.query(image.signature, state.floor, MATCHES_PER_IMAGE)) {
         const other = state.byIndexId.get(hit.id);
-        state.edges.push({ a: other.id, b: image.id, similarity: hit.similarity, score: hit.score });
+        const edge = { a: other.id, b: image.id, similarity: hit.similarity, score: hit.score };
+        state.edges.push(edge);
+        if (edge.similarity >= minSimilarity) state.regroup = true;
+        for (const id of [edge.a, edge.b]) {
+          if (!state.edgesById.has(id)) state.edgesById.set(id, []);
+          state.edgesById.get(id).push(edge);
+        }
         hit.free();
       }
       image.indexId = state.index.add(image.signature);
@@ -195,6 +233,12 @@ function updateProgress() {
   const parts = [`Hashed ${state.done} of ${total} images`];
   if (state.failed) parts.push(`${state.failed} could not be read`);
   if (state.skipped) parts.push(`${state.skipped} not an image (skipped)`);
+  if (state.repeated) parts.push(`${state.repeated} added twice (skipped)`);
+  const elapsed = (performance.now() - state.startedAt) / 1000;
+  if (state.done < total && state.done >= 4 && elapsed > 1) {
+    const left = ((total - state.done) * elapsed) / state.done;
+    parts.push(left < 90 ? `about ${Math.ceil(left)} s left` : `about ${Math.ceil(left / 60)} min left`);
+  }
   if (state.done === total && total > 0) {
     const seconds = (performance.now() - state.startedAt) / 1000;
     state.finishedAt = performance.now();
@@ -218,114 +262,136 @@ function threshold() {
   return state.lookalike.minSimilarity(Number($("#sensitivity").value));
 }
 
-/** Connected components of the pairs at or above the threshold (union-find). */
-function groups(minSimilarity) {
-  const parent = new Map();
-  const find = (x) => {
-    let root = x;
-    while (parent.get(root) !== root) root = parent.get(root);
-    while (parent.get(x) !== root) {
-      const next = parent.get(x);
-      parent.set(x, root);
-      x = next;
-    }
-    return root;
-  };
-  for (const { a, b, similarity } of state.edges) {
-    if (similarity < minSimilarity) continue;
-    if (!parent.has(a)) parent.set(a, a);
-    if (!parent.has(b)) parent.set(b, b);
-    const [ra, rb] = [find(a), find(b)];
-    if (ra !== rb) parent.set(Math.max(ra, rb), Math.min(ra, rb));
-  }
-  const members = new Map();
-  for (const x of parent.keys()) {
-    const root = find(x);
-    if (!members.has(root)) members.set(root, []);
-    members.get(root).push(state.images[x]);
-  }
-  return [...members.values()]
-    .filter((g) => g.length > 1)
-    .sort((g, h) => h.length - g.length || g[0].id - h[0].id);
-}
-
 function thumbnail(image) {
-  if (!state.urls.has(image.id)) state.urls.set(image.id, URL.createObjectURL(image.file));
+  // The worker's small JPEG; the file itself only when there is none (a failed decode).
+  if (!state.urls.has(image.id)) state.urls.set(image.id, URL.createObjectURL(image.thumbnail || image.file));
   const img = document.createElement("img");
-  img.src = state.urls.get(image.id);
-  img.alt = image.name;
+  // Lazy before src (src starts the load): thumbnails far below the view are not decoded.
   img.loading = "lazy";
   img.decoding = "async";
+  img.alt = image.name;
+  img.src = state.urls.get(image.id);
   return img;
 }
 
 function render() {
+  clearTimeout(state.renderTimer);
   state.renderTimer = 0;
+  state.regroup = false;
   const minSimilarity = threshold();
-  const found = groups(minSimilarity);
+  const found = findGroups(state.lookalike, state.images, state.edges, minSimilarity);
+  state.found = found;
   const container = $("#groups");
-  container.replaceChildren();
-  found.forEach((members, g) => {
-    // The largest image of a group is most likely the original; the others are compared with it.
-    const reference = members.reduce((best, m) => (m.width * m.height > best.width * best.height ? m : best));
-    const scored = members
-      .filter((m) => m !== reference)
-      .map((m) => ({ image: m, comparison: state.lookalike.compareSignatures(reference.signature, m.signature) }))
-      .sort((x, y) => y.comparison.similarity - x.comparison.similarity || x.image.id - y.image.id);
-
+  const articles = found.map((members, g) => {
     const article = document.createElement("article");
     article.className = "group";
     article.dataset.group = String(g);
     const title = document.createElement("h3");
     title.textContent = `Group ${g + 1}: ${members.length} images`;
-    article.append(title);
     const row = document.createElement("div");
     row.className = "members";
-    row.append(member(reference, null));
-    for (const { image, comparison } of scored) {
-      row.append(member(image, comparison));
-      comparison.free();
+    // The file to keep (core's rule, the command line's) comes first; the others are compared with
+    // it, as the compare view would compare them.
+    const keeper = members[0];
+    row.append(member(keeper, keeper, null));
+    for (const scored of scoreMembers(state.lookalike, members, state.edgesById, minSimilarity)) {
+      row.append(member(scored.image, keeper, scored));
     }
-    article.append(row);
-    container.append(article);
+    article.append(title, row);
+    return article;
   });
+  container.replaceChildren(...articles);
   const hashedCount = state.images.filter((i) => i.signature).length;
   const grouped = found.reduce((n, g) => n + g.length, 0);
   $("#summary").textContent =
     `${found.length} ${found.length === 1 ? "group" : "groups"} of look-alike images (${grouped} of ${hashedCount} images) at similarity ≥ ${minSimilarity.toFixed(1)}.`;
+  $("#export").disabled = found.length === 0;
   document.body.dataset.groups = String(found.length);
 }
 
-function member(image, comparison) {
+/**
+ * The figure of one image in a group. Each image's figure is made once and then only updated
+ * (its numbers, its role, its decision), so that moving the slider over a thousand photos redraws
+ * quickly.
+ */
+function member(image, keeper, scored) {
+  let parts = state.figures.get(image.id);
+  if (!parts) parts = makeFigure(image);
+  const { figure, detail, choice } = parts;
+  figure.classList.toggle("reference", !scored);
+  for (const key of ["similarity", "joinedVia", "joinedSimilarity"]) delete figure.dataset[key];
+  if (scored) {
+    figure.dataset.similarity = scored.similarity.toFixed(1);
+    detail.textContent = `${image.width}×${image.height} · similarity to the first ${scored.similarity.toFixed(1)} · score ${scored.score.toFixed(2)}`;
+    if (scored.via) {
+      const via = state.images[scored.via.id];
+      figure.dataset.joinedVia = via.name;
+      figure.dataset.joinedSimilarity = scored.via.similarity.toFixed(1);
+      const joined = document.createElement("span");
+      joined.className = "via";
+      joined.textContent = `joined through ${via.name} (similarity ${scored.via.similarity.toFixed(1)})`;
+      detail.append(document.createElement("br"), joined);
+    }
+  } else {
+    detail.textContent = `${image.width}×${image.height} · suggested keeper`;
+  }
+  choice.value = decisionFor(state.decisions, image, keeper);
+  figure.dataset.decision = choice.value;
+  return figure;
+}
+
+function makeFigure(image) {
   const figure = document.createElement("figure");
   figure.className = "member";
   figure.dataset.name = image.name;
-  figure.title = "Click to compare";
-  figure.append(thumbnail(image));
+  figure.dataset.id = String(image.id);
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "pick";
+  button.title = `Compare ${image.name}`;
+  button.append(thumbnail(image));
+  button.addEventListener("click", () => setSlot(state.compare.next, image));
   const caption = document.createElement("figcaption");
   const name = document.createElement("span");
   name.className = "name";
   name.textContent = image.name;
   const detail = document.createElement("span");
   detail.className = "detail";
-  if (comparison) {
-    figure.dataset.similarity = comparison.similarity.toFixed(1);
-    detail.textContent = `${image.width}×${image.height} · similarity ${comparison.similarity.toFixed(1)} · score ${comparison.score.toFixed(2)}`;
-  } else {
-    figure.classList.add("reference");
-    detail.textContent = `${image.width}×${image.height} · largest`;
-  }
-  caption.append(name, detail);
-  figure.append(caption);
-  figure.addEventListener("click", () => setSlot(state.compare.next, image));
-  return figure;
+  detail.title = "Score: the method's weighted distance between the two signatures; lower is more alike, and it is negative for close pairs.";
+  const choice = document.createElement("select");
+  choice.className = "decision";
+  choice.setAttribute("aria-label", `Decision for ${image.name}`);
+  for (const [value, label] of DECISIONS) choice.append(new Option(label, value));
+  const parts = { figure, detail, choice };
+  choice.addEventListener("change", () => {
+    state.decisions.set(image.id, choice.value);
+    figure.dataset.decision = choice.value;
+  });
+  caption.append(name, detail, choice);
+  figure.append(button, caption);
+  state.figures.set(image.id, parts);
+  return parts;
 }
 
+/** Offers the plan file for download (a Blob link; nothing leaves the machine). */
+function exportPlan() {
+  const text = `${JSON.stringify(makePlan(state.found, state.decisions), null, 1)}\n`;
+  state.lastPlan = new Blob([text], { type: "application/json" });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(state.lastPlan);
+  link.download = "lookalike-plan.json";
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+/**
+ * Regroups after a new pair at or above the threshold (throttled while hashing), and once at the
+ * end; an image that matches nothing changes no group, so it redraws nothing.
+ */
 function scheduleRender() {
   if (state.done === state.images.length) {
-    clearTimeout(state.renderTimer);
     render();
-  } else if (!state.renderTimer) {
+  } else if (state.regroup && !state.renderTimer) {
     state.renderTimer = setTimeout(render, RENDER_INTERVAL_MS);
   }
 }
@@ -348,6 +414,8 @@ function setSlot(which, image) {
   slot.querySelector(".thumb").replaceChildren(thumbnail(image));
   slot.querySelector(".name").textContent = image.name;
   showVerdict();
+  // A click on a thumbnail far down the groups: bring the comparison into view.
+  if (state.compare.a && state.compare.b) $("#compare").scrollIntoView({ block: "nearest" });
 }
 
 async function compareFile(which, input) {
@@ -360,7 +428,12 @@ async function compareFile(which, input) {
   if (answer.error) {
     image.error = answer.error;
   } else {
-    Object.assign(image, { signature: answer.signature, width: answer.width, height: answer.height });
+    Object.assign(image, {
+      signature: answer.signature,
+      width: answer.width,
+      height: answer.height,
+      thumbnail: answer.thumbnail,
+    });
   }
   setSlot(which, image);
 }
@@ -388,6 +461,19 @@ function showVerdict() {
   comparison.free();
 }
 
+function clearCompare() {
+  state.compare = { a: null, b: null, next: "a" };
+  for (const which of ["a", "b"]) {
+    const slot = $(`#slot-${which}`);
+    slot.querySelector(".thumb").replaceChildren();
+    slot.querySelector(".name").textContent = "none";
+  }
+  const verdict = $("#verdict");
+  verdict.replaceChildren();
+  verdict.className = "verdict";
+  delete verdict.dataset.similarity;
+}
+
 // ---------------------------------------------------------------- reset
 
 function clearAll() {
@@ -399,9 +485,20 @@ function clearAll() {
   state.generation++;
   state.index.free();
   state.index = new state.lookalike.SignatureIndex();
-  Object.assign(state, { images: [], edges: [], done: 0, failed: 0, skipped: 0, hashMs: 0, decodeMs: 0 });
-  state.byIndexId.clear();
+  Object.assign(state, {
+    images: [],
+    edges: [],
+    found: [],
+    done: 0,
+    failed: 0,
+    skipped: 0,
+    repeated: 0,
+    hashMs: 0,
+    decodeMs: 0,
+  });
+  for (const map of [state.byIndexId, state.edgesById, state.seen, state.decisions, state.figures]) map.clear();
   $("#errors").replaceChildren();
+  clearCompare();
   updateProgress();
   render();
   $("#status").textContent = "Ready.";
@@ -409,64 +506,8 @@ function clearAll() {
 
 // ---------------------------------------------------------------- test hooks
 
-function toHex(bytes) {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-// Anything the Content-Security-Policy blocked (a network request would land here).
-const cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  cspViolations.push(`${e.effectiveDirective}: ${e.blockedURI}`);
-});
-
 // Used by tests/tests/browser.rs (through WebDriver) and for measuring speed; harmless otherwise.
-window.lookalikeTest = {
-  /** The signature (hex) of raw RGBA pixels given as base64, hashed by this page's wasm. */
-  async hashRgbaHex(width, height, base64) {
-    const { hashRgba } = await loadLookalike();
-    const binary = atob(base64);
-    const rgba = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) rgba[i] = binary.charCodeAt(i);
-    return toHex(hashRgba(width, height, rgba));
-  },
-  /** Hashes `count` synthetic width × height RGBA images in wasm; images per second. */
-  async benchHash(width, height, count) {
-    const { hashRgba } = await loadLookalike();
-    const rgba = new Uint8Array(width * height * 4);
-    for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 2654435761) >>> 24;
-    hashRgba(width, height, rgba); // warm-up
-    const t0 = performance.now();
-    for (let n = 0; n < count; n++) {
-      rgba[n % rgba.length] ^= 1;
-      hashRgba(width, height, rgba);
-    }
-    return (count * 1000) / (performance.now() - t0);
-  },
-  /** What the page shows and how long hashing took. */
-  summary() {
-    return {
-      state: document.body.dataset.state,
-      images: state.images.length,
-      done: state.done,
-      failed: state.failed,
-      errors: [...document.querySelectorAll("#errors li")].map((li) => li.textContent),
-      workers: state.pool.length,
-      decodeMs: state.decodeMs,
-      hashMs: state.hashMs,
-      wallMs: state.finishedAt - state.startedAt,
-      cspViolations,
-      signatures: Object.fromEntries(
-        state.images.filter((i) => i.signature).map((i) => [i.name, toHex(i.signature)]),
-      ),
-      groups: [...document.querySelectorAll("#groups .group")].map((g) =>
-        [...g.querySelectorAll(".member")].map((m) => ({
-          name: m.dataset.name,
-          similarity: m.dataset.similarity ? Number(m.dataset.similarity) : null,
-        })),
-      ),
-    };
-  },
-};
+installTestHooks(state, { blobWorker });
 
 // ---------------------------------------------------------------- start
 
@@ -488,6 +529,16 @@ async function main() {
   $("#compare-a").addEventListener("change", (e) => compareFile("a", e.target));
   $("#compare-b").addEventListener("change", (e) => compareFile("b", e.target));
   $("#clear").addEventListener("click", clearAll);
+  $("#export").addEventListener("click", exportPlan);
+  // The file choosers are labels around hidden inputs: reachable with Tab, opened with Enter or
+  // Space, as buttons are.
+  for (const label of document.querySelectorAll("label.button")) {
+    label.addEventListener("keydown", (e) => {
+      if (e.key !== "Enter" && e.key !== " ") return;
+      e.preventDefault();
+      label.querySelector("input").click();
+    });
+  }
   $("#sensitivity").addEventListener("input", sensitivityChanged);
   const drop = $("#drop");
   drop.addEventListener("dragover", (e) => {
@@ -496,6 +547,12 @@ async function main() {
   });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
   drop.addEventListener("drop", dropped);
+  drop.addEventListener("keydown", (e) => {
+    if (e.target === drop && (e.key === "Enter" || e.key === " ")) {
+      e.preventDefault();
+      $("#files").click();
+    }
+  });
 
   sensitivityChanged();
   $("#status").textContent = "Ready: choose or drop images.";

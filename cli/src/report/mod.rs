@@ -1,58 +1,46 @@
-//! What a scan found, and its three renderings: a table on the terminal ([`table`]), JSON lines
-//! ([`json`]) and an HTML page with thumbnails ([`html`]).
+//! What the commands found, and its renderings: a table on the terminal ([`table`]), JSON lines
+//! ([`json`]) and HTML pages ([`html`] for images, [`video_html`] for videos); the video
+//! matches' own types are in [`video`].
 //!
-//! Matches are pairs of files whose similarity reaches the sensitivity's threshold. Pairs that
-//! share a file are joined into groups (union–find); in each group the *best* file is the one to
-//! keep: more pixels, then the larger file, then the older one, then the smaller path.
+//! Image matches are pairs of files whose similarity reaches the sensitivity's threshold. Pairs
+//! that share a file are joined into groups, and in each group the file to keep is chosen (more
+//! pixels, then older, then larger, then the shorter name, or the `--keep` rules), by
+//! lookalike-core's [`group_by`] and [`keep_order_by`] (the web page uses the same rule).
 
+pub mod escape;
 pub mod html;
 pub mod json;
+pub mod table;
+pub mod video;
+pub mod video_html;
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
 
-use crate::library::Entry;
-use crate::store::Format;
+use lookalike_core::{Candidate, KeepRule, group_by, keep_order_by};
 
-/// A file in a report.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Member {
-    pub path: PathBuf,
-    pub size: u64,
-    pub width: u32,
-    pub height: u32,
-    pub format: Format,
-    pub mtime_ns: i64,
-}
+use crate::store::{ImageFile, path_key};
 
-impl From<&Entry> for Member {
-    fn from(e: &Entry) -> Member {
-        Member {
-            path: e.path.clone(),
-            size: e.size,
-            width: e.width,
-            height: e.height,
-            format: e.format,
-            mtime_ns: e.mtime_ns,
-        }
-    }
-}
-
-impl Member {
-    fn pixels(&self) -> u64 {
-        u64::from(self.width) * u64::from(self.height)
+/// What the keep rule reads about `file`; `key` holds its path's bytes.
+fn candidate<'a>(file: &ImageFile, key: &'a [u8]) -> Candidate<'a> {
+    Candidate {
+        pixels: file.pixels(),
+        bytes: file.stamp.size,
+        modified_ns: file.stamp.mtime_ns,
+        path: key,
     }
 }
 
 /// `Less` when `a` is the better file to keep.
-pub fn better(a: &Member, b: &Member) -> Ordering {
-    b.pixels()
-        .cmp(&a.pixels())
-        .then(b.size.cmp(&a.size))
-        .then(a.mtime_ns.cmp(&b.mtime_ns))
-        .then(a.path.cmp(&b.path))
+#[cfg(test)]
+fn better(a: &ImageFile, b: &ImageFile) -> Ordering {
+    let (ka, kb) = (path_key(&a.path), path_key(&b.path));
+    keep_order_by(
+        &lookalike_core::DEFAULT_KEEP,
+        &candidate(a, &ka),
+        &candidate(b, &kb),
+    )
 }
 
 /// One similar pair: `keep` is the better file.
@@ -61,17 +49,36 @@ pub struct Match {
     pub group: usize,
     pub similarity: f32,
     pub score: f32,
-    pub keep: Member,
-    pub remove: Member,
+    pub keep: ImageFile,
+    pub remove: ImageFile,
 }
 
 /// Files linked by matches; `members[0]` is the one to keep.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
     pub number: usize,
-    pub members: Vec<Member>,
+    pub members: Vec<ImageFile>,
     /// Per member, the best similarity it has with another member (the first: with anyone).
     pub similarity: Vec<f32>,
+    /// Per member, its similarity to the keeper (`members[0]`) when that pair matched; `None`
+    /// for the keeper itself and for a member joined to the group through others only.
+    pub to_keeper: Vec<Option<f32>>,
+    /// Per member, whether it lies in a reference folder (`scan --reference`): never proposed
+    /// for removal. Reference members come first, so the keeper is one when there is any.
+    pub reference: Vec<bool>,
+}
+
+impl Group {
+    /// How sure the group is: its weakest member's similarity to the keeper (or, joined through
+    /// others, its best similarity). Reports list the surest groups first.
+    pub fn sureness(&self) -> f32 {
+        self.to_keeper
+            .iter()
+            .zip(&self.similarity)
+            .skip(1)
+            .map(|(k, s)| k.unwrap_or(*s))
+            .fold(f32::INFINITY, f32::min)
+    }
 }
 
 /// Everything a scan reports.
@@ -81,80 +88,87 @@ pub struct Report {
     pub matches: Vec<Match>,
 }
 
-/// A raw pair from the index: two members, their similarity and score.
+/// A raw pair from the index: two files, their similarity and score.
 pub struct Pair {
-    pub a: Member,
-    pub b: Member,
+    pub a: ImageFile,
+    pub b: ImageFile,
     pub similarity: f32,
     pub score: f32,
 }
 
 impl Report {
-    /// Groups `pairs` and orders everything deterministically: groups by their best file's
-    /// path, matches within a group by similarity (highest first), then by path.
-    pub fn build(pairs: Vec<Pair>) -> Report {
-        let mut ids: HashMap<PathBuf, usize> = HashMap::new();
-        let mut members: Vec<Member> = Vec::new();
-        let mut id_of = |m: &Member, members: &mut Vec<Member>| {
-            *ids.entry(m.path.clone()).or_insert_with(|| {
-                members.push(m.clone());
-                members.len() - 1
+    /// Groups `pairs`, each group ordered by the keep rule `keep` (core's [`DEFAULT_KEEP`] unless
+    /// `--keep` says otherwise), and orders everything deterministically: groups by their
+    /// keepers' paths, matches within a group by similarity (highest first), then by path.
+    ///
+    /// [`DEFAULT_KEEP`]: lookalike_core::DEFAULT_KEEP
+    pub fn build(pairs: Vec<Pair>, keep: &[KeepRule]) -> Report {
+        let mut ids: HashMap<PathBuf, u32> = HashMap::new();
+        let mut files: Vec<ImageFile> = Vec::new();
+        let mut id_of = |f: &ImageFile, files: &mut Vec<ImageFile>| {
+            *ids.entry(f.path.clone()).or_insert_with(|| {
+                files.push(f.clone());
+                (files.len() - 1) as u32
             })
         };
         let mut links = Vec::with_capacity(pairs.len());
         for pair in &pairs {
-            let a = id_of(&pair.a, &mut members);
-            let b = id_of(&pair.b, &mut members);
+            let a = id_of(&pair.a, &mut files);
+            let b = id_of(&pair.b, &mut files);
             links.push((a, b));
         }
-        let mut parent: Vec<usize> = (0..members.len()).collect();
-        fn root(parent: &mut [usize], mut x: usize) -> usize {
-            while parent[x] != x {
-                parent[x] = parent[parent[x]];
-                x = parent[x];
-            }
-            x
-        }
-        for &(a, b) in &links {
-            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-            if ra != rb {
-                parent[ra.max(rb)] = ra.min(rb);
-            }
-        }
-        let mut best_similarity = vec![0f32; members.len()];
+        let mut best_similarity = vec![0f32; files.len()];
+        let mut pair_similarity: HashMap<(u32, u32), f32> = HashMap::new();
         for (pair, &(a, b)) in pairs.iter().zip(&links) {
-            best_similarity[a] = best_similarity[a].max(pair.similarity);
-            best_similarity[b] = best_similarity[b].max(pair.similarity);
+            for m in [a, b] {
+                best_similarity[m as usize] = best_similarity[m as usize].max(pair.similarity);
+            }
+            let s = pair_similarity.entry((a.min(b), a.max(b))).or_insert(0.0);
+            *s = s.max(pair.similarity);
         }
-        let mut by_root: HashMap<usize, Vec<usize>> = HashMap::new();
-        for m in 0..members.len() {
-            let r = root(&mut parent, m);
-            by_root.entry(r).or_default().push(m);
-        }
-        let mut groups: Vec<(usize, Vec<usize>)> = by_root.into_iter().collect();
-        for (_, list) in &mut groups {
-            list.sort_by(|&x, &y| better(&members[x], &members[y]));
-        }
-        groups.sort_by(|a, b| members[a.1[0]].path.cmp(&members[b.1[0]].path));
-        let mut number_of_root = HashMap::new();
+        let keys: Vec<Vec<u8>> = files.iter().map(|f| path_key(&f.path)).collect();
+        let candidates: Vec<Candidate<'_>> = files
+            .iter()
+            .zip(&keys)
+            .map(|(f, k)| candidate(f, k))
+            .collect();
+        let mut group_of = vec![0usize; files.len()];
         let mut report = Report::default();
-        for (n, (r, list)) in groups.into_iter().enumerate() {
-            number_of_root.insert(r, n + 1);
+        for (n, members) in group_by(keep, &candidates, &links).into_iter().enumerate() {
+            for &m in &members {
+                group_of[m as usize] = n + 1;
+            }
+            let keeper = members[0];
             report.groups.push(Group {
                 number: n + 1,
-                similarity: list.iter().map(|&m| best_similarity[m]).collect(),
-                members: list.into_iter().map(|m| members[m].clone()).collect(),
+                reference: vec![false; members.len()],
+                to_keeper: members
+                    .iter()
+                    .map(|&m| {
+                        pair_similarity
+                            .get(&(m.min(keeper), m.max(keeper)))
+                            .copied()
+                    })
+                    .collect(),
+                similarity: members
+                    .iter()
+                    .map(|&m| best_similarity[m as usize])
+                    .collect(),
+                members: members
+                    .into_iter()
+                    .map(|m| files[m as usize].clone())
+                    .collect(),
             });
         }
-        for (pair, &(a, _)) in pairs.into_iter().zip(&links) {
-            let group = number_of_root[&root(&mut parent, a)];
-            let (keep, remove) = if better(&pair.a, &pair.b) == Ordering::Greater {
+        for (pair, &(a, b)) in pairs.into_iter().zip(&links) {
+            let a_first = keep_order_by(keep, &candidates[a as usize], &candidates[b as usize]);
+            let (keep, remove) = if a_first == Ordering::Greater {
                 (pair.b, pair.a)
             } else {
                 (pair.a, pair.b)
             };
             report.matches.push(Match {
-                group,
+                group: group_of[a as usize],
                 similarity: pair.similarity,
                 score: pair.score,
                 keep,
@@ -172,98 +186,97 @@ impl Report {
     }
 }
 
-/// "3.2 MB", "812 kB", "95 B".
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
-    if bytes < 1000 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1000.0;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if value < 10.0 {
-        format!("{value:.1} {}", UNITS[unit])
-    } else {
-        format!("{value:.0} {}", UNITS[unit])
-    }
-}
-
-/// The terminal table: one block per group, the file to keep first.
-pub fn table(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
-    for group in &report.groups {
-        writeln!(
-            out,
-            "group {} ({} images)",
-            group.number,
-            group.members.len()
-        )?;
-        for (i, (m, s)) in group.members.iter().zip(&group.similarity).enumerate() {
-            let label = if i == 0 {
-                "keep".to_string()
-            } else {
-                format!("{s:5.1}")
-            };
-            writeln!(
-                out,
-                "  {label:>5}  {:>11}  {:>8}  {}",
-                format!("{}×{}", m.width, m.height),
-                human_size(m.size),
-                crate::messages::shown(&m.path)
-            )?;
+impl Report {
+    /// Marks the members `is_reference` says are in a reference folder and moves them to the
+    /// front of their groups (stably, so the keep rule still orders each side), so that the
+    /// keeper is a reference file whenever a group has one; a pair's reference side becomes its
+    /// `keep` side.
+    pub fn put_reference_first(&mut self, is_reference: impl Fn(&std::path::Path) -> bool) {
+        for group in &mut self.groups {
+            let old_keeper = group.members.first().map(|m| m.path.clone());
+            let mut order: Vec<usize> = (0..group.members.len()).collect();
+            order.sort_by_key(|&i| !is_reference(&group.members[i].path));
+            group.similarity = order.iter().map(|&i| group.similarity[i]).collect();
+            group.members = order.iter().map(|&i| group.members[i].clone()).collect();
+            group.reference = group
+                .members
+                .iter()
+                .map(|m| is_reference(&m.path))
+                .collect();
+            if group.members.first().map(|m| &m.path) != old_keeper.as_ref() {
+                // Similarities to the old keeper no longer mean "to the keeper".
+                let new = group.members[0].path.clone();
+                group.to_keeper = group
+                    .members
+                    .iter()
+                    .map(|m| {
+                        self.matches
+                            .iter()
+                            .filter(|x| {
+                                (x.keep.path == new && x.remove.path == m.path)
+                                    || (x.remove.path == new && x.keep.path == m.path)
+                            })
+                            .map(|x| x.similarity)
+                            .reduce(f32::max)
+                    })
+                    .collect();
+            }
+        }
+        for m in &mut self.matches {
+            if is_reference(&m.remove.path) && !is_reference(&m.keep.path) {
+                std::mem::swap(&mut m.keep, &mut m.remove);
+            }
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{Format, Picture, Stamp};
 
-    fn member(path: &str, width: u32, size: u64, mtime_ns: i64) -> Member {
-        Member {
+    fn file(path: &str, width: u32, size: u64, mtime_ns: i64) -> ImageFile {
+        ImageFile {
             path: PathBuf::from(path),
-            size,
-            width,
-            height: 100,
-            format: Format::Jpeg,
-            mtime_ns,
+            stamp: Stamp { size, mtime_ns },
+            picture: Picture {
+                width,
+                height: 100,
+                format: Format::Jpeg,
+            },
         }
     }
 
     #[test]
-    fn better_prefers_pixels_then_size_then_age() {
-        let big = member("/z", 200, 10, 5);
-        let small = member("/a", 100, 99, 1);
-        assert_eq!(better(&big, &small), Ordering::Less);
-        let heavy = member("/z", 100, 100, 5);
-        assert_eq!(better(&heavy, &small), Ordering::Less);
-        let old = member("/z", 100, 99, 0);
-        assert_eq!(better(&old, &small), Ordering::Less);
+    fn the_keep_rule_is_cores() {
+        // Pixels first; on equal facts the shorter file name, though `copy_…` sorts first.
+        assert_eq!(
+            better(&file("/z", 200, 10, 5), &file("/a", 100, 99, 1)),
+            Ordering::Less
+        );
+        let (copy, original) = (file("/p/copy_x.jpg", 9, 9, 1), file("/p/x.jpg", 9, 9, 1));
+        assert_eq!(better(&original, &copy), Ordering::Less);
     }
 
     #[test]
     fn pairs_sharing_a_file_form_one_group() {
         let (a, b, c, d, e) = (
-            member("/a", 300, 1, 0),
-            member("/b", 200, 1, 0),
-            member("/c", 100, 1, 0),
-            member("/d", 100, 1, 0),
-            member("/e", 200, 1, 0),
+            file("/a", 300, 1, 0),
+            file("/b", 200, 1, 0),
+            file("/c", 100, 1, 0),
+            file("/d", 100, 1, 0),
+            file("/e", 200, 1, 0),
         );
-        let pair = |x: &Member, y: &Member, s| Pair {
+        let pair = |x: &ImageFile, y: &ImageFile, s| Pair {
             a: x.clone(),
             b: y.clone(),
             similarity: s,
             score: -s,
         };
-        let report = Report::build(vec![
-            pair(&c, &b, 90.0),
-            pair(&b, &a, 80.0),
-            pair(&d, &e, 70.0),
-        ]);
+        let report = Report::build(
+            vec![pair(&c, &b, 90.0), pair(&b, &a, 80.0), pair(&d, &e, 70.0)],
+            &lookalike_core::DEFAULT_KEEP,
+        );
         assert_eq!(report.groups.len(), 2);
         let paths: Vec<_> = report.groups[0]
             .members
@@ -278,12 +291,13 @@ mod tests {
                 PathBuf::from("/c")
             ]
         );
+        assert_eq!(report.groups[0].similarity, [80.0, 90.0, 90.0]);
+        assert_eq!(report.groups[0].to_keeper, [None, Some(80.0), None]);
+        assert_eq!(report.groups[0].sureness(), 80.0);
         assert_eq!(report.groups[1].members[0].path, PathBuf::from("/e"));
         assert_eq!(report.matches[0].keep.path, PathBuf::from("/b"));
         assert_eq!(report.matches[0].remove.path, PathBuf::from("/c"));
         assert_eq!(report.matches[1].keep.path, PathBuf::from("/a"));
         assert_eq!(report.matches[2].group, 2);
-        assert_eq!(human_size(3_200_000), "3.2 MB");
-        assert_eq!(human_size(95), "95 B");
     }
 }

@@ -7,7 +7,7 @@
 //! in the real set (so popular low-frequency positions stay popular, as they are in a library).
 #![allow(dead_code)] // each bench uses its own part
 
-use lookalike_core::signature::MAGIC;
+use lookalike_core::signature::{FORMAT_VERSION, MAGIC};
 use lookalike_core::{PixelLayout, Pixels, Signature};
 
 pub struct Rng(pub u64);
@@ -54,7 +54,7 @@ pub fn real_signatures() -> Vec<Signature> {
 pub fn assemble(base: &Signature, average: [f32; 3], codes: &[Vec<u16>; 3]) -> Signature {
     let mut bytes = Vec::new();
     bytes.extend_from_slice(&MAGIC);
-    bytes.push(1);
+    bytes.push(FORMAT_VERSION);
     bytes.push(base.m());
     bytes.extend_from_slice(&base.aspect_ratio().to_le_bytes());
     for v in average.iter().chain(base.strength().iter()) {

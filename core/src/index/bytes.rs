@@ -25,7 +25,7 @@
 
 use alloc::vec::Vec;
 
-use super::{ALIVE, Entry, INFORMATIVE_I, INFORMATIVE_Q, Index, LISTS_PER_CHANNEL};
+use super::{ALIVE, Entry, INFORMATIVE_I, INFORMATIVE_Q, INFORMATIVE_Y, Index, LISTS_PER_CHANNEL};
 use crate::{Error, MAX_COEFFICIENTS, Weights};
 
 /// The four bytes an encoded index starts with.
@@ -131,7 +131,7 @@ impl Index {
             if average.iter().any(|v| !v.is_finite()) {
                 return Err(Error::InvalidIndex("average colour"));
             }
-            if flags & !(ALIVE | INFORMATIVE_I | INFORMATIVE_Q) != 0 {
+            if flags & !(ALIVE | INFORMATIVE_Y | INFORMATIVE_I | INFORMATIVE_Q) != 0 {
                 return Err(Error::InvalidIndex("entry flags"));
             }
             if m == 0 || usize::from(m) > MAX_COEFFICIENTS {
@@ -226,6 +226,7 @@ impl Index {
         }
         Ok(Index {
             weights,
+            orientations: crate::Orientation::DEFAULT,
             lists,
             entries,
             free,

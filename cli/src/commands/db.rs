@@ -1,0 +1,121 @@
+//! `lookalike db info|prune|export`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use crate::args::DbCommand;
+use crate::config::Config;
+use crate::messages;
+use crate::report::json::{self, hex};
+use crate::report::table::human_size;
+use crate::store::{IterError, Store};
+
+pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
+    // Every db subcommand works on what is there; none creates an empty database.
+    let store = Store::open_existing(&config.db)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match command {
+        DbCommand::Info => {
+            let settings = store.settings();
+            let (mut pending, mut damaged) = (0usize, 0usize);
+            for item in store.iter() {
+                match item {
+                    Ok(r) if r.pending => pending += 1,
+                    Ok(_) => {}
+                    Err(_) => damaged += 1,
+                }
+            }
+            writeln!(out, "database:     {}", messages::shown(store.path()))?;
+            writeln!(out, "images:       {}", store.len())?;
+            writeln!(
+                out,
+                "not reported: {pending} (an interrupted scan; the next scan reports them)"
+            )?;
+            writeln!(out, "damaged:      {damaged}")?;
+            let videos = store.videos()?;
+            let records = videos.records()?;
+            let screenshots: u64 = records.iter().map(|(_, r)| u64::from(r.screenshots)).sum();
+            let hours: f64 = records.iter().map(|(_, r)| r.info.duration).sum::<f64>() / 3600.0;
+            writeln!(
+                out,
+                "videos:       {} ({hours:.1} h, {screenshots} screenshots{})",
+                records.len(),
+                videos
+                    .stored_interval()?
+                    .map_or_else(String::new, |i| format!(", one every {i} s"))
+            )?;
+            writeln!(out, "format:       {}", settings.format)?;
+            writeln!(out, "coefficients: {} per channel", settings.m)?;
+            writeln!(out, "weights:      {:?}", settings.weights)?;
+            writeln!(out, "size on disk: {}", human_size(store.size_on_disk()))?;
+        }
+        DbCommand::Prune => {
+            let mut gone: Vec<PathBuf> = Vec::new();
+            for item in store.iter() {
+                let path = match item {
+                    Ok(r) => r.file.path,
+                    Err(IterError::Damaged { path, .. }) => path,
+                    Err(e) => return Err(e.into()),
+                };
+                if let Err(e) = std::fs::symlink_metadata(&path)
+                    && e.kind() == std::io::ErrorKind::NotFound
+                {
+                    gone.push(path);
+                }
+            }
+            for path in &gone {
+                store.remove(path)?;
+            }
+            let videos = store.videos()?;
+            let mut videos_gone = 0usize;
+            let mut videos_left = 0usize;
+            for (path, record) in videos.records()? {
+                if let Err(e) = std::fs::symlink_metadata(&path)
+                    && e.kind() == std::io::ErrorKind::NotFound
+                {
+                    videos.remove(&path, record.id)?;
+                    videos_gone += 1;
+                } else {
+                    videos_left += 1;
+                }
+            }
+            store.flush()?;
+            writeln!(
+                out,
+                "dropped {} entries of missing images and {videos_gone} of missing videos; \
+                 {} images and {videos_left} videos remain",
+                gone.len(),
+                store.len()
+            )?;
+        }
+        DbCommand::Export => {
+            for item in store.iter() {
+                match item {
+                    Ok(r) => {
+                        let mut object = json::file(&r.file);
+                        object.insert("signature".into(), json!(hex(&r.signature.to_bytes())));
+                        writeln!(out, "{}", Value::Object(object))?;
+                    }
+                    Err(IterError::Damaged { path, reason }) => {
+                        messages::file_error(&path, format!("damaged index entry: {reason}"));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            // Videos: one object each, with `"kind": "video"` (images carry no kind).
+            for (path, record) in store.videos()?.records()? {
+                let mut object = serde_json::Map::new();
+                json::put_path(&mut object, "path", &path);
+                object.insert("kind".into(), json!("video"));
+                object.insert("screenshots".into(), json!(record.screenshots));
+                object.insert("info".into(), serde_json::to_value(&record.info)?);
+                writeln!(out, "{}", Value::Object(object))?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! Plan files: the decisions made in the HTML report (or in the browser page of `web/`) for
+//! `lookalike apply`. The format, shared with the web page (README, "Plan files"):
+//!
+//! ```json
+//! {"format": "lookalike-plan", "version": 1, "base": "/absolute/folder or null",
+//!  "groups": [ {"members": [ {"path": "a/b.jpg", "size": 12345, "mtime_ms": 1700000000123,
+//!                             "decision": "keep"} ] } ]}
+//! ```
+//!
+//! `path` is absolute, or relative to `base` (or, when `base` is null, to `apply --base DIR`).
+//! This module parses and checks a plan ([`Plan::load`], [`Plan::resolve`]); it touches no file.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::Deserialize;
+
+/// The `format` field's value.
+pub const FORMAT: &str = "lookalike-plan";
+/// The version this program reads.
+pub const VERSION: u64 = 1;
+
+/// What to do with one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Keep,
+    Remove,
+    NotDuplicate,
+}
+
+/// One file of a group, as written in the plan.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Member {
+    pub path: String,
+    pub size: u64,
+    pub mtime_ms: i64,
+    pub decision: Decision,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlanGroup {
+    pub members: Vec<Member>,
+}
+
+/// A parsed plan.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Plan {
+    pub version: u64,
+    pub base: Option<String>,
+    pub groups: Vec<PlanGroup>,
+}
+
+/// A member with its path made absolute.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub path: PathBuf,
+    pub size: u64,
+    pub mtime_ms: i64,
+    pub decision: Decision,
+}
+
+impl Plan {
+    /// Reads and parses `path`, checking `format` and `version`.
+    pub fn load(path: &Path) -> Result<Plan> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the plan {}", path.display()))?;
+        Plan::parse(&text).with_context(|| format!("{} is not a usable plan", path.display()))
+    }
+
+    /// Parses a plan's text.
+    pub fn parse(text: &str) -> Result<Plan> {
+        let value: serde_json::Value = serde_json::from_str(text).context("not JSON")?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+            bail!("its \"format\" is not \"{FORMAT}\"");
+        }
+        let plan: Plan = serde_json::from_value(value)?;
+        if plan.version != VERSION {
+            bail!(
+                "it is version {}; this program reads version {VERSION}",
+                plan.version
+            );
+        }
+        Ok(plan)
+    }
+
+    /// Every group's members with absolute paths, relative ones joined to `base_override` or
+    /// else the plan's `base`. Refuses a relative path without a base, a path that climbs out
+    /// of its base (`..`), a file named twice with different decisions, and a group where every
+    /// member is to be removed (no copy would be left).
+    pub fn resolve(&self, base_override: Option<&Path>) -> Result<Vec<Vec<Resolved>>> {
+        let base = base_override
+            .map(Path::to_path_buf)
+            .or_else(|| self.base.as_ref().map(PathBuf::from));
+        if let Some(b) = &base
+            && !b.is_absolute()
+        {
+            bail!("the base {} is not an absolute path", b.display());
+        }
+        let mut seen: HashMap<PathBuf, Decision> = HashMap::new();
+        let mut groups = Vec::with_capacity(self.groups.len());
+        for (n, group) in self.groups.iter().enumerate() {
+            let mut members = Vec::with_capacity(group.members.len());
+            for m in &group.members {
+                let given = Path::new(&m.path);
+                let path = if given.is_absolute() {
+                    given.to_path_buf()
+                } else {
+                    if given
+                        .components()
+                        .any(|c| !matches!(c, Component::Normal(_)))
+                    {
+                        bail!("the path {:?} leaves its base", m.path);
+                    }
+                    let base = base.as_ref().ok_or_else(|| {
+                        anyhow!(
+                            "the path {:?} is relative and the plan has no base: give the \
+                             folder it is relative to with --base DIR",
+                            m.path
+                        )
+                    })?;
+                    base.join(given)
+                };
+                if let Some(old) = seen.insert(path.clone(), m.decision)
+                    && old != m.decision
+                {
+                    bail!("{} has two different decisions", path.display());
+                }
+                members.push(Resolved {
+                    path,
+                    size: m.size,
+                    mtime_ms: m.mtime_ms,
+                    decision: m.decision,
+                });
+            }
+            if members.len() > 1 && members.iter().all(|m| m.decision == Decision::Remove) {
+                bail!(
+                    "group {} would remove every copy ({} files); keep one, or remove them \
+                     yourself",
+                    n + 1,
+                    members.len()
+                );
+            }
+            groups.push(members);
+        }
+        Ok(groups)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAN: &str = r#"{"format": "lookalike-plan", "version": 1, "base": null,
+      "groups": [{"members": [
+        {"path": "a/b.jpg", "size": 12345, "mtime_ms": 1700000000123, "decision": "keep"},
+        {"path": "/x/c.jpg", "size": 1, "mtime_ms": 2, "decision": "remove"},
+        {"path": "d.jpg", "size": 1, "mtime_ms": -2, "decision": "not_duplicate"}]}]}"#;
+
+    #[test]
+    fn the_shared_format_parses_and_resolves() {
+        let plan = Plan::parse(PLAN).unwrap();
+        assert!(plan.resolve(None).is_err(), "relative paths need a base");
+        let groups = plan.resolve(Some(Path::new("/base"))).unwrap();
+        let paths: Vec<_> = groups[0].iter().map(|m| m.path.clone()).collect();
+        assert_eq!(
+            paths,
+            [
+                PathBuf::from("/base/a/b.jpg"),
+                PathBuf::from("/x/c.jpg"),
+                PathBuf::from("/base/d.jpg")
+            ]
+        );
+        assert_eq!(groups[0][2].decision, Decision::NotDuplicate);
+        assert_eq!(groups[0][0].mtime_ms, 1_700_000_000_123);
+    }
+
+    #[test]
+    fn bad_plans_are_refused() {
+        for (text, why) in [
+            ("[]", "format"),
+            (&PLAN.replace("lookalike-plan", "other"), "format"),
+            (
+                &PLAN.replace("\"version\": 1", "\"version\": 2"),
+                "version 2",
+            ),
+            (&PLAN.replace("\"keep\"", "\"delete\""), "unknown variant"),
+        ] {
+            let e = format!("{:#}", Plan::parse(text).unwrap_err());
+            assert!(e.contains(why), "{e}");
+        }
+        let climbing = PLAN.replace("a/b.jpg", "../b.jpg");
+        let e = Plan::parse(&climbing)
+            .unwrap()
+            .resolve(Some(Path::new("/b")));
+        assert!(format!("{:#}", e.unwrap_err()).contains("leaves its base"));
+        let all_removed = PLAN
+            .replace("\"keep\"", "\"remove\"")
+            .replace("\"not_duplicate\"", "\"remove\"");
+        let e = Plan::parse(&all_removed)
+            .unwrap()
+            .resolve(Some(Path::new("/b")));
+        assert!(format!("{:#}", e.unwrap_err()).contains("every copy"));
+    }
+}

@@ -1,0 +1,91 @@
+//! `lookalike query`: the best matches in the index for images that need not be in it. Videos
+//! among the inputs are searched for shared clips instead ([`super::videos::query`], issue 6).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use lookalike_core::QueryScratch;
+use serde_json::{Value, json};
+
+use crate::args::QueryArgs;
+use crate::config::{self, Config};
+use crate::image::hashing::Engine;
+use crate::image::library::Library;
+use crate::messages;
+use crate::progress::Progress;
+use crate::report::json::{self, round2};
+use crate::report::table::human_size;
+use crate::store::Store;
+use crate::video::is_video_path;
+
+pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
+    let (videos, images): (Vec<PathBuf>, Vec<PathBuf>) =
+        args.images.iter().cloned().partition(|p| is_video_path(p));
+    if !videos.is_empty() {
+        super::videos::query(
+            config,
+            &videos,
+            args.sensitivity,
+            args.min_sequence,
+            args.json,
+        )?;
+    }
+    if images.is_empty() {
+        return Ok(());
+    }
+    let sensitivity = config::sensitivity(args.sensitivity)?;
+    let store = Store::open_existing(&config.db)?;
+    let engine = Engine::new(config.gpu);
+    let library = {
+        let progress = Progress::new();
+        Library::load(&store, &progress)?
+    };
+    drop(store);
+    let mut scratch = QueryScratch::new();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for image in &images {
+        let signature = match engine.hash_path(image)? {
+            Ok((_, signature)) => signature,
+            Err(e) => {
+                messages::file_error(image, format!("{e:#}"));
+                continue;
+            }
+        };
+        let hits = library.query(
+            &mut scratch,
+            &signature,
+            sensitivity.min_similarity(),
+            args.limit,
+        );
+        if !args.json {
+            writeln!(out, "{} ({} matches)", messages::shown(image), hits.len())?;
+        }
+        for (rank, hit) in hits.iter().enumerate() {
+            let Some(file) = library.file(hit.id) else {
+                continue;
+            };
+            if args.json {
+                let mut object = serde_json::Map::new();
+                json::put_path(&mut object, "query", image);
+                object.insert("rank".into(), json!(rank + 1));
+                object.insert("similarity".into(), json!(round2(hit.similarity)));
+                object.insert("score".into(), json!(round2(hit.score)));
+                object.insert("match".into(), Value::Object(json::file(file)));
+                writeln!(out, "{}", Value::Object(object))?;
+            } else {
+                writeln!(
+                    out,
+                    "  {:>3}. {:5.1}  {:>11}  {:>8}  {}",
+                    rank + 1,
+                    hit.similarity,
+                    format!("{}×{}", file.picture.width, file.picture.height),
+                    human_size(file.stamp.size),
+                    messages::shown(&file.path)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

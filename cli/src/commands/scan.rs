@@ -1,0 +1,398 @@
+//! `lookalike scan`: walk, hash what is new or changed, drop what vanished, report the similar
+//! images, optionally run the review.
+//!
+//! Order of work, chosen so that an interruption at any point (Ctrl-C or `kill -9`) followed by a
+//! rerun gives the uninterrupted run's result without hashing a stored file again:
+//! 1. load the index from the store;
+//! 2. walk the roots; files whose size and mtime match their record are unchanged;
+//! 3. drop the records of files under the roots that no longer exist;
+//! 4. hash the new and changed files in batches; each record is stored as soon as it exists,
+//!    marked *pending*;
+//! 5. query the index with every pending file under the roots (the ones hashed now, and those a
+//!    previous, interrupted run hashed but did not report), and report;
+//! 6. review (optional), then clear the pending marks and flush.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use lookalike_core::{KeepRule, QueryScratch};
+
+use crate::args::ScanArgs;
+use crate::config::{self, Config};
+use crate::image::hashing::{Engine, StageTimes};
+use crate::image::library::Library;
+use crate::image::{review, thumbnail, walk};
+use crate::interrupt;
+use crate::messages;
+use crate::progress::Progress;
+use crate::report::{self, Pair, Report};
+use crate::store::{FileRecord, ImageFile, IterError, Stamp, Store};
+
+/// Most matches looked at per new image.
+const MATCHES_PER_IMAGE: usize = 1000;
+
+/// Counts for the summary line.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub found: usize,
+    pub unchanged: usize,
+    pub hashed: usize,
+    pub failed: usize,
+    pub dropped: usize,
+}
+
+pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
+    let sensitivity = config::sensitivity(Some(args.sensitivity))?;
+    let mut roots = walk::canonical_roots(&args.paths);
+    if roots.is_empty() {
+        bail!("none of the paths to scan could be read");
+    }
+    // Reference folders are scanned too; their files are never proposed for removal.
+    let reference = walk::canonical_roots(&args.reference);
+    if reference.len() < args.reference.len() {
+        bail!("a --reference folder could not be read");
+    }
+    for r in &reference {
+        if !roots.contains(r) {
+            roots.push(r.clone());
+        }
+    }
+    let in_reference = |path: &Path| under(&reference, path);
+    let keep = keep_rules(&args.keep)?;
+    let review_dir = match &args.review_dir {
+        Some(dir) => Some(absolute(dir)?),
+        None => None,
+    };
+    // An unwritable report path fails now, not after the whole scan.
+    if let Some(path) = &args.html {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot write the report {}", path.display()))?;
+    }
+    // A review looks at every group under PATHs, not only at what is new.
+    let all = args.all || review_dir.is_some();
+    interrupt::install();
+    let store = Store::open(&config.db)?;
+    let engine = Engine::new(config.gpu);
+    let progress = Progress::new();
+    let started = Instant::now();
+    let mut library = Library::load(&store, &progress)?;
+    let ignored = store.ignored_set()?;
+    let mut summary = Summary::default();
+
+    // 2. Walk.
+    let bar = progress.spinner("walking", "images");
+    let exclude: Vec<PathBuf> = review_dir.iter().cloned().collect();
+    let found = walk::walk(&roots, &exclude, args.follow_links, &bar);
+    bar.finish_and_clear();
+    if interrupt::requested() {
+        return finish_interrupted(&store);
+    }
+    summary.found = found.len();
+
+    // 3. Vanished files.
+    let on_disk: HashSet<&Path> = found.iter().map(|(path, _)| path.as_path()).collect();
+    let mut vanished = Vec::new();
+    for root in &roots {
+        for item in store.iter_under(root) {
+            let path = match item {
+                Ok(record) => record.file.path,
+                Err(IterError::Damaged { path, .. }) => path,
+                Err(e) => return Err(e.into()),
+            };
+            let excluded = exclude.iter().any(|x| path.starts_with(x));
+            if !on_disk.contains(path.as_path()) && !excluded {
+                vanished.push(path);
+            }
+        }
+    }
+    for path in &vanished {
+        store.remove(path)?;
+        library.remove(path);
+    }
+    summary.dropped = vanished.len();
+
+    // 4. Hash what is new or changed.
+    let todo: Vec<&(PathBuf, Stamp)> = found
+        .iter()
+        .filter(|(path, stamp)| match library.get(path) {
+            Some((_, file)) => file.stamp != *stamp,
+            None => true,
+        })
+        .collect();
+    summary.unchanged = found.len() - todo.len();
+    let times = StageTimes::default();
+    let bar = progress.bar(todo.len() as u64, "hashing", "images");
+    for batch in todo.chunks(engine.batch_len()) {
+        if interrupt::requested() {
+            bar.abandon();
+            return finish_interrupted(&store);
+        }
+        let paths: Vec<PathBuf> = batch.iter().map(|(path, _)| path.clone()).collect();
+        let results = engine.hash_paths(&paths, &times)?;
+        let mut records = Vec::with_capacity(batch.len());
+        for (&(path, stamp), result) in batch.iter().zip(results) {
+            match result {
+                Ok((picture, signature)) => records.push(FileRecord {
+                    file: ImageFile {
+                        path: path.clone(),
+                        stamp: *stamp,
+                        picture,
+                    },
+                    pending: true,
+                    signature,
+                }),
+                Err(e) => {
+                    summary.failed += 1;
+                    // A changed file that no longer decodes must not keep its old signature.
+                    if library.remove(path) {
+                        store.remove(path)?;
+                    }
+                    messages::file_error(path, format!("{e:#}"));
+                }
+            }
+        }
+        store.put_many(&records)?;
+        // On disk before the next batch: a kill loses at most one batch of hashing.
+        store.flush()?;
+        for record in &records {
+            library.insert(record);
+        }
+        summary.hashed += records.len();
+        bar.inc(batch.len() as u64);
+    }
+    bar.finish_and_clear();
+
+    // 5. Compare the pending files with the index.
+    let min_similarity = sensitivity.min_similarity();
+    let queries: Vec<u32> = library
+        .iter()
+        .filter(|&(id, f)| (all || library.is_pending(id)) && under(&roots, &f.path))
+        .filter(|(_, f)| !exclude.iter().any(|x| f.path.starts_with(x)))
+        .map(|(id, _)| id)
+        .collect();
+    let bar = progress.bar(queries.len() as u64, "comparing", "images");
+    let mut scratch = QueryScratch::new();
+    let mut seen: HashMap<(u32, u32), ()> = HashMap::new();
+    let mut pairs = Vec::new();
+    // Files outside the roots that a new image matched, but that are no longer on disk.
+    let mut gone: HashSet<u32> = HashSet::new();
+    for &id in &queries {
+        if interrupt::requested() {
+            return finish_interrupted(&store);
+        }
+        bar.inc(1);
+        let Some(file) = library.file(id) else {
+            continue;
+        };
+        let Some(record) = store.get(&file.path)? else {
+            continue;
+        };
+        for hit in library.query(
+            &mut scratch,
+            &record.signature,
+            min_similarity,
+            MATCHES_PER_IMAGE,
+        ) {
+            if hit.id == id {
+                continue;
+            }
+            let key = (id.min(hit.id), id.max(hit.id));
+            if seen.insert(key, ()).is_some() {
+                continue;
+            }
+            let Some(other) = library.file(hit.id) else {
+                continue;
+            };
+            if exclude.iter().any(|x| other.path.starts_with(x)) {
+                continue;
+            }
+            if !under(&roots, &other.path) {
+                // --all reports pairs under PATHs only; a new image may match any stored one,
+                // but only one that still exists (files outside PATHs were not walked now).
+                if all || gone.contains(&hit.id) {
+                    continue;
+                }
+                if matches!(other.path.symlink_metadata(), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+                {
+                    gone.insert(hit.id);
+                    continue;
+                }
+            }
+            if ignored.contains(&file.path, &other.path) {
+                // The user said these two are not duplicates (`lookalike ignore list`).
+                continue;
+            }
+            if in_reference(&file.path) && in_reference(&other.path) {
+                // Groups made only of reference files are not reported.
+                continue;
+            }
+            if same_file(&file.path, &other.path) {
+                // Two names of one file (a hard link): not a duplicate to review.
+                continue;
+            }
+            pairs.push(Pair {
+                a: file.clone(),
+                b: other.clone(),
+                similarity: hit.similarity,
+                score: hit.score,
+            });
+        }
+    }
+    bar.finish_and_clear();
+    drop(progress);
+    for id in gone {
+        if let Some(path) = library.file(id).map(|f| f.path.clone()) {
+            store.remove(&path)?;
+            library.remove(&path);
+            summary.dropped += 1;
+        }
+    }
+    let mut report = Report::build(pairs, &keep);
+    if !reference.is_empty() {
+        report.put_reference_first(in_reference);
+    }
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json && args.groups {
+        report::json::write_groups(&report.groups, &mut out)?;
+    } else if args.json {
+        report::json::write(&report.matches, &mut out)?;
+    } else {
+        report::table::write(&report, &mut out)?;
+    }
+    out.flush()?;
+    drop(out);
+
+    if let Some(dir) = &review_dir
+        && !report.groups.is_empty()
+    {
+        let outcome = review::run(
+            &mut report,
+            dir,
+            args.dry_run,
+            args.json,
+            &store,
+            &mut library,
+        )?;
+        if !args.dry_run {
+            messages::info(format!(
+                "review folder {}: {} kept (hard links), {} moved, {} copied",
+                messages::shown(dir),
+                outcome.linked,
+                outcome.moved,
+                outcome.copied
+            ));
+        }
+    }
+    if let Some(path) = &args.html {
+        thumbnail::write_report(&report, path, "lookalike: similar images")?;
+        messages::info(format!(
+            "report written to {} (thumbnails in {}; keep the two together)",
+            messages::shown(path),
+            messages::shown(&report::html::files_dir(path))
+        ));
+    }
+
+    // 6. Reported: clear the pending marks (of every pending file under the roots).
+    let reported: Vec<u32> = queries
+        .iter()
+        .copied()
+        .filter(|&id| library.is_pending(id))
+        .collect();
+    let paths: Vec<PathBuf> = reported
+        .iter()
+        .filter_map(|&id| library.file(id).map(|f| f.path.clone()))
+        .collect();
+    store.clear_pending(paths.iter().map(PathBuf::as_path))?;
+    library.mark_reported(&reported);
+    store.flush()?;
+
+    messages::info(format!(
+        "{} images under {} root(s): {} hashed, {} unchanged, {} failed, {} dropped (gone); \
+         {} similar pairs in {} groups at sensitivity {} ({:.1} s)",
+        summary.found,
+        roots.len(),
+        summary.hashed,
+        summary.unchanged,
+        summary.failed,
+        summary.dropped,
+        report.matches.len(),
+        report.groups.len(),
+        sensitivity.get(),
+        started.elapsed().as_secs_f64()
+    ));
+    if !all && report.matches.is_empty() && summary.unchanged > 0 {
+        messages::info(format!(
+            "hint: only new or changed images are compared by default; --all compares all {} \
+             stored images under the scanned paths",
+            summary.found
+        ));
+    }
+    if !args.json && args.html.is_none() && !report.matches.is_empty() {
+        messages::info(
+            "hint: --html report.html writes a page to review the groups and make a plan for \
+             `lookalike apply`",
+        );
+    }
+    Ok(())
+}
+
+/// The `--keep` criteria; an unknown one is an error that lists the known ones.
+fn keep_rules(texts: &[String]) -> Result<Vec<KeepRule>> {
+    texts
+        .iter()
+        .map(|t| {
+            KeepRule::parse(t.trim()).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--keep: unknown criterion {t:?}; the criteria are resolution, size, \
+                     oldest, newest, format and path:PREFIX"
+                )
+            })
+        })
+        .collect()
+}
+
+/// Whether `path` lies under one of `roots`.
+fn under(roots: &[PathBuf], path: &Path) -> bool {
+    roots.iter().any(|r| path.starts_with(r))
+}
+
+/// Whether two paths name the same file (one inode through hard links).
+#[cfg(unix)]
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (a.metadata(), b.metadata()) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_a: &Path, _b: &Path) -> bool {
+    false
+}
+
+fn finish_interrupted(store: &Store) -> Result<()> {
+    store.flush()?;
+    messages::info("interrupted: the database is flushed; run the same scan again to finish");
+    Ok(())
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .context("cannot read the current folder")?
+            .join(path)
+    };
+    // Canonical when it exists, so that it compares equal to walked paths.
+    Ok(std::fs::canonicalize(&joined).unwrap_or(joined))
+}

@@ -1,0 +1,278 @@
+//! `lookalike videos PATH...` and the video half of `lookalike query`: clips of one video inside
+//! another.
+//!
+//! Every video is sampled every `interval` seconds ([`crate::video::sample`]); each screenshot's
+//! signature is stored with its time in the database's video trees ([`crate::store::VideoStore`]).
+//! A new video's screenshots are queried **through one index of all stored screenshots**
+//! ([`ShotIndex`], not video by video), and a match is a run of at least `S` consecutive
+//! screenshots that match one stored video with a consistent time offset. Each new video with
+//! matches is printed and gets an HTML report ([`crate::report::video_html`]).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use lookalike_core::{SequenceMatch, SequenceOptions};
+
+use crate::args::{Sampling, VideosArgs};
+use crate::config::{self, Config};
+use crate::progress::Progress;
+use crate::report::video::{self as video_report, PairReport, VideoRef};
+use crate::report::video_html;
+use crate::store::{Shot, Stamp, Store, VideoInfo, VideoRecord, VideoStore};
+use crate::video::ffmpeg::{self, Tools};
+use crate::video::index::{ShotIndex, sequence_options};
+use crate::video::sample::sample_video;
+use crate::video::{absolute, find_videos};
+use crate::{interrupt, messages};
+
+/// How videos are read and matched in one run.
+struct Reader {
+    tools: Tools,
+    interval: f64,
+    min_similarity: f32,
+    options: SequenceOptions,
+    crop: bool,
+    sampling: Option<Sampling>,
+}
+
+impl Reader {
+    /// Probes and samples one video. A failure is reported by name (and counted by
+    /// `messages`), and gives `None` so that the run goes on with the next video.
+    fn read(&self, path: &Path, progress: &Progress) -> Option<(VideoInfo, Vec<Shot>)> {
+        let info = match ffmpeg::probe(&self.tools, path) {
+            Ok(info) => info,
+            Err(e) => {
+                messages::file_error(path, e);
+                return None;
+            }
+        };
+        let method = self
+            .sampling
+            .unwrap_or_else(|| Sampling::choose(&info, self.interval));
+        match sample_video(
+            &self.tools,
+            path,
+            &info,
+            self.interval,
+            method,
+            self.crop,
+            progress,
+        ) {
+            Ok(shots) => Some((info, shots)),
+            Err(e) => {
+                messages::file_error(path, e);
+                None
+            }
+        }
+    }
+
+    /// The runs of `sampled` in the stored videos (but `exclude`).
+    fn matches(
+        &self,
+        index: &ShotIndex,
+        sampled: &[Shot],
+        exclude: Option<u32>,
+        videos: &VideoStore,
+    ) -> Vec<SequenceMatch> {
+        index.matches(
+            sampled,
+            self.min_similarity,
+            &self.options,
+            exclude,
+            &|video, frame| videos.signature(video, frame),
+        )
+    }
+
+    /// Prints what was found for one video, after writing its HTML report into `report_dir`.
+    fn report(&self, pairs: &[PairReport], json: bool, report_dir: Option<&Path>) -> Result<()> {
+        let Some(first) = pairs.first() else {
+            return Ok(());
+        };
+        let mut report_path = None;
+        if let Some(dir) = report_dir {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let path = video_html::file_for(dir, &first.video.path);
+            let html = video_html::html(pairs, &mut |v: &VideoRef, at: f64| {
+                ffmpeg::thumbnail_jpeg(&self.tools, &v.path, &v.info, at, 192).ok()
+            });
+            std::fs::write(&path, html)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            report_path = Some(path);
+        }
+        video_report::print(pairs, json, report_path.as_deref())
+    }
+}
+
+/// `lookalike videos`.
+pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
+    let tools = Tools::find()?;
+    let sensitivity = config::sensitivity(args.sensitivity)?;
+    let options = sequence_options(args.min_sequence)?;
+    interrupt::install();
+    let store = Store::open(&config.db)?;
+    let videos = store.videos()?;
+    let interval = videos.interval(args.interval, true)?;
+    let reader = Reader {
+        tools,
+        interval,
+        min_similarity: sensitivity.min_similarity(),
+        options,
+        crop: !args.no_crop,
+        sampling: args.sampling,
+    };
+    let report_dir = (!args.no_report).then_some(args.report_dir.as_path());
+
+    // Forget deleted videos, then load the screenshots of the others.
+    let mut by_path: HashMap<PathBuf, VideoRecord> = HashMap::new();
+    let mut dropped = 0;
+    for (path, record) in videos.records()? {
+        if path.exists() {
+            by_path.insert(path, record);
+        } else {
+            videos.remove(&path, record.id)?;
+            dropped += 1;
+        }
+    }
+    let mut by_id: HashMap<u32, (PathBuf, VideoRecord)> = by_path
+        .iter()
+        .map(|(p, r)| (r.id, (p.clone(), r.clone())))
+        .collect();
+    let started = Instant::now();
+    let mut shots = ShotIndex::load(&videos, &|id| by_id.contains_key(&id))?;
+    messages::info(format!(
+        "{} videos stored ({} screenshots every {} s, index {:.1} MiB, loaded in {:.2} s){}",
+        by_path.len(),
+        shots.index.len(),
+        interval,
+        shots.index.memory_bytes() as f64 / (1 << 20) as f64,
+        started.elapsed().as_secs_f64(),
+        if dropped > 0 {
+            format!("; {dropped} deleted videos dropped")
+        } else {
+            String::new()
+        }
+    ));
+
+    let files = find_videos(&args.paths);
+    let progress = Progress::new();
+    let overall = progress.bar(files.len() as u64, "videos", "videos");
+    let (mut new, mut unchanged, mut matched) = (0, 0, 0);
+    for path in &files {
+        if interrupt::requested() {
+            break;
+        }
+        overall.inc(1);
+        let stamp = match std::fs::metadata(path) {
+            Ok(metadata) => Stamp::of(&metadata),
+            Err(e) => {
+                messages::file_error(path, e);
+                continue;
+            }
+        };
+        if let Some(record) = by_path.get(path) {
+            if record.info.stamp == stamp {
+                unchanged += 1;
+                continue;
+            }
+            // Changed: forget the old screenshots, read it again.
+            let id = record.id;
+            videos.remove(path, id)?;
+            shots.remove_video(id);
+            by_id.remove(&id);
+            by_path.remove(path);
+        }
+        let Some((info, sampled)) = reader.read(path, &progress) else {
+            continue;
+        };
+        let runs = reader.matches(&shots, &sampled, None, &videos);
+        let me = VideoRef {
+            path: path.clone(),
+            info: info.clone(),
+        };
+        let pairs = video_report::pair_reports(&me, &runs, interval, &by_id);
+        let id = videos.next_id()?;
+        let record = VideoRecord {
+            id,
+            info,
+            screenshots: sampled.len() as u32,
+        };
+        videos.save(path, &record, &sampled)?;
+        shots.insert(id, &sampled);
+        by_id.insert(id, (path.clone(), record.clone()));
+        by_path.insert(path.clone(), record);
+        new += 1;
+        if !pairs.is_empty() {
+            matched += 1;
+            reader.report(&pairs, args.json, report_dir)?;
+        }
+    }
+    overall.finish_and_clear();
+    drop(progress);
+    store.flush()?;
+    messages::info(format!(
+        "{new} new videos read, {unchanged} unchanged skipped, {matched} with matches"
+    ));
+    Ok(())
+}
+
+/// `lookalike query VIDEO...`: the stored videos that share clips with videos outside the
+/// database (nothing is stored, no HTML report is written).
+pub fn query(
+    config: &Config,
+    paths: &[PathBuf],
+    sensitivity: Option<u8>,
+    min_sequence: u32,
+    json: bool,
+) -> Result<()> {
+    let options = sequence_options(min_sequence)?;
+    let tools = Tools::find()?;
+    let sensitivity = config::sensitivity(sensitivity)?;
+    let store = Store::open_existing(&config.db)?;
+    let videos = store.videos()?;
+    let Some(interval) = videos.stored_interval()? else {
+        bail!(
+            "the database {} holds no videos yet\nhint: store some with `lookalike videos PATH`",
+            config.db.display()
+        );
+    };
+    let by_id: HashMap<u32, (PathBuf, VideoRecord)> = videos
+        .records()?
+        .into_iter()
+        .map(|(p, r)| (r.id, (p, r)))
+        .collect();
+    let shots = ShotIndex::load(&videos, &|id| by_id.contains_key(&id))?;
+    let reader = Reader {
+        tools,
+        interval,
+        min_similarity: sensitivity.min_similarity(),
+        options,
+        crop: true,
+        sampling: None,
+    };
+    let progress = Progress::new();
+    for path in paths {
+        let path = absolute(path);
+        let Some((info, sampled)) = reader.read(&path, &progress) else {
+            continue;
+        };
+        // The query may itself be stored: leave it out of its own results.
+        let own = by_id
+            .iter()
+            .find(|(_, (p, _))| *p == path)
+            .map(|(&id, _)| id);
+        let runs = reader.matches(&shots, &sampled, own, &videos);
+        let me = VideoRef { path, info };
+        let pairs = video_report::pair_reports(&me, &runs, interval, &by_id);
+        if pairs.is_empty() && !json {
+            println!(
+                "{}: no stored video shares a clip",
+                messages::shown(&me.path)
+            );
+        }
+        reader.report(&pairs, json, None)?;
+    }
+    Ok(())
+}

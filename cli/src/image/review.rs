@@ -1,0 +1,223 @@
+//! The review workflow of `scan --review-dir` (the seed's `demo_similar_images`): per group, the
+//! file to keep is hard-linked into the review folder (it stays where it is) and every other
+//! member is moved there, named so that a group sorts together in any file viewer:
+//! `000007_KEEP_a.jpg`, `000007_REMOVE_b.jpg`. Nothing is deleted. Where no hard link is
+//! possible (another file system), the file to keep is copied instead; a file to remove that
+//! cannot be renamed across file systems is copied and its original left in place. Each such
+//! fallback is said. The index entry of a moved file follows it.
+
+use std::collections::HashSet;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use super::library::Library;
+use crate::image::walk::REVIEW_MARKER;
+use crate::messages;
+use crate::report::Report;
+use crate::store::Store;
+
+const MARKER_TEXT: &str = "This folder was made by `lookalike scan --review-dir`. \
+Scans leave it out; delete this file to have it scanned like any other folder.\n";
+
+/// What happened to the files.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub linked: usize,
+    pub moved: usize,
+    pub copied: usize,
+}
+
+fn file_name(path: &Path) -> std::ffi::OsString {
+    path.file_name()
+        .map_or_else(|| "unnamed".into(), ToOwned::to_owned)
+}
+
+/// `dir/000007_KEEP_name`, with `_2`, `_3`… before the extension if that exists already or is
+/// `taken` by an earlier step of this review (a dry run creates nothing, so it must remember).
+fn target(
+    dir: &Path,
+    number: usize,
+    role: &str,
+    path: &Path,
+    taken: &mut HashSet<PathBuf>,
+) -> PathBuf {
+    let mut free = |p: PathBuf| {
+        let ok = !p.exists() && !taken.contains(&p);
+        if ok {
+            taken.insert(p.clone());
+        }
+        ok.then_some(p)
+    };
+    let name = file_name(path);
+    let mut candidate = std::ffi::OsString::from(format!("{number:06}_{role}_"));
+    candidate.push(&name);
+    if let Some(first) = free(dir.join(&candidate)) {
+        return first;
+    }
+    let stem = Path::new(&name)
+        .file_stem()
+        .map(ToOwned::to_owned)
+        .unwrap_or_default();
+    let ext = Path::new(&name).extension().map(ToOwned::to_owned);
+    for n in 2.. {
+        let mut c = std::ffi::OsString::from(format!("{number:06}_{role}_"));
+        c.push(&stem);
+        c.push(format!("_{n}"));
+        if let Some(ext) = &ext {
+            c.push(".");
+            c.push(ext);
+        }
+        if let Some(p) = free(dir.join(&c)) {
+            return p;
+        }
+    }
+    unreachable!("an unused name exists")
+}
+
+/// Whether `file` and the folder `dir` (or, while it does not exist, its nearest existing
+/// ancestor) are on one file system, so that a rename moves the file instead of copying it.
+#[cfg(unix)]
+fn same_file_system(file: &Path, dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(file) = file.metadata() else {
+        return true;
+    };
+    dir.ancestors()
+        .find_map(|d| d.metadata().ok())
+        .is_none_or(|d| d.dev() == file.dev())
+}
+
+#[cfg(not(unix))]
+fn same_file_system(_file: &Path, _dir: &Path) -> bool {
+    true
+}
+
+/// Carries out (or, with `dry_run`, prints) the review of `report` into `dir`. The report's
+/// paths are updated to where the files are afterwards. A dry run's plan goes to standard
+/// output, or to standard error when standard output carries JSON (`plan_to_stderr`).
+pub fn run(
+    report: &mut Report,
+    dir: &Path,
+    dry_run: bool,
+    plan_to_stderr: bool,
+    store: &Store,
+    library: &mut Library,
+) -> Result<Outcome> {
+    let say = |line: String| {
+        if plan_to_stderr {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
+    let mut taken = HashSet::new();
+    let mut outcome = Outcome::default();
+    if !dry_run {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            anyhow::anyhow!("cannot create the review folder {}: {e}", dir.display())
+        })?;
+        // Scans leave a folder holding this file out, so its hard links and moved copies are
+        // never indexed as a library of their own.
+        let marker = dir.join(REVIEW_MARKER);
+        if !marker.exists() {
+            std::fs::write(&marker, MARKER_TEXT)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", marker.display()))?;
+        }
+    }
+    let mut moves: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for group in &report.groups {
+        let Some((keep, others)) = group.members.split_first() else {
+            continue;
+        };
+        let to = target(dir, group.number, "KEEP", &keep.path, &mut taken);
+        if dry_run {
+            let verb = if same_file_system(&keep.path, dir) {
+                "would link"
+            } else {
+                "would copy (another file system: no hard link possible)"
+            };
+            say(format!(
+                "{verb} {} -> {}",
+                messages::shown(&keep.path),
+                messages::shown(&to)
+            ));
+        } else {
+            match std::fs::hard_link(&keep.path, &to) {
+                Ok(()) => outcome.linked += 1,
+                Err(e) if e.kind() == ErrorKind::CrossesDevices => {
+                    match std::fs::copy(&keep.path, &to) {
+                        Ok(_) => {
+                            outcome.copied += 1;
+                            messages::info(format!(
+                                "copied {} (another file system: no hard link possible)",
+                                messages::shown(&keep.path)
+                            ));
+                        }
+                        Err(e) => messages::file_error(&keep.path, format!("cannot copy: {e}")),
+                    }
+                }
+                Err(e) => messages::file_error(&keep.path, format!("cannot link: {e}")),
+            }
+        }
+        for (i, other) in others.iter().enumerate() {
+            if group.reference.get(i + 1).copied().unwrap_or(false) {
+                // A reference file (`scan --reference`) is never moved.
+                continue;
+            }
+            let to = target(dir, group.number, "REMOVE", &other.path, &mut taken);
+            if dry_run {
+                let verb = if same_file_system(&other.path, dir) {
+                    "would move"
+                } else {
+                    "would copy (another file system; the original stays)"
+                };
+                say(format!(
+                    "{verb} {} -> {}",
+                    messages::shown(&other.path),
+                    messages::shown(&to)
+                ));
+                continue;
+            }
+            match std::fs::rename(&other.path, &to) {
+                Ok(()) => {
+                    outcome.moved += 1;
+                    store.rename(&other.path, &to)?;
+                    library.rename(&other.path, &to);
+                    moves.push((other.path.clone(), to));
+                }
+                Err(e) if e.kind() == ErrorKind::CrossesDevices => {
+                    match std::fs::copy(&other.path, &to) {
+                        Ok(_) => {
+                            outcome.copied += 1;
+                            messages::info(format!(
+                                "copied {} (another file system); the original is left in place",
+                                messages::shown(&other.path)
+                            ));
+                        }
+                        Err(e) => messages::file_error(&other.path, format!("cannot copy: {e}")),
+                    }
+                }
+                Err(e) => messages::file_error(&other.path, format!("cannot move: {e}")),
+            }
+        }
+    }
+    for (from, to) in moves {
+        for group in &mut report.groups {
+            for m in &mut group.members {
+                if m.path == from {
+                    m.path = to.clone();
+                }
+            }
+        }
+        for m in &mut report.matches {
+            for side in [&mut m.keep, &mut m.remove] {
+                if side.path == from {
+                    side.path = to.clone();
+                }
+            }
+        }
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,116 @@
+//! Small JPEG thumbnails for the HTML report: at most [`THUMBNAIL_SIZE`] pixels on the long
+//! side, decoded by [`decode`] (so JPEGs are read at a reduced DCT scale, oriented, and within
+//! the memory budget), resized, and encoded at quality 80 (about 8 kB each); and the writing of
+//! the report page with them ([`write_report`]).
+
+use anyhow::{Context, Result, anyhow};
+use image::codecs::jpeg::JpegEncoder;
+use image::{DynamicImage, RgbImage, RgbaImage, imageops};
+use lookalike_core::PixelLayout;
+use rayon::prelude::*;
+use std::path::Path;
+
+use super::decode;
+use crate::messages;
+use crate::report::Report;
+use crate::report::escape::percent_encode;
+use crate::report::html::{self, Thumbnails};
+
+/// The long side of a thumbnail, in pixels.
+pub const THUMBNAIL_SIZE: u32 = 200;
+
+/// The JPEG bytes of `path`'s thumbnail.
+pub fn thumbnail(path: &Path) -> Result<Vec<u8>> {
+    let decoded = decode::decode_file(path)?;
+    let (w, h) = (decoded.width, decoded.height);
+    let image = match decoded.layout {
+        PixelLayout::Rgb8 => RgbImage::from_raw(w, h, decoded.data).map(DynamicImage::ImageRgb8),
+        PixelLayout::Rgba8 => RgbaImage::from_raw(w, h, decoded.data).map(DynamicImage::ImageRgba8),
+    }
+    .ok_or_else(|| anyhow!("unexpected pixel layout"))?;
+    let scale = f64::from(THUMBNAIL_SIZE) / f64::from(w.max(h).max(1));
+    let (tw, th) = if scale < 1.0 {
+        (
+            ((f64::from(w) * scale).round() as u32).max(1),
+            ((f64::from(h) * scale).round() as u32).max(1),
+        )
+    } else {
+        (w, h)
+    };
+    let small = imageops::thumbnail(&image.to_rgb8(), tw, th);
+    let mut out = Vec::with_capacity(16 << 10);
+    JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&small)
+        .context("cannot encode the thumbnail")?;
+    Ok(out)
+}
+
+/// A 200 × 150 thumbnail of coloured noise, about as large as a photo's, for the report
+/// benchmark (`lookalike bench-report`).
+pub fn sample(seed: u32) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(2_654_435_761).max(1);
+    let image = RgbImage::from_fn(200, 150, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let noise = (state & 31) as u8;
+        image::Rgb([
+            (x as u8).wrapping_add(noise).wrapping_add(seed as u8),
+            (y as u8).wrapping_add(noise),
+            ((x + y) as u8 / 2).wrapping_add(noise),
+        ])
+    });
+    let mut out = Vec::new();
+    let _ = JpegEncoder::new_with_quality(&mut out, 80).encode_image(&image);
+    out
+}
+
+/// Writes the HTML report `page` and its thumbnails (in [`html::files_dir`] beside it, made on
+/// all cores). A file whose thumbnail cannot be made is shown without one, with a warning.
+pub fn write_report(report: &Report, page: &Path, title: &str) -> Result<()> {
+    let dir = html::files_dir(page);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let folder = dir
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let jobs: Vec<(usize, usize, &Path)> = report
+        .groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, group)| {
+            group
+                .members
+                .iter()
+                .enumerate()
+                .map(move |(i, m)| (g, i, m.path.as_path()))
+        })
+        .collect();
+    let made: Vec<Option<String>> = jobs
+        .par_iter()
+        .enumerate()
+        .map(|(n, &(_, _, path))| {
+            let name = format!("{n}.jpg");
+            let done = thumbnail(path).and_then(|bytes| {
+                std::fs::write(dir.join(&name), bytes)
+                    .with_context(|| format!("cannot write {}", dir.join(&name).display()))
+            });
+            match done {
+                Ok(()) => Some(format!("{}/{name}", percent_encode(Path::new(&folder)))),
+                Err(e) => {
+                    messages::warning(format!("{}: no thumbnail: {e:#}", messages::shown(path)));
+                    None
+                }
+            }
+        })
+        .collect();
+    let mut thumbnails: Thumbnails = report
+        .groups
+        .iter()
+        .map(|g| vec![None; g.members.len()])
+        .collect();
+    for (&(g, i, _), src) in jobs.iter().zip(made) {
+        thumbnails[g][i] = src;
+    }
+    std::fs::write(page, html::render(report, title, &thumbnails))
+        .with_context(|| format!("cannot write the report {}", page.display()))
+}

@@ -1,0 +1,152 @@
+//! File discovery: the images under the scanned roots, with size and mtime for change detection.
+//! Unreadable folders and files are reported by name and skipped; symbolic-link loops (with
+//! `--follow-links`) are reported as warnings and skipped.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use indicatif::ProgressBar;
+use walkdir::WalkDir;
+
+use super::decode::is_image;
+use crate::interrupt;
+use crate::messages;
+use crate::store::Stamp;
+
+/// Absolute, canonical forms of `paths`; those that cannot be resolved are reported and left
+/// out.
+pub fn canonical_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut roots = Vec::new();
+    for path in paths {
+        match std::fs::canonicalize(path) {
+            Ok(root) => roots.push(root),
+            Err(e) => messages::file_error(path, e),
+        }
+    }
+    roots.sort();
+    roots.dedup();
+    roots
+}
+
+/// The file that marks a review folder (`scan --review-dir`): walks leave such a folder out.
+pub const REVIEW_MARKER: &str = ".lookalike-review";
+
+/// Extensions of image formats this program does not read; found while walking a folder they are
+/// counted and named in one warning, never passed over without a word.
+const UNREAD_IMAGES: &[&str] = &["jxl"];
+
+fn is_unread_image(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| UNREAD_IMAGES.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// Every image under `roots` (sorted by path, each once), skipping anything under `exclude`.
+/// A root that is itself a file is taken whatever its extension (the decoder goes by content and
+/// names the file if it cannot read it); inside folders, files go by extension, and images in a
+/// format that is not read (JPEG XL) and symbolic links that are not followed are counted
+/// and reported in one warning each.
+pub fn walk(
+    roots: &[PathBuf],
+    exclude: &[PathBuf],
+    follow_links: bool,
+    bar: &ProgressBar,
+) -> Vec<(PathBuf, Stamp)> {
+    let mut found = Vec::new();
+    let mut seen = HashSet::new();
+    let mut unread: Vec<PathBuf> = Vec::new();
+    let mut links: Vec<PathBuf> = Vec::new();
+    for root in roots {
+        let walker = WalkDir::new(root)
+            .follow_links(follow_links)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                let excluded = exclude.iter().any(|x| e.path() == x.as_path());
+                let review = e.file_type().is_dir() && e.path().join(REVIEW_MARKER).exists();
+                !excluded && !review
+            });
+        for entry in walker {
+            if interrupt::requested() {
+                return found;
+            }
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let path = e
+                        .path()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| root.clone());
+                    if let Some(ancestor) = e.loop_ancestor() {
+                        messages::warning(format!(
+                            "{}: symbolic link loop back to {}, skipped",
+                            messages::shown(&path),
+                            messages::shown(ancestor)
+                        ));
+                    } else {
+                        let reason = e
+                            .io_error()
+                            .map_or_else(|| e.to_string(), ToString::to_string);
+                        messages::file_error(&path, reason);
+                    }
+                    continue;
+                }
+            };
+            let named = entry.depth() == 0;
+            if entry.file_type().is_symlink() {
+                // Only without --follow-links: a link to an image or a folder is not followed.
+                if named || is_image(entry.path()) || entry.path().is_dir() {
+                    links.push(entry.into_path());
+                }
+                continue;
+            }
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            if !named && !is_image(entry.path()) {
+                if is_unread_image(entry.path()) {
+                    unread.push(entry.into_path());
+                }
+                continue;
+            }
+            let metadata = match entry.metadata() {
+                Ok(m) => m,
+                Err(e) => {
+                    messages::file_error(entry.path(), e);
+                    continue;
+                }
+            };
+            if seen.insert(entry.path().to_path_buf()) {
+                found.push((entry.into_path(), Stamp::of(&metadata)));
+                bar.inc(1);
+            }
+        }
+    }
+    report_left_out(&unread, "in a format this program does not read (JPEG XL)");
+    report_left_out(
+        &links,
+        "symbolic links not followed (--follow-links follows them)",
+    );
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
+}
+
+/// One warning for files left out of a scan for the same reason, naming the first few.
+fn report_left_out(paths: &[PathBuf], why: &str) {
+    if paths.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = paths.iter().take(3).map(|p| messages::shown(p)).collect();
+    let more = paths.len().saturating_sub(shown.len());
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    messages::warning(format!(
+        "{} file{} left out, {why}: {}{more}",
+        paths.len(),
+        if paths.len() == 1 { "" } else { "s" },
+        shown.join(", ")
+    ));
+}

@@ -1,0 +1,82 @@
+//! The terminal renderings: the scan's table of groups, and the small formatters the other
+//! commands' text output shares (sizes, clock times).
+
+use std::io::Write;
+
+use super::Report;
+use crate::messages;
+
+/// "3.2 MB", "812 kB", "95 B".
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+/// The terminal table: one block per group, the file to keep first; other reference files say
+/// `ref`, the rest their best similarity.
+pub fn write(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    for group in &report.groups {
+        writeln!(
+            out,
+            "group {} ({} images)",
+            group.number,
+            group.members.len()
+        )?;
+        for (i, (m, s)) in group.members.iter().zip(&group.similarity).enumerate() {
+            let label = if i == 0 {
+                "keep".to_string()
+            } else if group.reference.get(i).copied().unwrap_or(false) {
+                // A reference file is never proposed for removal (`scan --reference`).
+                "ref".to_string()
+            } else {
+                format!("{s:5.1}")
+            };
+            writeln!(
+                out,
+                "  {label:>5}  {:>11}  {:>8}  {}",
+                format!("{}×{}", m.picture.width, m.picture.height),
+                human_size(m.stamp.size),
+                messages::shown(&m.path)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `h:mm:ss` (or `m:ss`).
+pub fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_times_read_well() {
+        assert_eq!(human_size(3_200_000), "3.2 MB");
+        assert_eq!(human_size(812_000), "812 kB");
+        assert_eq!(human_size(95), "95 B");
+        assert_eq!(clock(65.4), "1:05");
+        assert_eq!(clock(3725.0), "1:02:05");
+        assert_eq!(clock(-3.0), "0:00");
+    }
+}

@@ -1,0 +1,410 @@
+//! The `files` tree: one record per image file, and the types that describe a file.
+//!
+//! Key = the file's absolute path ([`path_key`]), value = a [`FileRecord`] in the little-endian
+//! layout of [`FileRecord::encode`]. One insert per file, so a record is either whole or absent
+//! after a crash.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use lookalike_core::Signature;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::keys::{key_path, path_key};
+use super::{Store, StoreError};
+
+const RECORD_VERSION: u8 = 1;
+const HEADER: usize = 31;
+const PENDING: u8 = 1;
+/// Records decoded on all cores at a time by [`Store::load_files`].
+const CHUNK: usize = 16 * 1024;
+
+/// Image formats, stored as one byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Jpeg = 1,
+    Png = 2,
+    Gif = 3,
+    WebP = 4,
+    Bmp = 5,
+    Tiff = 6,
+    Heif = 7,
+    Avif = 8,
+    Other = 255,
+}
+
+impl Format {
+    fn from_byte(b: u8) -> Format {
+        match b {
+            1 => Format::Jpeg,
+            2 => Format::Png,
+            3 => Format::Gif,
+            4 => Format::WebP,
+            5 => Format::Bmp,
+            6 => Format::Tiff,
+            7 => Format::Heif,
+            8 => Format::Avif,
+            _ => Format::Other,
+        }
+    }
+
+    /// Lower-case name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Jpeg => "jpeg",
+            Format::Png => "png",
+            Format::Gif => "gif",
+            Format::WebP => "webp",
+            Format::Bmp => "bmp",
+            Format::Tiff => "tiff",
+            Format::Heif => "heif",
+            Format::Avif => "avif",
+            Format::Other => "other",
+        }
+    }
+}
+
+/// Size and modification time: what tells that a stored file (image or video) is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    /// Bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch (negative before it; 0 when the
+    /// file system does not say).
+    pub mtime_ns: i64,
+}
+
+impl Stamp {
+    /// The stamp of a file from its metadata.
+    pub fn of(metadata: &std::fs::Metadata) -> Stamp {
+        Stamp {
+            size: metadata.len(),
+            mtime_ns: metadata.modified().map_or(0, mtime_ns),
+        }
+    }
+}
+
+/// Nanoseconds since the epoch, saturating, for [`Stamp::mtime_ns`].
+fn mtime_ns(time: SystemTime) -> i64 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_nanos()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_nanos()).unwrap_or(i64::MAX),
+    }
+}
+
+/// What decoding tells about an image: its size as displayed, and its format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Picture {
+    pub width: u32,
+    pub height: u32,
+    pub format: Format,
+}
+
+/// The facts of one stored image file: where it is, its [`Stamp`] and its [`Picture`]. The one
+/// type for them, shared by the store, the in-memory library and the reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageFile {
+    pub path: PathBuf,
+    pub stamp: Stamp,
+    pub picture: Picture,
+}
+
+impl ImageFile {
+    /// Width × height.
+    pub fn pixels(&self) -> u64 {
+        u64::from(self.picture.width) * u64::from(self.picture.height)
+    }
+}
+
+/// What is stored per file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRecord {
+    pub file: ImageFile,
+    /// Hashed by a scan that has not reported yet.
+    pub pending: bool,
+    pub signature: Signature,
+}
+
+impl FileRecord {
+    /// `[version u8][flags u8][format u8][size u64][mtime_ns i64][width u32][height u32]
+    /// [reserved u32][signature bytes]`, little-endian. The path is the key, not in the value.
+    pub fn encode(&self) -> Vec<u8> {
+        let sig = self.signature.to_bytes();
+        let (stamp, picture) = (&self.file.stamp, &self.file.picture);
+        let mut out = Vec::with_capacity(HEADER + sig.len());
+        out.push(RECORD_VERSION);
+        out.push(if self.pending { PENDING } else { 0 });
+        out.push(picture.format as u8);
+        out.extend_from_slice(&stamp.size.to_le_bytes());
+        out.extend_from_slice(&stamp.mtime_ns.to_le_bytes());
+        out.extend_from_slice(&picture.width.to_le_bytes());
+        out.extend_from_slice(&picture.height.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&sig);
+        out
+    }
+
+    /// Decodes [`FileRecord::encode`] for `path`; damaged bytes give an error, never a panic.
+    pub fn decode(path: PathBuf, bytes: &[u8]) -> Result<FileRecord, String> {
+        if bytes.len() < HEADER {
+            return Err(format!("record of {} bytes is too short", bytes.len()));
+        }
+        if bytes[0] != RECORD_VERSION {
+            return Err(format!("record version {} is not supported", bytes[0]));
+        }
+        let u32_at = |at: usize| {
+            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
+        let u64_at = |at: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&bytes[at..at + 8]);
+            u64::from_le_bytes(b)
+        };
+        let signature = Signature::from_bytes(&bytes[HEADER..]).map_err(|e| e.to_string())?;
+        Ok(FileRecord {
+            file: ImageFile {
+                path,
+                stamp: Stamp {
+                    size: u64_at(3),
+                    mtime_ns: u64_at(11) as i64,
+                },
+                picture: Picture {
+                    format: Format::from_byte(bytes[2]),
+                    width: u32_at(19),
+                    height: u32_at(23),
+                },
+            },
+            pending: bytes[1] & PENDING != 0,
+            signature,
+        })
+    }
+}
+
+/// A stored record that could not be read.
+#[derive(Debug)]
+pub enum IterError {
+    Damaged { path: PathBuf, reason: String },
+    Sled(sled::Error),
+}
+
+impl std::fmt::Display for IterError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IterError::Damaged { path, reason } => {
+                write!(f, "damaged index entry for {}: {reason}", path.display())
+            }
+            IterError::Sled(e) => write!(f, "database error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for IterError {}
+
+fn decode_item(item: sled::Result<(sled::IVec, sled::IVec)>) -> Result<FileRecord, IterError> {
+    let (k, v) = item.map_err(IterError::Sled)?;
+    let path = key_path(&k);
+    FileRecord::decode(path.clone(), &v).map_err(|reason| IterError::Damaged { path, reason })
+}
+
+impl Store {
+    /// How many files are stored.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether no file is stored.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The stored record of `path`. A damaged record reads as absent (the file is hashed again).
+    pub fn get(&self, path: &Path) -> Result<Option<FileRecord>, StoreError> {
+        Ok(self
+            .files
+            .get(path_key(path))?
+            .and_then(|v| FileRecord::decode(path.to_path_buf(), &v).ok()))
+    }
+
+    /// Stores (or replaces) a record.
+    #[cfg(test)]
+    pub fn put(&self, record: &FileRecord) -> Result<(), StoreError> {
+        self.files
+            .insert(path_key(&record.file.path), record.encode())?;
+        Ok(())
+    }
+
+    /// Stores many records in one atomic batch.
+    pub fn put_many<'a>(
+        &self,
+        records: impl IntoIterator<Item = &'a FileRecord>,
+    ) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for record in records {
+            batch.insert(path_key(&record.file.path), record.encode());
+        }
+        self.files.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// Forgets `path`.
+    pub fn remove(&self, path: &Path) -> Result<(), StoreError> {
+        if self.files.contains_key(path_key(path))? {
+            self.before_removal();
+            self.files.remove(path_key(path))?;
+        }
+        Ok(())
+    }
+
+    /// Moves the record of `from` to `to` in one transaction-free step that never loses it: the
+    /// new key is written before the old one is removed.
+    pub fn rename(&self, from: &Path, to: &Path) -> Result<(), StoreError> {
+        if let Some(value) = self.files.get(path_key(from))? {
+            self.files.insert(path_key(to), value)?;
+            self.files.remove(path_key(from))?;
+        }
+        Ok(())
+    }
+
+    /// Clears the pending flag of the records of `paths`.
+    pub fn clear_pending<'a>(
+        &self,
+        paths: impl IntoIterator<Item = &'a Path>,
+    ) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for path in paths {
+            let key = path_key(path);
+            if let Some(mut value) = self.files.get(&key)?.map(|v| v.to_vec())
+                && value.len() > 1
+            {
+                value[1] &= !PENDING;
+                batch.insert(key, value);
+            }
+        }
+        self.files.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// Every stored record, in key order. Damaged records come back as `Err(Damaged)`.
+    pub fn iter(&self) -> impl Iterator<Item = Result<FileRecord, IterError>> + '_ {
+        self.files.iter().map(decode_item)
+    }
+
+    /// The records of files under `root` (the root itself, or paths below it).
+    pub fn iter_under(
+        &self,
+        root: &Path,
+    ) -> impl Iterator<Item = Result<FileRecord, IterError>> + '_ {
+        let exact = path_key(root);
+        let mut dir = exact.clone();
+        if dir.last() != Some(&b'/') {
+            dir.push(b'/');
+        }
+        let exact_hit = self
+            .files
+            .get(&exact)
+            .transpose()
+            .map(|v| v.map(|v| (exact.clone().into(), v)));
+        exact_hit
+            .into_iter()
+            .chain(self.files.scan_prefix(dir))
+            .map(decode_item)
+    }
+
+    /// Every stored record, in key order, handed to `sink` in chunks that were decoded on all
+    /// cores (sled iterates on one thread; decoding a million records is not free). Damaged
+    /// records come as `Err(Damaged)`; a database error stops the load.
+    pub fn load_files(
+        &self,
+        sink: &mut dyn FnMut(Vec<Result<FileRecord, IterError>>),
+    ) -> Result<(), StoreError> {
+        let mut raw = self.files.iter();
+        let mut chunk: Vec<(sled::IVec, sled::IVec)> = Vec::with_capacity(CHUNK);
+        loop {
+            chunk.clear();
+            for item in raw.by_ref().take(CHUNK) {
+                chunk.push(item?);
+            }
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            let decoded = chunk
+                .par_iter()
+                .map(|(k, v)| decode_item(Ok((k.clone(), v.clone()))))
+                .collect();
+            sink(decoded);
+        }
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use lookalike_core::{PixelLayout, Pixels};
+
+    pub(crate) fn signature(seed: u8) -> Signature {
+        let data: Vec<u8> = (0..64 * 48 * 3)
+            .map(|i: u32| (i.wrapping_mul(u32::from(seed) + 7) % 251) as u8)
+            .collect();
+        Signature::compute(&Pixels::new(64, 48, PixelLayout::Rgb8, &data).unwrap())
+    }
+
+    fn record(path: &str, size: u64, mtime_ns: i64, format: Format, pending: bool) -> FileRecord {
+        FileRecord {
+            file: ImageFile {
+                path: PathBuf::from(path),
+                stamp: Stamp { size, mtime_ns },
+                picture: Picture {
+                    width: 4000,
+                    height: 3000,
+                    format,
+                },
+            },
+            pending,
+            signature: signature(size as u8),
+        }
+    }
+
+    #[test]
+    fn record_round_trips() {
+        let record = record("/p/a.jpg", 123_456_789, -5, Format::Jpeg, true);
+        let bytes = record.encode();
+        let path = record.file.path.clone();
+        assert_eq!(FileRecord::decode(path.clone(), &bytes).unwrap(), record);
+        assert!(FileRecord::decode(path.clone(), &bytes[..20]).is_err());
+        assert!(FileRecord::decode(path, &bytes[..bytes.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn prefix_scan_respects_folders_and_rename_moves_the_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        for p in ["/a/b/x.png", "/a/bc/y.png", "/a/b", "/a/b/c/z.png"] {
+            store.put(&record(p, 1, 2, Format::Png, false)).unwrap();
+        }
+        let under: Vec<PathBuf> = store
+            .iter_under(Path::new("/a/b"))
+            .map(|r| r.unwrap().file.path)
+            .collect();
+        assert_eq!(
+            under,
+            [
+                PathBuf::from("/a/b"),
+                PathBuf::from("/a/b/c/z.png"),
+                PathBuf::from("/a/b/x.png")
+            ]
+        );
+        store
+            .rename(Path::new("/a/b/x.png"), Path::new("/r/x.png"))
+            .unwrap();
+        assert!(store.get(Path::new("/a/b/x.png")).unwrap().is_none());
+        let moved = store.get(Path::new("/r/x.png")).unwrap().unwrap();
+        assert_eq!(moved.file.path, PathBuf::from("/r/x.png"));
+        let mut loaded = Vec::new();
+        store
+            .load_files(&mut |chunk| loaded.extend(chunk.into_iter().map(|r| r.unwrap().file.path)))
+            .unwrap();
+        assert_eq!(loaded.len(), 4);
+        assert!(loaded.windows(2).all(|w| w[0] < w[1]), "key order");
+    }
+}

@@ -1,0 +1,409 @@
+//! The persistent index: one sled 0.34 database, behind this narrow, typed interface so that it
+//! could be replaced (the kill tests in `cli/tests/` judge it). No other module sees sled.
+//!
+//! Layout:
+//! - tree `files` ([`files`]): one [`FileRecord`] per image file;
+//! - trees `videos`, `video_screenshots`, `video_settings` ([`videos`]): one [`VideoRecord`] per
+//!   video, and its screenshots' signatures;
+//! - tree `ignored` ([`ignored`]): pairs the user said are not duplicates;
+//! - tree `settings`: `format` (layout version of this module), `m` (coefficients kept),
+//!   `weights` (the core weight table's code). A database written with other settings is refused
+//!   with a message rather than silently mixed.
+//!
+//! Restart: the scan writes each record as soon as its signature exists, with the `pending` flag
+//! set; the flag is cleared only once the scan has reported. A rerun after a crash finds the
+//! stored files unchanged (size + mtime), does not hash them again, and still reports them
+//! because they are pending. sled writes its log to disk every [`FLUSH_EVERY_MS`]; a kill loses
+//! at most that much work, which the rerun hashes again.
+//!
+//! A lock file `lookalike.lock` in the database directory holds the owner's process id under an
+//! exclusive `flock`, which the kernel releases when the process dies (also on `kill -9`), so a
+//! stale lock never blocks and a live one names its owner.
+
+mod files;
+mod ignored;
+mod keys;
+mod videos;
+
+pub use files::{FileRecord, Format, ImageFile, IterError, Picture, Stamp};
+pub use keys::{key_path, path_key};
+pub use videos::{Shot, VideoInfo, VideoRecord, VideoStore};
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use fs2::FileExt;
+use lookalike_core::{DEFAULT_COEFFICIENTS, Weights};
+
+/// The version of the record layout and tree set written by this module, and of the signatures
+/// in it. 2: `lookalike-core` signature format 2 (issue 17: borders cut before hashing, flat
+/// pictures marked), so a database of format 1 is refused with a message, never misread.
+pub const FORMAT_VERSION: u8 = 2;
+/// How often sled writes its log to disk.
+pub const FLUSH_EVERY_MS: u64 = 500;
+const LOCK_FILE: &str = "lookalike.lock";
+/// A lower bound of the image records on disk, kept beside sled's files: sled recovers a damaged
+/// log by dropping what follows the damage, which would otherwise look like an empty or
+/// shrunken index. Raised only after the last flush of a command, lowered before every
+/// removal, so that no kill can leave it above what sled holds.
+const COUNT_FILE: &str = "lookalike.count";
+
+/// Why the database could not be opened or used.
+#[derive(Debug)]
+pub enum StoreError {
+    /// Another process holds the lock.
+    InUse { path: PathBuf, pid: Option<u32> },
+    /// The database was written with other settings.
+    Incompatible { path: PathBuf, what: String },
+    /// A file-system error on the database directory.
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// sled failed (corrupt log, disk full, ...).
+    Sled(sled::Error),
+    /// The database could not be opened: damaged, or not a database at all.
+    Damaged { path: PathBuf, source: sled::Error },
+    /// sled opened the database, but it holds fewer records than the last run left: its log was
+    /// damaged and sled dropped what followed the damage.
+    Lost {
+        path: PathBuf,
+        held: u64,
+        expected: u64,
+    },
+    /// A read-only command was pointed at a database that does not exist.
+    Missing { path: PathBuf },
+    /// `--db` names something that is not a folder.
+    NotAFolder { path: PathBuf },
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::InUse {
+                path,
+                pid: Some(pid),
+            } => write!(
+                f,
+                "the database {} is in use by process {pid}",
+                path.display()
+            ),
+            StoreError::InUse { path, pid: None } => write!(
+                f,
+                "the database {} is in use by another process",
+                path.display()
+            ),
+            StoreError::Incompatible { path, what } => {
+                write!(f, "the database {} was written {what}", path.display())
+            }
+            StoreError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            StoreError::Sled(e) => write!(f, "database error: {e}"),
+            StoreError::Damaged { path, source } => write!(
+                f,
+                "the database {} cannot be read, it is damaged ({source})",
+                path.display()
+            ),
+            StoreError::Lost {
+                path,
+                held,
+                expected,
+            } => write!(
+                f,
+                "the database {} is damaged: it holds {held} images where the last run left \
+                 at least {expected}",
+                path.display()
+            ),
+            StoreError::Missing { path } => write!(
+                f,
+                "there is no database at {} (nothing was scanned into it yet)",
+                path.display()
+            ),
+            StoreError::NotAFolder { path } => write!(
+                f,
+                "--db {} is a file; a database is a folder",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl StoreError {
+    /// What the user can do about it, when there is something.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            StoreError::InUse { .. } => Some(
+                "wait for the other lookalike to finish, or use another database with --db".into(),
+            ),
+            StoreError::Damaged { path, .. } | StoreError::Lost { path, .. } => Some(format!(
+                "move it aside (mv {0} {0}.damaged) and scan your folders again to rebuild it; \
+                 the images themselves are not touched",
+                path.display()
+            )),
+            StoreError::Missing { .. } => {
+                Some("run `lookalike scan FOLDER` first, or check --db / LOOKALIKE_DB".into())
+            }
+            StoreError::NotAFolder { .. } => {
+                Some("give --db a folder (it is created by the first scan)".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Sled(e)
+    }
+}
+
+/// An open, locked database.
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    files: sled::Tree,
+    settings: sled::Tree,
+    /// What [`COUNT_FILE`] says (see there).
+    durable: std::sync::Mutex<Option<u64>>,
+    _lock: File,
+}
+
+/// The stored settings ([`Store::settings`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub format: u8,
+    pub m: u8,
+    pub weights: Weights,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database directory `path`, after taking its lock.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if path.exists() && !path.is_dir() {
+            return Err(StoreError::NotAFolder {
+                path: path.to_path_buf(),
+            });
+        }
+        let io = |source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(path).map_err(io)?;
+        let lock = lock(path)?;
+        let damaged = |source| StoreError::Damaged {
+            path: path.to_path_buf(),
+            source,
+        };
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(256 << 20)
+            .flush_every_ms(Some(FLUSH_EVERY_MS))
+            .mode(sled::Mode::HighThroughput)
+            .open()
+            .map_err(damaged)?;
+        let files = db.open_tree("files").map_err(damaged)?;
+        let settings = db.open_tree("settings").map_err(damaged)?;
+        let durable = std::fs::read_to_string(path.join(COUNT_FILE))
+            .ok()
+            .and_then(|t| t.trim().parse::<u64>().ok());
+        let store = Store {
+            path: path.to_path_buf(),
+            db,
+            files,
+            settings,
+            durable: std::sync::Mutex::new(durable),
+            _lock: lock,
+        };
+        if let Some(expected) = durable
+            && (store.files.len() as u64) < expected
+        {
+            return Err(StoreError::Lost {
+                path: path.to_path_buf(),
+                held: store.files.len() as u64,
+                expected,
+            });
+        }
+        store.check_settings()?;
+        Ok(store)
+    }
+
+    /// Opens a database that must exist already: read-only commands (query, db info/export)
+    /// never create an empty one where a mistyped `--db` points.
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        Store::open(path)
+    }
+
+    fn check_settings(&self) -> Result<(), StoreError> {
+        let wanted = [
+            ("format", FORMAT_VERSION),
+            ("m", DEFAULT_COEFFICIENTS),
+            ("weights", Weights::Scanned.code()),
+        ];
+        for (name, value) in wanted {
+            match self.settings.get(name)? {
+                None => {
+                    self.settings.insert(name, &[value])?;
+                }
+                Some(v) if v.as_ref() == [value] => {}
+                Some(v) => {
+                    return Err(StoreError::Incompatible {
+                        path: self.path.clone(),
+                        what: format!(
+                            "with {name} = {:?}; this version uses {value} (use another --db)",
+                            v.as_ref()
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The settings the database was written with.
+    pub fn settings(&self) -> Settings {
+        let get = |name: &str| {
+            self.settings
+                .get(name)
+                .ok()
+                .flatten()
+                .and_then(|v| v.first().copied())
+        };
+        Settings {
+            format: get("format").unwrap_or(FORMAT_VERSION),
+            m: get("m").unwrap_or(DEFAULT_COEFFICIENTS),
+            weights: get("weights")
+                .and_then(Weights::from_code)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The database directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes everything to disk now.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Records `count` in [`COUNT_FILE`] (a temporary file renamed over it, so a kill leaves the
+    /// old value or the new one). Failing to write it only loses the damage check.
+    fn set_durable(&self, count: u64) {
+        let mut durable = self
+            .durable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *durable == Some(count) {
+            return;
+        }
+        let tmp = self.path.join(format!("{COUNT_FILE}.tmp"));
+        if std::fs::write(&tmp, format!("{count}\n")).is_ok()
+            && std::fs::rename(&tmp, self.path.join(COUNT_FILE)).is_ok()
+        {
+            *durable = Some(count);
+        }
+    }
+
+    /// Lowers [`COUNT_FILE`] by one before a record is removed.
+    fn before_removal(&self) {
+        let current = *self
+            .durable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = current
+            && n > 0
+        {
+            self.set_durable(n - 1);
+        }
+    }
+
+    /// Bytes used on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+}
+
+impl Drop for Store {
+    /// At the end of every command (not on `kill -9`, which needs no count: the previous one
+    /// still holds), after a last flush: the count of records now safely on disk.
+    fn drop(&mut self) {
+        if self.db.flush().is_ok() {
+            self.set_durable(self.files.len() as u64);
+        }
+    }
+}
+
+fn lock(dir: &Path) -> Result<File, StoreError> {
+    let path = dir.join(LOCK_FILE);
+    let io = |source| StoreError::Io {
+        path: path.clone(),
+        source,
+    };
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io)?;
+    if file.try_lock_exclusive().is_err() {
+        let mut text = String::new();
+        let _ = file.read_to_string(&mut text);
+        return Err(StoreError::InUse {
+            path: dir.to_path_buf(),
+            pid: text.trim().parse().ok(),
+        });
+    }
+    file.set_len(0).map_err(io)?;
+    file.rewind().map_err(io)?;
+    write!(file, "{}", std::process::id()).map_err(io)?;
+    file.flush().map_err(io)?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 17: signatures changed meaning with format 2; an older database must not be read.
+    #[test]
+    fn a_database_of_an_older_format_is_refused_with_a_message() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store.settings.insert("format", &[1]).unwrap();
+            store.db.flush().unwrap();
+        }
+        match Store::open(dir.path()) {
+            Err(e @ StoreError::Incompatible { .. }) => {
+                let message = e.to_string();
+                assert!(
+                    message.contains("format = [1]") && message.contains("uses 2"),
+                    "{message}"
+                );
+            }
+            Err(e) => panic!("unexpected error {e}"),
+            Ok(_) => panic!("a database of format 1 was opened"),
+        }
+    }
+
+    #[test]
+    fn lock_names_the_owner() {
+        let dir = tempfile::tempdir().unwrap();
+        let _store = Store::open(dir.path()).unwrap();
+        match Store::open(dir.path()) {
+            Err(StoreError::InUse { pid, .. }) => assert_eq!(pid, Some(std::process::id())),
+            Err(e) => panic!("unexpected error {e}"),
+            Ok(_) => panic!("second open succeeded"),
+        }
+    }
+}

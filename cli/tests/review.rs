@@ -1,0 +1,689 @@
+//! Reviewing what was found, end to end: `scan --html` writes the report; headless Chromium
+//! (driven through chromedriver's WebDriver HTTP API) opens it from disk, clicks decisions and
+//! downloads the plan; `lookalike apply` carries it out into a temporary trash (HOME and
+//! XDG_DATA_HOME point into a temporary folder, so the real trash is never touched); the index
+//! and the "not a duplicate" list are checked afterwards, and `ignore remove` undoes one.
+//!
+//! Needs `chromium` and `chromedriver` on PATH; without them the browser part prints
+//! `skipped: …` and passes, unless `LOOKALIKE_REQUIRE_BROWSER` is set. The ignored test
+//! `report_opens_fast` times a 10 000-group report (README, "The HTML report").
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use image::imageops::FilterType;
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_lookalike");
+
+fn photo(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../tests/photos/{name}.jpg"))
+}
+
+/// A temporary folder: `pics/` (images), `db/`, `home/` (HOME and XDG_DATA_HOME), `downloads/`.
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["pics", "home/data", "downloads"] {
+            fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        Env { dir }
+    }
+
+    fn path(&self, sub: &str) -> PathBuf {
+        self.dir.path().join(sub).canonicalize().unwrap()
+    }
+
+    fn trash(&self) -> PathBuf {
+        self.path("home/data").join("Trash")
+    }
+
+    /// `name` in pics/: the photo `original`, scaled by `scale`, saved as JPEG or PNG by `name`.
+    fn copy(&self, original: &str, scale: f32, name: &str) -> PathBuf {
+        let img = image::open(photo(original)).unwrap();
+        let (w, h) = (img.width() as f32 * scale, img.height() as f32 * scale);
+        let img = img.resize_exact(w as u32, h as u32, FilterType::Triangle);
+        let to = self.path("pics").join(name);
+        img.to_rgb8().save(&to).unwrap();
+        to
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let home = self.path("home");
+        Command::new(BIN)
+            .arg("--db")
+            .arg(self.dir.path().join("db"))
+            .args(args)
+            .env_remove("LOOKALIKE_DB")
+            .env("HOME", &home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    /// `scan DIR --all --json --groups EXTRA…`: one JSON value per group.
+    fn groups(&self, dir: &Path, extra: &[&str]) -> Vec<Value> {
+        let mut args = vec!["scan", dir.to_str().unwrap(), "--all", "--json", "--groups"];
+        args.extend_from_slice(extra);
+        let out = self.run(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// `scan pics --all --json`: the pairs as sorted file-name pairs.
+    fn pairs(&self) -> BTreeSet<(String, String)> {
+        let pics = self.path("pics");
+        let out = self.run(&["scan", pics.to_str().unwrap(), "--all", "--json"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                let name = |f: &Value| {
+                    Path::new(f["path"].as_str().unwrap())
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned()
+                };
+                let (a, b) = (name(&v["keep"]), name(&v["remove"]));
+                (a.clone().min(b.clone()), a.max(b))
+            })
+            .collect()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    (a.min(b).to_owned(), a.max(b).to_owned())
+}
+
+#[test]
+fn report_to_plan_to_trash_and_not_a_duplicate_is_remembered() {
+    let env = Env::new();
+    let pics = env.path("pics");
+    fs::copy(photo("Dragonfly_by_Bolly"), pics.join("dragonfly.jpg")).unwrap();
+    env.copy("Dragonfly_by_Bolly", 0.5, "dragonfly small.jpg");
+    env.copy("Dragonfly_by_Bolly", 0.8, "dragonfly.png");
+    fs::copy(photo("Bridge_by_Sander_Klootwijk"), pics.join("bridge.jpg")).unwrap();
+    env.copy(
+        "Bridge_by_Sander_Klootwijk",
+        0.6,
+        "bridge <i>copy &amp;.jpg",
+    );
+    fs::copy(photo("Fossa_by_Jasper_Roks"), pics.join("fossa.jpg")).unwrap();
+    let all = BTreeSet::from([
+        pair("dragonfly.jpg", "dragonfly small.jpg"),
+        pair("dragonfly.jpg", "dragonfly.png"),
+        pair("dragonfly small.jpg", "dragonfly.png"),
+        pair("bridge.jpg", "bridge <i>copy &amp;.jpg"),
+    ]);
+
+    let page = env.path("downloads").join("report.html");
+    let out = env.run(&[
+        "scan",
+        pics.to_str().unwrap(),
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(env.pairs(), all);
+    let html = fs::read_to_string(&page).unwrap();
+    assert!(html.contains("connect-src 'none'"));
+    assert_eq!(
+        fs::read_dir(page.with_file_name("report_files"))
+            .unwrap()
+            .count(),
+        5
+    );
+
+    // The grouped JSON: one object per group, the keeper first.
+    let groups = env.groups(&pics, &[]);
+    assert_eq!(groups.len(), 2);
+    let dragonflies = groups
+        .iter()
+        .find(|g| g["members"].as_array().unwrap().len() == 3)
+        .unwrap();
+    assert!(
+        dragonflies["keep"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("/dragonfly.jpg")
+    );
+    assert!(dragonflies["members"][0]["similarity"].is_null());
+    assert!(dragonflies["members"][1]["similarity"].as_f64().unwrap() > 90.0);
+
+    // ---- the page: decisions clicked, plan downloaded
+    let plan_path = env.path("downloads").join("lookalike-plan.json");
+    match Browser::start(&env.path("downloads")) {
+        Ok(browser) => {
+            browser.open(&page);
+            let cards: u64 =
+                browser.run("return document.querySelectorAll('section.group').length");
+            assert_eq!(cards, 2);
+            // The first card's keeper is marked, and thumbnails load from report_files/.
+            let keeper: String = browser
+                .run("return document.querySelector('.group .member.keeper .tag').textContent");
+            assert!(keeper.starts_with("proposed keeper"), "{keeper}");
+            // A name with markup is shown as text.
+            let markup: u64 = browser.run("return document.querySelectorAll('.path i').length");
+            assert_eq!(markup, 0);
+            let shown: bool = browser.run(
+                "return [...document.querySelectorAll('.path')].some(p => p.textContent.endsWith('/bridge <i>copy &amp;.jpg'))",
+            );
+            assert!(shown);
+            let loaded: bool = browser.wait(|| {
+                let n: u64 = browser.run(
+                    "return [...document.images].filter(i => i.complete && i.naturalWidth > 0).length",
+                );
+                (n == 5).then_some(true)
+            });
+            assert!(loaded);
+            browser.click_decision("dragonfly.png", "not_duplicate");
+            browser.click_decision("dragonfly small.jpg", "remove");
+            let count =
+                || -> String { browser.run("return document.querySelector('#count').textContent") };
+            assert_eq!(count(), "1 of 2 groups reviewed");
+            browser.click("//section[.//div[@class='path' and contains(., 'bridge')]]//button[@class='confirm']");
+            assert_eq!(count(), "2 of 2 groups reviewed");
+            browser.click("//button[@id='download']");
+            browser.wait(|| plan_path.exists().then_some(()));
+        }
+        Err(reason) => {
+            if std::env::var_os("LOOKALIKE_REQUIRE_BROWSER").is_some() {
+                panic!("LOOKALIKE_REQUIRE_BROWSER is set, but {reason}");
+            }
+            eprintln!("skipped the browser part: {reason}; writing the plan the page would");
+            let m = |name: &str, decision: &str| {
+                let p = pics.join(name);
+                let meta = fs::metadata(&p).unwrap();
+                let ms = meta
+                    .modified()
+                    .unwrap()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis() as i64;
+                json!({"path": p, "size": meta.len(), "mtime_ms": ms, "decision": decision})
+            };
+            let plan = json!({"format": "lookalike-plan", "version": 1, "base": null, "groups": [
+                {"members": [m("dragonfly.jpg", "keep"), m("dragonfly.png", "not_duplicate"),
+                             m("dragonfly small.jpg", "remove")]},
+                {"members": [m("bridge.jpg", "keep"), m("bridge <i>copy &amp;.jpg", "remove")]}]});
+            fs::write(&plan_path, plan.to_string()).unwrap();
+        }
+    }
+    let plan: Value = serde_json::from_str(&fs::read_to_string(&plan_path).unwrap()).unwrap();
+    assert_eq!(plan["format"], "lookalike-plan");
+    assert_eq!(plan["groups"].as_array().unwrap().len(), 2);
+
+    // ---- apply: a dry run changes nothing; the real run moves two files to the trash
+    let plan_arg = plan_path.to_str().unwrap();
+    let out = env.run(&["apply", plan_arg, "--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("would move to the trash"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(pics.join("bridge <i>copy &amp;.jpg").exists());
+    let out = env.run(&["apply", plan_arg]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert_eq!(said.lines().count(), 5, "one line per file: {said}");
+    for gone in ["dragonfly small.jpg", "bridge <i>copy &amp;.jpg"] {
+        assert!(!pics.join(gone).exists(), "{gone} is still there");
+        assert!(
+            env.trash().join("files").join(gone).exists(),
+            "{gone} not in the trash"
+        );
+        let info = fs::read_to_string(env.trash().join(format!("info/{gone}.trashinfo"))).unwrap();
+        assert!(
+            info.contains(&format!("Path={}/", pics.display())),
+            "{info}"
+        );
+    }
+    for kept in ["dragonfly.jpg", "dragonfly.png", "bridge.jpg", "fossa.jpg"] {
+        assert!(pics.join(kept).exists(), "{kept} was moved");
+    }
+
+    // The index forgot the trashed files; the "not a duplicate" pair is never reported again.
+    let stored = |env: &Env| -> BTreeSet<String> {
+        let out = env.run(&["db", "export"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                let path = v["path"].as_str().unwrap().to_owned();
+                path.rsplit('/').next().unwrap().to_owned()
+            })
+            .collect()
+    };
+    let remaining: BTreeSet<String> = ["dragonfly.jpg", "dragonfly.png", "bridge.jpg", "fossa.jpg"]
+        .map(String::from)
+        .into();
+    assert_eq!(
+        stored(&env),
+        remaining,
+        "the index forgot exactly the trashed files"
+    );
+    assert_eq!(env.pairs(), BTreeSet::new());
+    assert_eq!(
+        stored(&env),
+        remaining,
+        "and a rescan finds nothing to add or drop"
+    );
+    let listed = env.run(&["ignore", "list"]);
+    let listed = text(&listed.stdout);
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(listed.contains("dragonfly.png"));
+
+    // Applying the same plan again: its files are gone, so nothing at all is done (exit 2).
+    let out = env.run(&["apply", plan_arg]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("dragonfly small.jpg"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Undo: forgotten, the pair is reported again.
+    let (a, b) = (pics.join("dragonfly.jpg"), pics.join("dragonfly.png"));
+    let out = env.run(&["ignore", "remove", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        env.pairs(),
+        BTreeSet::from([pair("dragonfly.jpg", "dragonfly.png")])
+    );
+}
+
+#[test]
+fn a_changed_file_stops_the_whole_plan() {
+    let env = Env::new();
+    let pics = env.path("pics");
+    let keep = pics.join("a.jpg");
+    fs::copy(photo("Dragonfly_by_Bolly"), &keep).unwrap();
+    let copy = env.copy("Dragonfly_by_Bolly", 0.5, "b.jpg");
+    let stamp = |p: &Path| {
+        let meta = fs::metadata(p).unwrap();
+        let ms = meta
+            .modified()
+            .unwrap()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        (meta.len(), ms)
+    };
+    let (ks, km) = stamp(&keep);
+    let (cs, cm) = stamp(&copy);
+    // Relative paths and no base: --base is needed.
+    let plan = json!({"format": "lookalike-plan", "version": 1, "base": null, "groups": [{"members": [
+        {"path": "a.jpg", "size": ks, "mtime_ms": km, "decision": "keep"},
+        {"path": "b.jpg", "size": cs + 1, "mtime_ms": cm, "decision": "remove"}]}]});
+    let plan_path = env.path("downloads").join("plan.json");
+    fs::write(&plan_path, plan.to_string()).unwrap();
+    let out = env.run(&["apply", plan_path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--base"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = env.run(&[
+        "apply",
+        plan_path.to_str().unwrap(),
+        "--base",
+        pics.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("b.jpg: changed since the plan was made"),
+        "{err}"
+    );
+    assert!(!err.contains("a.jpg:"), "{err}");
+    assert!(copy.exists());
+
+    // With the right size, --to moves it into a review folder that scans leave out.
+    let fixed = plan
+        .to_string()
+        .replace(&format!("\"size\":{}", cs + 1), &format!("\"size\":{cs}"));
+    fs::write(&plan_path, fixed).unwrap();
+    let review = env.path("downloads").join("review");
+    let out = env.run(&[
+        "apply",
+        plan_path.to_str().unwrap(),
+        "--base",
+        pics.to_str().unwrap(),
+        "--to",
+        review.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!copy.exists() && review.join("b.jpg").exists() && keep.exists());
+    assert!(review.join(".lookalike-review").exists());
+}
+
+/// Opens a report of 10 000 synthetic groups (thumbnails in the sibling folder, then embedded as
+/// data: URLs) in headless Chromium and prints how long each took to be ready. Run with
+/// `cargo test -p lookalike --test review -- --ignored --nocapture`.
+#[test]
+#[ignore = "a benchmark: run it by name"]
+fn report_opens_fast() {
+    let env = Env::new();
+    let browser = match Browser::start(&env.path("downloads")) {
+        Ok(b) => b,
+        Err(reason) => return eprintln!("skipped: {reason}"),
+    };
+    for embed in [false, true] {
+        let page = env.path("downloads").join(if embed {
+            "embedded.html"
+        } else {
+            "folder.html"
+        });
+        let mut args = vec!["bench-report", "10000", "--out", page.to_str().unwrap()];
+        if embed {
+            args.push("--embed");
+        }
+        let out = env.run(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let bytes = fs::metadata(&page).unwrap().len();
+        let mut ready = Vec::new();
+        for _ in 0..3 {
+            browser.open_blank();
+            let started = Instant::now();
+            browser.open(&page);
+            // The first screen's thumbnails shown.
+            browser.wait(|| {
+                let n: u64 = browser.run(
+                    "const r = [...document.images].filter(i => i.getBoundingClientRect().top < innerHeight);
+                     return r.length > 0 && r.every(i => i.complete) ? r.length : 0",
+                );
+                (n > 0).then_some(())
+            });
+            let wall = started.elapsed().as_secs_f64() * 1000.0;
+            let page_ms: f64 = browser.run("return Number(document.body.dataset.readyMs)");
+            ready.push((wall, page_ms));
+        }
+        // Scrolling builds more cards.
+        browser.run::<Value>("window.scrollTo(0, document.body.scrollHeight); return null");
+        let shown: u64 = browser.wait(|| {
+            let n: u64 = browser.run("return lookalikeReport.shown()");
+            (n > 50).then_some(n)
+        });
+        browser.click("//button[@id='confirm-shown']");
+        let reviewed: String = browser.run("return document.querySelector('#count').textContent");
+        assert_eq!(reviewed, format!("{shown} of 10000 groups reviewed"));
+        eprintln!(
+            "report of 10000 groups, {}: {:.1} MB of HTML; opened (navigation to first screen of \
+             thumbnails) in {:?} ms; page script ready at {:?} ms after navigation start; {shown} \
+             cards after one scroll",
+            if embed {
+                "thumbnails embedded"
+            } else {
+                "thumbnails in the sibling folder"
+            },
+            bytes as f64 / 1e6,
+            ready.iter().map(|r| r.0.round()).collect::<Vec<_>>(),
+            ready.iter().map(|r| r.1).collect::<Vec<_>>(),
+        );
+        if !embed {
+            assert!(
+                ready.iter().all(|r| r.0 < 2000.0),
+                "slower than 2 s: {ready:?}"
+            );
+        }
+    }
+}
+
+// ---- a small WebDriver client (chromedriver's HTTP API)
+
+struct Browser {
+    driver: Child,
+    base: String,
+    agent: ureq::Agent,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|p| p.is_file())
+}
+
+impl Browser {
+    fn start(downloads: &Path) -> Result<Browser, String> {
+        find_program(&["chromium", "chromium-browser", "google-chrome"])
+            .ok_or("no chromium on PATH")?;
+        let chromedriver = find_program(&["chromedriver"]).ok_or("no chromedriver on PATH")?;
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let driver = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start chromedriver: {e}"))?;
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        let mut browser = Browser {
+            driver,
+            base: format!("http://127.0.0.1:{port}"),
+            agent,
+            session: String::new(),
+            _profile: tempfile::tempdir().map_err(|e| e.to_string())?,
+        };
+        let started = Instant::now();
+        while browser
+            .agent
+            .get(format!("{}/status", browser.base))
+            .call()
+            .is_err()
+        {
+            if started.elapsed() > Duration::from_secs(30) {
+                return Err("chromedriver did not start".into());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let options = json!({
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                     "--disable-background-networking", "--disable-dev-shm-usage",
+                     "--window-size=1280,900",
+                     format!("--user-data-dir={}", browser._profile.path().display())],
+            "prefs": {"download.default_directory": downloads, "download.prompt_for_download": false},
+        });
+        let session = browser.command(
+            "POST",
+            "/session",
+            json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}}}),
+        )?;
+        browser.session = session["sessionId"]
+            .as_str()
+            .ok_or("no session id")?
+            .to_owned();
+        Ok(browser)
+    }
+
+    fn command(&self, method: &str, path: &str, body: Value) -> Result<Value, String> {
+        let url = format!("{}{path}", self.base);
+        let response = match method {
+            "POST" => self.agent.post(&url).send_json(&body),
+            "DELETE" => self.agent.delete(&url).call(),
+            _ => self.agent.get(&url).call(),
+        };
+        let mut response = response.map_err(|e| format!("{method} {path}: {e}"))?;
+        let mut value: Value = response
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_json()
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        let value = value["value"].take();
+        match value.get("error") {
+            Some(error) => Err(format!("{method} {path}: {error}: {}", value["message"])),
+            None => Ok(value),
+        }
+    }
+
+    fn session_command(&self, method: &str, path: &str, body: Value) -> Value {
+        let path = format!("/session/{}{path}", self.session);
+        self.command(method, &path, body)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn open_blank(&self) {
+        self.session_command("POST", "/url", json!({"url": "about:blank"}));
+    }
+
+    /// Opens a page from disk and waits until its script says it is ready.
+    fn open(&self, page: &Path) {
+        let url = format!("file://{}", page.display()).replace(' ', "%20");
+        self.session_command("POST", "/url", json!({"url": url}));
+        self.wait(|| {
+            let state: String =
+                self.run("return document.body ? document.body.dataset.state || '' : ''");
+            (state == "ready").then_some(())
+        });
+    }
+
+    fn run<T: serde::de::DeserializeOwned>(&self, script: &str) -> T {
+        let value = self.session_command(
+            "POST",
+            "/execute/sync",
+            json!({"script": script, "args": []}),
+        );
+        serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{script}: {e}: {value}"))
+    }
+
+    /// A real click (WebDriver "element click") on the element an XPath finds.
+    fn click(&self, xpath: &str) {
+        let found = self.session_command(
+            "POST",
+            "/element",
+            json!({"using": "xpath", "value": xpath}),
+        );
+        let id = found["element-6066-11e4-a52e-4f735466cecf"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{xpath}: {found}"));
+        self.session_command("POST", &format!("/element/{id}/click"), json!({}));
+    }
+
+    /// Clicks `decision` on the member whose path ends with `/name`.
+    fn click_decision(&self, name: &str, decision: &str) {
+        self.click(&format!(
+            "//div[contains(concat(' ', @class, ' '), ' member ')][.//div[@class='path' and substring(., string-length(.) - {}) = '/{name}']]//button[@data-d='{decision}']",
+            name.len()
+        ));
+    }
+
+    fn wait<T>(&self, mut check: impl FnMut() -> Option<T>) -> T {
+        let started = Instant::now();
+        loop {
+            if let Some(v) = check() {
+                return v;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "timed out waiting"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = self.command("DELETE", &format!("/session/{}", self.session), Value::Null);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[test]
+fn reference_files_are_kept_and_reference_only_groups_not_reported() {
+    let env = Env::new();
+    let pics = env.path("pics");
+    let archive = env.path("home").join("archive");
+    fs::create_dir(&archive).unwrap();
+    fs::copy(photo("Dragonfly_by_Bolly"), archive.join("dragonfly.jpg")).unwrap();
+    fs::copy(
+        photo("Bridge_by_Sander_Klootwijk"),
+        archive.join("bridge.jpg"),
+    )
+    .unwrap();
+    let bridge = image::open(photo("Bridge_by_Sander_Klootwijk")).unwrap();
+    bridge
+        .resize(320, 320, FilterType::Triangle)
+        .to_rgb8()
+        .save(archive.join("bridge small.jpg"))
+        .unwrap();
+    // More pixels than the archive's original: the keep rule alone would keep this one.
+    env.copy("Dragonfly_by_Bolly", 1.5, "dragonfly big.jpg");
+    let groups = env.groups(&pics, &["--reference", archive.to_str().unwrap()]);
+    assert_eq!(
+        groups.len(),
+        1,
+        "the archive's own bridge pair is not reported: {groups:?}"
+    );
+    let g = &groups[0];
+    assert_eq!(g["keep"]["path"], json!(archive.join("dragonfly.jpg")));
+    assert_eq!(g["members"][0]["reference"], json!(true));
+    assert_eq!(g["members"][1]["reference"], json!(false));
+    assert!(g["members"][1]["similarity"].as_f64().unwrap() > 90.0);
+    // Without --reference the archive's own pair is a group like any other.
+    assert_eq!(env.groups(&archive, &[]).len(), 1);
+}
+
+#[test]
+fn keep_rules_choose_the_keeper() {
+    let env = Env::new();
+    let pics = env.path("pics");
+    fs::copy(photo("Dragonfly_by_Bolly"), pics.join("original.jpg")).unwrap();
+    // Written after the original: newer, with more pixels, lossless.
+    std::thread::sleep(Duration::from_millis(20));
+    env.copy("Dragonfly_by_Bolly", 1.25, "bigger.png");
+    let keeper = |rules: &str| {
+        let groups = env.groups(&pics, &["--keep", rules]);
+        assert_eq!(groups.len(), 1);
+        let path = groups[0]["keep"]["path"].as_str().unwrap().to_owned();
+        Path::new(&path)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    };
+    assert_eq!(keeper("resolution,oldest,size"), "bigger.png");
+    assert_eq!(keeper("oldest"), "original.jpg");
+    assert_eq!(keeper("size,resolution"), "bigger.png");
+    assert_eq!(keeper("newest"), "bigger.png");
+    assert_eq!(
+        keeper(&format!("path:{}/orig,resolution", pics.display())),
+        "original.jpg"
+    );
+    let out = env.run(&["scan", pics.to_str().unwrap(), "--keep", "largest"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("unknown criterion \"largest\""));
+}

@@ -1,0 +1,320 @@
+//! Step 0 of the method (ours, not the paper's): uniform borders are cut away before the
+//! resample (issue 17).
+//!
+//! Letterbox and pillarbox bars, of any colour, change the 128 × 128 square a great deal: a
+//! photo with black bars above and below is squeezed into the middle three quarters of the
+//! square, and two *different* photos with the same bars share the bars' strong edges. So the
+//! signature is computed from the [`Region`] inside such borders, found here from the pixels
+//! alone: the CLI, the GPU path (which resamples the same region, see
+//! [`downscale_region`](crate::downscale_region)), the videos and the browser all hash the same
+//! pixels.
+//!
+//! A side's border is the run of lines (rows or columns) from that edge inward whose pixels
+//! nearly all lie within [`TOLERANCE`] levels of the outermost line's colour, and whose mean
+//! stays within half of that (JPEG ringing and noise pass), ended by a sharp edge: a line where
+//! a quarter of the pixels differ. A flat sky or wall that fades into the picture is not a
+//! border, so a copy with other contrast is cut exactly like its original. A side gives up at
+//! most [`MAX_SHARE`] of the picture, and a picture that is uniform all over keeps all of it
+//! (there is nothing to cut down to).
+
+use crate::{PixelLayout, Pixels, composite_on_white};
+
+/// A rectangle of a picture, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Region {
+    /// First column.
+    pub x: u32,
+    /// First row.
+    pub y: u32,
+    /// Columns.
+    pub width: u32,
+    /// Rows.
+    pub height: u32,
+}
+
+impl Region {
+    /// The whole of `pixels`.
+    pub fn whole(pixels: &Pixels<'_>) -> Region {
+        Region {
+            x: 0,
+            y: 0,
+            width: pixels.width(),
+            height: pixels.height(),
+        }
+    }
+
+    /// Width divided by height.
+    pub fn aspect_ratio(&self) -> f32 {
+        (self.width as f64 / self.height as f64) as f32
+    }
+}
+
+/// How far (in levels of 0–255, per channel) a border pixel may stray from the border's colour.
+pub const TOLERANCE: u8 = 16;
+
+/// The most of a side a border may take, as a fraction: 0.4 (a 9:16 phone video inside a 16:9
+/// frame has bars of 34 % on each side).
+pub const MAX_SHARE: f32 = 0.4;
+
+/// Lines with more strays than 1 in this many are not border.
+const STRAYS: u32 = 50;
+
+/// A line with at least 1 in this many strays is the edge of the picture.
+const EDGE: u32 = 4;
+
+/// The part of `pixels` inside uniform borders (the whole picture when there are none).
+pub fn content_region(pixels: &Pixels<'_>) -> Region {
+    let whole = Region::whole(pixels);
+    let (w, h) = (whole.width, whole.height);
+    if w < 8 || h < 8 {
+        return whole;
+    }
+    let max_rows = (h as f32 * MAX_SHARE) as u32;
+    let max_cols = (w as f32 * MAX_SHARE) as u32;
+    let rows = |y: u32, x0: u32, x1: u32| Line::Row { y, x0, x1 };
+    // Top and bottom over the full width, then left and right between them.
+    let top = border(pixels, max_rows, |i| rows(i, 0, w));
+    let bottom = border(pixels, max_rows, |i| rows(h - 1 - i, 0, w));
+    let (y0, y1) = (top, h - bottom);
+    let cols = |x: u32| Line::Column { x, y0, y1 };
+    let left = border(pixels, max_cols, cols);
+    let right = border(pixels, max_cols, |i| cols(w - 1 - i));
+    Region {
+        x: left,
+        y: top,
+        width: w - left - right,
+        height: h - top - bottom,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Line {
+    Row { y: u32, x0: u32, x1: u32 },
+    Column { x: u32, y0: u32, y1: u32 },
+}
+
+impl Line {
+    fn len(self) -> u32 {
+        match self {
+            Line::Row { x0, x1, .. } => x1 - x0,
+            Line::Column { y0, y1, .. } => y1 - y0,
+        }
+    }
+
+    /// At most 512 evenly spaced pixels of the line, composited on white.
+    fn samples(self, pixels: &Pixels<'_>, out: &mut [[u8; 3]; 512]) -> usize {
+        let n = self.len();
+        let step = n.div_ceil(512).max(1);
+        let count = n.div_ceil(step) as usize;
+        for (k, slot) in out.iter_mut().take(count).enumerate() {
+            let t = k as u32 * step;
+            let (x, y) = match self {
+                Line::Row { y, x0, .. } => (x0 + t, y),
+                Line::Column { x, y0, .. } => (x, y0 + t),
+            };
+            *slot = pixel(pixels, x, y);
+        }
+        count
+    }
+}
+
+fn pixel(pixels: &Pixels<'_>, x: u32, y: u32) -> [u8; 3] {
+    let bpp = pixels.layout().bytes_per_pixel();
+    let at = (y as usize * pixels.width() as usize + x as usize) * bpp;
+    let p = &pixels.data()[at..at + bpp];
+    match pixels.layout() {
+        PixelLayout::Rgb8 => [p[0], p[1], p[2]],
+        PixelLayout::Rgba8 => [
+            composite_on_white(p[0], p[3]),
+            composite_on_white(p[1], p[3]),
+            composite_on_white(p[2], p[3]),
+        ],
+    }
+}
+
+/// The per-channel median of some pixels.
+fn median(samples: &mut [[u8; 3]]) -> [u8; 3] {
+    core::array::from_fn(|c| {
+        let mut counts = [0u32; 256];
+        for s in samples.iter() {
+            counts[usize::from(s[c])] += 1;
+        }
+        let half = samples.len().div_ceil(2) as u32;
+        let mut seen = 0;
+        for (v, &k) in counts.iter().enumerate() {
+            seen += k;
+            if seen >= half {
+                return v as u8;
+            }
+        }
+        255
+    })
+}
+
+/// How many pixels stray more than [`TOLERANCE`] from `colour` in some channel.
+fn strays(samples: &[[u8; 3]], colour: [u8; 3]) -> u32 {
+    samples
+        .iter()
+        .filter(|s| (0..3).any(|c| s[c].abs_diff(colour[c]) > TOLERANCE))
+        .count() as u32
+}
+
+/// Whether a line matches `colour`: few strays, and a mean close to it.
+fn matches(samples: &[[u8; 3]], colour: [u8; 3]) -> bool {
+    let n = samples.len() as i64;
+    let mean_close = (0..3).all(|c| {
+        let d: i64 = samples
+            .iter()
+            .map(|s| i64::from(s[c]) - i64::from(colour[c]))
+            .sum();
+        d.abs() * 2 <= i64::from(TOLERANCE) * n
+    });
+    strays(samples, colour) * STRAYS <= samples.len() as u32 && mean_close
+}
+
+/// How many lines from one edge inward (`line(0)` the outermost) form a border, at most `max`:
+/// a run of lines that match the outermost one's colour, ended by an *edge*, a line where at
+/// least a quarter of the pixels are far from that colour. A run that fades out (a sky, a wall,
+/// a vignette) or that would take more than `max` lines is no border, so that a copy with other
+/// contrast or brightness gets the same region as its original.
+fn border(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> Line) -> u32 {
+    let mut buf = [[0u8; 3]; 512];
+    let n = line(0).samples(pixels, &mut buf);
+    let colour = median(&mut buf[..n]);
+    let mut i = 0;
+    while i < max {
+        let n = line(i).samples(pixels, &mut buf);
+        if !matches(&buf[..n], colour) {
+            break;
+        }
+        i += 1;
+    }
+    if i == 0 || i == max {
+        return 0;
+    }
+    // A resample can blend the bar into the first line of the picture: look at two lines.
+    let edge = (i..(i + 2).min(max)).any(|k| {
+        let n = line(k).samples(pixels, &mut buf);
+        strays(&buf[..n], colour) * EDGE >= n as u32
+    });
+    if edge { i } else { 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    /// A textured picture, `w × h`, inside bars of `colour`: `top`/`bottom` rows, `left`/`right`
+    /// columns.
+    fn framed(
+        w: u32,
+        h: u32,
+        [top, bottom, left, right]: [u32; 4],
+        colour: [u8; 3],
+    ) -> (u32, u32, Vec<u8>) {
+        let (fw, fh) = (w + left + right, h + top + bottom);
+        let mut data = Vec::new();
+        for y in 0..fh {
+            for x in 0..fw {
+                if y < top || y >= top + h || x < left || x >= left + w {
+                    data.extend_from_slice(&colour);
+                } else {
+                    let (u, v) = (x - left, y - top);
+                    data.extend_from_slice(&[
+                        (u * 7 % 256) as u8,
+                        ((u * v) % 200) as u8,
+                        (v * 3 % 256) as u8,
+                    ]);
+                }
+            }
+        }
+        (fw, fh, data)
+    }
+
+    fn region(w: u32, h: u32, data: &[u8]) -> Region {
+        content_region(&Pixels::new(w, h, PixelLayout::Rgb8, data).unwrap())
+    }
+
+    #[test]
+    fn letterbox_and_pillarbox_bars_of_any_colour_are_cut() {
+        for colour in [[0, 0, 0], [128, 128, 128], [20, 40, 110], [255, 255, 255]] {
+            let (w, h, data) = framed(200, 100, [20, 20, 0, 0], colour);
+            assert_eq!(
+                region(w, h, &data),
+                Region {
+                    x: 0,
+                    y: 20,
+                    width: 200,
+                    height: 100
+                },
+                "{colour:?}"
+            );
+            let (w, h, data) = framed(120, 150, [0, 0, 30, 31], colour);
+            assert_eq!(
+                region(w, h, &data),
+                Region {
+                    x: 30,
+                    y: 0,
+                    width: 120,
+                    height: 150
+                },
+                "{colour:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn pictures_without_borders_are_kept_whole() {
+        let (w, h, data) = framed(160, 90, [0; 4], [0, 0, 0]);
+        assert_eq!(
+            region(w, h, &data),
+            Region {
+                x: 0,
+                y: 0,
+                width: 160,
+                height: 90
+            }
+        );
+    }
+
+    #[test]
+    fn a_ground_that_fades_into_the_picture_is_not_a_border() {
+        // A sky: rows of one colour each, one level brighter per row, then the picture.
+        let (w, h, mut data) = framed(120, 60, [40, 0, 0, 0], [0, 0, 0]);
+        for y in 0..40usize {
+            for px in data[y * 120 * 3..(y + 1) * 120 * 3].chunks_exact_mut(3) {
+                px.copy_from_slice(&[100 + y as u8, 120 + y as u8, 200]);
+            }
+        }
+        assert_eq!(region(w, h, &data).y, 0);
+    }
+
+    #[test]
+    fn a_uniform_picture_is_kept_whole() {
+        let data = [7u8; 64 * 48 * 3];
+        assert_eq!(
+            region(64, 48, &data),
+            Region {
+                x: 0,
+                y: 0,
+                width: 64,
+                height: 48
+            }
+        );
+    }
+
+    #[test]
+    fn noisy_bars_are_still_bars_and_no_side_takes_more_than_its_share() {
+        let (w, h, mut data) = framed(100, 100, [30, 0, 0, 0], [10, 10, 10]);
+        // Up to 12 levels of noise on the bar, as a JPEG leaves it.
+        for (i, v) in data.iter_mut().take(100 * 30 * 3).enumerate() {
+            *v += ((i * 7919) % 13) as u8;
+        }
+        assert_eq!(region(w, h, &data).y, 30);
+        // A plain ground over more than 40 % of a side is no border: a picture that is all
+        // ground but a thin line at the bottom is kept whole.
+        let (w, h, data) = framed(100, 2, [98, 0, 0, 0], [0, 0, 0]);
+        assert_eq!(region(w, h, &data).y, 0);
+    }
+}

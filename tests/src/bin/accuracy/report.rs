@@ -1,0 +1,307 @@
+//! `docs/accuracy.md`: the tables.
+
+use std::fmt::Write;
+
+use lookalike_core::Sensitivity;
+use lookalike_tests::copies::Edit;
+
+use crate::{FLOOR, Measurement, phash};
+
+/// The sensitivities the tables show.
+pub const SENSITIVITIES: [u8; 12] = [0, 10, 20, 25, 30, 35, 40, 50, 60, 70, 80, 100];
+
+fn threshold(s: u8) -> f32 {
+    Sensitivity::new(s).expect("0..=100").min_similarity()
+}
+
+fn recall(v: &[f32], t: f32) -> f64 {
+    v.iter().filter(|&&x| x >= t).count() as f64 / v.len().max(1) as f64
+}
+
+fn false_pairs(m: &Measurement, t: f32) -> usize {
+    m.false_pairs.iter().filter(|p| p.0 >= t).count()
+}
+
+pub fn describe(m: &Measurement, entry: usize) -> String {
+    let e = &m.entries[entry];
+    let name = &m.pictures[e.picture].name;
+    match e.edit {
+        Some(edit) => format!("{name}, {}", edit.name()),
+        None => name.clone(),
+    }
+}
+
+fn min(v: &[f32]) -> f32 {
+    v.iter().copied().fold(f32::INFINITY, f32::min)
+}
+
+fn median(v: &[f32]) -> f32 {
+    let mut s = v.to_vec();
+    s.sort_by(f32::total_cmp);
+    s.get(s.len() / 2).copied().unwrap_or(f32::NAN)
+}
+
+/// The required true pairs (every edit but the exempt ones), pooled.
+pub fn required(m: &Measurement) -> Vec<f32> {
+    Edit::ALL
+        .iter()
+        .zip(&m.true_pairs)
+        .filter(|(e, _)| !e.is_exempt())
+        .flat_map(|(_, v)| v.iter().copied())
+        .collect()
+}
+
+/// The perceptual hash's strictest useful threshold: the largest distance at which no pair of
+/// different pictures is within reach.
+fn phash_threshold(m: &Measurement) -> Option<u32> {
+    let first_false = m.phash_false.iter().position(|&n| n > 0)?;
+    first_false.checked_sub(1).map(|d| d as u32)
+}
+
+pub fn markdown(m: &Measurement) -> String {
+    let default = Sensitivity::default();
+    let t_default = default.min_similarity();
+    let req = required(m);
+    let copies: usize = m.true_pairs.iter().map(Vec::len).sum();
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "# Accuracy\n\n\
+         Written by `cargo run --release -p lookalike-tests --bin accuracy` (run \
+         `tests/fetch-accuracy-photos.sh` first for the full set; sources and licences in \
+         [accuracy-photos.md](accuracy-photos.md)). Do not edit by hand.\n\n\
+         - **{} originals** (tests/photos, plus the fetched ones when present), each also cut \
+         into four quarters and into its left and right two thirds (which overlap by half): \
+         **{} pictures** that count as different.\n\
+         - **{} copies**: {} kinds of edit of every whole picture and quarter.\n\
+         - **True pairs**: a copy and its picture. **False pairs**: any two signatures of \
+         pictures that do not contain one another, copies included — {} pairs, every one \
+         searched through the index (the same caption, bars, logo or text on two different \
+         pictures; gray copies of different photos; the two overlapping thirds).\n\
+         - Default sensitivity {} (similarity ≥ {:.2}), {} coefficients per channel. Measured \
+         in {:.0} s.\n",
+        m.originals,
+        m.pictures.len(),
+        copies,
+        Edit::ALL.len(),
+        m.negatives,
+        default.get(),
+        t_default,
+        m.coefficients,
+        m.seconds
+    );
+
+    let strongest = m
+        .false_pairs
+        .iter()
+        .map(|p| p.0)
+        .fold(f32::NEG_INFINITY, f32::max);
+    let weakest = min(&req);
+    let _ = writeln!(o, "## At the default\n");
+    let _ = writeln!(
+        o,
+        "| | |\n|---|---|\n\
+         | recall, every required edit (all but rotate 3° and crop 20 %) | {:.4} ({} of {}) |\n\
+         | false pairs | **{}** of {} |\n\
+         | weakest true pair (required edits) | {:.1} |\n\
+         | strongest false pair | {} |\n\
+         | margin (weakest true − strongest false) | {} |\n",
+        recall(&req, t_default),
+        req.iter().filter(|&&x| x >= t_default).count(),
+        req.len(),
+        false_pairs(m, t_default),
+        m.negatives,
+        weakest,
+        if strongest.is_finite() {
+            format!("{strongest:.1}")
+        } else {
+            format!("below {FLOOR}")
+        },
+        if strongest.is_finite() {
+            format!("{:+.1}", weakest - strongest)
+        } else {
+            format!("more than {:+.1}", weakest - FLOOR)
+        },
+    );
+
+    let _ = writeln!(o, "## Per sensitivity\n");
+    let _ = writeln!(
+        o,
+        "| sensitivity | similarity ≥ | recall (required) | weakest required edit | false pairs |\n\
+         |---|---|---|---|---|"
+    );
+    for s in SENSITIVITIES {
+        let t = threshold(s);
+        let (worst, worst_recall) = Edit::ALL
+            .iter()
+            .zip(&m.true_pairs)
+            .filter(|(e, _)| !e.is_exempt())
+            .map(|(e, v)| (e.name(), recall(v, t)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap();
+        let mark = if s == default.get() { " (default)" } else { "" };
+        let _ = writeln!(
+            o,
+            "| {s}{mark} | {t:.2} | {:.4} | {worst}: {worst_recall:.3} | {} |",
+            recall(&req, t),
+            false_pairs(m, t)
+        );
+    }
+
+    let _ = writeln!(o, "\n## Mirror and quarter turns: what they cost\n");
+    let _ = writeln!(
+        o,
+        "Queries tried upright only (the paper's method) against upright, mirrored and turned by \
+         90°, 180° and 270° (`Orientation::DEFAULT`, the default).\n"
+    );
+    let _ = writeln!(
+        o,
+        "| sensitivity | recall, upright only | false pairs, upright only | recall, with turns | false pairs, with turns |\n\
+         |---|---|---|---|---|"
+    );
+    let up_req: Vec<f32> = Edit::ALL
+        .iter()
+        .zip(&m.upright.0)
+        .filter(|(e, _)| !e.is_exempt())
+        .flat_map(|(_, v)| v.iter().copied())
+        .collect();
+    for s in SENSITIVITIES {
+        let t = threshold(s);
+        let mark = if s == default.get() { " (default)" } else { "" };
+        let _ = writeln!(
+            o,
+            "| {s}{mark} | {:.4} | {} | {:.4} | {} |",
+            recall(&up_req, t),
+            m.upright.1.iter().filter(|p| p.0 >= t).count(),
+            recall(&req, t),
+            false_pairs(m, t)
+        );
+    }
+
+    let pt = phash_threshold(m);
+    let _ = writeln!(o, "\n## Per edit\n");
+    let _ = writeln!(
+        o,
+        "Recall at sensitivities 10, 30 (default) and 50; the lowest and the median similarity of \
+         the copies to their pictures. The last column is the perceptual hash (`image_hasher` \
+         gradient hash, 16 × 16 bits, Lanczos3: czkawka's defaults) at the largest Hamming \
+         distance that reports no false pair here ({}).\n",
+        match pt {
+            Some(d) => format!("distance ≤ {d}"),
+            None => "none: some different pictures hash identically".into(),
+        }
+    );
+    let _ = writeln!(
+        o,
+        "| edit | copies | s 10 | s 30 | s 50 | lowest | median | dHash |\n\
+         |---|---|---|---|---|---|---|---|"
+    );
+    for (e, v) in Edit::ALL.iter().zip(&m.true_pairs) {
+        let k = Edit::ALL.iter().position(|x| x == e).unwrap();
+        let ph = match pt {
+            Some(d) => format!(
+                "{:.3}",
+                m.phash_true[k].iter().filter(|&&x| x <= d).count() as f64
+                    / m.phash_true[k].len().max(1) as f64
+            ),
+            None => "–".into(),
+        };
+        let exempt = if e.is_exempt() { " *(exempt)*" } else { "" };
+        let _ = writeln!(
+            o,
+            "| {}{exempt} | {} | {:.3} | {:.3} | {:.3} | {:.1} | {:.1} | {ph} |",
+            e.name(),
+            v.len(),
+            recall(v, threshold(10)),
+            recall(v, t_default),
+            recall(v, threshold(50)),
+            min(v),
+            median(v),
+        );
+    }
+
+    let _ = writeln!(o, "\n## Perceptual hash, per distance\n");
+    let _ = writeln!(
+        o,
+        "| distance ≤ | recall (required) | false pairs |\n|---|---|---|"
+    );
+    let req_ph: Vec<u32> = Edit::ALL
+        .iter()
+        .zip(&m.phash_true)
+        .filter(|(e, _)| !e.is_exempt())
+        .flat_map(|(_, v)| v.iter().copied())
+        .collect();
+    for d in [0u32, 2, 4, 6, 8, 10, 15, 20, 30, 40] {
+        let r = req_ph.iter().filter(|&&x| x <= d).count() as f64 / req_ph.len().max(1) as f64;
+        let f: u64 = m.phash_false[..=(d.min(phash::BITS) as usize)].iter().sum();
+        let _ = writeln!(o, "| {d} | {r:.4} | {f} |");
+    }
+
+    let _ = writeln!(o, "\n## False pairs at the default, by kind\n");
+    let _ = writeln!(o, "| kind | false pairs |\n|---|---|");
+    let mut kinds: Vec<(String, usize)> = Vec::new();
+    for &(s, a, b) in &m.false_pairs {
+        if s < t_default {
+            continue;
+        }
+        let (ea, eb) = (&m.entries[a], &m.entries[b]);
+        let same_family = m.pictures[ea.picture].family == m.pictures[eb.picture].family;
+        let edits = match (ea.edit, eb.edit) {
+            (Some(x), Some(y)) if x == y => format!("both {}", x.name()),
+            (None, None) => "two unedited pictures".into(),
+            _ => "different edits".into(),
+        };
+        let kind = format!(
+            "{edits}, {}",
+            if same_family {
+                "parts of one photo"
+            } else {
+                "different photos"
+            }
+        );
+        match kinds.iter_mut().find(|k| k.0 == kind) {
+            Some(k) => k.1 += 1,
+            None => kinds.push((kind, 1)),
+        }
+    }
+    kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (k, n) in &kinds {
+        let _ = writeln!(o, "| {k} | {n} |");
+    }
+
+    let mut top = m.false_pairs.clone();
+    top.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let _ = writeln!(o, "\n## Strongest false pairs\n");
+    let _ = writeln!(o, "| similarity | one | other |\n|---|---|---|");
+    for (s, a, b) in top.iter().take(15) {
+        let _ = writeln!(o, "| {s:.1} | {} | {} |", describe(m, *a), describe(m, *b));
+    }
+    let mut weak: Vec<(f32, String)> = Edit::ALL
+        .iter()
+        .zip(&m.true_pairs)
+        .filter(|(e, _)| !e.is_exempt())
+        .flat_map(|(e, v)| {
+            let names: Vec<String> = m
+                .entries
+                .iter()
+                .filter(|x| x.edit == Some(*e))
+                .map(|x| format!("{}, {}", m.pictures[x.picture].name, e.name()))
+                .collect();
+            v.iter().copied().zip(names).collect::<Vec<_>>()
+        })
+        .collect();
+    weak.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let _ = writeln!(o, "\n## Weakest true pairs (required edits)\n");
+    let _ = writeln!(o, "| similarity | copy |\n|---|---|");
+    for (s, name) in weak.iter().take(15) {
+        let _ = writeln!(o, "| {s:.1} | {name} |");
+    }
+    let _ = writeln!(
+        o,
+        "\n![similarity of true and false pairs](accuracy.svg)\n\n\
+         The picture: the share of true pairs (required edits) and of false pairs at each \
+         similarity, on a log scale, with the default threshold. False pairs below {FLOOR} are \
+         not drawn."
+    );
+    o
+}

@@ -1,0 +1,349 @@
+//! Headless Chromium through chromedriver's WebDriver HTTP API, and building the page first.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Value, json};
+
+/// How long the page may take to load, or to hash everything (a hang guard, not a timing test).
+pub const PATIENCE: Duration = Duration::from_secs(180);
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|p| p.is_file())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs `web/build.sh` when the page's wasm is missing or older than the Rust it is built from.
+/// `Err` (a reason to skip) only when the wasm toolchain is missing (the script's exit code 2).
+fn ensure_page_built() -> Result<(), String> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let built = repo.join("web/www/pkg/lookalike_web_wasm.js");
+    let modified = |p: &Path| {
+        p.metadata()
+            .and_then(|m| m.modified())
+            .unwrap_or(SystemTime::UNIX_EPOCH)
+    };
+    let mut newest = SystemTime::UNIX_EPOCH;
+    let mut stack: Vec<PathBuf> = [
+        "core/src",
+        "core/Cargo.toml",
+        "web/src",
+        "web/Cargo.toml",
+        "Cargo.lock",
+    ]
+    .iter()
+    .map(|p| repo.join(p))
+    .collect();
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            newest = newest.max(modified(&path));
+        }
+    }
+    if built.is_file() && modified(&built) >= newest {
+        return Ok(());
+    }
+    eprintln!("browser: building the page with web/build.sh");
+    let output = Command::new(repo.join("web/build.sh"))
+        .output()
+        .map_err(|e| format!("cannot run web/build.sh: {e}"))?;
+    let log = String::from_utf8_lossy(&output.stderr);
+    match output.status.code() {
+        Some(0) => Ok(()),
+        Some(2) => Err(format!("no wasm toolchain: {}", log.trim())),
+        _ => panic!("web/build.sh failed ({}):\n{log}", output.status),
+    }
+}
+
+/// chromedriver with one headless Chromium session; both end when this is dropped.
+pub struct Browser {
+    driver: Child,
+    base: String,
+    agent: ureq::Agent,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub fn start() -> Result<Browser, String> {
+        let chromium = std::env::var_os("LOOKALIKE_CHROMIUM")
+            .map(PathBuf::from)
+            .or_else(|| find_program(&["chromium", "chromium-browser", "google-chrome"]))
+            .ok_or("no chromium on PATH (apt-get install chromium)")?;
+        let chromedriver = find_program(&["chromedriver"])
+            .ok_or("no chromedriver on PATH (apt-get install chromium-driver)")?;
+        ensure_page_built()?;
+
+        let port = free_port();
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", chromedriver.display()))?;
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        let profile = tempfile::tempdir().unwrap();
+        let mut browser = Browser {
+            driver,
+            base: format!("http://127.0.0.1:{port}"),
+            agent,
+            session: String::new(),
+            _profile: profile,
+        };
+        let started = Instant::now();
+        while browser
+            .agent
+            .get(format!("{}/status", browser.base))
+            .call()
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "chromedriver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut options = json!({
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage",
+                format!("--user-data-dir={}", browser._profile.path().display()),
+            ],
+        });
+        if std::env::var_os("LOOKALIKE_CHROMIUM").is_some() {
+            options["binary"] = json!(chromium);
+        }
+        let session = browser.command(
+            "POST",
+            "/session",
+            json!({ "capabilities": { "alwaysMatch": {
+                "browserName": "chrome", "goog:chromeOptions": options,
+            } } }),
+        )?;
+        browser.session = session["sessionId"]
+            .as_str()
+            .ok_or("no session id")?
+            .to_owned();
+        Ok(browser)
+    }
+
+    /// One WebDriver command; `Err` carries WebDriver's error message.
+    fn command(&self, method: &str, path: &str, body: Value) -> Result<Value, String> {
+        let url = format!("{}{path}", self.base);
+        let response = match method {
+            "POST" => self.agent.post(&url).send_json(&body),
+            "DELETE" => self.agent.delete(&url).call(),
+            _ => self.agent.get(&url).call(),
+        };
+        let mut response = response.map_err(|e| format!("{method} {path}: {e}"))?;
+        let mut value: Value = response
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_json()
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        let value = value["value"].take();
+        match value.get("error") {
+            Some(error) => Err(format!("{method} {path}: {error}: {}", value["message"])),
+            None => Ok(value),
+        }
+    }
+
+    fn session_command(&self, method: &str, path: &str, body: Value) -> Value {
+        let path = format!("/session/{}{path}", self.session);
+        self.command(method, &path, body)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn open(&self, url: &str) {
+        self.session_command("POST", "/url", json!({ "url": url }));
+        let state = self.wait(|| {
+            let state: String = self.run("return document.body.dataset.state", []);
+            (state != "loading").then_some(state)
+        });
+        let status: String = self.run("return document.querySelector('#status').textContent", []);
+        assert_eq!(state, "ready", "the page did not start: {status}");
+    }
+
+    /// Runs a script (a function body) and converts its return value.
+    pub fn run<T: serde::de::DeserializeOwned, const N: usize>(
+        &self,
+        script: &str,
+        args: [Value; N],
+    ) -> T {
+        let value = self.session_command(
+            "POST",
+            "/execute/sync",
+            json!({ "script": script, "args": &args[..] }),
+        );
+        serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{script}: {e}: {value}"))
+    }
+
+    /// Awaits a promise-valued expression; a rejection comes back as `"error: <message>"`.
+    pub fn run_async<T: serde::de::DeserializeOwned, const N: usize>(
+        &self,
+        expression: &str,
+        args: [Value; N],
+    ) -> T {
+        let script = format!(
+            "const done = arguments[arguments.length - 1];
+             Promise.resolve().then(() => {expression}).then(done, (e) => done('error: ' + e.message));"
+        );
+        let value = self.session_command(
+            "POST",
+            "/execute/async",
+            json!({ "script": script, "args": &args[..] }),
+        );
+        serde_json::from_value(value.clone())
+            .unwrap_or_else(|e| panic!("{expression}: {e}: {value}"))
+    }
+
+    pub fn element(&self, css: &str) -> String {
+        let found = self.session_command(
+            "POST",
+            "/element",
+            json!({ "using": "css selector", "value": css }),
+        );
+        match found["element-6066-11e4-a52e-4f735466cecf"].as_str() {
+            Some(id) => id.to_owned(),
+            None => panic!("{css}: {found}"),
+        }
+    }
+
+    /// Chooses files in an `<input type="file">` (WebDriver "send keys" with the paths).
+    pub fn send_files(&self, element: &str, files: &[PathBuf]) {
+        let text: Vec<String> = files
+            .iter()
+            .map(|p| p.canonicalize().unwrap().display().to_string())
+            .collect();
+        self.session_command(
+            "POST",
+            &format!("/element/{element}/value"),
+            json!({ "text": text.join("\n") }),
+        );
+    }
+
+    /// Polls until `check` returns something; panics after [`PATIENCE`].
+    pub fn wait<T>(&self, mut check: impl FnMut() -> Option<T>) -> T {
+        let started = Instant::now();
+        loop {
+            if let Some(value) = check() {
+                return value;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "the page did not get there in {PATIENCE:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn wait_for_hashing(&self, count: usize) -> Value {
+        let started = Instant::now();
+        loop {
+            let summary: Value = self.run("return lookalikeTest.summary()", []);
+            if summary["state"] == "done" && summary["done"] == count {
+                return summary;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "hashing {count} images did not end in {PATIENCE:?}: {} {}",
+                summary["status"],
+                summary["errors"]
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Browser {
+    /// The memory the browser holds: the proportional set size (PSS, shared pages split among
+    /// their users) of every process under chromedriver, from `/proc` (Linux), in bytes.
+    pub fn memory_bytes(&self) -> u64 {
+        self.memory_by_process()
+            .iter()
+            .map(|(_, bytes)| bytes)
+            .sum()
+    }
+
+    /// [`Browser::memory_bytes`] by process, largest first: `(kind, PSS bytes)`, the kind being
+    /// Chromium's `--type=` (`renderer`, `gpu-process`, …), `browser` or `chromedriver`.
+    pub fn memory_by_process(&self) -> Vec<(String, u64)> {
+        let mut parent_of = Vec::new();
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            // pid (name) state ppid …: the name may hold spaces, so read after the last ')'.
+            let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+            if let Some(ppid) = after.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
+                parent_of.push((pid, ppid));
+            }
+        }
+        let mut ours = vec![self.driver.id()];
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for &(pid, ppid) in &parent_of {
+                if ours.contains(&ppid) && !ours.contains(&pid) {
+                    ours.push(pid);
+                    grew = true;
+                }
+            }
+        }
+        let mut found: Vec<(String, u64)> = ours
+            .iter()
+            .map(|pid| {
+                let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"));
+                let bytes = rollup
+                    .unwrap_or_default()
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Pss:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                    .map_or(0, |kb| kb * 1024);
+                let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                let cmdline = String::from_utf8_lossy(&cmdline);
+                let kind = match cmdline
+                    .split(['\0', ' '])
+                    .find_map(|a| a.strip_prefix("--type="))
+                {
+                    Some(kind) => kind.to_owned(),
+                    None if *pid == self.driver.id() => "chromedriver".to_owned(),
+                    None => "browser".to_owned(),
+                };
+                (kind, bytes)
+            })
+            .collect();
+        found.sort_by_key(|(_, bytes)| std::cmp::Reverse(*bytes));
+        found
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = self.command("DELETE", &format!("/session/{}", self.session), Value::Null);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

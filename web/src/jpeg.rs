@@ -1,0 +1,216 @@
+//! JPEG decoding at reduced scale for the page's hashing workers, as the command line decodes:
+//! the inverse DCT is computed at 1/8, 1/4 or 1/2 of the size (the `jpeg-decoder` crate's
+//! `scale`), choosing the smallest scale that keeps both sides at least [`MIN_SIDE`] pixels, so a
+//! 4000 × 3000 photo becomes 500 × 375 pixels straight from its coefficients. The browser's own
+//! decoder (`createImageBitmap`) always decodes every pixel, which was most of the page's time on
+//! phone photos. The EXIF orientation is applied, so a photo is hashed as it is shown.
+//!
+//! Files this decoder refuses (CMYK, 16-bit, damaged) are an `Err`; the page then falls back to
+//! the browser's decoder.
+
+use jpeg_decoder::{Decoder, PixelFormat};
+
+/// The smallest side a reduced-scale decode may have (the command line's `MIN_SIDE`).
+pub const MIN_SIDE: usize = 256;
+/// Largest accepted JPEG, in pixels (decompression bombs): 400 megapixels, as the command line.
+pub const MAX_PIXELS: u64 = 400_000_000;
+
+/// Pixels of a JPEG decoded at reduced scale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScaledJpeg {
+    /// The image's own size, as displayed (after orientation).
+    pub width: u32,
+    /// The image's own height, as displayed.
+    pub height: u32,
+    /// Size of `rgba` (reduced, oriented).
+    pub scaled_width: u32,
+    /// Height of `rgba`.
+    pub scaled_height: u32,
+    /// Opaque RGBA rows, top to bottom.
+    pub rgba: Vec<u8>,
+}
+
+/// The DCT scale denominator for a `width` × `height` JPEG: the largest of 8, 4, 2 that keeps
+/// both sides at least [`MIN_SIDE`], or 1 for smaller images.
+pub fn scale_denominator(width: usize, height: usize) -> usize {
+    [8, 4, 2]
+        .into_iter()
+        .find(|&d| width.div_ceil(d) >= MIN_SIDE && height.div_ceil(d) >= MIN_SIDE)
+        .unwrap_or(1)
+}
+
+/// Decodes a JPEG file's bytes at reduced scale; an error message for anything it cannot read.
+pub fn decode_scaled(bytes: &[u8]) -> Result<ScaledJpeg, String> {
+    let mut decoder = Decoder::new(bytes);
+    decoder.read_info().map_err(|e| e.to_string())?;
+    let info = decoder.info().ok_or("no JPEG frame")?;
+    let (w, h) = (usize::from(info.width), usize::from(info.height));
+    if w == 0 || h == 0 {
+        return Err("the image has no pixels".into());
+    }
+    if (w as u64) * (h as u64) > MAX_PIXELS {
+        return Err(format!("{w}×{h} is larger than {MAX_PIXELS} pixels"));
+    }
+    let d = scale_denominator(w, h);
+    // Both requested sides fit in u16 because the declared ones do.
+    let (sw, sh) = decoder
+        .scale(w.div_ceil(d) as u16, h.div_ceil(d) as u16)
+        .map_err(|e| e.to_string())?;
+    let (sw, sh) = (usize::from(sw), usize::from(sh));
+    let data = decoder.decode().map_err(|e| e.to_string())?;
+    let info = decoder.info().ok_or("no JPEG frame")?;
+    let rgba: Vec<u8> = match info.pixel_format {
+        PixelFormat::RGB24 => data
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        PixelFormat::L8 => data.iter().flat_map(|&v| [v, v, v, 255]).collect(),
+        other => return Err(format!("{other:?} JPEGs are left to the browser's decoder")),
+    };
+    if rgba.len() != sw * sh * 4 {
+        return Err(format!("decoder gave {} bytes for {sw}×{sh}", rgba.len()));
+    }
+    let orientation = decoder.exif_data().and_then(tiff_orientation).unwrap_or(1);
+    let (rgba, sw, sh) = orient(&rgba, sw, sh, orientation);
+    let (fw, fh) = if orientation >= 5 { (h, w) } else { (w, h) };
+    Ok(ScaledJpeg {
+        width: fw as u32,
+        height: fh as u32,
+        scaled_width: sw as u32,
+        scaled_height: sh as u32,
+        rgba,
+    })
+}
+
+/// The orientation tag (0x0112) of IFD0 in EXIF data that starts at its TIFF header; `None` if
+/// absent, out of range or unreadable.
+fn tiff_orientation(tiff: &[u8]) -> Option<u8> {
+    let little = match tiff.get(..4)? {
+        b"II*\0" => true,
+        b"MM\0*" => false,
+        _ => return None,
+    };
+    let u16_at = |at: usize| -> Option<u16> {
+        let b: [u8; 2] = tiff.get(at..at + 2)?.try_into().ok()?;
+        Some(if little {
+            u16::from_le_bytes(b)
+        } else {
+            u16::from_be_bytes(b)
+        })
+    };
+    let u32_at = |at: usize| -> Option<u32> {
+        let b: [u8; 4] = tiff.get(at..at + 4)?.try_into().ok()?;
+        Some(if little {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
+    };
+    let ifd = usize::try_from(u32_at(4)?).ok()?;
+    let entries = usize::from(u16_at(ifd)?);
+    (0..entries)
+        .map(|i| ifd + 2 + 12 * i)
+        .find(|&entry| u16_at(entry) == Some(0x0112))
+        .and_then(|entry| u16_at(entry + 8))
+        .and_then(|v| u8::try_from(v).ok())
+        .filter(|v| (1..=8).contains(v))
+}
+
+/// RGBA `w` × `h` pixels turned as EXIF `orientation` (1–8) says they are displayed.
+fn orient(rgba: &[u8], w: usize, h: usize, orientation: u8) -> (Vec<u8>, usize, usize) {
+    if orientation <= 1 || orientation > 8 {
+        return (rgba.to_vec(), w, h);
+    }
+    let (ow, oh) = if orientation >= 5 { (h, w) } else { (w, h) };
+    let mut out = Vec::with_capacity(rgba.len());
+    for y in 0..oh {
+        for x in 0..ow {
+            // The source pixel shown at (x, y).
+            let (sx, sy) = match orientation {
+                2 => (w - 1 - x, y),
+                3 => (w - 1 - x, h - 1 - y),
+                4 => (x, h - 1 - y),
+                5 => (y, x),
+                6 => (y, h - 1 - x),
+                7 => (w - 1 - y, h - 1 - x),
+                _ => (w - 1 - y, x),
+            };
+            let at = 4 * (sy * w + sx);
+            out.extend_from_slice(&rgba[at..at + 4]);
+        }
+    }
+    (out, ow, oh)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_keeps_both_sides_at_least_256() {
+        assert_eq!(scale_denominator(4000, 3000), 8);
+        assert_eq!(scale_denominator(3000, 4000), 8);
+        assert_eq!(scale_denominator(2000, 1500), 4);
+        assert_eq!(scale_denominator(4000, 300), 1);
+        assert_eq!(scale_denominator(600, 520), 2);
+        assert_eq!(scale_denominator(100, 100), 1);
+    }
+
+    /// A 3 × 2 image with distinct pixels, turned every way: the top-left corner shown.
+    #[test]
+    fn orientations_show_the_right_corner() {
+        let rgba: Vec<u8> = (0..6u8).flat_map(|i| [i, 0, 0, 255]).collect();
+        let first = |o: u8| {
+            let (out, w, h) = orient(&rgba, 3, 2, o);
+            (out[0], w, h)
+        };
+        // Source rows: 0 1 2 / 3 4 5.
+        assert_eq!(first(1), (0, 3, 2));
+        assert_eq!(first(2), (2, 3, 2));
+        assert_eq!(first(3), (5, 3, 2));
+        assert_eq!(first(4), (3, 3, 2));
+        assert_eq!(first(5), (0, 2, 3));
+        assert_eq!(first(6), (3, 2, 3));
+        assert_eq!(first(7), (5, 2, 3));
+        assert_eq!(first(8), (2, 2, 3));
+        // Rotated 90° clockwise: rows 3 0 / 4 1 / 5 2.
+        let (out, _, _) = orient(&rgba, 3, 2, 6);
+        let reds: Vec<u8> = out.chunks(4).map(|p| p[0]).collect();
+        assert_eq!(reds, [3, 0, 4, 1, 5, 2]);
+    }
+
+    #[test]
+    fn exif_orientation_in_either_byte_order() {
+        // TIFF header, IFD0 at 8 with one entry: tag 0x0112, type SHORT, count 1, value 6.
+        let le = [
+            b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0,
+        ];
+        assert_eq!(tiff_orientation(&le), Some(6));
+        let be = [
+            b'M', b'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 8, 0, 0,
+        ];
+        assert_eq!(tiff_orientation(&be), Some(8));
+        assert_eq!(tiff_orientation(&le[..12]), None);
+        assert_eq!(tiff_orientation(b"nothing"), None);
+    }
+
+    #[test]
+    fn a_photo_decodes_at_its_size_and_a_cut_one_is_an_error() {
+        let bytes = include_bytes!("../../tests/photos/Dragonfly_by_Bolly.jpg");
+        let image = decode_scaled(bytes).unwrap();
+        // 640 × 480: half would make a side shorter than 256, so no scaling.
+        assert_eq!((image.width, image.height), (640, 480));
+        assert_eq!((image.scaled_width, image.scaled_height), (640, 480));
+        assert_eq!(image.rgba.len(), 640 * 480 * 4);
+        assert!(image.rgba.chunks(4).all(|p| p[3] == 255));
+        let mean = image.rgba.iter().map(|&v| u64::from(v)).sum::<u64>() / image.rgba.len() as u64;
+        assert!((40..230).contains(&mean), "{mean}");
+        assert!(decode_scaled(&bytes[..bytes.len() / 3]).is_err());
+    }
+
+    #[test]
+    fn damaged_bytes_are_errors() {
+        assert!(decode_scaled(b"").is_err());
+        assert!(decode_scaled(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 16]).is_err());
+    }
+}

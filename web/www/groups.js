@@ -1,0 +1,86 @@
+// The groups part of the page: grouping by lookalike-core (wasm `Grouping`, the command line's
+// groups and keep rule), each member scored against the file to keep with the same function as
+// the "compare two images" view, the user's keep / remove / not-a-duplicate marks, and the plan
+// file `lookalike apply PLAN --base DIR` reads, made in the page and downloaded from a Blob.
+
+export const DECISIONS = [
+  ["keep", "keep"],
+  ["remove", "remove"],
+  ["not_duplicate", "not a duplicate"],
+];
+
+/**
+ * The groups of the pairs at or above `minSimilarity`, each with its file to keep first:
+ * `[[image, …], …]`. Images are `state.images[id]`; `edges` are `{ a, b, similarity }` by id.
+ */
+export function findGroups(lookalike, images, edges, minSimilarity) {
+  const grouping = new lookalike.Grouping();
+  try {
+    for (const image of images) {
+      grouping.addFile(image.width || 0, image.height || 0, image.file.size, image.file.lastModified, image.name);
+    }
+    for (const { a, b, similarity } of edges) {
+      if (similarity >= minSimilarity) grouping.link(a, b);
+    }
+    const flat = grouping.groups();
+    const found = [];
+    for (let at = 0; at < flat.length; at += 1 + flat[at]) {
+      found.push([...flat.subarray(at + 1, at + 1 + flat[at])].map((id) => images[id]));
+    }
+    return found;
+  } finally {
+    grouping.free();
+  }
+}
+
+/**
+ * How each member relates to its group's keeper: `{ image, similarity, score, via }`, where
+ * similarity and score are against the keeper (as the compare view shows them), and `via` is set
+ * when that similarity is below the threshold: the member joined the group through another
+ * member, `{ image, similarity }`, its best link at or above the threshold.
+ */
+export function scoreMembers(lookalike, members, edgesById, minSimilarity) {
+  const keeper = members[0];
+  const inGroup = new Set(members.map((m) => m.id));
+  return members.slice(1).map((image) => {
+    const comparison = lookalike.compareSignatures(keeper.signature, image.signature);
+    const row = { image, similarity: comparison.similarity, score: comparison.score, via: null };
+    comparison.free();
+    if (row.similarity < minSimilarity) {
+      for (const edge of edgesById.get(image.id) || []) {
+        const other = edge.a === image.id ? edge.b : edge.a;
+        if (!inGroup.has(other) || edge.similarity < minSimilarity) continue;
+        if (!row.via || edge.similarity > row.via.similarity) {
+          row.via = { id: other, similarity: edge.similarity };
+        }
+      }
+    }
+    return row;
+  });
+}
+
+/** The decision for `image` in a group whose keeper is `keeper`: the user's mark, or the default. */
+export function decisionFor(decisions, image, keeper) {
+  return decisions.get(image.id) || (image.id === keeper.id ? "keep" : "remove");
+}
+
+/**
+ * The plan file for `lookalike apply` (format "lookalike-plan", version 1): every shown group with
+ * every member's relative path, size, modification time and decision. `base` is null: the user
+ * names the folder with `lookalike apply PLAN --base DIR`.
+ */
+export function makePlan(found, decisions) {
+  return {
+    format: "lookalike-plan",
+    version: 1,
+    base: null,
+    groups: found.map((members) => ({
+      members: members.map((image) => ({
+        path: image.name,
+        size: image.file.size,
+        mtime_ms: image.file.lastModified,
+        decision: decisionFor(decisions, image, members[0]),
+      })),
+    })),
+  };
+}
