@@ -40,6 +40,11 @@
 //! score only candidates that share several of them); reported pairs are still exact. The
 //! benchmark `cargo bench -p lookalike-core --bench pairs` measures both (README, "Core figures").
 //!
+//! Seeding reads the codes as they are: a pair that [`compare`](crate::compare) matches only
+//! with one side mirrored or turned ([`Orientation`](crate::Orientation)) shares too few upright
+//! codes to be seeded, and is missed. (Written before orientations came to `compare`; probing
+//! each orientation of the query is the way to close this.)
+//!
 //! Work is split by query: [`AllPairs::pairs_in`] takes a range of places in the join's order,
 //! so threads given disjoint ranges report disjoint pairs and together all of them. This crate
 //! starts no threads.
