@@ -47,6 +47,12 @@ pub enum Error {
     InvalidSignature(&'static str),
     /// A sensitivity above 100.
     Sensitivity(u8),
+    /// More signatures than `u32` ids can number (all pairs).
+    TooManySignatures(usize),
+    /// The index bytes were written by a format version this build does not read.
+    UnsupportedIndexVersion(u8),
+    /// Encoded index bytes are damaged or inconsistent (the string names what).
+    InvalidIndex(&'static str),
 }
 
 impl fmt::Display for Error {
@@ -85,6 +91,15 @@ impl fmt::Display for Error {
             ),
             Error::InvalidSignature(what) => write!(f, "invalid signature: {what}"),
             Error::Sensitivity(v) => write!(f, "sensitivity {v} is out of range (0 to 100)"),
+            Error::TooManySignatures(n) => {
+                write!(f, "{n} signatures; at most {} can be paired", u32::MAX - 1)
+            }
+            Error::UnsupportedIndexVersion(v) => write!(
+                f,
+                "index format version {v} is not supported (this build reads version {})",
+                crate::Index::FORMAT_VERSION
+            ),
+            Error::InvalidIndex(what) => write!(f, "invalid index bytes: {what}"),
         }
     }
 }

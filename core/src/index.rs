@@ -20,6 +20,8 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+mod bytes;
+
 use crate::score::{average_term, finish, pair_weight, self_weight};
 use crate::signature::NEGATIVE;
 use crate::weights::bin;

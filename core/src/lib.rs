@@ -68,6 +68,7 @@ mod group;
 mod haar;
 mod index;
 mod orientation;
+mod pairs;
 mod planes;
 mod resize;
 mod score;
@@ -83,6 +84,7 @@ pub use group::{Candidate, DEFAULT_KEEP, KeepRule, group, group_by, keep_order, 
 pub use haar::{decompose, decompose_planes, reconstruct};
 pub use index::{Hit, Index, IndexBuilder, QueryScratch};
 pub use orientation::Orientation;
+pub use pairs::{AllPairs, Pair, PairScratch, PairStats, all_pairs};
 pub use planes::Planes;
 pub use resize::{
     PixelLayout, Pixels, Span, composite_on_white, downscale, downscale_into, downscale_region,
