@@ -153,6 +153,11 @@ pub struct ScanArgs {
     /// Follow symbolic links (loops are reported and skipped).
     #[arg(long, short = 'L')]
     pub follow_links: bool,
+    /// Compare images upright only: no mirrored or quarter-turned copies. Trades recall on
+    /// mirrored and turned copies for slightly fewer false pairs and faster queries (README,
+    /// Sensitivity; docs/accuracy.md).
+    #[arg(long)]
+    pub upright: bool,
 }
 
 /// `lookalike apply`.
@@ -224,6 +229,11 @@ pub struct QueryArgs {
     /// At most this many matches per image.
     #[arg(long, short = 'n', default_value_t = 10)]
     pub limit: usize,
+    /// Compare images upright only: no mirrored or quarter-turned copies. Trades recall on
+    /// mirrored and turned copies for slightly fewer false pairs and faster queries (README,
+    /// Sensitivity; docs/accuracy.md).
+    #[arg(long)]
+    pub upright: bool,
     /// As for scan (default: the scan's default).
     #[arg(long, short, value_name = "0-100")]
     pub sensitivity: Option<u8>,

@@ -1056,3 +1056,20 @@ fn twenty_kills_at_random_moments_over_two_thousand_images_lose_nothing() {
     let (pairs, _) = env.scan_pairs(&["--all"]);
     assert_eq!(pairs, expected_pairs, "pairs equal an uninterrupted run's");
 }
+
+#[test]
+fn mirrored_copies_are_found_unless_upright_is_asked() {
+    let env = Env::new();
+    env.photo(12, "original.jpg");
+    let mirrored = image::open(&photos()[12]).unwrap().fliph();
+    mirrored.save(env.pics().join("mirrored.jpg")).unwrap();
+    let (found, out) = env.scan_pairs(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(found, set(&[("original.jpg", "mirrored.jpg")]));
+
+    let upright = Env::new();
+    upright.photo(12, "original.jpg");
+    mirrored.save(upright.pics().join("mirrored.jpg")).unwrap();
+    let (found, _) = upright.scan_pairs(&["--upright"]);
+    assert!(found.is_empty(), "{found:?}");
+}

@@ -39,7 +39,11 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     let engine = Engine::new(config.gpu);
     let library = {
         let progress = Progress::new();
-        Library::load(&store, &progress)?
+        let mut library = Library::load(&store, &progress)?;
+        if args.upright {
+            library.upright_only();
+        }
+        library
     };
     drop(store);
     let mut scratch = QueryScratch::new();

@@ -82,6 +82,9 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     let progress = Progress::new();
     let started = Instant::now();
     let mut library = Library::load(&store, &progress)?;
+    if args.upright {
+        library.upright_only();
+    }
     let ignored = store.ignored_set()?;
     let mut summary = Summary::default();
 

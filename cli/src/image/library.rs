@@ -65,6 +65,11 @@ impl Library {
         })
     }
 
+    /// Queries upright only from now on (`--upright`): no mirrored or turned matches.
+    pub fn upright_only(&mut self) {
+        self.index.set_orientations(&[]);
+    }
+
     /// How many files are indexed.
     pub fn len(&self) -> usize {
         self.ids.len()
