@@ -10,12 +10,12 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use image::imageops::FilterType;
+use lookalike_tests::webdriver::WebDriver;
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lookalike");
@@ -453,103 +453,21 @@ fn report_opens_fast() {
 // ---- a small WebDriver client (chromedriver's HTTP API)
 
 struct Browser {
-    driver: Child,
-    base: String,
-    agent: ureq::Agent,
-    session: String,
-    _profile: tempfile::TempDir,
-}
-
-fn find_program(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
-        .find(|p| p.is_file())
+    web: WebDriver,
 }
 
 impl Browser {
     fn start(downloads: &Path) -> Result<Browser, String> {
-        find_program(&["chromium", "chromium-browser", "google-chrome"])
-            .ok_or("no chromium on PATH")?;
-        let chromedriver = find_program(&["chromedriver"]).ok_or("no chromedriver on PATH")?;
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| e.to_string())?
-            .port();
-        let driver = Command::new(chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start chromedriver: {e}"))?;
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(120)))
-            .build()
-            .into();
-        let mut browser = Browser {
-            driver,
-            base: format!("http://127.0.0.1:{port}"),
-            agent,
-            session: String::new(),
-            _profile: tempfile::tempdir().map_err(|e| e.to_string())?,
-        };
-        let started = Instant::now();
-        while browser
-            .agent
-            .get(format!("{}/status", browser.base))
-            .call()
-            .is_err()
-        {
-            if started.elapsed() > Duration::from_secs(30) {
-                return Err("chromedriver did not start".into());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let options = json!({
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                     "--disable-background-networking", "--disable-dev-shm-usage",
-                     "--window-size=1280,900",
-                     format!("--user-data-dir={}", browser._profile.path().display())],
-            "prefs": {"download.default_directory": downloads, "download.prompt_for_download": false},
+        let prefs = json!({
+            "download.default_directory": downloads,
+            "download.prompt_for_download": false,
         });
-        let session = browser.command(
-            "POST",
-            "/session",
-            json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}}}),
-        )?;
-        browser.session = session["sessionId"]
-            .as_str()
-            .ok_or("no session id")?
-            .to_owned();
-        Ok(browser)
-    }
-
-    fn command(&self, method: &str, path: &str, body: Value) -> Result<Value, String> {
-        let url = format!("{}{path}", self.base);
-        let response = match method {
-            "POST" => self.agent.post(&url).send_json(&body),
-            "DELETE" => self.agent.delete(&url).call(),
-            _ => self.agent.get(&url).call(),
-        };
-        let mut response = response.map_err(|e| format!("{method} {path}: {e}"))?;
-        let mut value: Value = response
-            .body_mut()
-            .with_config()
-            .limit(64 << 20)
-            .read_json()
-            .map_err(|e| format!("{method} {path}: {e}"))?;
-        let value = value["value"].take();
-        match value.get("error") {
-            Some(error) => Err(format!("{method} {path}: {error}: {}", value["message"])),
-            None => Ok(value),
-        }
+        let web = WebDriver::start(&["--window-size=1280,900".to_owned()], Some(prefs), None)?;
+        Ok(Browser { web })
     }
 
     fn session_command(&self, method: &str, path: &str, body: Value) -> Value {
-        let path = format!("/session/{}{path}", self.session);
-        self.command(method, &path, body)
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.web.session_command(method, path, body)
     }
 
     fn open_blank(&self) {
@@ -609,16 +527,6 @@ impl Browser {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        if !self.session.is_empty() {
-            let _ = self.command("DELETE", &format!("/session/{}", self.session), Value::Null);
-        }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
 

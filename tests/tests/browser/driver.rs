@@ -1,29 +1,14 @@
 //! Headless Chromium through chromedriver's WebDriver HTTP API, and building the page first.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
+use lookalike_tests::webdriver::{WebDriver, find_program};
 use serde_json::{Value, json};
 
 /// How long the page may take to load, or to hash everything (a hang guard, not a timing test).
 pub const PATIENCE: Duration = Duration::from_secs(180);
-
-fn find_program(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
-        .find(|p| p.is_file())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Runs `web/build.sh` when the page's wasm is missing or older than the Rust it is built from.
 /// `Err` (a reason to skip) only when the wasm toolchain is missing (the script's exit code 2).
@@ -70,107 +55,25 @@ fn ensure_page_built() -> Result<(), String> {
 
 /// chromedriver with one headless Chromium session; both end when this is dropped.
 pub struct Browser {
-    driver: Child,
-    base: String,
-    agent: ureq::Agent,
-    session: String,
-    _profile: tempfile::TempDir,
+    web: WebDriver,
 }
 
 impl Browser {
     pub fn start() -> Result<Browser, String> {
-        let chromium = std::env::var_os("LOOKALIKE_CHROMIUM")
-            .map(PathBuf::from)
-            .or_else(|| find_program(&["chromium", "chromium-browser", "google-chrome"]))
-            .ok_or("no chromium on PATH (apt-get install chromium)")?;
-        let chromedriver = find_program(&["chromedriver"])
+        let chromium = std::env::var_os("LOOKALIKE_CHROMIUM").map(PathBuf::from);
+        if chromium.is_none() {
+            find_program(&["chromium", "chromium-browser", "google-chrome"])
+                .ok_or("no chromium on PATH (apt-get install chromium)")?;
+        }
+        find_program(&["chromedriver"])
             .ok_or("no chromedriver on PATH (apt-get install chromium-driver)")?;
         ensure_page_built()?;
-
-        let port = free_port();
-        let driver = Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", chromedriver.display()))?;
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(120)))
-            .build()
-            .into();
-        let profile = tempfile::tempdir().unwrap();
-        let mut browser = Browser {
-            driver,
-            base: format!("http://127.0.0.1:{port}"),
-            agent,
-            session: String::new(),
-            _profile: profile,
-        };
-        let started = Instant::now();
-        while browser
-            .agent
-            .get(format!("{}/status", browser.base))
-            .call()
-            .is_err()
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "chromedriver did not start"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let mut options = json!({
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage",
-                format!("--user-data-dir={}", browser._profile.path().display()),
-            ],
-        });
-        if std::env::var_os("LOOKALIKE_CHROMIUM").is_some() {
-            options["binary"] = json!(chromium);
-        }
-        let session = browser.command(
-            "POST",
-            "/session",
-            json!({ "capabilities": { "alwaysMatch": {
-                "browserName": "chrome", "goog:chromeOptions": options,
-            } } }),
-        )?;
-        browser.session = session["sessionId"]
-            .as_str()
-            .ok_or("no session id")?
-            .to_owned();
-        Ok(browser)
-    }
-
-    /// One WebDriver command; `Err` carries WebDriver's error message.
-    fn command(&self, method: &str, path: &str, body: Value) -> Result<Value, String> {
-        let url = format!("{}{path}", self.base);
-        let response = match method {
-            "POST" => self.agent.post(&url).send_json(&body),
-            "DELETE" => self.agent.delete(&url).call(),
-            _ => self.agent.get(&url).call(),
-        };
-        let mut response = response.map_err(|e| format!("{method} {path}: {e}"))?;
-        let mut value: Value = response
-            .body_mut()
-            .with_config()
-            .limit(64 << 20)
-            .read_json()
-            .map_err(|e| format!("{method} {path}: {e}"))?;
-        let value = value["value"].take();
-        match value.get("error") {
-            Some(error) => Err(format!("{method} {path}: {error}: {}", value["message"])),
-            None => Ok(value),
-        }
+        let web = WebDriver::start(&[], None, chromium.as_deref())?;
+        Ok(Browser { web })
     }
 
     fn session_command(&self, method: &str, path: &str, body: Value) -> Value {
-        let path = format!("/session/{}{path}", self.session);
-        self.command(method, &path, body)
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.web.session_command(method, path, body)
     }
 
     pub fn open(&self, url: &str) {
@@ -299,7 +202,7 @@ impl Browser {
                 parent_of.push((pid, ppid));
             }
         }
-        let mut ours = vec![self.driver.id()];
+        let mut ours = vec![self.web.driver_pid()];
         let mut grew = true;
         while grew {
             grew = false;
@@ -327,7 +230,7 @@ impl Browser {
                     .find_map(|a| a.strip_prefix("--type="))
                 {
                     Some(kind) => kind.to_owned(),
-                    None if *pid == self.driver.id() => "chromedriver".to_owned(),
+                    None if *pid == self.web.driver_pid() => "chromedriver".to_owned(),
                     None => "browser".to_owned(),
                 };
                 (kind, bytes)
@@ -335,15 +238,5 @@ impl Browser {
             .collect();
         found.sort_by_key(|(_, bytes)| std::cmp::Reverse(*bytes));
         found
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        if !self.session.is_empty() {
-            let _ = self.command("DELETE", &format!("/session/{}", self.session), Value::Null);
-        }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
