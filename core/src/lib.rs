@@ -67,6 +67,7 @@ mod error;
 mod group;
 mod haar;
 mod index;
+mod jpeg;
 mod orientation;
 mod pairs;
 mod planes;
@@ -83,6 +84,9 @@ pub use error::Error;
 pub use group::{Candidate, DEFAULT_KEEP, KeepRule, group, group_by, keep_order, keep_order_by};
 pub use haar::{decompose, decompose_planes, reconstruct};
 pub use index::{Hit, Index, IndexBuilder, QueryScratch};
+pub use jpeg::{
+    JPEG_MIN_SIDE, exif_tiff_orientation, jpeg_exif_orientation, jpeg_scale_denominator,
+};
 pub use orientation::Orientation;
 pub use pairs::{AllPairs, Pair, PairScratch, PairStats, all_pairs};
 pub use planes::Planes;

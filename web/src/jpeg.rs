@@ -10,8 +10,8 @@
 
 use jpeg_decoder::{Decoder, PixelFormat};
 
-/// The smallest side a reduced-scale decode may have (the command line's `MIN_SIDE`).
-pub const MIN_SIDE: usize = 256;
+/// The smallest side a reduced-scale decode may have (shared with the command line).
+pub const MIN_SIDE: usize = lookalike_core::JPEG_MIN_SIDE;
 /// Largest accepted JPEG, in pixels (decompression bombs): 400 megapixels, as the command line.
 pub const MAX_PIXELS: u64 = 400_000_000;
 
@@ -30,13 +30,9 @@ pub struct ScaledJpeg {
     pub rgba: Vec<u8>,
 }
 
-/// The DCT scale denominator for a `width` × `height` JPEG: the largest of 8, 4, 2 that keeps
-/// both sides at least [`MIN_SIDE`], or 1 for smaller images.
+/// The DCT scale denominator for a `width` × `height` JPEG (core's rule, as the command line).
 pub fn scale_denominator(width: usize, height: usize) -> usize {
-    [8, 4, 2]
-        .into_iter()
-        .find(|&d| width.div_ceil(d) >= MIN_SIDE && height.div_ceil(d) >= MIN_SIDE)
-        .unwrap_or(1)
+    lookalike_core::jpeg_scale_denominator(width, height)
 }
 
 /// Decodes a JPEG file's bytes at reduced scale; an error message for anything it cannot read.
@@ -70,7 +66,10 @@ pub fn decode_scaled(bytes: &[u8]) -> Result<ScaledJpeg, String> {
     if rgba.len() != sw * sh * 4 {
         return Err(format!("decoder gave {} bytes for {sw}×{sh}", rgba.len()));
     }
-    let orientation = decoder.exif_data().and_then(tiff_orientation).unwrap_or(1);
+    let orientation = decoder
+        .exif_data()
+        .and_then(lookalike_core::exif_tiff_orientation)
+        .unwrap_or(1);
     let (rgba, sw, sh) = orient(&rgba, sw, sh, orientation);
     let (fw, fh) = if orientation >= 5 { (h, w) } else { (w, h) };
     Ok(ScaledJpeg {
@@ -80,40 +79,6 @@ pub fn decode_scaled(bytes: &[u8]) -> Result<ScaledJpeg, String> {
         scaled_height: sh as u32,
         rgba,
     })
-}
-
-/// The orientation tag (0x0112) of IFD0 in EXIF data that starts at its TIFF header; `None` if
-/// absent, out of range or unreadable.
-fn tiff_orientation(tiff: &[u8]) -> Option<u8> {
-    let little = match tiff.get(..4)? {
-        b"II*\0" => true,
-        b"MM\0*" => false,
-        _ => return None,
-    };
-    let u16_at = |at: usize| -> Option<u16> {
-        let b: [u8; 2] = tiff.get(at..at + 2)?.try_into().ok()?;
-        Some(if little {
-            u16::from_le_bytes(b)
-        } else {
-            u16::from_be_bytes(b)
-        })
-    };
-    let u32_at = |at: usize| -> Option<u32> {
-        let b: [u8; 4] = tiff.get(at..at + 4)?.try_into().ok()?;
-        Some(if little {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
-        })
-    };
-    let ifd = usize::try_from(u32_at(4)?).ok()?;
-    let entries = usize::from(u16_at(ifd)?);
-    (0..entries)
-        .map(|i| ifd + 2 + 12 * i)
-        .find(|&entry| u16_at(entry) == Some(0x0112))
-        .and_then(|entry| u16_at(entry + 8))
-        .and_then(|v| u8::try_from(v).ok())
-        .filter(|v| (1..=8).contains(v))
 }
 
 /// RGBA `w` × `h` pixels turned as EXIF `orientation` (1–8) says they are displayed.
@@ -146,16 +111,6 @@ fn orient(rgba: &[u8], w: usize, h: usize, orientation: u8) -> (Vec<u8>, usize, 
 mod tests {
     use super::*;
 
-    #[test]
-    fn scale_keeps_both_sides_at_least_256() {
-        assert_eq!(scale_denominator(4000, 3000), 8);
-        assert_eq!(scale_denominator(3000, 4000), 8);
-        assert_eq!(scale_denominator(2000, 1500), 4);
-        assert_eq!(scale_denominator(4000, 300), 1);
-        assert_eq!(scale_denominator(600, 520), 2);
-        assert_eq!(scale_denominator(100, 100), 1);
-    }
-
     /// A 3 × 2 image with distinct pixels, turned every way: the top-left corner shown.
     #[test]
     fn orientations_show_the_right_corner() {
@@ -177,21 +132,6 @@ mod tests {
         let (out, _, _) = orient(&rgba, 3, 2, 6);
         let reds: Vec<u8> = out.chunks(4).map(|p| p[0]).collect();
         assert_eq!(reds, [3, 0, 4, 1, 5, 2]);
-    }
-
-    #[test]
-    fn exif_orientation_in_either_byte_order() {
-        // TIFF header, IFD0 at 8 with one entry: tag 0x0112, type SHORT, count 1, value 6.
-        let le = [
-            b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0,
-        ];
-        assert_eq!(tiff_orientation(&le), Some(6));
-        let be = [
-            b'M', b'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 8, 0, 0,
-        ];
-        assert_eq!(tiff_orientation(&be), Some(8));
-        assert_eq!(tiff_orientation(&le[..12]), None);
-        assert_eq!(tiff_orientation(b"nothing"), None);
     }
 
     #[test]

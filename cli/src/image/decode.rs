@@ -5,7 +5,8 @@
 //! JPEG goes through libjpeg-turbo (the `turbojpeg` crate over the system library) with DCT
 //! scaling: a 4000 × 3000 photo is decoded at 1/8 (500 × 375) straight from the coefficients,
 //! which skips most of the inverse DCT, upsampling and colour conversion. The scale is the
-//! smallest of 1/8, 1/4, 1/2, 1 that keeps both sides at least [`MIN_SIDE`], so the resample
+//! smallest of 1/8, 1/4, 1/2, 1 that keeps both sides at least
+//! [`lookalike_core::JPEG_MIN_SIDE`], so the resample
 //! still averages areas. Measured with `lookalike bench --decoders` (README, "Figures"): on
 //! 12-megapixel photos the `image` crate (zune-jpeg inside) and zune-jpeg decode at full size
 //! only, and libjpeg-turbo at 1/8 is several times faster. Files libjpeg-turbo refuses (CMYK,
@@ -26,8 +27,6 @@ use crate::image::budget::{BUDGET, LARGE_DECODE, Reservation};
 use crate::image::exif::exif_orientation;
 use crate::store::Format;
 
-/// The smallest side a reduced-scale JPEG decode may have.
-pub const MIN_SIDE: usize = 256;
 /// Largest accepted image, in pixels (decompression bombs): 400 megapixels.
 pub const MAX_PIXELS: u64 = 400_000_000;
 /// Largest allocation one decode may make.
@@ -155,13 +154,9 @@ pub fn jpeg_complete(jpeg: &[u8]) -> Result<()> {
     }
 }
 
-/// The DCT scale denominator for a `width` × `height` JPEG: the largest of 8, 4, 2, 1 that keeps
-/// both sides at least [`MIN_SIDE`] (or 1 for images already smaller).
+/// The DCT scale denominator for a `width` × `height` JPEG: core's rule, shared with the page.
 pub fn jpeg_scale(width: usize, height: usize) -> usize {
-    [8, 4, 2]
-        .into_iter()
-        .find(|&d| width.div_ceil(d) >= MIN_SIDE && height.div_ceil(d) >= MIN_SIDE)
-        .unwrap_or(1)
+    lookalike_core::jpeg_scale_denominator(width, height)
 }
 
 /// Which JPEG decoder this build uses, for messages and benchmarks.
