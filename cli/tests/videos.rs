@@ -422,6 +422,9 @@ fn a_rescaled_captioned_letterboxed_clip_is_found_inside_a_compilation() {
 /// videos that each open with 20 s of black or dark gray do not share those 20 s.
 #[test]
 fn issue_17_a_mirrored_clip_is_found_and_black_openings_do_not_match() {
+    if !have_ffmpeg() {
+        return;
+    }
     let env = Env::new();
     let v = env.videos();
     copy("b.mp4", &v);
