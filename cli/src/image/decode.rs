@@ -144,7 +144,8 @@ pub fn jpeg_complete(jpeg: &[u8]) -> Result<()> {
             bail!(TRUNCATED);
         }
         if marker == 0xDA {
-            return if jpeg[next..].windows(2).any(|w| w == [0xFF, 0xD9]) {
+            // Searched from the end, where the marker almost always is.
+            return if jpeg[next..].windows(2).rev().any(|w| w == [0xFF, 0xD9]) {
                 Ok(())
             } else {
                 bail!(TRUNCATED)

@@ -295,11 +295,13 @@ pub fn sample(
                 sink(shot);
             })?;
             let covered = last.map_or(0, |k| k as u32 + 1);
-            check_coverage(covered, count, interval, info.duration, &errors)?;
+            check_coverage(path, covered, count, interval, info.duration, &errors)?;
             Ok(taken)
         }
         Sampling::Seek => {
             let mut taken = 0;
+            let mut covered = 0;
+            let mut errors = Vec::new();
             for k in 0..count {
                 let at = f64::from(k) * interval;
                 let mut command = tools.ffmpeg();
@@ -313,19 +315,18 @@ pub fn sample(
                     .pix_fmt("rgb24")
                     .output("-");
                 let mut got = None;
-                let errors = run_frames(&mut command, false, &mut |shot, _| {
+                errors.extend(run_frames(&mut command, false, &mut |shot, _| {
                     got.get_or_insert(shot);
-                })?;
-                if got.is_none() && k + 1 < count {
-                    check_coverage(k, count, interval, info.duration, &errors)?;
-                }
+                })?);
                 if let Some(mut shot) = got {
                     shot.index = k;
                     sink(shot);
                     taken += 1;
+                    covered = k + 1;
                 }
                 progress(at.min(info.duration));
             }
+            check_coverage(path, covered, count, interval, info.duration, &errors)?;
             Ok(taken)
         }
     }
@@ -336,6 +337,7 @@ pub fn sample(
 /// shorter video stored as if whole. (One screenshot may be missing at the very end: the last
 /// window can be shorter than a frame.)
 fn check_coverage(
+    path: &Path,
     covered: u32,
     count: u32,
     interval: f64,
@@ -354,8 +356,9 @@ fn check_coverage(
         ),
         None => {
             crate::messages::warning(format!(
-                "pictures stop after {reached:.0} s of the {duration:.0} s the file declares; \
-                 the rest is not compared"
+                "{}: pictures stop after {reached:.0} s of the {duration:.0} s the file \
+                 declares; the rest is not compared",
+                crate::messages::shown(path)
             ));
             Ok(())
         }
