@@ -35,6 +35,7 @@ pub mod exit {
 }
 
 fn main() -> ExitCode {
+    quiet_device_select();
     let cli = Cli::parse();
     messages::set_quiet(cli.global.quiet);
     match run(cli) {
@@ -48,6 +49,22 @@ fn main() -> ExitCode {
             }
             ExitCode::from(exit::CANNOT_RUN)
         }
+    }
+}
+
+/// Mesa's Vulkan device-select layer prints `error: XDG_RUNTIME_DIR is invalid…` (twice) when
+/// the process has no desktop session (a server, ssh, CI), even though nothing is wrong. It only
+/// reorders adapters, which wgpu does by itself, so outside a session it is turned off with its
+/// own switch, `NODEVICE_SELECT=1`, unless the user set that. The GPU is looked for on a thread
+/// of its own (`image::helper`), where stderr cannot be silenced for `--quiet`.
+#[allow(unsafe_code)] // `set_var` is unsafe since Rust 2024; see the SAFETY note.
+fn quiet_device_select() {
+    let session =
+        std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| std::path::Path::new(&d).is_dir());
+    if !session && std::env::var_os("NODEVICE_SELECT").is_none() {
+        // SAFETY: the first thing `main` does: no other thread exists yet that could read the
+        // environment at the same time.
+        unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
     }
 }
 

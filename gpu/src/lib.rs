@@ -119,6 +119,8 @@ enum Path {
 pub struct Hasher {
     path: Path,
     description: String,
+    software: bool,
+    adapter: Option<String>,
 }
 
 impl std::fmt::Debug for Hasher {
@@ -190,6 +192,8 @@ impl Hasher {
         Hasher {
             path: Path::Cpu,
             description: format!("CPU ({} threads): {reason}", rayon::current_num_threads()),
+            software: false,
+            adapter: None,
         }
     }
 
@@ -199,6 +203,8 @@ impl Hasher {
         Ok(Hasher {
             path: Path::Gpu(Box::new(pipeline)),
             description: format!("GPU: {}, {why}", context::adapter_name(&context.info)),
+            software: context::is_software(&context.info),
+            adapter: Some(context::adapter_name(&context.info)),
         })
     }
 
@@ -211,6 +217,18 @@ impl Hasher {
     /// Whether the GPU path is used.
     pub fn is_gpu(&self) -> bool {
         matches!(self.path, Path::Gpu(_))
+    }
+
+    /// The adapter's name and backend, e.g. "NVIDIA H100 80GB HBM3 (Vulkan)" (`None` on the
+    /// CPU path).
+    pub fn adapter_name(&self) -> Option<&str> {
+        self.adapter.as_deref()
+    }
+
+    /// Whether the GPU path runs on a software adapter (lavapipe, llvmpipe, WARP): one that
+    /// computes on the same CPU cores as the CPU path.
+    pub fn is_software(&self) -> bool {
+        self.software
     }
 
     /// Signatures (m = 40) for a batch of images of any sizes, in input order, equal to

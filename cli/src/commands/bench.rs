@@ -89,6 +89,7 @@ pub fn run(config: &Config, args: &BenchArgs) -> Result<()> {
         .map(|m| m.len())
         .sum();
     let engine = Engine::new(config.gpu);
+    engine.expect(n * args.runs.max(1));
     let threads = rayon::current_num_threads();
     let runs = args.runs.max(1);
     println!(
@@ -153,6 +154,9 @@ pub fn run(config: &Config, args: &BenchArgs) -> Result<()> {
     );
     if failed > 0 {
         println!("  ({failed} files failed to decode)");
+    }
+    if let Some(gpu) = engine.gpu_summary() {
+        println!("  {gpu}");
     }
 
     if !args.no_djpeg {

@@ -34,6 +34,7 @@ pub fn run(config: &Config, args: &HashArgs) -> Result<()> {
         }
     }
     let engine = Engine::new(config.gpu);
+    engine.expect(files.len());
     let times = StageTimes::default();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -53,5 +54,6 @@ pub fn run(config: &Config, args: &HashArgs) -> Result<()> {
             }
         }
     }
+    engine.finish();
     Ok(())
 }

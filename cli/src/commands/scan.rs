@@ -131,6 +131,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     summary.unchanged = found.len() - todo.len();
     let times = StageTimes::default();
     let bar = progress.bar(todo.len() as u64, "hashing", "images");
+    engine.expect(todo.len());
     for batch in todo.chunks(engine.batch_len()) {
         if interrupt::requested() {
             bar.abandon();
@@ -170,6 +171,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         bar.inc(batch.len() as u64);
     }
     bar.finish_and_clear();
+    engine.finish();
 
     // 5. Compare the pending files with the index.
     let min_similarity = sensitivity.min_similarity();

@@ -1,18 +1,21 @@
 //! Files → signatures, on all cores. Decoding runs on rayon's pool; signatures are computed by
-//! `lookalike-core` on the same worker right after the decode (CPU path: nothing waits, and a
-//! decoded image is dropped at once), or handed in batches to `lookalike-gpu`'s `Hasher` when
-//! a GPU is used (feature `gpu`).
+//! `lookalike-core` on the same worker right after the decode (nothing waits, and a decoded
+//! image is dropped at once). With a GPU (feature `gpu`), the GPU is one more worker beside
+//! those threads ([`super::helper`]): a thread offers its decoded pixels to the GPU and hashes
+//! them itself when the GPU does not take them, so `--gpu auto` is never held up by the GPU.
 //!
-//! The [`Engine`] looks for a GPU only when the first file is to be hashed, so a rescan with
-//! nothing new, `db`, `videos` and video queries never touch the graphics stack. On Linux,
-//! `--gpu auto` first checks for a GPU device node (`/dev/dri/renderD*`, `/dev/nvidia*`): without
-//! one there is no hardware adapter to find, and probing Vulkan would only load Mesa's
-//! device-select layer, which prints `XDG_RUNTIME_DIR is invalid…` on machines without a
-//! desktop session (README, "GPU").
+//! The [`Engine`] looks for a GPU only when files are to be hashed, and under `--gpu auto` only
+//! once the CPU threads have measured that the transform work left is worth the GPU's start-up
+//! ([`GPU_WORTH`]): JPEGs, decoded at a reduced DCT scale, leave the transform little to do,
+//! large PNGs much more. So a rescan with nothing new, `query`, `db`, `videos`, video queries
+//! and small scans never touch the graphics stack. On Linux, `--gpu auto` first checks for a GPU device node
+//! (`/dev/dri/renderD*`, `/dev/nvidia*`): without one there is no hardware adapter to find, and
+//! probing Vulkan would only load Mesa's device-select layer, which prints `XDG_RUNTIME_DIR is
+//! invalid…` on machines without a desktop session (README, "GPU").
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::{Result, anyhow};
@@ -48,16 +51,37 @@ impl StageTimes {
     }
 }
 
+/// Under `--gpu auto`, the GPU is looked for only when the files left would keep all CPU
+/// threads busy with the transform for at least this long (at the time per image measured on
+/// the first files). The GPU can save at most that time, and its start is not free: opening an
+/// adapter and compiling the kernels took 0.4 s (1.2 s cold) on an H100 machine, and a run
+/// that ends before the GPU is ready waits for it to close.
+pub const GPU_WORTH: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Where signatures are computed, chosen by `--gpu` on first use.
 pub struct Engine {
     choice: GpuChoice,
+    /// How many files the caller means to hash ([`Engine::expect`]).
+    expected: AtomicUsize,
+    /// Signatures computed (on any path).
+    hashed: AtomicU64,
+    /// Files handed to [`Engine::hash_paths`] so far.
+    done: AtomicUsize,
+    /// Transform time on the CPU threads, and the images it covers.
+    transform_ns: AtomicU64,
+    transformed: AtomicU64,
     chosen: OnceLock<Result<Backend, String>>,
 }
 
 /// The backend an [`Engine`] settled on.
 struct Backend {
+    /// The GPU beside the CPU threads, once started.
     #[cfg(feature = "gpu")]
-    gpu: Option<lookalike_gpu::Hasher>,
+    helper: OnceLock<super::helper::Helper>,
+    /// `--gpu auto` on a machine with a GPU device: start the helper when the work left is
+    /// worth it.
+    #[cfg(feature = "gpu")]
+    may_start: bool,
     description: String,
 }
 
@@ -66,7 +90,44 @@ impl Engine {
     pub fn new(choice: GpuChoice) -> Engine {
         Engine {
             choice,
+            expected: AtomicUsize::new(0),
+            hashed: AtomicU64::new(0),
+            done: AtomicUsize::new(0),
+            transform_ns: AtomicU64::new(0),
+            transformed: AtomicU64::new(0),
             chosen: OnceLock::new(),
+        }
+    }
+
+    /// Says how many files are to be hashed in all; without it, `--gpu auto` hashes on the
+    /// CPU.
+    ///
+    /// [`hash_paths`]: Engine::hash_paths
+    pub fn expect(&self, files: usize) {
+        self.expected.store(files, Ordering::Relaxed);
+    }
+
+    /// What the GPU did, one line for the end of a run, or `None` when it was not looked for.
+    pub fn gpu_summary(&self) -> Option<String> {
+        #[cfg(feature = "gpu")]
+        if let Some(Ok(backend)) = self.chosen.get() {
+            if let Some(helper) = backend.helper.get() {
+                return helper.summary(self.hashed.load(Ordering::Relaxed));
+            }
+            if backend.may_start {
+                return Some(format!(
+                    "no GPU looked for: the transform work left was under {} s on all threads",
+                    GPU_WORTH.as_secs()
+                ));
+            }
+        }
+        None
+    }
+
+    /// Prints [`gpu_summary`](Engine::gpu_summary), if any, as an information line.
+    pub fn finish(&self) {
+        if let Some(line) = self.gpu_summary() {
+            messages::info(line);
         }
     }
 
@@ -99,12 +160,12 @@ impl Engine {
         times: &StageTimes,
     ) -> Result<Vec<Result<(Picture, Signature)>>> {
         let backend = self.backend()?;
+        self.done.fetch_add(paths.len(), Ordering::Relaxed);
         #[cfg(feature = "gpu")]
-        if let Some(gpu) = &backend.gpu {
-            return Ok(hash_on_gpu(gpu, paths, times));
+        if let Some(helper) = backend.helper.get() {
+            return Ok(self.count(self.hash_with_helper(helper, paths, times)));
         }
-        let _ = backend;
-        Ok(paths
+        let results = paths
             .par_iter()
             .map(|path| {
                 test_delay();
@@ -115,9 +176,107 @@ impl Engine {
                 let start = Instant::now();
                 let hashed = hash_decoded(&decoded);
                 StageTimes::add(&times.transform_ns, start);
+                StageTimes::add(&self.transform_ns, start);
+                self.transformed.fetch_add(1, Ordering::Relaxed);
                 hashed
             })
-            .collect())
+            .collect();
+        #[cfg(feature = "gpu")]
+        if backend.may_start {
+            self.start_gpu_if_worth_it(backend);
+        }
+        let _ = backend;
+        Ok(self.count(results))
+    }
+
+    /// `--gpu auto`: starts the GPU helper once the transform time that the files left would
+    /// cost all CPU threads together (at the mean measured so far) reaches [`GPU_WORTH`].
+    #[cfg(feature = "gpu")]
+    fn start_gpu_if_worth_it(&self, backend: &Backend) {
+        let images = self.transformed.load(Ordering::Relaxed);
+        if images < 8 || backend.helper.get().is_some() {
+            return;
+        }
+        let mean_ns = self.transform_ns.load(Ordering::Relaxed) as f64 / images as f64;
+        let left = self
+            .expected
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.done.load(Ordering::Relaxed));
+        let threads = rayon::current_num_threads().max(1) as f64;
+        if left as f64 * mean_ns / threads >= GPU_WORTH.as_nanos() as f64 {
+            let _ = backend.helper.set(super::helper::Helper::start(mean_ns));
+        }
+    }
+
+    /// [`hash_paths`](Engine::hash_paths) with the GPU as one more worker: each thread offers
+    /// its decoded image to the helper and hashes it itself when the helper declines.
+    #[cfg(feature = "gpu")]
+    fn hash_with_helper(
+        &self,
+        helper: &super::helper::Helper,
+        paths: &[PathBuf],
+        times: &StageTimes,
+    ) -> Vec<Result<(Picture, Signature)>> {
+        enum Slot {
+            Done(Result<(Picture, Signature)>),
+            Gpu(u64, Picture),
+        }
+        let slots: Vec<Slot> = paths
+            .par_iter()
+            .map(|path| {
+                test_delay();
+                let start = Instant::now();
+                let decoded = decode::decode_file(path);
+                StageTimes::add(&times.decode_ns, start);
+                let mut decoded = match decoded {
+                    Ok(d) => d,
+                    Err(e) => return Slot::Done(Err(e)),
+                };
+                // A large image (one that holds a share of the decode budget) is hashed here
+                // and dropped: kept waiting for the GPU, it would hold the budget that the
+                // next ones wait for.
+                if !decoded.is_large() && decoded.pixels().is_ok() {
+                    let picture = picture(&decoded);
+                    match helper.offer(decoded) {
+                        Ok(ticket) => return Slot::Gpu(ticket, picture),
+                        Err(declined) => decoded = declined,
+                    }
+                }
+                let start = Instant::now();
+                let hashed = hash_decoded(&decoded);
+                helper.cpu_hashed(start.elapsed());
+                StageTimes::add(&times.transform_ns, start);
+                Slot::Done(hashed)
+            })
+            .collect();
+        let tickets: Vec<u64> = slots
+            .iter()
+            .filter_map(|slot| match slot {
+                Slot::Gpu(ticket, _) => Some(*ticket),
+                Slot::Done(_) => None,
+            })
+            .collect();
+        let start = Instant::now();
+        let mut signatures = helper.collect(&tickets).into_iter();
+        StageTimes::add(&times.transform_ns, start);
+        slots
+            .into_iter()
+            .map(|slot| match slot {
+                Slot::Done(result) => result,
+                Slot::Gpu(_, picture) => match signatures.next() {
+                    Some(Ok(signature)) => Ok((picture, signature)),
+                    Some(Err(e)) => Err(anyhow!("{e}")),
+                    None => Err(anyhow!("not hashed")),
+                },
+            })
+            .collect()
+    }
+
+    /// Counts the signatures in `results` (for [`gpu_summary`](Engine::gpu_summary)).
+    fn count<T>(&self, results: Vec<Result<T>>) -> Vec<Result<T>> {
+        let ok = results.iter().filter(|r| r.is_ok()).count();
+        self.hashed.fetch_add(ok as u64, Ordering::Relaxed);
+        results
     }
 
     /// Hashes one file (the query subcommand).
@@ -130,40 +289,52 @@ impl Engine {
     }
 }
 
-/// `--gpu off`: CPU. `auto`: the GPU if one is found, else CPU. `on`: the GPU or an error.
+/// `--gpu off`: CPU. `auto`: the CPU threads, and a GPU beside them if the work is worth its
+/// start, one is found (in the background) and it pays for itself. `on`: the GPU for every
+/// image, or an error.
 fn choose(choice: GpuChoice) -> Result<Backend> {
     let cpu = |why: &str| format!("CPU ({} threads): {why}", rayon::current_num_threads());
     #[cfg(feature = "gpu")]
     {
+        use super::helper::Helper;
         use lookalike_gpu::{BACKEND_ENV, BackendRequest, Hasher};
-        let request = match choice {
-            GpuChoice::Off => {
-                return Ok(Backend {
-                    gpu: None,
-                    description: cpu("--gpu off"),
-                });
-            }
+        let on_cpu = |why: String| Backend {
+            helper: OnceLock::new(),
+            may_start: false,
+            description: cpu(&why),
+        };
+        match choice {
+            GpuChoice::Off => Ok(on_cpu("--gpu off".into())),
             GpuChoice::Auto if std::env::var_os(BACKEND_ENV).is_none() && !gpu_device_present() => {
-                return Ok(Backend {
-                    gpu: None,
-                    description: cpu("no GPU device found"),
-                });
+                Ok(on_cpu("no GPU device found".into()))
             }
-            GpuChoice::Auto => BackendRequest::Auto,
-            GpuChoice::On => BackendRequest::Gpu,
-        };
-        let hasher = if messages::quiet() {
-            let _silence = Silence::stderr();
-            Hasher::new(request)
-        } else {
-            Hasher::new(request)
-        };
-        let hasher = hasher.map_err(|e| anyhow!("--gpu on: no usable GPU: {e}"))?;
-        let description = hasher.description().to_string();
-        Ok(Backend {
-            gpu: hasher.is_gpu().then_some(hasher),
-            description,
-        })
+            GpuChoice::Auto => Ok(Backend {
+                helper: OnceLock::new(),
+                may_start: true,
+                description: format!(
+                    "CPU ({} threads), and a GPU beside them if the work is worth its start \
+                     and it costs the CPU less per image",
+                    rayon::current_num_threads()
+                ),
+            }),
+            GpuChoice::On => {
+                let hasher = if messages::quiet() {
+                    let _silence = Silence::stderr();
+                    Hasher::new(BackendRequest::Gpu)
+                } else {
+                    Hasher::new(BackendRequest::Gpu)
+                };
+                let hasher = hasher.map_err(|e| anyhow!("--gpu on: no usable GPU: {e}"))?;
+                let description = hasher.description().to_string();
+                let helper = OnceLock::new();
+                let _ = helper.set(Helper::forced(hasher));
+                Ok(Backend {
+                    helper,
+                    may_start: false,
+                    description,
+                })
+            }
+        }
     }
     #[cfg(not(feature = "gpu"))]
     {
@@ -260,70 +431,4 @@ fn picture(decoded: &Decoded) -> Picture {
 /// The CPU path: `lookalike-core` on the calling worker.
 fn hash_decoded(decoded: &Decoded) -> Result<(Picture, Signature)> {
     Ok((picture(decoded), Signature::compute(&decoded.pixels()?)))
-}
-
-#[cfg(feature = "gpu")]
-fn hash_on_gpu(
-    gpu: &lookalike_gpu::Hasher,
-    paths: &[PathBuf],
-    times: &StageTimes,
-) -> Vec<Result<(Picture, Signature)>> {
-    // A large image (one that holds a share of the decode budget) is hashed on the CPU at once
-    // and dropped: kept for the batch, it would hold the budget that the next ones wait for.
-    type Prepared = (Result<Decoded>, Option<Result<(Picture, Signature)>>);
-    let (decoded, mut hashed_now): (Vec<_>, Vec<_>) = paths
-        .par_iter()
-        .map(|path| -> Prepared {
-            test_delay();
-            let start = Instant::now();
-            let d = decode::decode_file(path);
-            StageTimes::add(&times.decode_ns, start);
-            match d {
-                Ok(d) if d.is_large() => {
-                    let start = Instant::now();
-                    let hashed = hash_decoded(&d);
-                    StageTimes::add(&times.transform_ns, start);
-                    (Err(anyhow!("hashed on the CPU")), Some(hashed))
-                }
-                d => (d, None),
-            }
-        })
-        .unzip();
-    let start = Instant::now();
-    let mut pixels = Vec::new();
-    let mut slots = Vec::new();
-    let mut out: Vec<Result<(Picture, Signature)>> = Vec::with_capacity(decoded.len());
-    for (i, d) in decoded.iter().enumerate() {
-        if let Some(hashed) = hashed_now[i].take() {
-            out.push(hashed);
-            continue;
-        }
-        out.push(match d {
-            Err(e) => Err(anyhow!("{e:#}")),
-            Ok(d) => match d.pixels() {
-                Ok(p) => {
-                    pixels.push(p);
-                    slots.push(i);
-                    Err(anyhow!("not hashed"))
-                }
-                Err(e) => Err(e),
-            },
-        });
-    }
-    match gpu.hash(&pixels) {
-        Ok(signatures) => {
-            for (&slot, signature) in slots.iter().zip(signatures) {
-                if let Ok(d) = &decoded[slot] {
-                    out[slot] = Ok((picture(d), signature));
-                }
-            }
-        }
-        Err(e) => {
-            for &slot in &slots {
-                out[slot] = Err(anyhow!("GPU hashing failed: {e}"));
-            }
-        }
-    }
-    StageTimes::add(&times.transform_ns, start);
-    out
 }

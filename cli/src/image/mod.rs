@@ -9,6 +9,8 @@ pub mod decode;
 pub mod exif;
 pub mod hashing;
 pub mod heif;
+#[cfg(feature = "gpu")]
+pub mod helper;
 pub mod library;
 pub mod review;
 pub mod thumbnail;
