@@ -55,8 +55,11 @@ impl StageTimes {
 /// threads busy with the transform for at least this long (at the time per image measured on
 /// the first files). The GPU can save at most that time, and its start is not free: opening an
 /// adapter and compiling the kernels took 0.4 s (1.2 s cold) on an H100 machine, and a run
-/// that ends before the GPU is ready waits for it to close.
-pub const GPU_WORTH: std::time::Duration = std::time::Duration::from_secs(1);
+/// that ends before the GPU is ready waits for it to close. JPEGs, decoded at a reduced DCT
+/// scale, leave the transform about 3 % of the work (1.25 of 43 thread-ms per 12-MP photo on
+/// that machine): a GPU is looked for only in libraries of tens of thousands. Full-size
+/// decodes (4-MP PNGs: 15.7 of 92 thread-ms) reach it after a few hundred files.
+pub const GPU_WORTH: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Where signatures are computed, chosen by `--gpu` on first use.
 pub struct Engine {
@@ -116,8 +119,8 @@ impl Engine {
             }
             if backend.may_start {
                 return Some(format!(
-                    "no GPU looked for: the transform work left was under {} s on all threads",
-                    GPU_WORTH.as_secs()
+                    "no GPU looked for: the transform work left was under {} ms on all threads",
+                    GPU_WORTH.as_millis()
                 ));
             }
         }
