@@ -1,7 +1,8 @@
 //! Lines for the user on stderr: per-file errors (`error: <path>: <reason>`), warnings, hints and
 //! information. An error sets the process-wide "errored" flag, which turns a finished run's exit
 //! code into 1 (as ripgrep's `messages.rs`). While a progress bar is drawn, lines go through it
-//! so they don't interleave with the bar.
+//! so they don't interleave with the bar. Paths and sizes are shown here the way every line
+//! shows them ([`shown`], [`human_size`]).
 
 use std::fmt::Display;
 use std::path::Path;
@@ -67,6 +68,27 @@ pub fn shown(path: &Path) -> String {
     out
 }
 
+/// "3.2 MB", "812 kB", "95 B".
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+/// The terminal table: one block per group, the file to keep first; other reference files say
+/// `ref`, the rest their best similarity.
 /// `error: <path>: <reason>`, and the run's exit code becomes 1.
 pub fn file_error(path: &Path, reason: impl Display) {
     ERRORED.store(true, Ordering::Relaxed);

@@ -423,6 +423,158 @@ fn database_mistakes_and_damage_are_explained_with_a_way_forward() {
     assert_eq!(json_lines(&export).len(), 3);
 }
 
+/// How [`on_read_only_db`] makes the database read-only.
+#[derive(Clone, Copy, Debug)]
+enum ReadOnly {
+    /// A read-only file system: the database folder bind-mounted read-only over itself, in a
+    /// user and mount namespace of the command's own (`EROFS`, as on a DVD or a `ro` mount).
+    FileSystem,
+    /// Another user's database: folder and files without write permission (`chmod a-w`), the
+    /// command run in a user namespace where it is that folder's owner but no longer root, so
+    /// that the permission bits hold even when the tests run as root (`EACCES`).
+    Folder,
+}
+
+/// Runs lookalike with `args` on `env`'s database made read-only as `how` says, with `TMPDIR`
+/// set to `tmp`. `None`, after saying why, where this machine has no user namespaces
+/// (`unshare`) to do it with.
+fn on_read_only_db(env: &Env, how: ReadOnly, tmp: &Path, args: &[&str]) -> Option<Output> {
+    let probe = Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "true"])
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        eprintln!(
+            "skipped: no user namespaces (`unshare --user --mount`) to make a database read-only"
+        );
+        return None;
+    }
+    let mut cmd = Command::new("unshare");
+    match how {
+        ReadOnly::FileSystem => {
+            cmd.args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+                .arg(r#"mount --bind -o ro "$0" "$0" && exec "$@""#)
+                .arg(env.db());
+        }
+        ReadOnly::Folder => {
+            cmd.arg("--user");
+        }
+    }
+    cmd.arg(BIN)
+        .arg("--db")
+        .arg(env.db())
+        .args(["--threads", "2"]);
+    cmd.args(args).env_remove("LOOKALIKE_DB").env("TMPDIR", tmp);
+    Some(cmd.stdin(Stdio::null()).output().unwrap())
+}
+
+/// Every file of the database folder with its bytes.
+fn db_files(dir: &Path) -> BTreeSet<(PathBuf, Vec<u8>)> {
+    let mut files = BTreeSet::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(db_files(&path));
+        } else {
+            files.insert((path.clone(), fs::read(&path).unwrap()));
+        }
+    }
+    files
+}
+
+/// Sets the write permission of `dir` and everything in it.
+fn set_writable(dir: &Path, writable: bool) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |dir: bool| match (dir, writable) {
+        (true, true) => 0o755,
+        (true, false) => 0o555,
+        (false, true) => 0o644,
+        (false, false) => 0o444,
+    };
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            set_writable(&path, writable);
+        } else {
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode(false))).unwrap();
+        }
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(mode(true))).unwrap();
+}
+
+/// Issue 12: "a read-only database cannot even be queried (`lookalike.lock: Read-only file
+/// system`)". The read-only commands answer exactly as on a writable database, through a copy
+/// that is removed afterwards; the others say why they cannot run, and nothing is written.
+#[cfg(unix)]
+#[test]
+fn issue_12_a_read_only_database_can_be_queried_and_is_left_untouched() {
+    let env = Env::new();
+    let original = env.photo(4, "original.jpg");
+    env.resized(4, 0.5, "small copy.jpg");
+    env.photo(5, "other.jpg");
+    let pics = env.pics();
+    assert_eq!(
+        env.run(&["scan", pics.to_str().unwrap()]).status.code(),
+        Some(0)
+    );
+    let other = pics.join("other.jpg");
+    let added = env.run(&[
+        "ignore",
+        "add",
+        original.to_str().unwrap(),
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(added.status.code(), Some(0), "{}", text(&added.stderr));
+    let query = ["query", original.to_str().unwrap(), "--json"];
+    let reads: [&[&str]; 4] = [
+        &query,
+        &["db", "export"],
+        &["ignore", "list", "--json"],
+        &["db", "info"],
+    ];
+    let expected: Vec<String> = reads
+        .iter()
+        .map(|args| text(&env.run(args).stdout))
+        .collect();
+    assert!(expected[0].contains("small copy.jpg"), "{}", expected[0]);
+    assert_eq!(json_lines(&env.run(&["db", "export"])).len(), 3);
+    let before = db_files(&env.db());
+
+    for how in [ReadOnly::FileSystem, ReadOnly::Folder] {
+        let tmp = tempfile::tempdir().unwrap();
+        set_writable(&env.db(), !matches!(how, ReadOnly::Folder));
+        for (args, expected) in reads.iter().zip(&expected) {
+            let Some(out) = on_read_only_db(&env, how, tmp.path(), args) else {
+                set_writable(&env.db(), true);
+                return;
+            };
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{how:?} {args:?}: {err}");
+            assert!(
+                err.contains("is read-only; reading a copy"),
+                "{how:?} {args:?}: {err}"
+            );
+            assert_eq!(&text(&out.stdout), expected, "{how:?} {args:?}");
+        }
+        assert_eq!(
+            fs::read_dir(tmp.path()).unwrap().count(),
+            0,
+            "{how:?}: the copies are removed"
+        );
+        // Commands that write say so, with the way forward.
+        for args in [&["scan", pics.to_str().unwrap()][..], &["db", "prune"]] {
+            let out = on_read_only_db(&env, how, tmp.path(), args).unwrap();
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{how:?} {args:?}: {err}");
+            assert!(
+                err.contains("hint: this command writes to the database"),
+                "{err}"
+            );
+        }
+        set_writable(&env.db(), true);
+        assert_eq!(db_files(&env.db()), before, "{how:?}: nothing written");
+    }
+}
+
 #[test]
 fn rerun_after_adding_changing_deleting_and_moving_files() {
     let env = Env::new();

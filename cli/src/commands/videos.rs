@@ -230,7 +230,7 @@ pub fn query(
     let options = sequence_options(min_sequence)?;
     let tools = Tools::find()?;
     let sensitivity = config::sensitivity(sensitivity)?;
-    let store = Store::open_existing(&config.db)?;
+    let store = Store::open_for_reading(&config.db)?;
     let videos = store.videos()?;
     let Some(interval) = videos.stored_interval()? else {
         bail!(

@@ -19,6 +19,12 @@
 //! A lock file `lookalike.lock` in the database directory holds the owner's process id under an
 //! exclusive `flock`, which the kernel releases when the process dies (also on `kill -9`), so a
 //! stale lock never blocks and a live one names its owner.
+//!
+//! Read-only databases (issue 12): sled 0.34 has no read-only mode (it opens its data file for
+//! writing and may write during recovery), so the read-only commands ([`Store::open_for_reading`])
+//! open a database they cannot write through a private copy in the temporary folder, after
+//! checking that no writer holds the lock; the copy is removed when the command ends. Copying
+//! costs about what reading the files costs (measured in README "Read-only databases").
 
 mod files;
 mod ignored;
@@ -148,6 +154,18 @@ impl StoreError {
             StoreError::NotAFolder { .. } => {
                 Some("give --db a folder (it is created by the first scan)".into())
             }
+            StoreError::Io { source, .. }
+                if matches!(
+                    source.kind(),
+                    std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+                ) =>
+            {
+                Some(
+                    "this command writes to the database; a read-only one can still be read by \
+                     `query`, `db info`, `db export` and `ignore list`, or give another --db"
+                        .into(),
+                )
+            }
             _ => None,
         }
     }
@@ -168,6 +186,9 @@ pub struct Store {
     /// What [`COUNT_FILE`] says (see there).
     durable: std::sync::Mutex<Option<u64>>,
     _lock: File,
+    /// The private copy that a read-only database is read through (see the module docs);
+    /// declared last so that sled is closed before the copy is removed.
+    copy: Option<tempfile::TempDir>,
 }
 
 /// The stored settings ([`Store::settings`]).
@@ -192,12 +213,84 @@ impl Store {
         };
         std::fs::create_dir_all(path).map_err(io)?;
         let lock = lock(path)?;
-        let damaged = |source| StoreError::Damaged {
-            path: path.to_path_buf(),
-            source,
+        Store::start(path, path, lock, None)
+    }
+
+    /// Opens a database that must exist already, for writing (`db prune`).
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        Store::open(path)
+    }
+
+    /// Opens a database that must exist already, for the read-only commands (query, db
+    /// info/export, ignore list): they never create an empty one where a mistyped `--db` points,
+    /// and they work on a database they cannot write (a read-only folder or file system) by
+    /// reading a private copy of it (see the module docs), after a note saying so.
+    pub fn open_for_reading(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        if !path.is_dir() {
+            return Err(StoreError::NotAFolder {
+                path: path.to_path_buf(),
+            });
+        }
+        if writable(path) {
+            return Store::open(path);
+        }
+        let lock = lock_shared(path)?;
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Io { path, source }
+        };
+        let copy = tempfile::Builder::new()
+            .prefix("lookalike-read-only-")
+            .tempdir()
+            .map_err(io(&std::env::temp_dir()))?;
+        let bytes = copy_files(path, copy.path()).map_err(io(copy.path()))?;
+        crate::messages::info(format_args!(
+            "note: the database {} is read-only; reading a copy of it ({} in {})",
+            crate::messages::shown(path),
+            crate::messages::human_size(bytes),
+            crate::messages::shown(copy.path()),
+        ));
+        let at = copy.path().to_path_buf();
+        Store::start(path, &at, lock, Some(copy))
+    }
+
+    /// Opens sled at `at` (the database itself, or its copy) for the database `path`.
+    fn start(
+        path: &Path,
+        at: &Path,
+        lock: File,
+        copy: Option<tempfile::TempDir>,
+    ) -> Result<Store, StoreError> {
+        // A file sled cannot open for writing is no damage (a database of another user).
+        let damaged = |source| match source {
+            sled::Error::Io(source)
+                if matches!(
+                    source.kind(),
+                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+                ) =>
+            {
+                StoreError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
+            source => StoreError::Damaged {
+                path: path.to_path_buf(),
+                source,
+            },
         };
         let db = sled::Config::new()
-            .path(path)
+            .path(at)
             .cache_capacity(256 << 20)
             .flush_every_ms(Some(FLUSH_EVERY_MS))
             .mode(sled::Mode::HighThroughput)
@@ -215,6 +308,7 @@ impl Store {
             settings,
             durable: std::sync::Mutex::new(durable),
             _lock: lock,
+            copy,
         };
         if let Some(expected) = durable
             && (store.files.len() as u64) < expected
@@ -227,17 +321,6 @@ impl Store {
         }
         store.check_settings()?;
         Ok(store)
-    }
-
-    /// Opens a database that must exist already: read-only commands (query, db info/export)
-    /// never create an empty one where a mistyped `--db` points.
-    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::Missing {
-                path: path.to_path_buf(),
-            });
-        }
-        Store::open(path)
     }
 
     fn check_settings(&self) -> Result<(), StoreError> {
@@ -336,7 +419,7 @@ impl Drop for Store {
     /// At the end of every command (not on `kill -9`, which needs no count: the previous one
     /// still holds), after a last flush: the count of records now safely on disk.
     fn drop(&mut self) {
-        if self.db.flush().is_ok() {
+        if self.copy.is_none() && self.db.flush().is_ok() {
             self.set_durable(self.files.len() as u64);
         }
     }
@@ -370,6 +453,68 @@ fn lock(dir: &Path) -> Result<File, StoreError> {
     Ok(file)
 }
 
+/// Whether the database in `dir` can be written: its lock file (created if missing) and sled's
+/// files open for writing. Opening changes nothing.
+fn writable(dir: &Path) -> bool {
+    let open = |name: &str, create: bool| {
+        OpenOptions::new()
+            .write(true)
+            .create(create)
+            .truncate(false)
+            .open(dir.join(name))
+    };
+    open(LOCK_FILE, true).is_ok()
+        && ["db", "conf"]
+            .iter()
+            .all(|name| !dir.join(name).exists() || open(name, false).is_ok())
+}
+
+/// The lock of a database that cannot be written: shared, on the lock file opened for reading,
+/// so that a writer holding it (possible when the folder is only read-only to us) is waited for
+/// by no one and named instead. Without a lock file, no lookalike ever wrote here since it
+/// became read-only, and none can.
+fn lock_shared(dir: &Path) -> Result<File, StoreError> {
+    let path = dir.join(LOCK_FILE);
+    let file = match File::open(&path) {
+        Ok(file) => file,
+        Err(_) => File::open(dir).map_err(|source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?,
+    };
+    if FileExt::try_lock_shared(&file).is_err() {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        return Err(StoreError::InUse {
+            path: dir.to_path_buf(),
+            pid: text.trim().parse().ok(),
+        });
+    }
+    Ok(file)
+}
+
+/// Copies every file of the database folder `from` (sled's files and `blobs/`, not the lock) into
+/// `to`; the bytes copied.
+fn copy_files(from: &Path, to: &Path) -> std::io::Result<u64> {
+    let mut bytes = 0;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            std::fs::create_dir(to.join(&name))?;
+            bytes += copy_files(&entry.path(), &to.join(&name))?;
+        } else if kind.is_file() && name != LOCK_FILE {
+            bytes += std::fs::copy(entry.path(), to.join(&name))?;
+            // `fs::copy` copies the permissions too; the copy must be writable for sled.
+            let mut permissions = std::fs::metadata(to.join(&name))?.permissions();
+            #[allow(clippy::permissions_set_readonly_false)] // only our own private copy
+            permissions.set_readonly(false);
+            std::fs::set_permissions(to.join(&name), permissions)?;
+        }
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,6 +538,22 @@ mod tests {
             }
             Err(e) => panic!("unexpected error {e}"),
             Ok(_) => panic!("a database of format 1 was opened"),
+        }
+    }
+
+    #[test]
+    fn a_writer_keeps_readers_of_a_read_only_database_out() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        let reader = lock_shared(dir.path()).unwrap();
+        assert!(lock_shared(dir.path()).is_ok(), "readers share");
+        assert!(matches!(lock(dir.path()), Err(StoreError::InUse { .. })));
+        drop(reader);
+        let _writer = Store::open(dir.path()).unwrap();
+        match lock_shared(dir.path()) {
+            Err(StoreError::InUse { pid, .. }) => assert_eq!(pid, Some(std::process::id())),
+            Err(e) => panic!("unexpected error {e}"),
+            Ok(_) => panic!("a reader got in beside a writer"),
         }
     }
 
