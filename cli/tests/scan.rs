@@ -823,6 +823,49 @@ fn png_declaring(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
+/// `image` as a CMYK JPEG the way Photoshop writes one: an Adobe marker and inverted values
+/// (255 − ink), black taken out as K, in `space` (`JCS_CMYK`, or `JCS_YCCK`: the Adobe
+/// transform 2). The `image` crate cannot write CMYK; libjpeg (mozjpeg) can.
+fn cmyk_jpeg(image: &image::RgbImage, space: mozjpeg::ColorSpace) -> Vec<u8> {
+    let mut inverted = Vec::with_capacity(image.len() / 3 * 4);
+    for p in image.pixels() {
+        let max = u32::from(p[0].max(p[1]).max(p[2]));
+        // ink c = (max − r) · 255 / max, k = 255 − max; stored: 255 − c = r · 255 / max, 255 − k.
+        for &v in &p.0 {
+            inverted.push((u32::from(v) * 255).checked_div(max).unwrap_or(0) as u8);
+        }
+        inverted.push(max as u8);
+    }
+    let mut compress = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_CMYK);
+    compress.set_color_space(space);
+    compress.set_size(image.width() as usize, image.height() as usize);
+    compress.set_quality(92.0);
+    let mut started = compress.start_compress(Vec::new()).unwrap();
+    started.write_scanlines(&inverted).unwrap();
+    started.finish().unwrap()
+}
+
+/// The average colour (Y, I, Q) of the signature that `lookalike hash` gives `file`.
+fn average_colour(env: &Env, file: &Path) -> [f32; 3] {
+    let out = env.run(&["hash", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let hex = json_lines(&out)[0]["signature"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    lookalike_core::Signature::from_bytes(&bytes)
+        .unwrap()
+        .average()
+}
+
+fn colour_distance(a: [f32; 3], b: [f32; 3]) -> f32 {
+    (0..3).map(|i| (a[i] - b[i]).abs()).fold(0.0, f32::max)
+}
+
 #[test]
 fn a_hostile_folder_indexes_every_good_file_and_names_every_bad_one() {
     use image::{ImageBuffer, ImageFormat, Luma, Rgb, Rgba};
@@ -864,7 +907,32 @@ fn a_hostile_folder_indexes_every_good_file_and_names_every_bad_one() {
         &photo.resize(300, 300, FilterType::Triangle),
         ImageFormat::WebP,
     );
+    // CMYK JPEGs (Adobe, inverted), plain and YCCK: libjpeg cannot turn them into RGB, so they
+    // take the `image` crate's path; their colours must come out as the RGB original's.
+    // Warm-tinted, so that an inverted decode (cold and of the other brightness) shows.
+    let mut rgb = photo.resize(320, 320, FilterType::Triangle).to_rgb8();
+    for p in rgb.pixels_mut() {
+        p[1] = (u16::from(p[1]) * 3 / 4) as u8;
+        p[2] = (u16::from(p[2]) * 2 / 5) as u8;
+    }
+    rgb.save(pics.join("rgb original.png")).unwrap();
+    let mut negative = rgb.clone();
+    image::imageops::invert(&mut negative);
+    let cmyk = cmyk_jpeg(&rgb, mozjpeg::ColorSpace::JCS_CMYK);
+    assert!(
+        cmyk.windows(5).any(|w| w == b"Adobe"),
+        "libjpeg writes the Adobe marker"
+    );
+    fs::write(pics.join("cmyk.jpg"), cmyk).unwrap();
+    fs::write(
+        pics.join("ycck.jpg"),
+        cmyk_jpeg(&rgb, mozjpeg::ColorSpace::JCS_YCCK),
+    )
+    .unwrap();
     let mut good = vec![
+        "rgb original.png",
+        "cmyk.jpg",
+        "ycck.jpg",
         "one pixel.png",
         "wide.png",
         "sixteen bit.png",
@@ -915,6 +983,21 @@ fn a_hostile_folder_indexes_every_good_file_and_names_every_bad_one() {
     let stored: BTreeSet<String> = json_lines(&export).iter().map(name).collect();
     let good: BTreeSet<String> = good.iter().map(|n| n.to_string()).collect();
     assert_eq!(stored, good);
+
+    let original = average_colour(&env, &pics.join("rgb original.png"));
+    negative.save(env.dir.path().join("negative.png")).unwrap();
+    let inverted = average_colour(&env, &env.dir.path().join("negative.png"));
+    assert!(
+        colour_distance(original, inverted) > 0.1,
+        "the photo tells an inversion: {original:?} {inverted:?}"
+    );
+    for name in ["cmyk.jpg", "ycck.jpg"] {
+        let got = average_colour(&env, &pics.join(name));
+        assert!(
+            colour_distance(got, original) < 0.02,
+            "{name}: average colour {got:?}, the RGB original's {original:?}"
+        );
+    }
 }
 
 /// Starts `scan pics --json` slowed to `slow_ms` per file.
@@ -1161,21 +1244,12 @@ fn twenty_kills_at_random_moments_over_two_thousand_images_lose_nothing() {
 
     let env = Env::new();
     many_images(&env.pics(), N);
-    // A simple generator; the seed is printed so that a failure can be replayed.
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-        | 1;
-    println!("kill moments seeded with {seed}");
+    let mut moments = lookalike_tests::KillMoments::new();
     // Each killed run is slowed to 4 ms per file (2 000 files: 4 s of work on 2 threads) and
     // killed within 0.6 s of its start: at start-up, while loading, while hashing or while
     // reporting, and with work left for the next one.
     let mut killed_mid_run = 0;
     for _ in 0..20 {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
         let mut child = env
             .cmd()
             .args(["scan", env.pics().to_str().unwrap(), "--json"])
@@ -1184,7 +1258,7 @@ fn twenty_kills_at_random_moments_over_two_thousand_images_lose_nothing() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        sleep(Duration::from_millis(seed % 600));
+        sleep(Duration::from_millis(moments.next_ms(600)));
         if child.try_wait().unwrap().is_none() {
             killed_mid_run += 1;
         }

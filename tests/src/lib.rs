@@ -12,6 +12,35 @@ use image::imageops::{self, FilterType};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 use lookalike_core::{PixelLayout, Pixels, Signature};
 
+/// Random moments for the kill tests (xorshift64): seeded from the clock, or from
+/// `LOOKALIKE_KILL_SEED` to replay a run; the seed is printed either way.
+pub struct KillMoments(u64);
+
+impl KillMoments {
+    #[allow(clippy::new_without_default)] // a new seed each time: not a default
+    pub fn new() -> KillMoments {
+        let seed = std::env::var("LOOKALIKE_KILL_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(1, |d| d.as_nanos() as u64)
+            })
+            | 1;
+        println!("kill moments seeded with {seed} (LOOKALIKE_KILL_SEED={seed} replays them)");
+        KillMoments(seed)
+    }
+
+    /// The next moment, in milliseconds below `bound_ms`.
+    pub fn next_ms(&mut self, bound_ms: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % bound_ms.max(1)
+    }
+}
+
 /// The folder of committed test photographs.
 pub fn photos_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("photos")
