@@ -6,12 +6,14 @@
 
 use std::fmt::Display;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use indicatif::MultiProgress;
 
 static ERRORED: AtomicBool = AtomicBool::new(false);
+static ERROR_LINES: AtomicUsize = AtomicUsize::new(0);
+static WARNING_LINES: AtomicUsize = AtomicUsize::new(0);
 static QUIET: AtomicBool = AtomicBool::new(false);
 static BARS: OnceLock<Mutex<Option<MultiProgress>>> = OnceLock::new();
 
@@ -32,6 +34,15 @@ pub fn quiet() -> bool {
 /// Whether any input failed so far.
 pub fn errored() -> bool {
     ERRORED.load(Ordering::Relaxed)
+}
+
+/// How many `error:` and `warning:` lines were printed so far, for summaries that count them
+/// (issue 12: a summary that says "4 failed" under 6 error lines misleads).
+pub fn printed() -> (usize, usize) {
+    (
+        ERROR_LINES.load(Ordering::Relaxed),
+        WARNING_LINES.load(Ordering::Relaxed),
+    )
 }
 
 /// Routes lines through `bars` while it draws (see [`crate::progress`]).
@@ -92,11 +103,13 @@ pub fn human_size(bytes: u64) -> String {
 /// `error: <path>: <reason>`, and the run's exit code becomes 1.
 pub fn file_error(path: &Path, reason: impl Display) {
     ERRORED.store(true, Ordering::Relaxed);
+    ERROR_LINES.fetch_add(1, Ordering::Relaxed);
     emit(format!("error: {}: {reason:#}", shown(path)));
 }
 
 /// `warning: <text>`; does not change the exit code.
 pub fn warning(text: impl Display) {
+    WARNING_LINES.fetch_add(1, Ordering::Relaxed);
     emit(format!("warning: {text}"));
 }
 

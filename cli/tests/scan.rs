@@ -950,6 +950,20 @@ fn a_hostile_folder_indexes_every_good_file_and_names_every_bad_one() {
         );
         good.push("new\nline.png");
         std::os::unix::fs::symlink(&pics, pics.join("loop")).unwrap();
+        // Issue 12: "with -L the summary counts 4 failures for 6 error lines". Links that lead
+        // to each other (named like images or not), a link to its own folder's parent, broken
+        // links.
+        let link = |target: &str, name: &str| {
+            std::os::unix::fs::symlink(target, pics.join(name)).unwrap();
+        };
+        link("ping", "pong");
+        link("pong", "ping");
+        link("b.jpg", "a.jpg");
+        link("a.jpg", "b.jpg");
+        fs::create_dir(pics.join("sub")).unwrap();
+        link("..", "sub/up");
+        link("nowhere.jpg", "broken link.jpg");
+        link("no folder", "broken folder link");
     }
     // Bad files.
     fs::write(pics.join("empty.jpg"), b"").unwrap();
@@ -958,7 +972,14 @@ fn a_hostile_folder_indexes_every_good_file_and_names_every_bad_one() {
     let jpeg = fs::read(&photos()[11]).unwrap();
     fs::write(pics.join("cut.jpg"), &jpeg[..jpeg.len() / 2]).unwrap();
     fs::create_dir(pics.join("folder.jpg")).unwrap();
-    let bad = ["empty.jpg", "text.png", "bomb.png", "cut.jpg"];
+    let bad = [
+        "empty.jpg",
+        "text.png",
+        "bomb.png",
+        "cut.jpg",
+        #[cfg(unix)]
+        "broken link.jpg",
+    ];
 
     let out = env.run(&["scan", pics.to_str().unwrap(), "-L"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -978,6 +999,24 @@ fn a_hostile_folder_indexes_every_good_file_and_names_every_bad_one() {
         !err.contains("folder.jpg"),
         "a folder is no file to read:\n{err}"
     );
+    // The summary counts what the lines above it say.
+    let errors = err.lines().filter(|l| l.starts_with("error: ")).count();
+    let warnings = err.lines().filter(|l| l.starts_with("warning: ")).count();
+    assert_eq!(count(&out, "failed"), errors, "{err}");
+    let summary = err.lines().find(|l| l.contains(" images under ")).unwrap();
+    assert!(
+        summary.ends_with(&format!("; {warnings} warnings")),
+        "{warnings} warning lines:\n{err}"
+    );
+    #[cfg(unix)]
+    for link in ["ping", "pong", "a.jpg", "b.jpg", "sub/up"] {
+        let path = pics.join(link);
+        assert!(
+            err.lines().any(|l| l.starts_with("warning: ")
+                && l.contains(&format!("{}: symbolic link loop", path.display()))),
+            "{link} is named as a loop:\n{err}"
+        );
+    }
     let export = env.run(&["db", "export"]);
     assert_eq!(export.status.code(), Some(0));
     let stored: BTreeSet<String> = json_lines(&export).iter().map(name).collect();

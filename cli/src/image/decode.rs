@@ -97,6 +97,9 @@ pub fn decode_file(path: &Path) -> Result<Decoded> {
 
 /// Decodes an in-memory file, choosing the decoder by content (not by extension).
 pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
+    if bytes.is_empty() {
+        bail!("the file is empty");
+    }
     if let Some(format) = super::heif::sniff(bytes) {
         return super::heif::decode(bytes, format);
     }
