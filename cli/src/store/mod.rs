@@ -82,6 +82,12 @@ pub enum StoreError {
     Missing { path: PathBuf },
     /// `--db` names something that is not a folder.
     NotAFolder { path: PathBuf },
+    /// The private copy of a read-only database could not be made in `at`.
+    Copy {
+        path: PathBuf,
+        at: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl std::fmt::Display for StoreError {
@@ -130,6 +136,13 @@ impl std::fmt::Display for StoreError {
                 "--db {} is a file; a database is a folder",
                 path.display()
             ),
+            StoreError::Copy { path, at, source } => write!(
+                f,
+                "the database {} is read-only, and a copy of it to read cannot be made in {} \
+                 ({source})",
+                path.display(),
+                at.display()
+            ),
         }
     }
 }
@@ -153,6 +166,9 @@ impl StoreError {
             }
             StoreError::NotAFolder { .. } => {
                 Some("give --db a folder (it is created by the first scan)".into())
+            }
+            StoreError::Copy { .. } => {
+                Some("set TMPDIR to a folder with room for a copy of the database folder".into())
             }
             StoreError::Io { source, .. }
                 if matches!(
@@ -245,15 +261,16 @@ impl Store {
             return Store::open(path);
         }
         let lock = lock_shared(path)?;
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| StoreError::Io { path, source }
+        let failed = |source| StoreError::Copy {
+            path: path.to_path_buf(),
+            at: std::env::temp_dir(),
+            source,
         };
         let copy = tempfile::Builder::new()
             .prefix("lookalike-read-only-")
             .tempdir()
-            .map_err(io(&std::env::temp_dir()))?;
-        let bytes = copy_files(path, copy.path()).map_err(io(copy.path()))?;
+            .map_err(failed)?;
+        let bytes = copy_files(path, copy.path()).map_err(failed)?;
         crate::messages::info(format_args!(
             "note: the database {} is read-only; reading a copy of it ({} in {})",
             crate::messages::shown(path),
