@@ -560,6 +560,12 @@ fn issue_12_a_read_only_database_can_be_queried_and_is_left_untouched() {
             0,
             "{how:?}: the copies are removed"
         );
+        // No room for the copy: said, with the way forward.
+        let nowhere = tmp.path().join("missing");
+        let out = on_read_only_db(&env, how, &nowhere, &["db", "info"]).unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{how:?}: {err}");
+        assert!(err.contains("hint: set TMPDIR"), "{how:?}: {err}");
         // Commands that write say so, with the way forward.
         for args in [&["scan", pics.to_str().unwrap()][..], &["db", "prune"]] {
             let out = on_read_only_db(&env, how, tmp.path(), args).unwrap();
