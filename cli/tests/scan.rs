@@ -851,24 +851,6 @@ fn cmyk_jpeg(image: &image::RgbImage, space: mozjpeg::ColorSpace) -> Vec<u8> {
     started.finish().unwrap()
 }
 
-/// `jpeg` with an EXIF block (APP1, big-endian TIFF) that holds only `orientation` (tag 0x0112),
-/// right after the start-of-image marker, as a camera writes it.
-fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
-    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
-    tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
-    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1]); // orientation, SHORT, 1 value
-    tiff.extend_from_slice(&orientation.to_be_bytes());
-    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // padding, no next IFD
-    let mut app1 = b"Exif\0\0".to_vec();
-    app1.extend_from_slice(&tiff);
-    let mut out = jpeg[..2].to_vec();
-    out.extend_from_slice(&[0xFF, 0xE1]);
-    out.extend_from_slice(&u16::try_from(app1.len() + 2).unwrap().to_be_bytes());
-    out.extend_from_slice(&app1);
-    out.extend_from_slice(&jpeg[2..]);
-    out
-}
-
 /// The average colour (Y, I, Q) of the signature that `lookalike hash` gives `file`.
 fn average_colour(env: &Env, file: &Path) -> [f32; 3] {
     let out = env.run(&["hash", file.to_str().unwrap()]);
@@ -962,7 +944,7 @@ fn a_hostile_folder_indexes_every_good_file_and_names_every_bad_one() {
         .unwrap();
     fs::write(
         pics.join("exif rotated.jpg"),
-        with_exif_orientation(&jpeg, 6),
+        lookalike_tests::with_exif_orientation(&jpeg, 6),
     )
     .unwrap();
     let mut good = vec![
