@@ -54,6 +54,14 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
                     .stored_interval()?
                     .map_or_else(String::new, |i| format!(", one every {i} s"))
             )?;
+            let unreported = records.iter().filter(|(_, r)| r.pending).count();
+            if unreported > 0 {
+                writeln!(
+                    out,
+                    "              {unreported} not reported (an interrupted run; the next \
+                     `videos` run reports them)"
+                )?;
+            }
             writeln!(out, "format:       {}", settings.format)?;
             writeln!(out, "coefficients: {} per channel", settings.m)?;
             writeln!(out, "weights:      {:?}", settings.weights)?;
