@@ -1,16 +1,19 @@
 //! Lines for the user on stderr: per-file errors (`error: <path>: <reason>`), warnings, hints and
 //! information. An error sets the process-wide "errored" flag, which turns a finished run's exit
 //! code into 1 (as ripgrep's `messages.rs`). While a progress bar is drawn, lines go through it
-//! so they don't interleave with the bar.
+//! so they don't interleave with the bar. Paths and sizes are shown here the way every line
+//! shows them ([`shown`], [`human_size`]).
 
 use std::fmt::Display;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use indicatif::MultiProgress;
 
 static ERRORED: AtomicBool = AtomicBool::new(false);
+static ERROR_LINES: AtomicUsize = AtomicUsize::new(0);
+static WARNING_LINES: AtomicUsize = AtomicUsize::new(0);
 static QUIET: AtomicBool = AtomicBool::new(false);
 static BARS: OnceLock<Mutex<Option<MultiProgress>>> = OnceLock::new();
 
@@ -31,6 +34,15 @@ pub fn quiet() -> bool {
 /// Whether any input failed so far.
 pub fn errored() -> bool {
     ERRORED.load(Ordering::Relaxed)
+}
+
+/// How many `error:` and `warning:` lines were printed so far, for summaries that count them
+/// (issue 12: a summary that says "4 failed" under 6 error lines misleads).
+pub fn printed() -> (usize, usize) {
+    (
+        ERROR_LINES.load(Ordering::Relaxed),
+        WARNING_LINES.load(Ordering::Relaxed),
+    )
 }
 
 /// Routes lines through `bars` while it draws (see [`crate::progress`]).
@@ -67,14 +79,37 @@ pub fn shown(path: &Path) -> String {
     out
 }
 
+/// "3.2 MB", "812 kB", "95 B".
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+/// The terminal table: one block per group, the file to keep first; other reference files say
+/// `ref`, the rest their best similarity.
 /// `error: <path>: <reason>`, and the run's exit code becomes 1.
 pub fn file_error(path: &Path, reason: impl Display) {
     ERRORED.store(true, Ordering::Relaxed);
+    ERROR_LINES.fetch_add(1, Ordering::Relaxed);
     emit(format!("error: {}: {reason:#}", shown(path)));
 }
 
 /// `warning: <text>`; does not change the exit code.
 pub fn warning(text: impl Display) {
+    WARNING_LINES.fetch_add(1, Ordering::Relaxed);
     emit(format!("warning: {text}"));
 }
 

@@ -423,6 +423,173 @@ fn database_mistakes_and_damage_are_explained_with_a_way_forward() {
     assert_eq!(json_lines(&export).len(), 3);
 }
 
+/// How [`on_read_only_db`] makes the database read-only.
+#[derive(Clone, Copy, Debug)]
+enum ReadOnly {
+    /// A read-only file system: the database folder bind-mounted read-only over itself, in a
+    /// user and mount namespace of the command's own (`EROFS`, as on a DVD or a `ro` mount).
+    FileSystem,
+    /// Another user's database: folder and files without write permission (`chmod a-w`), the
+    /// command run in a user namespace where it is that folder's owner but no longer root, so
+    /// that the permission bits hold even when the tests run as root (`EACCES`).
+    Folder,
+}
+
+/// Runs lookalike with `args` on `env`'s database made read-only as `how` says, with `TMPDIR`
+/// set to `tmp`. `None`, after saying why, where this machine has no user namespaces
+/// (`unshare`) to do it with.
+fn on_read_only_db(env: &Env, how: ReadOnly, tmp: &Path, args: &[&str]) -> Option<Output> {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let mut cmd = if matches!(how, ReadOnly::Folder) && !root {
+        // The permission bits hold for a user who is not root as they are.
+        Command::new(BIN)
+    } else {
+        let probe = Command::new("unshare")
+            .args(["--user", "--map-root-user", "--mount", "true"])
+            .status();
+        if !probe.is_ok_and(|s| s.success()) {
+            eprintln!(
+                "skipped {how:?}: no user namespaces (`unshare --user --mount`) to make a \
+                 database read-only with"
+            );
+            return None;
+        }
+        let mut cmd = Command::new("unshare");
+        match how {
+            ReadOnly::FileSystem => {
+                cmd.args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+                    .arg(r#"mount --bind -o ro "$0" "$0" && exec "$@""#)
+                    .arg(env.db());
+            }
+            ReadOnly::Folder => {
+                cmd.arg("--user");
+            }
+        }
+        cmd.arg(BIN);
+        cmd
+    };
+    cmd.arg("--db").arg(env.db()).args(["--threads", "2"]);
+    cmd.args(args).env_remove("LOOKALIKE_DB").env("TMPDIR", tmp);
+    Some(cmd.stdin(Stdio::null()).output().unwrap())
+}
+
+/// Every file of the database folder with its bytes.
+fn db_files(dir: &Path) -> BTreeSet<(PathBuf, Vec<u8>)> {
+    let mut files = BTreeSet::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(db_files(&path));
+        } else {
+            files.insert((path.clone(), fs::read(&path).unwrap()));
+        }
+    }
+    files
+}
+
+/// Sets the write permission of `dir` and everything in it.
+fn set_writable(dir: &Path, writable: bool) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |dir: bool| match (dir, writable) {
+        (true, true) => 0o755,
+        (true, false) => 0o555,
+        (false, true) => 0o644,
+        (false, false) => 0o444,
+    };
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            set_writable(&path, writable);
+        } else {
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode(false))).unwrap();
+        }
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(mode(true))).unwrap();
+}
+
+/// Issue 12: "a read-only database cannot even be queried (`lookalike.lock: Read-only file
+/// system`)". The read-only commands answer exactly as on a writable database, through a copy
+/// that is removed afterwards; the others say why they cannot run, and nothing is written.
+#[cfg(unix)]
+#[test]
+fn issue_12_a_read_only_database_can_be_queried_and_is_left_untouched() {
+    let env = Env::new();
+    let original = env.photo(4, "original.jpg");
+    env.resized(4, 0.5, "small copy.jpg");
+    env.photo(5, "other.jpg");
+    let pics = env.pics();
+    assert_eq!(
+        env.run(&["scan", pics.to_str().unwrap()]).status.code(),
+        Some(0)
+    );
+    let other = pics.join("other.jpg");
+    let added = env.run(&[
+        "ignore",
+        "add",
+        original.to_str().unwrap(),
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(added.status.code(), Some(0), "{}", text(&added.stderr));
+    let query = ["query", original.to_str().unwrap(), "--json"];
+    let reads: [&[&str]; 4] = [
+        &query,
+        &["db", "export"],
+        &["ignore", "list", "--json"],
+        &["db", "info"],
+    ];
+    let expected: Vec<String> = reads
+        .iter()
+        .map(|args| text(&env.run(args).stdout))
+        .collect();
+    assert!(expected[0].contains("small copy.jpg"), "{}", expected[0]);
+    assert_eq!(json_lines(&env.run(&["db", "export"])).len(), 3);
+    let before = db_files(&env.db());
+
+    'modes: for how in [ReadOnly::FileSystem, ReadOnly::Folder] {
+        let tmp = tempfile::tempdir().unwrap();
+        set_writable(&env.db(), !matches!(how, ReadOnly::Folder));
+        for (args, expected) in reads.iter().zip(&expected) {
+            let Some(out) = on_read_only_db(&env, how, tmp.path(), args) else {
+                set_writable(&env.db(), true);
+                continue 'modes;
+            };
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{how:?} {args:?}: {err}");
+            assert!(
+                err.contains("is read-only; reading a copy"),
+                "{how:?} {args:?}: {err}"
+            );
+            assert_eq!(&text(&out.stdout), expected, "{how:?} {args:?}");
+        }
+        assert_eq!(
+            fs::read_dir(tmp.path()).unwrap().count(),
+            0,
+            "{how:?}: the copies are removed"
+        );
+        // No room for the copy: said, with the way forward.
+        let nowhere = tmp.path().join("missing");
+        let out = on_read_only_db(&env, how, &nowhere, &["db", "info"]).unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{how:?}: {err}");
+        assert!(err.contains("hint: set TMPDIR"), "{how:?}: {err}");
+        // Commands that write say so, with the way forward.
+        for args in [&["scan", pics.to_str().unwrap()][..], &["db", "prune"]] {
+            let out = on_read_only_db(&env, how, tmp.path(), args).unwrap();
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{how:?} {args:?}: {err}");
+            assert!(
+                err.contains("hint: this command writes to the database"),
+                "{err}"
+            );
+        }
+        set_writable(&env.db(), true);
+        assert_eq!(db_files(&env.db()), before, "{how:?}: nothing written");
+    }
+}
+
 #[test]
 fn rerun_after_adding_changing_deleting_and_moving_files() {
     let env = Env::new();
@@ -671,6 +838,49 @@ fn png_declaring(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
+/// `image` as a CMYK JPEG the way Photoshop writes one: an Adobe marker and inverted values
+/// (255 − ink), black taken out as K, in `space` (`JCS_CMYK`, or `JCS_YCCK`: the Adobe
+/// transform 2). The `image` crate cannot write CMYK; libjpeg (mozjpeg) can.
+fn cmyk_jpeg(image: &image::RgbImage, space: mozjpeg::ColorSpace) -> Vec<u8> {
+    let mut inverted = Vec::with_capacity(image.len() / 3 * 4);
+    for p in image.pixels() {
+        let max = u32::from(p[0].max(p[1]).max(p[2]));
+        // ink c = (max − r) · 255 / max, k = 255 − max; stored: 255 − c = r · 255 / max, 255 − k.
+        for &v in &p.0 {
+            inverted.push((u32::from(v) * 255).checked_div(max).unwrap_or(0) as u8);
+        }
+        inverted.push(max as u8);
+    }
+    let mut compress = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_CMYK);
+    compress.set_color_space(space);
+    compress.set_size(image.width() as usize, image.height() as usize);
+    compress.set_quality(92.0);
+    let mut started = compress.start_compress(Vec::new()).unwrap();
+    started.write_scanlines(&inverted).unwrap();
+    started.finish().unwrap()
+}
+
+/// The average colour (Y, I, Q) of the signature that `lookalike hash` gives `file`.
+fn average_colour(env: &Env, file: &Path) -> [f32; 3] {
+    let out = env.run(&["hash", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let hex = json_lines(&out)[0]["signature"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    lookalike_core::Signature::from_bytes(&bytes)
+        .unwrap()
+        .average()
+}
+
+fn colour_distance(a: [f32; 3], b: [f32; 3]) -> f32 {
+    (0..3).map(|i| (a[i] - b[i]).abs()).fold(0.0, f32::max)
+}
+
 #[test]
 fn a_hostile_folder_indexes_every_good_file_and_names_every_bad_one() {
     use image::{ImageBuffer, ImageFormat, Luma, Rgb, Rgba};
@@ -712,7 +922,45 @@ fn a_hostile_folder_indexes_every_good_file_and_names_every_bad_one() {
         &photo.resize(300, 300, FilterType::Triangle),
         ImageFormat::WebP,
     );
+    // CMYK JPEGs (Adobe, inverted), plain and YCCK: libjpeg cannot turn them into RGB, so they
+    // take the `image` crate's path; their colours must come out as the RGB original's.
+    // Warm-tinted, so that an inverted decode (cold and of the other brightness) shows.
+    let mut rgb = photo.resize(320, 320, FilterType::Triangle).to_rgb8();
+    for p in rgb.pixels_mut() {
+        p[1] = (u16::from(p[1]) * 3 / 4) as u8;
+        p[2] = (u16::from(p[2]) * 2 / 5) as u8;
+    }
+    rgb.save(pics.join("rgb original.png")).unwrap();
+    let mut negative = rgb.clone();
+    image::imageops::invert(&mut negative);
+    let cmyk = cmyk_jpeg(&rgb, mozjpeg::ColorSpace::JCS_CMYK);
+    assert!(
+        cmyk.windows(5).any(|w| w == b"Adobe"),
+        "libjpeg writes the Adobe marker"
+    );
+    fs::write(pics.join("cmyk.jpg"), cmyk).unwrap();
+    fs::write(
+        pics.join("ycck.jpg"),
+        cmyk_jpeg(&rgb, mozjpeg::ColorSpace::JCS_YCCK),
+    )
+    .unwrap();
+    // A portrait photo stored on its side, with EXIF orientation 6 (turn 90° clockwise to
+    // show): indexed upright.
+    let sideways = photo.resize(300, 300, FilterType::Triangle).rotate270();
+    let mut jpeg = Vec::new();
+    sideways
+        .write_to(&mut std::io::Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+        .unwrap();
+    fs::write(
+        pics.join("exif rotated.jpg"),
+        lookalike_tests::with_exif_orientation(&jpeg, 6),
+    )
+    .unwrap();
     let mut good = vec![
+        "exif rotated.jpg",
+        "rgb original.png",
+        "cmyk.jpg",
+        "ycck.jpg",
         "one pixel.png",
         "wide.png",
         "sixteen bit.png",
@@ -730,6 +978,20 @@ fn a_hostile_folder_indexes_every_good_file_and_names_every_bad_one() {
         );
         good.push("new\nline.png");
         std::os::unix::fs::symlink(&pics, pics.join("loop")).unwrap();
+        // Issue 12: "with -L the summary counts 4 failures for 6 error lines". Links that lead
+        // to each other (named like images or not), a link to its own folder's parent, broken
+        // links.
+        let link = |target: &str, name: &str| {
+            std::os::unix::fs::symlink(target, pics.join(name)).unwrap();
+        };
+        link("ping", "pong");
+        link("pong", "ping");
+        link("b.jpg", "a.jpg");
+        link("a.jpg", "b.jpg");
+        fs::create_dir(pics.join("sub")).unwrap();
+        link("..", "sub/up");
+        link("nowhere.jpg", "broken link.jpg");
+        link("no folder", "broken folder link");
     }
     // Bad files.
     fs::write(pics.join("empty.jpg"), b"").unwrap();
@@ -738,7 +1000,14 @@ fn a_hostile_folder_indexes_every_good_file_and_names_every_bad_one() {
     let jpeg = fs::read(&photos()[11]).unwrap();
     fs::write(pics.join("cut.jpg"), &jpeg[..jpeg.len() / 2]).unwrap();
     fs::create_dir(pics.join("folder.jpg")).unwrap();
-    let bad = ["empty.jpg", "text.png", "bomb.png", "cut.jpg"];
+    let bad = [
+        "empty.jpg",
+        "text.png",
+        "bomb.png",
+        "cut.jpg",
+        #[cfg(unix)]
+        "broken link.jpg",
+    ];
 
     let out = env.run(&["scan", pics.to_str().unwrap(), "-L"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -758,11 +1027,57 @@ fn a_hostile_folder_indexes_every_good_file_and_names_every_bad_one() {
         !err.contains("folder.jpg"),
         "a folder is no file to read:\n{err}"
     );
+    // The summary counts what the lines above it say.
+    let errors = err.lines().filter(|l| l.starts_with("error: ")).count();
+    let warnings = err.lines().filter(|l| l.starts_with("warning: ")).count();
+    assert_eq!(count(&out, "failed"), errors, "{err}");
+    let summary = err.lines().find(|l| l.contains(" images under ")).unwrap();
+    assert!(
+        summary.ends_with(&format!("; {warnings} warnings")),
+        "{warnings} warning lines:\n{err}"
+    );
+    #[cfg(unix)]
+    for link in ["ping", "pong", "a.jpg", "b.jpg", "sub/up"] {
+        let path = pics.join(link);
+        assert!(
+            err.lines().any(|l| l.starts_with("warning: ")
+                && l.contains(&format!("{}: symbolic link loop", path.display()))),
+            "{link} is named as a loop:\n{err}"
+        );
+    }
     let export = env.run(&["db", "export"]);
     assert_eq!(export.status.code(), Some(0));
     let stored: BTreeSet<String> = json_lines(&export).iter().map(name).collect();
     let good: BTreeSet<String> = good.iter().map(|n| n.to_string()).collect();
     assert_eq!(stored, good);
+
+    let rotated = json_lines(&export)
+        .into_iter()
+        .find(|v| name(v) == "exif rotated.jpg")
+        .unwrap();
+    assert_eq!(
+        (rotated["width"].as_u64(), rotated["height"].as_u64()),
+        (
+            Some(u64::from(sideways.height())),
+            Some(u64::from(sideways.width()))
+        ),
+        "stored upright: {rotated}"
+    );
+
+    let original = average_colour(&env, &pics.join("rgb original.png"));
+    negative.save(env.dir.path().join("negative.png")).unwrap();
+    let inverted = average_colour(&env, &env.dir.path().join("negative.png"));
+    assert!(
+        colour_distance(original, inverted) > 0.1,
+        "the photo tells an inversion: {original:?} {inverted:?}"
+    );
+    for name in ["cmyk.jpg", "ycck.jpg"] {
+        let got = average_colour(&env, &pics.join(name));
+        assert!(
+            colour_distance(got, original) < 0.02,
+            "{name}: average colour {got:?}, the RGB original's {original:?}"
+        );
+    }
 }
 
 /// Starts `scan pics --json` slowed to `slow_ms` per file.
@@ -1009,21 +1324,12 @@ fn twenty_kills_at_random_moments_over_two_thousand_images_lose_nothing() {
 
     let env = Env::new();
     many_images(&env.pics(), N);
-    // A simple generator; the seed is printed so that a failure can be replayed.
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-        | 1;
-    println!("kill moments seeded with {seed}");
+    let mut moments = lookalike_tests::KillMoments::new();
     // Each killed run is slowed to 4 ms per file (2 000 files: 4 s of work on 2 threads) and
     // killed within 0.6 s of its start: at start-up, while loading, while hashing or while
     // reporting, and with work left for the next one.
     let mut killed_mid_run = 0;
     for _ in 0..20 {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
         let mut child = env
             .cmd()
             .args(["scan", env.pics().to_str().unwrap(), "--json"])
@@ -1032,7 +1338,7 @@ fn twenty_kills_at_random_moments_over_two_thousand_images_lose_nothing() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        sleep(Duration::from_millis(seed % 600));
+        sleep(Duration::from_millis(moments.next_ms(600)));
         if child.try_wait().unwrap().is_none() {
             killed_mid_run += 1;
         }

@@ -6,6 +6,7 @@
 //! directory (`CARGO_TARGET_TMPDIR/video-fixtures-v1`); every test copies what it needs into
 //! its own temporary folder.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -717,4 +718,211 @@ fn a_missing_ffmpeg_is_explained() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("install FFmpeg"), "{stderr}");
+}
+
+/// `to` = seconds `from..from+len` of fixture `name`, stream-copied (cut at key frames, which
+/// come every 2 s here): quick to make.
+fn part(name: &str, from: f64, len: f64, to: &Path) {
+    ffmpeg(&[
+        "-ss",
+        &format!("{from}"),
+        "-i",
+        fixtures().join(name).to_str().unwrap(),
+        "-t",
+        &format!("{len}"),
+        "-c",
+        "copy",
+        to.to_str().unwrap(),
+    ]);
+}
+
+/// Six videos of 30 s, two of which have a clip of 16 s among the others.
+fn kill_test_videos(dir: &Path) {
+    for name in ["a", "b", "c", "life"] {
+        part(
+            &format!("{name}.mp4"),
+            0.0,
+            30.0,
+            &dir.join(format!("{name}.mp4")),
+        );
+    }
+    for name in ["a", "c"] {
+        part(
+            &format!("{name}.mp4"),
+            10.0,
+            16.0,
+            &dir.join(format!("{name} clip.mp4")),
+        );
+    }
+}
+
+/// The pairs in a run's JSON lines as (video, other, ranges rounded to the second); lines cut by
+/// a kill are left out.
+fn reported(stdout: &[u8]) -> BTreeSet<(String, String, String)> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .map(|v| {
+            let ranges: Vec<String> = ranges(&v)
+                .iter()
+                .map(|r| format!("{:.0}-{:.0}/{:.0}-{:.0}", r[0], r[1], r[2], r[3]))
+                .collect();
+            (name(&v, "video"), name(&v, "other"), ranges.join(" "))
+        })
+        .collect()
+}
+
+/// The stored videos as `db export` gives them, by name (the folders and times differ).
+fn stored_videos(env: &Env) -> BTreeSet<String> {
+    if !env.db().exists() {
+        return BTreeSet::new();
+    }
+    let out = env.run(&["db", "export"]);
+    assert_eq!(out.status.code(), Some(0));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            let file = Path::new(v["path"].as_str().unwrap()).file_name().unwrap();
+            let file = file.to_string_lossy().into_owned();
+            v["path"] = Value::from(file);
+            v["info"]["mtime_ns"] = Value::Null;
+            v.to_string()
+        })
+        .collect()
+}
+
+/// The HTML reports written.
+fn report_files(env: &Env) -> BTreeSet<String> {
+    match std::fs::read_dir(env.dir.path().join("similar_videos")) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => BTreeSet::new(),
+    }
+}
+
+/// Issue 12, "a kill test … Same for videos": `kill -9` at 20 random moments of `lookalike
+/// videos` (while starting, sampling, storing, writing reports), then one run to the end. The
+/// store equals an uninterrupted run's, and every match of the uninterrupted run was printed by
+/// one of the runs, none that it did not find; a video stored by a run killed before it printed
+/// the video's matches is reported by the next run (its record stays `pending` until then).
+#[test]
+fn twenty_kills_during_videos_lose_nothing() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let started = std::time::Instant::now();
+    let args = ["videos", "videos", "--json", "--interval", "2"];
+    let reference = Env::new();
+    kill_test_videos(&reference.videos());
+    let out = reference.run(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = reported(&out.stdout);
+    assert_eq!(
+        expected.len(),
+        2,
+        "each clip is found in its source: {expected:?}"
+    );
+    let uninterrupted = started.elapsed();
+
+    let env = Env::new();
+    kill_test_videos(&env.videos());
+    let mut moments = lookalike_tests::KillMoments::new();
+    let mut printed = BTreeSet::new();
+    let (mut kills, mut runs, mut kills_with_videos_left, mut left_unreported) = (0, 0, 0, 0);
+    let unreported = |env: &Env| {
+        let info = env.run(&["db", "info"]);
+        String::from_utf8_lossy(&info.stdout).contains("not reported (an interrupted run")
+    };
+    // Moments within 2.5 s of a run taking the lock: a video takes about 1 s here (3 with the
+    // thumbnails of its report) and sled writes every 0.5 s, so a run gets a video or two
+    // further before its kill. A run that ends first (the work is done: it only checks what is
+    // stored and reports what is pending) bounds the next moments by its own length, so that
+    // kills still land.
+    let mut bound_ms = 2500;
+    while kills < 20 && runs < 60 {
+        runs += 1;
+        let videos_left = stored_videos(&env).len() < 6;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lookalike"))
+            .arg("--db")
+            .arg(env.db())
+            .args(args)
+            .current_dir(env.dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut stdout, &mut bytes).unwrap();
+            bytes
+        });
+        // The lock file holds the pid of the run that holds the lock.
+        let lock = env.db().join("lookalike.lock");
+        let own = child.id().to_string();
+        while std::fs::read_to_string(&lock).map_or(true, |pid| pid.trim() != own)
+            && child.try_wait().unwrap().is_none()
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let moment = std::time::Duration::from_millis(moments.next_ms(bound_ms));
+        let locked = std::time::Instant::now();
+        let mut ended = None;
+        while ended.is_none() && locked.elapsed() < moment {
+            if child.try_wait().unwrap().is_some() {
+                ended = Some(locked.elapsed());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        match ended {
+            None => {
+                child.kill().unwrap(); // SIGKILL
+                child.wait().unwrap();
+                kills += 1;
+                kills_with_videos_left += usize::from(videos_left);
+                left_unreported += usize::from(unreported(&env));
+            }
+            Some(length) => bound_ms = (length.as_millis() as u64).clamp(20, bound_ms),
+        }
+        child.wait().unwrap();
+        printed.extend(reported(&reader.join().unwrap()));
+    }
+    let stored_before = stored_videos(&env).len();
+    println!(
+        "{kills} kills landed in {runs} runs, {kills_with_videos_left} of them with videos left \
+         to read, {left_unreported} leaving a stored video unreported; {stored_before} of 6 \
+         videos stored before the last run"
+    );
+    assert_eq!(kills, 20, "the runs ended before the kills came");
+    let out = env.run(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    printed.extend(reported(&out.stdout));
+    assert_eq!(stored_videos(&env), stored_videos(&reference), "the store");
+    assert_eq!(
+        printed, expected,
+        "the matches printed by all the runs together"
+    );
+    assert!(!unreported(&env), "nothing is left unreported");
+    assert_eq!(
+        report_files(&env),
+        report_files(&reference),
+        "the HTML reports"
+    );
+    println!(
+        "uninterrupted run {:.1} s, whole test {:.1} s",
+        uninterrupted.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
 }

@@ -12,6 +12,57 @@ use image::imageops::{self, FilterType};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 use lookalike_core::{PixelLayout, Pixels, Signature};
 
+/// `jpeg` with an EXIF block (APP1, big-endian TIFF) holding only `orientation` (tag 0x0112),
+/// right after the start-of-image marker, as a camera writes it.
+pub fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1]); // orientation, SHORT, 1 value
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // padding, no next IFD
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(
+        &u16::try_from(app1.len() + 2)
+            .unwrap_or(u16::MAX)
+            .to_be_bytes(),
+    );
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// Random moments for the kill tests (xorshift64): seeded from the clock, or from
+/// `LOOKALIKE_KILL_SEED` to replay a run; the seed is printed either way.
+pub struct KillMoments(u64);
+
+impl KillMoments {
+    #[allow(clippy::new_without_default)] // a new seed each time: not a default
+    pub fn new() -> KillMoments {
+        let seed = std::env::var("LOOKALIKE_KILL_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(1, |d| d.as_nanos() as u64)
+            })
+            | 1;
+        println!("kill moments seeded with {seed} (LOOKALIKE_KILL_SEED={seed} replays them)");
+        KillMoments(seed)
+    }
+
+    /// The next moment, in milliseconds below `bound_ms`.
+    pub fn next_ms(&mut self, bound_ms: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % bound_ms.max(1)
+    }
+}
+
 /// The folder of committed test photographs.
 pub fn photos_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("photos")

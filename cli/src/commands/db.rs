@@ -14,8 +14,12 @@ use crate::report::table::human_size;
 use crate::store::{IterError, Store};
 
 pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
-    // Every db subcommand works on what is there; none creates an empty database.
-    let store = Store::open_existing(&config.db)?;
+    // Every db subcommand works on what is there; none creates an empty database. Only prune
+    // writes, so only prune needs a database it can write.
+    let store = match command {
+        DbCommand::Prune => Store::open_existing(&config.db)?,
+        _ => Store::open_for_reading(&config.db)?,
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match command {
@@ -39,7 +43,9 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
             let videos = store.videos()?;
             let records = videos.records()?;
             let screenshots: u64 = records.iter().map(|(_, r)| u64::from(r.screenshots)).sum();
-            let hours: f64 = records.iter().map(|(_, r)| r.info.duration).sum::<f64>() / 3600.0;
+            // `+ 0.0`: the sum of no durations is -0.0, which would show as "-0.0 h".
+            let hours: f64 =
+                records.iter().map(|(_, r)| r.info.duration).sum::<f64>() / 3600.0 + 0.0;
             writeln!(
                 out,
                 "videos:       {} ({hours:.1} h, {screenshots} screenshots{})",
@@ -48,6 +54,14 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
                     .stored_interval()?
                     .map_or_else(String::new, |i| format!(", one every {i} s"))
             )?;
+            let unreported = records.iter().filter(|(_, r)| r.pending).count();
+            if unreported > 0 {
+                writeln!(
+                    out,
+                    "              {unreported} not reported (an interrupted run; the next \
+                     `videos` run reports them)"
+                )?;
+            }
             writeln!(out, "format:       {}", settings.format)?;
             writeln!(out, "coefficients: {} per channel", settings.m)?;
             writeln!(out, "weights:      {:?}", settings.weights)?;

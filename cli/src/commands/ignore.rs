@@ -21,7 +21,7 @@ fn full(path: &Path) -> Result<PathBuf> {
 pub fn run(config: &Config, command: &IgnoreCommand) -> Result<()> {
     // Listing never creates a database where a mistyped --db points.
     let store = match command {
-        IgnoreCommand::List { .. } => Store::open_existing(&config.db)?,
+        IgnoreCommand::List { .. } => Store::open_for_reading(&config.db)?,
         _ => Store::open(&config.db)?,
     };
     match command {

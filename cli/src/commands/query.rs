@@ -35,7 +35,7 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         return Ok(());
     }
     let sensitivity = config::sensitivity(args.sensitivity)?;
-    let store = Store::open_existing(&config.db)?;
+    let store = Store::open_for_reading(&config.db)?;
     let engine = Engine::new(config.gpu);
     let library = {
         let progress = Progress::new();

@@ -40,7 +40,6 @@ pub struct Summary {
     pub found: usize,
     pub unchanged: usize,
     pub hashed: usize,
-    pub failed: usize,
     pub dropped: usize,
 }
 
@@ -152,7 +151,6 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
                     signature,
                 }),
                 Err(e) => {
-                    summary.failed += 1;
                     // A changed file that no longer decodes must not keep its old signature.
                     if library.remove(path) {
                         store.remove(path)?;
@@ -319,19 +317,26 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     library.mark_reported(&reported);
     store.flush()?;
 
+    // Failures are counted as the error lines above (a file that cannot be decoded, a folder or
+    // link that cannot be followed), warnings as the warning lines.
+    let (failed, warnings) = messages::printed();
     messages::info(format!(
-        "{} images under {} root(s): {} hashed, {} unchanged, {} failed, {} dropped (gone); \
-         {} similar pairs in {} groups at sensitivity {} ({:.1} s)",
+        "{} images under {} root(s): {} hashed, {} unchanged, {failed} failed, {} dropped (gone); \
+         {} similar pairs in {} groups at sensitivity {} ({:.1} s){}",
         summary.found,
         roots.len(),
         summary.hashed,
         summary.unchanged,
-        summary.failed,
         summary.dropped,
         report.matches.len(),
         report.groups.len(),
         sensitivity.get(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        match warnings {
+            0 => String::new(),
+            1 => "; 1 warning".to_owned(),
+            n => format!("; {n} warnings"),
+        }
     ));
     if !all && report.matches.is_empty() && summary.unchanged > 0 {
         messages::info(format!(

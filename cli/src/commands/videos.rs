@@ -85,6 +85,31 @@ impl Reader {
         )
     }
 
+    /// Reports the matches of a video stored by a run that was killed before it reported them
+    /// (`pending`), against the videos stored before it (as that run would have), then clears
+    /// the flag. Whether it had matches.
+    fn report_stored(
+        &self,
+        (path, record): (&Path, &VideoRecord),
+        index: &ShotIndex,
+        videos: &VideoStore,
+        by_id: &HashMap<u32, (PathBuf, VideoRecord)>,
+        (json, report_dir): (bool, Option<&Path>),
+    ) -> Result<bool> {
+        let sampled = videos.shots(record.id)?;
+        let mut runs = self.matches(index, &sampled, Some(record.id), videos);
+        // Ids grow in the order videos are stored.
+        runs.retain(|run| run.target < record.id);
+        let me = VideoRef {
+            path: path.to_path_buf(),
+            info: record.info.clone(),
+        };
+        let pairs = video_report::pair_reports(&me, &runs, self.interval, by_id);
+        self.report(&pairs, json, report_dir)?;
+        videos.set_reported(path, record)?;
+        Ok(!pairs.is_empty())
+    }
+
     /// Prints what was found for one video, after writing its HTML report into `report_dir`.
     fn report(&self, pairs: &[PairReport], json: bool, report_dir: Option<&Path>) -> Result<()> {
         let Some(first) = pairs.first() else {
@@ -175,6 +200,16 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
         if let Some(record) = by_path.get(path) {
             if record.info.stamp == stamp {
                 unchanged += 1;
+                if record.pending {
+                    let record = record.clone();
+                    matched += usize::from(reader.report_stored(
+                        (path, &record),
+                        &shots,
+                        &videos,
+                        &by_id,
+                        (args.json, report_dir),
+                    )?);
+                }
                 continue;
             }
             // Changed: forget the old screenshots, read it again.
@@ -198,16 +233,18 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
             id,
             info,
             screenshots: sampled.len() as u32,
+            pending: true,
         };
         videos.save(path, &record, &sampled)?;
         shots.insert(id, &sampled);
-        by_id.insert(id, (path.clone(), record.clone()));
-        by_path.insert(path.clone(), record);
         new += 1;
         if !pairs.is_empty() {
             matched += 1;
             reader.report(&pairs, args.json, report_dir)?;
         }
+        videos.set_reported(path, &record)?;
+        by_id.insert(id, (path.clone(), record.clone()));
+        by_path.insert(path.clone(), record);
     }
     overall.finish_and_clear();
     drop(progress);
@@ -230,7 +267,7 @@ pub fn query(
     let options = sequence_options(min_sequence)?;
     let tools = Tools::find()?;
     let sensitivity = config::sensitivity(sensitivity)?;
-    let store = Store::open_existing(&config.db)?;
+    let store = Store::open_for_reading(&config.db)?;
     let videos = store.videos()?;
     let Some(interval) = videos.stored_interval()? else {
         bail!(

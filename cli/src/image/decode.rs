@@ -97,6 +97,9 @@ pub fn decode_file(path: &Path) -> Result<Decoded> {
 
 /// Decodes an in-memory file, choosing the decoder by content (not by extension).
 pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
+    if bytes.is_empty() {
+        bail!("the file is empty");
+    }
     if let Some(format) = super::heif::sniff(bytes) {
         return super::heif::decode(bytes, format);
     }
@@ -381,25 +384,6 @@ mod tests {
         out
     }
 
-    /// A JPEG with an APP1 Exif segment carrying `orientation`, inserted after SOI.
-    fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
-        let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
-        tiff.extend_from_slice(&1u16.to_be_bytes());
-        tiff.extend_from_slice(&0x0112u16.to_be_bytes());
-        tiff.extend_from_slice(&3u16.to_be_bytes());
-        tiff.extend_from_slice(&1u32.to_be_bytes());
-        tiff.extend_from_slice(&orientation.to_be_bytes());
-        tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
-        let mut segment = b"Exif\0\0".to_vec();
-        segment.extend_from_slice(&tiff);
-        let mut out = jpeg[..2].to_vec();
-        out.extend_from_slice(&[0xFF, 0xE1]);
-        out.extend_from_slice(&u16::try_from(segment.len() + 2).unwrap().to_be_bytes());
-        out.extend_from_slice(&segment);
-        out.extend_from_slice(&jpeg[2..]);
-        out
-    }
-
     #[test]
     fn large_jpegs_decode_at_reduced_scale() {
         let decoded = decode_bytes(&jpeg(2400, 1600)).unwrap();
@@ -412,7 +396,7 @@ mod tests {
     #[test]
     fn orientation_is_applied() {
         let plain = jpeg(320, 200);
-        let rotated = with_orientation(&plain, 6);
+        let rotated = lookalike_tests::with_exif_orientation(&plain, 6);
         assert_eq!(exif_orientation(&rotated), Some(Orientation::Rotate90));
         let decoded = decode_bytes(&rotated).unwrap();
         assert_eq!((decoded.full_width, decoded.full_height), (200, 320));

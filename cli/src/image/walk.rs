@@ -1,6 +1,7 @@
 //! File discovery: the images under the scanned roots, with size and mtime for change detection.
-//! Unreadable folders and files are reported by name and skipped; symbolic-link loops (with
-//! `--follow-links`) are reported as warnings and skipped.
+//! Unreadable folders and files (a broken symbolic link among them) are reported by name and
+//! skipped; symbolic-link loops (with `--follow-links`: a link to a folder above it, or links
+//! that lead to each other) are reported as warnings and skipped.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -77,12 +78,30 @@ pub fn walk(
                         .path()
                         .map(Path::to_path_buf)
                         .unwrap_or_else(|| root.clone());
+                    let chain_loop = e.io_error().is_some_and(is_link_loop);
                     if let Some(ancestor) = e.loop_ancestor() {
                         messages::warning(format!(
                             "{}: symbolic link loop back to {}, skipped",
                             messages::shown(&path),
                             messages::shown(ancestor)
                         ));
+                    } else if chain_loop {
+                        // Links that lead to each other (a → b → a): a loop as well, never a
+                        // file to read.
+                        messages::warning(format!(
+                            "{}: symbolic link loop, skipped",
+                            messages::shown(&path)
+                        ));
+                    } else if let Ok(target) = std::fs::read_link(&path)
+                        && !path.exists()
+                    {
+                        messages::file_error(
+                            &path,
+                            format!(
+                                "broken symbolic link: {} does not exist",
+                                messages::shown(&target)
+                            ),
+                        );
                     } else {
                         let reason = e
                             .io_error()
@@ -129,6 +148,20 @@ pub fn walk(
     );
     found.sort_by(|a, b| a.0.cmp(&b.0));
     found
+}
+
+/// Whether `e` is `ELOOP`: symbolic links that lead to each other (`ErrorKind::FilesystemLoop`
+/// is not stable yet).
+fn is_link_loop(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
 }
 
 /// One warning for files left out of a scan for the same reason, naming the first few.

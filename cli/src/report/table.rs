@@ -6,27 +6,8 @@ use std::io::Write;
 use super::Report;
 use crate::messages;
 
-/// "3.2 MB", "812 kB", "95 B".
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
-    if bytes < 1000 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1000.0;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if value < 10.0 {
-        format!("{value:.1} {}", UNITS[unit])
-    } else {
-        format!("{value:.0} {}", UNITS[unit])
-    }
-}
+pub use crate::messages::human_size;
 
-/// The terminal table: one block per group, the file to keep first; other reference files say
-/// `ref`, the rest their best similarity.
 pub fn write(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     for group in &report.groups {
         writeln!(

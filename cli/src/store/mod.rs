@@ -19,10 +19,17 @@
 //! A lock file `lookalike.lock` in the database directory holds the owner's process id under an
 //! exclusive `flock`, which the kernel releases when the process dies (also on `kill -9`), so a
 //! stale lock never blocks and a live one names its owner.
+//!
+//! Read-only databases (issue 12): sled 0.34 has no read-only mode (it opens its data file for
+//! writing and may write during recovery), so the read-only commands ([`Store::open_for_reading`])
+//! open a database they cannot write through a private copy in the temporary folder, after
+//! checking that no writer holds the lock; the copy is removed when the command ends. Copying
+//! costs about what reading the files costs (measured in README "Read-only databases").
 
 mod files;
 mod ignored;
 mod keys;
+mod read_only;
 mod videos;
 
 pub use files::{FileRecord, Format, ImageFile, IterError, Picture, Stamp};
@@ -35,6 +42,7 @@ use std::path::{Path, PathBuf};
 
 use fs2::FileExt;
 use lookalike_core::{DEFAULT_COEFFICIENTS, Weights};
+use read_only::{copy_files, lock_shared, writable};
 
 /// The version of the record layout and tree set written by this module, and of the signatures
 /// in it. 2: `lookalike-core` signature format 2 (issue 17: borders cut before hashing, flat
@@ -76,6 +84,12 @@ pub enum StoreError {
     Missing { path: PathBuf },
     /// `--db` names something that is not a folder.
     NotAFolder { path: PathBuf },
+    /// The private copy of a read-only database could not be made in `at`.
+    Copy {
+        path: PathBuf,
+        at: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl std::fmt::Display for StoreError {
@@ -124,6 +138,13 @@ impl std::fmt::Display for StoreError {
                 "--db {} is a file; a database is a folder",
                 path.display()
             ),
+            StoreError::Copy { path, at, source } => write!(
+                f,
+                "the database {} is read-only, and a copy of it to read cannot be made in {} \
+                 ({source})",
+                path.display(),
+                at.display()
+            ),
         }
     }
 }
@@ -148,6 +169,21 @@ impl StoreError {
             StoreError::NotAFolder { .. } => {
                 Some("give --db a folder (it is created by the first scan)".into())
             }
+            StoreError::Copy { .. } => {
+                Some("set TMPDIR to a folder with room for a copy of the database folder".into())
+            }
+            StoreError::Io { source, .. }
+                if matches!(
+                    source.kind(),
+                    std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+                ) =>
+            {
+                Some(
+                    "this command writes to the database; a read-only one can still be read by \
+                     `query`, `db info`, `db export` and `ignore list`, or give another --db"
+                        .into(),
+                )
+            }
             _ => None,
         }
     }
@@ -168,6 +204,9 @@ pub struct Store {
     /// What [`COUNT_FILE`] says (see there).
     durable: std::sync::Mutex<Option<u64>>,
     _lock: File,
+    /// The private copy that a read-only database is read through (see the module docs);
+    /// declared last so that sled is closed before the copy is removed.
+    copy: Option<tempfile::TempDir>,
 }
 
 /// The stored settings ([`Store::settings`]).
@@ -192,12 +231,85 @@ impl Store {
         };
         std::fs::create_dir_all(path).map_err(io)?;
         let lock = lock(path)?;
-        let damaged = |source| StoreError::Damaged {
+        Store::start(path, path, lock, None)
+    }
+
+    /// Opens a database that must exist already, for writing (`db prune`).
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        Store::open(path)
+    }
+
+    /// Opens a database that must exist already, for the read-only commands (query, db
+    /// info/export, ignore list): they never create an empty one where a mistyped `--db` points,
+    /// and they work on a database they cannot write (a read-only folder or file system) by
+    /// reading a private copy of it (see the module docs), after a note saying so.
+    pub fn open_for_reading(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        if !path.is_dir() {
+            return Err(StoreError::NotAFolder {
+                path: path.to_path_buf(),
+            });
+        }
+        if writable(path) {
+            return Store::open(path);
+        }
+        let lock = lock_shared(path)?;
+        let failed = |source| StoreError::Copy {
             path: path.to_path_buf(),
+            at: std::env::temp_dir(),
             source,
         };
+        let copy = tempfile::Builder::new()
+            .prefix("lookalike-read-only-")
+            .tempdir()
+            .map_err(failed)?;
+        let bytes = copy_files(path, copy.path()).map_err(failed)?;
+        crate::messages::info(format_args!(
+            "note: the database {} is read-only; reading a copy of it ({} in {})",
+            crate::messages::shown(path),
+            crate::messages::human_size(bytes),
+            crate::messages::shown(copy.path()),
+        ));
+        let at = copy.path().to_path_buf();
+        Store::start(path, &at, lock, Some(copy))
+    }
+
+    /// Opens sled at `at` (the database itself, or its copy) for the database `path`.
+    fn start(
+        path: &Path,
+        at: &Path,
+        lock: File,
+        copy: Option<tempfile::TempDir>,
+    ) -> Result<Store, StoreError> {
+        // A file sled cannot open for writing is no damage (a database of another user).
+        let damaged = |source| match source {
+            sled::Error::Io(source)
+                if matches!(
+                    source.kind(),
+                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+                ) =>
+            {
+                StoreError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
+            source => StoreError::Damaged {
+                path: path.to_path_buf(),
+                source,
+            },
+        };
         let db = sled::Config::new()
-            .path(path)
+            .path(at)
             .cache_capacity(256 << 20)
             .flush_every_ms(Some(FLUSH_EVERY_MS))
             .mode(sled::Mode::HighThroughput)
@@ -215,6 +327,7 @@ impl Store {
             settings,
             durable: std::sync::Mutex::new(durable),
             _lock: lock,
+            copy,
         };
         if let Some(expected) = durable
             && (store.files.len() as u64) < expected
@@ -227,17 +340,6 @@ impl Store {
         }
         store.check_settings()?;
         Ok(store)
-    }
-
-    /// Opens a database that must exist already: read-only commands (query, db info/export)
-    /// never create an empty one where a mistyped `--db` points.
-    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::Missing {
-                path: path.to_path_buf(),
-            });
-        }
-        Store::open(path)
     }
 
     fn check_settings(&self) -> Result<(), StoreError> {
@@ -336,7 +438,7 @@ impl Drop for Store {
     /// At the end of every command (not on `kill -9`, which needs no count: the previous one
     /// still holds), after a last flush: the count of records now safely on disk.
     fn drop(&mut self) {
-        if self.db.flush().is_ok() {
+        if self.copy.is_none() && self.db.flush().is_ok() {
             self.set_durable(self.files.len() as u64);
         }
     }
@@ -393,6 +495,22 @@ mod tests {
             }
             Err(e) => panic!("unexpected error {e}"),
             Ok(_) => panic!("a database of format 1 was opened"),
+        }
+    }
+
+    #[test]
+    fn a_writer_keeps_readers_of_a_read_only_database_out() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        let reader = lock_shared(dir.path()).unwrap();
+        assert!(lock_shared(dir.path()).is_ok(), "readers share");
+        assert!(matches!(lock(dir.path()), Err(StoreError::InUse { .. })));
+        drop(reader);
+        let _writer = Store::open(dir.path()).unwrap();
+        match lock_shared(dir.path()) {
+            Err(StoreError::InUse { pid, .. }) => assert_eq!(pid, Some(std::process::id())),
+            Err(e) => panic!("unexpected error {e}"),
+            Ok(_) => panic!("a reader got in beside a writer"),
         }
     }
 

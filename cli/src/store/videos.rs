@@ -64,6 +64,11 @@ pub struct VideoRecord {
     pub info: VideoInfo,
     /// How many screenshots are stored.
     pub screenshots: u32,
+    /// Stored, but its matches not yet reported: a run killed between storing a video and
+    /// printing its matches leaves it set, and the next run reports them (as `pending` does for
+    /// images). Absent in records written before issue 12, which were all reported.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
 }
 
 /// One stored or sampled screenshot.
@@ -199,6 +204,36 @@ impl VideoStore {
         Ok(())
     }
 
+    /// The stored screenshots of video `id`, in order.
+    pub fn shots(&self, id: u32) -> Result<Vec<Shot>> {
+        let mut out = Vec::new();
+        for item in self.shots.scan_prefix(id.to_be_bytes()) {
+            let (key, value) = item?;
+            let index = key.get(4..8).and_then(|b| <[u8; 4]>::try_from(b).ok());
+            let time_ms = value.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok());
+            let signature = value.get(4..).and_then(|b| Signature::from_bytes(b).ok());
+            if let (Some(index), Some(time_ms), Some(signature)) = (index, time_ms, signature) {
+                out.push(Shot {
+                    index: u32::from_be_bytes(index),
+                    time_ms: u32::from_le_bytes(time_ms),
+                    signature,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Clears the record's `pending` flag: its matches were reported.
+    pub fn set_reported(&self, path: &Path, record: &VideoRecord) -> Result<()> {
+        let record = VideoRecord {
+            pending: false,
+            ..record.clone()
+        };
+        self.videos
+            .insert(path_key(path), serde_json::to_vec(&record)?)?;
+        Ok(())
+    }
+
     /// Hands every stored screenshot of a video that `known` accepts to `sink` as
     /// `(video id, screenshot number, signature)`, in key order. Screenshots of other ids (left
     /// by an interrupted run) and damaged ones are removed.
@@ -285,6 +320,7 @@ mod tests {
                 id,
                 info: info.clone(),
                 screenshots: 2,
+                pending: false,
             };
             videos
                 .save(Path::new(&format!("/v/{id}.mp4")), &record, &shots)
