@@ -65,6 +65,7 @@ pub struct Decoded {
 impl Decoded {
     /// Whether this image holds a share of the process's decode budget: such an image should be
     /// hashed and dropped at once, not kept waiting in a batch.
+    #[cfg_attr(not(feature = "gpu"), allow(dead_code))] // only the GPU path keeps images waiting
     pub fn is_large(&self) -> bool {
         self.reservation.is_some()
     }

@@ -59,6 +59,7 @@ impl StageTimes {
 /// scale, leave the transform about 3 % of the work (1.25 of 43 thread-ms per 12-MP photo on
 /// that machine): a GPU is looked for only in libraries of tens of thousands. Full-size
 /// decodes (4-MP PNGs: 15.7 of 92 thread-ms) reach it after a few hundred files.
+#[cfg(feature = "gpu")]
 pub const GPU_WORTH: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Where signatures are computed, chosen by `--gpu` on first use.
@@ -220,6 +221,7 @@ impl Engine {
         paths: &[PathBuf],
         times: &StageTimes,
     ) -> Vec<Result<(Picture, Signature)>> {
+        #[allow(clippy::large_enum_variant)] // one per file of a batch, and moved once
         enum Slot {
             Done(Result<(Picture, Signature)>),
             Gpu(u64, Picture),
