@@ -26,6 +26,7 @@ mod keys;
 mod videos;
 
 pub use files::{FileRecord, Format, ImageFile, IterError, Picture, Stamp};
+pub use ignored::IgnoredPairs;
 pub use keys::{key_path, path_key};
 pub use videos::{Shot, VideoInfo, VideoRecord, VideoStore};
 
