@@ -1,17 +1,19 @@
--- Every pair of images in the table `signatures` whose similarity reaches min_similarity, as
+-- The pairs of images in the table `signatures` whose similarity reaches min_similarity, as
 -- lookalike computes it upright (`lookalike scan --all --upright`): one row (a, b, similarity)
--- per pair, a < b. `signatures` is the table of `lookalike db export --format parquet` or
--- `lookalike hash --format parquet` (README "Past one machine"; scale/README.md), loaded however
--- the engine loads it, e.g. in DuckDB:
+-- per pair, a < b. Every pair found is scored exactly; a pair that shares too few uncommon codes
+-- (max_code_holders, min_shared_codes below) is not found (scale/README.md measures how many).
+-- `signatures` is the table of `lookalike db export --format parquet` or `lookalike hash
+-- --format parquet` (README "Past one machine"; scale/README.md), loaded however the engine
+-- loads it, e.g. in DuckDB:
 --     CREATE VIEW signatures AS SELECT * FROM read_parquet('signatures*.parquet');
 --
--- Plain SQL: window functions, VALUES, CASE, abs/floor/least/greatest, and one list function,
+-- Plain SQL: a window function, VALUES, CASE, abs/floor/least/greatest, and one list function,
 -- unnest (Spark SQL calls it explode). Keep the constants in sync with lookalike-core, as named.
 WITH
 params AS (
     SELECT 53.75 AS min_similarity,     -- 35 + 0.625 × sensitivity; 53.75 = sensitivity 30, the default
-           0.01 AS max_code_share,      -- a code held by more than this share of the images
-           1000 AS min_code_holders     -- and by more than this many images finds no candidates
+           100 AS max_code_holders,     -- a code held by more images than this finds no candidates
+           2 AS min_shared_codes        -- a candidate shares this many of the other codes
 ),
 -- The paper's Table 1 (Jacobs et al. 1995), weights for scanned queries, in hundredths:
 -- core/src/weights.rs SCANNED.
@@ -62,9 +64,11 @@ own AS (
     FROM coefficients
     GROUP BY id
 ),
--- Only the codes of informative channels are compared (the index posts only those).
+-- Only the codes of informative channels are compared (the index posts only those). `place`
+-- names one image's position in one channel, so that scoring a candidate is a lookup by one key.
 postings AS (
-    SELECT k.id, k.channel, k.position, k.negative, k.centi
+    SELECT k.id, k.channel, k.position, k.negative, k.centi,
+           k.id * 65536 + k.channel * 16384 + k.position AS place
     FROM coefficients AS k
     JOIN images AS i ON i.id = k.id
     WHERE (k.channel = 0 AND i.informative_y = 1)
@@ -76,23 +80,26 @@ holders AS (
     FROM postings
     GROUP BY channel, position, negative
 ),
--- Candidates: pairs that keep one code with the same sign, outside the most common codes (the
--- long lists of the coarse coefficients, which nearly every photo keeps).
+-- Candidates: pairs that keep min_shared_codes codes with the same sign, outside the common
+-- codes (a pair of copies shares dozens; two unrelated pictures share one by chance). The join
+-- costs the sum of the squares of the codes' holder counts, so the long lists (the coarse
+-- coefficients nearly every photo keeps) must stay out; max_code_holders bounds every list.
 rare AS (
     SELECT p.id, p.channel, p.position, p.negative
     FROM postings AS p
     JOIN holders AS h
       ON h.channel = p.channel AND h.position = p.position AND h.negative = p.negative
     CROSS JOIN params
-    WHERE h.images <= greatest(params.max_code_share * (SELECT COUNT(*) FROM images),
-                               params.min_code_holders)
+    WHERE h.images <= params.max_code_holders
 ),
 candidates AS (
-    SELECT DISTINCT p.id AS a, q.id AS b
+    SELECT p.id AS a, q.id AS b
     FROM rare AS p
     JOIN rare AS q
       ON q.channel = p.channel AND q.position = p.position AND q.negative = p.negative
     WHERE p.id < q.id
+    GROUP BY p.id, q.id
+    HAVING COUNT(*) >= (SELECT min_shared_codes FROM params)
 ),
 -- Each candidate scored on all its codes (score.rs compare_upright): a position both keep adds
 -- its weight when the signs agree and, in Y only, subtracts it when they differ.
@@ -103,7 +110,9 @@ matched AS (
                     ELSE 0 END) AS matched
     FROM candidates AS c
     JOIN postings AS p ON p.id = c.a
-    JOIN postings AS q ON q.id = c.b AND q.channel = p.channel AND q.position = p.position
+    -- One key, not (id, channel, position): a planner could otherwise join the postings with
+    -- each other on (channel, position) first, every pair of images, before the candidates.
+    JOIN postings AS q ON q.place = c.b * 65536 + p.channel * 16384 + p.position
     GROUP BY c.a, c.b
 ),
 -- similarity = 100 · (matched − dc) / (pair / 2), clamped to [0, 100] (score.rs finish), where
