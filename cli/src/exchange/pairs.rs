@@ -27,18 +27,18 @@ pub struct PairRow {
 /// Reads `path` (CSV or Parquet). Errors name the file, and the line or row.
 pub fn read(path: &Path) -> Result<Vec<PairRow>> {
     let shown = messages::shown(path);
-    let mut bytes = Vec::new();
+    let cannot = || format!("cannot read the pairs file {shown}");
+    let mut magic = Vec::with_capacity(4);
     File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .with_context(|| format!("cannot read the pairs file {shown}"))?;
-    if bytes.starts_with(b"PAR1") {
-        drop(bytes);
-        read_parquet(path).with_context(|| format!("{shown}: not a pairs table"))
-    } else {
-        let text = String::from_utf8(bytes)
-            .map_err(|_| anyhow!("{shown}: neither Parquet nor UTF-8 CSV text"))?;
-        read_csv(&text).with_context(|| format!("{shown}: not a pairs table"))
+        .and_then(|f| f.take(4).read_to_end(&mut magic))
+        .with_context(cannot)?;
+    if magic == b"PAR1" {
+        return read_parquet(path).with_context(|| format!("{shown}: not a pairs table"));
     }
+    let bytes = std::fs::read(path).with_context(cannot)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow!("{shown}: neither Parquet nor UTF-8 CSV text"))?;
+    read_csv(&text).with_context(|| format!("{shown}: not a pairs table"))
 }
 
 fn read_parquet(path: &Path) -> Result<Vec<PairRow>> {
