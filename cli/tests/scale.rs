@@ -382,6 +382,26 @@ fn export_and_import_name_the_file_in_their_errors() {
         stderr.contains("/nowhere/b.jpg") && stderr.contains("not in the database"),
         "{stderr}"
     );
+    // One pair given twice, in both orders, is one pair (scored again: 100, not the file's 60).
+    fs::copy(&a, pics.join("b.jpg")).unwrap();
+    lookalike(&db, &["scan", pics.to_str().unwrap()]);
+    let b = pics.join("b.jpg").canonicalize().unwrap();
+    let twice = tmp.path().join("twice.csv");
+    let (a, b) = (a.display(), b.display());
+    fs::write(&twice, format!("a,b,similarity\n{a},{b},60\n{b},{a},60\n")).unwrap();
+    let out = run(&["db", "import-pairs", twice.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["similarity"], 100.0);
+    assert!(
+        text(&out.stderr).contains("similarity 60.000 in"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

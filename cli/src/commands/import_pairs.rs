@@ -1,13 +1,15 @@
 //! `lookalike db import-pairs FILE`: the pairs a query engine found (`scale/pairs.sql`) back
-//! into the review workflow. Each pair's files are looked up in the database (or in the
-//! signatures tables given with `--signatures`, and then the database is not read), the pair is scored
-//! again with lookalike-core (upright, as the query scores it: a similarity that differs from
-//! the file's by more than [`AGREEMENT`] is named in a warning, since it means the table and
-//! the database disagree), pairs remembered as not duplicates (`lookalike ignore`) and two names
-//! of one file are dropped, as `scan` drops them, and the rest is reported exactly as `scan
-//! --all` reports its pairs: [`Report::build`], then the table, JSON or HTML page.
+//! into the review workflow.
+//!
+//! Each pair's files are looked up in the database (or in the signatures tables given with
+//! `--signatures`, and then the database is not read). The pair is scored again with
+//! lookalike-core, upright as the query scores it; a similarity that differs from the file's by
+//! more than [`AGREEMENT`] is named in a warning, since the table and the database then disagree.
+//! Pairs remembered as not duplicates (`lookalike ignore`), two names of one file (as `scan`
+//! drops them) and repeated rows are dropped, and the rest is reported exactly as `scan --all`
+//! reports its pairs: [`Report::build`], then the table, JSON or HTML page.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -69,11 +71,19 @@ pub fn run(store: Option<&Store>, args: &ImportPairsArgs) -> Result<()> {
         Ok(record)
     };
     let (mut found, mut disagreeing, mut dropped) = (Vec::new(), 0usize, 0usize);
+    // A pair given twice (in either order) is reported once.
+    let mut seen: HashSet<(PathBuf, PathBuf)> = HashSet::new();
     for row in &rows {
         let (Some(a), Some(b)) = (lookup(&row.a)?, lookup(&row.b)?) else {
             continue;
         };
+        let key = if row.a < row.b {
+            (row.a.clone(), row.b.clone())
+        } else {
+            (row.b.clone(), row.a.clone())
+        };
         if a.file.path == b.file.path
+            || !seen.insert(key)
             || ignored.contains(&a.file.path, &b.file.path)
             || same_file(&a.file.path, &b.file.path)
         {
@@ -113,8 +123,8 @@ pub fn run(store: Option<&Store>, args: &ImportPairsArgs) -> Result<()> {
         write_html(&report, path)?;
     }
     messages::info(format!(
-        "{} pairs read from {}: {} similar pairs in {} groups; {dropped} dropped (ignored or one \
-         file), {disagreeing} with another similarity than lookalike's",
+        "{} pairs read from {}: {} similar pairs in {} groups; {dropped} dropped (ignored, one \
+         file, or given twice), {disagreeing} with another similarity than lookalike's",
         rows.len(),
         messages::shown(&args.pairs),
         report.matches.len(),
