@@ -248,6 +248,8 @@ fn the_sql_query_in_duckdb_finds_the_pairs_scan_finds() {
             "{}",
             file.display()
         );
+        let stderr = text(&imported.stderr);
+        assert!(stderr.contains(", 0 with another similarity"), "{stderr}");
     }
 
     // Past one machine: two shards hashed without a database, the same pairs imported against
