@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::exchange::shard::Shard;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0    finished, and every input was read
@@ -113,27 +115,8 @@ pub struct ScanArgs {
     /// calibration set and no pair of different photographs (README, Sensitivity).
     #[arg(long, short, value_name = "0-100", default_value_t = lookalike_core::Sensitivity::DEFAULT.get())]
     pub sensitivity: u8,
-    /// Print the matches as JSON lines (one object per pair) instead of a table.
-    #[arg(long)]
-    pub json: bool,
-    /// With --json: one object per group (the keeper and every member) instead of per pair.
-    #[arg(long, requires = "json")]
-    pub groups: bool,
-    /// Also write an HTML report: one card per group with thumbnails (stored in FILE's
-    /// sibling folder NAME_files/), where you choose what to keep and download a plan for
-    /// `lookalike apply`.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
-    /// The keep rule: criteria tried in order to choose the file to keep in each group, from
-    /// resolution (more pixels), size (larger file), oldest, newest, format (lossless PNG, TIFF,
-    /// BMP before lossy), path:PREFIX (files under PREFIX). Ties go to the shorter file name.
-    #[arg(
-        long,
-        value_name = "RULES",
-        value_delimiter = ',',
-        default_value = "resolution,oldest,size"
-    )]
-    pub keep: Vec<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// A folder of originals: scanned too, but its files are never proposed for removal, and
     /// groups made only of its files are not reported. May be given more than once.
     #[arg(long, value_name = "DIR")]
@@ -158,6 +141,32 @@ pub struct ScanArgs {
     /// Sensitivity; docs/accuracy.md).
     #[arg(long)]
     pub upright: bool,
+}
+
+/// How found pairs are reported: by `scan` and by `db import-pairs`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Print the matches as JSON lines (one object per pair) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// With --json: one object per group (the keeper and every member) instead of per pair.
+    #[arg(long, requires = "json")]
+    pub groups: bool,
+    /// Also write an HTML report: one card per group with thumbnails (stored in FILE's
+    /// sibling folder NAME_files/), where you choose what to keep and download a plan for
+    /// `lookalike apply`.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// The keep rule: criteria tried in order to choose the file to keep in each group, from
+    /// resolution (more pixels), size (larger file), oldest, newest, format (lossless PNG, TIFF,
+    /// BMP before lossy), path:PREFIX (files under PREFIX). Ties go to the shorter file name.
+    #[arg(
+        long,
+        value_name = "RULES",
+        value_delimiter = ',',
+        default_value = "resolution,oldest,size"
+    )]
+    pub keep: Vec<String>,
 }
 
 /// `lookalike apply`.
@@ -328,6 +337,31 @@ pub struct HashArgs {
     /// Image files; `-` reads paths from standard input, one per line.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Hash only shard I of N (1 ≤ I ≤ N): the files whose FNV-1a hash of the path, as given,
+    /// is I − 1 modulo N. N machines given the same list and I = 1…N hash every file once.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    #[command(flatten)]
+    pub output: TableOutput,
+}
+
+/// Where and how `hash` and `db export` write signatures.
+#[derive(Debug, Args)]
+pub struct TableOutput {
+    /// jsonl: one JSON object per line (the signature as hex bytes); parquet: the signatures
+    /// table that scale/pairs.sql reads (README "Past one machine"), which needs --output.
+    #[arg(long, value_enum, default_value_t = TableFormat::Jsonl)]
+    pub format: TableFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `--format` of `hash` and `db export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    Jsonl,
+    Parquet,
 }
 
 #[derive(Debug, Subcommand)]
@@ -336,8 +370,29 @@ pub enum DbCommand {
     Info,
     /// Drop the entries whose files no longer exist.
     Prune,
-    /// Every stored signature as JSON lines.
-    Export,
+    /// Every stored signature as JSON lines (images, then videos), or the images as a Parquet
+    /// table (--format parquet -o FILE) for scale/pairs.sql.
+    Export(TableOutput),
+    /// Report the pairs a query engine found (scale/pairs.sql's result: CSV with a header, or
+    /// Parquet, columns a, b, similarity) as `scan --all` reports its pairs: table, JSON, HTML
+    /// page. Both files of a pair must be in the database, or in the --signatures tables.
+    #[command(after_help = EXIT_CODES)]
+    ImportPairs(ImportPairsArgs),
+}
+
+/// `lookalike db import-pairs`.
+#[derive(Debug, Args)]
+pub struct ImportPairsArgs {
+    /// The pairs file (CSV or Parquet).
+    #[arg(value_name = "FILE")]
+    pub pairs: PathBuf,
+    /// Take the files' facts and signatures from these signatures tables (`hash --format
+    /// parquet` on other machines) instead of the database, which is then not read at all (so
+    /// no not-a-duplicate list applies).
+    #[arg(long, value_name = "PARQUET", num_args = 1..)]
+    pub signatures: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod config;
+mod exchange;
 mod image;
 mod interrupt;
 mod messages;

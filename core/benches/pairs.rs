@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo bench -p lookalike-core --bench pairs              # 100 000 and 1 000 000 signatures
 //! cargo bench -p lookalike-core --bench pairs -- 100000    # sizes of your choice
+//! PAIRS_DUMP=lib.bin cargo bench -p lookalike-core --bench pairs -- 100000   # only write the set
 //! ```
 //!
 //! Not a criterion bench: one run at 1 000 000 takes minutes, so it is timed once, on every core
@@ -68,6 +69,14 @@ fn run(real: &[Signature], n: usize, threads: usize, min: f32) {
         started.elapsed().as_secs_f64(),
         load()
     );
+    if let Some(path) = std::env::var_os("PAIRS_DUMP") {
+        // The same library for other engines (scale/README.md): every signature's bytes, one
+        // after the other, in id order; nothing else is run.
+        let bytes: Vec<u8> = sigs.iter().flat_map(|s| s.to_bytes()).collect();
+        std::fs::write(&path, bytes).expect("PAIRS_DUMP is writable");
+        eprintln!("wrote {n} signatures to {}", path.to_string_lossy());
+        return;
+    }
     let mut rng = Rng(n as u64 ^ 0x5eed);
     let sample: Vec<u32> = (0..SAMPLE.min(n)).map(|_| rng.below(n) as u32).collect();
 

@@ -9,7 +9,7 @@
 //! lookalike tests: skipped videos (no ffmpeg), GPU vs CPU (no Vulkan adapter) — `sudo .ci/install-deps` installs what they need
 //! ```
 //!
-//! With `LOOKALIKE_REQUIRE_FFMPEG`, `_GPU`, `_HEIF` or `_BROWSER` set (as
+//! With `LOOKALIKE_REQUIRE_FFMPEG`, `_GPU`, `_HEIF`, `_DUCKDB` or `_BROWSER` set (as
 //! `.ci/run` sets them), a missing tool of that group fails this test, as it fails the group's
 //! own tests.
 
@@ -80,6 +80,16 @@ fn heif_missing() -> Option<String> {
     (!missing.is_empty()).then(|| missing.join(", "))
 }
 
+fn duckdb_missing() -> Option<String> {
+    let ok = Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    (!ok).then(|| "no duckdb Python package".to_owned())
+}
+
 fn browser_missing() -> Option<String> {
     let mut missing = Vec::new();
     if on_path(&["chromium", "chromium-browser", "google-chrome"]).is_none() {
@@ -122,6 +132,11 @@ fn optional_test_groups_are_summarised_in_one_line() {
             missing: heif_missing(),
         },
         Group {
+            name: "SQL pairs in DuckDB",
+            require: "LOOKALIKE_REQUIRE_DUCKDB",
+            missing: duckdb_missing(),
+        },
+        Group {
             name: "browser page",
             require: "LOOKALIKE_REQUIRE_BROWSER",
             missing: browser_missing(),
@@ -132,7 +147,7 @@ fn optional_test_groups_are_summarised_in_one_line() {
         .filter_map(|g| Some(format!("{} ({})", g.name, g.missing.as_ref()?)))
         .collect();
     let line = if skipped.is_empty() {
-        "lookalike tests: every optional group ran (ffmpeg, Vulkan, libheif, Chromium and the wasm toolchain found)\n"
+        "lookalike tests: every optional group ran (ffmpeg, Vulkan, libheif, DuckDB, Chromium and the wasm toolchain found)\n"
             .to_owned()
     } else {
         format!(

@@ -1,4 +1,4 @@
-//! `lookalike db info|prune|export`.
+//! `lookalike db info|prune|export|import-pairs`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde_json::{Value, json};
 
-use crate::args::DbCommand;
+use crate::args::{DbCommand, TableOutput};
+use crate::commands::hash::{self, Output};
+use crate::commands::import_pairs;
 use crate::config::Config;
 use crate::messages;
 use crate::report::json::{self, hex};
@@ -14,6 +16,12 @@ use crate::report::table::human_size;
 use crate::store::{IterError, Store};
 
 pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
+    if let DbCommand::ImportPairs(args) = command
+        && !args.signatures.is_empty()
+    {
+        // The tables say everything; the database may not even exist on this machine.
+        return import_pairs::run(None, args);
+    }
     // Every db subcommand works on what is there; none creates an empty database. Only prune
     // writes, so only prune needs a database it can write.
     let store = match command {
@@ -106,30 +114,48 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
                 store.len()
             )?;
         }
-        DbCommand::Export => {
-            for item in store.iter() {
-                match item {
-                    Ok(r) => {
-                        let mut object = json::file(&r.file);
-                        object.insert("signature".into(), json!(hex(&r.signature.to_bytes())));
-                        writeln!(out, "{}", Value::Object(object))?;
-                    }
-                    Err(IterError::Damaged { path, reason }) => {
-                        messages::file_error(&path, format!("damaged index entry: {reason}"));
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            // Videos: one object each, with `"kind": "video"` (images carry no kind).
-            for (path, record) in store.videos()?.records()? {
-                let mut object = serde_json::Map::new();
-                json::put_path(&mut object, "path", &path);
-                object.insert("kind".into(), json!("video"));
-                object.insert("screenshots".into(), json!(record.screenshots));
-                object.insert("info".into(), serde_json::to_value(&record.info)?);
-                writeln!(out, "{}", Value::Object(object))?;
-            }
+        DbCommand::Export(args) => {
+            drop(out);
+            export(&store, args)?;
+        }
+        DbCommand::ImportPairs(args) => {
+            drop(out);
+            import_pairs::run(Some(&store), args)?;
         }
     }
     Ok(())
+}
+
+/// `db export`: JSON lines (images, then videos with `"kind": "video"`) or the Parquet table of
+/// the images.
+fn export(store: &Store, args: &TableOutput) -> Result<()> {
+    let mut out = hash::output(args)?;
+    for item in store.iter() {
+        match item {
+            Ok(r) => match &mut out {
+                Output::Jsonl(out) => {
+                    let mut object = json::file(&r.file);
+                    object.insert("signature".into(), json!(hex(&r.signature.to_bytes())));
+                    writeln!(out, "{}", Value::Object(object))?;
+                }
+                Output::Parquet(writer) => writer.push(&r.file, &r.signature)?,
+            },
+            Err(IterError::Damaged { path, reason }) => {
+                messages::file_error(&path, format!("damaged index entry: {reason}"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Output::Jsonl(out) = &mut out {
+        // Videos: one object each, with `"kind": "video"` (images carry no kind).
+        for (path, record) in store.videos()?.records()? {
+            let mut object = serde_json::Map::new();
+            json::put_path(&mut object, "path", &path);
+            object.insert("kind".into(), json!("video"));
+            object.insert("screenshots".into(), json!(record.screenshots));
+            object.insert("info".into(), serde_json::to_value(&record.info)?);
+            writeln!(out, "{}", Value::Object(object))?;
+        }
+    }
+    out.finish()
 }

@@ -1,20 +1,24 @@
-//! `lookalike hash`: signatures as JSON lines, for other tools.
+//! `lookalike hash`: signatures as JSON lines, for other tools, or as the Parquet signatures
+//! table (`--format parquet -o FILE`, [`crate::exchange::signatures`]); `--shard I/N` hashes one
+//! shard of the list ([`crate::exchange::shard`]).
 //!
 //! `{"path":"a.jpg","width":4000,"height":3000,"format":"jpeg","signature":"4c4b5347…"}`, where
 //! `signature` is the hex of `lookalike_core::Signature::to_bytes` (versioned; `m` = 40).
 
-use std::io::{BufRead, Write};
+use std::fs::File;
+use std::io::{BufRead, BufWriter, Write};
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 
-use crate::args::HashArgs;
+use crate::args::{HashArgs, TableFormat, TableOutput};
 use crate::config::Config;
+use crate::exchange::signatures::ParquetWriter;
 use crate::image::hashing::{Engine, StageTimes};
 use crate::messages;
 use crate::report::json::{hex, put_path};
-use crate::store::key_path;
+use crate::store::{ImageFile, Stamp, key_path};
 
 pub fn run(config: &Config, args: &HashArgs) -> Result<()> {
     let mut files: Vec<PathBuf> = Vec::new();
@@ -33,15 +37,26 @@ pub fn run(config: &Config, args: &HashArgs) -> Result<()> {
             files.push(file.clone());
         }
     }
+    if let Some(shard) = args.shard {
+        let all = files.len();
+        files.retain(|path| shard.contains(path));
+        messages::info(format!("shard {shard}: {} of {all} files", files.len()));
+    }
+    let mut out = output(&args.output)?;
     let engine = Engine::new(config.gpu);
     engine.expect(files.len());
     let times = StageTimes::default();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     for chunk in files.chunks(engine.batch_len()) {
         for (path, result) in chunk.iter().zip(engine.hash_paths(chunk, &times)?) {
-            match result {
-                Ok((picture, signature)) => {
+            let (picture, signature) = match result {
+                Ok(hashed) => hashed,
+                Err(e) => {
+                    messages::file_error(path, format!("{e:#}"));
+                    continue;
+                }
+            };
+            match &mut out {
+                Output::Jsonl(out) => {
                     let mut object = Map::new();
                     put_path(&mut object, "path", path);
                     object.insert("width".into(), json!(picture.width));
@@ -50,10 +65,66 @@ pub fn run(config: &Config, args: &HashArgs) -> Result<()> {
                     object.insert("signature".into(), json!(hex(&signature.to_bytes())));
                     writeln!(out, "{}", Value::Object(object))?;
                 }
-                Err(e) => messages::file_error(path, format!("{e:#}")),
+                Output::Parquet(writer) => {
+                    // The table has the file's size and time, as the database export has.
+                    let stamp = match std::fs::metadata(path) {
+                        Ok(m) => Stamp::of(&m),
+                        Err(e) => {
+                            messages::file_error(path, e);
+                            continue;
+                        }
+                    };
+                    let file = ImageFile {
+                        path: path.clone(),
+                        stamp,
+                        picture,
+                    };
+                    writer.push(&file, &signature)?;
+                }
             }
         }
     }
     engine.finish();
+    out.finish()?;
     Ok(())
+}
+
+/// An open `--format`/`--output` destination.
+pub enum Output {
+    Jsonl(Box<dyn Write>),
+    Parquet(Box<ParquetWriter<BufWriter<File>>>),
+}
+
+/// Opens what `args` name: standard output or a file, as JSON lines or Parquet (which needs a
+/// file: a binary table on a terminal helps no one).
+pub fn output(args: &TableOutput) -> Result<Output> {
+    let create = |path: &PathBuf| {
+        File::create(path)
+            .with_context(|| format!("cannot write {}", messages::shown(path)))
+            .map(BufWriter::new)
+    };
+    Ok(match (args.format, &args.output) {
+        (TableFormat::Jsonl, None) => Output::Jsonl(Box::new(std::io::stdout().lock())),
+        (TableFormat::Jsonl, Some(path)) => Output::Jsonl(Box::new(create(path)?)),
+        (TableFormat::Parquet, Some(path)) => {
+            Output::Parquet(Box::new(ParquetWriter::new(create(path)?, path)?))
+        }
+        (TableFormat::Parquet, None) => {
+            bail!("--format parquet writes a file: add --output FILE (e.g. -o signatures.parquet)")
+        }
+    })
+}
+
+impl Output {
+    /// Flushes, and for Parquet writes the footer.
+    pub fn finish(self) -> Result<()> {
+        match self {
+            Output::Jsonl(mut out) => out.flush()?,
+            Output::Parquet(writer) => {
+                let rows = writer.finish()?;
+                messages::info(format!("{rows} images written"));
+            }
+        }
+        Ok(())
+    }
 }

@@ -10,6 +10,7 @@ pub mod bench_videos;
 pub mod db;
 pub mod hash;
 pub mod ignore;
+pub mod import_pairs;
 pub mod plan;
 pub mod query;
 pub mod scan;

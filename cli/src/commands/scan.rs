@@ -20,7 +20,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use lookalike_core::{KeepRule, QueryScratch};
 
-use crate::args::ScanArgs;
+use crate::args::{ReportArgs, ScanArgs};
 use crate::config::{self, Config};
 use crate::image::hashing::{Engine, StageTimes};
 use crate::image::library::Library;
@@ -60,13 +60,13 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         }
     }
     let in_reference = |path: &Path| under(&reference, path);
-    let keep = keep_rules(&args.keep)?;
+    let keep = keep_rules(&args.report.keep)?;
     let review_dir = match &args.review_dir {
         Some(dir) => Some(absolute(dir)?),
         None => None,
     };
     // An unwritable report path fails now, not after the whole scan.
-    if let Some(path) = &args.html {
+    if let Some(path) = &args.report.html {
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -261,17 +261,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         report.put_reference_first(in_reference);
     }
 
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    if args.json && args.groups {
-        report::json::write_groups(&report.groups, &mut out)?;
-    } else if args.json {
-        report::json::write(&report.matches, &mut out)?;
-    } else {
-        report::table::write(&report, &mut out)?;
-    }
-    out.flush()?;
-    drop(out);
+    print_report(&report, &args.report)?;
 
     if let Some(dir) = &review_dir
         && !report.groups.is_empty()
@@ -280,7 +270,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
             &mut report,
             dir,
             args.dry_run,
-            args.json,
+            args.report.json,
             &store,
             &mut library,
         )?;
@@ -294,13 +284,8 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
             ));
         }
     }
-    if let Some(path) = &args.html {
-        thumbnail::write_report(&report, path, "lookalike: similar images")?;
-        messages::info(format!(
-            "report written to {} (thumbnails in {}; keep the two together)",
-            messages::shown(path),
-            messages::shown(&report::html::files_dir(path))
-        ));
+    if let Some(path) = &args.report.html {
+        write_html(&report, path)?;
     }
 
     // 6. Reported: clear the pending marks (of every pending file under the roots).
@@ -345,7 +330,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
             summary.found
         ));
     }
-    if !args.json && args.html.is_none() && !report.matches.is_empty() {
+    if !args.report.json && args.report.html.is_none() && !report.matches.is_empty() {
         messages::info(
             "hint: --html report.html writes a page to review the groups and make a plan for \
              `lookalike apply`",
@@ -354,8 +339,34 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     Ok(())
 }
 
+/// Prints `report` as `args` say: JSON lines of pairs or of groups, or the table.
+pub fn print_report(report: &Report, args: &ReportArgs) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json && args.groups {
+        report::json::write_groups(&report.groups, &mut out)?;
+    } else if args.json {
+        report::json::write(&report.matches, &mut out)?;
+    } else {
+        report::table::write(report, &mut out)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes the HTML review page (thumbnails beside it) and says where.
+pub fn write_html(report: &Report, path: &Path) -> Result<()> {
+    thumbnail::write_report(report, path, "lookalike: similar images")?;
+    messages::info(format!(
+        "report written to {} (thumbnails in {}; keep the two together)",
+        messages::shown(path),
+        messages::shown(&report::html::files_dir(path))
+    ));
+    Ok(())
+}
+
 /// The `--keep` criteria; an unknown one is an error that lists the known ones.
-fn keep_rules(texts: &[String]) -> Result<Vec<KeepRule>> {
+pub fn keep_rules(texts: &[String]) -> Result<Vec<KeepRule>> {
     texts
         .iter()
         .map(|t| {
@@ -376,7 +387,7 @@ fn under(roots: &[PathBuf], path: &Path) -> bool {
 
 /// Whether two paths name the same file (one inode through hard links).
 #[cfg(unix)]
-fn same_file(a: &Path, b: &Path) -> bool {
+pub fn same_file(a: &Path, b: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     match (a.metadata(), b.metadata()) {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
@@ -385,7 +396,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 #[cfg(not(unix))]
-fn same_file(_a: &Path, _b: &Path) -> bool {
+pub fn same_file(_a: &Path, _b: &Path) -> bool {
     false
 }
 

@@ -49,6 +49,14 @@ impl Format {
         }
     }
 
+    /// The inverse of [`Format::name`] (`Other` for a name it does not give).
+    pub fn from_name(name: &str) -> Format {
+        (1..=8)
+            .map(Format::from_byte)
+            .find(|f| f.name() == name)
+            .unwrap_or(Format::Other)
+    }
+
     /// Lower-case name for reports.
     pub fn name(self) -> &'static str {
         match self {

@@ -33,6 +33,7 @@ mod read_only;
 mod videos;
 
 pub use files::{FileRecord, Format, ImageFile, IterError, Picture, Stamp};
+pub use ignored::IgnoredPairs;
 pub use keys::{key_path, path_key};
 pub use videos::{Shot, VideoInfo, VideoRecord, VideoStore};
 
