@@ -62,6 +62,8 @@
 
 #![warn(missing_docs)]
 
+mod eighth;
+mod huffman;
 pub mod jpeg;
 
 use lookalike_core::{
@@ -148,6 +150,13 @@ impl ScaledImage {
     /// The decoded pixels: opaque RGBA rows, top to bottom.
     pub fn rgba(&self) -> Vec<u8> {
         self.inner.rgba.clone()
+    }
+
+    /// Which decoder read the file: `"dct-eighth"` (baseline JPEGs at 1/8, libjpeg's pixels) or
+    /// `"jpeg-decoder"` (everything else).
+    #[wasm_bindgen(getter)]
+    pub fn decoder(&self) -> String {
+        self.inner.decoder.to_owned()
     }
 }
 

@@ -10,7 +10,8 @@
 //   in:  { job, file }        a File or Blob to decode and hash
 //   out: { job, signature, width, height, thumbnail, decoder, decodeMs, hashMs }
 //        signature: Uint8Array (274 bytes); width × height: the image's own size, as shown;
-//        thumbnail: a small JPEG Blob; decoder: "wasm-dct-scaled" or "browser"
+//        thumbnail: a small JPEG Blob; decoder: "wasm-dct-eighth" (baseline JPEGs at 1/8, with
+//        libjpeg's pixels), "wasm-jpeg-decoder" (other JPEGs) or "browser"
 //   out: { job, error }       the file could not be decoded or hashed
 import { loadLookalike } from "./wasm.js";
 
@@ -36,7 +37,8 @@ async function decode(file, api) {
       try {
         const data = new Uint8ClampedArray(scaled.rgba().buffer);
         const pixels = new ImageData(data, scaled.scaledWidth, scaled.scaledHeight);
-        return { width: scaled.width, height: scaled.height, pixels, decoder: "wasm-dct-scaled" };
+        const decoder = `wasm-${scaled.decoder}`;
+        return { width: scaled.width, height: scaled.height, pixels, decoder };
       } finally {
         scaled.free();
       }
