@@ -429,7 +429,7 @@ fn page_keeps_the_original_agrees_with_compare_and_exports_a_plan() {
     // threshold only with the member it joined through, which is at or above it.
     for sensitivity in [0, 15, Sensitivity::DEFAULT.get(), 60, 100] {
         let summary: Value = browser.run(
-            "lookalikeTest.sliderMs(arguments[0]); return lookalikeTest.summary()",
+            "lookalikeTest.slider(arguments[0]); return lookalikeTest.summary()",
             [json!(sensitivity)],
         );
         let threshold = f64::from(Sensitivity::new(sensitivity).unwrap().min_similarity());
@@ -465,7 +465,7 @@ fn page_keeps_the_original_agrees_with_compare_and_exports_a_plan() {
         }
     }
     browser.run::<Value, 1>(
-        "lookalikeTest.sliderMs(arguments[0])",
+        "lookalikeTest.slider(arguments[0])",
         [json!(Sensitivity::DEFAULT.get())],
     );
 

@@ -65,6 +65,7 @@
 mod eighth;
 mod huffman;
 pub mod jpeg;
+pub mod thumbnail;
 
 use lookalike_core::{
     Candidate, Error, Index, PixelLayout, Pixels, Sensitivity, Signature, Weights, group,
@@ -166,6 +167,27 @@ impl ScaledImage {
 pub fn decode_jpeg(bytes: &[u8]) -> Result<ScaledImage, JsError> {
     let inner = jpeg::decode_scaled(bytes).map_err(|e| JsError::new(&e))?;
     Ok(ScaledImage { inner })
+}
+
+/// RGBA pixels shrunk to `to_width` × `to_height` by area averaging, for thumbnails (see
+/// [`thumbnail::shrink`]).
+#[wasm_bindgen(js_name = shrinkRgba)]
+pub fn shrink_rgba(
+    width: u32,
+    height: u32,
+    rgba: &[u8],
+    to_width: u32,
+    to_height: u32,
+) -> Result<Vec<u8>, JsError> {
+    let size = |v: u32| v as usize;
+    thumbnail::shrink(
+        size(width),
+        size(height),
+        rgba,
+        size(to_width),
+        size(to_height),
+    )
+    .ok_or_else(|| JsError::new("shrinkRgba: the sizes do not fit the pixels"))
 }
 
 /// How alike two images are.
