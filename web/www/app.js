@@ -13,8 +13,14 @@ const $ = (selector) => document.querySelector(selector);
 const IMAGE_NAME = /\.(jpe?g|png|gif|webp|avif|bmp|ico|svg|tiff?|heic|heif|jxl)$/i;
 // At most this many matches are kept per image (the index returns the best first).
 const MATCHES_PER_IMAGE = 50;
-// Regrouping while hashing is throttled so that thousands of results don't redraw thousands of times.
+// Regrouping while hashing is throttled so that thousands of results don't redraw thousands of
+// times: at most every 400 ms, and at most a tenth of the page's time (a render that took 60 ms
+// waits 600 ms), so that the page's thread stays free for the slider and the workers' answers.
 const RENDER_INTERVAL_MS = 400;
+const RENDER_SHARE = 0.1;
+// A group shows this many members until its "Show all" button is pressed: moving the slider over
+// a thousand look-alike photos then moves a few hundred figures, not a thousand.
+const SHOWN_MEMBERS = 48;
 
 const state = {
   lookalike: null,
@@ -30,7 +36,8 @@ const state = {
   lastPlan: null, // the last plan Blob offered for download
   regroup: false, // a pair at or above the threshold arrived since the last render
   figures: new Map(), // image id -> { figure, detail, choice, shown }: made once, updated by render
-  articles: new Map(), // member ids of a group -> { article, title, row }, reused when shown again
+  articles: new Map(), // member ids of a group -> { article, title, row, more }, reused when shown again
+  expanded: new Set(), // member ids of the groups whose "Show all" was pressed
   scores: new Map(), // "keeper id:member id" -> { similarity, score } (compareSignatures, cached)
   floor: 0, // minSimilarity(0)
   queue: [],
@@ -43,7 +50,7 @@ const state = {
   startedAt: 0,
   finishedAt: 0,
   times: { readMs: 0, decodeMs: 0, hashMs: 0, thumbnailMs: 0 }, // summed over the images
-  renderParts: null, // how long the last render's parts took: { groupMs, scoreMs, drawMs }
+  renderParts: null, // how long the last render took: { groupMs, scoreMs, drawMs, totalMs }
   renderTimer: 0,
   generation: 0, // bumped by "Clear", so that answers for cleared files are dropped
   urls: new Map(), // image id -> object URL of its thumbnail
@@ -299,8 +306,15 @@ function render() {
       const title = document.createElement("h3");
       const row = document.createElement("div");
       row.className = "members";
-      article.append(title, row);
-      entry = { article, title, row };
+      const more = document.createElement("button");
+      more.type = "button";
+      more.className = "button more";
+      more.addEventListener("click", () => {
+        state.expanded.add(key);
+        render();
+      });
+      article.append(title, row, more);
+      entry = { article, title, row, more };
       state.articles.set(key, entry);
     }
     entry.article.dataset.group = String(g);
@@ -310,24 +324,28 @@ function render() {
     // it, as the compare view would compare them.
     const keeper = members[0];
     const t1 = performance.now();
-    const scores = scoreMembers(state.lookalike, members, state.edgesById, minSimilarity, state.scores);
+    const shown = state.expanded.has(key) ? members : members.slice(0, SHOWN_MEMBERS);
+    const scores = scoreMembers(state.lookalike, shown, state.edgesById, minSimilarity, state.scores);
     parts.scoreMs += performance.now() - t1;
     const figures = [member(keeper, keeper, null), ...scores.map((scored) => member(scored.image, keeper, scored))];
-    if (!sameNodes(entry.row.children, figures)) entry.row.replaceChildren(...figures);
+    placeChildren(entry.row, figures);
+    entry.more.hidden = shown.length === members.length;
+    entry.more.textContent = `Show all ${members.length} images`;
     return entry.article;
   });
   // Articles of groups not shown now are kept for a while (the slider often comes back).
   if (state.articles.size > 2 * used.size + 200) {
     for (const key of state.articles.keys()) if (!used.has(key)) state.articles.delete(key);
   }
-  if (!sameNodes(container.children, articles)) container.replaceChildren(...articles);
+  placeChildren(container, articles);
   const hashedCount = state.images.filter((i) => i.signature).length;
   const grouped = found.reduce((n, g) => n + g.length, 0);
   $("#summary").textContent =
     `${found.length} ${found.length === 1 ? "group" : "groups"} of look-alike images (${grouped} of ${hashedCount} images) at similarity ≥ ${minSimilarity.toFixed(1)}.`;
   $("#export").disabled = found.length === 0;
   document.body.dataset.groups = String(found.length);
-  parts.drawMs = performance.now() - t0 - parts.groupMs - parts.scoreMs;
+  parts.totalMs = performance.now() - t0;
+  parts.drawMs = parts.totalMs - parts.groupMs - parts.scoreMs;
   state.renderParts = parts;
 }
 
@@ -369,9 +387,13 @@ function member(image, keeper, scored) {
   return figure;
 }
 
-/** Whether a list of DOM children is exactly `nodes`, in order. */
-function sameNodes(children, nodes) {
-  return children.length === nodes.length && nodes.every((node, i) => children[i] === node);
+/** Makes `parent`'s children exactly `nodes`, in order, moving only those out of place. */
+function placeChildren(parent, nodes) {
+  const children = parent.children;
+  nodes.forEach((node, i) => {
+    if (children[i] !== node) parent.insertBefore(node, children[i] || null);
+  });
+  while (children.length > nodes.length) children[children.length - 1].remove();
 }
 
 function makeFigure(image) {
@@ -427,7 +449,8 @@ function scheduleRender() {
   if (state.done === state.images.length) {
     render();
   } else if (state.regroup && !state.renderTimer) {
-    state.renderTimer = setTimeout(render, RENDER_INTERVAL_MS);
+    const last = state.renderParts ? state.renderParts.totalMs : 0;
+    state.renderTimer = setTimeout(render, Math.max(RENDER_INTERVAL_MS, last / RENDER_SHARE));
   }
 }
 
@@ -530,7 +553,8 @@ function clearAll() {
     repeated: 0,
     times: { readMs: 0, decodeMs: 0, hashMs: 0, thumbnailMs: 0 },
   });
-  for (const map of [state.byIndexId, state.edgesById, state.seen, state.decisions, state.figures, state.articles, state.scores]) {
+  const maps = [state.byIndexId, state.edgesById, state.seen, state.decisions, state.figures, state.articles, state.scores, state.expanded];
+  for (const map of maps) {
     map.clear();
   }
   $("#errors").replaceChildren();

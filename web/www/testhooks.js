@@ -120,6 +120,14 @@ export function installTestHooks(state, { blobWorker }) {
       slider.dispatchEvent(new Event("input"));
       return { ms: performance.now() - t0, ...state.renderParts };
     },
+    /** How far hashing is: cheap enough to ask every few hundred milliseconds. */
+    progress() {
+      return {
+        state: document.body.dataset.state,
+        done: state.done,
+        jsHeapBytes: performance.memory ? performance.memory.usedJSHeapSize : null,
+      };
+    },
     /** What the page shows and how long hashing took. */
     summary() {
       const decoders = {};
@@ -143,6 +151,14 @@ export function installTestHooks(state, { blobWorker }) {
         jsHeapBytes: performance.memory ? performance.memory.usedJSHeapSize : null,
         workerWasmBytes: state.pool.reduce((sum, slot) => sum + slot.wasmBytes, 0),
         cspViolations,
+        files: state.images.map((i) => ({
+          name: i.name,
+          width: i.width,
+          height: i.height,
+          decoder: i.decoder,
+          thumbnailBytes: i.thumbnail ? i.thumbnail.size : null,
+          thumbnailType: i.thumbnail ? i.thumbnail.type : null,
+        })),
         signatures: Object.fromEntries(
           state.images.filter((i) => i.signature).map((i) => [i.name, toHex(i.signature)]),
         ),
