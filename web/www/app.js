@@ -50,7 +50,7 @@ const state = {
   startedAt: 0,
   finishedAt: 0,
   times: { readMs: 0, decodeMs: 0, hashMs: 0, thumbnailMs: 0 }, // summed over the images
-  renderParts: null, // how long the last render took: { groupMs, scoreMs, drawMs, totalMs }
+  renderParts: null, // the last render: { groupMs, scoreMs, drawMs, totalMs, moved (nodes) }
   renderTimer: 0,
   generation: 0, // bumped by "Clear", so that answers for cleared files are dropped
   urls: new Map(), // image id -> object URL of its thumbnail
@@ -291,7 +291,7 @@ function render() {
   const t0 = performance.now();
   const found = findGroups(state.lookalike, state.images, state.edges, minSimilarity);
   state.found = found;
-  const parts = { groupMs: performance.now() - t0, scoreMs: 0 };
+  const parts = { groupMs: performance.now() - t0, scoreMs: 0, moved: 0 };
   const container = $("#groups");
   const used = new Set();
   const articles = found.map((members, g) => {
@@ -328,7 +328,7 @@ function render() {
     const scores = scoreMembers(state.lookalike, shown, state.edgesById, minSimilarity, state.scores);
     parts.scoreMs += performance.now() - t1;
     const figures = [member(keeper, keeper, null), ...scores.map((scored) => member(scored.image, keeper, scored))];
-    placeChildren(entry.row, figures);
+    parts.moved += placeChildren(entry.row, figures);
     entry.more.hidden = shown.length === members.length;
     entry.more.textContent = `Show all ${members.length} images`;
     return entry.article;
@@ -337,7 +337,7 @@ function render() {
   if (state.articles.size > 2 * used.size + 200) {
     for (const key of state.articles.keys()) if (!used.has(key)) state.articles.delete(key);
   }
-  placeChildren(container, articles);
+  parts.moved += placeChildren(container, articles);
   const hashedCount = state.images.filter((i) => i.signature).length;
   const grouped = found.reduce((n, g) => n + g.length, 0);
   $("#summary").textContent =
@@ -387,13 +387,20 @@ function member(image, keeper, scored) {
   return figure;
 }
 
-/** Makes `parent`'s children exactly `nodes`, in order, moving only those out of place. */
+/**
+ * Makes `parent`'s children exactly `nodes`, in order, moving only those out of place; returns
+ * how many it moved.
+ */
 function placeChildren(parent, nodes) {
   const children = parent.children;
+  let moved = 0;
   nodes.forEach((node, i) => {
-    if (children[i] !== node) parent.insertBefore(node, children[i] || null);
+    if (children[i] === node) return;
+    parent.insertBefore(node, children[i] || null);
+    moved++;
   });
   while (children.length > nodes.length) children[children.length - 1].remove();
+  return moved;
 }
 
 function makeFigure(image) {

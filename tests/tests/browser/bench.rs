@@ -135,7 +135,8 @@ struct Run {
     cpu: f64,
     /// The slowest slider move while hashing ({ ms, groupMs, scoreMs, drawMs }) and how many.
     slowest_move: serde_json::Value,
-    moves: usize,
+    /// Milliseconds of every slider move while hashing.
+    moves: Vec<f64>,
 }
 
 /// Adds `files` to the page in a fresh browser (so that its memory is this run's alone) and
@@ -155,7 +156,7 @@ fn run(browser: &mut Browser, page: &str, files: &[std::path::PathBuf]) -> Run {
         peak_js_heap: 0.0,
         cpu: 0.0,
         slowest_move: serde_json::Value::Null,
-        moves: 0,
+        moves: Vec::new(),
     };
     let started = std::time::Instant::now();
     loop {
@@ -193,13 +194,18 @@ fn run(browser: &mut Browser, page: &str, files: &[std::path::PathBuf]) -> Run {
             started.elapsed() < super::driver::PATIENCE * 3,
             "{progress}"
         );
-        let value = if run.moves.is_multiple_of(2) { 20 } else { 30 };
+        let value = if run.moves.len().is_multiple_of(2) {
+            20
+        } else {
+            30
+        };
         let moved: serde_json::Value =
             browser.run("return lookalikeTest.slider(arguments[0])", [value.into()]);
-        if moved["ms"].as_f64().unwrap() > run.slowest_move["ms"].as_f64().unwrap_or(-1.0) {
+        let ms = moved["ms"].as_f64().unwrap();
+        if ms > run.slowest_move["ms"].as_f64().unwrap_or(-1.0) {
             run.slowest_move = moved;
         }
-        run.moves += 1;
+        run.moves.push(ms);
         std::thread::sleep(std::time::Duration::from_millis(250));
     }
 }
@@ -211,11 +217,14 @@ impl Run {
         let wall = s["wallMs"].as_f64().unwrap();
         let per = |key: &str| s[key].as_f64().unwrap_or(0.0) / n;
         let mb = |bytes: f64| bytes / 1e6;
+        let mut sorted = self.moves.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN);
         eprintln!(
             "browser, {label}: {:.0} ms = {:.1} images/s with {} workers; CPU of all browser \
              processes {:.1} s = {:.0} ms per image; per image in a worker: read {:.1} ms, \
-             decode {:.1} ms, wasm hash {:.1} ms, thumbnail {:.1} ms; decoders {}; slider: \
-             slowest of {} moves while hashing {}; memory (PSS, all browser processes): {:.0} MB \
+             decode {:.1} ms, wasm hash {:.1} ms, thumbnail {:.1} ms; decoders {}; slider, {} \
+             moves while hashing: median {:.0} ms, {} over 100 ms, slowest {}; memory (PSS, all browser processes): {:.0} MB \
              with the page open, peak {:.0} MB (+{:.0}); the page's renderer process (page and \
              workers) peak {:.0} MB, page JS heap peak {:.0} MB; {} groups at the end",
             wall,
@@ -228,7 +237,9 @@ impl Run {
             per("hashMs"),
             per("thumbnailMs"),
             s["decoders"],
-            self.moves,
+            self.moves.len(),
+            median,
+            self.moves.iter().filter(|&&ms| ms > 100.0).count(),
             self.slowest_move,
             mb(self.base as f64),
             mb(self.peak as f64),
