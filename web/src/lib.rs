@@ -1,8 +1,8 @@
 //! `lookalike-web`: the browser's door to `lookalike-core`, through wasm-bindgen.
 //!
-//! The page (`web/www/`) decodes images with the browser's own decoders (`createImageBitmap` →
-//! `OffscreenCanvas` → `ImageData`), so every format the browser knows works, and hands the RGBA
-//! pixels to [`hash_rgba`]. Everything runs on the visitor's machine; nothing is uploaded.
+//! The page (`web/www/`) decodes JPEGs with [`decode_jpeg`] and other images with the browser's
+//! own decoders (`createImageBitmap` → `OffscreenCanvas` → `ImageData`), so every format the
+//! browser knows works, and hands the RGBA pixels to [`hash_rgba`]. Everything runs on the visitor's machine; nothing is uploaded.
 //!
 //! What JavaScript sees (names in camelCase):
 //! - `hashRgba(width, height, rgba)` → signature bytes, in the versioned byte format of the
@@ -13,9 +13,11 @@
 //! - `minSimilarity(sensitivity)`, `DEFAULT_SENSITIVITY`: the sensitivity slider's mapping;
 //! - `SignatureIndex`: `add(bytes)` → id, `remove(id)`, `query(bytes, minSimilarity, limit)` →
 //!   `Hit[]` (`id`, `similarity`, `score`), most similar first;
-//! - `decodeJpeg(bytes)` → `ScaledImage { width, height, scaledWidth, scaledHeight, rgba() }`:
-//!   a JPEG decoded at 1/8, 1/4 or 1/2 scale in the DCT, as the command line decodes (see
-//!   [`jpeg`]);
+//! - `decodeJpeg(bytes)` → `ScaledImage { width, height, scaledWidth, scaledHeight, rgba(),
+//!   decoder }`: a JPEG decoded at 1/8, 1/4 or 1/2 scale in the DCT, as the command line decodes
+//!   (see [`jpeg`]; baseline JPEGs at 1/8 with libjpeg's pixels);
+//! - `shrinkRgba(width, height, rgba, toWidth, toHeight)` → RGBA pixels shrunk by area averaging,
+//!   for thumbnails ([`thumbnail`]);
 //! - `Grouping`: `addFile(width, height, bytes, lastModifiedMs, name)` → index, `link(a, b)`,
 //!   `groups()` → the groups of linked files with the file to keep first, by core's
 //!   [`lookalike_core::group`] and [`lookalike_core::keep_order`] (the command line's rule).
