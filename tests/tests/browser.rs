@@ -12,8 +12,8 @@
 //! whole decode path of the hashing workers); the "compare two images" view; that the page made
 //! no network request besides its own files; and that a worker started as the page starts its
 //! workers cannot reach another local server. `browser/phone.rs`: large JPEGs (phone photos) get
-//! the command line's signatures, byte for byte, and small thumbnails. Measurements (ignored
-//! tests) are in `browser/bench.rs`.
+//! the command line's signatures, byte for byte, and small thumbnails; `browser/many.rs`: a group
+//! of 52 shows 48 members and "Show all". Measurements (ignored tests) are in `browser/bench.rs`.
 //!
 //! Needs `chromium`, `chromedriver` and the wasm toolchain (`web/build.sh`, which runs when the
 //! page is missing or older than the Rust sources). Without them the test prints `skipped: …` and
@@ -23,6 +23,8 @@
 mod bench;
 #[path = "browser/driver.rs"]
 mod driver;
+#[path = "browser/many.rs"]
+mod many;
 #[path = "browser/phone.rs"]
 mod phone;
 #[path = "browser/server.rs"]
