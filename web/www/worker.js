@@ -24,35 +24,9 @@ function isJpeg(bytes) {
   return bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
-// One buffer for the files' bytes, reused from file to file (grown when a file is larger): a
-// fresh ArrayBuffer per photo would leave megabytes per photo for the garbage collector.
-let fileBuffer = new ArrayBuffer(4 << 20);
-
-/** The file's bytes, in `fileBuffer` when the browser streams files into a given buffer. */
-async function readFile(file) {
-  if (file.size > fileBuffer.byteLength) fileBuffer = new ArrayBuffer(file.size);
-  let reader;
-  try {
-    reader = file.stream().getReader({ mode: "byob" });
-  } catch {
-    return new Uint8Array(await file.arrayBuffer()); // no byte streams for files here
-  }
-  let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read(new Uint8Array(fileBuffer, length));
-    if (value) {
-      fileBuffer = value.buffer; // the read moved the buffer into `value`
-      length += value.byteLength;
-    }
-    if (done || length === fileBuffer.byteLength) break;
-  }
-  reader.releaseLock();
-  return new Uint8Array(fileBuffer, 0, length);
-}
-
 /** RGBA pixels to hash, and the image's own size: { width, height, pixels: ImageData }. */
 async function decode(file, api, times) {
-  const bytes = await readFile(file);
+  const bytes = new Uint8Array(await file.arrayBuffer());
   times.read = performance.now();
   if (isJpeg(bytes)) {
     let scaled = null;
