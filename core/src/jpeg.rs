@@ -1,6 +1,7 @@
 //! What the command line and the page share about JPEG files, so that both decode the same way:
 //! the reduced DCT scale chosen for a size, and the EXIF orientation read from the file's bytes.
-//! (The decoding itself is theirs: libjpeg's decoder natively, `jpeg-decoder` in wasm.)
+//! (The decoding itself is theirs: libjpeg's decoder natively; in wasm the page's own decoder,
+//! which repeats libjpeg's arithmetic for baseline JPEGs at 1/8, or `jpeg-decoder`.)
 
 /// The smallest side a reduced-scale JPEG decode may have, so that the 128 × 128 resample
 /// still averages areas.

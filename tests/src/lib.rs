@@ -3,6 +3,7 @@
 //! recompressed, brightened, gray, watermarked, captioned, cropped) made with the `image` crate.
 
 pub mod copies;
+pub mod jpegs;
 pub mod webdriver;
 
 use std::io::Cursor;

@@ -11,8 +11,9 @@
 //! for the same pixels (raw RGBA through the page's test hook, and lossless PNG files through the
 //! whole decode path of the hashing workers); the "compare two images" view; that the page made
 //! no network request besides its own files; and that a worker started as the page starts its
-//! workers cannot reach another local server. Measurements (ignored tests) are in
-//! `browser/bench.rs`.
+//! workers cannot reach another local server. `browser/phone.rs`: large JPEGs (phone photos) get
+//! the command line's signatures, byte for byte, and small thumbnails; `browser/many.rs`: a group
+//! of 52 shows 48 members and "Show all". Measurements (ignored tests) are in `browser/bench.rs`.
 //!
 //! Needs `chromium`, `chromedriver` and the wasm toolchain (`web/build.sh`, which runs when the
 //! page is missing or older than the Rust sources). Without them the test prints `skipped: …` and
@@ -22,6 +23,10 @@
 mod bench;
 #[path = "browser/driver.rs"]
 mod driver;
+#[path = "browser/many.rs"]
+mod many;
+#[path = "browser/phone.rs"]
+mod phone;
 #[path = "browser/server.rs"]
 mod server;
 
@@ -343,6 +348,20 @@ fn test_vectors() -> Vec<(u32, u32, Vec<u8>)> {
 
 // ------------------------------------------------------------------------------- helpers
 
+/// A browser showing the page from a fresh server; `None` (after [`skip`]) without a browser.
+fn open_page() -> Option<(Browser, Server)> {
+    let browser = match Browser::start() {
+        Ok(browser) => browser,
+        Err(reason) => {
+            skip(&reason);
+            return None;
+        }
+    };
+    let server = Server::start(&web_root());
+    browser.open(&format!("http://127.0.0.1:{}/index.html", server.port));
+    Some((browser, server))
+}
+
 fn skip(reason: &str) {
     if std::env::var_os("LOOKALIKE_REQUIRE_BROWSER").is_some() {
         panic!("LOOKALIKE_REQUIRE_BROWSER is set, but {reason}");
@@ -405,12 +424,9 @@ fn groups(summary: &Value) -> Vec<Vec<String>> {
 /// say how a member joined when that similarity is below the group's threshold.
 #[test]
 fn page_keeps_the_original_agrees_with_compare_and_exports_a_plan() {
-    let browser = match Browser::start() {
-        Ok(browser) => browser,
-        Err(reason) => return skip(&reason),
+    let Some((browser, _server)) = open_page() else {
+        return;
     };
-    let server = Server::start(&web_root());
-    browser.open(&format!("http://127.0.0.1:{}/index.html", server.port));
     let dir = tempfile::tempdir().unwrap();
     let inputs = keeper_fixtures(dir.path());
     browser.send_files(&browser.element("#files"), &inputs);
@@ -429,7 +445,7 @@ fn page_keeps_the_original_agrees_with_compare_and_exports_a_plan() {
     // threshold only with the member it joined through, which is at or above it.
     for sensitivity in [0, 15, Sensitivity::DEFAULT.get(), 60, 100] {
         let summary: Value = browser.run(
-            "lookalikeTest.sliderMs(arguments[0]); return lookalikeTest.summary()",
+            "lookalikeTest.slider(arguments[0]); return lookalikeTest.summary()",
             [json!(sensitivity)],
         );
         let threshold = f64::from(Sensitivity::new(sensitivity).unwrap().min_similarity());
@@ -465,7 +481,7 @@ fn page_keeps_the_original_agrees_with_compare_and_exports_a_plan() {
         }
     }
     browser.run::<Value, 1>(
-        "lookalikeTest.sliderMs(arguments[0])",
+        "lookalikeTest.slider(arguments[0])",
         [json!(Sensitivity::DEFAULT.get())],
     );
 

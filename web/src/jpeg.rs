@@ -1,7 +1,9 @@
 //! JPEG decoding at reduced scale for the page's hashing workers, as the command line decodes:
-//! the inverse DCT is computed at 1/8, 1/4 or 1/2 of the size (the `jpeg-decoder` crate's
-//! `scale`), choosing the smallest scale that keeps both sides at least [`MIN_SIDE`] pixels, so a
-//! 4000 × 3000 photo becomes 500 × 375 pixels straight from its coefficients. The browser's own
+//! the inverse DCT is computed at 1/8, 1/4 or 1/2 of the size, choosing the smallest scale that
+//! keeps both sides at least [`MIN_SIDE`] pixels, so a 4000 × 3000 photo becomes 500 × 375 pixels
+//! straight from its coefficients. Baseline JPEGs at 1/8 (phone photos) go through
+//! `eighth.rs`, which gives libjpeg's pixels (the command line's) several times faster than the
+//! general `jpeg-decoder` crate; everything else through `jpeg-decoder`'s `scale`. The browser's own
 //! decoder (`createImageBitmap`) always decodes every pixel, which was most of the page's time on
 //! phone photos. The EXIF orientation is applied, so a photo is hashed as it is shown.
 //!
@@ -28,7 +30,14 @@ pub struct ScaledJpeg {
     pub scaled_height: u32,
     /// Opaque RGBA rows, top to bottom.
     pub rgba: Vec<u8>,
+    /// Which decoder read it: [`EIGHTH`] or [`GENERAL`].
+    pub decoder: &'static str,
 }
+
+/// [`ScaledJpeg::decoder`] of a baseline JPEG decoded at 1/8 with libjpeg's arithmetic.
+pub const EIGHTH: &str = "dct-eighth";
+/// [`ScaledJpeg::decoder`] of a JPEG decoded by the `jpeg-decoder` crate.
+pub const GENERAL: &str = "jpeg-decoder";
 
 /// The DCT scale denominator for a `width` × `height` JPEG (core's rule, as the command line).
 pub fn scale_denominator(width: usize, height: usize) -> usize {
@@ -37,6 +46,25 @@ pub fn scale_denominator(width: usize, height: usize) -> usize {
 
 /// Decodes a JPEG file's bytes at reduced scale; an error message for anything it cannot read.
 pub fn decode_scaled(bytes: &[u8]) -> Result<ScaledJpeg, String> {
+    if let Some(eighth) = crate::eighth::decode(bytes, MAX_PIXELS) {
+        let orientation = lookalike_core::jpeg_exif_orientation(bytes).unwrap_or(1);
+        let (w, h) = (eighth.width, eighth.height);
+        let (rgba, sw, sh) = orient(
+            &eighth.rgba,
+            eighth.scaled_width,
+            eighth.scaled_height,
+            orientation,
+        );
+        let (fw, fh) = if orientation >= 5 { (h, w) } else { (w, h) };
+        return Ok(ScaledJpeg {
+            width: fw as u32,
+            height: fh as u32,
+            scaled_width: sw as u32,
+            scaled_height: sh as u32,
+            rgba,
+            decoder: EIGHTH,
+        });
+    }
     let mut decoder = Decoder::new(bytes);
     decoder.read_info().map_err(|e| e.to_string())?;
     let info = decoder.info().ok_or("no JPEG frame")?;
@@ -78,6 +106,7 @@ pub fn decode_scaled(bytes: &[u8]) -> Result<ScaledJpeg, String> {
         scaled_width: sw as u32,
         scaled_height: sh as u32,
         rgba,
+        decoder: GENERAL,
     })
 }
 

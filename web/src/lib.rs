@@ -1,8 +1,8 @@
 //! `lookalike-web`: the browser's door to `lookalike-core`, through wasm-bindgen.
 //!
-//! The page (`web/www/`) decodes images with the browser's own decoders (`createImageBitmap` →
-//! `OffscreenCanvas` → `ImageData`), so every format the browser knows works, and hands the RGBA
-//! pixels to [`hash_rgba`]. Everything runs on the visitor's machine; nothing is uploaded.
+//! The page (`web/www/`) decodes JPEGs with [`decode_jpeg`] and other images with the browser's
+//! own decoders (`createImageBitmap` → `OffscreenCanvas` → `ImageData`), so every format the
+//! browser knows works, and hands the RGBA pixels to [`hash_rgba`]. Everything runs on the visitor's machine; nothing is uploaded.
 //!
 //! What JavaScript sees (names in camelCase):
 //! - `hashRgba(width, height, rgba)` → signature bytes, in the versioned byte format of the
@@ -13,9 +13,11 @@
 //! - `minSimilarity(sensitivity)`, `DEFAULT_SENSITIVITY`: the sensitivity slider's mapping;
 //! - `SignatureIndex`: `add(bytes)` → id, `remove(id)`, `query(bytes, minSimilarity, limit)` →
 //!   `Hit[]` (`id`, `similarity`, `score`), most similar first;
-//! - `decodeJpeg(bytes)` → `ScaledImage { width, height, scaledWidth, scaledHeight, rgba() }`:
-//!   a JPEG decoded at 1/8, 1/4 or 1/2 scale in the DCT, as the command line decodes (see
-//!   [`jpeg`]);
+//! - `decodeJpeg(bytes)` → `ScaledImage { width, height, scaledWidth, scaledHeight, rgba(),
+//!   decoder }`: a JPEG decoded at 1/8, 1/4 or 1/2 scale in the DCT, as the command line decodes
+//!   (see [`jpeg`]; baseline JPEGs at 1/8 with libjpeg's pixels);
+//! - `shrinkRgba(width, height, rgba, toWidth, toHeight)` → RGBA pixels shrunk by area averaging,
+//!   for thumbnails ([`thumbnail`]);
 //! - `Grouping`: `addFile(width, height, bytes, lastModifiedMs, name)` → index, `link(a, b)`,
 //!   `groups()` → the groups of linked files with the file to keep first, by core's
 //!   [`lookalike_core::group`] and [`lookalike_core::keep_order`] (the command line's rule).
@@ -62,7 +64,10 @@
 
 #![warn(missing_docs)]
 
+mod eighth;
+mod huffman;
 pub mod jpeg;
+pub mod thumbnail;
 
 use lookalike_core::{
     Candidate, Error, Index, PixelLayout, Pixels, Sensitivity, Signature, Weights, group,
@@ -149,6 +154,13 @@ impl ScaledImage {
     pub fn rgba(&self) -> Vec<u8> {
         self.inner.rgba.clone()
     }
+
+    /// Which decoder read the file: `"dct-eighth"` (baseline JPEGs at 1/8, libjpeg's pixels) or
+    /// `"jpeg-decoder"` (everything else).
+    #[wasm_bindgen(getter)]
+    pub fn decoder(&self) -> String {
+        self.inner.decoder.to_owned()
+    }
 }
 
 /// Decodes a JPEG file's bytes at reduced scale (see [`jpeg`]); an error for files it cannot
@@ -157,6 +169,27 @@ impl ScaledImage {
 pub fn decode_jpeg(bytes: &[u8]) -> Result<ScaledImage, JsError> {
     let inner = jpeg::decode_scaled(bytes).map_err(|e| JsError::new(&e))?;
     Ok(ScaledImage { inner })
+}
+
+/// RGBA pixels shrunk to `to_width` × `to_height` by area averaging, for thumbnails (see
+/// [`thumbnail::shrink`]).
+#[wasm_bindgen(js_name = shrinkRgba)]
+pub fn shrink_rgba(
+    width: u32,
+    height: u32,
+    rgba: &[u8],
+    to_width: u32,
+    to_height: u32,
+) -> Result<Vec<u8>, JsError> {
+    let size = |v: u32| v as usize;
+    thumbnail::shrink(
+        size(width),
+        size(height),
+        rgba,
+        size(to_width),
+        size(to_height),
+    )
+    .ok_or_else(|| JsError::new("shrinkRgba: the sizes do not fit the pixels"))
 }
 
 /// How alike two images are.

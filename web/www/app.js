@@ -13,8 +13,14 @@ const $ = (selector) => document.querySelector(selector);
 const IMAGE_NAME = /\.(jpe?g|png|gif|webp|avif|bmp|ico|svg|tiff?|heic|heif|jxl)$/i;
 // At most this many matches are kept per image (the index returns the best first).
 const MATCHES_PER_IMAGE = 50;
-// Regrouping while hashing is throttled so that thousands of results don't redraw thousands of times.
+// Regrouping while hashing is throttled so that thousands of results don't redraw thousands of
+// times: at most every 400 ms, and at most a tenth of the page's time (a render that took 60 ms
+// waits 600 ms), so that the page's thread stays free for the slider and the workers' answers.
 const RENDER_INTERVAL_MS = 400;
+const RENDER_SHARE = 0.1;
+// A group shows this many members until its "Show all" button is pressed: moving the slider over
+// a thousand look-alike photos then moves a few hundred figures, not a thousand.
+const SHOWN_MEMBERS = 48;
 
 const state = {
   lookalike: null,
@@ -29,7 +35,10 @@ const state = {
   found: [], // the groups shown
   lastPlan: null, // the last plan Blob offered for download
   regroup: false, // a pair at or above the threshold arrived since the last render
-  figures: new Map(), // image id -> { figure, detail, choice }: made once, updated by render
+  figures: new Map(), // image id -> { figure, detail, choice, shown }: made once, updated by render
+  articles: new Map(), // member ids of a group -> { article, title, row, more }, reused when shown again
+  expanded: new Set(), // member ids of the groups whose "Show all" was pressed
+  scores: new Map(), // "keeper id:member id" -> { similarity, score } (compareSignatures, cached)
   floor: 0, // minSimilarity(0)
   queue: [],
   pool: [],
@@ -40,8 +49,8 @@ const state = {
   skipped: 0,
   startedAt: 0,
   finishedAt: 0,
-  hashMs: 0,
-  decodeMs: 0,
+  times: { readMs: 0, decodeMs: 0, hashMs: 0, thumbnailMs: 0 }, // summed over the images
+  renderParts: null, // the last render: { groupMs, scoreMs, drawMs, totalMs, moved (nodes) }
   renderTimer: 0,
   generation: 0, // bumped by "Clear", so that answers for cleared files are dropped
   urls: new Map(), // image id -> object URL of its thumbnail
@@ -65,9 +74,10 @@ function startPool() {
   const source = `import ${JSON.stringify(new URL("./worker.js", import.meta.url).href)};`;
   for (let i = 0; i < size; i++) {
     const worker = blobWorker(source);
-    const slot = { worker, busy: false };
+    const slot = { worker, busy: false, wasmBytes: 0 };
     worker.onmessage = (event) => {
       slot.busy = false;
+      slot.wasmBytes = event.data.wasmBytes || slot.wasmBytes;
       finishJob(event.data);
       pump();
     };
@@ -156,8 +166,7 @@ function hashed(image, answer) {
     image.height = answer.height;
     image.thumbnail = answer.thumbnail;
     image.decoder = answer.decoder;
-    state.hashMs += answer.hashMs;
-    state.decodeMs += answer.decodeMs;
+    for (const key of Object.keys(state.times)) state.times[key] += answer[key] || 0;
     const minSimilarity = threshold();
     try {
       for (const hit of state.index.query(image.signature, state.floor, MATCHES_PER_IMAGE)) {
@@ -279,34 +288,65 @@ function render() {
   state.renderTimer = 0;
   state.regroup = false;
   const minSimilarity = threshold();
+  const t0 = performance.now();
   const found = findGroups(state.lookalike, state.images, state.edges, minSimilarity);
   state.found = found;
+  const parts = { groupMs: performance.now() - t0, scoreMs: 0, moved: 0 };
   const container = $("#groups");
+  const used = new Set();
   const articles = found.map((members, g) => {
-    const article = document.createElement("article");
-    article.className = "group";
-    article.dataset.group = String(g);
-    const title = document.createElement("h3");
-    title.textContent = `Group ${g + 1}: ${members.length} images`;
-    const row = document.createElement("div");
-    row.className = "members";
+    // A group with the same members as at the last render keeps its article: moving the slider
+    // changes few groups, and only what changed is written to the page.
+    const key = members.map((m) => m.id).join(",");
+    used.add(key);
+    let entry = state.articles.get(key);
+    if (!entry) {
+      const article = document.createElement("article");
+      article.className = "group";
+      const title = document.createElement("h3");
+      const row = document.createElement("div");
+      row.className = "members";
+      const more = document.createElement("button");
+      more.type = "button";
+      more.className = "button more";
+      more.addEventListener("click", () => {
+        state.expanded.add(key);
+        render();
+      });
+      article.append(title, row, more);
+      entry = { article, title, row, more };
+      state.articles.set(key, entry);
+    }
+    entry.article.dataset.group = String(g);
+    const heading = `Group ${g + 1}: ${members.length} images`;
+    if (entry.title.textContent !== heading) entry.title.textContent = heading;
     // The file to keep (core's rule, the command line's) comes first; the others are compared with
     // it, as the compare view would compare them.
     const keeper = members[0];
-    row.append(member(keeper, keeper, null));
-    for (const scored of scoreMembers(state.lookalike, members, state.edgesById, minSimilarity)) {
-      row.append(member(scored.image, keeper, scored));
-    }
-    article.append(title, row);
-    return article;
+    const t1 = performance.now();
+    const shown = state.expanded.has(key) ? members : members.slice(0, SHOWN_MEMBERS);
+    const scores = scoreMembers(state.lookalike, shown, state.edgesById, minSimilarity, state.scores);
+    parts.scoreMs += performance.now() - t1;
+    const figures = [member(keeper, keeper, null), ...scores.map((scored) => member(scored.image, keeper, scored))];
+    parts.moved += placeChildren(entry.row, figures);
+    entry.more.hidden = shown.length === members.length;
+    entry.more.textContent = `Show all ${members.length} images`;
+    return entry.article;
   });
-  container.replaceChildren(...articles);
+  // Articles of groups not shown now are kept for a while (the slider often comes back).
+  if (state.articles.size > 2 * used.size + 200) {
+    for (const key of state.articles.keys()) if (!used.has(key)) state.articles.delete(key);
+  }
+  parts.moved += placeChildren(container, articles);
   const hashedCount = state.images.filter((i) => i.signature).length;
   const grouped = found.reduce((n, g) => n + g.length, 0);
   $("#summary").textContent =
     `${found.length} ${found.length === 1 ? "group" : "groups"} of look-alike images (${grouped} of ${hashedCount} images) at similarity ≥ ${minSimilarity.toFixed(1)}.`;
   $("#export").disabled = found.length === 0;
   document.body.dataset.groups = String(found.length);
+  parts.totalMs = performance.now() - t0;
+  parts.drawMs = parts.totalMs - parts.groupMs - parts.scoreMs;
+  state.renderParts = parts;
 }
 
 /**
@@ -318,13 +358,20 @@ function member(image, keeper, scored) {
   let parts = state.figures.get(image.id);
   if (!parts) parts = makeFigure(image);
   const { figure, detail, choice } = parts;
+  const decision = decisionFor(state.decisions, image, keeper);
+  const via = scored && scored.via ? state.images[scored.via.id] : null;
+  // What this figure shows; nothing is written when it is what the figure already shows.
+  const shown = scored
+    ? `${keeper.id} ${scored.similarity.toFixed(1)} ${via ? `${via.id} ${scored.via.similarity.toFixed(1)}` : ""} ${decision}`
+    : `keeper ${decision}`;
+  if (parts.shown === shown) return figure;
+  parts.shown = shown;
   figure.classList.toggle("reference", !scored);
   for (const key of ["similarity", "joinedVia", "joinedSimilarity"]) delete figure.dataset[key];
   if (scored) {
     figure.dataset.similarity = scored.similarity.toFixed(1);
     detail.textContent = `${image.width}×${image.height} · similarity to the first ${scored.similarity.toFixed(1)} · score ${scored.score.toFixed(2)}`;
-    if (scored.via) {
-      const via = state.images[scored.via.id];
+    if (via) {
       figure.dataset.joinedVia = via.name;
       figure.dataset.joinedSimilarity = scored.via.similarity.toFixed(1);
       const joined = document.createElement("span");
@@ -335,9 +382,25 @@ function member(image, keeper, scored) {
   } else {
     detail.textContent = `${image.width}×${image.height} · suggested keeper`;
   }
-  choice.value = decisionFor(state.decisions, image, keeper);
-  figure.dataset.decision = choice.value;
+  choice.value = decision;
+  figure.dataset.decision = decision;
   return figure;
+}
+
+/**
+ * Makes `parent`'s children exactly `nodes`, in order, moving only those out of place; returns
+ * how many it moved.
+ */
+function placeChildren(parent, nodes) {
+  const children = parent.children;
+  let moved = 0;
+  nodes.forEach((node, i) => {
+    if (children[i] === node) return;
+    parent.insertBefore(node, children[i] || null);
+    moved++;
+  });
+  while (children.length > nodes.length) children[children.length - 1].remove();
+  return moved;
 }
 
 function makeFigure(image) {
@@ -366,6 +429,7 @@ function makeFigure(image) {
   choice.addEventListener("change", () => {
     state.decisions.set(image.id, choice.value);
     figure.dataset.decision = choice.value;
+    parts.shown = null;
   });
   caption.append(name, detail, choice);
   figure.append(button, caption);
@@ -392,7 +456,8 @@ function scheduleRender() {
   if (state.done === state.images.length) {
     render();
   } else if (state.regroup && !state.renderTimer) {
-    state.renderTimer = setTimeout(render, RENDER_INTERVAL_MS);
+    const last = state.renderParts ? state.renderParts.totalMs : 0;
+    state.renderTimer = setTimeout(render, Math.max(RENDER_INTERVAL_MS, last / RENDER_SHARE));
   }
 }
 
@@ -493,10 +558,12 @@ function clearAll() {
     failed: 0,
     skipped: 0,
     repeated: 0,
-    hashMs: 0,
-    decodeMs: 0,
+    times: { readMs: 0, decodeMs: 0, hashMs: 0, thumbnailMs: 0 },
   });
-  for (const map of [state.byIndexId, state.edgesById, state.seen, state.decisions, state.figures]) map.clear();
+  const maps = [state.byIndexId, state.edgesById, state.seen, state.decisions, state.figures, state.articles, state.scores, state.expanded];
+  for (const map of maps) {
+    map.clear();
+  }
   $("#errors").replaceChildren();
   clearCompare();
   updateProgress();

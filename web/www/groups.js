@@ -34,18 +34,23 @@ export function findGroups(lookalike, images, edges, minSimilarity) {
 }
 
 /**
- * How each member relates to its group's keeper: `{ image, similarity, score, via }`, where
+ * How each member relates to its group's keeper: `{ image, similarity, score, via }` (the pair's
+ * comparison kept in `cache`, a Map, for the next render), where
  * similarity and score are against the keeper (as the compare view shows them), and `via` is set
  * when that similarity is below the threshold: the member joined the group through another
  * member, `{ image, similarity }`, its best link at or above the threshold.
  */
-export function scoreMembers(lookalike, members, edgesById, minSimilarity) {
+export function scoreMembers(lookalike, members, edgesById, minSimilarity, cache = new Map()) {
   const keeper = members[0];
   const inGroup = new Set(members.map((m) => m.id));
   return members.slice(1).map((image) => {
-    const comparison = lookalike.compareSignatures(keeper.signature, image.signature);
-    const row = { image, similarity: comparison.similarity, score: comparison.score, via: null };
-    comparison.free();
+    const key = `${keeper.id}:${image.id}`;
+    if (!cache.has(key)) {
+      const comparison = lookalike.compareSignatures(keeper.signature, image.signature);
+      cache.set(key, { similarity: comparison.similarity, score: comparison.score });
+      comparison.free();
+    }
+    const row = { image, ...cache.get(key), via: null };
     if (row.similarity < minSimilarity) {
       for (const edge of edgesById.get(image.id) || []) {
         const other = edge.a === image.id ? edge.b : edge.a;

@@ -109,13 +109,24 @@ export function installTestHooks(state, { blobWorker }) {
       document.querySelector("#export").click();
       return state.lastPlan ? state.lastPlan.text() : null;
     },
-    /** Milliseconds from a sensitivity change to the groups drawn (synchronous work). */
-    sliderMs(value) {
+    /**
+     * Milliseconds from a sensitivity change to the groups drawn (synchronous work), and how
+     * long the render's parts took: { ms, groupMs, scoreMs, drawMs }.
+     */
+    slider(value) {
       const slider = document.querySelector("#sensitivity");
       const t0 = performance.now();
       slider.value = String(value);
       slider.dispatchEvent(new Event("input"));
-      return performance.now() - t0;
+      return { ms: performance.now() - t0, ...state.renderParts };
+    },
+    /** How far hashing is: cheap enough to ask every few hundred milliseconds. */
+    progress() {
+      return {
+        state: document.body.dataset.state,
+        done: state.done,
+        jsHeapBytes: performance.memory ? performance.memory.usedJSHeapSize : null,
+      };
     },
     /** What the page shows and how long hashing took. */
     summary() {
@@ -132,11 +143,22 @@ export function installTestHooks(state, { blobWorker }) {
         errors: [...document.querySelectorAll("#errors li")].map((li) => li.textContent),
         workers: state.pool.length,
         decoders,
-        decodeMs: state.decodeMs,
-        hashMs: state.hashMs,
+        readMs: state.times.readMs,
+        decodeMs: state.times.decodeMs,
+        hashMs: state.times.hashMs,
+        thumbnailMs: state.times.thumbnailMs,
         wallMs: state.finishedAt - state.startedAt,
         jsHeapBytes: performance.memory ? performance.memory.usedJSHeapSize : null,
+        workerWasmBytes: state.pool.reduce((sum, slot) => sum + slot.wasmBytes, 0),
         cspViolations,
+        files: state.images.map((i) => ({
+          name: i.name,
+          width: i.width,
+          height: i.height,
+          decoder: i.decoder,
+          thumbnailBytes: i.thumbnail ? i.thumbnail.size : null,
+          thumbnailType: i.thumbnail ? i.thumbnail.type : null,
+        })),
         signatures: Object.fromEntries(
           state.images.filter((i) => i.signature).map((i) => [i.name, toHex(i.signature)]),
         ),

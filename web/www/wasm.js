@@ -12,11 +12,20 @@ function decodeBase64(text) {
 }
 
 let ready = null;
+let memory = null;
 
 /** Instantiates the module once; resolves to its exports. */
 export function loadLookalike() {
   if (!ready) {
-    ready = init({ module_or_path: decodeBase64(wasmBase64) }).then(() => lookalike);
+    ready = init({ module_or_path: decodeBase64(wasmBase64) }).then((exports) => {
+      memory = exports.memory;
+      return lookalike;
+    });
   }
   return ready;
+}
+
+/** Bytes of this thread's WebAssembly memory (it grows, never shrinks); 0 before loading. */
+export function wasmMemoryBytes() {
+  return memory ? memory.buffer.byteLength : 0;
 }

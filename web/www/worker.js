@@ -8,11 +8,13 @@
 // browser's own decoders (createImageBitmap -> OffscreenCanvas -> ImageData) at full size.
 // Messages:
 //   in:  { job, file }        a File or Blob to decode and hash
-//   out: { job, signature, width, height, thumbnail, decoder, decodeMs, hashMs }
+//   out: { job, signature, width, height, thumbnail, decoder, readMs, decodeMs, hashMs, thumbnailMs,
+//        wasmBytes }  (wasmBytes: the worker's WebAssembly memory)
 //        signature: Uint8Array (274 bytes); width × height: the image's own size, as shown;
-//        thumbnail: a small JPEG Blob; decoder: "wasm-dct-scaled" or "browser"
+//        thumbnail: a small JPEG Blob; decoder: "wasm-dct-eighth" (baseline JPEGs at 1/8, with
+//        libjpeg's pixels), "wasm-jpeg-decoder" (other JPEGs) or "browser"
 //   out: { job, error }       the file could not be decoded or hashed
-import { loadLookalike } from "./wasm.js";
+import { loadLookalike, wasmMemoryBytes } from "./wasm.js";
 
 const lookalike = loadLookalike();
 // The longer side of a thumbnail, in pixels (CSS shows them at up to 160 px).
@@ -23,8 +25,9 @@ function isJpeg(bytes) {
 }
 
 /** RGBA pixels to hash, and the image's own size: { width, height, pixels: ImageData }. */
-async function decode(file, api) {
+async function decode(file, api, times) {
   const bytes = new Uint8Array(await file.arrayBuffer());
+  times.read = performance.now();
   if (isJpeg(bytes)) {
     let scaled = null;
     try {
@@ -36,7 +39,8 @@ async function decode(file, api) {
       try {
         const data = new Uint8ClampedArray(scaled.rgba().buffer);
         const pixels = new ImageData(data, scaled.scaledWidth, scaled.scaledHeight);
-        return { width: scaled.width, height: scaled.height, pixels, decoder: "wasm-dct-scaled" };
+        const decoder = `wasm-${scaled.decoder}`;
+        return { width: scaled.width, height: scaled.height, pixels, decoder };
       } finally {
         scaled.free();
       }
@@ -60,21 +64,19 @@ async function decode(file, api) {
 
 // Reused for every thumbnail: a canvas is freed only when collected, and a pool of workers
 // hashing a thousand photos would otherwise hold hundreds of them.
-const scratch = new OffscreenCanvas(1, 1);
 const small = new OffscreenCanvas(1, 1);
 
-/** A small JPEG of the pixels, for the page to show instead of the (large) file itself. */
-async function thumbnail(pixels) {
+/**
+ * A small JPEG of the pixels, for the page to show instead of the (large) file itself: shrunk in
+ * WebAssembly by area averaging, so that only the thumbnail's pixels pass through a canvas.
+ */
+async function thumbnail(pixels, api) {
   const scale = Math.min(1, THUMBNAIL_SIDE / Math.max(pixels.width, pixels.height));
-  scratch.width = pixels.width;
-  scratch.height = pixels.height;
-  scratch.getContext("2d").putImageData(pixels, 0, 0);
   small.width = Math.max(1, Math.round(pixels.width * scale));
   small.height = Math.max(1, Math.round(pixels.height * scale));
-  const context = small.getContext("2d");
-  context.imageSmoothingQuality = "high";
-  context.drawImage(scratch, 0, 0, small.width, small.height);
-  scratch.width = scratch.height = 1;
+  const shrunk = api.shrinkRgba(pixels.width, pixels.height, pixels.data, small.width, small.height);
+  const data = new ImageData(new Uint8ClampedArray(shrunk.buffer), small.width, small.height);
+  small.getContext("2d").putImageData(data, 0, 0);
   return small.convertToBlob({ type: "image/jpeg", quality: 0.85 });
 }
 
@@ -82,12 +84,12 @@ self.onmessage = async (event) => {
   const { job, file } = event.data;
   try {
     const api = await lookalike;
-    const t0 = performance.now();
-    const { width, height, pixels, decoder } = await decode(file, api);
-    const t1 = performance.now();
+    const times = { start: performance.now() };
+    const { width, height, pixels, decoder } = await decode(file, api, times);
+    times.decoded = performance.now();
     const signature = api.hashRgba(pixels.width, pixels.height, pixels.data);
-    const t2 = performance.now();
-    const preview = await thumbnail(pixels);
+    times.hashed = performance.now();
+    const preview = await thumbnail(pixels, api);
     self.postMessage(
       {
         job,
@@ -96,9 +98,11 @@ self.onmessage = async (event) => {
         height,
         thumbnail: preview,
         decoder,
-        decodeMs: t1 - t0,
-        hashMs: t2 - t1,
-        thumbnailMs: performance.now() - t2,
+        readMs: times.read - times.start,
+        decodeMs: times.decoded - times.read,
+        hashMs: times.hashed - times.decoded,
+        thumbnailMs: performance.now() - times.hashed,
+        wasmBytes: wasmMemoryBytes(),
       },
       [signature.buffer],
     );

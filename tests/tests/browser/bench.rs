@@ -62,9 +62,11 @@ fn page_hashing_throughput() {
 }
 
 /// The issue's phone-photo case: 12-megapixel JPEGs from `tests/make-bench-photos.sh 300
-/// /tmp/p300` (or the folder in `LOOKALIKE_BENCH_PHOTOS`). Prints images per second, how the
-/// decoders compare on one thread, the slowest slider response while hashing, and the browser's
-/// peak memory (PSS of all its processes) for the photos and for 1 000 of them (hard links).
+/// /tmp/p300` (or the folder in `LOOKALIKE_BENCH_PHOTOS`). Prints images per second and the
+/// browser's CPU time per image (which, unlike wall time, other programs on the machine do not
+/// inflate), how the decoders compare on one thread, the slowest slider response while hashing,
+/// and memory (PSS of all the browser's processes, of the page's renderer, the JavaScript heap)
+/// for the photos and for 1 000 of them (hard links). `LOOKALIKE_BENCH_QUICK=1`: the photos only.
 #[test]
 #[ignore = "a measurement, not a test: run with --ignored --nocapture"]
 fn page_on_phone_photos() {
@@ -87,71 +89,24 @@ fn page_on_phone_photos() {
     };
     let server = Server::start(&web_root());
     let page = format!("http://127.0.0.1:{}/index.html", server.port);
+    let quick = std::env::var_os("LOOKALIKE_BENCH_QUICK").is_some();
 
     // ---- decoders side by side, one thread (the page's), on the first photos
-    browser.open(&page);
-    let sample = &photos[..photos.len().min(12)];
-    browser.send_files(&browser.element("#files"), sample);
-    browser.wait_for_hashing(sample.len());
-    let decoders: serde_json::Value = browser.run_async("lookalikeTest.compareDecoders()", []);
-    eprintln!("browser, 12 MP JPEGs, ms per image on one thread: {decoders}");
+    if !quick {
+        browser.open(&page);
+        let sample = &photos[..photos.len().min(12)];
+        browser.send_files(&browser.element("#files"), sample);
+        browser.wait_for_hashing(sample.len());
+        let decoders: serde_json::Value = browser.run_async("lookalikeTest.compareDecoders()", []);
+        eprintln!("browser, 12 MP JPEGs, ms per image on one thread: {decoders}");
+    }
 
     // ---- the whole folder, with the slider moved while hashing
-    // A fresh browser for each run, so that its memory is this run's alone.
-    let mut run = |files: &[std::path::PathBuf]| {
-        drop(std::mem::replace(&mut browser, Browser::start().unwrap()));
-        browser.open(&page);
-        let base = browser.memory_bytes();
-        browser.send_files(&browser.element("#files"), files);
-        let (mut peak, mut slider_max, mut moves) = (base, 0.0f64, 0);
-        let started = std::time::Instant::now();
-        loop {
-            let summary: serde_json::Value = browser.run("return lookalikeTest.summary()", []);
-            peak = peak.max(browser.memory_bytes());
-            if summary["state"] == "done" && summary["done"] == files.len() {
-                let by_process: Vec<String> = browser
-                    .memory_by_process()
-                    .iter()
-                    .map(|(kind, bytes)| format!("{kind} {:.0}", *bytes as f64 / 1e6))
-                    .collect();
-                eprintln!(
-                    "browser: memory at the end by process (MB): {}; page JS heap {:.0} MB",
-                    by_process.join(", "),
-                    summary["jsHeapBytes"].as_f64().unwrap_or(0.0) / 1e6
-                );
-                eprintln!(
-                    "browser: memory with the page open, before the photos: {:.0} MB",
-                    base as f64 / 1e6
-                );
-                return (summary, peak, slider_max, moves);
-            }
-            assert!(started.elapsed() < super::driver::PATIENCE * 3, "{summary}");
-            let value = if moves % 2 == 0 { 20 } else { 30 };
-            let ms: f64 = browser.run(
-                "return lookalikeTest.sliderMs(arguments[0])",
-                [value.into()],
-            );
-            slider_max = slider_max.max(ms);
-            moves += 1;
-            std::thread::sleep(std::time::Duration::from_millis(250));
-        }
-    };
-    let (summary, peak, slider_max, moves) = run(&photos);
-    let wall = summary["wallMs"].as_f64().unwrap();
-    let n = photos.len() as f64;
-    eprintln!(
-        "browser, {} JPEGs of 12 MP: {:.0} ms = {:.1} images/s with {} workers; per image: decode \
-         {:.1} ms, wasm hash {:.1} ms; decoders {}; slider: slowest of {moves} moves while \
-         hashing {slider_max:.1} ms; peak memory (PSS, all browser processes) {:.0} MB",
-        photos.len(),
-        wall,
-        n * 1000.0 / wall,
-        summary["workers"],
-        summary["decodeMs"].as_f64().unwrap() / n,
-        summary["hashMs"].as_f64().unwrap() / n,
-        summary["decoders"],
-        peak as f64 / 1e6,
-    );
+    let measured = run(&mut browser, &page, &photos);
+    measured.print(&format!("{} JPEGs of 12 MP", photos.len()));
+    if quick {
+        return;
+    }
 
     // ---- 1 000 photos (hard links to the same files under other names)
     let dir = tempfile::tempdir().unwrap();
@@ -162,16 +117,138 @@ fn page_on_phone_photos() {
             link
         })
         .collect();
-    let (summary, peak, slider_max, moves) = run(&thousand);
-    let wall = summary["wallMs"].as_f64().unwrap();
-    eprintln!(
-        "browser, 1000 JPEGs of 12 MP: {:.0} ms = {:.1} images/s; slider: slowest of {moves} \
-         moves {slider_max:.1} ms; peak memory (PSS, all browser processes) {:.0} MB; {} groups",
-        wall,
-        1000.0 * 1000.0 / wall,
-        peak as f64 / 1e6,
-        summary["groups"].as_array().unwrap().len(),
-    );
+    run(&mut browser, &page, &thousand).print("1000 JPEGs of 12 MP (hard links to those)");
+}
+
+/// What one run of [`page_on_phone_photos`] measured.
+struct Run {
+    files: usize,
+    summary: serde_json::Value,
+    /// PSS of all the browser's processes: before the files, and the highest while hashing.
+    base: u64,
+    peak: u64,
+    /// The highest PSS of one renderer process (the page's, which holds its workers too).
+    peak_renderer: u64,
+    /// The highest JavaScript heap of the page's main thread.
+    peak_js_heap: f64,
+    /// CPU seconds of all the browser's processes from adding the files to the end.
+    cpu: f64,
+    /// The slowest slider move while hashing ({ ms, groupMs, scoreMs, drawMs }) and how many.
+    slowest_move: serde_json::Value,
+    /// Milliseconds of every slider move while hashing.
+    moves: Vec<f64>,
+}
+
+/// Adds `files` to the page in a fresh browser (so that its memory is this run's alone) and
+/// moves the slider every 250 ms until they are hashed.
+fn run(browser: &mut Browser, page: &str, files: &[std::path::PathBuf]) -> Run {
+    drop(std::mem::replace(browser, Browser::start().unwrap()));
+    browser.open(page);
+    let base = browser.memory_bytes();
+    let cpu_before = browser.cpu_seconds();
+    browser.send_files(&browser.element("#files"), files);
+    let mut run = Run {
+        files: files.len(),
+        summary: serde_json::Value::Null,
+        base,
+        peak: base,
+        peak_renderer: 0,
+        peak_js_heap: 0.0,
+        cpu: 0.0,
+        slowest_move: serde_json::Value::Null,
+        moves: Vec::new(),
+    };
+    let started = std::time::Instant::now();
+    loop {
+        // progress(), not summary(): asked every 250 ms, it must cost the page next to nothing.
+        let progress: serde_json::Value = browser.run("return lookalikeTest.progress()", []);
+        let by_process = browser.memory_by_process();
+        run.peak = run
+            .peak
+            .max(by_process.iter().map(|(_, bytes)| bytes).sum());
+        let renderer = by_process.iter().filter(|(kind, _)| kind == "renderer");
+        run.peak_renderer = run
+            .peak_renderer
+            .max(renderer.map(|p| p.1).max().unwrap_or(0));
+        run.peak_js_heap = run
+            .peak_js_heap
+            .max(progress["jsHeapBytes"].as_f64().unwrap_or(0.0));
+        if progress["state"] == "done" && progress["done"] == files.len() {
+            run.cpu = browser.cpu_seconds() - cpu_before;
+            let summary: serde_json::Value = browser.run("return lookalikeTest.summary()", []);
+            let by_process: Vec<String> = by_process
+                .iter()
+                .map(|(kind, bytes)| format!("{kind} {:.0}", *bytes as f64 / 1e6))
+                .collect();
+            eprintln!(
+                "browser: memory at the end by process (MB): {}; page JS heap {:.0} MB; wasm \
+                 memory of the workers {:.0} MB",
+                by_process.join(", "),
+                summary["jsHeapBytes"].as_f64().unwrap_or(0.0) / 1e6,
+                summary["workerWasmBytes"].as_f64().unwrap_or(0.0) / 1e6,
+            );
+            run.summary = summary;
+            return run;
+        }
+        assert!(
+            started.elapsed() < super::driver::PATIENCE * 3,
+            "{progress}"
+        );
+        let value = if run.moves.len().is_multiple_of(2) {
+            20
+        } else {
+            30
+        };
+        let moved: serde_json::Value =
+            browser.run("return lookalikeTest.slider(arguments[0])", [value.into()]);
+        let ms = moved["ms"].as_f64().unwrap();
+        if ms > run.slowest_move["ms"].as_f64().unwrap_or(-1.0) {
+            run.slowest_move = moved;
+        }
+        run.moves.push(ms);
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}
+
+impl Run {
+    fn print(&self, label: &str) {
+        let s = &self.summary;
+        let n = self.files as f64;
+        let wall = s["wallMs"].as_f64().unwrap();
+        let per = |key: &str| s[key].as_f64().unwrap_or(0.0) / n;
+        let mb = |bytes: f64| bytes / 1e6;
+        let mut sorted = self.moves.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN);
+        eprintln!(
+            "browser, {label}: {:.0} ms = {:.1} images/s with {} workers; CPU of all browser \
+             processes {:.1} s = {:.0} ms per image; per image in a worker: read {:.1} ms, \
+             decode {:.1} ms, wasm hash {:.1} ms, thumbnail {:.1} ms; decoders {}; slider, {} \
+             moves while hashing: median {:.0} ms, {} over 100 ms, slowest {}; memory (PSS, all browser processes): {:.0} MB \
+             with the page open, peak {:.0} MB (+{:.0}); the page's renderer process (page and \
+             workers) peak {:.0} MB, page JS heap peak {:.0} MB; {} groups at the end",
+            wall,
+            n * 1000.0 / wall,
+            s["workers"],
+            self.cpu,
+            self.cpu * 1000.0 / n,
+            per("readMs"),
+            per("decodeMs"),
+            per("hashMs"),
+            per("thumbnailMs"),
+            s["decoders"],
+            self.moves.len(),
+            median,
+            self.moves.iter().filter(|&&ms| ms > 100.0).count(),
+            self.slowest_move,
+            mb(self.base as f64),
+            mb(self.peak as f64),
+            mb(self.peak as f64 - self.base as f64),
+            mb(self.peak_renderer as f64),
+            mb(self.peak_js_heap),
+            s["groups"].as_array().map_or(0, Vec::len),
+        );
+    }
 }
 
 /// How far the page's JPEG pixels (lookalike-web's decoder) are from the command line's

@@ -190,29 +190,7 @@ impl Browser {
     /// [`Browser::memory_bytes`] by process, largest first: `(kind, PSS bytes)`, the kind being
     /// Chromium's `--type=` (`renderer`, `gpu-process`, …), `browser` or `chromedriver`.
     pub fn memory_by_process(&self) -> Vec<(String, u64)> {
-        let mut parent_of = Vec::new();
-        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-                continue;
-            };
-            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-            // pid (name) state ppid …: the name may hold spaces, so read after the last ')'.
-            let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-            if let Some(ppid) = after.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
-                parent_of.push((pid, ppid));
-            }
-        }
-        let mut ours = vec![self.web.driver_pid()];
-        let mut grew = true;
-        while grew {
-            grew = false;
-            for &(pid, ppid) in &parent_of {
-                if ours.contains(&ppid) && !ours.contains(&pid) {
-                    ours.push(pid);
-                    grew = true;
-                }
-            }
-        }
+        let ours = self.processes();
         let mut found: Vec<(String, u64)> = ours
             .iter()
             .map(|pid| {
@@ -238,5 +216,57 @@ impl Browser {
             .collect();
         found.sort_by_key(|(_, bytes)| std::cmp::Reverse(*bytes));
         found
+    }
+
+    /// CPU time (user + system) that the browser's processes have used so far, in seconds,
+    /// from `/proc/PID/stat` (Linux; clock ticks of 1/100 s). Unlike wall time, it does not grow
+    /// when other programs load the machine.
+    pub fn cpu_seconds(&self) -> f64 {
+        let ticks: u64 = self
+            .processes()
+            .iter()
+            .map(|pid| {
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+                // After the name: state ppid … utime (12th) stime (13th).
+                let field = |n: usize| -> u64 {
+                    after
+                        .split_whitespace()
+                        .nth(n)
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0)
+                };
+                field(11) + field(12)
+            })
+            .sum();
+        ticks as f64 / 100.0
+    }
+
+    /// Process ids of chromedriver and everything it started (Linux `/proc`).
+    fn processes(&self) -> Vec<u32> {
+        let mut parent_of = Vec::new();
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            // pid (name) state ppid …: the name may hold spaces, so read after the last ')'.
+            let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+            if let Some(ppid) = after.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
+                parent_of.push((pid, ppid));
+            }
+        }
+        let mut ours = vec![self.web.driver_pid()];
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for &(pid, ppid) in &parent_of {
+                if ours.contains(&ppid) && !ours.contains(&pid) {
+                    ours.push(pid);
+                    grew = true;
+                }
+            }
+        }
+        ours
     }
 }
