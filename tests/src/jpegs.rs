@@ -60,19 +60,3 @@ pub fn libjpeg_eighth(jpeg: &[u8]) -> RgbImage {
     started.finish().expect("finishes");
     RgbImage::from_raw(w as u32, h as u32, rgb).expect("w × h × 3 bytes")
 }
-
-/// `jpeg` with an APP1 EXIF segment holding only the orientation tag (1–8), after SOI.
-pub fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
-    // TIFF, big-endian: header, IFD0 at 8 with one entry (0x0112, SHORT, 1, value), no next IFD.
-    let mut tiff = b"MM\0*\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
-    tiff.extend_from_slice(&orientation.to_be_bytes());
-    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
-    let mut segment = b"Exif\0\0".to_vec();
-    segment.extend_from_slice(&tiff);
-    let mut out = jpeg[..2].to_vec();
-    out.extend_from_slice(&[0xFF, 0xE1]);
-    out.extend_from_slice(&(segment.len() as u16 + 2).to_be_bytes());
-    out.extend_from_slice(&segment);
-    out.extend_from_slice(&jpeg[2..]);
-    out
-}

@@ -5,7 +5,8 @@
 //! asserted (the figures are `bench.rs`'s).
 
 use image::imageops;
-use lookalike_tests::jpegs::{encode_baseline, large_photo, libjpeg_eighth, with_orientation};
+use lookalike_tests::jpegs::{encode_baseline, large_photo, libjpeg_eighth};
+use lookalike_tests::with_exif_orientation;
 use serde_json::{Value, json};
 
 use super::{hex, rgb_signature};
@@ -16,7 +17,7 @@ fn page_hashes_phone_photos_as_the_command_line_with_small_thumbnails() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let turned = with_orientation(&encode_baseline(&large_photo(5), Some((2, 1)), 80.0), 6);
+    let turned = with_exif_orientation(&encode_baseline(&large_photo(5), Some((2, 1)), 80.0), 6);
     let cases = [
         (
             "phone-420.jpg",
