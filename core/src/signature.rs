@@ -48,7 +48,9 @@ use crate::{
     decompose_planes, downscale_region, planes_to_yiq,
 };
 
-pub use crate::select::{NEGATIVE, select_spread, select_top};
+pub use crate::select::{
+    CELL_CAP, CELLS_PER_SIDE, COARSE, NEGATIVE, WIDE_CAP, select_spread, select_top,
+};
 
 /// The format version this build writes and reads.
 pub const FORMAT_VERSION: u8 = 3;
@@ -126,13 +128,13 @@ impl Signature {
         };
         // The plain top-`m` of each channel: its strength, and whether it follows the luminance.
         let mut plain = [[0u16; MAX_COEFFICIENTS]; 3];
-        for c in 0..3 {
+        for (c, plain) in plain.iter_mut().enumerate() {
             let plane = coefficients.channel(c);
             if !plane[0].is_finite() {
                 return Err(Error::InvalidSignature("average colour"));
             }
             sig.average[c] = plane[0];
-            sig.strength[c] = select_top(plane, usize::from(m), &mut plain[c]);
+            sig.strength[c] = select_top(plane, usize::from(m), plain);
             select_spread(plane, usize::from(m), &mut sig.codes[c]);
         }
         // A chroma channel that repeats the luminance is stored as strength 0, so that the
