@@ -99,6 +99,17 @@ const fn axis_cell(k: usize) -> usize {
     centre_twice * CELLS_PER_SIDE / (2 * SIZE)
 }
 
+/// [`axis_cell`] of every 1-D index.
+const AXIS_OF: [u8; SIZE] = {
+    let mut table = [0u8; SIZE];
+    let mut k = 0;
+    while k < SIZE {
+        table[k] = axis_cell(k) as u8;
+        k += 1;
+    }
+    table
+};
+
 /// The cell of each position (`row × 128 + col`).
 const CELL_OF: [u8; AREA] = {
     let mut table = [0u8; AREA];
@@ -139,21 +150,28 @@ const CAP_OF: [usize; CELLS - 1] = {
 ///
 /// The cell of a coefficient is the one holding the centre of its support; a coefficient is
 /// kept only if it is among the largest of its cell, so the work is one pass with a small
-/// buffer per cell, then a sort of at most a few hundred candidates.
+/// buffer per cell (most blocks of 16 skipped at once), then a sort of at most a few hundred
+/// candidates.
 pub fn select_spread(plane: &[f32], m: usize, codes: &mut [u16; MAX_COEFFICIENTS]) {
     debug_assert!((1..=MAX_COEFFICIENTS).contains(&m) && plane.len() == AREA);
     let mut best = [[(0f32, 0u16); MAX_CAP]; CELLS - 1];
     let mut count = [0u8; CELLS - 1];
+    // What a newcomer must beat to enter each cell: −1 until the cell is full, then its
+    // smallest kept magnitude (equal does not enter: the earlier position stays).
+    let mut floor = [-1f32; CELLS - 1];
     let mut candidates = [(0f32, 0u16); CELLS * MAX_CAP + COARSE * COARSE];
     let mut n = 0;
-    for (pos, &v) in plane.iter().enumerate().skip(1) {
+    let mut consider = |pos: usize, v: f32, n: &mut usize, floor: &mut [f32; CELLS - 1]| {
         let cell = usize::from(CELL_OF[pos]);
         // NaN (never from a decomposition of finite pixels) ranks as nothing.
         let mag = if v.is_nan() { 0.0 } else { v.abs() };
         if cell == COARSE_CELL {
-            candidates[n] = (mag, pos as u16);
-            n += 1;
-            continue;
+            candidates[*n] = (mag, pos as u16);
+            *n += 1;
+            return;
+        }
+        if mag <= floor[cell] {
+            return;
         }
         let cap = CAP_OF[cell];
         let slots = &mut best[cell];
@@ -161,16 +179,45 @@ pub fn select_spread(plane: &[f32], m: usize, codes: &mut [u16; MAX_COEFFICIENTS
         let mut i = if len < cap {
             count[cell] += 1;
             len
-        } else if mag > slots[cap - 1].0 {
-            cap - 1
         } else {
-            continue;
+            cap - 1
         };
         while i > 0 && mag > slots[i - 1].0 {
             slots[i] = slots[i - 1];
             i -= 1;
         }
         slots[i] = (mag, pos as u16);
+        if usize::from(count[cell]) == cap {
+            floor[cell] = slots[cap - 1].0;
+        }
+    };
+    for (row, &row_cell) in AXIS_OF.iter().enumerate() {
+        let start = row * SIZE;
+        // The first 16 columns (coarse, wide and several levels) one by one; the others in
+        // blocks of 16 of one level, which touch a few neighbouring cells of one row band: a
+        // block none of whose magnitudes beats those cells' floors is skipped with one
+        // vectorised test.
+        for col in usize::from(row == 0)..16 {
+            consider(start + col, plane[start + col], &mut n, &mut floor);
+        }
+        let band = usize::from(row_cell) * AXIS_CELLS;
+        for block in 1..SIZE / 16 {
+            let first = block * 16;
+            let values = &plane[start + first..start + first + 16];
+            let cells =
+                band + usize::from(AXIS_OF[first])..=band + usize::from(AXIS_OF[first + 15]);
+            let lowest = floor[cells]
+                .iter()
+                .fold(f32::INFINITY, |acc, &f| acc.min(f));
+            // (A cell that is not full has floor −1: the block is read. NaN beats nothing.)
+            let beats = values.iter().fold(false, |acc, v| acc | (v.abs() > lowest));
+            if lowest >= 0.0 && !beats {
+                continue;
+            }
+            for (k, &v) in values.iter().enumerate() {
+                consider(start + first + k, v, &mut n, &mut floor);
+            }
+        }
     }
     for (cell, slots) in best.iter().enumerate() {
         for &s in &slots[..usize::from(count[cell])] {
