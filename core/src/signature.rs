@@ -2,31 +2,36 @@
 //!
 //! Per channel (Y, I, Q) the signature keeps what the paper's score reads (§3.2, "truncation"
 //! and "quantization"): the average colour (the DC term, coefficient 0) and the sign and
-//! position of the `m` coefficients of largest magnitude among the other 16 383. Ties are broken
-//! by position (smaller first), so the choice is deterministic, and with it the signature.
+//! position of `m` coefficients of largest magnitude among the other 16 383, spread over the
+//! picture: no 16 × 16 cell of the square gives more than one of them, no row or column band
+//! more than three ([`select_spread`]; the paper takes the `m` largest wherever they are, ours
+//! since format 3, issue 17). Ties are broken by position (smaller first), so the choice is
+//! deterministic, and with it the signature.
 //!
-//! Beside that, per channel, the *strength*: the magnitude of the `m`-th kept coefficient. It
-//! tells a channel that carries structure from one that is noise: the chroma channels of a black
-//! and white or near-gray photo hold tiny coefficients whose top-`m` positions are random, so
-//! matching them only subtracts evidence. Scoring ignores the positions of a chroma channel that
-//! is below [`CHROMA_NOISE_FLOOR`] on either side (see [`compare`](crate::compare)); duplo-rs,
-//! which always compares them, misses most gray copies of colour photos.
+//! Beside that, per channel, the *strength*: the magnitude of the `m`-th largest coefficient
+//! (before spreading). It tells a channel that carries structure from one that is noise: the
+//! chroma channels of a black and white or near-gray photo hold tiny coefficients whose top-`m`
+//! positions are random, so matching them only subtracts evidence. Scoring ignores the
+//! positions of a chroma channel that is below [`CHROMA_NOISE_FLOOR`] on either side (see
+//! [`compare`](crate::compare)); duplo-rs, which always compares them, misses most gray copies
+//! of colour photos.
 //!
 //! Deliberate differences from the references: duplo-rs keeps the whole 128 × 128 × 3
 //! coefficient matrix in every hash and selects the top coefficients by signed value; we keep
 //! about 270 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
-//! # Byte format (version 2, little-endian)
+//! # Byte format (version 3, little-endian)
 //!
-//! Version 2 (issue 17) has the layout of version 1, but its signatures are computed from the
-//! picture inside uniform borders ([`content_region`]), so version 1
-//! bytes are refused rather than compared with them.
+//! Versions 2 and 3 (issue 17) have the layout of version 1, but version 2 signatures are
+//! computed from the picture inside uniform borders ([`content_region`]), and version 3 ones
+//! keep coefficients spread over the picture ([`select_spread`]); older bytes are refused rather
+//! than compared with them.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (2) |
+//! | 4 | 1 | format version (3) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -43,10 +48,12 @@ use crate::{
     decompose_planes, downscale_region, planes_to_yiq,
 };
 
-pub use crate::select::{NEGATIVE, select_top};
+pub use crate::select::{
+    CELL_CAP, CELLS_PER_SIDE, COARSE, NEGATIVE, WIDE_CAP, select_spread, select_top,
+};
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 2;
+pub const FORMAT_VERSION: u8 = 3;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";
@@ -119,19 +126,23 @@ impl Signature {
             strength: [0.0; 3],
             codes: [[0; MAX_COEFFICIENTS]; 3],
         };
-        for c in 0..3 {
+        // The plain top-`m` of each channel: its strength, and whether it follows the luminance.
+        let mut plain = [[0u16; MAX_COEFFICIENTS]; 3];
+        for (c, plain) in plain.iter_mut().enumerate() {
             let plane = coefficients.channel(c);
             if !plane[0].is_finite() {
                 return Err(Error::InvalidSignature("average colour"));
             }
             sig.average[c] = plane[0];
-            sig.strength[c] = select_top(plane, usize::from(m), &mut sig.codes[c]);
+            sig.strength[c] = select_top(plane, usize::from(m), plain);
+            select_spread(plane, usize::from(m), &mut sig.codes[c]);
         }
         // A chroma channel that repeats the luminance is stored as strength 0, so that the
         // decision travels with the signature (a query built from a signature's codes, as the
         // video search's, keeps it).
+        let m = usize::from(m);
         for c in 1..3 {
-            if sig.follows_luminance(c) {
+            if follows_luminance(&plain[0][..m], &plain[c][..m]) {
                 sig.strength[c] = 0.0;
             }
         }
@@ -154,7 +165,7 @@ impl Signature {
     }
 
     /// Per channel, the magnitude of the `m`-th largest coefficient; 0 for a chroma channel that
-    /// [follows the luminance](Signature::follows_luminance).
+    /// follows the luminance (its largest coefficients mostly where Y's are: sepia, duotones).
     pub fn strength(&self) -> [f32; 3] {
         self.strength
     }
@@ -180,27 +191,6 @@ impl Signature {
             return self.strength[0] >= STRUCTURE_FLOOR;
         }
         self.strength[channel] >= CHROMA_NOISE_FLOOR
-    }
-
-    /// Whether a chroma channel keeps mostly (three quarters of) the positions that Y keeps: the
-    /// colour of a tinted black-and-white picture (sepia, a duotone) is its luminance scaled, so
-    /// it says nothing that Y does not, and like the chroma of a gray copy it is left out of the
-    /// comparison (issue 17: sepia copies were found 54 % of the time). A signature records
-    /// such a channel with strength 0.
-    pub fn follows_luminance(&self, channel: usize) -> bool {
-        let position = |c: &u16| c & !NEGATIVE;
-        let mut y: [u16; MAX_COEFFICIENTS] = [0; MAX_COEFFICIENTS];
-        let m = usize::from(self.m);
-        for (slot, code) in y.iter_mut().zip(self.codes(0)) {
-            *slot = position(code);
-        }
-        y[..m].sort_unstable();
-        let shared = self
-            .codes(channel)
-            .iter()
-            .filter(|c| y[..m].binary_search(&position(c)).is_ok())
-            .count();
-        4 * shared >= 3 * m
     }
 
     /// The length of [`Signature::to_bytes`].
@@ -364,6 +354,28 @@ impl core::fmt::Debug for Signature {
             .field("q", &self.codes(2))
             .finish()
     }
+}
+
+/// Whether a chroma channel's largest coefficients sit mostly (three quarters of them) where the
+/// luminance's do, given both channels' plain top-`m` codes ([`select_top`], sorted): the colour
+/// of a tinted black-and-white picture (sepia, a duotone) is its luminance scaled, so it says
+/// nothing that Y does not, and like the chroma of a gray copy it is left out of the comparison
+/// (issue 17: sepia copies were found 54 % of the time). A signature records such a channel with
+/// strength 0. Decided on the plain selection, not the spread one: spread over the same cells,
+/// the chroma of any colour photo would keep many of the luminance's positions.
+fn follows_luminance(y: &[u16], chroma: &[u16]) -> bool {
+    let position = |c: &u16| c & !NEGATIVE;
+    let mut ys = [0u16; MAX_COEFFICIENTS];
+    for (slot, code) in ys.iter_mut().zip(y) {
+        *slot = position(code);
+    }
+    let ys = &mut ys[..y.len()];
+    ys.sort_unstable();
+    let shared = chroma
+        .iter()
+        .filter(|c| ys.binary_search(&position(c)).is_ok())
+        .count();
+    4 * shared >= 3 * y.len()
 }
 
 fn check_m(m: u8) -> Result<(), Error> {

@@ -47,8 +47,9 @@ use read_only::{copy_files, lock_shared, writable};
 
 /// The version of the record layout and tree set written by this module, and of the signatures
 /// in it. 2: `lookalike-core` signature format 2 (issue 17: borders cut before hashing, flat
-/// pictures marked), so a database of format 1 is refused with a message, never misread.
-pub const FORMAT_VERSION: u8 = 2;
+/// pictures marked); 3: signature format 3 (issue 17: coefficients spread over the picture). A
+/// database of an older format is refused with a message, never misread.
+pub const FORMAT_VERSION: u8 = 3;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -477,25 +478,26 @@ fn lock(dir: &Path) -> Result<File, StoreError> {
 mod tests {
     use super::*;
 
-    /// Issue 17: signatures changed meaning with format 2; an older database must not be read.
+    /// Issue 17: signatures changed meaning with formats 2 and 3; an older database must not be
+    /// read.
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path()).unwrap();
-            store.settings.insert("format", &[1]).unwrap();
+            store.settings.insert("format", &[2]).unwrap();
             store.db.flush().unwrap();
         }
         match Store::open(dir.path()) {
             Err(e @ StoreError::Incompatible { .. }) => {
                 let message = e.to_string();
                 assert!(
-                    message.contains("format = [1]") && message.contains("uses 2"),
+                    message.contains("format = [2]") && message.contains("uses 3"),
                     "{message}"
                 );
             }
             Err(e) => panic!("unexpected error {e}"),
-            Ok(_) => panic!("a database of format 1 was opened"),
+            Ok(_) => panic!("a database of format 2 was opened"),
         }
     }
 
