@@ -17,7 +17,7 @@ use serde_json::Value;
 const BIN: &str = env!("CARGO_BIN_EXE_lookalike");
 
 /// The query's threshold (its `params`): the default sensitivity's similarity.
-const THRESHOLD: f64 = 53.75;
+const THRESHOLD: f64 = 53.6;
 
 /// How far apart the query's similarity (double precision) and the CLI's (`f32`) may be; a pair
 /// this close to the threshold may be reported by one and not the other.
@@ -188,7 +188,42 @@ fn the_sql_query_in_duckdb_finds_the_pairs_scan_finds() {
     let csv = tmp.path().join("pairs.csv");
     let parquet = tmp.path().join("pairs.parquet");
     let sql = fs::read_to_string(sql_path()).unwrap();
-    let (rows, seconds) = duckdb_pairs(&sql, &export, &csv, &parquet);
+
+    // The file as it is: its join limits (codes held by at most 100 images, 2 of them shared)
+    // are set for libraries far larger than this one, and may miss a pair whose copies share a
+    // single uncommon code. Every pair it reports is one of scan's, with scan's similarity.
+    let (default_rows, default_seconds) = duckdb_pairs(
+        &sql,
+        &export,
+        &tmp.path().join("default.csv"),
+        &tmp.path().join("default.parquet"),
+    );
+    for (a, b, s) in &default_rows {
+        match expected.get(&(a.clone(), b.clone())) {
+            Some(e) => assert!((s - e).abs() <= TOLERANCE, "{a} {b}: query {s}, scan {e}"),
+            None => assert!(
+                s - THRESHOLD <= TOLERANCE,
+                "only the query reports {a} {b} ({s})"
+            ),
+        }
+    }
+    let missed = expected.len().saturating_sub(default_rows.len());
+    eprintln!(
+        "scale/pairs.sql as shipped: {} of {} pairs in {default_seconds:.3} s",
+        default_rows.len(),
+        expected.len()
+    );
+    assert!(
+        missed * 1000 <= expected.len(),
+        "the shipped limits miss {missed} of {} pairs (more than 0.1 %)",
+        expected.len()
+    );
+
+    // With one shared uncommon code enough, every pair of scan's is a candidate here: the
+    // query must then give exactly scan's pairs.
+    let permissive = sql.replace("2 AS min_shared_codes", "1 AS min_shared_codes");
+    assert_ne!(permissive, sql, "pairs.sql names min_shared_codes");
+    let (rows, seconds) = duckdb_pairs(&permissive, &export, &csv, &parquet);
     eprintln!(
         "scale/pairs.sql in DuckDB: {} images ({} bytes of Parquet), {} pairs in {seconds:.3} s",
         images,
