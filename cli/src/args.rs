@@ -51,8 +51,10 @@ pub struct GlobalArgs {
     /// Worker threads for decoding and hashing (default: all cores).
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
-    /// Where signatures are computed: auto (GPU if one is found), on (GPU or fail), off (CPU).
-    /// The GPU is looked for only when an image needs hashing.
+    /// Where signatures are computed: auto (all CPU threads, and a GPU beside them when the
+    /// work is worth its start and it costs the CPU less per image, measured as it runs), on
+    /// (every image on the GPU, or fail), off (CPU only). The GPU is looked for only when
+    /// images need hashing.
     #[arg(long, global = true, value_enum, default_value_t = GpuChoice::Auto)]
     pub gpu: GpuChoice,
     /// No progress bars and no informational lines; errors and results are still printed.
