@@ -208,7 +208,9 @@ impl Engine {
             .saturating_sub(self.done.load(Ordering::Relaxed));
         let threads = rayon::current_num_threads().max(1) as f64;
         if left as f64 * mean_ns / threads >= GPU_WORTH.as_nanos() as f64 {
-            let _ = backend.helper.set(super::helper::Helper::start(mean_ns));
+            backend
+                .helper
+                .get_or_init(|| super::helper::Helper::start(mean_ns));
         }
     }
 

@@ -140,6 +140,8 @@ impl State {
             }
             self.resting_until = None;
             self.trial_left = RETRIAL;
+            // The retrial is measured afresh: one costly batch must not outweigh it.
+            self.gpu = Mean::default();
         }
         if self.trial_left > 0 {
             self.trial_left -= 1;
@@ -274,6 +276,11 @@ impl Helper {
                 for job in queue {
                     if wanted.contains(&job.id) {
                         state.queued_bytes -= job.decoded.data.len();
+                        // A trial image taken back was never measured: the trial waits for
+                        // another one instead (else the GPU would never be measured again).
+                        if !state.paying && state.resting_until.is_none() {
+                            state.trial_left += 1;
+                        }
                         mine.push((job.id, job.decoded));
                     } else {
                         state.queue.push_back(job);
@@ -449,11 +456,41 @@ fn thread_cpu_ns(wall_since: Instant) -> f64 {
     }
 }
 
+/// Should the helper's thread panic (a driver's, or on odd pixels), what it held is hashed on
+/// the CPU and handed over, and the GPU takes no more: no caller waits for a dead thread.
+struct Rescue<'a>(&'a Shared);
+
+impl Drop for Rescue<'_> {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let mut state = lock(&self.0.state);
+        state.phase = Phase::Unusable("the GPU's thread stopped on a panic".into());
+        let mut held: Vec<(u64, Arc<Decoded>)> = state
+            .queue
+            .drain(..)
+            .map(|job| (job.id, job.decoded))
+            .collect();
+        held.extend(state.in_flight.drain());
+        state.queued_bytes = 0;
+        for (id, decoded) in held {
+            let result = hash_on_cpu(&decoded);
+            if !state.discard.remove(&id) {
+                state.results.insert(id, result);
+            }
+        }
+        drop(state);
+        self.0.done.notify_all();
+    }
+}
+
 /// The helper's thread: takes queued images in batches and hashes them on the GPU, until
 /// stopped. Runs inside a one-thread rayon pool of its own, so that the selection of the top
 /// coefficients (a `par_iter` in `lookalike-gpu`) runs on this thread, where its CPU time is
 /// measured, instead of stealing the CPU threads.
 fn serve(shared: &Shared, hasher: Hasher) {
+    let _rescue = Rescue(shared);
     if !shared.forced {
         shared.ready(&hasher);
     }
@@ -486,6 +523,8 @@ fn serve(shared: &Shared, hasher: Hasher) {
                 for job in &jobs {
                     state.in_flight.insert(job.id, Arc::clone(&job.decoded));
                 }
+                // Room in the queue: `--gpu on` threads may be waiting for it.
+                shared.done.notify_all();
                 jobs
             };
             let wall = Instant::now();

@@ -86,3 +86,34 @@ fn dummy() -> Decoded {
         reservation: None,
     }
 }
+
+/// A helper whose GPU is "ready" but has no thread: nothing is hashed unless a caller does it.
+fn idle_helper() -> Helper {
+    let ready = Phase::Ready {
+        name: "test".into(),
+        software: false,
+    };
+    let shared = Shared::new(ready, false);
+    lock(&shared.state).cpu.add(1e6, 1);
+    Helper {
+        shared,
+        thread: Mutex::new(None),
+    }
+}
+
+#[test]
+fn trial_images_taken_back_before_the_gpu_saw_them_keep_the_trial_open() {
+    let helper = idle_helper();
+    let tickets: Vec<u64> = (0..TRIAL)
+        .map(|_| helper.offer(dummy()).expect("a trial image is taken"))
+        .collect();
+    assert!(
+        helper.offer(dummy()).is_err(),
+        "nothing beyond the trial before it is measured"
+    );
+    // The batch ends before the GPU's thread woke: the caller hashes them itself.
+    assert_eq!(helper.collect(&tickets).len(), TRIAL);
+    assert_eq!(lock(&helper.shared.state).queued_bytes, 0);
+    // The GPU was never measured, so the trial is still to be made.
+    assert!(helper.offer(dummy()).is_ok());
+}
