@@ -16,7 +16,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
 use lookalike_core::Signature;
@@ -171,19 +171,7 @@ impl Engine {
         }
         let results = paths
             .par_iter()
-            .map(|path| {
-                test_delay();
-                let start = Instant::now();
-                let decoded = decode::decode_file(path);
-                StageTimes::add(&times.decode_ns, start);
-                let decoded = decoded?;
-                let start = Instant::now();
-                let hashed = hash_decoded(&decoded);
-                StageTimes::add(&times.transform_ns, start);
-                StageTimes::add(&self.transform_ns, start);
-                self.transformed.fetch_add(1, Ordering::Relaxed);
-                hashed
-            })
+            .map(|path| self.hash_here(&decode_timed(path, times)?, times).0)
             .collect();
         #[cfg(feature = "gpu")]
         if backend.may_start {
@@ -231,11 +219,7 @@ impl Engine {
         let slots: Vec<Slot> = paths
             .par_iter()
             .map(|path| {
-                test_delay();
-                let start = Instant::now();
-                let decoded = decode::decode_file(path);
-                StageTimes::add(&times.decode_ns, start);
-                let mut decoded = match decoded {
+                let mut decoded = match decode_timed(path, times) {
                     Ok(d) => d,
                     Err(e) => return Slot::Done(Err(e)),
                 };
@@ -249,10 +233,8 @@ impl Engine {
                         Err(declined) => decoded = declined,
                     }
                 }
-                let start = Instant::now();
-                let hashed = hash_decoded(&decoded);
-                helper.cpu_hashed(start.elapsed());
-                StageTimes::add(&times.transform_ns, start);
+                let (hashed, took) = self.hash_here(&decoded, times);
+                helper.cpu_hashed(took);
                 Slot::Done(hashed)
             })
             .collect();
@@ -277,6 +259,21 @@ impl Engine {
                 },
             })
             .collect()
+    }
+
+    /// The CPU path for one decoded image on the calling thread, timed (the time is also the
+    /// yardstick of `--gpu auto`).
+    fn hash_here(
+        &self,
+        decoded: &Decoded,
+        times: &StageTimes,
+    ) -> (Result<(Picture, Signature)>, Duration) {
+        let start = Instant::now();
+        let hashed = hash_decoded(decoded);
+        StageTimes::add(&times.transform_ns, start);
+        StageTimes::add(&self.transform_ns, start);
+        self.transformed.fetch_add(1, Ordering::Relaxed);
+        (hashed, start.elapsed())
     }
 
     /// Counts the signatures in `results` (for [`gpu_summary`](Engine::gpu_summary)).
@@ -433,6 +430,15 @@ fn picture(decoded: &Decoded) -> Picture {
         height: decoded.full_height,
         format: decoded.format,
     }
+}
+
+/// Decodes one file, timed.
+fn decode_timed(path: &Path, times: &StageTimes) -> Result<Decoded> {
+    test_delay();
+    let start = Instant::now();
+    let decoded = decode::decode_file(path);
+    StageTimes::add(&times.decode_ns, start);
+    decoded
 }
 
 /// The CPU path: `lookalike-core` on the calling worker.

@@ -127,11 +127,15 @@ struct State {
 }
 
 impl State {
+    /// Whether the queue takes `bytes` more bytes of pixels (one image always fits).
+    fn has_room(&self, bytes: usize) -> bool {
+        self.queue.is_empty()
+            || (self.queue.len() < QUEUE_IMAGES && self.queued_bytes + bytes <= QUEUE_BYTES)
+    }
+
     /// Whether an offer of `bytes` more bytes of pixels is accepted now (not `--gpu on`).
     fn accepts(&mut self, bytes: usize, now: Instant) -> bool {
-        let room = self.queue.is_empty()
-            || (self.queue.len() < QUEUE_IMAGES && self.queued_bytes + bytes <= QUEUE_BYTES);
-        if !room {
+        if !self.has_room(bytes) {
             return false;
         }
         if let Some(until) = self.resting_until {
@@ -176,32 +180,26 @@ impl Helper {
     pub fn start(cpu_ns: f64) -> Helper {
         let shared = Shared::new(Phase::Starting, false);
         lock(&shared.state).cpu.add(cpu_ns, 1);
-        let worker = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name("lookalike-gpu".into())
-            .spawn(move || match Hasher::new(BackendRequest::Auto) {
-                Ok(hasher) if hasher.is_gpu() => serve(&worker, hasher),
-                Ok(hasher) => worker.give_up(hasher.description().to_string()),
-                Err(e) => worker.give_up(e.to_string()),
-            })
-            .ok();
-        if thread.is_none() {
-            shared.give_up("cannot start a thread".into());
-        }
-        Helper {
-            shared,
-            thread: Mutex::new(thread),
-        }
+        Helper::spawn(shared, |worker| match Hasher::new(BackendRequest::Auto) {
+            Ok(hasher) if hasher.is_gpu() => serve(worker, hasher),
+            Ok(hasher) => worker.give_up(hasher.description().to_string()),
+            Err(e) => worker.give_up(e.to_string()),
+        })
     }
 
     /// `--gpu on`: a GPU that was already opened takes every image.
     pub fn forced(hasher: Hasher) -> Helper {
         let shared = Shared::new(Phase::Starting, true);
         shared.ready(&hasher);
+        Helper::spawn(shared, move |worker| serve(worker, hasher))
+    }
+
+    /// Runs `work` on the helper's own thread (if none can be started, the GPU is given up).
+    fn spawn(shared: Arc<Shared>, work: impl FnOnce(&Shared) + Send + 'static) -> Helper {
         let worker = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("lookalike-gpu".into())
-            .spawn(move || serve(&worker, hasher))
+            .spawn(move || work(&worker))
             .ok();
         if thread.is_none() {
             shared.give_up("cannot start a thread".into());
@@ -227,9 +225,7 @@ impl Helper {
                 }
                 break;
             }
-            if state.queue.is_empty()
-                || (state.queue.len() < QUEUE_IMAGES && state.queued_bytes + bytes <= QUEUE_BYTES)
-            {
+            if state.has_room(bytes) {
                 break;
             }
             state = self
