@@ -1379,3 +1379,90 @@ fn mirrored_copies_are_found_unless_upright_is_asked() {
     let (found, _) = upright.scan_pairs(&["--upright"]);
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// The `saved index:` line of `db info`.
+fn saved_index(env: &Env) -> String {
+    let out = env.run(&["db", "info"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let info = text(&out.stdout);
+    info.lines()
+        .find_map(|l| l.strip_prefix("saved index:"))
+        .unwrap_or_else(|| panic!("no saved index line in {info}"))
+        .trim()
+        .to_owned()
+}
+
+/// Issue 14: a scan saves the index beside the database, the next start reads it instead of
+/// every record, and anything that changed the records since makes it stale, never wrong.
+#[test]
+fn the_saved_index_answers_like_the_records_and_goes_stale_on_any_change() {
+    let env = Env::new();
+    for i in 0..5 {
+        env.photo(i, &format!("p{i}.jpg"));
+        env.resized(i, 0.5, format!("p{i} small.jpg"));
+    }
+    let (_, out) = env.scan_pairs(&["--sensitivity", "100"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    fs::remove_file(env.db().join("library.snapshot")).unwrap();
+    assert!(
+        saved_index(&env).starts_with("none"),
+        "{}",
+        saved_index(&env)
+    );
+    let (first, out) = env.scan_pairs(&["--all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(first.len(), 5, "{first:?}");
+    assert!(
+        saved_index(&env).starts_with("current (10 images"),
+        "{}",
+        saved_index(&env)
+    );
+    let saved = env.db().join("library.snapshot");
+    let written = fs::metadata(&saved).unwrap().modified().unwrap();
+
+    // Read back: the same pairs as from the records; nothing changed, so it is not rewritten.
+    let (again, out) = env.scan_pairs(&["--all"]);
+    assert_eq!(again, first, "{}", text(&out.stderr));
+    assert_eq!(fs::metadata(&saved).unwrap().modified().unwrap(), written);
+
+    // A change the saved index does not know of (db prune after a deletion) makes it stale...
+    fs::remove_file(env.pics().join("p0 small.jpg")).unwrap();
+    let out = env.run(&["db", "prune"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        saved_index(&env).starts_with("out of date"),
+        "{}",
+        saved_index(&env)
+    );
+    // ... and the next start rebuilds from the records: the pruned file is gone, not reported.
+    let (after, out) = env.scan_pairs(&["--all"]);
+    assert_eq!(after.len(), 4, "{after:?} {}", text(&out.stderr));
+    assert!(
+        !after
+            .iter()
+            .any(|(a, b)| a == "p0 small.jpg" || b == "p0 small.jpg")
+    );
+    assert!(
+        saved_index(&env).starts_with("current (9 images"),
+        "{}",
+        saved_index(&env)
+    );
+
+    // Damaged: a note, then the same answer from the records.
+    let mut bytes = fs::read(&saved).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x10;
+    fs::write(&saved, bytes).unwrap();
+    let (damaged, out) = env.scan_pairs(&["--all"]);
+    assert_eq!(damaged, after);
+    assert!(
+        text(&out.stderr).contains("rebuilding the index"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Gone: the same answer again.
+    fs::remove_file(&saved).unwrap();
+    let (rebuilt, _) = env.scan_pairs(&["--all"]);
+    assert_eq!(rebuilt, after);
+}

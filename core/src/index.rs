@@ -131,6 +131,11 @@ impl Index {
         self.live == 0
     }
 
+    /// Ids handed out so far, live or removed (each below this).
+    pub fn slots(&self) -> usize {
+        self.entries.len()
+    }
+
     /// Adds a signature and returns its id (small integers, reused after removal and
     /// compaction).
     pub fn insert(&mut self, signature: &Signature) -> u32 {

@@ -23,6 +23,7 @@ use crate::config::Config;
 use crate::image::decode;
 use crate::image::hashing::{Engine, StageTimes};
 use crate::image::library::Library;
+use crate::image::snapshot;
 use crate::image::walk;
 use crate::progress::Progress;
 use crate::store::{FileRecord, Format, ImageFile, Picture, Stamp, Store};
@@ -397,13 +398,41 @@ fn open_database(entries: usize) -> Result<()> {
     let store = Store::open(&db.0)?;
     let opened = start.elapsed().as_secs_f64();
     let progress = Progress::new();
-    let library = Library::load(&store, &progress)?;
+    let mut library = Library::rebuild(&store, &progress)?;
     let total = start.elapsed().as_secs_f64();
     println!(
-        "  open {opened:.2} s + index rebuild {:.2} s = {total:.2} s for {} entries (index {:.0} MB)",
+        "  from the records: open {opened:.2} s + index rebuild {:.2} s = {total:.2} s for {} entries (index {:.0} MB)",
         total - opened,
         library.len(),
         library.index_bytes() as f64 / 1e6
     );
+    let start = Instant::now();
+    library.save(&store);
+    let saved = start.elapsed().as_secs_f64();
+    drop(library);
+    drop(store);
+    let size = std::fs::metadata(db.0.join(snapshot::FILE_NAME)).map_or(0, |m| m.len());
+    println!("  saved in {saved:.2} s ({:.0} MB)", size as f64 / 1e6);
+    for _ in 0..2 {
+        let start = Instant::now();
+        let store = Store::open(&db.0)?;
+        let opened = start.elapsed().as_secs_f64();
+        let library = Library::load(&store, &progress)?;
+        let total = start.elapsed().as_secs_f64();
+        println!(
+            "  saved: open {opened:.2} s + read the saved index {:.2} s = {total:.2} s for {} entries{}",
+            total - opened,
+            library.len(),
+            if library.is_saved() {
+                ""
+            } else {
+                " (NOT from the saved copy)"
+            }
+        );
+        let start = Instant::now();
+        drop(library);
+        drop(store);
+        println!("  closed in {:.2} s", start.elapsed().as_secs_f64());
+    }
     Ok(())
 }

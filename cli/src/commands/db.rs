@@ -10,6 +10,7 @@ use crate::args::{DbCommand, TableOutput};
 use crate::commands::hash::{self, Output};
 use crate::commands::import_pairs;
 use crate::config::Config;
+use crate::image::snapshot;
 use crate::messages;
 use crate::report::json::{self, hex};
 use crate::report::table::human_size;
@@ -42,7 +43,9 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
                 }
             }
             writeln!(out, "database:     {}", messages::shown(store.path()))?;
-            writeln!(out, "images:       {}", store.len())?;
+            let images = store.len();
+            store.check_held(images as u64)?;
+            writeln!(out, "images:       {images}")?;
             writeln!(
                 out,
                 "not reported: {pending} (an interrupted scan; the next scan reports them)"
@@ -74,6 +77,7 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
             writeln!(out, "coefficients: {} per channel", settings.m)?;
             writeln!(out, "weights:      {:?}", settings.weights)?;
             writeln!(out, "size on disk: {}", human_size(store.size_on_disk()))?;
+            writeln!(out, "saved index:  {}", snapshot::describe(&store))?;
         }
         DbCommand::Prune => {
             let mut gone: Vec<PathBuf> = Vec::new();

@@ -40,6 +40,10 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     let library = {
         let progress = Progress::new();
         let mut library = Library::load(&store, &progress)?;
+        if !library.is_saved() && !store.is_copy() {
+            // Rebuilt (changed since the last scan): saved, so the next query starts at once.
+            library.save(&store);
+        }
         if args.upright {
             library.upright_only();
         }

@@ -29,7 +29,7 @@ use crate::interrupt;
 use crate::messages;
 use crate::progress::Progress;
 use crate::report::{self, Pair, Report};
-use crate::store::{FileRecord, ImageFile, IterError, Stamp, Store};
+use crate::store::{FileRecord, ImageFile, Stamp, Store};
 
 /// Most matches looked at per new image.
 const MATCHES_PER_IMAGE: usize = 1000;
@@ -99,20 +99,18 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
 
     // 3. Vanished files.
     let on_disk: HashSet<&Path> = found.iter().map(|(path, _)| path.as_path()).collect();
-    let mut vanished = Vec::new();
+    let mut vanished: Vec<PathBuf> = Vec::new();
     for root in &roots {
-        for item in store.iter_under(root) {
-            let path = match item {
-                Ok(record) => record.file.path,
-                Err(IterError::Damaged { path, .. }) => path,
-                Err(e) => return Err(e.into()),
-            };
+        for path in library.paths_under(root) {
             let excluded = exclude.iter().any(|x| path.starts_with(x));
-            if !on_disk.contains(path.as_path()) && !excluded {
-                vanished.push(path);
+            if !on_disk.contains(path) && !excluded {
+                vanished.push(path.to_path_buf());
             }
         }
     }
+    // In path order, once each (roots may nest), as the database's key order gave them before.
+    vanished.sort();
+    vanished.dedup();
     for path in &vanished {
         store.remove(path)?;
         library.remove(path);
@@ -300,7 +298,8 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         .collect();
     store.clear_pending(paths.iter().map(PathBuf::as_path))?;
     library.mark_reported(&reported);
-    store.flush()?;
+    // Flushes the store, then saves the index for the next start.
+    library.save(&store);
 
     // Failures are counted as the error lines above (a file that cannot be decoded, a folder or
     // link that cannot be followed), warnings as the warning lines.

@@ -1,13 +1,15 @@
 //! The in-memory side of the database: the `lookalike-core` [`Index`] over every stored
-//! signature, and per id the file it came from. Rebuilt from the store on start
-//! ([`Library::load`]); kept in step with the store by the scan.
+//! signature, and per id the file it came from. Read on start from the saved copy when it is
+//! current ([`super::snapshot`]), else rebuilt from the store ([`Library::load`]); kept in step
+//! with the store by the scan, which saves it at its end ([`Library::save`]).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use lookalike_core::{Hit, Index, IndexBuilder, QueryScratch, Signature, Weights};
 
+use super::path_ids::PathIds;
+use super::snapshot;
 use crate::messages;
 use crate::progress::Progress;
 use crate::store::{FileRecord, ImageFile, IterError, Store};
@@ -18,34 +20,89 @@ pub struct Library {
     files: Vec<Option<ImageFile>>,
     /// Per id: hashed by a scan that has not reported yet.
     pending: Vec<bool>,
-    ids: HashMap<PathBuf, u32>,
+    ids: PathIds,
+    /// Read from the saved copy, or saved since, and unchanged.
+    saved: bool,
+    /// Records that could not be read when it was rebuilt (their files are hashed again).
+    damaged: Vec<PathBuf>,
 }
 
 impl Library {
+    /// The library of `store`: its saved copy when that is current, else every record read and
+    /// indexed ([`Library::rebuild`]).
+    pub fn load(store: &Store, progress: &Progress) -> Result<Library> {
+        match snapshot::load(store) {
+            Ok(Some(parts)) => {
+                return Ok(Library {
+                    index: parts.index,
+                    files: parts.files,
+                    pending: parts.pending,
+                    ids: parts.ids,
+                    saved: true,
+                    damaged: Vec::new(),
+                });
+            }
+            Ok(None) => {}
+            Err(e) => messages::info(format!(
+                "note: {e:#}; rebuilding the index from the database"
+            )),
+        }
+        Library::rebuild(store, progress)
+    }
+
+    /// Saves the library beside `store` for the next start ([`super::snapshot`]). Failing only
+    /// costs the next start its time, so it is a note, not an error.
+    pub fn save(&mut self, store: &Store) {
+        if self.saved && !store.wrote() {
+            return;
+        }
+        match snapshot::save(store, self) {
+            Ok(()) => self.saved = true,
+            Err(e) => messages::info(format!("note: {e:#}; the next start rebuilds the index")),
+        }
+    }
+
+    /// Whether this library was read from, or written to, the saved copy.
+    pub fn is_saved(&self) -> bool {
+        self.saved
+    }
+
+    /// What [`super::snapshot::save`] writes.
+    pub(super) fn parts(&self) -> (&Index, &[Option<ImageFile>], &[bool]) {
+        (&self.index, &self.files, &self.pending)
+    }
+
     /// Reads every record of `store` and builds the index. Damaged records are reported as
     /// warnings and skipped (their files are hashed again by the next scan).
-    pub fn load(store: &Store, progress: &Progress) -> Result<Library> {
-        let bar = progress.bar(store.len() as u64, "loading", "entries");
+    pub fn rebuild(store: &Store, progress: &Progress) -> Result<Library> {
+        // (Counting the records first would walk them twice: sled has no count.)
+        let bar = progress.spinner("loading", "entries");
         let mut builder = IndexBuilder::new(Weights::Scanned);
-        let mut files = Vec::with_capacity(store.len());
-        let mut pending = Vec::with_capacity(store.len());
-        let mut ids = HashMap::with_capacity(store.len());
+        let mut files = Vec::new();
+        let mut pending = Vec::new();
+        let mut ids = PathIds::default();
         let mut failure = None;
+        let mut held = 0u64;
+        let mut damaged = Vec::new();
         let mut load = |chunk: Vec<Result<FileRecord, IterError>>| {
             bar.inc(chunk.len() as u64);
             for item in chunk {
+                held += u64::from(!matches!(item, Err(IterError::Sled(_))));
                 match item {
                     Ok(record) => {
                         let id = builder.add(&record.signature);
                         debug_assert_eq!(id as usize, files.len());
-                        ids.insert(record.file.path.clone(), id);
                         files.push(Some(record.file));
+                        ids.insert(id, &files);
                         pending.push(record.pending);
                     }
-                    Err(IterError::Damaged { path, reason }) => messages::warning(format!(
-                        "damaged index entry for {} ({reason}); it will be hashed again",
-                        messages::shown(&path)
-                    )),
+                    Err(IterError::Damaged { path, reason }) => {
+                        messages::warning(format!(
+                            "damaged index entry for {} ({reason}); it will be hashed again",
+                            messages::shown(&path)
+                        ));
+                        damaged.push(path);
+                    }
                     Err(e) => failure = Some(e),
                 }
             }
@@ -57,11 +114,14 @@ impl Library {
         if let Some(e) = failure {
             return Err(e.into());
         }
+        store.check_held(held)?;
         Ok(Library {
             index: builder.build(),
             files,
             pending,
             ids,
+            saved: false,
+            damaged,
         })
     }
 
@@ -77,7 +137,7 @@ impl Library {
 
     /// The id and file of `path`.
     pub fn get(&self, path: &Path) -> Option<(u32, &ImageFile)> {
-        let id = *self.ids.get(path)?;
+        let id = self.ids.get(path, &self.files)?;
         Some((id, self.file(id)?))
     }
 
@@ -91,6 +151,16 @@ impl Library {
         self.pending.get(id as usize).copied().unwrap_or(false)
     }
 
+    /// The stored paths under `root` (it, or below it), damaged records included.
+    pub fn paths_under<'a>(&'a self, root: &'a Path) -> impl Iterator<Item = &'a Path> + 'a {
+        self.files
+            .iter()
+            .flatten()
+            .map(|f| f.path.as_path())
+            .chain(self.damaged.iter().map(PathBuf::as_path))
+            .filter(move |p| p.starts_with(root))
+    }
+
     /// Every live file with its id.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &ImageFile)> {
         self.files
@@ -101,6 +171,7 @@ impl Library {
 
     /// Adds (or replaces) the file of `record`.
     pub fn insert(&mut self, record: &FileRecord) -> u32 {
+        self.saved = false;
         let path = &record.file.path;
         self.remove(path);
         let id = self.index.insert(&record.signature);
@@ -111,14 +182,15 @@ impl Library {
         }
         self.files[slot] = Some(record.file.clone());
         self.pending[slot] = record.pending;
-        self.ids.insert(path.clone(), id);
+        self.ids.insert(id, &self.files);
         id
     }
 
     /// Forgets `path`; whether it was there.
     pub fn remove(&mut self, path: &Path) -> bool {
-        match self.ids.remove(path) {
+        match self.ids.remove(path, &self.files) {
             Some(id) => {
+                self.saved = false;
                 self.index.remove(id);
                 if let Some(slot) = self.files.get_mut(id as usize) {
                     *slot = None;
@@ -131,18 +203,24 @@ impl Library {
 
     /// The file of `from` is now at `to` (moved by the review).
     pub fn rename(&mut self, from: &Path, to: &Path) {
-        if let Some(id) = self.ids.remove(from) {
+        if let Some(id) = self.ids.remove(from, &self.files) {
+            self.saved = false;
+            // The store's rename replaces a record at `to`; so does this.
+            self.remove(to);
             if let Some(Some(file)) = self.files.get_mut(id as usize) {
                 file.path = to.to_path_buf();
             }
-            self.ids.insert(to.to_path_buf(), id);
+            self.ids.insert(id, &self.files);
         }
     }
 
     /// Clears the in-memory pending marks of `ids`.
     pub fn mark_reported(&mut self, ids: &[u32]) {
         for &id in ids {
-            if let Some(pending) = self.pending.get_mut(id as usize) {
+            if let Some(pending) = self.pending.get_mut(id as usize)
+                && *pending
+            {
+                self.saved = false;
                 *pending = false;
             }
         }

@@ -12,7 +12,9 @@ pub mod heif;
 #[cfg(feature = "gpu")]
 pub mod helper;
 pub mod library;
+pub mod path_ids;
 pub mod review;
+pub mod snapshot;
 pub mod thumbnail;
 pub mod trash;
 pub mod walk;

@@ -35,7 +35,7 @@ pub enum Format {
 }
 
 impl Format {
-    fn from_byte(b: u8) -> Format {
+    pub(crate) fn from_byte(b: u8) -> Format {
         match b {
             1 => Format::Jpeg,
             2 => Format::Png,
@@ -237,6 +237,7 @@ impl Store {
     /// Stores (or replaces) a record.
     #[cfg(test)]
     pub fn put(&self, record: &FileRecord) -> Result<(), StoreError> {
+        self.changing()?;
         self.files
             .insert(path_key(&record.file.path), record.encode())?;
         Ok(())
@@ -251,6 +252,7 @@ impl Store {
         for record in records {
             batch.insert(path_key(&record.file.path), record.encode());
         }
+        self.changing()?;
         self.files.apply_batch(batch)?;
         Ok(())
     }
@@ -258,6 +260,7 @@ impl Store {
     /// Forgets `path`.
     pub fn remove(&self, path: &Path) -> Result<(), StoreError> {
         if self.files.contains_key(path_key(path))? {
+            self.changing()?;
             self.before_removal();
             self.files.remove(path_key(path))?;
         }
@@ -268,6 +271,7 @@ impl Store {
     /// new key is written before the old one is removed.
     pub fn rename(&self, from: &Path, to: &Path) -> Result<(), StoreError> {
         if let Some(value) = self.files.get(path_key(from))? {
+            self.changing()?;
             self.files.insert(path_key(to), value)?;
             self.files.remove(path_key(from))?;
         }
@@ -280,6 +284,7 @@ impl Store {
         paths: impl IntoIterator<Item = &'a Path>,
     ) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
+        let mut any = false;
         for path in paths {
             let key = path_key(path);
             if let Some(mut value) = self.files.get(&key)?.map(|v| v.to_vec())
@@ -287,8 +292,13 @@ impl Store {
             {
                 value[1] &= !PENDING;
                 batch.insert(key, value);
+                any = true;
             }
         }
+        if !any {
+            return Ok(());
+        }
+        self.changing()?;
         self.files.apply_batch(batch)?;
         Ok(())
     }
@@ -296,27 +306,6 @@ impl Store {
     /// Every stored record, in key order. Damaged records come back as `Err(Damaged)`.
     pub fn iter(&self) -> impl Iterator<Item = Result<FileRecord, IterError>> + '_ {
         self.files.iter().map(decode_item)
-    }
-
-    /// The records of files under `root` (the root itself, or paths below it).
-    pub fn iter_under(
-        &self,
-        root: &Path,
-    ) -> impl Iterator<Item = Result<FileRecord, IterError>> + '_ {
-        let exact = path_key(root);
-        let mut dir = exact.clone();
-        if dir.last() != Some(&b'/') {
-            dir.push(b'/');
-        }
-        let exact_hit = self
-            .files
-            .get(&exact)
-            .transpose()
-            .map(|v| v.map(|v| (exact.clone().into(), v)));
-        exact_hit
-            .into_iter()
-            .chain(self.files.scan_prefix(dir))
-            .map(decode_item)
     }
 
     /// Every stored record, in key order, handed to `sink` in chunks that were decoded on all
@@ -357,7 +346,13 @@ pub(super) mod tests {
         Signature::compute(&Pixels::new(64, 48, PixelLayout::Rgb8, &data).unwrap())
     }
 
-    fn record(path: &str, size: u64, mtime_ns: i64, format: Format, pending: bool) -> FileRecord {
+    pub(crate) fn record(
+        path: &str,
+        size: u64,
+        mtime_ns: i64,
+        format: Format,
+        pending: bool,
+    ) -> FileRecord {
         FileRecord {
             file: ImageFile {
                 path: PathBuf::from(path),
@@ -384,24 +379,12 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn prefix_scan_respects_folders_and_rename_moves_the_record() {
+    fn rename_moves_the_record() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         for p in ["/a/b/x.png", "/a/bc/y.png", "/a/b", "/a/b/c/z.png"] {
             store.put(&record(p, 1, 2, Format::Png, false)).unwrap();
         }
-        let under: Vec<PathBuf> = store
-            .iter_under(Path::new("/a/b"))
-            .map(|r| r.unwrap().file.path)
-            .collect();
-        assert_eq!(
-            under,
-            [
-                PathBuf::from("/a/b"),
-                PathBuf::from("/a/b/c/z.png"),
-                PathBuf::from("/a/b/x.png")
-            ]
-        );
         store
             .rename(Path::new("/a/b/x.png"), Path::new("/r/x.png"))
             .unwrap();

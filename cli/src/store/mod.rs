@@ -8,7 +8,9 @@
 //! - tree `ignored` ([`ignored`]): pairs the user said are not duplicates;
 //! - tree `settings`: `format` (layout version of this module), `m` (coefficients kept),
 //!   `weights` (the core weight table's code). A database written with other settings is refused
-//!   with a message rather than silently mixed.
+//!   with a message rather than silently mixed. Also `generation` ([`generation`]), which says
+//!   whether the saved library beside the database (`library.snapshot`, written by the CLI's
+//!   `image::snapshot`) still describes the `files` tree.
 //!
 //! Restart: the scan writes each record as soon as its signature exists, with the `pending` flag
 //! set; the flag is cleared only once the scan has reported. A rerun after a crash finds the
@@ -27,6 +29,7 @@
 //! costs about what reading the files costs (measured in README "Read-only databases").
 
 mod files;
+mod generation;
 mod ignored;
 mod keys;
 mod read_only;
@@ -205,6 +208,10 @@ pub struct Store {
     settings: sled::Tree,
     /// What [`COUNT_FILE`] says (see there).
     durable: std::sync::Mutex<Option<u64>>,
+    /// Whether this session has moved the generation on ([`generation`]).
+    moved: std::sync::Mutex<bool>,
+    /// Whether the `files` tree changed since the last [`Store::seal`] (or the start).
+    wrote: std::sync::atomic::AtomicBool,
     _lock: File,
     /// The private copy that a read-only database is read through (see the module docs);
     /// declared last so that sled is closed before the copy is removed.
@@ -328,20 +335,36 @@ impl Store {
             files,
             settings,
             durable: std::sync::Mutex::new(durable),
+            moved: std::sync::Mutex::new(false),
+            wrote: std::sync::atomic::AtomicBool::new(false),
             _lock: lock,
             copy,
         };
-        if let Some(expected) = durable
-            && (store.files.len() as u64) < expected
-        {
-            return Err(StoreError::Lost {
-                path: path.to_path_buf(),
-                held: store.files.len() as u64,
-                expected,
-            });
+        // Counting the records takes seconds at a million (sled walks them all), so the start
+        // catches only a database that opens empty; whatever reads every record checks the full
+        // count ([`Store::check_held`]).
+        if store.files.is_empty() {
+            store.check_held(0)?;
         }
         store.check_settings()?;
         Ok(store)
+    }
+
+    /// Fails with [`StoreError::Lost`] when `held`, the records just read, is fewer than the last
+    /// command left on disk: sled dropped part of a damaged log.
+    pub fn check_held(&self, held: u64) -> Result<(), StoreError> {
+        let expected = *self
+            .durable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match expected {
+            Some(expected) if held < expected => Err(StoreError::Lost {
+                path: self.path.clone(),
+                held,
+                expected,
+            }),
+            _ => Ok(()),
+        }
     }
 
     fn check_settings(&self) -> Result<(), StoreError> {
@@ -386,6 +409,11 @@ impl Store {
                 .and_then(Weights::from_code)
                 .unwrap_or_default(),
         }
+    }
+
+    /// Whether this is a private copy of a read-only database (what is written to it is lost).
+    pub fn is_copy(&self) -> bool {
+        self.copy.is_some()
     }
 
     /// The database directory.
@@ -438,9 +466,11 @@ impl Store {
 
 impl Drop for Store {
     /// At the end of every command (not on `kill -9`, which needs no count: the previous one
-    /// still holds), after a last flush: the count of records now safely on disk.
+    /// still holds), after a last flush: the count of records now safely on disk, where the
+    /// `files` tree changed since [`Store::seal`] (which sets it).
     fn drop(&mut self) {
-        if self.copy.is_none() && self.db.flush().is_ok() {
+        let wrote = self.wrote.load(std::sync::atomic::Ordering::Relaxed);
+        if self.copy.is_none() && self.db.flush().is_ok() && wrote {
             self.set_durable(self.files.len() as u64);
         }
     }
