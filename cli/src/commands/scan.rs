@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use lookalike_core::{KeepRule, QueryScratch};
+use rayon::prelude::*;
 
 use crate::args::{ReportArgs, ScanArgs};
 use crate::config::{self, Config};
@@ -33,6 +34,8 @@ use crate::store::{FileRecord, ImageFile, Stamp, Store};
 
 /// Most matches looked at per new image.
 const MATCHES_PER_IMAGE: usize = 1000;
+/// Queries answered on all threads at a time.
+const QUERY_BLOCK: usize = 256;
 
 /// Counts for the summary line.
 #[derive(Debug, Default)]
@@ -178,71 +181,85 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         .map(|(id, _)| id)
         .collect();
     let bar = progress.bar(queries.len() as u64, "comparing", "images");
-    let mut scratch = QueryScratch::new();
     let mut seen: HashMap<(u32, u32), ()> = HashMap::new();
     let mut pairs = Vec::new();
     // Files outside the roots that a new image matched, but that are no longer on disk.
     let mut gone: HashSet<u32> = HashSet::new();
-    for &id in &queries {
+    // Queried a block at a time on every thread (issue 14: the queries of a first scan of a big
+    // library are most of its work after decoding), then taken in order, as one at a time would.
+    let mut answered = Vec::new();
+    for block in queries.chunks(QUERY_BLOCK) {
         if interrupt::requested() {
             return finish_interrupted(&store);
         }
-        bar.inc(1);
-        let Some(file) = library.file(id) else {
-            continue;
-        };
-        let Some(record) = store.get(&file.path)? else {
-            continue;
-        };
-        for hit in library.query(
-            &mut scratch,
-            &record.signature,
-            min_similarity,
-            MATCHES_PER_IMAGE,
-        ) {
-            if hit.id == id {
-                continue;
-            }
-            let key = (id.min(hit.id), id.max(hit.id));
-            if seen.insert(key, ()).is_some() {
-                continue;
-            }
-            let Some(other) = library.file(hit.id) else {
+        block
+            .par_iter()
+            .map_init(QueryScratch::new, |scratch, &id| -> Result<_> {
+                let Some(file) = library.file(id) else {
+                    return Ok(None);
+                };
+                let Some(record) = store.get(&file.path)? else {
+                    return Ok(None);
+                };
+                let hits = library.query(
+                    scratch,
+                    &record.signature,
+                    min_similarity,
+                    MATCHES_PER_IMAGE,
+                );
+                Ok(Some((id, file, hits)))
+            })
+            .collect_into_vec(&mut answered);
+        bar.inc(block.len() as u64);
+        for answer in answered.drain(..) {
+            let Some((id, file, hits)) = answer? else {
                 continue;
             };
-            if exclude.iter().any(|x| other.path.starts_with(x)) {
-                continue;
-            }
-            if !under(&roots, &other.path) {
-                // --all reports pairs under PATHs only; a new image may match any stored one,
-                // but only one that still exists (files outside PATHs were not walked now).
-                if all || gone.contains(&hit.id) {
+            for hit in hits {
+                if hit.id == id {
                     continue;
                 }
-                if matches!(other.path.symlink_metadata(), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
-                {
-                    gone.insert(hit.id);
+                let key = (id.min(hit.id), id.max(hit.id));
+                if seen.insert(key, ()).is_some() {
                     continue;
                 }
+                let Some(other) = library.file(hit.id) else {
+                    continue;
+                };
+                if exclude.iter().any(|x| other.path.starts_with(x)) {
+                    continue;
+                }
+                if !under(&roots, &other.path) {
+                    // --all reports pairs under PATHs only; a new image may match any stored one,
+                    // but only one that still exists (files outside PATHs were not walked now).
+                    if all || gone.contains(&hit.id) {
+                        continue;
+                    }
+                    if matches!(other.path.symlink_metadata(), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+                    {
+                        gone.insert(hit.id);
+                        continue;
+                    }
+                }
+                if ignored.contains(&file.path, &other.path) {
+                    // The user said these two are not duplicates (`lookalike ignore list`).
+                    continue;
+                }
+                if in_reference(&file.path) && in_reference(&other.path) {
+                    // Groups made only of reference files are not reported.
+                    continue;
+                }
+                if same_file(&file.path, &other.path) {
+                    // Two names of one file (a hard link): not a duplicate to review.
+                    continue;
+                }
+                pairs.push(Pair {
+                    a: file.clone(),
+                    b: other.clone(),
+                    similarity: hit.similarity,
+                    score: hit.score,
+                });
             }
-            if ignored.contains(&file.path, &other.path) {
-                // The user said these two are not duplicates (`lookalike ignore list`).
-                continue;
-            }
-            if in_reference(&file.path) && in_reference(&other.path) {
-                // Groups made only of reference files are not reported.
-                continue;
-            }
-            if same_file(&file.path, &other.path) {
-                // Two names of one file (a hard link): not a duplicate to review.
-                continue;
-            }
-            pairs.push(Pair {
-                a: file.clone(),
-                b: other.clone(),
-                similarity: hit.similarity,
-                score: hit.score,
-            });
         }
     }
     bar.finish_and_clear();
