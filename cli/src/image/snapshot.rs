@@ -100,7 +100,12 @@ pub fn save(store: &Store, library: &Library) -> Result<()> {
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(&tmp, &path)
     };
-    write().with_context(|| format!("cannot save {}", path.display()))
+    write()
+        // A disk that filled up keeps no half-written file.
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+        .with_context(|| format!("cannot save {}", path.display()))
 }
 
 /// What `db info` says of the saved library.

@@ -49,6 +49,13 @@ pub(super) fn lock_shared(dir: &Path) -> Result<File, StoreError> {
 
 /// Copies every file of the database folder `from` (sled's files and `blobs/`, not the lock) into
 /// `to`; the bytes copied.
+/// The saved library (the CLI's `image::snapshot`) is read where it is, not copied: it is as big
+/// as the rest of the database, and only sled needs a writable copy.
+fn is_saved_library(name: &std::ffi::OsStr) -> bool {
+    name.to_str()
+        .is_some_and(|n| n.starts_with("library.snapshot"))
+}
+
 pub(super) fn copy_files(from: &Path, to: &Path) -> std::io::Result<u64> {
     let mut bytes = 0;
     for entry in std::fs::read_dir(from)? {
@@ -58,7 +65,7 @@ pub(super) fn copy_files(from: &Path, to: &Path) -> std::io::Result<u64> {
         if kind.is_dir() {
             std::fs::create_dir(to.join(&name))?;
             bytes += copy_files(&entry.path(), &to.join(&name))?;
-        } else if kind.is_file() && name != LOCK_FILE {
+        } else if kind.is_file() && name != LOCK_FILE && !is_saved_library(&name) {
             bytes += std::fs::copy(entry.path(), to.join(&name))?;
             // `fs::copy` copies the permissions too; the copy must be writable for sled.
             let mut permissions = std::fs::metadata(to.join(&name))?.permissions();
