@@ -295,6 +295,11 @@ pub struct VideosArgs {
     /// cropped first).
     #[arg(long)]
     pub no_crop: bool,
+    /// Hardware video decoding: auto (try the machine's decoders on the first video for 20 s and
+    /// keep one only if it gives the same screenshots faster), off, or an ffmpeg `-hwaccel`
+    /// method to use untried (cuda, vaapi, ...; a video it fails on is read in software).
+    #[arg(long, value_name = "auto|off|METHOD", default_value = "auto")]
+    pub hwaccel: String,
 }
 
 /// How screenshots are taken (`videos --sampling`; chosen per video by `Sampling::choose` in

@@ -926,3 +926,81 @@ fn twenty_kills_during_videos_lose_nothing() {
         started.elapsed().as_secs_f64()
     );
 }
+
+/// Issue 13: hardware decoding is taken only when a trial on the first video shows the same
+/// screenshots in less time, and a decoder that fails leaves the videos to software. Here (no
+/// GPU video decoder in CI) the trial runs through `LOOKALIKE_HWACCEL_TRIAL`: with lavapipe
+/// ffmpeg's `vulkan` decodes (slower), and `cuda` fails; either way the matches are those of
+/// `--hwaccel off`.
+#[test]
+fn hardware_decoding_is_tried_and_never_changes_the_matches() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let env = Env::new();
+    copy("b.mp4", &env.videos());
+    cut("b.mp4", 10.0, 20.0, &env.videos().join("part.mp4"));
+    let summary = |lines: &[Value]| -> Vec<(String, String, Vec<[f64; 4]>)> {
+        let mut s: Vec<_> = lines
+            .iter()
+            .map(|v| (name(v, "video"), name(v, "other"), ranges(v)))
+            .collect();
+        s.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        s
+    };
+    let (software, stderr, code) = env.videos_json(&["--hwaccel", "off"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(software.len(), 1, "{software:#?}");
+    assert!(!stderr.contains("decoding with"), "{stderr}");
+
+    for (how, trial) in [("auto", Some("vulkan,cuda")), ("cuda", None)] {
+        std::fs::remove_dir_all(env.db()).unwrap();
+        let videos = env.videos();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_lookalike"));
+        command
+            .arg("--db")
+            .arg(env.db())
+            .args([
+                "videos",
+                videos.to_str().unwrap(),
+                "--json",
+                "--interval",
+                "2",
+            ])
+            .args(["--hwaccel", how])
+            .current_dir(env.dir.path());
+        if let Some(trial) = trial {
+            command.env("LOOKALIKE_HWACCEL_TRIAL", trial);
+        }
+        let out = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            summary(&lines),
+            summary(&software),
+            "--hwaccel {how}: {stderr}"
+        );
+        if trial.is_some() {
+            // One line per decoder tried, saying what was measured; none kept with other
+            // screenshots.
+            for name in ["vulkan", "cuda"] {
+                assert!(
+                    stderr.contains(&format!("decoding with {name}")),
+                    "no word of the {name} trial: {stderr}"
+                );
+            }
+            assert!(!stderr.contains("gave other screenshots"), "{stderr}");
+        } else if stderr.contains("decoding with cuda failed") {
+            // No NVIDIA decoder here: said once, then software for the rest of the run.
+            assert_eq!(
+                stderr.matches("decoding with cuda failed").count(),
+                1,
+                "{stderr}"
+            );
+        }
+    }
+}

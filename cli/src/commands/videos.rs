@@ -8,6 +8,7 @@
 //! screenshots that match one stored video with a consistent time offset. Each new video with
 //! matches is printed and gets an HTML report ([`crate::report::video_html`]).
 
+use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -22,6 +23,7 @@ use crate::report::video::{self as video_report, PairReport, VideoRef};
 use crate::report::video_html;
 use crate::store::{Shot, Stamp, Store, VideoInfo, VideoRecord, VideoStore};
 use crate::video::ffmpeg::{self, Tools};
+use crate::video::hwaccel::{self, Choice};
 use crate::video::index::{ShotIndex, sequence_options};
 use crate::video::sample::sample_video;
 use crate::video::{absolute, find_videos};
@@ -35,6 +37,11 @@ struct Reader {
     options: SequenceOptions,
     crop: bool,
     sampling: Option<Sampling>,
+    /// `--hwaccel`, and the tools it led to, decided on the first video read.
+    hwaccel: Choice,
+    decided: OnceCell<Tools>,
+    /// Set when the hardware decoder failed on a video: software from then on.
+    software_only: Cell<bool>,
 }
 
 impl Reader {
@@ -51,15 +58,39 @@ impl Reader {
         let method = self
             .sampling
             .unwrap_or_else(|| Sampling::choose(&info, self.interval));
-        match sample_video(
-            &self.tools,
-            path,
-            &info,
-            self.interval,
-            method,
-            self.crop,
-            progress,
-        ) {
+        let tools = self.decided.get_or_init(|| {
+            let hwaccel = hwaccel::decide(&self.tools, &self.hwaccel, path, &info, self.interval);
+            self.tools.with_hwaccel(hwaccel.as_deref())
+        });
+        let sample = |tools: &Tools| {
+            sample_video(
+                tools,
+                path,
+                &info,
+                self.interval,
+                method,
+                self.crop,
+                progress,
+            )
+        };
+        let tools = if self.software_only.get() {
+            &self.tools
+        } else {
+            tools
+        };
+        let sampled = match (sample(tools), tools.hwaccel()) {
+            (Err(e), Some(hwaccel)) => {
+                messages::warning(format!(
+                    "{}: decoding with {hwaccel} failed ({e:#}); reading it, and the rest of \
+                     this run, in software",
+                    messages::shown(path)
+                ));
+                self.software_only.set(true);
+                sample(&self.tools)
+            }
+            (result, _) => result,
+        };
+        match sampled {
             Ok(shots) => Some((info, shots)),
             Err(e) => {
                 messages::file_error(path, e);
@@ -147,6 +178,9 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
         options,
         crop: !args.no_crop,
         sampling: args.sampling,
+        hwaccel: Choice::parse(&args.hwaccel),
+        decided: OnceCell::new(),
+        software_only: Cell::new(false),
     };
     let report_dir = (!args.no_report).then_some(args.report_dir.as_path());
 
@@ -288,6 +322,9 @@ pub fn query(
         options,
         crop: true,
         sampling: None,
+        hwaccel: Choice::Off,
+        decided: OnceCell::new(),
+        software_only: Cell::new(false),
     };
     let progress = Progress::new();
     for path in paths {

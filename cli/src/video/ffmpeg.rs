@@ -35,6 +35,10 @@ pub const SHOT_SIDE: u32 = 256;
 pub struct Tools {
     ffmpeg: OsString,
     ffprobe: OsString,
+    /// `-hwaccel` for decoding screenshots ([`super::hwaccel`]); `None`: software.
+    hwaccel: Option<String>,
+    /// Read only this many seconds of each input (the hardware decoder's trial).
+    limit: Option<f64>,
 }
 
 impl Tools {
@@ -59,12 +63,50 @@ impl Tools {
                 );
             }
         }
-        Ok(Tools { ffmpeg, ffprobe })
+        Ok(Tools {
+            ffmpeg,
+            ffprobe,
+            hwaccel: None,
+            limit: None,
+        })
     }
 
+    /// The same tools, decoding screenshots with `hwaccel` (`None`: in software).
+    pub fn with_hwaccel(&self, hwaccel: Option<&str>) -> Tools {
+        Tools {
+            hwaccel: hwaccel.map(str::to_owned),
+            ..self.clone()
+        }
+    }
+
+    /// The hardware decoding these tools use, if any.
+    pub fn hwaccel(&self) -> Option<&str> {
+        self.hwaccel.as_deref()
+    }
+
+    /// The same tools, reading only the first `seconds` of each input.
+    pub(super) fn limited(&self, seconds: f64) -> Tools {
+        Tools {
+            limit: Some(seconds),
+            ..self.clone()
+        }
+    }
+
+    /// The program `ffmpeg`, for other questions than screenshots.
+    pub(super) fn program(&self) -> &OsString {
+        &self.ffmpeg
+    }
+
+    /// An ffmpeg command with the input options of these tools; the caller adds the input.
     fn ffmpeg(&self) -> FfmpegCommand {
         let mut command = FfmpegCommand::new_with_path(&self.ffmpeg);
         command.hide_banner().arg("-nostdin");
+        if let Some(hwaccel) = &self.hwaccel {
+            command.args(["-hwaccel", hwaccel]);
+        }
+        if let Some(limit) = self.limit {
+            command.args(["-t", &format!("{limit:.3}")]);
+        }
         command
     }
 }

@@ -1,8 +1,10 @@
-//! The video side: reading videos with ffmpeg ([`ffmpeg`]), turning them into screenshot
+//! The video side: reading videos with ffmpeg ([`ffmpeg`], with a hardware decoder where one is
+//! measured to win: [`hwaccel`]), turning them into screenshot
 //! signatures ([`sample`]), and finding clips of one video inside others through an index of
 //! every stored screenshot ([`index`]). What is stored per video lives in [`crate::store`].
 
 pub mod ffmpeg;
+pub mod hwaccel;
 pub mod index;
 pub mod sample;
 pub mod synthetic;
