@@ -4,8 +4,8 @@
 //! and "quantization"): the average colour (the DC term, coefficient 0) and the sign and
 //! position of `m` coefficients of largest magnitude among the other 16 383, spread over the
 //! picture: no 16 × 16 cell of the square gives more than one of them, no row or column band
-//! more than three, and a quarter of them the strongest detail of as many cells
-//! ([`select_spread`]; the paper takes the `m` largest wherever they are, ours since formats 3
+//! more than three, and a quarter of them the strongest detail of as many cells, at most three
+//! in a row or column of cells ([`select_spread`]; the paper takes the `m` largest wherever they are, ours since formats 3
 //! and 4, issue 17). Ties are broken by position (smaller first), so the choice is
 //! deterministic, and with it the signature.
 //!
