@@ -70,6 +70,11 @@ pub const WIDE_CAP: usize = 3;
 /// [`select_spread`] takes them without a cap.
 pub const COARSE: usize = 8;
 
+/// At least `m / DETAIL_SHARE` of the coefficients [`select_spread`] keeps (10 of 40) have
+/// supports within one cell (16 × 16 pixels or less): the strongest detail of as many cells
+/// (format 4, issue 17).
+pub const DETAIL_SHARE: usize = 4;
+
 /// Along one axis: [`CELLS_PER_SIDE`] cells, and one more for supports wider than a cell.
 const AXIS_CELLS: usize = CELLS_PER_SIDE + 1;
 
@@ -136,10 +141,13 @@ const CAP_OF: [usize; CELLS - 1] = {
 
 /// The selection the signature keeps (issue 17): the `m` coefficients of largest magnitude, as
 /// [`select_top`] picks them, except that no cell of an 8 × 8 grid gives more than
-/// [`CELL_CAP`] of them and no row or column band more than [`WIDE_CAP`] (coarse coefficients,
-/// [`COARSE`], are not capped). Equivalently: walking all coefficients by magnitude (ties:
-/// smaller position first), a coefficient is skipped when its cell is full. Writes the codes
-/// sorted ascending into `codes[..m]`.
+/// [`CELL_CAP`] of them, no row or column band more than [`WIDE_CAP`] (coarse coefficients,
+/// [`COARSE`], are not capped one by one), and the coarse and band coefficients together no
+/// more than [`max_wide`]`(m)`, and the detail coefficients (supports within a cell) of one row
+/// or column of cells no more than [`WIDE_CAP`] either. Equivalently: walking all coefficients
+/// by magnitude (ties: smaller position first), a coefficient is skipped when its cell is full,
+/// when it is wide and the wide ones are, or when it is detail and its row or column of cells
+/// holds three. Writes the codes sorted ascending into `codes[..m]`.
 ///
 /// Why: the paper keeps the `m` largest over the whole picture, so one strong local feature
 /// takes them all. A caption band, a logo or text over a picture with little structure of its
@@ -147,6 +155,16 @@ const CAP_OF: [usize; CELLS - 1] = {
 /// pictures with the same overlay had the same signature (similarity 99.9), while the picture
 /// without the overlay shared nothing with its copy. Spread over the picture, the signature
 /// keeps the picture's own coefficients beside the overlay's.
+///
+/// Why the wide ones are capped as a whole (format 4): coarse and band coefficients are the
+/// largest in most photographs (an orthonormal coefficient grows with its support), so without
+/// that cap they took all 40 places whenever one outline or one overlay dominated the picture:
+/// a disc on black, an object on a plain ground, a caption band over a texture. Two pictures
+/// with that outline in common then matched whatever their detail (the quarters of a retina
+/// photograph, two of them mirrored: similarity 87.5); with a quarter of the places kept for
+/// the strongest detail of as many cells, their detail has a say. Those cells are spread too, at
+/// most three in a row or column of cells: otherwise the eight cells under a caption band, or
+/// the middle rows under a line of text, took most of the detail places again.
 ///
 /// The cell of a coefficient is the one holding the centre of its support; a coefficient is
 /// kept only if it is among the largest of its cell, so the work is one pass with a small
@@ -228,11 +246,51 @@ pub fn select_spread(plane: &[f32], m: usize, codes: &mut [u16; MAX_COEFFICIENTS
     debug_assert!(n >= m, "the caps leave at least 175 candidates");
     let candidates = &mut candidates[..n];
     candidates.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    for (slot, &(_, pos)) in codes.iter_mut().zip(candidates[..m].iter()) {
+    // Every cell offers a candidate (an empty one takes its first coefficient, even 0), so the
+    // 64 cells can always fill the places that wide coefficients may not take.
+    // Detail coefficients also fill at most WIDE_CAP cells of a row or column of cells; the
+    // greedy walk can only stall once 24 are kept, more than the m / 4 places detail needs.
+    let mut wide_left = max_wide(m);
+    let mut kept = 0;
+    let mut detail_rows = [0usize; CELLS_PER_SIDE];
+    let mut detail_cols = [0usize; CELLS_PER_SIDE];
+    for &(_, pos) in candidates.iter() {
+        if kept == m {
+            break;
+        }
+        let cell = usize::from(CELL_OF[usize::from(pos)]);
+        if is_wide(usize::from(pos)) {
+            if wide_left == 0 {
+                continue;
+            }
+            wide_left -= 1;
+        } else {
+            let (row, col) = (cell / AXIS_CELLS, cell % AXIS_CELLS);
+            if detail_rows[row] == WIDE_CAP || detail_cols[col] == WIDE_CAP {
+                continue;
+            }
+            detail_rows[row] += 1;
+            detail_cols[col] += 1;
+        }
         let negative = plane[usize::from(pos)] < 0.0;
-        *slot = pos | if negative { NEGATIVE } else { 0 };
+        codes[kept] = pos | if negative { NEGATIVE } else { 0 };
+        kept += 1;
     }
+    debug_assert_eq!(kept, m);
     codes[..m].sort_unstable();
+}
+
+/// How many of the `m` coefficients [`select_spread`] may take from supports wider than a cell
+/// (the coarse block and the row and column bands): all but `m /` [`DETAIL_SHARE`].
+pub const fn max_wide(m: usize) -> usize {
+    m - m / DETAIL_SHARE
+}
+
+/// Whether the coefficient at `position` has a support wider than a cell on some axis: coarse,
+/// or in a row or column band.
+fn is_wide(position: usize) -> bool {
+    let cell = usize::from(CELL_OF[position]);
+    cell == COARSE_CELL || CAP_OF[cell] == WIDE_CAP
 }
 
 /// Inserts `(mag, pos)` into the first `len` entries (ordered by magnitude, descending) behind
@@ -311,11 +369,33 @@ mod tests {
         let mut order: Vec<usize> = (1..AREA).collect();
         order.sort_by(|&a, &b| plane[b].abs().total_cmp(&plane[a].abs()).then(a.cmp(&b)));
         let mut taken = vec![0usize; CELLS];
+        let mut wide = 0;
+        let (mut rows, mut cols) = ([0usize; 8], [0usize; 8]);
         let mut out = Vec::new();
         for p in order {
             let cell = usize::from(CELL_OF[p]);
             if cell != COARSE_CELL && taken[cell] == CAP_OF[cell] {
                 continue;
+            }
+            let coarse_or_band = p / SIZE < COARSE || p % SIZE < COARSE;
+            // The eighth of the side that holds the centre of the 1-D support of index k ≥ 8.
+            let line = |k: usize| {
+                let level = (usize::BITS - 1 - k.leading_zeros()) as usize;
+                let size = SIZE >> level;
+                ((k - (1 << level)) * size + size / 2) / (SIZE / CELLS_PER_SIDE)
+            };
+            if coarse_or_band {
+                if wide == m - m / 4 {
+                    continue;
+                }
+                wide += 1;
+            } else {
+                let (row, col) = (line(p / SIZE), line(p % SIZE));
+                if rows[row] == 3 || cols[col] == 3 {
+                    continue;
+                }
+                rows[row] += 1;
+                cols[col] += 1;
             }
             taken[cell] += 1;
             out.push(p as u16 | if plane[p] < 0.0 { NEGATIVE } else { 0 });
@@ -381,5 +461,71 @@ mod tests {
         assert_eq!(in_band(&codes[..40]), 40);
         select_spread(&plane, 40, &mut codes);
         assert!(in_band(&codes[..40]) <= CELLS_PER_SIDE * CELL_CAP + WIDE_CAP);
+    }
+
+    #[test]
+    fn a_quarter_of_the_places_go_to_detail_however_strong_the_wide_ones() {
+        // Coarse and band coefficients a hundred times as strong as any detail: the plain
+        // selection keeps no detail at all, the spread one exactly m / 4 (the strongest detail
+        // of as many cells).
+        let mut plane = vec![0f32; AREA];
+        for (p, v) in plane.iter_mut().enumerate().skip(1) {
+            let (row, col) = (p / SIZE, p % SIZE);
+            let wide = row < COARSE || col < COARSE;
+            *v = if wide {
+                100.0
+            } else {
+                1.0 + (p % 7) as f32 / 10.0
+            };
+        }
+        let detail = |codes: &[u16]| {
+            codes
+                .iter()
+                .filter(|&&c| !is_wide(usize::from(c & !NEGATIVE)))
+                .count()
+        };
+        for m in [1, 3, 4, 40, 60] {
+            let mut codes = [0u16; MAX_COEFFICIENTS];
+            select_top(&plane, m, &mut codes);
+            assert_eq!(detail(&codes[..m]), 0, "m {m}");
+            select_spread(&plane, m, &mut codes);
+            assert_eq!(detail(&codes[..m]), m / DETAIL_SHARE, "m {m}");
+            assert_eq!(max_wide(m) + m / DETAIL_SHARE, m);
+        }
+    }
+
+    #[test]
+    fn detail_places_are_spread_over_rows_and_columns_of_cells() {
+        // Detail everywhere, ten times as strong in the bottom row of cells (the text of a
+        // caption band) and in the leftmost column: those lines give at most WIDE_CAP detail
+        // coefficients each, so the other cells keep most of the detail places.
+        let mut plane = vec![0f32; AREA];
+        for (p, v) in plane.iter_mut().enumerate().skip(1) {
+            let (row, col) = (p / SIZE, p % SIZE);
+            if row >= COARSE && col >= COARSE {
+                let strong = axis_cell(row) == CELLS_PER_SIDE - 1 || axis_cell(col) == 0;
+                *v = if strong {
+                    10.0
+                } else {
+                    1.0 + (p % 5) as f32 / 10.0
+                };
+            }
+        }
+        let mut codes = [0u16; MAX_COEFFICIENTS];
+        select_spread(&plane, 40, &mut codes);
+        let cells = |line: &dyn Fn(usize) -> bool| {
+            codes[..40]
+                .iter()
+                .map(|&c| usize::from(c & !NEGATIVE))
+                .filter(|&p| !is_wide(p) && line(p))
+                .count()
+        };
+        assert_eq!(
+            cells(&|p| axis_cell(p / SIZE) == CELLS_PER_SIDE - 1),
+            WIDE_CAP
+        );
+        assert_eq!(cells(&|p| axis_cell(p % SIZE) == 0), WIDE_CAP);
+        // The wide ones are all 0 here, so detail fills every row and column up to the cap.
+        assert_eq!(cells(&|_| true), 24);
     }
 }

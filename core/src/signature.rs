@@ -4,8 +4,9 @@
 //! and "quantization"): the average colour (the DC term, coefficient 0) and the sign and
 //! position of `m` coefficients of largest magnitude among the other 16 383, spread over the
 //! picture: no 16 × 16 cell of the square gives more than one of them, no row or column band
-//! more than three ([`select_spread`]; the paper takes the `m` largest wherever they are, ours
-//! since format 3, issue 17). Ties are broken by position (smaller first), so the choice is
+//! more than three, and a quarter of them the strongest detail of as many cells, at most three
+//! in a row or column of cells ([`select_spread`]; the paper takes the `m` largest wherever they are, ours since formats 3
+//! and 4, issue 17). Ties are broken by position (smaller first), so the choice is
 //! deterministic, and with it the signature.
 //!
 //! Beside that, per channel, the *strength*: the magnitude of the `m`-th largest coefficient
@@ -21,17 +22,18 @@
 //! about 270 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
-//! # Byte format (version 3, little-endian)
+//! # Byte format (version 4, little-endian)
 //!
-//! Versions 2 and 3 (issue 17) have the layout of version 1, but version 2 signatures are
-//! computed from the picture inside uniform borders ([`content_region`]), and version 3 ones
-//! keep coefficients spread over the picture ([`select_spread`]); older bytes are refused rather
-//! than compared with them.
+//! Versions 2 to 4 (issue 17) have the layout of version 1, but version 2 signatures are
+//! computed from the picture inside uniform borders ([`content_region`]), version 3 ones keep
+//! coefficients spread over the picture ([`select_spread`]), and version 4 ones keep a quarter
+//! of them for detail ([`DETAIL_SHARE`]); older bytes are refused rather than compared with
+//! them.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (3) |
+//! | 4 | 1 | format version (4) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -49,11 +51,12 @@ use crate::{
 };
 
 pub use crate::select::{
-    CELL_CAP, CELLS_PER_SIDE, COARSE, NEGATIVE, WIDE_CAP, select_spread, select_top,
+    CELL_CAP, CELLS_PER_SIDE, COARSE, DETAIL_SHARE, NEGATIVE, WIDE_CAP, max_wide, select_spread,
+    select_top,
 };
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 3;
+pub const FORMAT_VERSION: u8 = 4;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";

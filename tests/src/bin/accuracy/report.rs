@@ -182,10 +182,11 @@ pub fn markdown(m: &Measurement) -> String {
     let _ = writeln!(o, "\n## Per edit\n");
     let _ = writeln!(
         o,
-        "Recall at sensitivities 10, 30 (default) and 50; the lowest and the median similarity of \
+        "Recall at sensitivities 10, {} (default) and 50; the lowest and the median similarity of \
          the copies to their pictures. The last column is the perceptual hash (`image_hasher` \
          gradient hash, 16 × 16 bits, Lanczos3: czkawka's defaults) at the largest Hamming \
          distance that reports no false pair here ({}).\n",
+        default.get(),
         match pt {
             Some(d) => format!("distance ≤ {d}"),
             None => "none: some different pictures hash identically".into(),
@@ -193,8 +194,9 @@ pub fn markdown(m: &Measurement) -> String {
     );
     let _ = writeln!(
         o,
-        "| edit | copies | s 10 | s 30 | s 50 | lowest | median | dHash |\n\
-         |---|---|---|---|---|---|---|---|"
+        "| edit | copies | s 10 | s {} | s 50 | lowest | median | dHash |\n\
+         |---|---|---|---|---|---|---|---|",
+        default.get()
     );
     for (e, v) in Edit::ALL.iter().zip(&m.true_pairs) {
         let k = Edit::ALL.iter().position(|x| x == e).unwrap();
