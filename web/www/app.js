@@ -6,6 +6,7 @@
 import { loadLookalike } from "./wasm.js";
 import { DECISIONS, decisionFor, findGroups, makePlan, scoreMembers } from "./groups.js";
 import { installTestHooks } from "./testhooks.js";
+import { WorkerPool } from "./pool.js";
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -19,8 +20,10 @@ const MATCHES_PER_IMAGE = 50;
 const RENDER_INTERVAL_MS = 400;
 const RENDER_SHARE = 0.1;
 // A group shows this many members until its "Show all" button is pressed: moving the slider over
-// a thousand look-alike photos then moves a few hundred figures, not a thousand.
-const SHOWN_MEMBERS = 48;
+// a thousand look-alike photos then moves a few hundred figures, not a thousand, and the page
+// holds a few hundred thumbnails and figures, not a thousand (with 48, a thousand photos in
+// groups of 40 took about 90 MB more of the page's memory).
+const SHOWN_MEMBERS = 12;
 
 const state = {
   lookalike: null,
@@ -40,10 +43,7 @@ const state = {
   expanded: new Set(), // member ids of the groups whose "Show all" was pressed
   scores: new Map(), // "keeper id:member id" -> { similarity, score } (compareSignatures, cached)
   floor: 0, // minSimilarity(0)
-  queue: [],
-  pool: [],
-  pending: new Map(), // job -> { image, resolve }
-  nextJob: 0,
+  pool: null, // the hashing workers (pool.js)
   done: 0,
   failed: 0,
   skipped: 0,
@@ -56,65 +56,6 @@ const state = {
   urls: new Map(), // image id -> object URL of its thumbnail
   compare: { a: null, b: null, next: "a" },
 };
-
-// ---------------------------------------------------------------- workers
-
-/**
- * A module worker running `source`, started from a blob: URL. A worker loaded from its own URL
- * gets only the policy its server sends (none, from a plain static server), whereas a blob:
- * worker inherits this page's Content-Security-Policy, connect-src 'none' included.
- */
-export function blobWorker(source) {
-  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-  return new Worker(url, { type: "module" });
-}
-
-function startPool() {
-  const size = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));
-  const source = `import ${JSON.stringify(new URL("./worker.js", import.meta.url).href)};`;
-  for (let i = 0; i < size; i++) {
-    const worker = blobWorker(source);
-    const slot = { worker, busy: false, wasmBytes: 0 };
-    worker.onmessage = (event) => {
-      slot.busy = false;
-      slot.wasmBytes = event.data.wasmBytes || slot.wasmBytes;
-      finishJob(event.data);
-      pump();
-    };
-    worker.onerror = (event) => {
-      // A worker that failed to load at all (e.g. pkg/ missing): report once, keep the page usable.
-      event.preventDefault();
-      showError("worker", event.message || "the hashing worker could not start");
-    };
-    state.pool.push(slot);
-  }
-}
-
-/** Hashes a file in a worker; resolves to the worker's answer. */
-function hashFile(file, image = null) {
-  return new Promise((resolve) => {
-    const job = state.nextJob++;
-    state.pending.set(job, { image, resolve });
-    state.queue.push({ job, file });
-    pump();
-  });
-}
-
-function pump() {
-  for (const slot of state.pool) {
-    if (slot.busy || state.queue.length === 0) continue;
-    const { job, file } = state.queue.shift();
-    slot.busy = true;
-    slot.worker.postMessage({ job, file });
-  }
-}
-
-function finishJob(answer) {
-  const pending = state.pending.get(answer.job);
-  if (!pending) return;
-  state.pending.delete(answer.job);
-  pending.resolve(answer);
-}
 
 // ---------------------------------------------------------------- collecting files
 
@@ -148,7 +89,7 @@ function addFiles(files) {
   updateProgress();
   const generation = state.generation;
   for (const image of fresh) {
-    hashFile(image.file, image).then((answer) => {
+    state.pool.hash(image.file).then((answer) => {
       if (generation === state.generation) hashed(image, answer);
     });
   }
@@ -487,7 +428,7 @@ async function compareFile(which, input) {
   const file = input.files[0];
   input.value = "";
   if (!file) return;
-  const answer = await hashFile(file);
+  const answer = await state.pool.hash(file);
   // Kept outside state.images: a compared file does not join the groups.
   const image = { id: `compare-${which}-${Date.now()}`, name: file.name, file };
   if (answer.error) {
@@ -544,9 +485,7 @@ function clearCompare() {
 function clearAll() {
   for (const url of state.urls.values()) URL.revokeObjectURL(url);
   state.urls.clear();
-  state.queue.length = 0;
-  for (const { resolve } of state.pending.values()) resolve({ error: "cleared" });
-  state.pending.clear();
+  state.pool.clear();
   state.generation++;
   state.index.free();
   state.index = new state.lookalike.SignatureIndex();
@@ -574,7 +513,7 @@ function clearAll() {
 // ---------------------------------------------------------------- test hooks
 
 // Used by tests/tests/browser.rs (through WebDriver) and for measuring speed; harmless otherwise.
-installTestHooks(state, { blobWorker });
+installTestHooks(state);
 
 // ---------------------------------------------------------------- start
 
@@ -589,7 +528,8 @@ async function main() {
   state.index = new state.lookalike.SignatureIndex();
   state.floor = state.lookalike.minSimilarity(0);
   $("#sensitivity").value = String(state.lookalike.defaultSensitivity());
-  startPool();
+  const workers = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));
+  state.pool = new WorkerPool(workers, (message) => showError("worker", message));
 
   $("#files").addEventListener("change", (e) => picked(e.target));
   $("#folder").addEventListener("change", (e) => picked(e.target));
