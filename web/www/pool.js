@@ -91,12 +91,16 @@ export class WorkerPool {
 
   pump() {
     for (const slot of this.slots) {
+      const idle = slot.jobs.length === 0;
       while (slot.jobs.length < IN_FLIGHT && this.queue.length > 0) {
         const entry = this.queue.shift();
         slot.jobs.push(entry);
         slot.worker.postMessage({ job: entry.job, file: entry.file });
       }
-      this.watch(slot);
+      // A busy worker's clock runs on from its last message: only a worker that was idle
+      // starts a new one here (restarting them all would let one stuck worker go unnoticed
+      // for as long as the others keep answering).
+      if (idle) this.watch(slot);
     }
   }
 
