@@ -52,6 +52,7 @@ const state = {
   startedAt: 0,
   finishedAt: 0,
   times: { readMs: 0, decodeMs: 0, hashMs: 0, thumbnailMs: 0 }, // summed over the images
+  stalledReads: 0, // files whose stream stalled and were read whole instead (worker.js)
   renderParts: null, // the last render: { groupMs, scoreMs, drawMs, totalMs, moved (nodes) }
   renderTimer: 0,
   progressTimer: 0,
@@ -111,6 +112,7 @@ function hashed(image, answer) {
     image.thumbnail = answer.thumbnail;
     image.decoder = answer.decoder;
     for (const key of Object.keys(state.times)) state.times[key] += answer[key] || 0;
+    if (answer.readStalled) state.stalledReads++;
     const minSimilarity = threshold();
     try {
       for (const hit of state.index.query(image.signature, state.floor, MATCHES_PER_IMAGE)) {
@@ -518,6 +520,7 @@ function clearAll() {
     skipped: 0,
     repeated: 0,
     times: { readMs: 0, decodeMs: 0, hashMs: 0, thumbnailMs: 0 },
+    stalledReads: 0,
   });
   const maps = [state.byIndexId, state.edgesById, state.seen, state.decisions, state.figures, state.articles, state.scores, state.expanded];
   for (const map of maps) {

@@ -107,8 +107,8 @@ export function installTestHooks(state) {
     },
     /**
      * Makes the hashing workers misbehave on the files named: `hang` loops forever, `crash`
-     * throws outside any handler (the worker's error event); and sets how long a job may go
-     * without an answer.
+     * throws outside any handler (the worker's error event), `stall` reads from a stream that
+     * never delivers; and sets how long a job may go without an answer.
      */
     workerFaults(faults, timeoutMs) {
       state.pool.timeoutMs = timeoutMs;
@@ -153,6 +153,7 @@ export function installTestHooks(state) {
         errors: [...document.querySelectorAll("#errors li")].map((li) => li.textContent),
         workers: state.pool.slots.length,
         replacedWorkers: state.pool.replaced,
+        stalledReads: state.stalledReads,
         decoders,
         readMs: state.times.readMs,
         decodeMs: state.times.decodeMs,

@@ -1,21 +1,26 @@
 // A hashing worker: decodes image files and computes their signatures with lookalike-web, off
 // the main thread, and draws a small thumbnail of each. The page runs a few of these side by side,
 // each started from a blob: URL so that it runs under the page's Content-Security-Policy (app.js),
-// and gives each at most two files at a time: the second file is read while the first is decoded.
+// and gives each at most two files at a time (the second waits here, not in the page's queue).
 //
 // JPEGs are decoded, hashed and shrunk to a thumbnail in one WebAssembly call (lookalike-web's
 // hashJpeg): decoded at 1/8, 1/4 or 1/2 scale in the DCT, as the command line does, so a
 // 12-megapixel photo becomes 500 × 375 pixels that never leave the module. Other formats, and
 // JPEGs that decoder refuses (CMYK, say), go through the browser's own decoders
 // (createImageBitmap -> OffscreenCanvas -> ImageData) at full size.
-// (Files are read with arrayBuffer(): reading a file's byte stream into a reused buffer was
-// seen to stall for good on one file in a few hundred, in Chromium 156.)
+// Files are read through their byte stream into one buffer that is reused: with a new
+// ArrayBuffer per file (arrayBuffer()), the dead buffers of a thousand 3 MB photos piled up
+// about 100 MB in the workers between garbage collections. That stream was seen to stop
+// delivering, for good, on about one file in a thousand (Chromium 156): a read that makes no
+// progress for STALL_MS is abandoned and the file read whole with arrayBuffer() instead.
 // Messages:
 //   in:  { job, file }        a File or Blob to decode and hash
-//   out: { started: job }     the job's file is read and being decoded now
-//   in:  { faults }           tests only (testhooks.js): { hang, crash } file names to misbehave on
+//   out: { started: job }     the job's file is being read and decoded now
+//   in:  { faults }           tests only (testhooks.js): { hang, crash, stall } file names to
+//        misbehave on
 //   out: { job, signature, width, height, thumbnail, decoder, readMs, decodeMs, hashMs, thumbnailMs,
-//        wasmBytes }  (wasmBytes: the worker's WebAssembly memory)
+//        readStalled, wasmBytes }  (readStalled: the stream stalled and arrayBuffer() read the
+//        file; wasmBytes: the worker's WebAssembly memory)
 //        signature: Uint8Array (274 bytes); width × height: the image's own size, as shown;
 //        thumbnail: a small JPEG Blob; decoder: "wasm-dct-eighth" (baseline JPEGs at 1/8, with
 //        libjpeg's pixels), "wasm-jpeg-decoder" (other JPEGs) or "browser"; for JPEGs decodeMs
@@ -28,9 +33,51 @@ const lookalike = loadLookalike();
 // The longer side of a thumbnail, in pixels (CSS shows them at up to 160 px).
 const THUMBNAIL_SIDE = 192;
 
+// A read of the file's stream that delivers nothing for this long is given up.
+const STALL_MS = 2000;
+
 let faults = {};
-const jobs = []; // { job, file, read: Promise<Uint8Array>, readMs }, in the order received
+const jobs = []; // { job, file }, in the order received
 let working = false;
+let spare = new ArrayBuffer(0); // the read buffer, between files
+
+/**
+ * The file's bytes, read into the reused buffer (valid until the next read), and whether the
+ * stream stalled: { bytes, stalled }.
+ */
+async function read(file) {
+  let reader = null;
+  try {
+    // Tests: a byte stream that never delivers, as the file's stream was seen to do.
+    const stream = faults.stall === file.name ? new ReadableStream({ type: "bytes" }) : file.stream();
+    reader = stream.getReader({ mode: "byob" });
+  } catch {
+    return { bytes: new Uint8Array(await file.arrayBuffer()), stalled: false }; // no byte streams
+  }
+  let buffer = spare.byteLength >= file.size ? spare : new ArrayBuffer(file.size);
+  spare = new ArrayBuffer(0);
+  // A File's size is fixed (a file changed on disk since it was chosen cannot be read at all).
+  let filled = 0;
+  while (filled < file.size) {
+    let timer = 0;
+    const stall = new Promise((resolve) => {
+      timer = setTimeout(resolve, STALL_MS, null);
+    });
+    const view = new Uint8Array(buffer, filled, file.size - filled);
+    const result = await Promise.race([reader.read(view), stall]);
+    clearTimeout(timer);
+    if (!result) {
+      reader.cancel().catch(() => {});
+      return { bytes: new Uint8Array(await file.arrayBuffer()), stalled: true };
+    }
+    if (result.value) buffer = result.value.buffer; // the same memory, handed back by the read
+    if (result.done) break;
+    filled += result.value.byteLength;
+  }
+  reader.cancel().catch(() => {});
+  spare = buffer;
+  return { bytes: new Uint8Array(buffer, 0, filled), stalled: false };
+}
 
 function isJpeg(bytes) {
   return bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
@@ -69,12 +116,12 @@ function encodeThumbnail(rgba, width, height) {
 /** Decodes and hashes one file; { answer, thumbnail: Promise<Blob> }. */
 async function hashOne(entry, api) {
   const { job, file } = entry;
-  const bytes = await entry.read;
-  // Which file this worker is on, should it never answer (a thumbnail still being encoded holds
-  // back the answer of the file before).
+  // Which file this worker is on, should it never answer.
   self.postMessage({ started: job });
+  const started = performance.now();
+  const { bytes, stalled } = await read(file);
   const t0 = performance.now();
-  const times = { readMs: entry.readMs ?? t0 - entry.started, decodeMs: 0, hashMs: 0 };
+  const times = { readMs: t0 - started, decodeMs: 0, hashMs: 0, readStalled: stalled };
   if (faults.hang === file.name) for (;;); // tests: a job that never ends
   if (faults.crash === file.name) {
     // Tests: an exception no handler catches (the worker's error event), after which this
@@ -153,12 +200,6 @@ self.onmessage = ({ data }) => {
     faults = data.faults;
     return;
   }
-  const entry = { job: data.job, file: data.file, started: performance.now(), readMs: null };
-  entry.read = data.file.arrayBuffer().then((buffer) => {
-    entry.readMs = performance.now() - entry.started;
-    return new Uint8Array(buffer);
-  });
-  entry.read.catch(() => {}); // reported when the job's turn comes
-  jobs.push(entry);
+  jobs.push({ job: data.job, file: data.file });
   work();
 };

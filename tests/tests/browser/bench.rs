@@ -277,7 +277,8 @@ impl Run {
         eprintln!(
             "browser, {label}: {:.0} ms = {:.1} images/s with {} workers; CPU of all browser \
              processes {:.1} s = {:.0} ms per image; per image in a worker: read {:.1} ms, \
-             decode {:.1} ms, wasm hash {:.1} ms, thumbnail {:.1} ms; decoders {}; slider, {} \
+             decode {:.1} ms, wasm hash {:.1} ms, thumbnail {:.1} ms; file streams that stalled \
+             (read whole instead) {}; decoders {}; slider, {} \
              moves while hashing: median {:.0} ms, 95 % within {:.0} ms, {} over 100 ms, slowest {}; memory (PSS, all browser processes): {:.0} MB \
              with the page open, peak {:.0} MB (+{:.0}); the page's renderer process (page and \
              workers) peak {:.0} MB, page JS heap peak {:.0} MB; {} groups at the end; load \
@@ -291,6 +292,7 @@ impl Run {
             per("decodeMs"),
             per("hashMs"),
             per("thumbnailMs"),
+            s["stalledReads"],
             s["decoders"],
             self.moves.len(),
             median,
