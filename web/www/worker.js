@@ -35,6 +35,8 @@ const THUMBNAIL_SIDE = 192;
 
 // A read of the file's stream that delivers nothing for this long is given up.
 const STALL_MS = 2000;
+// A read buffer larger than this (a huge PNG, say) is not kept for the next file.
+const KEPT_BUFFER_BYTES = 64 << 20;
 
 let faults = {};
 const jobs = []; // { job, file }, in the order received
@@ -75,7 +77,7 @@ async function read(file) {
     filled += result.value.byteLength;
   }
   reader.cancel().catch(() => {});
-  spare = buffer;
+  if (buffer.byteLength <= KEPT_BUFFER_BYTES) spare = buffer;
   return { bytes: new Uint8Array(buffer, 0, filled), stalled: false };
 }
 
