@@ -13,7 +13,8 @@
 //! no network request besides its own files; and that a worker started as the page starts its
 //! workers cannot reach another local server. `browser/phone.rs`: large JPEGs (phone photos) get
 //! the command line's signatures, byte for byte, and small thumbnails; `browser/many.rs`: a group
-//! of 52 shows 48 members and "Show all". Measurements (ignored tests) are in `browser/bench.rs`.
+//! of 52 shows 12 members and "Show all"; `browser/stuck.rs`: a worker that hangs or crashes fails
+//! its file by name, is replaced, and the other files are hashed. Measurements (ignored tests) are in `browser/bench.rs`.
 //!
 //! Needs `chromium`, `chromedriver` and the wasm toolchain (`web/build.sh`, which runs when the
 //! page is missing or older than the Rust sources). Without them the test prints `skipped: …` and
@@ -29,6 +30,8 @@ mod many;
 mod phone;
 #[path = "browser/server.rs"]
 mod server;
+#[path = "browser/stuck.rs"]
+mod stuck;
 
 use std::path::{Path, PathBuf};
 

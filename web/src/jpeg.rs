@@ -50,7 +50,7 @@ pub fn decode_scaled(bytes: &[u8]) -> Result<ScaledJpeg, String> {
         let orientation = lookalike_core::jpeg_exif_orientation(bytes).unwrap_or(1);
         let (w, h) = (eighth.width, eighth.height);
         let (rgba, sw, sh) = orient(
-            &eighth.rgba,
+            eighth.rgba,
             eighth.scaled_width,
             eighth.scaled_height,
             orientation,
@@ -98,7 +98,7 @@ pub fn decode_scaled(bytes: &[u8]) -> Result<ScaledJpeg, String> {
         .exif_data()
         .and_then(lookalike_core::exif_tiff_orientation)
         .unwrap_or(1);
-    let (rgba, sw, sh) = orient(&rgba, sw, sh, orientation);
+    let (rgba, sw, sh) = orient(rgba, sw, sh, orientation);
     let (fw, fh) = if orientation >= 5 { (h, w) } else { (w, h) };
     Ok(ScaledJpeg {
         width: fw as u32,
@@ -111,9 +111,10 @@ pub fn decode_scaled(bytes: &[u8]) -> Result<ScaledJpeg, String> {
 }
 
 /// RGBA `w` × `h` pixels turned as EXIF `orientation` (1–8) says they are displayed.
-fn orient(rgba: &[u8], w: usize, h: usize, orientation: u8) -> (Vec<u8>, usize, usize) {
+/// Upright pixels are handed back as they are.
+fn orient(rgba: Vec<u8>, w: usize, h: usize, orientation: u8) -> (Vec<u8>, usize, usize) {
     if orientation <= 1 || orientation > 8 {
-        return (rgba.to_vec(), w, h);
+        return (rgba, w, h);
     }
     let (ow, oh) = if orientation >= 5 { (h, w) } else { (w, h) };
     let mut out = Vec::with_capacity(rgba.len());
@@ -145,7 +146,7 @@ mod tests {
     fn orientations_show_the_right_corner() {
         let rgba: Vec<u8> = (0..6u8).flat_map(|i| [i, 0, 0, 255]).collect();
         let first = |o: u8| {
-            let (out, w, h) = orient(&rgba, 3, 2, o);
+            let (out, w, h) = orient(rgba.clone(), 3, 2, o);
             (out[0], w, h)
         };
         // Source rows: 0 1 2 / 3 4 5.
@@ -158,7 +159,7 @@ mod tests {
         assert_eq!(first(7), (5, 2, 3));
         assert_eq!(first(8), (2, 2, 3));
         // Rotated 90° clockwise: rows 3 0 / 4 1 / 5 2.
-        let (out, _, _) = orient(&rgba, 3, 2, 6);
+        let (out, _, _) = orient(rgba.clone(), 3, 2, 6);
         let reds: Vec<u8> = out.chunks(4).map(|p| p[0]).collect();
         assert_eq!(reds, [3, 0, 4, 1, 5, 2]);
     }

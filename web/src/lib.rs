@@ -16,6 +16,9 @@
 //! - `decodeJpeg(bytes)` → `ScaledImage { width, height, scaledWidth, scaledHeight, rgba(),
 //!   decoder }`: a JPEG decoded at 1/8, 1/4 or 1/2 scale in the DCT, as the command line decodes
 //!   (see [`jpeg`]; baseline JPEGs at 1/8 with libjpeg's pixels);
+//! - `hashJpeg(bytes, thumbnailSide)` → `HashedPhoto { signature(), width, height, thumbnail(),
+//!   thumbnailWidth, thumbnailHeight, decoder }`: decode, hash and thumbnail in one call, what
+//!   the page's workers use for JPEGs ([`photo`]);
 //! - `shrinkRgba(width, height, rgba, toWidth, toHeight)` → RGBA pixels shrunk by area averaging,
 //!   for thumbnails ([`thumbnail`]);
 //! - `Grouping`: `addFile(width, height, bytes, lastModifiedMs, name)` → index, `link(a, b)`,
@@ -67,6 +70,7 @@
 mod eighth;
 mod huffman;
 pub mod jpeg;
+pub mod photo;
 pub mod thumbnail;
 
 use lookalike_core::{

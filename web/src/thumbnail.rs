@@ -1,6 +1,17 @@
 //! Thumbnails for the page: decoded pixels shrunk by area averaging, so that a worker encodes a
 //! small image instead of drawing the decoded one through a canvas at full size.
 
+/// The size of a thumbnail of a `width` × `height` image whose longer side is at most `side`
+/// pixels (the image's own size when it is smaller), each side at least 1.
+pub fn fit(width: usize, height: usize, side: usize) -> (usize, usize) {
+    let longer = width.max(height).max(1);
+    if longer <= side {
+        return (width.max(1), height.max(1));
+    }
+    let scale = |v: usize| ((v * side + longer / 2) / longer).max(1);
+    (scale(width), scale(height))
+}
+
 /// `rgba` (`width` × `height`, RGBA rows) shrunk to `to_width` × `to_height` (each at most the
 /// source's, at least 1): each output pixel is the mean of the source pixels its area covers.
 /// `None` if the sizes do not fit the data.
@@ -62,5 +73,13 @@ mod tests {
         assert_eq!(shrink(4, 2, &rgba, 4, 2).unwrap(), rgba);
         assert!(shrink(4, 2, &rgba, 5, 1).is_none());
         assert!(shrink(4, 2, &rgba[1..], 2, 1).is_none());
+    }
+
+    #[test]
+    fn fit_keeps_the_shape_within_the_side() {
+        assert_eq!(fit(500, 375, 192), (192, 144));
+        assert_eq!(fit(375, 500, 192), (144, 192));
+        assert_eq!(fit(100, 50, 192), (100, 50));
+        assert_eq!(fit(5000, 10, 192), (192, 1));
     }
 }

@@ -98,3 +98,20 @@ fn decode_jpeg_in_a_javascript_host() {
     assert_eq!(signature.len(), 274);
     assert!(lookalike_web::decode_jpeg(b"not a jpeg").is_err());
 }
+
+#[wasm_bindgen_test]
+fn hash_jpeg_in_one_call_equals_decode_then_hash() {
+    let bytes = include_bytes!("../../tests/photos/Dragonfly_by_Bolly.jpg");
+    let photo = lookalike_web::photo::hash_jpeg(bytes, 192).unwrap();
+    let image = lookalike_web::decode_jpeg(bytes).unwrap();
+    let signature = lookalike_web::hash_rgba(640, 480, &image.rgba()).unwrap();
+    assert_eq!(photo.signature(), signature);
+    assert_eq!((photo.width(), photo.height()), (640, 480));
+    assert_eq!(
+        (photo.thumbnail_width(), photo.thumbnail_height()),
+        (192, 144)
+    );
+    assert_eq!(photo.thumbnail().len(), 192 * 144 * 4);
+    assert_eq!(photo.decoder(), image.decoder());
+    assert!(lookalike_web::photo::hash_jpeg(b"not a jpeg", 192).is_err());
+}

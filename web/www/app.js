@@ -6,6 +6,7 @@
 import { loadLookalike } from "./wasm.js";
 import { DECISIONS, decisionFor, findGroups, makePlan, scoreMembers } from "./groups.js";
 import { installTestHooks } from "./testhooks.js";
+import { WorkerPool } from "./pool.js";
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -18,9 +19,13 @@ const MATCHES_PER_IMAGE = 50;
 // waits 600 ms), so that the page's thread stays free for the slider and the workers' answers.
 const RENDER_INTERVAL_MS = 400;
 const RENDER_SHARE = 0.1;
+// The progress line is redrawn at most this often while hashing.
+const PROGRESS_INTERVAL_MS = 250;
 // A group shows this many members until its "Show all" button is pressed: moving the slider over
-// a thousand look-alike photos then moves a few hundred figures, not a thousand.
-const SHOWN_MEMBERS = 48;
+// a thousand look-alike photos then moves a few hundred figures, not a thousand, and the page
+// holds a few hundred thumbnails and figures, not a thousand (with 48, a thousand photos in
+// groups of 40 took about 90 MB more of the page's memory).
+const SHOWN_MEMBERS = 12;
 
 const state = {
   lookalike: null,
@@ -40,81 +45,21 @@ const state = {
   expanded: new Set(), // member ids of the groups whose "Show all" was pressed
   scores: new Map(), // "keeper id:member id" -> { similarity, score } (compareSignatures, cached)
   floor: 0, // minSimilarity(0)
-  queue: [],
-  pool: [],
-  pending: new Map(), // job -> { image, resolve }
-  nextJob: 0,
+  pool: null, // the hashing workers (pool.js)
   done: 0,
   failed: 0,
   skipped: 0,
   startedAt: 0,
   finishedAt: 0,
   times: { readMs: 0, decodeMs: 0, hashMs: 0, thumbnailMs: 0 }, // summed over the images
+  stalledReads: 0, // files whose stream stalled and were read whole instead (worker.js)
   renderParts: null, // the last render: { groupMs, scoreMs, drawMs, totalMs, moved (nodes) }
   renderTimer: 0,
+  progressTimer: 0,
   generation: 0, // bumped by "Clear", so that answers for cleared files are dropped
   urls: new Map(), // image id -> object URL of its thumbnail
   compare: { a: null, b: null, next: "a" },
 };
-
-// ---------------------------------------------------------------- workers
-
-/**
- * A module worker running `source`, started from a blob: URL. A worker loaded from its own URL
- * gets only the policy its server sends (none, from a plain static server), whereas a blob:
- * worker inherits this page's Content-Security-Policy, connect-src 'none' included.
- */
-export function blobWorker(source) {
-  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-  return new Worker(url, { type: "module" });
-}
-
-function startPool() {
-  const size = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));
-  const source = `import ${JSON.stringify(new URL("./worker.js", import.meta.url).href)};`;
-  for (let i = 0; i < size; i++) {
-    const worker = blobWorker(source);
-    const slot = { worker, busy: false, wasmBytes: 0 };
-    worker.onmessage = (event) => {
-      slot.busy = false;
-      slot.wasmBytes = event.data.wasmBytes || slot.wasmBytes;
-      finishJob(event.data);
-      pump();
-    };
-    worker.onerror = (event) => {
-      // A worker that failed to load at all (e.g. pkg/ missing): report once, keep the page usable.
-      event.preventDefault();
-      showError("worker", event.message || "the hashing worker could not start");
-    };
-    state.pool.push(slot);
-  }
-}
-
-/** Hashes a file in a worker; resolves to the worker's answer. */
-function hashFile(file, image = null) {
-  return new Promise((resolve) => {
-    const job = state.nextJob++;
-    state.pending.set(job, { image, resolve });
-    state.queue.push({ job, file });
-    pump();
-  });
-}
-
-function pump() {
-  for (const slot of state.pool) {
-    if (slot.busy || state.queue.length === 0) continue;
-    const { job, file } = state.queue.shift();
-    slot.busy = true;
-    slot.worker.postMessage({ job, file });
-  }
-}
-
-function finishJob(answer) {
-  const pending = state.pending.get(answer.job);
-  if (!pending) return;
-  state.pending.delete(answer.job);
-  pending.resolve(answer);
-}
 
 // ---------------------------------------------------------------- collecting files
 
@@ -148,7 +93,7 @@ function addFiles(files) {
   updateProgress();
   const generation = state.generation;
   for (const image of fresh) {
-    hashFile(image.file, image).then((answer) => {
+    state.pool.hash(image.file).then((answer) => {
       if (generation === state.generation) hashed(image, answer);
     });
   }
@@ -167,6 +112,7 @@ function hashed(image, answer) {
     image.thumbnail = answer.thumbnail;
     image.decoder = answer.decoder;
     for (const key of Object.keys(state.times)) state.times[key] += answer[key] || 0;
+    if (answer.readStalled) state.stalledReads++;
     const minSimilarity = threshold();
     try {
       for (const hit of state.index.query(image.signature, state.floor, MATCHES_PER_IMAGE)) {
@@ -188,8 +134,25 @@ function hashed(image, answer) {
       showError(image.name, error.message);
     }
   }
-  updateProgress();
+  scheduleProgress();
   scheduleRender();
+}
+
+/**
+ * Redraws the progress line at most every PROGRESS_INTERVAL_MS while hashing, and at once at the
+ * end: redrawing it for every photo cost the page's thread about 3 ms of CPU per photo.
+ */
+function scheduleProgress() {
+  if (state.done === state.images.length) {
+    clearTimeout(state.progressTimer);
+    state.progressTimer = 0;
+    updateProgress();
+  } else if (!state.progressTimer) {
+    state.progressTimer = setTimeout(() => {
+      state.progressTimer = 0;
+      updateProgress();
+    }, PROGRESS_INTERVAL_MS);
+  }
 }
 
 async function entryFiles(entry, out) {
@@ -487,7 +450,7 @@ async function compareFile(which, input) {
   const file = input.files[0];
   input.value = "";
   if (!file) return;
-  const answer = await hashFile(file);
+  const answer = await state.pool.hash(file);
   // Kept outside state.images: a compared file does not join the groups.
   const image = { id: `compare-${which}-${Date.now()}`, name: file.name, file };
   if (answer.error) {
@@ -544,9 +507,7 @@ function clearCompare() {
 function clearAll() {
   for (const url of state.urls.values()) URL.revokeObjectURL(url);
   state.urls.clear();
-  state.queue.length = 0;
-  for (const { resolve } of state.pending.values()) resolve({ error: "cleared" });
-  state.pending.clear();
+  state.pool.clear();
   state.generation++;
   state.index.free();
   state.index = new state.lookalike.SignatureIndex();
@@ -559,6 +520,7 @@ function clearAll() {
     skipped: 0,
     repeated: 0,
     times: { readMs: 0, decodeMs: 0, hashMs: 0, thumbnailMs: 0 },
+    stalledReads: 0,
   });
   const maps = [state.byIndexId, state.edgesById, state.seen, state.decisions, state.figures, state.articles, state.scores, state.expanded];
   for (const map of maps) {
@@ -574,7 +536,7 @@ function clearAll() {
 // ---------------------------------------------------------------- test hooks
 
 // Used by tests/tests/browser.rs (through WebDriver) and for measuring speed; harmless otherwise.
-installTestHooks(state, { blobWorker });
+installTestHooks(state);
 
 // ---------------------------------------------------------------- start
 
@@ -589,7 +551,8 @@ async function main() {
   state.index = new state.lookalike.SignatureIndex();
   state.floor = state.lookalike.minSimilarity(0);
   $("#sensitivity").value = String(state.lookalike.defaultSensitivity());
-  startPool();
+  const workers = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));
+  state.pool = new WorkerPool(workers, (message) => showError("worker", message));
 
   $("#files").addEventListener("change", (e) => picked(e.target));
   $("#folder").addEventListener("change", (e) => picked(e.target));

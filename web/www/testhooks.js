@@ -2,6 +2,7 @@
 // page shows, the plan it would download, a worker that tries to reach the network, and timings.
 // Harmless to a visitor: nothing here runs unless called.
 import { loadLookalike } from "./wasm.js";
+import { blobWorker } from "./pool.js";
 
 function toHex(bytes) {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -27,7 +28,7 @@ self.onmessage = async ({ data: origin }) => {
   } catch { report("websocket", "failed"); }
 };`;
 
-export function installTestHooks(state, { blobWorker }) {
+export function installTestHooks(state) {
   window.lookalikeTest = {
     /** The signature (hex) of raw RGBA pixels given as base64, hashed by this page's wasm. */
     async hashRgbaHex(width, height, base64) {
@@ -104,6 +105,15 @@ export function installTestHooks(state, { blobWorker }) {
       }
       return result;
     },
+    /**
+     * Makes the hashing workers misbehave on the files named: `hang` loops forever, `crash`
+     * throws outside any handler (the worker's error event), `stall` reads from a stream that
+     * never delivers; and sets how long a job may go without an answer.
+     */
+    workerFaults(faults, timeoutMs) {
+      state.pool.timeoutMs = timeoutMs;
+      state.pool.setFaults(faults);
+    },
     /** Clicks "Download plan" and reads back the JSON text of the Blob it offered. */
     async exportedPlan() {
       document.querySelector("#export").click();
@@ -141,7 +151,9 @@ export function installTestHooks(state, { blobWorker }) {
         done: state.done,
         failed: state.failed,
         errors: [...document.querySelectorAll("#errors li")].map((li) => li.textContent),
-        workers: state.pool.length,
+        workers: state.pool.slots.length,
+        replacedWorkers: state.pool.replaced,
+        stalledReads: state.stalledReads,
         decoders,
         readMs: state.times.readMs,
         decodeMs: state.times.decodeMs,
@@ -149,7 +161,7 @@ export function installTestHooks(state, { blobWorker }) {
         thumbnailMs: state.times.thumbnailMs,
         wallMs: state.finishedAt - state.startedAt,
         jsHeapBytes: performance.memory ? performance.memory.usedJSHeapSize : null,
-        workerWasmBytes: state.pool.reduce((sum, slot) => sum + slot.wasmBytes, 0),
+        workerWasmBytes: state.pool.wasmBytes(),
         cspViolations,
         files: state.images.map((i) => ({
           name: i.name,

@@ -64,9 +64,16 @@ fn page_hashing_throughput() {
 /// The issue's phone-photo case: 12-megapixel JPEGs from `tests/make-bench-photos.sh 300
 /// /tmp/p300` (or the folder in `LOOKALIKE_BENCH_PHOTOS`). Prints images per second and the
 /// browser's CPU time per image (which, unlike wall time, other programs on the machine do not
-/// inflate), how the decoders compare on one thread, the slowest slider response while hashing,
-/// and memory (PSS of all the browser's processes, of the page's renderer, the JavaScript heap)
-/// for the photos and for 1 000 of them (hard links). `LOOKALIKE_BENCH_QUICK=1`: the photos only.
+/// inflate), how the decoders compare on one thread, the slider's responses while hashing, and
+/// memory (PSS of all the browser's processes, of the page's renderer, the JavaScript heap) for
+/// the photos and for 1 000 of them (hard links), with the load average. `LOOKALIKE_BENCH_QUICK=1`:
+/// the photos only.
+///
+/// Asserts the goals of issue 15 that do not depend on how busy the machine is: every file hashed
+/// (no error, no worker given up as stuck), the page's memory growth (all the browser's processes
+/// over the same browser with the page open and empty) at most [`MEMORY_GOAL`], and 95 % of the
+/// slider's moves while hashing under [`SLIDER_GOAL_MS`]. The speed (≥ 30 images/s) is printed,
+/// not asserted: on a shared machine it measures the other programs as much as the page.
 #[test]
 #[ignore = "a measurement, not a test: run with --ignored --nocapture"]
 fn page_on_phone_photos() {
@@ -104,6 +111,8 @@ fn page_on_phone_photos() {
     // ---- the whole folder, with the slider moved while hashing
     let measured = run(&mut browser, &page, &photos);
     measured.print(&format!("{} JPEGs of 12 MP", photos.len()));
+    // 300 photos are held to the bound of 1 000.
+    measured.check();
     if quick {
         return;
     }
@@ -117,7 +126,22 @@ fn page_on_phone_photos() {
             link
         })
         .collect();
-    run(&mut browser, &page, &thousand).print("1000 JPEGs of 12 MP (hard links to those)");
+    let measured = run(&mut browser, &page, &thousand);
+    measured.print("1000 JPEGs of 12 MP (hard links to those)");
+    measured.check();
+}
+
+/// The most the page may add to the browser's memory while hashing 1 000 photos (issue 15).
+const MEMORY_GOAL: u64 = 300_000_000;
+/// The slowest a slider move may take, for 95 % of the moves while hashing (issue 15).
+const SLIDER_GOAL_MS: f64 = 100.0;
+
+/// The load average over the last minute (`/proc/loadavg`), for the printed figures.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
 }
 
 /// What one run of [`page_on_phone_photos`] measured.
@@ -137,6 +161,8 @@ struct Run {
     slowest_move: serde_json::Value,
     /// Milliseconds of every slider move while hashing.
     moves: Vec<f64>,
+    /// The load average when the files were added and when they were hashed.
+    load: (String, String),
 }
 
 /// Adds `files` to the page in a fresh browser (so that its memory is this run's alone) and
@@ -157,6 +183,7 @@ fn run(browser: &mut Browser, page: &str, files: &[std::path::PathBuf]) -> Run {
         cpu: 0.0,
         slowest_move: serde_json::Value::Null,
         moves: Vec::new(),
+        load: (load_average(), String::new()),
     };
     let started = std::time::Instant::now();
     loop {
@@ -188,6 +215,7 @@ fn run(browser: &mut Browser, page: &str, files: &[std::path::PathBuf]) -> Run {
                 summary["workerWasmBytes"].as_f64().unwrap_or(0.0) / 1e6,
             );
             run.summary = summary;
+            run.load.1 = load_average();
             return run;
         }
         assert!(
@@ -211,6 +239,32 @@ fn run(browser: &mut Browser, page: &str, files: &[std::path::PathBuf]) -> Run {
 }
 
 impl Run {
+    /// The goals that hold whatever else the machine does (see [`page_on_phone_photos`]).
+    fn check(&self) {
+        let s = &self.summary;
+        assert_eq!(s["failed"], 0, "{:#}", s["errors"]);
+        assert_eq!(
+            s["replacedWorkers"], 0,
+            "a worker was given up: {:#}",
+            s["errors"]
+        );
+        let growth = self.peak.saturating_sub(self.base);
+        assert!(
+            growth <= MEMORY_GOAL,
+            "the page added {} MB to the browser's memory, over {} MB",
+            growth / 1_000_000,
+            MEMORY_GOAL / 1_000_000
+        );
+        let mut sorted = self.moves.clone();
+        sorted.sort_by(f64::total_cmp);
+        if let Some(&p95) = sorted.get(sorted.len() * 95 / 100) {
+            assert!(
+                p95 < SLIDER_GOAL_MS,
+                "95 % of the slider's moves within {p95:.0} ms"
+            );
+        }
+    }
+
     fn print(&self, label: &str) {
         let s = &self.summary;
         let n = self.files as f64;
@@ -223,10 +277,12 @@ impl Run {
         eprintln!(
             "browser, {label}: {:.0} ms = {:.1} images/s with {} workers; CPU of all browser \
              processes {:.1} s = {:.0} ms per image; per image in a worker: read {:.1} ms, \
-             decode {:.1} ms, wasm hash {:.1} ms, thumbnail {:.1} ms; decoders {}; slider, {} \
-             moves while hashing: median {:.0} ms, {} over 100 ms, slowest {}; memory (PSS, all browser processes): {:.0} MB \
+             decode {:.1} ms, wasm hash {:.1} ms, thumbnail {:.1} ms; file streams that stalled \
+             (read whole instead) {}; decoders {}; slider, {} \
+             moves while hashing: median {:.0} ms, 95 % within {:.0} ms, {} over 100 ms, slowest {}; memory (PSS, all browser processes): {:.0} MB \
              with the page open, peak {:.0} MB (+{:.0}); the page's renderer process (page and \
-             workers) peak {:.0} MB, page JS heap peak {:.0} MB; {} groups at the end",
+             workers) peak {:.0} MB, page JS heap peak {:.0} MB; {} groups at the end; load \
+             average {} at the start, {} at the end",
             wall,
             n * 1000.0 / wall,
             s["workers"],
@@ -236,9 +292,14 @@ impl Run {
             per("decodeMs"),
             per("hashMs"),
             per("thumbnailMs"),
+            s["stalledReads"],
             s["decoders"],
             self.moves.len(),
             median,
+            sorted
+                .get(sorted.len() * 95 / 100)
+                .copied()
+                .unwrap_or(f64::NAN),
             self.moves.iter().filter(|&&ms| ms > 100.0).count(),
             self.slowest_move,
             mb(self.base as f64),
@@ -247,6 +308,8 @@ impl Run {
             mb(self.peak_renderer as f64),
             mb(self.peak_js_heap),
             s["groups"].as_array().map_or(0, Vec::len),
+            self.load.0,
+            self.load.1,
         );
     }
 }

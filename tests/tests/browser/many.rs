@@ -1,11 +1,11 @@
-//! A group of many look-alike photos: the page shows its first 48 members and a "Show all"
+//! A group of many look-alike photos: the page shows its first 12 members and a "Show all"
 //! button, which shows every member (so that moving the slider over a thousand photos moves a few
-//! hundred figures, not a thousand); the plan file has every member either way.
+//! hundred figures, not a thousand, and holds that many thumbnails); the plan file has every member either way.
 
 use serde_json::Value;
 
 #[test]
-fn page_shows_48_members_of_a_large_group_until_asked_for_all() {
+fn page_shows_12_members_of_a_large_group_until_asked_for_all() {
     let Some((browser, _server)) = super::open_page() else {
         return;
     };
@@ -26,7 +26,7 @@ fn page_shows_48_members_of_a_large_group_until_asked_for_all() {
         1,
         "{summary:#}"
     );
-    assert_eq!(shown(&summary), 48);
+    assert_eq!(shown(&summary), 12);
     let button: String = browser.run(
         "const b = document.querySelector('#groups .group .more');
          return b.hidden ? '' : b.textContent",
