@@ -315,7 +315,8 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         .collect();
     store.clear_pending(paths.iter().map(PathBuf::as_path))?;
     library.mark_reported(&reported);
-    // Flushes the store, then saves the index for the next start.
+    // A store that cannot be written is an error; an index that cannot be saved only a note.
+    store.flush()?;
     library.save(&store);
 
     // Failures are counted as the error lines above (a file that cannot be decoded, a folder or

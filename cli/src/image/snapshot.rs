@@ -169,7 +169,11 @@ pub fn load(store: &Store) -> Result<Option<Parts>> {
     let slots = u32::from_le_bytes(header[16..20].try_into().unwrap_or([0; 4])) as usize;
     let (table_len, index_len) = (u64_at(24), u64_at(40));
     let on_disk = file.metadata()?.len();
-    if Some(on_disk) != table_len.checked_add(index_len).map(|n| n + HEADER as u64) {
+    let expected = table_len
+        .checked_add(index_len)
+        .and_then(|n| n.checked_add(HEADER as u64));
+    // Every slot takes at least one byte of the table: a damaged count cannot ask for more.
+    if Some(on_disk) != expected || slots as u64 > table_len {
         bail!("{}: its length does not match its header", path.display());
     }
     let mut table = vec![0u8; table_len as usize];
@@ -385,12 +389,15 @@ mod tests {
         // One byte changed in the file table, in the index, or the file cut short.
         let table_byte = HEADER + 12;
         let index_byte = good.len() - 3;
-        for damage in 0..3 {
+        for damage in 0..5 {
             let mut bytes = good.clone();
             match damage {
                 0 => bytes[table_byte] ^= 0x40,
                 1 => bytes[index_byte] ^= 0x01,
-                _ => bytes.truncate(good.len() - 100),
+                2 => bytes.truncate(good.len() - 100),
+                // The header's slot count and table length (not under the checksum).
+                3 => bytes[16..20].copy_from_slice(&u32::MAX.to_le_bytes()),
+                _ => bytes[24..32].copy_from_slice(&u64::MAX.to_le_bytes()),
             }
             std::fs::write(&file, &bytes).unwrap();
             assert!(load(&store).is_err(), "damage {damage} is noticed");
