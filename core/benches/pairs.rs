@@ -54,6 +54,16 @@ fn main() {
         shared(),
         load()
     );
+    if let Some(path) = std::env::var_os("PAIRS_LOAD") {
+        let sigs = loaded(&path);
+        eprintln!(
+            "\n== {} signatures from {}",
+            sigs.len(),
+            path.to_string_lossy()
+        );
+        measure(sigs, Vec::new(), threads, min);
+        return;
+    }
     let real = real_signatures();
     for n in sizes {
         run(&real, n, threads, min);
@@ -69,6 +79,26 @@ fn run(real: &[Signature], n: usize, threads: usize, min: f32) {
         started.elapsed().as_secs_f64(),
         load()
     );
+    measure(sigs, planted, threads, min);
+}
+
+/// Reads the signatures that `accuracy --signatures FILE` wrote (tests/src/bin/accuracy): real
+/// photos, their quarters and thirds, and 36 kinds of copies of them.
+fn loaded(path: &std::ffi::OsStr) -> Vec<Signature> {
+    let bytes = std::fs::read(path).expect("PAIRS_LOAD is readable");
+    let mut sigs = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        // The header names m (byte 5); 34 header bytes, then 3 × m codes of 2 bytes.
+        let len = 34 + 6 * usize::from(bytes[at + 5]);
+        sigs.push(Signature::from_bytes(&bytes[at..at + len]).expect("a signature"));
+        at += len;
+    }
+    sigs
+}
+
+fn measure(sigs: Vec<Signature>, planted: Vec<(u32, u32)>, threads: usize, min: f32) {
+    let n = sigs.len();
     if let Some(path) = std::env::var_os("PAIRS_DUMP") {
         // The same library for other engines (scale/README.md): every signature's bytes, one
         // after the other, in id order; nothing else is run.
@@ -78,7 +108,12 @@ fn run(real: &[Signature], n: usize, threads: usize, min: f32) {
         return;
     }
     let mut rng = Rng(n as u64 ^ 0x5eed);
-    let sample: Vec<u32> = (0..SAMPLE.min(n)).map(|_| rng.below(n) as u32).collect();
+    let sample: Vec<u32> = if n <= SAMPLE * 4 {
+        // A small set (PAIRS_LOAD): every image is a sample image.
+        (0..n as u32).collect()
+    } else {
+        (0..SAMPLE).map(|_| rng.below(n) as u32).collect()
+    };
 
     // After first, so that the process's peak memory is its own.
     if std::env::var("PAIRS_AFTER").is_ok_and(|v| v == "0") {
@@ -302,6 +337,15 @@ fn before(
         },
     );
     let after_recall = recall(&reference, sample, |p| after_found.contains(p));
+    if std::env::var_os("PAIRS_DEBUG").is_some() {
+        let mut by = std::collections::BTreeMap::new();
+        for p in reference.iter().filter(|p| !after_found.contains(p)) {
+            let c = compare(&sigs[p.0 as usize], &sigs[p.1 as usize], Weights::Scanned);
+            *by.entry((format!("{:?}", c.orientation), c.similarity as u32 / 5 * 5))
+                .or_insert(0) += 1;
+        }
+        eprintln!("missed: {by:?}");
+    }
     let after_exhaustive = recall(&exhaustive, checked, |p| after_found.contains(p));
     eprintln!(
         "after: recall {after_recall} of the index's pairs of {} sample images; {after_exhaustive} of the exhaustive pairs of {}",

@@ -22,9 +22,8 @@ use alloc::vec::Vec;
 
 mod bytes;
 
-use crate::score::{average_term, finish, pair_weight, self_weight};
+use crate::score::{average_term, finish, pair_weight, self_weight, turned_self_weight};
 use crate::signature::NEGATIVE;
-use crate::weights::bin;
 use crate::{Orientation, Signature, Weights};
 
 /// Lists per channel: one per 15-bit coefficient code (sign bit + 14-bit position).
@@ -40,6 +39,9 @@ struct Entry {
     average: [f32; 3],
     /// Σ weights of the kept coefficients per channel, in hundredths.
     self_centi: [u16; 3],
+    /// The same in a turned comparison, per [`Orientation::reversal`] 1–3
+    /// ([`Weights::turned_centi`]).
+    turned_centi: [[u16; 3]; 3],
     flags: u8,
     m: u8,
 }
@@ -151,9 +153,15 @@ impl Index {
         }
         let self_centi: [u16; 3] =
             core::array::from_fn(|c| self_weight(self.weights, c, signature.codes(c)) as u16);
+        let turned_centi = core::array::from_fn(|r| {
+            core::array::from_fn(|c| {
+                turned_self_weight(self.weights, c, signature.codes(c), r + 1) as u16
+            })
+        });
         let entry = Entry {
             average: signature.average(),
             self_centi,
+            turned_centi,
             flags,
             m: signature.m(),
         };
@@ -315,6 +323,8 @@ impl Index {
         hits: &mut Vec<Hit>,
     ) {
         let QueryScratch { matched, .. } = scratch;
+        // A turned query weighs each place as the comparison does (`compare_in`).
+        let reversal = orientation.reversal();
         // One counter per id, zeroed in one sweep (a memset: cheap next to the postings).
         matched.clear();
         matched.resize(self.entries.len(), 0);
@@ -324,7 +334,10 @@ impl Index {
             }
             let base = c * LISTS_PER_CHANNEL;
             for &code in query.codes(c) {
-                let w = self.weights.centi(c, bin(usize::from(code & !NEGATIVE))) as i16;
+                let w = self
+                    .weights
+                    .turned_centi(c, usize::from(code & !NEGATIVE), reversal)
+                    as i16;
                 // Ids in a list mostly ascend (appended in insertion order, purged in place;
                 // only reused ids break the order), so these writes sweep the counters front
                 // to back. In Y, the same position with the other sign counts against (see
@@ -345,7 +358,7 @@ impl Index {
         // computation. Images whose agreements do not outweigh their disagreements are not
         // results.
         let query_self: [u32; 3] =
-            core::array::from_fn(|c| self_weight(self.weights, c, query.codes(c)));
+            core::array::from_fn(|c| turned_self_weight(self.weights, c, query.codes(c), reversal));
         let min_similarity = min_similarity.max(0.0);
         let cutoff = if query.is_informative(0) {
             ((min_similarity * query_self[0] as f32 / 1600.0) as i32).max(1)
@@ -364,7 +377,11 @@ impl Index {
                 continue;
             }
             let target_informative = core::array::from_fn(|c| entry.informative(c));
-            let target_self = entry.self_centi.map(u32::from);
+            let target_self = match reversal {
+                0 => entry.self_centi,
+                r => entry.turned_centi[r - 1],
+            }
+            .map(u32::from);
             let pair = pair_weight(
                 query_informative,
                 query_self,

@@ -88,6 +88,22 @@ impl Orientation {
         }
     }
 
+    /// Which indices of a place this turn reverses within their Haar level, seen from the
+    /// turned image: bit 0 the column, bit 1 the row (0 for the upright image and for the
+    /// transpose). The coefficient that lands at `(row, col)` came from a place whose paper bin
+    /// is the bin of `(row, col)` with these indices reversed (the bins do not change when row
+    /// and column trade places); turned comparisons weigh a place by the lighter of the two
+    /// bins ([`Weights::turned_centi`](crate::Weights::turned_centi)), so that turning either
+    /// image of a pair gives the same similarity.
+    pub const fn reversal(self) -> usize {
+        match self {
+            Orientation::Upright | Orientation::Transposed => 0,
+            Orientation::Mirrored | Orientation::Rotated90 => 1,
+            Orientation::Flipped | Orientation::Rotated270 => 2,
+            Orientation::Rotated180 | Orientation::Transversed => 3,
+        }
+    }
+
     /// Whether width and height trade places.
     pub const fn swaps_sides(self) -> bool {
         matches!(
@@ -126,7 +142,7 @@ impl Orientation {
 /// The index of coefficient `i` of a 128-long Haar decomposition once the array is reversed,
 /// and whether its sign flips: the average stays, each detail moves to the mirror place within
 /// its level and changes sign.
-const fn reverse(i: usize) -> (usize, bool) {
+pub(crate) const fn reverse(i: usize) -> (usize, bool) {
     if i == 0 {
         return (0, false);
     }
@@ -221,6 +237,35 @@ mod tests {
                     (got - expected).abs() < 1e-5,
                     "{o:?} at {p}: {got} vs {expected}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn the_reversal_names_the_bin_each_coefficient_came_from() {
+        for o in Orientation::ALL {
+            for row in 0..SIZE {
+                for col in 0..SIZE {
+                    // Where the coefficient now at (row, col) was before the turn.
+                    let (r0, c0, _) = o.inverse().map(row, col);
+                    let (rr, rc) = (
+                        if o.reversal() & 2 != 0 {
+                            reverse(row).0
+                        } else {
+                            row
+                        },
+                        if o.reversal() & 1 != 0 {
+                            reverse(col).0
+                        } else {
+                            col
+                        },
+                    );
+                    assert_eq!(
+                        crate::bin(r0 * SIZE + c0),
+                        crate::bin(rr * SIZE + rc),
+                        "{o:?} at ({row}, {col})"
+                    );
+                }
             }
         }
     }

@@ -40,26 +40,30 @@
 //! score only candidates that share several of them); reported pairs are still exact. The
 //! benchmark `cargo bench -p lookalike-core --bench pairs` measures both (README, "Core figures").
 //!
-//! Seeding reads the codes as they are: a pair that [`compare`](crate::compare) matches only
-//! with one side mirrored or turned ([`Orientation`](crate::Orientation)) shares too few upright
-//! codes to be seeded, and is missed. (Written before orientations came to `compare`; probing
-//! each orientation of the query is the way to close this.)
+//! Mirrored and turned copies ([`Orientation`](crate::Orientation)) share few codes as they are:
+//! each query also probes with its signature turned every way [`compare`](crate::compare)
+//! tries, for the pairs that reach [`Orientation::MIN_SIMILARITY`](crate::Orientation::MIN_SIMILARITY)
+//! turned. Those probes weigh codes as turned comparisons do
+//! ([`Weights::turned_centi`](crate::Weights::turned_centi), never more than the paper's
+//! weights, so the posted rests stay bounds), and the posted prefixes are cut long enough for
+//! them too. A turned comparison gives the same similarity whichever image is turned, so the
+//! pairs do not depend on which of the two comes first.
 //!
 //! Work is split by query: [`AllPairs::pairs_in`] takes a range of places in the join's order,
 //! so threads given disjoint ranges report disjoint pairs and together all of them. This crate
 //! starts no threads.
 //!
-//! Memory: six bytes per posted prefix code (id and remaining weight), 14 bytes per signature and
-//! two tables of 98 304 entries; [`PairScratch`] holds 11 bytes per signature per thread. The
+//! Memory: six bytes per posted prefix code (id and remaining weight), 32 bytes per signature and
+//! two tables of 98 304 entries; [`PairScratch`] holds 15 bytes per signature per thread. The
 //! signatures themselves are the caller's.
 
 use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::Range;
 
-use crate::score::{average_term, pair_weight};
+use crate::score::turned_self_weight;
 use crate::signature::NEGATIVE;
-use crate::{Error, Signature, Weights, bin, compare};
+use crate::{Error, Orientation, Signature, Weights, bin, compare};
 
 /// Codes per channel: sign bit + 14-bit position.
 const CODES_PER_CHANNEL: usize = 2 * NEGATIVE as usize;
@@ -82,11 +86,17 @@ pub struct Pair {
     pub score: f32,
 }
 
-/// Reusable working memory for [`AllPairs::pairs_in`], one per thread: eleven bytes per signature.
+/// Reusable working memory for [`AllPairs::pairs_in`], one per thread: fifteen bytes per
+/// signature.
 #[derive(Debug, Default, Clone)]
 pub struct PairScratch {
-    /// Per signature (by place in the order), `1 +` the last query that met it.
+    /// Per signature (by place in the order), the last probe that met it ([`PairScratch::probe`]).
     seen: Vec<u32>,
+    /// Per signature, `1 +` the last query that scored it with [`compare`](crate::compare),
+    /// which tries every orientation: later probes of that query skip it.
+    scored: Vec<u32>,
+    /// Counts probes (a query in one orientation); 0 is never a probe's number.
+    probe: u32,
     /// Per signature, the weight shared with the current query so far, or [`PRUNED`].
     shared: Vec<u16>,
     /// Per signature, the weight it must share with the current query ([`AllPairs::need`]).
@@ -111,7 +121,10 @@ impl PairScratch {
 
     /// Bytes held.
     pub fn memory_bytes(&self) -> usize {
-        4 * (self.seen.capacity() + self.need.capacity() + self.candidates.capacity())
+        4 * (self.seen.capacity()
+            + self.scored.capacity()
+            + self.need.capacity()
+            + self.candidates.capacity())
             + 2 * (self.shared.capacity() + self.rest.capacity())
             + self.hits.capacity()
             + 8 * (self.prefix.capacity() + self.codes.capacity())
@@ -146,12 +159,15 @@ pub struct AllPairs<'a> {
     min_similarity: f32,
     /// Per token (`channel × CODES_PER_CHANNEL + code`), its place in the order rarest → commonest.
     rank: Vec<u32>,
-    /// Per channel, the smallest self weight (hundredths) among the signatures informative in it.
-    least_self: [u32; 3],
+    /// Per [`Orientation::reversal`] (0: upright) and channel, the smallest self weight
+    /// (hundredths) among the signatures informative in it.
+    least_self: [[u32; 3]; 4],
     /// Signature ids by their Y self weight, ascending (ties: id): the order of the join.
     order: Vec<u32>,
     /// Per place in `order`, the self weights Y, I, Q (hundredths; 0 where not informative).
     own: Vec<[u16; 3]>,
+    /// Per place, the same in turned comparisons, per [`Orientation::reversal`] 1–3.
+    turned: Vec<[[u16; 3]; 3]>,
     /// CSR posting lists of indexed-prefix tokens: `places[offsets[t]..offsets[t + 1]]`,
     /// ascending, and beside each, what the signature's codes after that token weigh.
     offsets: Vec<u32>,
@@ -193,7 +209,7 @@ impl<'a> AllPairs<'a> {
         }
         let tokens = 3 * CODES_PER_CHANNEL;
         let mut frequency = vec![0u32; tokens];
-        let mut least_self = [u32::MAX; 3];
+        let mut least_self = [[u32::MAX; 3]; 4];
         let mut own_by_id = Vec::with_capacity(signatures.len());
         for s in signatures {
             let mut own = [0u16; 3];
@@ -203,7 +219,10 @@ impl<'a> AllPairs<'a> {
                     frequency[token(c, code)] += 1;
                     sum += u32::from(weights.centi(c, bin(usize::from(code & !NEGATIVE))));
                 }
-                least_self[c] = least_self[c].min(sum);
+                least_self[0][c] = least_self[0][c].min(sum);
+                for (r, least) in least_self.iter_mut().enumerate().skip(1) {
+                    least[c] = least[c].min(turned_self_weight(weights, c, s.codes(c), r));
+                }
                 // At most 60 codes of at most 1.26: fits.
                 own[c] = sum as u16;
             }
@@ -219,6 +238,22 @@ impl<'a> AllPairs<'a> {
         let mut order: Vec<u32> = (0..signatures.len() as u32).collect();
         order.sort_unstable_by_key(|&id| (own_by_id[id as usize][0], id));
         let own = order.iter().map(|&id| own_by_id[id as usize]).collect();
+        let turned_own = |s: &Signature, r: usize| -> [u16; 3] {
+            core::array::from_fn(|c| {
+                if s.is_informative(c) {
+                    turned_self_weight(weights, c, s.codes(c), r) as u16
+                } else {
+                    0
+                }
+            })
+        };
+        let turned = order
+            .iter()
+            .map(|&id| {
+                let s = &signatures[id as usize];
+                core::array::from_fn(|r| turned_own(s, r + 1))
+            })
+            .collect();
         drop(own_by_id);
         let mut pairs = AllPairs {
             signatures,
@@ -229,9 +264,10 @@ impl<'a> AllPairs<'a> {
                 min_similarity.clamp(0.0, 100.0)
             },
             rank,
-            least_self: least_self.map(|v| if v == u32::MAX { 0 } else { v }),
+            least_self: least_self.map(|r| r.map(|v| if v == u32::MAX { 0 } else { v })),
             order,
             own,
+            turned,
             offsets: vec![0; tokens + 1],
             places: Vec::new(),
             rests: Vec::new(),
@@ -241,8 +277,10 @@ impl<'a> AllPairs<'a> {
         // Two passes over the prefixes: count, then fill, so the lists are one exact allocation.
         let mut prefix = Vec::new();
         let mut rest = Vec::new();
+        let min = pairs.min_similarity;
         for place in 0..signatures.len() {
-            let keep = pairs.sorted_codes(place, &mut prefix, &mut rest, true);
+            let s = &signatures[pairs.order[place] as usize];
+            let keep = pairs.sorted_codes(s, 0, min, true, &mut prefix, &mut rest);
             for &(_, t) in &prefix[..keep] {
                 pairs.offsets[t as usize + 1] += 1;
             }
@@ -255,7 +293,8 @@ impl<'a> AllPairs<'a> {
         pairs.places = vec![0; total];
         pairs.rests = vec![0; total];
         for place in 0..signatures.len() {
-            let keep = pairs.sorted_codes(place, &mut prefix, &mut rest, true);
+            let s = &signatures[pairs.order[place] as usize];
+            let keep = pairs.sorted_codes(s, 0, min, true, &mut prefix, &mut rest);
             for (i, &(_, t)) in prefix[..keep].iter().enumerate() {
                 let at = next[t as usize] as usize;
                 pairs.places[at] = place as u32;
@@ -302,6 +341,7 @@ impl<'a> AllPairs<'a> {
             + self.order.capacity())
             + 2 * self.rests.capacity()
             + 6 * self.own.capacity()
+            + 18 * self.turned.capacity()
     }
 
     /// Appends to `out` the pairs that the queries in `queries` report, each pair `(a, b)` with
@@ -315,8 +355,58 @@ impl<'a> AllPairs<'a> {
         out: &mut Vec<Pair>,
     ) -> PairStats {
         let n = self.signatures.len() as u32;
+        scratch.codes.resize(3 * CODES_PER_CHANNEL / 64, 0);
+        if scratch.seen.len() != self.signatures.len() {
+            scratch.seen.clear();
+            scratch.seen.resize(self.signatures.len(), 0);
+            scratch.scored.clear();
+            scratch.scored.resize(self.signatures.len(), 0);
+            scratch.probe = 0;
+            scratch.shared.clear();
+            scratch.shared.resize(self.signatures.len(), 0);
+            scratch.need.clear();
+            scratch.need.resize(self.signatures.len(), 0.0);
+            scratch.hits.clear();
+            scratch.hits.resize(self.signatures.len(), 0);
+        }
+        let mut stats = PairStats::default();
+        for b in queries.start.min(n)..queries.end.min(n) {
+            let query = &self.signatures[self.order[b as usize] as usize];
+            self.probe(b, query, 0, self.min_similarity, scratch, out, &mut stats);
+            // A turned or mirrored copy shares few codes as they are: probe with the query
+            // turned each way [`compare`] tries (its inverse is there too, so the pair that
+            // `compare(a, query)` finds by turning `a` is met by turning the query). Those
+            // matches count only from `Orientation::MIN_SIMILARITY`, so the prefixes are short.
+            let turned_min = self.min_similarity.max(Orientation::MIN_SIMILARITY);
+            for &o in Orientation::DEFAULT {
+                if o != Orientation::Upright {
+                    let turned = query.oriented(o);
+                    let reversal = o.reversal();
+                    self.probe(b, &turned, reversal, turned_min, scratch, out, &mut stats);
+                }
+            }
+        }
+        stats
+    }
+
+    /// Walks the postings of `probe`'s prefix (the query at place `b`, perhaps turned, with
+    /// that turn's [`Orientation::reversal`]) for pairs of similarity at least `min` with
+    /// signatures earlier in the order, scores the candidates and appends the pairs to `out`.
+    #[allow(clippy::too_many_arguments)]
+    fn probe(
+        &self,
+        b: u32,
+        probe: &Signature,
+        reversal: usize,
+        min: f32,
+        scratch: &mut PairScratch,
+        out: &mut Vec<Pair>,
+        stats: &mut PairStats,
+    ) {
         let PairScratch {
             seen,
+            scored,
+            probe: stamp,
             shared,
             need,
             hits,
@@ -325,109 +415,111 @@ impl<'a> AllPairs<'a> {
             candidates,
             codes,
         } = scratch;
-        codes.resize(3 * CODES_PER_CHANNEL / 64, 0);
-        if seen.len() != self.signatures.len() {
-            seen.clear();
-            seen.resize(self.signatures.len(), 0);
-            shared.clear();
-            shared.resize(self.signatures.len(), 0);
-            need.clear();
-            need.resize(self.signatures.len(), 0.0);
-            hits.clear();
-            hits.resize(self.signatures.len(), 0);
+        *stamp = stamp.wrapping_add(1);
+        if *stamp == 0 {
+            seen.fill(0);
+            *stamp = 1;
         }
-        let t = self.min_similarity / 200.0;
-        let mut stats = PairStats::default();
-        for b in queries.start.min(n)..queries.end.min(n) {
-            let query_id = self.order[b as usize];
-            let query = &self.signatures[query_id as usize];
-            let keep = self.sorted_codes(b as usize, prefix, rest, false);
-            for &(_, tok) in prefix.iter() {
-                codes[tok as usize / 64] |= 1 << (tok % 64);
-            }
-            let own_b = self.own[b as usize];
-            let informative_b: [bool; 3] = core::array::from_fn(|c| query.is_informative(c));
-            let average_b = query.average();
-            candidates.clear();
-            for (i, &(_, tok)) in prefix[..keep].iter().enumerate() {
-                let (c, code) = (
-                    tok as usize / CODES_PER_CHANNEL,
-                    tok as usize % CODES_PER_CHANNEL,
-                );
-                let w = self.weights.centi(c, bin(code & !usize::from(NEGATIVE)));
-                let (from, to) = (
-                    self.offsets[tok as usize] as usize,
-                    self.offsets[tok as usize + 1] as usize,
-                );
-                for (&a, &rest_a) in self.places[from..to].iter().zip(&self.rests[from..to]) {
-                    stats.postings += 1;
-                    // Lists ascend: the rest are later in the order, and find this pair themselves.
-                    if a >= b {
-                        break;
-                    }
-                    let a = a as usize;
-                    if seen[a] != b + 1 {
-                        seen[a] = b + 1;
-                        shared[a] = 0;
-                        hits[a] = 0;
-                        need[a] = self.need(t, a, own_b, informative_b, &average_b);
-                        candidates.push(a as u32);
-                    } else if shared[a] == PRUNED {
-                        continue;
-                    }
-                    shared[a] += w;
-                    hits[a] = hits[a].saturating_add(1);
-                    // Everything shared before this code was counted (it lies in both
-                    // prefixes); what comes after weighs at most the smaller rest.
-                    let bound = u32::from(shared[a]) + u32::from(rest[i].min(rest_a));
-                    if (bound as f32) < need[a] {
+        let stamp = *stamp;
+        let query_id = self.order[b as usize];
+        let query = &self.signatures[query_id as usize];
+        let own_b: [u16; 3] = if reversal == 0 {
+            self.own[b as usize]
+        } else {
+            self.turned_own(probe, reversal)
+        };
+        let keep = self.sorted_codes(probe, reversal, min, false, prefix, rest);
+        for &(_, tok) in prefix.iter() {
+            codes[tok as usize / 64] |= 1 << (tok % 64);
+        }
+        let informative_b: [bool; 3] = core::array::from_fn(|c| query.is_informative(c));
+        let average_b = query.average();
+        let t = min / 200.0;
+        candidates.clear();
+        for (i, &(_, tok)) in prefix[..keep].iter().enumerate() {
+            let (c, code) = (
+                tok as usize / CODES_PER_CHANNEL,
+                tok as usize % CODES_PER_CHANNEL,
+            );
+            let w = self
+                .weights
+                .turned_centi(c, code & !usize::from(NEGATIVE), reversal);
+            let (from, to) = (
+                self.offsets[tok as usize] as usize,
+                self.offsets[tok as usize + 1] as usize,
+            );
+            for (&a, &rest_a) in self.places[from..to].iter().zip(&self.rests[from..to]) {
+                stats.postings += 1;
+                // Lists ascend: the rest are later in the order, and find this pair themselves.
+                if a >= b {
+                    break;
+                }
+                let a = a as usize;
+                if seen[a] != stamp {
+                    seen[a] = stamp;
+                    if scored[a] == b + 1 {
+                        // Scored by an earlier probe of this query, in every orientation.
                         shared[a] = PRUNED;
-                    }
-                }
-            }
-            let first = out.len();
-            for &a in candidates.iter() {
-                if shared[a as usize] == PRUNED || hits[a as usize] < self.min_shared {
-                    continue;
-                }
-                stats.candidates += 1;
-                let a_id = self.order[a as usize];
-                let sig_a = &self.signatures[a_id as usize];
-                // What compare computes, from the weights cached here: most candidates stop
-                // at this, and compare itself decides on the rest.
-                let mut matched = 0u32;
-                for (c, &informative) in informative_b.iter().enumerate() {
-                    if !(informative && sig_a.is_informative(c)) {
                         continue;
                     }
-                    for &code in sig_a.codes(c) {
-                        let tok = token(c, code);
-                        if codes[tok / 64] & (1 << (tok % 64)) != 0 {
-                            matched += u32::from(
-                                self.weights.centi(c, bin(usize::from(code & !NEGATIVE))),
-                            );
-                        }
-                    }
-                }
-                if (matched as f32) < need[a as usize] {
+                    shared[a] = 0;
+                    hits[a] = 0;
+                    need[a] = self.need(t, a, reversal, own_b, informative_b, &average_b);
+                    candidates.push(a as u32);
+                } else if shared[a] == PRUNED {
                     continue;
                 }
-                let cmp = compare(sig_a, query, self.weights);
-                if cmp.similarity >= self.min_similarity && cmp.similarity > 0.0 {
-                    out.push(Pair {
-                        a: a_id.min(query_id),
-                        b: a_id.max(query_id),
-                        similarity: cmp.similarity,
-                        score: cmp.score,
-                    });
+                shared[a] += w;
+                hits[a] = hits[a].saturating_add(1);
+                // Everything shared before this code was counted (it lies in both
+                // prefixes); what comes after weighs at most the smaller rest.
+                let bound = u32::from(shared[a]) + u32::from(rest[i].min(rest_a));
+                if (bound as f32) < need[a] {
+                    shared[a] = PRUNED;
                 }
             }
-            stats.pairs += (out.len() - first) as u64;
-            for &(_, tok) in prefix.iter() {
-                codes[tok as usize / 64] = 0;
+        }
+        let first = out.len();
+        for &a in candidates.iter() {
+            if shared[a as usize] == PRUNED || hits[a as usize] < self.min_shared {
+                continue;
+            }
+            let a_id = self.order[a as usize];
+            let sig_a = &self.signatures[a_id as usize];
+            // What compare computes, from the weights cached here: most candidates stop
+            // at this, and compare itself decides on the rest.
+            let mut matched = 0u32;
+            for (c, &informative) in informative_b.iter().enumerate() {
+                if !(informative && sig_a.is_informative(c)) {
+                    continue;
+                }
+                for &code in sig_a.codes(c) {
+                    let tok = token(c, code);
+                    if codes[tok / 64] & (1 << (tok % 64)) != 0 {
+                        matched +=
+                            u32::from(self.weights.centi(c, bin(usize::from(code & !NEGATIVE))));
+                    }
+                }
+            }
+            if (matched as f32) < need[a as usize] {
+                continue;
+            }
+            stats.candidates += 1;
+            scored[a as usize] = b + 1;
+            let cmp = compare(sig_a, query, self.weights);
+            if cmp.similarity >= self.min_similarity && cmp.similarity > 0.0 {
+                out.push(Pair {
+                    a: a_id.min(query_id),
+                    b: a_id.max(query_id),
+                    similarity: cmp.similarity,
+                    score: cmp.score,
+                });
             }
         }
-        stats
+        stats.pairs += (out.len() - first) as u64;
+        for &(_, tok) in prefix.iter() {
+            codes[tok as usize / 64] = 0;
+        }
     }
 
     /// Every pair, on this thread, ordered by `a`, then `b`.
@@ -440,110 +532,6 @@ impl<'a> AllPairs<'a> {
         );
         out.sort_unstable_by_key(|p| (p.a, p.b));
         out
-    }
-
-    /// A lower bound (hundredths, with slack for `f32` rounding) on the weight that the
-    /// signature at place `a` and the query must share to reach the threshold `200 t`:
-    /// `matched ≥ t · pair + dc` (`finish` in score.rs).
-    fn need(
-        &self,
-        t: f32,
-        a: usize,
-        own_b: [u16; 3],
-        informative_b: [bool; 3],
-        average_b: &[f32; 3],
-    ) -> f32 {
-        let sig_a = &self.signatures[self.order[a] as usize];
-        let own_a = self.own[a];
-        let informative_a: [bool; 3] = core::array::from_fn(|c| sig_a.is_informative(c));
-        let pair = pair_weight(
-            informative_a,
-            own_a.map(u32::from),
-            informative_b,
-            own_b.map(u32::from),
-        );
-        t * pair as f32 + 100.0 * average_term(self.weights, &sig_a.average(), average_b) - 1.0
-    }
-
-    /// The informative codes of the signature at `place` as `(rank, token)`, rarest first, with
-    /// `rest[i]` the weight of the codes after the `i`-th; returns the length of its prefix:
-    /// where the codes left weigh less than any qualifying pair must share, for every channel set
-    /// the pair may be compared on. `indexed`: the prefix that is posted, for partners later in
-    /// the order, whose Y self weight is at least this one's; otherwise the prefix a query walks,
-    /// for partners earlier in the order.
-    fn sorted_codes(
-        &self,
-        place: usize,
-        prefix: &mut Vec<(u32, u32)>,
-        rest: &mut Vec<u16>,
-        indexed: bool,
-    ) -> usize {
-        let s = &self.signatures[self.order[place] as usize];
-        let own = self.own[place].map(u32::from);
-        prefix.clear();
-        let mut mask = 0u8;
-        for c in informative(s) {
-            mask |= 1 << c;
-            for &code in s.codes(c) {
-                let t = token(c, code) as u32;
-                prefix.push((self.rank[t as usize], t));
-            }
-        }
-        prefix.sort_unstable();
-        let weight = |tok: u32| {
-            let c = tok as usize / CODES_PER_CHANNEL;
-            let code = (tok as usize % CODES_PER_CHANNEL) & !usize::from(NEGATIVE);
-            (c, u32::from(self.weights.centi(c, bin(code))))
-        };
-        rest.clear();
-        rest.resize(prefix.len(), 0);
-        let mut tail = 0u32;
-        for i in (0..prefix.len()).rev() {
-            rest[i] = tail as u16;
-            tail += weight(prefix[i].1).1;
-        }
-        // A pair compared on channels S has similarity ≥ T only if
-        //   matched ≥ T/200 · (Σ_{c∈S} (self_a[c] + self_b[c]) + Σ_{one side only} self/8)
-        // (hundredths; `pair_weight` and `finish` in score.rs). The partner's self weights are
-        // bounded below by the least of the set, and for Y, when the partner comes later in the
-        // order, by this signature's own. One hundredth of slack keeps f32 rounding on the
-        // safe side (a longer prefix only adds work).
-        let t = self.min_similarity / 200.0;
-        let mut keep = 0;
-        for set in CHANNEL_SETS {
-            if set & !mask != 0 {
-                continue;
-            }
-            let mut need = 0;
-            for c in 0..3 {
-                if set & (1 << c) != 0 {
-                    let partner = if c == 0 && indexed {
-                        own[0]
-                    } else {
-                        self.least_self[c]
-                    };
-                    need += own[c] + partner;
-                } else if mask & (1 << c) != 0 {
-                    need += own[c] / 8;
-                }
-            }
-            let alpha = t * need as f32 - 1.0;
-            // The longest tail of codes in S that weighs less than alpha stays out.
-            let mut tail = 0u32;
-            let mut cut = 0;
-            for (i, &(_, tok)) in prefix.iter().enumerate().rev() {
-                let (c, w) = weight(tok);
-                if set & (1 << c) != 0 {
-                    tail += w;
-                    if tail as f32 >= alpha {
-                        cut = i + 1;
-                        break;
-                    }
-                }
-            }
-            keep = keep.max(cut);
-        }
-        keep.min(self.limit)
     }
 }
 
@@ -564,5 +552,6 @@ fn token(channel: usize, code: u16) -> usize {
     channel * CODES_PER_CHANNEL + usize::from(code)
 }
 
+mod prefix;
 #[cfg(test)]
 mod tests;

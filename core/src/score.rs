@@ -75,6 +75,22 @@ pub(crate) fn self_weight(weights: Weights, channel: usize, codes: &[u16]) -> u3
         .sum()
 }
 
+/// [`self_weight`] in a turned comparison ([`Weights::turned_centi`]; `reversal` 0: upright).
+#[inline]
+pub(crate) fn turned_self_weight(
+    weights: Weights,
+    channel: usize,
+    codes: &[u16],
+    reversal: usize,
+) -> u32 {
+    codes
+        .iter()
+        .map(|&code| {
+            u32::from(weights.turned_centi(channel, usize::from(code & !NEGATIVE), reversal))
+        })
+        .sum()
+}
+
 /// The sum of both sides' coefficient weights that a pair is normalised by, in hundredths.
 ///
 /// Channels informative on both sides count in full. A chroma channel informative on one side
@@ -123,7 +139,11 @@ pub(crate) fn finish(matched_centi: i32, pair_weight_centi: u32, dc: f32) -> Com
 /// [`Orientation::DEFAULT`] (as it is, mirrored, turned by a quarter, a half, three quarters)
 /// and keeping the most similar; the first wins a tie, so an upright match is reported as
 /// upright. A turned match counts only from [`Orientation::MIN_SIMILARITY`] on. Symmetric: the
-/// set of orientations holds the inverse of each.
+/// set of orientations holds the inverse of each, and a turned comparison weighs every place by
+/// the lighter of the paper's bins it has in the two images ([`Weights::turned_centi`]; a turn
+/// moves coefficients between bins 2 and 3, and 4 and 5), so turning `a` one way and `b` the
+/// other give the same similarity. (With the paper's weights alone they differed by up to a few
+/// points, so whether a mirrored copy was reported could depend on which file came first.)
 pub fn compare(a: &Signature, b: &Signature, weights: Weights) -> Comparison {
     compare_in(a, b, weights, Orientation::DEFAULT)
 }
@@ -140,7 +160,7 @@ pub fn compare_in(
         if o == Orientation::Upright {
             continue;
         }
-        let c = compare_upright(&a.oriented(o), b, weights);
+        let c = compare_weighted(&a.oriented(o), b, weights, o.reversal());
         if c.similarity > best.similarity && c.similarity >= Orientation::MIN_SIMILARITY {
             best = Comparison {
                 orientation: o,
@@ -163,6 +183,14 @@ pub fn compare_in(
 /// edits (hue, sepia, a tint) turn the I and Q axes, so a chroma sign that flips is no evidence
 /// of another picture.
 pub fn compare_upright(a: &Signature, b: &Signature, weights: Weights) -> Comparison {
+    compare_weighted(a, b, weights, 0)
+}
+
+/// [`compare_upright`] of `a`, already turned, with `b`, every place weighed as
+/// [`Weights::turned_centi`] weighs it for `reversal` (0: the paper's weights): the lighter of
+/// the bins of the place in either image, so that turning `a` one way and turning `b` the
+/// other way give the same comparison.
+fn compare_weighted(a: &Signature, b: &Signature, weights: Weights, reversal: usize) -> Comparison {
     let mut matched = 0i32;
     for c in 0..3 {
         if !(a.is_informative(c) && b.is_informative(c)) {
@@ -178,7 +206,7 @@ pub fn compare_upright(a: &Signature, b: &Signature, weights: Weights) -> Compar
                 core::cmp::Ordering::Less => i += 1,
                 core::cmp::Ordering::Greater => j += 1,
                 core::cmp::Ordering::Equal => {
-                    let w = self_weight(weights, c, &ca[i..=i]) as i32;
+                    let w = turned_self_weight(weights, c, &ca[i..=i], reversal) as i32;
                     if ca[i] == cb[j] {
                         matched += w;
                     } else if c == 0 {
@@ -191,7 +219,9 @@ pub fn compare_upright(a: &Signature, b: &Signature, weights: Weights) -> Compar
         }
     }
     let informative = |s: &Signature| core::array::from_fn(|c| s.is_informative(c));
-    let own = |s: &Signature| core::array::from_fn(|c| self_weight(weights, c, s.codes(c)));
+    let own = |s: &Signature| {
+        core::array::from_fn(|c| turned_self_weight(weights, c, s.codes(c), reversal))
+    };
     let pair = pair_weight(informative(a), own(a), informative(b), own(b));
     finish(
         matched,
@@ -296,6 +326,56 @@ mod tests {
             compare(&sb, &sa, Weights::Scanned),
         );
         assert_eq!((ab.similarity, ab.score), (ba.similarity, ba.score));
+    }
+
+    #[test]
+    fn a_turned_pair_compares_alike_whichever_image_is_turned() {
+        // Sides that are multiples of 128, so that the resample treats both ends alike.
+        let (w, h) = (256u32, 256u32);
+        let a = image(w, h, |x, y| {
+            let (dx, dy) = (x as i32 - 90, y as i32 - 170);
+            [
+                (x * 200 / w) as u8,
+                (240 - (dx * dx + dy * dy) / 150).clamp(0, 255) as u8,
+                ((x * y / 200 + y / 2) % 256) as u8,
+            ]
+        });
+        let at = |x: u32, y: u32| -> [u8; 3] {
+            let i = 3 * (y * w + x) as usize;
+            // A retouched copy: a little brighter.
+            [a[i], a[i + 1], a[i + 2]].map(|v| v.saturating_add(12))
+        };
+        let mirrored = image(w, h, |x, y| at(w - 1 - x, y));
+        let turned = image(h, w, |x, y| at(y, h - 1 - x));
+        let sa = sig(w, h, &a);
+        for (copy, cw, ch, o) in [
+            (&mirrored, w, h, Orientation::Mirrored),
+            (&turned, h, w, Orientation::Rotated90),
+        ] {
+            let sb = sig(cw, ch, copy);
+            let (ab, ba) = (
+                compare(&sa, &sb, Weights::Scanned),
+                compare(&sb, &sa, Weights::Scanned),
+            );
+            assert!(
+                ab.similarity >= Orientation::MIN_SIMILARITY,
+                "{o:?}: {ab:?}"
+            );
+            assert_eq!(ab.orientation, o);
+            assert_eq!(ba.orientation, o.inverse());
+            assert_eq!(
+                (ab.similarity, ab.score),
+                (ba.similarity, ba.score),
+                "{o:?}"
+            );
+            // The paper's weights alone give two answers here: the turn moves coefficients
+            // between bins.
+            let (paper_ab, paper_ba) = (
+                compare_weighted(&sa.oriented(o), &sb, Weights::Scanned, 0),
+                compare_weighted(&sb.oriented(o.inverse()), &sa, Weights::Scanned, 0),
+            );
+            assert_ne!(paper_ab.similarity, paper_ba.similarity, "{o:?}");
+        }
     }
 
     #[test]

@@ -67,6 +67,33 @@ impl Weights {
         self.centi(channel, bin(position))
     }
 
+    /// The weight, in hundredths, of the place `position` (`row × 128 + col`) in `channel` when
+    /// one image of a pair is turned with [`reversal`](crate::Orientation::reversal)
+    /// `reversal`: the lighter of the paper's weights of the place and of the place the
+    /// coefficient came from (the same place for `reversal` 0). Both images of a pair then
+    /// weigh every shared coefficient alike, whichever of them is turned.
+    #[inline]
+    pub const fn turned_centi(self, channel: usize, position: usize, reversal: usize) -> u16 {
+        let (row, col) = (position / SIZE, position % SIZE);
+        if row >= 8 || col >= 8 {
+            // Levels of eight and more: every place of the level is in bin 5.
+            return self.centi(channel, 5);
+        }
+        let from_row = if reversal & 2 != 0 {
+            crate::orientation::reverse(row).0
+        } else {
+            row
+        };
+        let from_col = if reversal & 1 != 0 {
+            crate::orientation::reverse(col).0
+        } else {
+            col
+        };
+        let here = self.centi(channel, bin(position));
+        let there = self.centi(channel, bin(from_row * SIZE + from_col));
+        if here < there { here } else { there }
+    }
+
     /// A stable one-byte code for storage: 0 = scanned, 1 = painted.
     pub const fn code(self) -> u8 {
         match self {

@@ -2,19 +2,19 @@
 //! index by copying posting lists instead of re-deriving them from every signature (issue 14:
 //! rebuilding 1 000 000 entries took 7.2 s).
 //!
-//! # Byte format (version 3, little-endian)
+//! # Byte format (version 4, little-endian)
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKIX` |
-//! | 4 | 1 | format version (3; versions 1 and 2, the same layout, held signatures of formats 2 and 3) |
+//! | 4 | 1 | format version (4; versions 1–3 had 20-byte entries without the turned weights) |
 //! | 5 | 1 | weight table ([`Weights::code`]) |
 //! | 6 | 2 | zero |
 //! | 8 | 4 | `E`, entries (ids handed out, live or removed) |
 //! | 12 | 4 | `F`, ids free for reuse |
 //! | 16 | 8 | `P`, postings |
 //! | 24 | 8 | checksum of every byte from offset 32 on |
-//! | 32 | 20E | per id: average colour Y, I, Q (f32 each), self weight Y, I, Q in hundredths (u16 each), flags (bit 0 live, bit 1 I informative, bit 2 Q informative), `m` |
+//! | 32 | 38E | per id: average colour Y, I, Q (f32 each), self weight Y, I, Q in hundredths (u16 each), flags (bit 0 live, bit 1 I informative, bit 2 Q informative), `m`, then the self weights of turned comparisons, Y, I, Q for each reversal 1–3 (u16 each) |
 //! | … | 4F | free ids (u32), in the order they will be handed out, last first |
 //! | … | 4 × 98 304 | posting-list lengths (u32), per channel Y, I, Q, per coefficient code 0–32 767 |
 //! | … | 4P | the posting lists' ids (u32), list after list |
@@ -33,14 +33,14 @@ const MAGIC: [u8; 4] = *b"LKIX";
 /// Bytes before the entries.
 const HEADER_LEN: usize = 32;
 /// Bytes per entry.
-const ENTRY_LEN: usize = 20;
+const ENTRY_LEN: usize = 38;
 const LISTS: usize = 3 * LISTS_PER_CHANNEL;
 
 impl Index {
     /// The index format version this build writes and reads. 2 and 3: the same layout as 1, for
     /// signatures of formats 3 and 4 (issue 17: their coefficients, and so the posting lists,
-    /// are chosen otherwise).
-    pub const FORMAT_VERSION: u8 = 3;
+    /// are chosen otherwise); 4: entries carry the self weights of turned comparisons.
+    pub const FORMAT_VERSION: u8 = 4;
 
     /// The length of [`Index::to_bytes`].
     pub fn encoded_len(&self) -> usize {
@@ -72,6 +72,9 @@ impl Index {
             }
             out.push(e.flags);
             out.push(e.m);
+            for v in e.turned_centi.as_flattened() {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
         }
         for id in &self.free {
             out.extend_from_slice(&id.to_le_bytes());
@@ -130,6 +133,8 @@ impl Index {
             let average = [f32_at(at), f32_at(at + 4), f32_at(at + 8)];
             let self_centi = [u16_at(at + 12), u16_at(at + 14), u16_at(at + 16)];
             let (flags, m) = (bytes[at + 18], bytes[at + 19]);
+            let turned_centi: [[u16; 3]; 3] =
+                core::array::from_fn(|r| core::array::from_fn(|c| u16_at(at + 20 + 6 * r + 2 * c)));
             if average.iter().any(|v| !v.is_finite()) {
                 return Err(Error::InvalidIndex("average colour"));
             }
@@ -142,6 +147,7 @@ impl Index {
             entries.push(Entry {
                 average,
                 self_centi,
+                turned_centi,
                 flags,
                 m,
             });

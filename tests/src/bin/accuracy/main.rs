@@ -206,12 +206,16 @@ fn evaluate(
 fn main() {
     let mut out_dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs"));
     let mut pairs_file = None;
+    let mut signatures_file = None;
     let mut m = DEFAULT_COEFFICIENTS;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--out" => out_dir = PathBuf::from(args.next().expect("--out DIR")),
             "--pairs" => pairs_file = Some(PathBuf::from(args.next().expect("--pairs FILE"))),
+            "--signatures" => {
+                signatures_file = Some(PathBuf::from(args.next().expect("--signatures FILE")))
+            }
             "--m" => {
                 m = args
                     .next()
@@ -219,7 +223,9 @@ fn main() {
                     .expect("--m 1..=60")
             }
             other => {
-                panic!("unknown argument {other} (usage: accuracy [--out DIR] [--pairs FILE])")
+                panic!(
+                    "unknown argument {other} (usage: accuracy [--out DIR] [--pairs FILE] [--signatures FILE])"
+                )
             }
         }
     }
@@ -293,6 +299,15 @@ fn main() {
         })
         .collect();
     drop(images);
+    if let Some(path) = &signatures_file {
+        // Every signature's bytes, one after the other, in the order of the harness (the input of
+        // `PAIRS_LOAD` in core's pairs benchmark: all pairs on real photos and their copies).
+        let bytes: Vec<u8> = entries
+            .iter()
+            .flat_map(|e| e.signature.to_bytes())
+            .collect();
+        std::fs::write(path, bytes).expect("write --signatures file");
+    }
     eprintln!(
         "{} signatures in {:.1} s",
         entries.len(),

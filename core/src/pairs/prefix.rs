@@ -1,0 +1,164 @@
+//! The prefixes of the all-pairs search: which codes of a signature are posted or walked, and
+//! the weight a candidate must share (see the module docs of `pairs`).
+
+use alloc::vec::Vec;
+
+use super::{AllPairs, CHANNEL_SETS, CODES_PER_CHANNEL, informative, token};
+use crate::score::{average_term, pair_weight, turned_self_weight};
+use crate::signature::NEGATIVE;
+use crate::{Orientation, Signature};
+
+impl AllPairs<'_> {
+    /// A lower bound (hundredths, with slack for `f32` rounding) on the weight that the
+    /// signature at place `a` and the query must share to reach the threshold `200 t`:
+    /// `matched ≥ t · pair + dc` (`finish` in score.rs).
+    pub(super) fn need(
+        &self,
+        t: f32,
+        a: usize,
+        reversal: usize,
+        own_b: [u16; 3],
+        informative_b: [bool; 3],
+        average_b: &[f32; 3],
+    ) -> f32 {
+        let sig_a = &self.signatures[self.order[a] as usize];
+        let own_a = match reversal {
+            0 => self.own[a],
+            r => self.turned[a][r - 1],
+        };
+        let informative_a: [bool; 3] = core::array::from_fn(|c| sig_a.is_informative(c));
+        let pair = pair_weight(
+            informative_a,
+            own_a.map(u32::from),
+            informative_b,
+            own_b.map(u32::from),
+        );
+        t * pair as f32 + 100.0 * average_term(self.weights, &sig_a.average(), average_b) - 1.0
+    }
+
+    /// The self weights of `s` (hundredths) in a turned comparison; 0 where not informative.
+    pub(super) fn turned_own(&self, s: &Signature, reversal: usize) -> [u16; 3] {
+        core::array::from_fn(|c| {
+            if s.is_informative(c) {
+                turned_self_weight(self.weights, c, s.codes(c), reversal) as u16
+            } else {
+                0
+            }
+        })
+    }
+
+    /// The informative codes of `s` (a signature of the set with self weights `own`, or one
+    /// turned) as `(rank, token)`, rarest first, with `rest[i]` the weight of the codes after
+    /// the `i`-th; returns the length of its prefix: where the codes left weigh less than any
+    /// pair of similarity `min_similarity` must share, for every channel set the pair may be
+    /// compared on. `indexed`: the prefix that is posted, for partners later in
+    /// the order, whose Y self weight is at least this one's; otherwise the prefix a query walks,
+    /// for partners earlier in the order.
+    pub(super) fn sorted_codes(
+        &self,
+        s: &Signature,
+        reversal: usize,
+        min_similarity: f32,
+        indexed: bool,
+        prefix: &mut Vec<(u32, u32)>,
+        rest: &mut Vec<u16>,
+    ) -> usize {
+        prefix.clear();
+        let mut mask = 0u8;
+        for c in informative(s) {
+            mask |= 1 << c;
+            for &code in s.codes(c) {
+                let t = token(c, code) as u32;
+                prefix.push((self.rank[t as usize], t));
+            }
+        }
+        prefix.sort_unstable();
+        // The rests are in the paper's weights, which no turned weight exceeds: a bound for
+        // upright and turned probes alike.
+        rest.clear();
+        rest.resize(prefix.len(), 0);
+        let mut tail = 0u32;
+        for i in (0..prefix.len()).rev() {
+            rest[i] = tail as u16;
+            tail += u32::from(self.token_weight(prefix[i].1, 0));
+        }
+        let mut keep = self.cut(s, mask, prefix, reversal, min_similarity, indexed);
+        if indexed {
+            // A posted prefix serves the turned probes of later queries too, whose similarity
+            // counts from `Orientation::MIN_SIMILARITY` in turned weights.
+            let turned_min = min_similarity.max(Orientation::MIN_SIMILARITY);
+            for &o in Orientation::DEFAULT {
+                if o.reversal() != 0 {
+                    let cut = self.cut(s, mask, prefix, o.reversal(), turned_min, false);
+                    keep = keep.max(cut);
+                }
+            }
+        }
+        keep.min(self.limit)
+    }
+
+    /// The weight of a token in a comparison with [`Orientation::reversal`] `reversal`.
+    fn token_weight(&self, token: u32, reversal: usize) -> u16 {
+        let c = token as usize / CODES_PER_CHANNEL;
+        let position = (token as usize % CODES_PER_CHANNEL) & !usize::from(NEGATIVE);
+        self.weights.turned_centi(c, position, reversal)
+    }
+
+    /// The length of the prefix of `prefix` (the codes of `s`, rarest first; `mask` its
+    /// informative channels) beyond which the codes left weigh less than what any pair of
+    /// similarity `min_similarity` must share in a comparison with reversal `reversal`, for
+    /// every channel set the pair may be compared on. `later`: the partner comes later in the
+    /// join's order, so its upright Y self weight is at least this one's.
+    fn cut(
+        &self,
+        s: &Signature,
+        mask: u8,
+        prefix: &[(u32, u32)],
+        reversal: usize,
+        min_similarity: f32,
+        later: bool,
+    ) -> usize {
+        let own = self.turned_own(s, reversal).map(u32::from);
+        // A pair compared on channels S has similarity ≥ T only if
+        //   matched ≥ T/200 · (Σ_{c∈S} (self_a[c] + self_b[c]) + Σ_{one side only} self/8)
+        // (hundredths; `pair_weight` and `finish` in score.rs). The partner's self weights are
+        // bounded below by the least of the set, and for Y, upright, when the partner comes
+        // later in the order, by this signature's own. One hundredth of slack keeps f32
+        // rounding on the safe side (a longer prefix only adds work).
+        let t = min_similarity / 200.0;
+        let mut keep = 0;
+        for set in CHANNEL_SETS {
+            if set & !mask != 0 {
+                continue;
+            }
+            let mut need = 0;
+            for c in 0..3 {
+                if set & (1 << c) != 0 {
+                    let partner = if c == 0 && later && reversal == 0 {
+                        own[0]
+                    } else {
+                        self.least_self[reversal][c]
+                    };
+                    need += own[c] + partner;
+                } else if mask & (1 << c) != 0 {
+                    need += own[c] / 8;
+                }
+            }
+            let alpha = t * need as f32 - 1.0;
+            // The longest tail of codes in S that weighs less than alpha stays out.
+            let mut tail = 0u32;
+            let mut cut = 0;
+            for (i, &(_, tok)) in prefix.iter().enumerate().rev() {
+                if set & (1 << (tok as usize / CODES_PER_CHANNEL)) != 0 {
+                    tail += u32::from(self.token_weight(tok, reversal));
+                    if tail as f32 >= alpha {
+                        cut = i + 1;
+                        break;
+                    }
+                }
+            }
+            keep = keep.max(cut);
+        }
+        keep
+    }
+}
