@@ -6,7 +6,16 @@
 //! cargo bench -p lookalike-core --bench pairs              # 100 000 and 1 000 000 signatures
 //! cargo bench -p lookalike-core --bench pairs -- 100000    # sizes of your choice
 //! PAIRS_DUMP=lib.bin cargo bench -p lookalike-core --bench pairs -- 100000   # only write the set
+//! PAIRS_LOAD=sigs.bin cargo bench -p lookalike-core --bench pairs   # a set of real signatures
 //! ```
+//!
+//! `PAIRS_LOAD` reads what `cargo run --release -p lookalike-tests --bin accuracy --signatures
+//! sigs.bin` writes: the accuracy harness's real photos, their parts and 36 kinds of copies,
+//! where every pair of the set is checked. Other knobs: `PAIRS_LIMIT`, `PAIRS_SHARED` (the
+//! approximate modes), `PAIRS_AFTER=0` (the index only), `PAIRS_SAMPLE` (query images, 2 000),
+//! `PAIRS_EXHAUSTIVE` (of those, how many are compared with every signature), `PAIRS_CACHE=DIR`
+//! (keep the exhaustive pairs per size), `PAIRS_DEBUG=1` (the missed pairs by orientation and
+//! similarity).
 //!
 //! Not a criterion bench: one run at 1 000 000 takes minutes, so it is timed once, on every core
 //! (`std::thread::scope`, work split by query id ranges), and reported with CPU time and load
@@ -112,7 +121,11 @@ fn measure(sigs: Vec<Signature>, planted: Vec<(u32, u32)>, threads: usize, min: 
         // A small set (PAIRS_LOAD): every image is a sample image.
         (0..n as u32).collect()
     } else {
-        (0..SAMPLE).map(|_| rng.below(n) as u32).collect()
+        let size = std::env::var("PAIRS_SAMPLE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(SAMPLE);
+        (0..size).map(|_| rng.below(n) as u32).collect()
     };
 
     // After first, so that the process's peak memory is its own.
@@ -125,6 +138,7 @@ fn measure(sigs: Vec<Signature>, planted: Vec<(u32, u32)>, threads: usize, min: 
     let all = AllPairs::with_prefix_limit(&sigs, Weights::Scanned, min, limit())
         .expect("fits u32 ids")
         .require_shared_codes(shared());
+
     let built = clock.stop();
     eprintln!(
         "after: built {built}; {} postings ({:.1} per image, {:.0} B per image)",
@@ -305,19 +319,47 @@ fn before(
     // Exhaustive: `compare` against every signature, for the first sample images.
     let checked = &sample[..exhaustive_sample(n).min(sample.len())];
     let clock = Clock::start();
-    let exhaustive: Vec<Vec<(u32, u32)>> = parallel(threads, checked.len() as u32, 4, |range| {
-        let mut out = Vec::new();
-        for &q in &checked[range.start as usize..range.end as usize] {
-            for (y, s) in sigs.iter().enumerate() {
-                let y = y as u32;
-                if y != q && compare(&sigs[q as usize], s, Weights::Scanned).similarity >= min {
-                    out.push((q.min(y), q.max(y)));
+    // PAIRS_CACHE=DIR keeps the exhaustive pairs of a size (the set is the same for a size), so
+    // that methods can be compared without minutes of `compare` each time.
+    let cache = std::env::var_os("PAIRS_CACHE").map(|dir| {
+        std::path::PathBuf::from(dir).join(format!("exhaustive-{n}-{}.bin", checked.len()))
+    });
+    let cached: Option<Vec<(u32, u32)>> = cache
+        .as_ref()
+        .and_then(|path| std::fs::read(path).ok())
+        .map(|bytes| {
+            bytes
+                .chunks_exact(8)
+                .map(|c| {
+                    let word = |i: usize| u32::from_le_bytes(c[i..i + 4].try_into().unwrap());
+                    (word(0), word(4))
+                })
+                .collect()
+        });
+    let exhaustive: Vec<Vec<(u32, u32)>> = if let Some(pairs) = cached {
+        vec![pairs]
+    } else {
+        parallel(threads, checked.len() as u32, 4, |range| {
+            let mut out = Vec::new();
+            for &q in &checked[range.start as usize..range.end as usize] {
+                for (y, s) in sigs.iter().enumerate() {
+                    let y = y as u32;
+                    if y != q && compare(&sigs[q as usize], s, Weights::Scanned).similarity >= min {
+                        out.push((q.min(y), q.max(y)));
+                    }
                 }
             }
-        }
-        out
-    });
+            out
+        })
+    };
     let exhaustive: HashSet<(u32, u32)> = exhaustive.into_iter().flatten().collect();
+    if let Some(path) = &cache {
+        let bytes: Vec<u8> = exhaustive
+            .iter()
+            .flat_map(|&(a, b)| a.to_le_bytes().into_iter().chain(b.to_le_bytes()))
+            .collect();
+        std::fs::write(path, bytes).expect("PAIRS_CACHE is writable");
+    }
     let of_checked = |set: &HashSet<(u32, u32)>| -> HashSet<(u32, u32)> {
         let ids: HashSet<u32> = checked.iter().copied().collect();
         set.iter()

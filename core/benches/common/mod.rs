@@ -7,7 +7,7 @@
 //! in the real set (so popular low-frequency positions stay popular, as they are in a library).
 #![allow(dead_code)] // each bench uses its own part
 
-use lookalike_core::signature::{FORMAT_VERSION, MAGIC};
+use lookalike_core::signature::{FORMAT_VERSION, MAGIC, NEGATIVE};
 use lookalike_core::{PixelLayout, Pixels, Signature};
 
 pub struct Rng(pub u64);
@@ -83,10 +83,11 @@ fn redraw(
 ) {
     for slot in 0..set.len() {
         if pick(rng, slot) {
-            // Draw until the code is new to this channel.
+            // Draw until the position is new to this channel (a signature keeps a position
+            // with one sign).
             loop {
                 let code = pool[rng.below(pool.len())];
-                if !set.contains(&code) {
+                if !set.iter().any(|&k| k & !NEGATIVE == code & !NEGATIVE) {
                     set[slot] = code;
                     break;
                 }
