@@ -22,18 +22,19 @@
 //! about 270 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
-//! # Byte format (version 4, little-endian)
+//! # Byte format (version 5, little-endian)
 //!
-//! Versions 2 to 4 (issue 17) have the layout of version 1, but version 2 signatures are
+//! Versions 2 to 5 (issue 17) have the layout of version 1, but version 2 signatures are
 //! computed from the picture inside uniform borders ([`content_region`]), version 3 ones keep
-//! coefficients spread over the picture ([`select_spread`]), and version 4 ones keep a quarter
-//! of them for detail ([`DETAIL_SHARE`]); older bytes are refused rather than compared with
+//! coefficients spread over the picture ([`select_spread`]), version 4 ones keep a quarter of
+//! them for detail ([`DETAIL_SHARE`]), and version 5 ones also cut the bars of a letterboxed
+//! JPEG whose picture smeared into them; older bytes are refused rather than compared with
 //! them.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (4) |
+//! | 4 | 1 | format version (5) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -56,7 +57,7 @@ pub use crate::select::{
 };
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 4;
+pub const FORMAT_VERSION: u8 = 5;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";
