@@ -28,8 +28,8 @@
 //! computed from the picture inside uniform borders ([`content_region`]), version 3 ones keep
 //! coefficients spread over the picture ([`select_spread`]), version 4 ones keep a quarter of
 //! them for detail ([`DETAIL_SHARE`]), and version 5 ones also cut the bars of a letterboxed
-//! JPEG whose picture smeared into them; older bytes are refused rather than compared with
-//! them.
+//! JPEG whose picture smeared into them and record the chroma of a toned picture (sepia) with
+//! strength 0; older bytes are refused rather than compared with them.
 //!
 //! | offset | size | field |
 //! |---|---|---|
@@ -150,6 +150,14 @@ impl Signature {
                 sig.strength[c] = 0.0;
             }
         }
+        // So is one that is a function of the luminance (a sepia picture's, `tone`); that takes
+        // a little work, done only for a channel that would count.
+        let asked = [sig.is_informative(1), sig.is_informative(2)];
+        for (c, toned) in (1..3).zip(crate::tone::toned(coefficients, asked)) {
+            if toned {
+                sig.strength[c] = 0.0;
+            }
+        }
         Ok(sig)
     }
 
@@ -169,7 +177,8 @@ impl Signature {
     }
 
     /// Per channel, the magnitude of the `m`-th largest coefficient; 0 for a chroma channel that
-    /// follows the luminance (its largest coefficients mostly where Y's are: sepia, duotones).
+    /// follows the luminance (its largest coefficients mostly where Y's are: a tint, duotones) or
+    /// is a function of it (a sepia filter that clips, see `tone.rs`).
     pub fn strength(&self) -> [f32; 3] {
         self.strength
     }
