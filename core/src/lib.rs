@@ -76,6 +76,7 @@ mod score;
 mod select;
 mod sequence;
 pub mod signature;
+mod tone;
 mod weights;
 
 pub use border::{MAX_SHARE, Region, TOLERANCE, content_region};

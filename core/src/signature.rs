@@ -22,18 +22,19 @@
 //! about 270 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
-//! # Byte format (version 4, little-endian)
+//! # Byte format (version 5, little-endian)
 //!
-//! Versions 2 to 4 (issue 17) have the layout of version 1, but version 2 signatures are
+//! Versions 2 to 5 (issue 17) have the layout of version 1, but version 2 signatures are
 //! computed from the picture inside uniform borders ([`content_region`]), version 3 ones keep
-//! coefficients spread over the picture ([`select_spread`]), and version 4 ones keep a quarter
-//! of them for detail ([`DETAIL_SHARE`]); older bytes are refused rather than compared with
-//! them.
+//! coefficients spread over the picture ([`select_spread`]), version 4 ones keep a quarter of
+//! them for detail ([`DETAIL_SHARE`]), and version 5 ones also cut the bars of a letterboxed
+//! JPEG whose picture smeared into them and record the chroma of a toned picture (sepia) with
+//! strength 0; older bytes are refused rather than compared with them.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (4) |
+//! | 4 | 1 | format version (5) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -56,7 +57,7 @@ pub use crate::select::{
 };
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 4;
+pub const FORMAT_VERSION: u8 = 5;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";
@@ -149,6 +150,14 @@ impl Signature {
                 sig.strength[c] = 0.0;
             }
         }
+        // So is one that is a function of the luminance (a sepia picture's, `tone`); that takes
+        // a little work, done only for a channel that would count.
+        let asked = [sig.is_informative(1), sig.is_informative(2)];
+        for (c, toned) in (1..3).zip(crate::tone::toned(coefficients, asked)) {
+            if toned {
+                sig.strength[c] = 0.0;
+            }
+        }
         Ok(sig)
     }
 
@@ -168,7 +177,8 @@ impl Signature {
     }
 
     /// Per channel, the magnitude of the `m`-th largest coefficient; 0 for a chroma channel that
-    /// follows the luminance (its largest coefficients mostly where Y's are: sepia, duotones).
+    /// follows the luminance (its largest coefficients mostly where Y's are: a tint, duotones) or
+    /// is a function of it (a sepia filter that clips, see `tone.rs`).
     pub fn strength(&self) -> [f32; 3] {
         self.strength
     }

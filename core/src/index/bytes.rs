@@ -2,12 +2,12 @@
 //! index by copying posting lists instead of re-deriving them from every signature (issue 14:
 //! rebuilding 1 000 000 entries took 7.2 s).
 //!
-//! # Byte format (version 4, little-endian)
+//! # Byte format (version 5, little-endian)
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKIX` |
-//! | 4 | 1 | format version (4; versions 1–3 had 20-byte entries without the turned weights) |
+//! | 4 | 1 | format version (5; versions 1 to 4 had 20-byte entries without the turned weights, and held signatures of formats 2 to 5) |
 //! | 5 | 1 | weight table ([`Weights::code`]) |
 //! | 6 | 2 | zero |
 //! | 8 | 4 | `E`, entries (ids handed out, live or removed) |
@@ -37,10 +37,10 @@ const ENTRY_LEN: usize = 38;
 const LISTS: usize = 3 * LISTS_PER_CHANNEL;
 
 impl Index {
-    /// The index format version this build writes and reads. 2 and 3: the same layout as 1, for
-    /// signatures of formats 3 and 4 (issue 17: their coefficients, and so the posting lists,
-    /// are chosen otherwise); 4: entries carry the self weights of turned comparisons.
-    pub const FORMAT_VERSION: u8 = 4;
+    /// The index format version this build writes and reads. 2 to 4: the same layout as 1, for
+    /// signatures of formats 3 to 5 (issue 17: their coefficients, and so the posting lists,
+    /// are chosen otherwise); 5: entries carry the self weights of turned comparisons.
+    pub const FORMAT_VERSION: u8 = 5;
 
     /// The length of [`Index::to_bytes`].
     pub fn encoded_len(&self) -> usize {
