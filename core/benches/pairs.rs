@@ -319,10 +319,15 @@ fn before(
     // Exhaustive: `compare` against every signature, for the first sample images.
     let checked = &sample[..exhaustive_sample(n).min(sample.len())];
     let clock = Clock::start();
-    // PAIRS_CACHE=DIR keeps the exhaustive pairs of a size (the set is the same for a size), so
-    // that methods can be compared without minutes of `compare` each time.
+    // PAIRS_CACHE=DIR keeps the exhaustive pairs of a size (the set is the same for a size and
+    // signature format), so that methods can be compared without minutes of `compare` each
+    // time. Delete it when scoring changes.
     let cache = std::env::var_os("PAIRS_CACHE").map(|dir| {
-        std::path::PathBuf::from(dir).join(format!("exhaustive-{n}-{}.bin", checked.len()))
+        std::path::PathBuf::from(dir).join(format!(
+            "exhaustive-v{}-{n}-{}.bin",
+            lookalike_core::signature::FORMAT_VERSION,
+            checked.len()
+        ))
     });
     let cached: Option<Vec<(u32, u32)>> = cache
         .as_ref()
