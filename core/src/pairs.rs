@@ -238,22 +238,6 @@ impl<'a> AllPairs<'a> {
         let mut order: Vec<u32> = (0..signatures.len() as u32).collect();
         order.sort_unstable_by_key(|&id| (own_by_id[id as usize][0], id));
         let own = order.iter().map(|&id| own_by_id[id as usize]).collect();
-        let turned_own = |s: &Signature, r: usize| -> [u16; 3] {
-            core::array::from_fn(|c| {
-                if s.is_informative(c) {
-                    turned_self_weight(weights, c, s.codes(c), r) as u16
-                } else {
-                    0
-                }
-            })
-        };
-        let turned = order
-            .iter()
-            .map(|&id| {
-                let s = &signatures[id as usize];
-                core::array::from_fn(|r| turned_own(s, r + 1))
-            })
-            .collect();
         drop(own_by_id);
         let mut pairs = AllPairs {
             signatures,
@@ -267,13 +251,22 @@ impl<'a> AllPairs<'a> {
             least_self: least_self.map(|r| r.map(|v| if v == u32::MAX { 0 } else { v })),
             order,
             own,
-            turned,
+            turned: Vec::new(),
             offsets: vec![0; tokens + 1],
             places: Vec::new(),
             rests: Vec::new(),
             limit,
             min_shared: 1,
         };
+        let turned = pairs
+            .order
+            .iter()
+            .map(|&id| {
+                let s = &signatures[id as usize];
+                core::array::from_fn(|r| pairs.turned_own(s, r + 1))
+            })
+            .collect();
+        pairs.turned = turned;
         // Two passes over the prefixes: count, then fill, so the lists are one exact allocation.
         let mut prefix = Vec::new();
         let mut rest = Vec::new();

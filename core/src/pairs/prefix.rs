@@ -47,13 +47,13 @@ impl AllPairs<'_> {
         })
     }
 
-    /// The informative codes of `s` (a signature of the set with self weights `own`, or one
-    /// turned) as `(rank, token)`, rarest first, with `rest[i]` the weight of the codes after
-    /// the `i`-th; returns the length of its prefix: where the codes left weigh less than any
-    /// pair of similarity `min_similarity` must share, for every channel set the pair may be
-    /// compared on. `indexed`: the prefix that is posted, for partners later in
-    /// the order, whose Y self weight is at least this one's; otherwise the prefix a query walks,
-    /// for partners earlier in the order.
+    /// The informative codes of `s` (a signature of the set, or one turned with `reversal`) as
+    /// `(rank, token)`, rarest first, with `rest[i]` the weight of the codes after the `i`-th;
+    /// returns the length of its prefix: where the codes left weigh less than any pair of
+    /// similarity `min_similarity` must share, for every channel set the pair may be compared
+    /// on. `indexed`: the prefix that is posted, for partners later in the order, whose Y self
+    /// weight is at least this one's, and long enough for their turned probes too; otherwise
+    /// the prefix a query walks, for partners earlier in the order.
     pub(super) fn sorted_codes(
         &self,
         s: &Signature,
