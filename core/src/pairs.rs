@@ -53,7 +53,7 @@
 //! so threads given disjoint ranges report disjoint pairs and together all of them. This crate
 //! starts no threads.
 //!
-//! Memory: six bytes per posted prefix code (id and remaining weight), 32 bytes per signature and
+//! Memory: six bytes per posted prefix code (id and remaining weight), 28 bytes per signature and
 //! two tables of 98 304 entries; [`PairScratch`] holds 15 bytes per signature per thread. The
 //! signatures themselves are the caller's.
 
@@ -164,10 +164,9 @@ pub struct AllPairs<'a> {
     least_self: [[u32; 3]; 4],
     /// Signature ids by their Y self weight, ascending (ties: id): the order of the join.
     order: Vec<u32>,
-    /// Per place in `order`, the self weights Y, I, Q (hundredths; 0 where not informative).
-    own: Vec<[u16; 3]>,
-    /// Per place, the same in turned comparisons, per [`Orientation::reversal`] 1–3.
-    turned: Vec<[[u16; 3]; 3]>,
+    /// Per place in `order` and [`Orientation::reversal`] (0: upright), the self weights Y, I,
+    /// Q (hundredths; 0 where not informative).
+    own: Vec<[[u16; 3]; 4]>,
     /// CSR posting lists of indexed-prefix tokens: `places[offsets[t]..offsets[t + 1]]`,
     /// ascending, and beside each, what the signature's codes after that token weigh.
     offsets: Vec<u32>,
@@ -212,19 +211,14 @@ impl<'a> AllPairs<'a> {
         let mut least_self = [[u32::MAX; 3]; 4];
         let mut own_by_id = Vec::with_capacity(signatures.len());
         for s in signatures {
-            let mut own = [0u16; 3];
+            let own = turned_own(weights, s);
             for c in informative(s) {
-                let mut sum = 0u32;
                 for &code in s.codes(c) {
                     frequency[token(c, code)] += 1;
-                    sum += u32::from(weights.centi(c, bin(usize::from(code & !NEGATIVE))));
                 }
-                least_self[0][c] = least_self[0][c].min(sum);
-                for (r, least) in least_self.iter_mut().enumerate().skip(1) {
-                    least[c] = least[c].min(turned_self_weight(weights, c, s.codes(c), r));
+                for (least, own) in least_self.iter_mut().zip(&own) {
+                    least[c] = least[c].min(u32::from(own[c]));
                 }
-                // At most 60 codes of at most 1.26: fits.
-                own[c] = sum as u16;
             }
             own_by_id.push(own);
         }
@@ -236,7 +230,7 @@ impl<'a> AllPairs<'a> {
         }
         drop(by_frequency);
         let mut order: Vec<u32> = (0..signatures.len() as u32).collect();
-        order.sort_unstable_by_key(|&id| (own_by_id[id as usize][0], id));
+        order.sort_unstable_by_key(|&id| (own_by_id[id as usize][0][0], id));
         let own = order.iter().map(|&id| own_by_id[id as usize]).collect();
         drop(own_by_id);
         let mut pairs = AllPairs {
@@ -251,29 +245,20 @@ impl<'a> AllPairs<'a> {
             least_self: least_self.map(|r| r.map(|v| if v == u32::MAX { 0 } else { v })),
             order,
             own,
-            turned: Vec::new(),
             offsets: vec![0; tokens + 1],
             places: Vec::new(),
             rests: Vec::new(),
             limit,
             min_shared: 1,
         };
-        let turned = pairs
-            .order
-            .iter()
-            .map(|&id| {
-                let s = &signatures[id as usize];
-                core::array::from_fn(|r| pairs.turned_own(s, r + 1))
-            })
-            .collect();
-        pairs.turned = turned;
         // Two passes over the prefixes: count, then fill, so the lists are one exact allocation.
         let mut prefix = Vec::new();
         let mut rest = Vec::new();
         let min = pairs.min_similarity;
         for place in 0..signatures.len() {
             let s = &signatures[pairs.order[place] as usize];
-            let keep = pairs.sorted_codes(s, 0, min, true, &mut prefix, &mut rest);
+            let own = &pairs.own[place];
+            let keep = pairs.sorted_codes(s, own, 0, min, true, &mut prefix, &mut rest);
             for &(_, t) in &prefix[..keep] {
                 pairs.offsets[t as usize + 1] += 1;
             }
@@ -287,7 +272,8 @@ impl<'a> AllPairs<'a> {
         pairs.rests = vec![0; total];
         for place in 0..signatures.len() {
             let s = &signatures[pairs.order[place] as usize];
-            let keep = pairs.sorted_codes(s, 0, min, true, &mut prefix, &mut rest);
+            let own = &pairs.own[place];
+            let keep = pairs.sorted_codes(s, own, 0, min, true, &mut prefix, &mut rest);
             for (i, &(_, t)) in prefix[..keep].iter().enumerate() {
                 let at = next[t as usize] as usize;
                 pairs.places[at] = place as u32;
@@ -333,8 +319,7 @@ impl<'a> AllPairs<'a> {
             + self.rank.capacity()
             + self.order.capacity())
             + 2 * self.rests.capacity()
-            + 6 * self.own.capacity()
-            + 18 * self.turned.capacity()
+            + 24 * self.own.capacity()
     }
 
     /// Appends to `out` the pairs that the queries in `queries` report, each pair `(a, b)` with
@@ -365,7 +350,17 @@ impl<'a> AllPairs<'a> {
         let mut stats = PairStats::default();
         for b in queries.start.min(n)..queries.end.min(n) {
             let query = &self.signatures[self.order[b as usize] as usize];
-            self.probe(b, query, 0, self.min_similarity, scratch, out, &mut stats);
+            let own = &self.own[b as usize];
+            self.probe(
+                b,
+                query,
+                0,
+                own[0],
+                self.min_similarity,
+                scratch,
+                out,
+                &mut stats,
+            );
             // A turned or mirrored copy shares few codes as they are: probe with the query
             // turned each way [`compare`] tries (its inverse is there too, so the pair that
             // `compare(a, query)` finds by turning `a` is met by turning the query). Those
@@ -374,8 +369,13 @@ impl<'a> AllPairs<'a> {
             for &o in Orientation::DEFAULT {
                 if o != Orientation::Upright {
                     let turned = query.oriented(o);
+                    // The turned query's places weigh as the query's own places do with the
+                    // reversal of the opposite turn.
+                    let own_turned = own[o.inverse().reversal()];
                     let reversal = o.reversal();
-                    self.probe(b, &turned, reversal, turned_min, scratch, out, &mut stats);
+                    self.probe(
+                        b, &turned, reversal, own_turned, turned_min, scratch, out, &mut stats,
+                    );
                 }
             }
         }
@@ -383,7 +383,7 @@ impl<'a> AllPairs<'a> {
     }
 
     /// Walks the postings of `probe`'s prefix (the query at place `b`, perhaps turned, with
-    /// that turn's [`Orientation::reversal`]) for pairs of similarity at least `min` with
+    /// that turn's [`Orientation::reversal`] and its self weights `own_b`) for pairs of similarity at least `min` with
     /// signatures earlier in the order, scores the candidates and appends the pairs to `out`.
     #[allow(clippy::too_many_arguments)]
     fn probe(
@@ -391,6 +391,7 @@ impl<'a> AllPairs<'a> {
         b: u32,
         probe: &Signature,
         reversal: usize,
+        own_b: [u16; 3],
         min: f32,
         scratch: &mut PairScratch,
         out: &mut Vec<Pair>,
@@ -416,12 +417,7 @@ impl<'a> AllPairs<'a> {
         let stamp = *stamp;
         let query_id = self.order[b as usize];
         let query = &self.signatures[query_id as usize];
-        let own_b: [u16; 3] = if reversal == 0 {
-            self.own[b as usize]
-        } else {
-            self.turned_own(probe, reversal)
-        };
-        let keep = self.sorted_codes(probe, reversal, min, false, prefix, rest);
+        let keep = self.sorted_codes(probe, &[own_b; 4], reversal, min, false, prefix, rest);
         for &(_, tok) in prefix.iter() {
             codes[tok as usize / 64] |= 1 << (tok % 64);
         }
@@ -535,6 +531,21 @@ pub fn all_pairs(
     min_similarity: f32,
 ) -> Result<Vec<Pair>, Error> {
     Ok(AllPairs::new(signatures, weights, min_similarity)?.pairs())
+}
+
+/// The self weights of `s` (hundredths; 0 where not informative) per
+/// [`Orientation::reversal`]: as it is (0), and as the image turned with that reversal weighs it.
+fn turned_own(weights: Weights, s: &Signature) -> [[u16; 3]; 4] {
+    core::array::from_fn(|r| {
+        core::array::from_fn(|c| {
+            if s.is_informative(c) {
+                // At most 60 codes of at most 1.26: fits.
+                turned_self_weight(weights, c, s.codes(c), r) as u16
+            } else {
+                0
+            }
+        })
+    })
 }
 
 fn informative(s: &Signature) -> impl Iterator<Item = usize> + '_ {

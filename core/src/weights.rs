@@ -75,9 +75,9 @@ impl Weights {
     #[inline]
     pub const fn turned_centi(self, channel: usize, position: usize, reversal: usize) -> u16 {
         let (row, col) = (position / SIZE, position % SIZE);
-        if row >= 8 || col >= 8 {
-            // Levels of eight and more: every place of the level is in bin 5.
-            return self.centi(channel, 5);
+        if reversal == 0 || row >= 8 || col >= 8 {
+            // Upright; or levels of eight and more, where every place is in bin 5.
+            return self.centi(channel, bin(position));
         }
         let from_row = if reversal & 2 != 0 {
             crate::orientation::reverse(row).0

@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 
 use super::{AllPairs, CHANNEL_SETS, CODES_PER_CHANNEL, informative, token};
-use crate::score::{average_term, pair_weight, turned_self_weight};
+use crate::score::{average_term, pair_weight};
 use crate::signature::NEGATIVE;
 use crate::{Orientation, Signature};
 
@@ -22,10 +22,7 @@ impl AllPairs<'_> {
         average_b: &[f32; 3],
     ) -> f32 {
         let sig_a = &self.signatures[self.order[a] as usize];
-        let own_a = match reversal {
-            0 => self.own[a],
-            r => self.turned[a][r - 1],
-        };
+        let own_a = self.own[a][reversal];
         let informative_a: [bool; 3] = core::array::from_fn(|c| sig_a.is_informative(c));
         let pair = pair_weight(
             informative_a,
@@ -36,27 +33,19 @@ impl AllPairs<'_> {
         t * pair as f32 + 100.0 * average_term(self.weights, &sig_a.average(), average_b) - 1.0
     }
 
-    /// The self weights of `s` (hundredths) in a turned comparison; 0 where not informative.
-    pub(super) fn turned_own(&self, s: &Signature, reversal: usize) -> [u16; 3] {
-        core::array::from_fn(|c| {
-            if s.is_informative(c) {
-                turned_self_weight(self.weights, c, s.codes(c), reversal) as u16
-            } else {
-                0
-            }
-        })
-    }
-
-    /// The informative codes of `s` (a signature of the set, or one turned with `reversal`) as
+    /// The informative codes of `s` (a signature of the set, or one turned with `reversal`;
+    /// `own[r]`: its self weights with reversal `r`, of which a probe reads only its own) as
     /// `(rank, token)`, rarest first, with `rest[i]` the weight of the codes after the `i`-th;
     /// returns the length of its prefix: where the codes left weigh less than any pair of
     /// similarity `min_similarity` must share, for every channel set the pair may be compared
     /// on. `indexed`: the prefix that is posted, for partners later in the order, whose Y self
     /// weight is at least this one's, and long enough for their turned probes too; otherwise
     /// the prefix a query walks, for partners earlier in the order.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn sorted_codes(
         &self,
         s: &Signature,
+        own: &[[u16; 3]; 4],
         reversal: usize,
         min_similarity: f32,
         indexed: bool,
@@ -82,14 +71,22 @@ impl AllPairs<'_> {
             rest[i] = tail as u16;
             tail += u32::from(self.token_weight(prefix[i].1, 0));
         }
-        let mut keep = self.cut(s, mask, prefix, reversal, min_similarity, indexed);
+        let mut keep = self.cut(
+            own[reversal],
+            mask,
+            prefix,
+            reversal,
+            min_similarity,
+            indexed,
+        );
         if indexed {
             // A posted prefix serves the turned probes of later queries too, whose similarity
             // counts from `Orientation::MIN_SIMILARITY` in turned weights.
             let turned_min = min_similarity.max(Orientation::MIN_SIMILARITY);
             for &o in Orientation::DEFAULT {
                 if o.reversal() != 0 {
-                    let cut = self.cut(s, mask, prefix, o.reversal(), turned_min, false);
+                    let r = o.reversal();
+                    let cut = self.cut(own[r], mask, prefix, r, turned_min, false);
                     keep = keep.max(cut);
                 }
             }
@@ -107,21 +104,21 @@ impl AllPairs<'_> {
         self.weights.turned_centi(c, position, reversal)
     }
 
-    /// The length of the prefix of `prefix` (the codes of `s`, rarest first; `mask` its
-    /// informative channels) beyond which the codes left weigh less than what any pair of
+    /// The length of the prefix of `prefix` (the codes of a signature with self weights `own`
+    /// in this comparison, rarest first; `mask` its informative channels) beyond which the codes left weigh less than what any pair of
     /// similarity `min_similarity` must share in a comparison with reversal `reversal`, for
     /// every channel set the pair may be compared on. `later`: the partner comes later in the
     /// join's order, so its upright Y self weight is at least this one's.
     fn cut(
         &self,
-        s: &Signature,
+        own: [u16; 3],
         mask: u8,
         prefix: &[(u32, u32)],
         reversal: usize,
         min_similarity: f32,
         later: bool,
     ) -> usize {
-        let own = self.turned_own(s, reversal).map(u32::from);
+        let own = own.map(u32::from);
         // A pair compared on channels S has similarity ≥ T only if
         //   matched ≥ T/200 · (Σ_{c∈S} (self_a[c] + self_b[c]) + Σ_{one side only} self/8)
         // (hundredths; `pair_weight` and `finish` in score.rs). The partner's self weights are

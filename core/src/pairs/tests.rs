@@ -61,6 +61,18 @@ fn fill(rng: &mut Rng, set: &mut Vec<u16>, m: usize) {
     set.sort_unstable();
 }
 
+/// The codes of `original` with `replace` of them per channel swapped for new random ones.
+fn replaced(rng: &mut Rng, original: &Signature, replace: usize) -> [Vec<u16>; 3] {
+    core::array::from_fn(|c| {
+        let mut set = original.codes(c).to_vec();
+        for _ in 0..replace {
+            set.remove(rng.below(set.len() as u64) as usize);
+        }
+        fill(rng, &mut set, usize::from(original.m()));
+        set
+    })
+}
+
 /// `n` signatures: random ones (some gray, some with fewer coefficients), and after every
 /// third one an edited copy of an earlier one, with up to half its codes replaced and its
 /// average colour shifted a little.
@@ -71,14 +83,7 @@ fn library(n: usize, seed: u64) -> Vec<Signature> {
         if out.len() % 3 == 2 {
             let original = out[rng.below(out.len() as u64) as usize];
             let replace = rng.below(u64::from(original.m()) / 2 + 1) as usize;
-            let codes = core::array::from_fn(|c| {
-                let mut set = original.codes(c).to_vec();
-                for _ in 0..replace {
-                    set.remove(rng.below(set.len() as u64) as usize);
-                }
-                fill(&mut rng, &mut set, usize::from(original.m()));
-                set
-            });
+            let codes = replaced(&mut rng, &original, replace);
             let shift = (rng.below(100) as f32 - 50.0) / 5000.0;
             let average = original.average().map(|v| v + shift);
             out.push(assemble(original.m(), average, original.strength(), &codes));
@@ -146,14 +151,7 @@ fn library_with_turned_copies(n: usize, seed: u64) -> Vec<Signature> {
         let o = Orientation::DEFAULT[1 + i / 5 % 4];
         let turned = sigs[i].oriented(o);
         let replace = rng.below(4) as usize;
-        let codes = core::array::from_fn(|c| {
-            let mut set = turned.codes(c).to_vec();
-            for _ in 0..replace {
-                set.remove(rng.below(set.len() as u64) as usize);
-            }
-            fill(&mut rng, &mut set, usize::from(turned.m()));
-            set
-        });
+        let codes = replaced(&mut rng, &turned, replace);
         sigs.push(assemble(
             turned.m(),
             turned.average(),
