@@ -99,8 +99,18 @@ fn loaded(path: &std::ffi::OsStr) -> Vec<Signature> {
     let mut at = 0;
     while at < bytes.len() {
         // The header names m (byte 5); 34 header bytes, then 3 × m codes of 2 bytes.
-        let len = 34 + 6 * usize::from(bytes[at + 5]);
-        sigs.push(Signature::from_bytes(&bytes[at..at + len]).expect("a signature"));
+        let name = path.to_string_lossy();
+        let m = *bytes
+            .get(at + 5)
+            .unwrap_or_else(|| panic!("{name}: cut short at byte {at}"));
+        let len = 34 + 6 * usize::from(m);
+        let one = bytes
+            .get(at..at + len)
+            .unwrap_or_else(|| panic!("{name}: cut short at byte {at}"));
+        sigs.push(
+            Signature::from_bytes(one)
+                .unwrap_or_else(|e| panic!("{name}: no signature at byte {at}: {e}")),
+        );
         at += len;
     }
     sigs
