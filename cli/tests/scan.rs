@@ -1383,7 +1383,8 @@ fn mirrored_copies_are_found_unless_upright_is_asked() {
 /// A mirrored, re-encoded copy scores the same whichever of the two files a scan met first: the
 /// second file is queried against the first and so turned, and a turned comparison weighs every
 /// place alike both ways (with the paper's weights alone the two orders gave different
-/// similarities, and near 85 one order found the copy and the other did not).
+/// similarities, and near the similarity a turned match needs one order found the copy and the
+/// other did not).
 #[test]
 fn a_mirrored_copy_scores_the_same_whichever_file_came_first() {
     let img = image::open(&photos()[12]).unwrap();
@@ -1424,6 +1425,42 @@ fn a_mirrored_copy_scores_the_same_whichever_file_came_first() {
     let (a, b) = (similarity(&first), similarity(&second));
     assert!(a >= 85.0, "{a}");
     assert_eq!(a, b);
+}
+
+/// A mirrored copy that was also trimmed and re-encoded (a typical repost) is found at the
+/// default sensitivity: a turned match needs a fifth of the way from the threshold to 100
+/// (`Orientation::TURNED_SHARE`), not the fixed 85 that only untouched mirrors reached (this
+/// copy's turned comparison scores about 77). Upright only, it is not found.
+#[test]
+fn a_mirrored_trimmed_reencoded_copy_is_found() {
+    let env = Env::new();
+    let original = env.photo(2, "original.jpg");
+    let img = image::open(&original).unwrap().fliph();
+    let (w, h) = (img.width(), img.height());
+    let (dx, dy) = (w / 40, h / 40);
+    let copy = img.crop_imm(dx, dy, w - 2 * dx, h - 2 * dy).to_rgb8();
+    let mut out = fs::File::create(env.pics().join("repost.jpg")).unwrap();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 75)
+        .encode_image(&copy)
+        .unwrap();
+    drop(out);
+    let pics = env.pics();
+    let scan = env.run(&["scan", pics.to_str().unwrap(), "--json"]);
+    assert_eq!(scan.status.code(), Some(0), "{}", text(&scan.stderr));
+    let lines = json_lines(&scan);
+    assert_eq!(lines.len(), 1, "{}", text(&scan.stdout));
+    let similarity = lines[0]["similarity"].as_f64().unwrap();
+    assert!((49.75..85.0).contains(&similarity), "{similarity}");
+    // Every stored pair again (`--all`), turned and upright only.
+    let again = |extra: &[&str]| {
+        let mut args = vec!["scan", pics.to_str().unwrap(), "--json", "--all"];
+        args.extend_from_slice(extra);
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        json_lines(&out).len()
+    };
+    assert_eq!(again(&[]), 1);
+    assert_eq!(again(&["--upright"]), 0);
 }
 
 /// The `saved index:` line of `db info`.

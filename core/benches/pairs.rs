@@ -10,7 +10,7 @@
 //! ```
 //!
 //! `PAIRS_LOAD` reads what `cargo run --release -p lookalike-tests --bin accuracy --signatures
-//! sigs.bin` writes: the accuracy harness's real photos, their parts and 36 kinds of copies,
+//! sigs.bin` writes: the accuracy harness's real photos, their parts and 38 kinds of copies,
 //! where every pair of the set is checked. Other knobs: `PAIRS_LIMIT`, `PAIRS_SHARED` (the
 //! approximate modes), `PAIRS_AFTER=0` (the index only), `PAIRS_SAMPLE` (query images, 2 000),
 //! `PAIRS_EXHAUSTIVE` (of those, how many are compared with every signature), `PAIRS_CACHE=DIR`
@@ -92,7 +92,7 @@ fn run(real: &[Signature], n: usize, threads: usize, min: f32) {
 }
 
 /// Reads the signatures that `accuracy --signatures FILE` wrote (tests/src/bin/accuracy): real
-/// photos, their quarters and thirds, and 36 kinds of copies of them.
+/// photos, their quarters and thirds, and 38 kinds of copies of them.
 fn loaded(path: &std::ffi::OsStr) -> Vec<Signature> {
     let bytes = std::fs::read(path).expect("PAIRS_LOAD is readable");
     let mut sigs = Vec::new();

@@ -271,7 +271,8 @@ impl Index {
     /// [`Index::query`] with reusable working memory.
     ///
     /// The query is tried in each of the index's [orientations](Index::set_orientations) (by
-    /// default [`Orientation::DEFAULT`]; turned matches from [`Orientation::MIN_SIMILARITY`] on);
+    /// default [`Orientation::DEFAULT`]; a turned match's similarity as [`Orientation::discount`]
+    /// counts it);
     /// an image's hit is its best one, as [`compare`](crate::compare) gives it.
     pub fn query_with(
         &self,
@@ -291,10 +292,9 @@ impl Index {
             min_similarity,
             &mut hits,
         );
-        let turned_min = min_similarity.max(Orientation::MIN_SIMILARITY);
         for &o in self.orientations {
             if o != Orientation::Upright {
-                self.collect(scratch, &query.oriented(o), o, turned_min, &mut hits);
+                self.collect(scratch, &query.oriented(o), o, min_similarity, &mut hits);
             }
         }
         if self.orientations.len() > 1 {
@@ -360,8 +360,15 @@ impl Index {
         let query_self: [u32; 3] =
             core::array::from_fn(|c| turned_self_weight(self.weights, c, query.codes(c), reversal));
         let min_similarity = min_similarity.max(0.0);
+        // A turned match counts as `Orientation::discount` says: its comparison must reach
+        // `turned_min_similarity` (less a hair, so that rounding never drops one the exact
+        // test below keeps).
+        let compared_min = match orientation {
+            Orientation::Upright => min_similarity,
+            _ => Orientation::turned_min_similarity(min_similarity) - 0.01,
+        };
         let cutoff = if query.is_informative(0) {
-            ((min_similarity * query_self[0] as f32 / 1600.0) as i32).max(1)
+            ((compared_min * query_self[0] as f32 / 1600.0) as i32).max(1)
         } else {
             1
         };
@@ -393,10 +400,11 @@ impl Index {
                 pair,
                 average_term(self.weights, &query_average, &entry.average),
             );
-            if cmp.similarity >= min_similarity {
+            let similarity = orientation.discount(cmp.similarity);
+            if similarity >= min_similarity {
                 hits.push(Hit {
                     id: id as u32,
-                    similarity: cmp.similarity,
+                    similarity,
                     score: cmp.score,
                     orientation,
                 });
@@ -471,12 +479,24 @@ mod tests {
         let sigs: Vec<Signature> = (0..40).map(|s| picture(s, 160 + s, 120)).collect();
         let mut index = Index::new(Weights::Scanned);
         let ids: Vec<u32> = sigs.iter().map(|s| index.insert(s)).collect();
-        for q in [picture(3, 97, 73), picture(77, 200, 150), sigs[10]] {
+        // Mirrored and turned queries too: their hits are discounted as `compare` counts them.
+        let mut turned = 0;
+        for q in [
+            picture(3, 97, 73),
+            picture(77, 200, 150),
+            sigs[10],
+            picture(12, 150, 110).oriented(Orientation::Mirrored),
+            picture(20, 120, 180).oriented(Orientation::Rotated90),
+        ] {
             let hits = index.query(&q, 0.0, usize::MAX);
             for hit in &hits {
                 let pos = ids.iter().position(|&i| i == hit.id).unwrap();
                 let c = compare(&q, &sigs[pos], Weights::Scanned);
-                assert_eq!((hit.similarity, hit.score), (c.similarity, c.score));
+                assert_eq!(
+                    (hit.similarity, hit.score, hit.orientation),
+                    (c.similarity, c.score, c.orientation)
+                );
+                turned += usize::from(hit.orientation != Orientation::Upright);
             }
             // Everything that compare finds above 0 similarity and that shares a coefficient
             // is found by the index.
@@ -486,6 +506,7 @@ mod tests {
                 .count();
             assert_eq!(hits.iter().filter(|h| h.similarity > 0.0).count(), expected);
         }
+        assert!(turned >= 2, "the turned copies are found turned");
     }
 
     #[test]

@@ -42,8 +42,8 @@
 //!
 //! Mirrored and turned copies ([`Orientation`](crate::Orientation)) share few codes as they are:
 //! each query also probes with its signature turned every way [`compare`](crate::compare)
-//! tries, for the pairs that reach [`Orientation::MIN_SIMILARITY`](crate::Orientation::MIN_SIMILARITY)
-//! turned. Those probes weigh codes as turned comparisons do
+//! tries, for the pairs whose turned comparison reaches
+//! [`Orientation::turned_min_similarity`](crate::Orientation::turned_min_similarity). Those probes weigh codes as turned comparisons do
 //! ([`Weights::turned_centi`](crate::Weights::turned_centi), never more than the paper's
 //! weights, so the posted rests stay bounds), and the posted prefixes are cut long enough for
 //! them too. A turned comparison gives the same similarity whichever image is turned, so the
@@ -364,8 +364,9 @@ impl<'a> AllPairs<'a> {
             // A turned or mirrored copy shares few codes as they are: probe with the query
             // turned each way [`compare`] tries (its inverse is there too, so the pair that
             // `compare(a, query)` finds by turning `a` is met by turning the query). Those
-            // matches count only from `Orientation::MIN_SIMILARITY`, so the prefixes are short.
-            let turned_min = self.min_similarity.max(Orientation::MIN_SIMILARITY);
+            // comparisons must reach `Orientation::turned_min_similarity` (less a hair for
+            // rounding; `compare` decides), so the prefixes are shorter.
+            let turned_min = Orientation::turned_min_similarity(self.min_similarity) - 0.01;
             for &o in Orientation::DEFAULT {
                 if o != Orientation::Upright {
                     let turned = query.oriented(o);

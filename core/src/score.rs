@@ -47,7 +47,8 @@ pub struct Comparison {
     /// coefficients. Lower is more alike; an image against itself scores the negative of its own
     /// coefficient weights.
     pub score: f32,
-    /// 0–100, where 100 is identical (see the module docs).
+    /// 0–100, where 100 is identical (see the module docs); a turned match's as
+    /// [`Orientation::discount`] counts it.
     pub similarity: f32,
 }
 
@@ -138,7 +139,8 @@ pub(crate) fn finish(matched_centi: i32, pair_weight_centi: u32, dc: f32) -> Com
 /// Compares two signatures with the given weight table, trying `a` in every orientation of
 /// [`Orientation::DEFAULT`] (as it is, mirrored, turned by a quarter, a half, three quarters)
 /// and keeping the most similar; the first wins a tie, so an upright match is reported as
-/// upright. A turned match counts only from [`Orientation::MIN_SIMILARITY`] on. Symmetric: the
+/// upright. A turned match counts as [`Orientation::discount`] says (its `similarity`; its
+/// `score` is the turned comparison's). Symmetric: the
 /// set of orientations holds the inverse of each, and a turned comparison weighs every place by
 /// the lighter of the paper's bins it has in the two images ([`Weights::turned_centi`]; a turn
 /// moves coefficients between bins 2 and 3, and 4 and 5), so turning `a` one way and `b` the
@@ -161,9 +163,11 @@ pub fn compare_in(
             continue;
         }
         let c = compare_weighted(&a.oriented(o), b, weights, o.reversal());
-        if c.similarity > best.similarity && c.similarity >= Orientation::MIN_SIMILARITY {
+        let similarity = o.discount(c.similarity);
+        if similarity > best.similarity {
             best = Comparison {
                 orientation: o,
+                similarity,
                 ..c
             };
         }
@@ -358,7 +362,7 @@ mod tests {
                 compare(&sb, &sa, Weights::Scanned),
             );
             assert!(
-                ab.similarity >= Orientation::MIN_SIMILARITY,
+                ab.similarity >= Sensitivity::default().min_similarity(),
                 "{o:?}: {ab:?}"
             );
             assert_eq!(ab.orientation, o);

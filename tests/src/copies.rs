@@ -85,11 +85,15 @@ pub enum Edit {
     MirrorJpeg,
     /// Letterboxed with black bars, then a caption band inside the picture, then JPEG 60.
     LetterboxCaptionJpeg,
+    /// Mirrored, then 5 % cut away (a flipped and trimmed repost).
+    MirrorCrop5,
+    /// Turned 90° clockwise, halved and saved as JPEG quality 70 (a phone photo turned and shared).
+    Rotate90Jpeg,
 }
 
 impl Edit {
     /// Every copy, in table order.
-    pub const ALL: [Edit; 36] = [
+    pub const ALL: [Edit; 38] = [
         Edit::Resize50,
         Edit::Resize25,
         Edit::Jpeg90,
@@ -126,6 +130,8 @@ impl Edit {
         Edit::CropCaptionJpeg,
         Edit::MirrorJpeg,
         Edit::LetterboxCaptionJpeg,
+        Edit::MirrorCrop5,
+        Edit::Rotate90Jpeg,
     ];
 
     /// The copies that issue 17 does not require to be found at the default (reported anyway).
@@ -172,6 +178,8 @@ impl Edit {
             Edit::CropCaptionJpeg => "crop 6 % + caption + JPEG q40",
             Edit::MirrorJpeg => "mirror + JPEG q50",
             Edit::LetterboxCaptionJpeg => "letterbox + caption + JPEG q60",
+            Edit::MirrorCrop5 => "mirror + crop 5 %",
+            Edit::Rotate90Jpeg => "rotate 90° + resize 50 % + JPEG q70",
         }
     }
 
@@ -224,6 +232,15 @@ impl Edit {
             Edit::CropCaptionJpeg => jpeg(&caption(&crop_centre(img, 6)), 40),
             Edit::MirrorJpeg => jpeg(&imageops::flip_horizontal(img), 50),
             Edit::LetterboxCaptionJpeg => jpeg(&letterbox(&caption(img), Rgb([0, 0, 0])), 60),
+            Edit::MirrorCrop5 => crop_centre(&imageops::flip_horizontal(img), 5),
+            Edit::Rotate90Jpeg => {
+                let turned = imageops::rotate90(img);
+                let (tw, th) = turned.dimensions();
+                jpeg(
+                    &imageops::resize(&turned, half(tw), half(th), FilterType::Lanczos3),
+                    70,
+                )
+            }
         }
     }
 }

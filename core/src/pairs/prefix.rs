@@ -81,8 +81,8 @@ impl AllPairs<'_> {
         );
         if indexed {
             // A posted prefix serves the turned probes of later queries too, whose similarity
-            // counts from `Orientation::MIN_SIMILARITY` in turned weights.
-            let turned_min = min_similarity.max(Orientation::MIN_SIMILARITY);
+            // comparisons must reach `Orientation::turned_min_similarity` in turned weights.
+            let turned_min = Orientation::turned_min_similarity(min_similarity) - 0.01;
             for &o in Orientation::DEFAULT {
                 if o.reversal() != 0 {
                     let r = o.reversal();

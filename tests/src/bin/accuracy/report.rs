@@ -271,6 +271,38 @@ pub fn markdown(m: &Measurement) -> String {
         let _ = writeln!(o, "| {k} | {n} |");
     }
 
+    let _ = writeln!(o, "\n## False pairs at the default, by photograph\n");
+    let _ = writeln!(
+        o,
+        "The photographs the two pictures were cut from (ten most).\n\n| photographs | false pairs |\n|---|---|"
+    );
+    // A family's first picture is the whole photograph.
+    let photo = |entry: usize| -> &str {
+        let family = m.pictures[m.entries[entry].picture].family;
+        let first = m.pictures.iter().find(|p| p.family == family);
+        first.map_or("?", |p| p.name.as_str())
+    };
+    let mut photos: Vec<(String, usize)> = Vec::new();
+    for &(s, a, b) in &m.false_pairs {
+        if s < t_default {
+            continue;
+        }
+        let (pa, pb) = (photo(a), photo(b));
+        let key = if pa == pb {
+            format!("{pa}, two parts")
+        } else {
+            format!("{} and {}", pa.min(pb), pa.max(pb))
+        };
+        match photos.iter_mut().find(|k| k.0 == key) {
+            Some(k) => k.1 += 1,
+            None => photos.push((key, 1)),
+        }
+    }
+    photos.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (k, n) in photos.iter().take(10) {
+        let _ = writeln!(o, "| {k} | {n} |");
+    }
+
     let mut top = m.false_pairs.clone();
     top.sort_by(|a, b| b.0.total_cmp(&a.0));
     let _ = writeln!(o, "\n## Strongest false pairs\n");
