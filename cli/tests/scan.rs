@@ -9,7 +9,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use image::imageops::FilterType;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lookalike");
 
@@ -1378,6 +1378,96 @@ fn mirrored_copies_are_found_unless_upright_is_asked() {
     mirrored.save(upright.pics().join("mirrored.jpg")).unwrap();
     let (found, _) = upright.scan_pairs(&["--upright"]);
     assert!(found.is_empty(), "{found:?}");
+}
+
+/// A copy that matched mirrored or turned says so in every report: how it looks next to the
+/// file kept (the larger original here), in the JSON pairs and groups and in the table.
+#[test]
+fn turned_copies_are_labelled_with_how_they_look_next_to_the_keeper() {
+    let env = Env::new();
+    env.photo(12, "original.jpg");
+    let img = image::open(&photos()[12]).unwrap();
+    let (w, h) = (img.width() / 2, img.height() / 2);
+    img.rotate90()
+        .resize_exact(h, w, FilterType::Triangle)
+        .save(env.pics().join("rotated.jpg"))
+        .unwrap();
+    img.fliph()
+        .resize_exact(w, h, FilterType::Triangle)
+        .save(env.pics().join("mirrored.jpg"))
+        .unwrap();
+    let pics = env.pics();
+    let out = env.run(&["scan", pics.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let name = |v: &Value| {
+        Path::new(v["path"].as_str().unwrap())
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    };
+    let mut turns: Vec<(String, String, Value)> = json_lines(&out)
+        .iter()
+        .map(|l| (name(&l["keep"]), name(&l["remove"]), l["turn"].clone()))
+        .collect();
+    turns.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    assert!(
+        turns.contains(&(
+            "original.jpg".into(),
+            "mirrored.jpg".into(),
+            json!("mirrored")
+        )),
+        "{turns:?}"
+    );
+    assert!(
+        turns.contains(&(
+            "original.jpg".into(),
+            "rotated.jpg".into(),
+            json!("rotated 90°")
+        )),
+        "{turns:?}"
+    );
+    let groups = env.run(&[
+        "scan",
+        pics.to_str().unwrap(),
+        "--json",
+        "--groups",
+        "--all",
+    ]);
+    assert_eq!(groups.status.code(), Some(0), "{}", text(&groups.stderr));
+    let lines = json_lines(&groups);
+    assert_eq!(lines.len(), 1, "{}", text(&groups.stdout));
+    let mut members: Vec<(String, Value)> = lines[0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (name(m), m["turn"].clone()))
+        .collect();
+    // The keeper first; the others in the keep rule's order, which is not the point here.
+    members[1..].sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        members,
+        [
+            ("original.jpg".to_string(), Value::Null),
+            ("mirrored.jpg".to_string(), json!("mirrored")),
+            ("rotated.jpg".to_string(), json!("rotated 90°")),
+        ]
+    );
+    let html = env.dir.path().join("report.html");
+    let table = env.run(&[
+        "scan",
+        pics.to_str().unwrap(),
+        "--all",
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    let table = text(&table.stdout);
+    assert!(table.contains("rotated.jpg  (rotated 90°)"), "{table}");
+    assert!(table.contains("mirrored.jpg  (mirrored)"), "{table}");
+    // The review page's data block carries it to the member's card ("o").
+    let page = fs::read_to_string(&html).unwrap();
+    assert!(page.contains(r#""o":"mirrored""#), "{page}");
+    assert!(page.contains(r#""o":"rotated 90°""#), "{page}");
 }
 
 /// A mirrored, re-encoded copy scores the same whichever of the two files a scan met first: the

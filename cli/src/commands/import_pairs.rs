@@ -109,6 +109,7 @@ pub fn run(store: Option<&Store>, args: &ImportPairsArgs) -> Result<()> {
             b: b.file,
             similarity: ours.similarity,
             score: ours.score,
+            orientation: ours.orientation,
         });
     }
     if disagreeing > SHOWN_DISAGREEMENTS {

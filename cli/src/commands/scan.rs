@@ -258,6 +258,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
                     b: other.clone(),
                     similarity: hit.similarity,
                     score: hit.score,
+                    orientation: hit.orientation,
                 });
             }
         }

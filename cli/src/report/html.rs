@@ -41,8 +41,9 @@ pub fn mtime_ms(mtime_ns: i64) -> i64 {
 }
 
 /// The report's data block: `{"base":null,"groups":[{"n":1,"m":[{"p":path,"s":bytes,
-/// "t":mtime_ms,"w":…,"h":…,"f":format,"k":similarity to the keeper or null,"i":thumbnail or
-/// null,"r":reference?}]}]}`, groups in the order given by `order`.
+/// "t":mtime_ms,"w":…,"h":…,"f":format,"k":similarity to the keeper or null,"o":how it looks
+/// next to the keeper when mirrored or turned ("mirrored", "rotated 90°"…) or null,"i":thumbnail
+/// or null,"r":reference?}]}]}`, groups in the order given by `order`.
 fn data(report: &Report, order: &[usize], thumbnails: &Thumbnails) -> Value {
     let mut groups = Vec::with_capacity(order.len());
     for &g in order {
@@ -61,6 +62,8 @@ fn data(report: &Report, order: &[usize], thumbnails: &Thumbnails) -> Value {
                 o.insert("f".into(), json!(m.picture.format.name()));
                 let k = group.to_keeper.get(i).copied().flatten();
                 o.insert("k".into(), json!(k.map(super::json::round2)));
+                let turn = group.turn_to_keeper.get(i).copied();
+                o.insert("o".into(), json!(turn.and_then(super::turn_name)));
                 let thumb = thumbnails.get(g).and_then(|t| t.get(i)).cloned().flatten();
                 o.insert("i".into(), json!(thumb));
                 let r = group.reference.get(i).copied().unwrap_or(false);

@@ -3,17 +3,21 @@
 //! ```json
 //! {"group":1,"similarity":97.12,"score":-38.4,
 //!  "keep":{"path":"/p/a.jpg","bytes":3201123,"width":4000,"height":3000,"format":"jpeg","modified_ns":…},
-//!  "remove":{…}}
+//!  "remove":{…},"turn":null}
 //! ```
+//!
+//! `turn` is `null` when the two match as they are, else how `remove` looks next to `keep`:
+//! `"mirrored"`, `"rotated 90°"`, `"rotated 180°"` or `"rotated 270°"` (clockwise).
 //!
 //! With `--groups`, one object per group instead ([`write_groups`]): the keeper first, every
 //! member with its similarity to the keeper (`null` for the keeper, and for a member joined to the
-//! group through others only) and whether it is in a reference folder:
+//! group through others only), how it looks next to the keeper (`turn`, as above) and whether it
+//! is in a reference folder:
 //!
 //! ```json
 //! {"group":1,"sureness":97.12,"keep":{"path":"/p/a.jpg",…},
-//!  "members":[{"path":"/p/a.jpg",…,"similarity":null,"reference":false},
-//!             {"path":"/p/b.jpg",…,"similarity":97.12,"reference":false}]}
+//!  "members":[{"path":"/p/a.jpg",…,"similarity":null,"turn":null,"reference":false},
+//!             {"path":"/p/b.jpg",…,"similarity":97.12,"turn":"mirrored","reference":false}]}
 //! ```
 //!
 //! `path` is the file name as UTF-8. A name that is not valid UTF-8 (possible on Unix) has
@@ -80,6 +84,7 @@ pub fn one(m: &Match) -> Value {
         "score": round2(m.score),
         "keep": file(&m.keep),
         "remove": file(&m.remove),
+        "turn": super::turn_name(m.turn),
     })
 }
 
@@ -101,6 +106,8 @@ pub fn group(g: &Group) -> Value {
             let mut o = file(m);
             let s = g.to_keeper.get(i).copied().flatten();
             o.insert("similarity".into(), json!(s.map(round2)));
+            let turn = g.turn_to_keeper.get(i).copied();
+            o.insert("turn".into(), json!(turn.and_then(super::turn_name)));
             let r = g.reference.get(i).copied().unwrap_or(false);
             o.insert("reference".into(), json!(r));
             Value::Object(o)

@@ -18,7 +18,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use lookalike_core::{Candidate, KeepRule, group_by, keep_order_by};
+use lookalike_core::{Candidate, KeepRule, Orientation, group_by, keep_order_by};
 
 use crate::store::{ImageFile, path_key};
 
@@ -51,6 +51,22 @@ pub struct Match {
     pub score: f32,
     pub keep: ImageFile,
     pub remove: ImageFile,
+    /// `remove` is `keep` turned this way ([`Orientation::Upright`]: as it is).
+    pub turn: Orientation,
+}
+
+/// How a report words a turn: `None` upright, else e.g. "mirrored" or "rotated 90°" (clockwise).
+pub fn turn_name(turn: Orientation) -> Option<&'static str> {
+    match turn {
+        Orientation::Upright => None,
+        Orientation::Mirrored => Some("mirrored"),
+        Orientation::Rotated90 => Some("rotated 90°"),
+        Orientation::Rotated180 => Some("rotated 180°"),
+        Orientation::Rotated270 => Some("rotated 270°"),
+        Orientation::Flipped => Some("flipped upside down"),
+        Orientation::Transposed => Some("mirrored and rotated 90°"),
+        Orientation::Transversed => Some("mirrored and rotated 270°"),
+    }
 }
 
 /// Files linked by matches; `members[0]` is the one to keep.
@@ -63,6 +79,9 @@ pub struct Group {
     /// Per member, its similarity to the keeper (`members[0]`) when that pair matched; `None`
     /// for the keeper itself and for a member joined to the group through others only.
     pub to_keeper: Vec<Option<f32>>,
+    /// Per member, how it looks next to the keeper when that pair matched turned: the keeper
+    /// mirrored or turned this way ([`turn_name`]); upright otherwise.
+    pub turn_to_keeper: Vec<Orientation>,
     /// Per member, whether it lies in a reference folder (`scan --reference`): never proposed
     /// for removal. Reference members come first, so the keeper is one when there is any.
     pub reference: Vec<bool>,
@@ -94,6 +113,13 @@ pub struct Pair {
     pub b: ImageFile,
     pub similarity: f32,
     pub score: f32,
+    /// `b` is `a` turned this way (the index hit's orientation, `a` the query).
+    pub orientation: Orientation,
+}
+
+/// How the other id of a pair looks next to `from`, given that `b` is `a` turned by `o`.
+fn relative(o: Orientation, a: u32, from: u32) -> Orientation {
+    if a == from { o } else { o.inverse() }
 }
 
 impl Report {
@@ -118,13 +144,19 @@ impl Report {
             links.push((a, b));
         }
         let mut best_similarity = vec![0f32; files.len()];
-        let mut pair_similarity: HashMap<(u32, u32), f32> = HashMap::new();
+        // Per pair of ids (smaller first): the best similarity, and how the larger id looks
+        // next to the smaller one.
+        let mut pair_similarity: HashMap<(u32, u32), (f32, Orientation)> = HashMap::new();
         for (pair, &(a, b)) in pairs.iter().zip(&links) {
             for m in [a, b] {
                 best_similarity[m as usize] = best_similarity[m as usize].max(pair.similarity);
             }
-            let s = pair_similarity.entry((a.min(b), a.max(b))).or_insert(0.0);
-            *s = s.max(pair.similarity);
+            let s = pair_similarity
+                .entry((a.min(b), a.max(b)))
+                .or_insert((0.0, Orientation::Upright));
+            if pair.similarity > s.0 {
+                *s = (pair.similarity, relative(pair.orientation, a, a.min(b)));
+            }
         }
         let keys: Vec<Vec<u8>> = files.iter().map(|f| path_key(&f.path)).collect();
         let candidates: Vec<Candidate<'_>> = files
@@ -147,7 +179,19 @@ impl Report {
                     .map(|&m| {
                         pair_similarity
                             .get(&(m.min(keeper), m.max(keeper)))
-                            .copied()
+                            .map(|p| p.0)
+                    })
+                    .collect(),
+                turn_to_keeper: members
+                    .iter()
+                    .map(|&m| {
+                        pair_similarity.get(&(m.min(keeper), m.max(keeper))).map_or(
+                            Orientation::Upright,
+                            |&(_, o)| {
+                                // `o`: the larger id next to the smaller.
+                                if keeper < m { o } else { o.inverse() }
+                            },
+                        )
                     })
                     .collect(),
                 similarity: members
@@ -162,10 +206,10 @@ impl Report {
         }
         for (pair, &(a, b)) in pairs.into_iter().zip(&links) {
             let a_first = keep_order_by(keep, &candidates[a as usize], &candidates[b as usize]);
-            let (keep, remove) = if a_first == Ordering::Greater {
-                (pair.b, pair.a)
+            let (keep, remove, turn) = if a_first == Ordering::Greater {
+                (pair.b, pair.a, pair.orientation.inverse())
             } else {
-                (pair.a, pair.b)
+                (pair.a, pair.b, pair.orientation)
             };
             report.matches.push(Match {
                 group: group_of[a as usize],
@@ -173,6 +217,7 @@ impl Report {
                 score: pair.score,
                 keep,
                 remove,
+                turn,
             });
         }
         report.matches.sort_by(|x, y| {
@@ -206,25 +251,37 @@ impl Report {
             if group.members.first().map(|m| &m.path) != old_keeper.as_ref() {
                 // Similarities to the old keeper no longer mean "to the keeper".
                 let new = group.members[0].path.clone();
-                group.to_keeper = group
+                // Per member, its best match with the new keeper, as (similarity, turn of the
+                // member next to the keeper).
+                let with_keeper: Vec<Option<(f32, Orientation)>> = group
                     .members
                     .iter()
                     .map(|m| {
                         self.matches
                             .iter()
-                            .filter(|x| {
-                                (x.keep.path == new && x.remove.path == m.path)
-                                    || (x.remove.path == new && x.keep.path == m.path)
+                            .filter_map(|x| {
+                                if x.keep.path == new && x.remove.path == m.path {
+                                    Some((x.similarity, x.turn))
+                                } else if x.remove.path == new && x.keep.path == m.path {
+                                    Some((x.similarity, x.turn.inverse()))
+                                } else {
+                                    None
+                                }
                             })
-                            .map(|x| x.similarity)
-                            .reduce(f32::max)
+                            .reduce(|a, b| if b.0 > a.0 { b } else { a })
                     })
+                    .collect();
+                group.to_keeper = with_keeper.iter().map(|w| w.map(|w| w.0)).collect();
+                group.turn_to_keeper = with_keeper
+                    .iter()
+                    .map(|w| w.map_or(Orientation::Upright, |w| w.1))
                     .collect();
             }
         }
         for m in &mut self.matches {
             if is_reference(&m.remove.path) && !is_reference(&m.keep.path) {
                 std::mem::swap(&mut m.keep, &mut m.remove);
+                m.turn = m.turn.inverse();
             }
         }
     }
@@ -259,6 +316,43 @@ mod tests {
     }
 
     #[test]
+    fn turns_are_told_from_the_keeper_whichever_side_of_the_pair_it_was() {
+        let (original, copy) = (file("/o", 400, 1, 0), file("/c", 200, 1, 0));
+        // The copy was the query: turned 90° clockwise it matches the original, so the copy
+        // is the original turned 270°.
+        let mut report = Report::build(
+            vec![Pair {
+                a: copy.clone(),
+                b: original.clone(),
+                similarity: 90.0,
+                score: -9.0,
+                orientation: Orientation::Rotated90,
+            }],
+            &lookalike_core::DEFAULT_KEEP,
+        );
+        let group = &report.groups[0];
+        assert_eq!(group.members[0].path, original.path);
+        assert_eq!(
+            group.turn_to_keeper,
+            [Orientation::Upright, Orientation::Rotated270]
+        );
+        assert_eq!(report.matches[0].turn, Orientation::Rotated270);
+        // With the copy in a reference folder it is kept, and the original is the copy turned
+        // 90°.
+        report.put_reference_first(|p| p == copy.path);
+        let group = &report.groups[0];
+        assert_eq!(group.members[0].path, copy.path);
+        assert_eq!(
+            group.turn_to_keeper,
+            [Orientation::Upright, Orientation::Rotated90]
+        );
+        assert_eq!(report.matches[0].keep.path, copy.path);
+        assert_eq!(report.matches[0].turn, Orientation::Rotated90);
+        assert_eq!(turn_name(Orientation::Rotated90), Some("rotated 90°"));
+        assert_eq!(turn_name(Orientation::Upright), None);
+    }
+
+    #[test]
     fn pairs_sharing_a_file_form_one_group() {
         let (a, b, c, d, e) = (
             file("/a", 300, 1, 0),
@@ -272,6 +366,7 @@ mod tests {
             b: y.clone(),
             similarity: s,
             score: -s,
+            orientation: Orientation::Upright,
         };
         let report = Report::build(
             vec![pair(&c, &b, 90.0), pair(&b, &a, 80.0), pair(&d, &e, 70.0)],

@@ -66,7 +66,7 @@
         t.append(el("span", null, "no thumbnail"));
       }
       div.append(t);
-      const tag = i === 0 ? "proposed keeper" : (m.k === null ? "similar via others" : m.k.toFixed(1) + "% like the keeper");
+      const tag = i === 0 ? "proposed keeper" : (m.k === null ? "similar via others" : m.k.toFixed(1) + "% like the keeper" + (m.o ? " (" + m.o + ")" : ""));
       div.append(el("div", "tag", tag + (m.r ? " · reference" : "")));
       div.append(el("div", null, m.w + "×" + m.h + " · " + size(m.s) + " · " + m.f));
       div.append(el("div", null, new Date(m.t).toISOString().slice(0, 19).replace("T", " ")));

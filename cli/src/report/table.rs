@@ -25,9 +25,16 @@ pub fn write(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
             } else {
                 format!("{s:5.1}")
             };
+            // A member that matched the keeper mirrored or turned says so.
+            let turn = group
+                .turn_to_keeper
+                .get(i)
+                .copied()
+                .and_then(super::turn_name)
+                .map_or(String::new(), |t| format!("  ({t})"));
             writeln!(
                 out,
-                "  {label:>5}  {:>11}  {:>8}  {}",
+                "  {label:>5}  {:>11}  {:>8}  {}{turn}",
                 format!("{}×{}", m.picture.width, m.picture.height),
                 human_size(m.stamp.size),
                 messages::shown(&m.path)
