@@ -101,6 +101,23 @@ impl Orientation {
         min_similarity + (100.0 - min_similarity) * Orientation::TURNED_SHARE
     }
 
+    /// How reports word an image that looks like another turned this way: `None` upright, else
+    /// "mirrored", "rotated 90°", "rotated 180°", "rotated 270°" (clockwise), "flipped upside
+    /// down", "rotated 90° and mirrored", "rotated 270° and mirrored".
+    pub const fn label(self) -> Option<&'static str> {
+        match self {
+            Orientation::Upright => None,
+            Orientation::Mirrored => Some("mirrored"),
+            Orientation::Rotated90 => Some("rotated 90°"),
+            Orientation::Rotated180 => Some("rotated 180°"),
+            Orientation::Rotated270 => Some("rotated 270°"),
+            Orientation::Flipped => Some("flipped upside down"),
+            // The transpose is the quarter turn clockwise, then mirrored (see the tests' `turn`).
+            Orientation::Transposed => Some("rotated 90° and mirrored"),
+            Orientation::Transversed => Some("rotated 270° and mirrored"),
+        }
+    }
+
     /// The orientation that undoes this one.
     pub const fn inverse(self) -> Orientation {
         match self {

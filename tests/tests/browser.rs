@@ -217,6 +217,20 @@ fn page_groups_copies_matches_native_signatures_and_stays_offline() {
     assert_eq!(shown.parse::<f64>().unwrap(), f64::from(native.similarity));
     let verdict: String = browser.run("return document.querySelector('#verdict').textContent", []);
     assert!(verdict.contains("look alike"), "{verdict}");
+    assert!(!verdict.contains("mirrored"), "{verdict}");
+    // A mirrored copy: the verdict says how the second looks next to the first.
+    browser.send_files(
+        &browser.element("#compare-b"),
+        std::slice::from_ref(&fixtures.mirrored_png),
+    );
+    let verdict = browser.wait(|| {
+        let v: String = browser.run("return document.querySelector('#verdict').textContent", []);
+        v.contains("mirrored").then_some(v)
+    });
+    assert!(
+        verdict.contains("the second is the first mirrored") && verdict.contains("look alike"),
+        "{verdict}"
+    );
 
     // ---- speed, for the README (printed, never asserted)
     let per_second: f64 = browser.run_async("lookalikeTest.benchHash(1024, 768, 20)", []);
@@ -274,6 +288,8 @@ struct Fixtures {
     half: Signature,
     original_png: PathBuf,
     half_png: PathBuf,
+    /// The half-size copy mirrored, for the compare view.
+    mirrored_png: PathBuf,
 }
 
 impl Fixtures {
@@ -285,6 +301,10 @@ impl Fixtures {
 
         let half_png = dir.join("dragonfly-half.png");
         half.save_with_format(&half_png, ImageFormat::Png).unwrap();
+        let mirrored_png = dir.join("dragonfly-mirrored.png");
+        image::imageops::flip_horizontal(&half)
+            .save_with_format(&mirrored_png, ImageFormat::Png)
+            .unwrap();
         let watermarked_jpg = dir.join("dragonfly-watermarked.jpg");
         let mut jpeg = Vec::new();
         watermarked
@@ -312,6 +332,7 @@ impl Fixtures {
             half: rgb_signature(&half),
             original_png,
             half_png,
+            mirrored_png,
         }
     }
 }

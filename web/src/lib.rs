@@ -7,7 +7,7 @@
 //! What JavaScript sees (names in camelCase):
 //! - `hashRgba(width, height, rgba)` → signature bytes, in the versioned byte format of the
 //!   native database ([`lookalike_core::Signature::to_bytes`], 274 bytes at m = 40);
-//! - `compareSignatures(a, b)` → `Comparison { score, similarity }` (similarity 0–100);
+//! - `compareSignatures(a, b)` → `Comparison { score, similarity, turn }` (similarity 0–100; `turn`: "mirrored", "rotated 90°"… or undefined);
 //! - `SignatureInfo.fromBytes(bytes)` → checked signature: `m`, `aspectRatio`, `average`,
 //!   `toBytes()`;
 //! - `minSimilarity(sensitivity)`, `DEFAULT_SENSITIVITY`: the sensitivity slider's mapping;
@@ -202,8 +202,20 @@ pub fn shrink_rgba(
 pub struct Comparison {
     /// The paper's score: lower is more alike.
     pub score: f32,
-    /// 0–100, where 100 is identical.
+    /// 0–100, where 100 is identical (a mirrored or turned match discounted, as core counts it).
     pub similarity: f32,
+    orientation: lookalike_core::Orientation,
+}
+
+#[wasm_bindgen]
+impl Comparison {
+    /// How the second image looks next to the first when they matched mirrored or turned:
+    /// "mirrored", "rotated 90°", "rotated 180°" or "rotated 270°" (clockwise); `undefined`
+    /// upright (core's `Orientation::label`, the command line's words).
+    #[wasm_bindgen(getter)]
+    pub fn turn(&self) -> Option<String> {
+        self.orientation.label().map(str::to_owned)
+    }
 }
 
 impl From<lookalike_core::Comparison> for Comparison {
@@ -211,6 +223,7 @@ impl From<lookalike_core::Comparison> for Comparison {
         Comparison {
             score: c.score,
             similarity: c.similarity,
+            orientation: c.orientation,
         }
     }
 }
@@ -492,6 +505,25 @@ mod tests {
         assert_eq!(hits[0].id, id);
         assert_eq!(hits[0].similarity, pair.similarity);
         assert_eq!(hits[0].score, pair.score);
+    }
+
+    #[test]
+    fn a_mirrored_copy_is_told_mirrored() {
+        let rgba = scene(0, 255);
+        let (w, h) = (60usize, 40usize);
+        let mirrored: Vec<u8> = (0..w * h)
+            .flat_map(|i| {
+                let (x, y) = (i % w, i / w);
+                let at = 4 * (y * w + (w - 1 - x));
+                rgba[at..at + 4].to_vec()
+            })
+            .collect();
+        let a = hash_bytes(60, 40, PixelLayout::Rgba8, &rgba).unwrap();
+        let b = hash_bytes(60, 40, PixelLayout::Rgba8, &mirrored).unwrap();
+        let pair = compare_bytes(&a, &b).unwrap();
+        assert!(pair.similarity > 95.0, "{pair:?}");
+        assert_eq!(pair.turn().as_deref(), Some("mirrored"));
+        assert_eq!(compare_bytes(&a, &a).unwrap().turn(), None);
     }
 
     #[test]

@@ -84,7 +84,7 @@ pub fn one(m: &Match) -> Value {
         "score": round2(m.score),
         "keep": file(&m.keep),
         "remove": file(&m.remove),
-        "turn": super::turn_name(m.turn),
+        "turn": m.turn.label(),
     })
 }
 
@@ -107,7 +107,10 @@ pub fn group(g: &Group) -> Value {
             let s = g.to_keeper.get(i).copied().flatten();
             o.insert("similarity".into(), json!(s.map(round2)));
             let turn = g.turn_to_keeper.get(i).copied();
-            o.insert("turn".into(), json!(turn.and_then(super::turn_name)));
+            o.insert(
+                "turn".into(),
+                json!(turn.and_then(lookalike_core::Orientation::label)),
+            );
             let r = g.reference.get(i).copied().unwrap_or(false);
             o.insert("reference".into(), json!(r));
             Value::Object(o)

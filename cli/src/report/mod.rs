@@ -55,20 +55,6 @@ pub struct Match {
     pub turn: Orientation,
 }
 
-/// How a report words a turn: `None` upright, else e.g. "mirrored" or "rotated 90°" (clockwise).
-pub fn turn_name(turn: Orientation) -> Option<&'static str> {
-    match turn {
-        Orientation::Upright => None,
-        Orientation::Mirrored => Some("mirrored"),
-        Orientation::Rotated90 => Some("rotated 90°"),
-        Orientation::Rotated180 => Some("rotated 180°"),
-        Orientation::Rotated270 => Some("rotated 270°"),
-        Orientation::Flipped => Some("flipped upside down"),
-        Orientation::Transposed => Some("mirrored and rotated 90°"),
-        Orientation::Transversed => Some("mirrored and rotated 270°"),
-    }
-}
-
 /// Files linked by matches; `members[0]` is the one to keep.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
@@ -80,7 +66,7 @@ pub struct Group {
     /// for the keeper itself and for a member joined to the group through others only.
     pub to_keeper: Vec<Option<f32>>,
     /// Per member, how it looks next to the keeper when that pair matched turned: the keeper
-    /// mirrored or turned this way ([`turn_name`]); upright otherwise.
+    /// mirrored or turned this way ([`Orientation::label`]); upright otherwise.
     pub turn_to_keeper: Vec<Orientation>,
     /// Per member, whether it lies in a reference folder (`scan --reference`): never proposed
     /// for removal. Reference members come first, so the keeper is one when there is any.
@@ -348,8 +334,6 @@ mod tests {
         );
         assert_eq!(report.matches[0].keep.path, copy.path);
         assert_eq!(report.matches[0].turn, Orientation::Rotated90);
-        assert_eq!(turn_name(Orientation::Rotated90), Some("rotated 90°"));
-        assert_eq!(turn_name(Orientation::Upright), None);
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub fn write(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
                 .turn_to_keeper
                 .get(i)
                 .copied()
-                .and_then(super::turn_name)
+                .and_then(lookalike_core::Orientation::label)
                 .map_or(String::new(), |t| format!("  ({t})"));
             writeln!(
                 out,
