@@ -48,7 +48,7 @@ fn duckdb_missing() -> Option<String> {
 }
 
 /// A few hundred images: the test photos (as JPEG files) and, for each, every copy of the
-/// accuracy harness (lookalike_tests::copies, 38 kinds) made from a 320-pixel version, as PNG.
+/// accuracy harness (lookalike_tests::copies, 39 kinds) made from a 320-pixel version, as PNG.
 fn make_library(dir: &Path) -> usize {
     fs::create_dir_all(dir).unwrap();
     let mut count = 0;

@@ -41,6 +41,8 @@ pub enum Edit {
     Desaturated,
     /// Hue turned by 30°.
     Hue,
+    /// A warm colour balance: red +18, green +6, blue −18 levels (a "warm" filter).
+    Warm,
     /// Black and white.
     Gray,
     /// Sepia toned.
@@ -93,7 +95,7 @@ pub enum Edit {
 
 impl Edit {
     /// Every copy, in table order.
-    pub const ALL: [Edit; 38] = [
+    pub const ALL: [Edit; 39] = [
         Edit::Resize50,
         Edit::Resize25,
         Edit::Jpeg90,
@@ -108,6 +110,7 @@ impl Edit {
         Edit::Saturated,
         Edit::Desaturated,
         Edit::Hue,
+        Edit::Warm,
         Edit::Gray,
         Edit::Sepia,
         Edit::Blur,
@@ -156,6 +159,7 @@ impl Edit {
             Edit::Saturated => "saturation +50 %",
             Edit::Desaturated => "saturation −50 %",
             Edit::Hue => "hue +30°",
+            Edit::Warm => "warm tint",
             Edit::Gray => "gray",
             Edit::Sepia => "sepia",
             Edit::Blur => "blur",
@@ -203,6 +207,18 @@ impl Edit {
             Edit::Saturated => saturate(img, 1.5),
             Edit::Desaturated => saturate(img, 0.5),
             Edit::Hue => imageops::huerotate(img, 30),
+            Edit::Warm => {
+                let mut out = img.clone();
+                for p in out.pixels_mut() {
+                    let [r, g, b] = p.0;
+                    p.0 = [
+                        r.saturating_add(18),
+                        g.saturating_add(6),
+                        b.saturating_sub(18),
+                    ];
+                }
+                out
+            }
             Edit::Gray => saturate(img, 0.0),
             Edit::Sepia => sepia(img),
             Edit::Blur => imageops::blur(img, w.min(h) as f32 * 0.015),
