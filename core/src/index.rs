@@ -401,7 +401,10 @@ impl Index {
                 average_term(self.weights, &query_average, &entry.average),
             );
             let similarity = orientation.discount(cmp.similarity);
-            if similarity >= min_similarity {
+            // A turned match of similarity 0 is no match (`compare` keeps the upright one).
+            if similarity >= min_similarity
+                && (orientation == Orientation::Upright || similarity > 0.0)
+            {
                 hits.push(Hit {
                     id: id as u32,
                     similarity,

@@ -333,7 +333,7 @@ function member(image, keeper, scored) {
   for (const key of ["similarity", "joinedVia", "joinedSimilarity"]) delete figure.dataset[key];
   if (scored) {
     figure.dataset.similarity = scored.similarity.toFixed(1);
-    detail.textContent = `${image.width}×${image.height} · similarity to the first ${scored.similarity.toFixed(1)}${scored.turn ? ` (${scored.turn})` : ""} · score ${scored.score.toFixed(2)}`;
+    detail.textContent = `${image.width}×${image.height} · similarity to the first ${scored.similarity.toFixed(1)}${scored.turn && !via ? ` (${scored.turn})` : ""} · score ${scored.score.toFixed(2)}`;
     if (via) {
       figure.dataset.joinedVia = via.name;
       figure.dataset.joinedSimilarity = scored.via.similarity.toFixed(1);

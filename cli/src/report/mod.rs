@@ -228,6 +228,8 @@ impl Report {
             let mut order: Vec<usize> = (0..group.members.len()).collect();
             order.sort_by_key(|&i| !is_reference(&group.members[i].path));
             group.similarity = order.iter().map(|&i| group.similarity[i]).collect();
+            group.to_keeper = order.iter().map(|&i| group.to_keeper[i]).collect();
+            group.turn_to_keeper = order.iter().map(|&i| group.turn_to_keeper[i]).collect();
             group.members = order.iter().map(|&i| group.members[i].clone()).collect();
             group.reference = group
                 .members
@@ -334,6 +336,44 @@ mod tests {
         );
         assert_eq!(report.matches[0].keep.path, copy.path);
         assert_eq!(report.matches[0].turn, Orientation::Rotated90);
+    }
+
+    #[test]
+    fn reference_files_moved_forward_keep_their_own_figures() {
+        let (r1, x, r2) = (
+            file("/r1", 400, 1, 0),
+            file("/x", 300, 1, 0),
+            file("/r2", 200, 1, 0),
+        );
+        let pair = |a: &ImageFile, b: &ImageFile, s, orientation| Pair {
+            a: a.clone(),
+            b: b.clone(),
+            similarity: s,
+            score: -s,
+            orientation,
+        };
+        // r2 joins only through x; x is r1 mirrored.
+        let mut report = Report::build(
+            vec![
+                pair(&r1, &x, 90.0, Orientation::Mirrored),
+                pair(&x, &r2, 80.0, Orientation::Upright),
+            ],
+            &lookalike_core::DEFAULT_KEEP,
+        );
+        assert_eq!(report.groups[0].to_keeper, [None, Some(90.0), None]);
+        report.put_reference_first(|p| p == r1.path || p == r2.path);
+        let group = &report.groups[0];
+        let paths: Vec<_> = group.members.iter().map(|m| m.path.clone()).collect();
+        assert_eq!(paths, [r1.path.clone(), r2.path.clone(), x.path.clone()]);
+        assert_eq!(group.to_keeper, [None, None, Some(90.0)]);
+        assert_eq!(
+            group.turn_to_keeper,
+            [
+                Orientation::Upright,
+                Orientation::Upright,
+                Orientation::Mirrored
+            ]
+        );
     }
 
     #[test]
