@@ -1468,6 +1468,26 @@ fn turned_copies_are_labelled_with_how_they_look_next_to_the_keeper() {
     let page = fs::read_to_string(&html).unwrap();
     assert!(page.contains(r#""o":"mirrored""#), "{page}");
     assert!(page.contains(r#""o":"rotated 90°""#), "{page}");
+    // `query` with the original: each stored copy as it looks next to the query.
+    let query = env.run(&[
+        "query",
+        env.pics().join("original.jpg").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(query.status.code(), Some(0), "{}", text(&query.stderr));
+    let mut hits: Vec<(String, Value)> = json_lines(&query)
+        .iter()
+        .map(|l| (name(&l["match"]), l["turn"].clone()))
+        .collect();
+    hits.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        hits,
+        [
+            ("mirrored.jpg".to_string(), json!("mirrored")),
+            ("original.jpg".to_string(), Value::Null),
+            ("rotated.jpg".to_string(), json!("rotated 90°")),
+        ]
+    );
 }
 
 /// A mirrored, re-encoded copy scores the same whichever of the two files a scan met first: the

@@ -81,11 +81,17 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
                 object.insert("similarity".into(), json!(round2(hit.similarity)));
                 object.insert("score".into(), json!(round2(hit.score)));
                 object.insert("match".into(), Value::Object(json::file(file)));
+                // How the match looks next to the query (`null` upright).
+                object.insert("turn".into(), json!(hit.orientation.label()));
                 writeln!(out, "{}", Value::Object(object))?;
             } else {
+                let turn = hit
+                    .orientation
+                    .label()
+                    .map_or(String::new(), |t| format!("  ({t})"));
                 writeln!(
                     out,
-                    "  {:>3}. {:5.1}  {:>11}  {:>8}  {}",
+                    "  {:>3}. {:5.1}  {:>11}  {:>8}  {}{turn}",
                     rank + 1,
                     hit.similarity,
                     format!("{}×{}", file.picture.width, file.picture.height),
