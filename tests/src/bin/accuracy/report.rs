@@ -22,6 +22,16 @@ fn false_pairs(m: &Measurement, t: f32) -> usize {
     m.false_pairs.iter().filter(|p| p.0 >= t).count()
 }
 
+/// The false pairs at `t` whose two pictures come from different photographs (not two parts of
+/// one photograph, nor a part and the other's copy).
+fn false_pairs_between_photographs(m: &Measurement, t: f32) -> usize {
+    let family = |entry: usize| m.pictures[m.entries[entry].picture].family;
+    m.false_pairs
+        .iter()
+        .filter(|p| p.0 >= t && family(p.1) != family(p.2))
+        .count()
+}
+
 pub fn describe(m: &Measurement, entry: usize) -> String {
     let e = &m.entries[entry];
     let name = &m.pictures[e.picture].name;
@@ -127,8 +137,8 @@ pub fn markdown(m: &Measurement) -> String {
     let _ = writeln!(o, "## Per sensitivity\n");
     let _ = writeln!(
         o,
-        "| sensitivity | similarity ≥ | recall (required) | weakest required edit | false pairs |\n\
-         |---|---|---|---|---|"
+        "| sensitivity | similarity ≥ | recall (required) | weakest required edit | false pairs | of them between different photographs |\n\
+         |---|---|---|---|---|---|"
     );
     for s in SENSITIVITIES {
         let t = threshold(s);
@@ -142,9 +152,10 @@ pub fn markdown(m: &Measurement) -> String {
         let mark = if s == default.get() { " (default)" } else { "" };
         let _ = writeln!(
             o,
-            "| {s}{mark} | {t:.2} | {:.4} | {worst}: {worst_recall:.3} | {} |",
+            "| {s}{mark} | {t:.2} | {:.4} | {worst}: {worst_recall:.3} | {} | {} |",
             recall(&req, t),
-            false_pairs(m, t)
+            false_pairs(m, t),
+            false_pairs_between_photographs(m, t)
         );
     }
 
