@@ -485,6 +485,12 @@ fn issue_17_a_mirrored_clip_is_found_and_black_openings_do_not_match() {
     let found = ranges(mirrored);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_range(found[0], [0.0, 30.0, 24.0, 54.0], "mirrored clip in b");
+    // And it says so: the source's clip is the new one mirrored.
+    assert_eq!(
+        mirrored["ranges"][0]["turn"],
+        serde_json::json!("mirrored"),
+        "{mirrored:#}"
+    );
     for v in &lines {
         let (a, b) = (name(v, "video"), name(v, "other"));
         assert!(
@@ -516,6 +522,7 @@ fn s_consecutive_matching_screenshots_are_required() {
     let r = &p["ranges"][0];
     let n = r["screenshots"].as_u64().unwrap();
     assert!((6..=9).contains(&n), "{r:#}");
+    assert!(r["turn"].is_null(), "an upright clip has no turn: {r:#}");
 
     // The same pair, with S = n and S = n + 1, in fresh databases.
     for (s, expect) in [(n, true), (n + 1, false)] {

@@ -16,6 +16,8 @@
 
 use alloc::vec::Vec;
 
+use crate::Orientation;
+
 /// One screenshot of the query video matching one screenshot of a stored video.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FrameHit {
@@ -27,6 +29,8 @@ pub struct FrameHit {
     pub target_frame: u32,
     /// The similarity of the two screenshots, 0–100.
     pub similarity: f32,
+    /// How the query's screenshot was turned to match (the index hit's, or `compare`'s).
+    pub orientation: Orientation,
 }
 
 /// What counts as a run.
@@ -70,6 +74,10 @@ pub struct SequenceMatch {
     pub matched: u32,
     /// Mean similarity of the matched frames.
     pub similarity: f32,
+    /// How the query's clip looks turned to match: the orientation most of the run's
+    /// screenshots matched in ([`Orientation::Upright`] on a tie), so a mirrored clip is told
+    /// mirrored.
+    pub orientation: Orientation,
 }
 
 impl SequenceMatch {
@@ -91,6 +99,13 @@ struct Chain {
     min_offset: i64,
     max_offset: i64,
     similarity: f32,
+    /// Hits per orientation, in the order of [`Orientation::ALL`].
+    turns: [u32; 8],
+}
+
+/// The place of `o` in [`Orientation::ALL`].
+fn turn_index(o: Orientation) -> usize {
+    Orientation::ALL.iter().position(|&x| x == o).unwrap_or(0)
 }
 
 /// Finds every run of at least `options.min_run` query frames that match one target with a
@@ -169,12 +184,15 @@ fn chain_target(
             if hi - lo > tolerance {
                 continue;
             }
+            let mut turns = c.turns;
+            turns[turn_index(h.orientation)] += 1;
             let candidate = Chain {
                 start: c.start,
                 count: c.count + 1,
                 min_offset: lo,
                 max_offset: hi,
                 similarity: c.similarity + h.similarity,
+                turns,
             };
             let better = match &best {
                 None => true,
@@ -189,12 +207,17 @@ fn chain_target(
                 best = Some(candidate);
             }
         }
-        chains.push(best.unwrap_or(Chain {
-            start: k,
-            count: 1,
-            min_offset: d,
-            max_offset: d,
-            similarity: h.similarity,
+        chains.push(best.unwrap_or_else(|| {
+            let mut turns = [0; 8];
+            turns[turn_index(h.orientation)] = 1;
+            Chain {
+                start: k,
+                count: 1,
+                min_offset: d,
+                max_offset: d,
+                similarity: h.similarity,
+                turns,
+            }
         }));
     }
 
@@ -222,6 +245,10 @@ fn chain_target(
             offset: i64::from(s.target_frame) - i64::from(s.query_frame),
             matched: c.count,
             similarity: c.similarity / c.count as f32,
+            // The first of the most frequent (upright comes first in `ALL`).
+            orientation: Orientation::ALL[(0..8).fold(0, |best, i| {
+                if c.turns[i] > c.turns[best] { i } else { best }
+            })],
         };
         let overlaps = out[first_out..].iter().any(|m: &SequenceMatch| {
             m.query_start <= candidate.query_end
@@ -246,6 +273,7 @@ mod tests {
             target,
             target_frame: t,
             similarity: 80.0,
+            orientation: Orientation::Upright,
         }
     }
 
@@ -275,7 +303,28 @@ mod tests {
                 offset: 37,
                 matched: 8,
                 similarity: 80.0,
+                orientation: Orientation::Upright,
             }]
+        );
+    }
+
+    #[test]
+    fn a_run_matched_mirrored_is_told_mirrored() {
+        // Six of eight screenshots matched mirrored (two plain frames matched either way).
+        let mut hits = run(2, 0, 10, 8);
+        for h in hits.iter_mut().skip(2) {
+            h.orientation = Orientation::Mirrored;
+        }
+        let found = find_sequences(&hits, &opts(6, 0));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].orientation, Orientation::Mirrored);
+        // A tie goes to upright.
+        for h in hits.iter_mut().take(4) {
+            h.orientation = Orientation::Upright;
+        }
+        assert_eq!(
+            find_sequences(&hits, &opts(6, 0))[0].orientation,
+            Orientation::Upright
         );
     }
 

@@ -27,6 +27,9 @@ pub struct Range {
     pub screenshots: u32,
     /// Mean similarity of the matching screenshots (0–100).
     pub similarity: f32,
+    /// How the other video's clip looks next to this one when it matched mirrored or turned
+    /// ("mirrored", "rotated 90°"…, core's `Orientation::label`); `None` (JSON `null`) upright.
+    pub turn: Option<&'static str>,
     /// Pairs of screenshot times (new, other) shown side by side in reports.
     #[serde(skip)]
     pub pairs: Vec<(f64, f64)>,
@@ -89,6 +92,7 @@ fn ranges_of(
                 other_end: (at(m.target_end) + interval).min(other_duration),
                 screenshots: m.matched,
                 similarity: m.similarity,
+                turn: m.orientation.label(),
                 pairs,
             }
         })
@@ -147,8 +151,9 @@ pub fn print(pairs: &[PairReport], json: bool, report_path: Option<&Path>) -> Re
             );
             for r in &pair.ranges {
                 let (mine, other) = r.spans();
+                let turn = r.turn.map_or(String::new(), |t| format!(", {t}"));
                 println!(
-                    "    {mine}  ~  {other}  ({} screenshots, similarity {:.1})",
+                    "    {mine}  ~  {other}  ({} screenshots, similarity {:.1}{turn})",
                     r.screenshots, r.similarity
                 );
             }

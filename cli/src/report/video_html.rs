@@ -147,9 +147,10 @@ pub fn html(
         );
         for r in &pair.ranges {
             let (mine, other) = r.spans();
+            let turn = r.turn.map_or(String::new(), |t| format!(" ({t})"));
             let _ = writeln!(
                 out,
-                "<tr><td>{mine}</td><td>{other}</td><td>{}</td><td>{:.1}</td></tr>",
+                "<tr><td>{mine}</td><td>{other}</td><td>{}</td><td>{:.1}{turn}</td></tr>",
                 r.screenshots, r.similarity
             );
         }
@@ -230,6 +231,7 @@ mod tests {
                 other_end: 62.0,
                 screenshots: 20,
                 similarity: 91.25,
+                turn: None,
                 pairs: vec![(0.0, 22.0), (38.0, 60.0)],
             }],
         };

@@ -176,6 +176,7 @@ impl ShotIndex {
                             target: video,
                             target_frame: frame,
                             similarity: hit.similarity,
+                            orientation: hit.orientation,
                         })
                     })
                     .collect::<Vec<_>>()
@@ -204,11 +205,15 @@ impl ShotIndex {
             let Some(stored) = stored else {
                 continue;
             };
-            let similarity = compare(query, stored, Weights::Scanned).similarity;
-            if similarity < min_similarity {
+            let seed_match = compare(query, stored, Weights::Scanned);
+            if seed_match.similarity < min_similarity {
                 continue;
             }
-            hits.push(FrameHit { similarity, ..seed });
+            hits.push(FrameHit {
+                similarity: seed_match.similarity,
+                orientation: seed_match.orientation,
+                ..seed
+            });
             for step in [-1i64, 1] {
                 let mut misses = 0;
                 let mut q = i64::from(seed.query_frame) + step;
@@ -228,15 +233,16 @@ impl ShotIndex {
                         let Some(stored) = stored else {
                             continue;
                         };
-                        let similarity = compare(query, stored, Weights::Scanned).similarity;
-                        if similarity >= min_similarity
-                            && best.is_none_or(|b| similarity > b.similarity)
+                        let c = compare(query, stored, Weights::Scanned);
+                        if c.similarity >= min_similarity
+                            && best.is_none_or(|b| c.similarity > b.similarity)
                         {
                             best = Some(FrameHit {
                                 query_frame: qf,
                                 target: seed.target,
                                 target_frame: tf,
-                                similarity,
+                                similarity: c.similarity,
+                                orientation: c.orientation,
                             });
                         }
                     }
@@ -291,6 +297,7 @@ impl ShotIndex {
                     target: video,
                     target_frame: frame,
                     similarity: hit.similarity,
+                    orientation: hit.orientation,
                 });
             }
         }
