@@ -62,11 +62,7 @@ fn data(report: &Report, order: &[usize], thumbnails: &Thumbnails) -> Value {
                 o.insert("f".into(), json!(m.picture.format.name()));
                 let k = group.to_keeper.get(i).copied().flatten();
                 o.insert("k".into(), json!(k.map(super::json::round2)));
-                let turn = group.turn_to_keeper.get(i).copied();
-                o.insert(
-                    "o".into(),
-                    json!(turn.and_then(lookalike_core::Orientation::label)),
-                );
+                o.insert("o".into(), json!(group.turn_label(i)));
                 let thumb = thumbnails.get(g).and_then(|t| t.get(i)).cloned().flatten();
                 o.insert("i".into(), json!(thumb));
                 let r = group.reference.get(i).copied().unwrap_or(false);

@@ -106,11 +106,7 @@ pub fn group(g: &Group) -> Value {
             let mut o = file(m);
             let s = g.to_keeper.get(i).copied().flatten();
             o.insert("similarity".into(), json!(s.map(round2)));
-            let turn = g.turn_to_keeper.get(i).copied();
-            o.insert(
-                "turn".into(),
-                json!(turn.and_then(lookalike_core::Orientation::label)),
-            );
+            o.insert("turn".into(), json!(g.turn_label(i)));
             let r = g.reference.get(i).copied().unwrap_or(false);
             o.insert("reference".into(), json!(r));
             Value::Object(o)

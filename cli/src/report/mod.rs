@@ -74,6 +74,15 @@ pub struct Group {
 }
 
 impl Group {
+    /// How member `i` looks next to the keeper, in the reports' words ("mirrored", "rotated
+    /// 90°"…); `None` upright or unknown.
+    pub fn turn_label(&self, i: usize) -> Option<&'static str> {
+        self.turn_to_keeper
+            .get(i)
+            .copied()
+            .and_then(Orientation::label)
+    }
+
     /// How sure the group is: its weakest member's similarity to the keeper (or, joined through
     /// others, its best similarity). Reports list the surest groups first.
     pub fn sureness(&self) -> f32 {
@@ -171,13 +180,12 @@ impl Report {
                 turn_to_keeper: members
                     .iter()
                     .map(|&m| {
-                        pair_similarity.get(&(m.min(keeper), m.max(keeper))).map_or(
-                            Orientation::Upright,
-                            |&(_, o)| {
-                                // `o`: the larger id next to the smaller.
-                                if keeper < m { o } else { o.inverse() }
-                            },
-                        )
+                        // Stored as the larger id next to the smaller.
+                        pair_similarity
+                            .get(&(m.min(keeper), m.max(keeper)))
+                            .map_or(Orientation::Upright, |&(_, o)| {
+                                relative(o, m.min(keeper), keeper)
+                            })
                     })
                     .collect(),
                 similarity: members

@@ -27,10 +27,7 @@ pub fn write(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
             };
             // A member that matched the keeper mirrored or turned says so.
             let turn = group
-                .turn_to_keeper
-                .get(i)
-                .copied()
-                .and_then(lookalike_core::Orientation::label)
+                .turn_label(i)
                 .map_or(String::new(), |t| format!("  ({t})"));
             writeln!(
                 out,
