@@ -6,6 +6,8 @@
 const N: u32 = 128u;
 // Values per plane (lookalike_core::AREA).
 const AREA: u32 = 16384u;
+// Planes per image in `planes`: Y (equalized), I, Q, and Y as it was before equalization.
+const PLANES_PER_IMAGE: u32 = 4u;
 // Threads per workgroup of the one-dimensional kernels (yiq).
 const WORKGROUP_SIZE: u32 = 64u;
 // The downscale kernel runs TILE × TILE output pixels per workgroup.
@@ -59,8 +61,8 @@ struct ImageInfo {
 @group(0) @binding(2) var<storage, read> spans: array<u32>;
 // The chunk's pixel bytes, four to a word, little-endian; every image starts on a word.
 @group(0) @binding(3) var<storage, read> pixels: array<u32>;
-// 3 planes of N × N f32 per image, image after image, channel-major then row-major (the layout
-// of lookalike_core::Planes).
+// PLANES_PER_IMAGE planes of N × N f32 per image, image after image, channel-major then
+// row-major: the layout of lookalike_core::Planes, then Y as it was before equalization.
 @group(0) @binding(4) var<storage, read_write> planes: array<f32>;
 
 // The index of a workgroup in a two-dimensional dispatch grid (used when a chunk needs more

@@ -126,7 +126,7 @@ fn downscale(@builtin(global_invocation_id) id: vec3<u32>) {
         acc_b = add64(acc_b, mul_weight(wy, sum.z));
     }
     let den = vec2<u32>(info.den_lo, info.den_hi);
-    let out = image * 3u * AREA + id.y * N + id.x;
+    let out = image * PLANES_PER_IMAGE * AREA + id.y * N + id.x;
     planes[out] = unit_ratio(acc_r, den);
     planes[out + AREA] = unit_ratio(acc_g, den);
     planes[out + 2u * AREA] = unit_ratio(acc_b, den);

@@ -1,4 +1,5 @@
-// Step 2: the standard 2-D Haar decomposition (the GPU twin of lookalike_core::decompose):
+// Step 2: the standard 2-D Haar decomposition (the GPU twin of lookalike_core::decompose) of all
+// four planes of each image:
 // entry point `rows` decomposes every row fully (after the 1/128 prescale), then entry point
 // `columns`, dispatched after it, every column.
 //
@@ -13,7 +14,7 @@ var<workgroup> averages: array<f32, 1024>; // 2 × LINES × N
 
 fn decompose_line(wg: vec3<u32>, groups: vec3<u32>, local: vec3<u32>, along_rows: bool) {
     let line = group_index(wg, groups) * LINES + local.y;
-    let valid = line < params.image_count * 3u * N;
+    let valid = line < params.image_count * PLANES_PER_IMAGE * N;
     let plane = line / N;
     let k = line % N;
     var base = plane * AREA + k;

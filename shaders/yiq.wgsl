@@ -1,5 +1,5 @@
 // Step 1b: RGB → YIQ in place (the GPU twin of lookalike_core::planes_to_yiq), one thread per
-// pixel.
+// pixel; Y is also copied to the image's fourth plane.
 //
 // The CPU evaluates `m0·r + m1·g + m2·b` as two rounded products summed left to right, without
 // fused multiply-adds. WGSL lets a compiler contract `a·b + c` into an FMA, which rounds once
@@ -24,11 +24,14 @@ fn yiq(
     if i >= params.image_count * AREA {
         return;
     }
-    let at = (i / AREA) * 3u * AREA + i % AREA;
+    let at = (i / AREA) * PLANES_PER_IMAGE * AREA + i % AREA;
     let r = planes[at];
     let g = planes[at + AREA];
     let b = planes[at + 2u * AREA];
-    planes[at] = dot3(params.yiq[0], r, g, b);
+    let y = dot3(params.yiq[0], r, g, b);
+    planes[at] = y;
+    // Kept as it is for the signature's average and strength; equalize.wgsl changes planes[at].
+    planes[at + 3u * AREA] = y;
     planes[at + AREA] = dot3(params.yiq[1], r, g, b);
     planes[at + 2u * AREA] = dot3(params.yiq[2], r, g, b);
 }

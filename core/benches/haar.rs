@@ -2,7 +2,8 @@
 //! buffer (exact area-average resample included). `cargo bench -p lookalike-core --bench haar`
 use criterion::{BenchmarkId, Criterion, Throughput, black_box, criterion_group, criterion_main};
 use lookalike_core::{
-    PixelLayout, Pixels, Planes, Signature, decompose_planes, downscale, planes_to_yiq,
+    PixelLayout, Pixels, Planes, Signature, decompose, decompose_planes, downscale, equalize,
+    planes_to_yiq,
 };
 
 /// A deterministic photo-like image: smooth gradients, blocks and some noise.
@@ -55,9 +56,16 @@ fn bench(c: &mut Criterion) {
     });
     let mut coefficients: Planes = downscale(&pixels);
     planes_to_yiq(&mut coefficients);
+    let mut luminance = coefficients.channel(0).to_vec();
+    decompose(&mut luminance);
+    g.bench_function("equalize_y", |b| {
+        b.iter(|| equalize(black_box(&mut planes.channel_mut(0)[..])))
+    });
     decompose_planes(&mut coefficients);
     g.bench_function("select_top_40", |b| {
-        b.iter(|| Signature::from_coefficients(black_box(&coefficients), 40, 1.0).unwrap())
+        b.iter(|| {
+            Signature::from_coefficients(black_box(&coefficients), &luminance, 40, 1.0).unwrap()
+        })
     });
     g.finish();
 }

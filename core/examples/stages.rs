@@ -3,7 +3,9 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use lookalike_core::{PixelLayout, Pixels, Signature, decompose_planes, downscale, planes_to_yiq};
+use lookalike_core::{
+    PixelLayout, Pixels, Signature, decompose, decompose_planes, downscale, equalize, planes_to_yiq,
+};
 
 fn time(name: &str, mut f: impl FnMut()) {
     let mut best = f64::MAX;
@@ -29,14 +31,24 @@ fn main() {
     let mut fresh = downscale(&pixels);
     planes_to_yiq(&mut fresh);
     time("copy (baseline)", || p.clone_from(black_box(&fresh)));
+    time("copy + equalize Y", || {
+        p.clone_from(&fresh);
+        equalize(black_box(p.channel_mut(0)))
+    });
     time("copy + decompose (3 ch.)", || {
         p.clone_from(&fresh);
         decompose_planes(black_box(&mut p))
     });
+    let mut luminance = fresh.channel(0).to_vec();
+    decompose(&mut luminance);
+    time("decompose Y as it is", || {
+        luminance.copy_from_slice(fresh.channel(0));
+        decompose(black_box(&mut luminance))
+    });
     p.clone_from(&fresh);
     decompose_planes(&mut p);
     time("select top 40 (3 ch.)", || {
-        black_box(Signature::from_coefficients(&p, 40, 1.0).unwrap());
+        black_box(Signature::from_coefficients(&p, &luminance, 40, 1.0).unwrap());
     });
     time("whole signature", || {
         black_box(Signature::compute(black_box(&pixels)));

@@ -63,6 +63,7 @@ extern crate alloc;
 
 mod border;
 mod color;
+mod equalize;
 mod error;
 mod group;
 mod haar;
@@ -81,6 +82,7 @@ mod weights;
 
 pub use border::{MAX_SHARE, Region, TOLERANCE, content_region};
 pub use color::{planes_to_yiq, rgb_to_yiq};
+pub use equalize::{BINS as EQUALIZE_BINS, CLIP as EQUALIZE_CLIP, equalize};
 pub use error::Error;
 pub use group::{Candidate, DEFAULT_KEEP, KeepRule, group, group_by, keep_order, keep_order_by};
 pub use haar::{decompose, decompose_planes, reconstruct};

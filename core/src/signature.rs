@@ -22,19 +22,21 @@
 //! about 270 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
-//! # Byte format (version 5, little-endian)
+//! # Byte format (version 6, little-endian)
 //!
-//! Versions 2 to 5 (issue 17) have the layout of version 1, but version 2 signatures are
+//! Versions 2 to 6 (issue 17) have the layout of version 1, but version 2 signatures are
 //! computed from the picture inside uniform borders ([`content_region`]), version 3 ones keep
 //! coefficients spread over the picture ([`select_spread`]), version 4 ones keep a quarter of
 //! them for detail ([`DETAIL_SHARE`]), and version 5 ones also cut the bars of a letterboxed
 //! JPEG whose picture smeared into them and record the chroma of a toned picture (sepia) with
-//! strength 0; older bytes are refused rather than compared with them.
+//! strength 0; version 6 ones keep the positions of the luminance after a contrast-limited
+//! equalization ([`equalize`](crate::equalize)), so that text or a logo over a hazy picture no
+//! longer takes its signature. Older bytes are refused rather than compared with them.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (5) |
+//! | 4 | 1 | format version (6) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -47,8 +49,8 @@
 use alloc::vec::Vec;
 
 use crate::{
-    AREA, DEFAULT_COEFFICIENTS, Error, MAX_COEFFICIENTS, Pixels, Planes, content_region,
-    decompose_planes, downscale_region, planes_to_yiq,
+    AREA, DEFAULT_COEFFICIENTS, Error, MAX_COEFFICIENTS, Pixels, Planes, content_region, decompose,
+    decompose_planes, downscale_region, equalize, planes_to_yiq,
 };
 
 pub use crate::select::{
@@ -57,7 +59,7 @@ pub use crate::select::{
 };
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 5;
+pub const FORMAT_VERSION: u8 = 6;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";
@@ -108,18 +110,28 @@ impl Signature {
         let mut planes = Planes::zeroed();
         downscale_region(pixels, region, &mut planes);
         planes_to_yiq(&mut planes);
+        // The luminance as it is, for the average and the strength; equalized for the rest.
+        let mut luminance = planes.channel(0).to_vec();
+        equalize(planes.channel_mut(0));
+        decompose(&mut luminance);
         decompose_planes(&mut planes);
-        Self::from_coefficients(&planes, m, region.aspect_ratio())
+        Self::from_coefficients(&planes, &luminance, m, region.aspect_ratio())
     }
 
-    /// The signature of three decomposed YIQ planes (the output of
-    /// [`decompose_planes`], or of the GPU).
+    /// The signature of three decomposed YIQ planes whose Y was [`equalize`]d first (the output
+    /// of [`decompose_planes`], or of the GPU), and of the decomposed Y plane before it was
+    /// equalized, `luminance` (128 × 128 values), which gives the stored average and strength
+    /// of Y and the luminance that the chroma rules compare with.
     pub fn from_coefficients(
         coefficients: &Planes,
+        luminance: &[f32],
         m: u8,
         aspect: f32,
     ) -> Result<Signature, Error> {
         check_m(m)?;
+        if luminance.len() != AREA {
+            return Err(Error::InvalidSignature("luminance plane size"));
+        }
         if !aspect.is_finite() || aspect <= 0.0 {
             return Err(Error::InvalidSignature("aspect ratio"));
         }
@@ -134,11 +146,14 @@ impl Signature {
         let mut plain = [[0u16; MAX_COEFFICIENTS]; 3];
         for (c, plain) in plain.iter_mut().enumerate() {
             let plane = coefficients.channel(c);
-            if !plane[0].is_finite() {
+            // Y's average and strength, and its positions for the chroma rules, are the
+            // luminance's before equalization.
+            let as_is = if c == 0 { luminance } else { plane };
+            if !as_is[0].is_finite() {
                 return Err(Error::InvalidSignature("average colour"));
             }
-            sig.average[c] = plane[0];
-            sig.strength[c] = select_top(plane, usize::from(m), plain);
+            sig.average[c] = as_is[0];
+            sig.strength[c] = select_top(as_is, usize::from(m), plain);
             select_spread(plane, usize::from(m), &mut sig.codes[c]);
         }
         // A chroma channel that repeats the luminance is stored as strength 0, so that the
@@ -153,7 +168,7 @@ impl Signature {
         // So is one that is a function of the luminance (a sepia picture's, `tone`); that takes
         // a little work, done only for a channel that would count.
         let asked = [sig.is_informative(1), sig.is_informative(2)];
-        for (c, toned) in (1..3).zip(crate::tone::toned(coefficients, asked)) {
+        for (c, toned) in (1..3).zip(crate::tone::toned(luminance, coefficients, asked)) {
             if toned {
                 sig.strength[c] = 0.0;
             }
@@ -176,7 +191,8 @@ impl Signature {
         self.average
     }
 
-    /// Per channel, the magnitude of the `m`-th largest coefficient; 0 for a chroma channel that
+    /// Per channel, the magnitude of the `m`-th largest coefficient (Y: of the luminance before
+    /// equalization); 0 for a chroma channel that
     /// follows the luminance (its largest coefficients mostly where Y's are: a tint, duotones) or
     /// is a function of it (a sepia filter that clips, see `tone.rs`).
     pub fn strength(&self) -> [f32; 3] {

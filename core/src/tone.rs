@@ -37,12 +37,13 @@ pub(crate) const TONED: f32 = 0.06;
 
 /// For the chroma channels (I, Q) of decomposed YIQ `coefficients` whose entry in `asked` is
 /// true: whether the channel is, but for a few per cent of its variance, a function of the
-/// luminance. A channel without variance is not.
-pub(crate) fn toned(coefficients: &Planes, asked: [bool; 2]) -> [bool; 2] {
+/// luminance, given decomposed as `luminance` (the plane before equalization). A channel
+/// without variance is not.
+pub(crate) fn toned(luminance: &[f32], coefficients: &Planes, asked: [bool; 2]) -> [bool; 2] {
     if asked == [false, false] {
         return asked;
     }
-    let y = low_pass(coefficients.channel(0));
+    let y = low_pass(luminance);
     // By luminance, ties by position, so the groups, and the answer, are deterministic: keys
     // of the luminance's bits in the order of `f32::total_cmp`, then the position.
     let mut keys = [0u64; SIDE * SIDE];
@@ -152,14 +153,17 @@ mod tests {
             let l = shade(row, col);
             [(l * 1.35).min(1.0), l * 1.2, l * 0.94]
         });
-        assert_eq!(toned(&sepia, [true; 2]), [true; 2]);
-        assert_eq!(toned(&sepia, [false, true]), [false, true]);
+        assert_eq!(toned(sepia.channel(0), &sepia, [true; 2]), [true; 2]);
+        assert_eq!(
+            toned(sepia.channel(0), &sepia, [false, true]),
+            [false, true]
+        );
         // Colour that varies apart from the luminance.
         let colour = coefficients(|row, col| {
             let l = shade(row, col);
             let t = ((row / 13 + col / 7) % 3) as f32 * 0.2;
             [l * 0.5 + t, l * 0.5 + 0.2 - t / 2.0, l * 0.5 + 0.1]
         });
-        assert_eq!(toned(&colour, [true; 2]), [false; 2]);
+        assert_eq!(toned(colour.channel(0), &colour, [true; 2]), [false; 2]);
     }
 }

@@ -2,14 +2,17 @@
 //! and the WGSL kernels in `shaders/`), and on all CPU cores when there is no GPU.
 //!
 //! The GPU runs the expensive, regular part of the method of Jacobs, Finkelstein & Salesin
-//! (1995): the area-average resample to 128 × 128, RGB → YIQ and the standard 2-D Haar
-//! decomposition. The coefficients come back to the host, which keeps the top 40 per channel
-//! with [`lookalike_core::Signature::from_coefficients`]: one pass over 49 152 floats, which
+//! (1995): the area-average resample to 128 × 128, RGB → YIQ, the equalization of Y
+//! ([`lookalike_core::equalize`]) and the standard 2-D Haar decomposition (of Y, I, Q, and of Y
+//! as it was before equalization). The coefficients come back to the host, which keeps the top
+//! 40 per channel with [`lookalike_core::Signature::from_coefficients`]: one pass over 49 152
+//! floats, which
 //! costs less on a CPU core than a GPU selection would save (see README.md, "GPU").
 //!
 //! The CPU path of [`lookalike_core`] is the reference: the GPU's planes match it bit for bit
 //! (the resample sums in exact integers and divides by exact long division, the YIQ products
-//! are kept apart from the sums, and the Haar steps repeat the CPU's operations in its order),
+//! are kept apart from the sums, the equalization is integer arithmetic, and the Haar steps
+//! repeat the CPU's operations in its order),
 //! except in the rare case described in `shaders/downscale.wgsl`. `tests/tests/gpu_matches_cpu.rs`
 //! measures the agreement.
 //!
@@ -47,7 +50,7 @@ pub mod shaders;
 
 use std::time::Duration;
 
-use lookalike_core::{DEFAULT_COEFFICIENTS, Pixels, Planes, Signature};
+use lookalike_core::{AREA, DEFAULT_COEFFICIENTS, Pixels, Planes, Signature};
 use rayon::prelude::*;
 
 pub use context::BACKEND_ENV;
@@ -74,7 +77,8 @@ pub enum BackendRequest {
 pub enum Stage {
     /// R, G, B planes in `[0, 1]` after the resample ([`lookalike_core::downscale`]).
     Rgb,
-    /// Y, I, Q planes ([`lookalike_core::planes_to_yiq`]).
+    /// Y, I, Q planes ([`lookalike_core::planes_to_yiq`]), Y then equalized
+    /// ([`lookalike_core::equalize`]).
     Yiq,
     /// The Haar coefficients ([`lookalike_core::decompose_planes`]).
     Coefficients,
@@ -89,14 +93,15 @@ pub struct Timings {
     pub compute: Duration,
     /// `compute` kernel by kernel, in [`Timings::KERNELS`] order (each kernel submitted and
     /// waited for by itself).
-    pub kernels: [Duration; 4],
+    pub kernels: [Duration; 5],
     /// Copying the coefficients to a staging buffer, mapping it and copying them out.
     pub readback: Duration,
     /// Selecting the top coefficients on the CPU (all cores).
     pub select: Duration,
     /// Bytes uploaded (pixels, span tables, image table).
     pub upload_bytes: u64,
-    /// Bytes read back (three planes of 128 × 128 `f32` per image).
+    /// Bytes read back (four planes of 128 × 128 `f32` per image: Y, I, Q, Y before
+    /// equalization).
     pub readback_bytes: u64,
     /// Compute dispatches recorded.
     pub dispatches: usize,
@@ -107,7 +112,8 @@ pub struct Timings {
 
 impl Timings {
     /// The names of the kernels that [`Timings::kernels`] times, in order.
-    pub const KERNELS: [&'static str; 4] = ["resample", "yiq", "haar rows", "haar columns"];
+    pub const KERNELS: [&'static str; 5] =
+        ["resample", "yiq", "equalize", "haar rows", "haar columns"];
 }
 
 enum Path {
@@ -284,9 +290,11 @@ impl Hasher {
                     .par_iter()
                     .zip(data.par_chunks_exact(PLANE_FLOATS))
                     .map(|(&i, planes)| {
-                        let planes = Planes::from_vec(planes.to_vec())?;
+                        let (yiq, luminance) = planes.split_at(3 * AREA);
+                        let planes = Planes::from_vec(yiq.to_vec())?;
                         Signature::from_coefficients(
                             &planes,
+                            luminance,
                             DEFAULT_COEFFICIENTS,
                             lookalike_core::content_region(&images[i]).aspect_ratio(),
                         )
@@ -315,7 +323,7 @@ impl Hasher {
         }
         pipeline.run(images, &chunks, stage, None, |chunk, data| {
             for (&i, planes) in chunk.indices.iter().zip(data.chunks_exact(PLANE_FLOATS)) {
-                out[i] = Some(Planes::from_vec(planes.to_vec())?);
+                out[i] = Some(Planes::from_vec(planes[..3 * AREA].to_vec())?);
             }
             Ok(())
         })?;
@@ -330,6 +338,7 @@ pub fn cpu_planes(pixels: &Pixels<'_>, stage: Stage) -> Planes {
     lookalike_core::downscale_region(pixels, region, &mut planes);
     if stage != Stage::Rgb {
         lookalike_core::planes_to_yiq(&mut planes);
+        lookalike_core::equalize(planes.channel_mut(0));
     }
     if stage == Stage::Coefficients {
         lookalike_core::decompose_planes(&mut planes);

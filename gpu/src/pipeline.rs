@@ -7,7 +7,7 @@
 //! limits allow 128 MiB per storage binding and 256 MiB per buffer, so big batches must be
 //! split anyway). Each chunk is one
 //! submission: upload (pixels, span tables, image table, parameters), four dispatches
-//! (downscale, yiq, haar rows, haar columns) and one copy of the coefficients to a staging
+//! (downscale, yiq, equalize, haar rows, haar columns) and one copy of the coefficients to a staging
 //! buffer. Two slots of buffers alternate (double buffering): while the GPU works on chunk
 //! `i − 1`, the host reads back chunk `i − 2`, uploads and submits chunk `i`, and then selects
 //! the top coefficients of chunk `i − 2` on all cores.
@@ -20,7 +20,7 @@ use std::time::Instant;
 use lookalike_core::Pixels;
 
 use crate::params::{AREA, ImageInfo, LINES, N, Params, TILE, WORKGROUP_SIZE};
-use crate::plan::{Chunk, PLANE_BYTES, grid, pack};
+use crate::plan::{Chunk, PLANE_BYTES, PLANES_PER_IMAGE, grid, pack};
 use crate::{GpuError, Stage, Timings, shaders};
 
 /// Validation and out-of-memory error scopes around a piece of GPU work.
@@ -100,6 +100,7 @@ pub(crate) struct Pipeline {
     layout: wgpu::BindGroupLayout,
     downscale: wgpu::ComputePipeline,
     yiq: wgpu::ComputePipeline,
+    equalize: wgpu::ComputePipeline,
     rows: wgpu::ComputePipeline,
     columns: wgpu::ComputePipeline,
     slots: Mutex<Vec<Slot>>,
@@ -145,6 +146,7 @@ impl Pipeline {
         };
         let downscale_module = module("downscale.wgsl", shaders::DOWNSCALE);
         let yiq_module = module("yiq.wgsl", shaders::YIQ);
+        let equalize_module = module("equalize.wgsl", shaders::EQUALIZE);
         let haar_module = module("haar.wgsl", shaders::HAAR);
         let pipeline = |label: &str, module: &wgpu::ShaderModule, entry_point: &str| {
             device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
@@ -158,6 +160,7 @@ impl Pipeline {
         };
         let downscale = pipeline("downscale", &downscale_module, "downscale");
         let yiq = pipeline("yiq", &yiq_module, "yiq");
+        let equalize = pipeline("equalize", &equalize_module, "equalize");
         let rows = pipeline("haar rows", &haar_module, "rows");
         let columns = pipeline("haar columns", &haar_module, "columns");
         let limits = device.limits();
@@ -171,6 +174,7 @@ impl Pipeline {
             layout,
             downscale,
             yiq,
+            equalize,
             rows,
             columns,
             slots: Mutex::new(Vec::new()),
@@ -337,9 +341,11 @@ impl Pipeline {
         if stage != Stage::Rgb {
             let (x, y) = grid(n * AREA / WORKGROUP_SIZE);
             kernels.push((&self.yiq, (x, y, 1)));
+            let (x, y) = grid(n);
+            kernels.push((&self.equalize, (x, y, 1)));
         }
         if stage == Stage::Coefficients {
-            let (x, y) = grid(n * 3 * N / LINES);
+            let (x, y) = grid(n * PLANES_PER_IMAGE as u32 * N / LINES);
             kernels.push((&self.rows, (x, y, 1)));
             kernels.push((&self.columns, (x, y, 1)));
         }

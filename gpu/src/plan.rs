@@ -6,16 +6,20 @@ use lookalike_core::{Pixels, content_region, spans};
 
 use crate::params::{AREA, ImageInfo, N};
 
-/// Images per chunk at most: 64 × 192 KiB of planes = 12 MiB per slot.
+/// Images per chunk at most: 64 × 256 KiB of planes = 16 MiB per slot.
 pub(crate) const MAX_CHUNK_IMAGES: usize = 64;
 
 /// Pixel bytes per chunk aimed at (a single larger image gets a chunk of its own).
 pub(crate) const CHUNK_PIXEL_BYTES: u64 = 64 << 20;
 
-/// Floats of the three planes of one image.
-pub(crate) const PLANE_FLOATS: usize = 3 * AREA as usize;
+/// Planes per image on the GPU: Y (equalized), I, Q, and Y before equalization
+/// (`shaders/common.wgsl`'s `PLANES_PER_IMAGE`).
+pub(crate) const PLANES_PER_IMAGE: usize = 4;
 
-/// Bytes of the three planes of one image.
+/// Floats of the planes of one image.
+pub(crate) const PLANE_FLOATS: usize = PLANES_PER_IMAGE * AREA as usize;
+
+/// Bytes of the planes of one image.
 pub(crate) const PLANE_BYTES: u64 = PLANE_FLOATS as u64 * 4;
 
 /// Images that go to the GPU together, by their index in the batch.

@@ -15,6 +15,12 @@ pub const YIQ: &str = concat!(
     include_str!("../../shaders/yiq.wgsl")
 );
 
+/// `shaders/equalize.wgsl`: contrast-limited equalization of Y (entry point `equalize`).
+pub const EQUALIZE: &str = concat!(
+    include_str!("../../shaders/common.wgsl"),
+    include_str!("../../shaders/equalize.wgsl")
+);
+
 /// `shaders/haar.wgsl`: the Haar decomposition (entry points `rows`, then `columns`).
 pub const HAAR: &str = concat!(
     include_str!("../../shaders/common.wgsl"),
@@ -25,6 +31,7 @@ pub const HAAR: &str = concat!(
 pub const ALL: &[(&str, &str, &[&str])] = &[
     ("downscale.wgsl", DOWNSCALE, &["downscale"]),
     ("yiq.wgsl", YIQ, &["yiq"]),
+    ("equalize.wgsl", EQUALIZE, &["equalize"]),
     ("haar.wgsl", HAAR, &["rows", "columns"]),
 ];
 

@@ -414,7 +414,7 @@ fn profiled_hashing_gives_the_same_signatures_and_accounts_for_every_kernel() {
         chunks * (2 + Timings::KERNELS.len()),
         "{t:?}"
     );
-    assert_eq!(t.readback_bytes, 70 * 3 * 128 * 128 * 4);
+    assert_eq!(t.readback_bytes, 70 * 4 * 128 * 128 * 4);
     let pixel_bytes: u64 = batch.iter().map(|p| p.data().len() as u64).sum();
     assert!(t.upload_bytes >= pixel_bytes, "{t:?}");
 }

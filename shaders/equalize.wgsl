@@ -1,0 +1,96 @@
+// Step 1c: contrast-limited equalization of each image's Y plane (the GPU twin of
+// lookalike_core::equalize), one workgroup of EQ_THREADS threads per image. yiq.wgsl has kept a
+// copy of Y as it was in the image's fourth plane.
+//
+// Everything but the final scale is integer arithmetic, as on the CPU: the bin of a level is
+// ⌊y · 1024⌋ (exact: a power of two), counts are clipped at EQ_CAP, and each bin's value is
+// ((2 · below + count) · 1024 + excess · (2b + 1)) >> 1, an integer below 2²⁴ (exact as an f32),
+// times 2⁻²⁴ (exact). So the result is bit-identical to the CPU.
+
+const EQ_BINS: u32 = 1024u;
+// 2 (lookalike_core::EQUALIZE_CLIP) × AREA / EQ_BINS.
+const EQ_CAP: u32 = 32u;
+const EQ_THREADS: u32 = 256u;
+// Bins per thread.
+const EQ_PER: u32 = 4u;
+// 2⁻²⁴, the value of one unit of the halved mapping.
+const EQ_UNIT: f32 = 0x1p-24f;
+
+var<workgroup> counts: array<atomic<u32>, 1024>;
+var<workgroup> mapped: array<f32, 1024>;
+var<workgroup> partial: array<u32, 256>;
+var<workgroup> excess_total: atomic<u32>;
+
+fn level_bin(y: f32) -> u32 {
+    let scaled = y * f32(EQ_BINS);
+    if scaled >= f32(EQ_BINS - 1u) {
+        return EQ_BINS - 1u;
+    }
+    if scaled > 0.0 {
+        return u32(scaled);
+    }
+    return 0u;
+}
+
+@compute @workgroup_size(EQ_THREADS, 1, 1)
+fn equalize(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_index) t: u32,
+) {
+    let image = group_index(wg, groups);
+    // Uniform for the whole workgroup, so the barriers below stay in uniform control flow.
+    let valid = image < params.image_count;
+    let base = image * PLANES_PER_IMAGE * AREA;
+    for (var k = 0u; k < EQ_PER; k++) {
+        atomicStore(&counts[t * EQ_PER + k], 0u);
+    }
+    if t == 0u {
+        atomicStore(&excess_total, 0u);
+    }
+    workgroupBarrier();
+    if valid {
+        for (var p = t; p < AREA; p += EQ_THREADS) {
+            atomicAdd(&counts[level_bin(planes[base + p])], 1u);
+        }
+    }
+    workgroupBarrier();
+    var own: array<u32, 4>;
+    var sum = 0u;
+    var excess = 0u;
+    for (var k = 0u; k < EQ_PER; k++) {
+        let count = atomicLoad(&counts[t * EQ_PER + k]);
+        let kept = min(count, EQ_CAP);
+        own[k] = kept;
+        sum += kept;
+        excess += count - kept;
+    }
+    partial[t] = sum;
+    atomicAdd(&excess_total, excess);
+    workgroupBarrier();
+    if t == 0u {
+        // Exclusive prefix sums of the threads' clipped counts (256 adds: cheap next to the
+        // 16 384 pixels).
+        var acc = 0u;
+        for (var i = 0u; i < EQ_THREADS; i++) {
+            let v = partial[i];
+            partial[i] = acc;
+            acc += v;
+        }
+    }
+    workgroupBarrier();
+    let all_excess = atomicLoad(&excess_total);
+    var below = partial[t];
+    for (var k = 0u; k < EQ_PER; k++) {
+        let b = t * EQ_PER + k;
+        let twice = (2u * below + own[k]) * EQ_BINS + all_excess * (2u * b + 1u);
+        mapped[b] = f32(twice >> 1u) * EQ_UNIT;
+        below += own[k];
+    }
+    workgroupBarrier();
+    if valid {
+        for (var p = t; p < AREA; p += EQ_THREADS) {
+            planes[base + p] = mapped[level_bin(planes[base + p])];
+        }
+    }
+}
