@@ -91,11 +91,20 @@ pub enum Edit {
     MirrorCrop5,
     /// Turned 90° clockwise, halved and saved as JPEG quality 70 (a phone photo turned and shared).
     Rotate90Jpeg,
+    /// A hazy copy: 30 % of the contrast around a light gray, 30 % of the saturation (fog, a
+    /// washed-out scan). Near-gray, low-contrast pictures of different photographs are the hard
+    /// negatives of issue 17; this makes one of every picture.
+    Hazy,
+    /// The hazy copy with the text over the picture: the same text over different near-gray
+    /// pictures must not match (issue 17 measured 55.2 between two such photos). Not required
+    /// to be found: over a picture with 30 % of its contrast, the white and black text is most
+    /// of what is left to see.
+    HazyText,
 }
 
 impl Edit {
     /// Every copy, in table order.
-    pub const ALL: [Edit; 39] = [
+    pub const ALL: [Edit; 41] = [
         Edit::Resize50,
         Edit::Resize25,
         Edit::Jpeg90,
@@ -135,11 +144,13 @@ impl Edit {
         Edit::LetterboxCaptionJpeg,
         Edit::MirrorCrop5,
         Edit::Rotate90Jpeg,
+        Edit::Hazy,
+        Edit::HazyText,
     ];
 
     /// The copies that issue 17 does not require to be found at the default (reported anyway).
     pub fn is_exempt(self) -> bool {
-        matches!(self, Edit::Rotate3 | Edit::Crop20)
+        matches!(self, Edit::Rotate3 | Edit::Crop20 | Edit::HazyText)
     }
 
     /// A short name for tables.
@@ -184,6 +195,8 @@ impl Edit {
             Edit::LetterboxCaptionJpeg => "letterbox + caption + JPEG q60",
             Edit::MirrorCrop5 => "mirror + crop 5 %",
             Edit::Rotate90Jpeg => "rotate 90° + resize 50 % + JPEG q70",
+            Edit::Hazy => "hazy (30 % contrast and saturation)",
+            Edit::HazyText => "hazy + text over the picture",
         }
     }
 
@@ -249,6 +262,8 @@ impl Edit {
             Edit::MirrorJpeg => jpeg(&imageops::flip_horizontal(img), 50),
             Edit::LetterboxCaptionJpeg => jpeg(&letterbox(&caption(img), Rgb([0, 0, 0])), 60),
             Edit::MirrorCrop5 => crop_centre(&imageops::flip_horizontal(img), 5),
+            Edit::Hazy => hazy(img),
+            Edit::HazyText => text(&hazy(img)),
             Edit::Rotate90Jpeg => {
                 let turned = imageops::rotate90(img);
                 let (tw, th) = turned.dimensions();
@@ -259,6 +274,17 @@ impl Edit {
             }
         }
     }
+}
+
+/// 30 % of the saturation, then 30 % of the contrast around a light gray (170): fog.
+pub fn hazy(img: &RgbImage) -> RgbImage {
+    let mut out = saturate(img, 0.3);
+    for p in out.pixels_mut() {
+        for c in p.0.iter_mut() {
+            *c = (170.0 + 0.3 * (f32::from(*c) - 128.0)).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    out
 }
 
 fn half(n: u32) -> u32 {

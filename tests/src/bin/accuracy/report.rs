@@ -111,7 +111,7 @@ pub fn markdown(m: &Measurement) -> String {
     let _ = writeln!(
         o,
         "| | |\n|---|---|\n\
-         | recall, every required edit (all but rotate 3° and crop 20 %) | {:.4} ({} of {}) |\n\
+         | recall, every required edit (all but rotate 3°, crop 20 % and hazy + text) | {:.4} ({} of {}) |\n\
          | false pairs | **{}** of {} |\n\
          | weakest true pair (required edits) | {:.1} |\n\
          | strongest false pair | {} |\n\
