@@ -30,7 +30,7 @@
 //! them for detail ([`DETAIL_SHARE`]), and version 5 ones also cut the bars of a letterboxed
 //! JPEG whose picture smeared into them and record the chroma of a toned picture (sepia) with
 //! strength 0; version 6 ones keep the positions of the luminance after a contrast-limited
-//! equalization ([`equalize`](crate::equalize)), so that text or a logo over a hazy picture no
+//! equalization ([`equalize`]), so that text or a logo over a hazy picture no
 //! longer takes its signature. Older bytes are refused rather than compared with them.
 //!
 //! | offset | size | field |

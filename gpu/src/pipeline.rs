@@ -1,4 +1,4 @@
-//! The GPU pipeline: bind group layout, the four compute pipelines and two sets of buffers,
+//! The GPU pipeline: bind group layout, the five compute pipelines and two sets of buffers,
 //! all created once per [`Hasher`](crate::Hasher) and reused for every batch.
 //!
 //! A batch is cut into chunks ([`crate::plan`]) of at most
@@ -6,7 +6,7 @@
 //! [`CHUNK_PIXEL_BYTES`](crate::plan::CHUNK_PIXEL_BYTES) of pixels (the downlevel default
 //! limits allow 128 MiB per storage binding and 256 MiB per buffer, so big batches must be
 //! split anyway). Each chunk is one
-//! submission: upload (pixels, span tables, image table, parameters), four dispatches
+//! submission: upload (pixels, span tables, image table, parameters), five dispatches
 //! (downscale, yiq, equalize, haar rows, haar columns) and one copy of the coefficients to a staging
 //! buffer. Two slots of buffers alternate (double buffering): while the GPU works on chunk
 //! `i − 1`, the host reads back chunk `i − 2`, uploads and submits chunk `i`, and then selects

@@ -150,26 +150,46 @@ mod tests {
         assert_eq!(members, expected);
     }
 
+    /// The value of a `u32` constant declared with a literal.
+    fn u32_const(module: &naga::Module, name: &str) -> u32 {
+        let (_, c) = module
+            .constants
+            .iter()
+            .find(|(_, c)| c.name.as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("const {name}"));
+        match module.global_expressions[c.init] {
+            naga::Expression::Literal(naga::Literal::U32(v)) => v,
+            ref other => panic!("{name} = {other:?}"),
+        }
+    }
+
     #[test]
     fn wgsl_constants_match_the_rust_ones() {
         use crate::params::{LINES, N, TILE, WORKGROUP_SIZE};
         let module = parse("common.wgsl", include_str!("../../shaders/common.wgsl"));
-        let value = |name: &str| -> u32 {
-            let (_, c) = module
-                .constants
-                .iter()
-                .find(|(_, c)| c.name.as_deref() == Some(name))
-                .unwrap_or_else(|| panic!("const {name}"));
-            match module.global_expressions[c.init] {
-                naga::Expression::Literal(naga::Literal::U32(v)) => v,
-                ref other => panic!("{name} = {other:?}"),
-            }
-        };
+        let value = |name: &str| u32_const(&module, name);
         assert_eq!(value("N"), N);
         assert_eq!(value("AREA"), N * N);
         assert_eq!(value("WORKGROUP_SIZE"), WORKGROUP_SIZE);
         assert_eq!(value("TILE"), TILE);
         assert_eq!(value("LINES"), LINES);
         assert_eq!(value("HALF"), N / 2);
+        assert_eq!(
+            value("PLANES_PER_IMAGE") as usize,
+            crate::plan::PLANES_PER_IMAGE
+        );
+    }
+
+    #[test]
+    fn the_equalize_kernel_uses_the_cores_bins_and_clip() {
+        let module = parse("equalize.wgsl", EQUALIZE);
+        let value = |name: &str| u32_const(&module, name);
+        let bins = lookalike_core::EQUALIZE_BINS;
+        assert_eq!(value("EQ_BINS") as usize, bins);
+        assert_eq!(
+            value("EQ_CAP") as usize,
+            lookalike_core::EQUALIZE_CLIP * lookalike_core::AREA / bins
+        );
+        assert_eq!(value("EQ_THREADS") * value("EQ_PER"), value("EQ_BINS"));
     }
 }

@@ -281,7 +281,9 @@ pub fn hazy(img: &RgbImage) -> RgbImage {
     let mut out = saturate(img, 0.3);
     for p in out.pixels_mut() {
         for c in p.0.iter_mut() {
-            *c = (170.0 + 0.3 * (f32::from(*c) - 128.0)).round().clamp(0.0, 255.0) as u8;
+            *c = (170.0 + 0.3 * (f32::from(*c) - 128.0))
+                .round()
+                .clamp(0.0, 255.0) as u8;
         }
     }
     out

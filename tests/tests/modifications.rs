@@ -251,7 +251,7 @@ fn issue_17_flat_pictures_match_nothing() {
 /// Format 6 (the luminance equalized) cut the false pairs between parts of one photograph in
 /// the accuracy harness by two thirds, but one pair here crossed the default: the top left
 /// quarter of the bridge photograph, mirrored, against the top right one (50.6, and 50.5 the
-/// other way; upright: the bridge is nearly symmetric). At most those two of the 912
+/// other way; upright: the bridge is nearly symmetric). Only those two of the 912
 /// comparisons may pass.
 #[test]
 fn issue_17_quarters_of_one_photo_and_their_turned_copies_do_not_match() {
@@ -276,7 +276,10 @@ fn issue_17_quarters_of_one_photo_and_their_turned_copies_do_not_match() {
                 for (other, s) in upright.iter().enumerate().filter(|&(o, _)| o != k) {
                     let c = compare(&turned, s, Weights::Scanned);
                     compared += 1;
-                    if default.accepts(&c) {
+                    let known = name == "Bridge_by_Sander_Klootwijk"
+                        && edit == Edit::Mirror
+                        && k + other == 1;
+                    if default.accepts(&c) && !known {
                         passed.push(format!(
                             "{name}: quarter {k}, {}, against quarter {other}: {:.1}",
                             edit.name(),
@@ -288,5 +291,5 @@ fn issue_17_quarters_of_one_photo_and_their_turned_copies_do_not_match() {
         }
     }
     assert_eq!(compared, 912);
-    assert!(passed.len() <= 2, "{passed:#?}");
+    assert!(passed.is_empty(), "{passed:#?}");
 }

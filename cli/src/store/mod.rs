@@ -52,9 +52,10 @@ use read_only::{copy_files, lock_shared, writable};
 /// in it. 2: `lookalike-core` signature format 2 (issue 17: borders cut before hashing, flat
 /// pictures marked); 3: signature format 3 (issue 17: coefficients spread over the picture); 4:
 /// signature format 4 (issue 17: a quarter of them kept for detail); 5: signature format 5
-/// (issue 17: the bars of a letterboxed JPEG cut too). A database of an older format is refused
+/// (issue 17: the bars of a letterboxed JPEG cut too); 6: signature format 6 (issue 17: the
+/// luminance equalized before the decomposition). A database of an older format is refused
 /// with a message, never misread.
-pub const FORMAT_VERSION: u8 = 5;
+pub const FORMAT_VERSION: u8 = 6;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -510,26 +511,26 @@ fn lock(dir: &Path) -> Result<File, StoreError> {
 mod tests {
     use super::*;
 
-    /// Issue 17: signatures changed meaning with formats 2 to 5; an older database must not be
-    /// read.
+    /// Issue 17: signatures changed meaning with formats 2 to 6; an older database must not be
+    /// read (format 5 is the one before the equalized luminance).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path()).unwrap();
-            store.settings.insert("format", &[4]).unwrap();
+            store.settings.insert("format", &[5]).unwrap();
             store.db.flush().unwrap();
         }
         match Store::open(dir.path()) {
             Err(e @ StoreError::Incompatible { .. }) => {
                 let message = e.to_string();
                 assert!(
-                    message.contains("format = [4]") && message.contains("uses 5"),
+                    message.contains("format = [5]") && message.contains("uses 6"),
                     "{message}"
                 );
             }
             Err(e) => panic!("unexpected error {e}"),
-            Ok(_) => panic!("a database of format 4 was opened"),
+            Ok(_) => panic!("a database of format 5 was opened"),
         }
     }
 

@@ -2,12 +2,12 @@
 //! index by copying posting lists instead of re-deriving them from every signature (issue 14:
 //! rebuilding 1 000 000 entries took 7.2 s).
 //!
-//! # Byte format (version 5, little-endian)
+//! # Byte format (version 6, little-endian)
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKIX` |
-//! | 4 | 1 | format version (5; versions 1 to 4 had 20-byte entries without the turned weights, and held signatures of formats 2 to 5) |
+//! | 4 | 1 | format version (6; versions 1 to 4 had 20-byte entries without the turned weights, and held signatures of formats 2 to 5; version 5 has this layout and held signatures of format 5) |
 //! | 5 | 1 | weight table ([`Weights::code`]) |
 //! | 6 | 2 | zero |
 //! | 8 | 4 | `E`, entries (ids handed out, live or removed) |
@@ -39,8 +39,9 @@ const LISTS: usize = 3 * LISTS_PER_CHANNEL;
 impl Index {
     /// The index format version this build writes and reads. 2 to 4: the same layout as 1, for
     /// signatures of formats 3 to 5 (issue 17: their coefficients, and so the posting lists,
-    /// are chosen otherwise); 5: entries carry the self weights of turned comparisons.
-    pub const FORMAT_VERSION: u8 = 5;
+    /// are chosen otherwise); 5: entries carry the self weights of turned comparisons; 6: the
+    /// layout of 5, for signatures of format 6 (the luminance equalized).
+    pub const FORMAT_VERSION: u8 = 6;
 
     /// The length of [`Index::to_bytes`].
     pub fn encoded_len(&self) -> usize {
