@@ -53,25 +53,21 @@ const CAP: u32 = (CLIP * AREA / BINS) as u32;
 /// 2⁻²⁴: the value of one unit of the halved mapping.
 const UNIT: f32 = 1.0 / (1u32 << 24) as f32;
 
-/// The bin of a level: `⌊y · BINS⌋`, clamped to `0..BINS` (negative and NaN go to bin 0).
+/// The bin of a level: `⌊y · BINS⌋`, clamped to `0..BINS` (negative and NaN go to bin 0: a
+/// NaN stays NaN through the clamp, and casts to 0).
 #[inline]
-fn bin_of(y: f32) -> usize {
-    let scaled = y * BINS as f32;
-    if scaled >= (BINS - 1) as f32 {
-        BINS - 1
-    } else if scaled > 0.0 {
-        scaled as usize
-    } else {
-        0
-    }
+fn bin_of(y: f32) -> u16 {
+    (y * BINS as f32).clamp(0.0, (BINS - 1) as f32) as u16
 }
 
 /// Equalizes one 128 × 128 plane of levels (0–1) in place, as the module docs describe.
 pub fn equalize(plane: &mut [f32]) {
     assert_eq!(plane.len(), AREA, "one 128 × 128 plane");
+    let mut bins = [0u16; AREA];
     let mut counts = [0u32; BINS];
-    for &y in plane.iter() {
-        counts[bin_of(y)] += 1;
+    for (bin, &y) in bins.iter_mut().zip(plane.iter()) {
+        *bin = bin_of(y);
+        counts[usize::from(*bin) & (BINS - 1)] += 1;
     }
     let mut excess = 0u32;
     for count in counts.iter_mut() {
@@ -88,8 +84,8 @@ pub fn equalize(plane: &mut [f32]) {
         *value = (twice >> 1) as f32 * UNIT;
         below += count;
     }
-    for y in plane.iter_mut() {
-        *y = map[bin_of(*y)];
+    for (y, &bin) in plane.iter_mut().zip(bins.iter()) {
+        *y = map[usize::from(bin) & (BINS - 1)];
     }
 }
 
