@@ -3,8 +3,10 @@
 // copy of Y as it was in the image's fourth plane.
 //
 // Everything but the final scale is integer arithmetic, as on the CPU: the bin of a level is
-// ⌊y · 1024⌋ (exact: a power of two), counts are clipped at EQ_CAP, and each bin's value is
-// ((2 · below + count) · 1024 + excess · (2b + 1)) >> 1, an integer below 2²⁴ (exact as an f32),
+// ⌊y · 1024⌋ (exact: a power of two), counts are clipped at EQ_CAP, the clipped counts are
+// spread over the `used` bins (those holding a pixel), and a used bin of rank r becomes
+// twice = (2 · below + count) · used + excess · (2r + 1), in units of 2⁻²⁴
+// twice / used · 512 + twice % used · 512 / used (an integer below 2²⁴, exact as an f32),
 // times 2⁻²⁴ (exact). So the result is bit-identical to the CPU.
 
 const EQ_BINS: u32 = 1024u;
@@ -19,7 +21,10 @@ const EQ_UNIT: f32 = 0x1p-24f;
 var<workgroup> counts: array<atomic<u32>, 1024>;
 var<workgroup> mapped: array<f32, 1024>;
 var<workgroup> partial: array<u32, 256>;
+// Per thread, then exclusive prefix sums: how many of the bins before the thread's are used.
+var<workgroup> partial_used: array<u32, 256>;
 var<workgroup> excess_total: atomic<u32>;
+var<workgroup> total_used: u32;
 
 fn level_bin(y: f32) -> u32 {
     let scaled = y * f32(EQ_BINS);
@@ -57,35 +62,51 @@ fn equalize(
     workgroupBarrier();
     var own: array<u32, 4>;
     var sum = 0u;
+    var used = 0u;
     var excess = 0u;
     for (var k = 0u; k < EQ_PER; k++) {
         let count = atomicLoad(&counts[t * EQ_PER + k]);
         let kept = min(count, EQ_CAP);
         own[k] = kept;
         sum += kept;
+        used += select(0u, 1u, kept > 0u);
         excess += count - kept;
     }
     partial[t] = sum;
+    partial_used[t] = used;
     atomicAdd(&excess_total, excess);
     workgroupBarrier();
     if t == 0u {
-        // Exclusive prefix sums of the threads' clipped counts (256 adds: cheap next to the
-        // 16 384 pixels).
+        // Exclusive prefix sums of the threads' clipped counts and used bins (256 adds each:
+        // cheap next to the 16 384 pixels); the total of used bins in `total_used`.
         var acc = 0u;
+        var acc_used = 0u;
         for (var i = 0u; i < EQ_THREADS; i++) {
             let v = partial[i];
             partial[i] = acc;
             acc += v;
+            let u = partial_used[i];
+            partial_used[i] = acc_used;
+            acc_used += u;
         }
+        total_used = acc_used;
     }
     workgroupBarrier();
     let all_excess = atomicLoad(&excess_total);
+    let all_used = max(total_used, 1u);
     var below = partial[t];
+    var rank = partial_used[t];
     for (var k = 0u; k < EQ_PER; k++) {
         let b = t * EQ_PER + k;
-        let twice = (2u * below + own[k]) * EQ_BINS + all_excess * (2u * b + 1u);
-        mapped[b] = f32(twice >> 1u) * EQ_UNIT;
-        below += own[k];
+        if own[k] > 0u {
+            let twice = (2u * below + own[k]) * all_used + all_excess * (2u * rank + 1u);
+            let units = twice / all_used * 512u + twice % all_used * 512u / all_used;
+            mapped[b] = f32(units) * EQ_UNIT;
+            below += own[k];
+            rank += 1u;
+        } else {
+            mapped[b] = 0.0;
+        }
     }
     workgroupBarrier();
     if valid {
