@@ -220,8 +220,9 @@ fn the_sql_query_in_duckdb_finds_the_pairs_scan_finds() {
     );
 
     // With no code dropped and one shared code enough, every pair of scan's is a candidate
-    // here: the query must then give exactly scan's pairs. (With the 100 holders kept, one
-    // pair of 10 469 of signature format 6 shares only codes that more images hold.)
+    // here: the query must then give exactly scan's pairs. (With the 100 holders kept, a pair
+    // may share only codes that more images hold: one of 10 469 did with a first version of
+    // signature format 6.)
     let permissive = sql
         .replace("2 AS min_shared_codes", "1 AS min_shared_codes")
         .replace("100 AS max_code_holders", "100000 AS max_code_holders");
