@@ -382,6 +382,19 @@ impl Store {
                     self.settings.insert(name, &[value])?;
                 }
                 Some(v) if v.as_ref() == [value] => {}
+                Some(v) if name == "format" => {
+                    // Signatures of another format are not comparable with this version's.
+                    return Err(StoreError::Incompatible {
+                        path: self.path.clone(),
+                        what: format!(
+                            "with format = {:?}; this version uses {value}, whose signatures \
+                             differ: scan into another --db, or move this one aside \
+                             (mv {1} {1}.old) and scan again, to hash the files anew",
+                            v.as_ref(),
+                            self.path.display()
+                        ),
+                    });
+                }
                 Some(v) => {
                     return Err(StoreError::Incompatible {
                         path: self.path.clone(),
@@ -525,7 +538,9 @@ mod tests {
             Err(e @ StoreError::Incompatible { .. }) => {
                 let message = e.to_string();
                 assert!(
-                    message.contains("format = [5]") && message.contains("uses 6"),
+                    message.contains("format = [5]")
+                        && message.contains("uses 6")
+                        && message.contains("scan again"),
                     "{message}"
                 );
             }
