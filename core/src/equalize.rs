@@ -6,8 +6,9 @@
 //! contrast across it. Text, a logo or a caption laid over a photograph is drawn in near-white
 //! and near-black, so over a dim, hazy or near-gray photograph (fog, night, snow, a texture) its
 //! edges are several times stronger than anything in the picture and take the signature: two
-//! *different* near-gray photographs carrying the same text matched at 76–98, and the captioned
-//! copy no longer matched its own original. A linear change of contrast would not help (the
+//! *different* near-gray photographs carrying the same text matched (12 of the 171 pairs of the
+//! test photographs with 30 % of their contrast, at up to about 76; at 8 % of it, up to 98),
+//! and the captioned copy no longer matched its own original. A linear change of contrast would not help (the
 //! top-`m` positions of a plane scaled by any factor are the same); what helps is to spread the
 //! picture's own levels over the whole range, so that the overlay is no stronger than the
 //! picture's own strongest edges.

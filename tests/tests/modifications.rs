@@ -167,8 +167,8 @@ fn issue_17_the_same_bars_on_different_photos_do_not_match() {
 }
 
 /// Issue 17, signature format 6: the same text, logo or caption over *different* hazy,
-/// near-gray photographs does not make them match (format 5: 13 of the 171 pairs with the text
-/// matched, up to 75.8, and 2 with the caption; format 6: at most one per overlay, the text
+/// near-gray photographs does not make them match (format 5: 12 of the 171 pairs with the text
+/// matched; format 6: at most one per overlay, the text
 /// over the two abstract wallpapers of one artist at 50.0, the caption over the two night
 /// photographs at 53.4), and a hazy copy still finds its photograph.
 /// The overlay is drawn in near-white and near-black, far stronger than anything left in a
