@@ -87,7 +87,8 @@ pub fn markdown(m: &Measurement) -> String {
          - **True pairs**: a copy and its picture. **False pairs**: any two signatures of \
          pictures that do not contain one another, copies included — {} pairs, every one \
          searched through the index (the same caption, bars, logo or text on two different \
-         pictures; gray copies of different photos; the two overlapping thirds).\n\
+         pictures; gray copies of different photos; hazy, near-gray copies of different \
+         photos, with and without the same text; the two overlapping thirds).\n\
          - Default sensitivity {} (similarity ≥ {:.2}), {} coefficients per channel. Measured \
          in {:.0} s.\n",
         m.originals,
