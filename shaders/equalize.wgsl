@@ -18,11 +18,11 @@ const EQ_PER: u32 = 4u;
 // 2⁻²⁴, the value of one unit of the halved mapping.
 const EQ_UNIT: f32 = 0x1p-24f;
 
-var<workgroup> counts: array<atomic<u32>, 1024>;
-var<workgroup> mapped: array<f32, 1024>;
-var<workgroup> partial: array<u32, 256>;
+var<workgroup> counts: array<atomic<u32>, EQ_BINS>;
+var<workgroup> mapped: array<f32, EQ_BINS>;
+var<workgroup> partial: array<u32, EQ_THREADS>;
 // Per thread, then exclusive prefix sums: how many of the bins before the thread's are used.
-var<workgroup> partial_used: array<u32, 256>;
+var<workgroup> partial_used: array<u32, EQ_THREADS>;
 var<workgroup> excess_total: atomic<u32>;
 var<workgroup> total_used: u32;
 
@@ -60,7 +60,7 @@ fn equalize(
         }
     }
     workgroupBarrier();
-    var own: array<u32, 4>;
+    var own: array<u32, EQ_PER>;
     var sum = 0u;
     var used = 0u;
     var excess = 0u;

@@ -5,8 +5,9 @@
 //! The method in five lines:
 //! 1. cut uniform borders (letterbox, pillarbox, frames: [`content_region`]) and scale the rest
 //!    to 128 × 128 by an exact area average ([`downscale_region`]);
-//! 2. convert to YIQ ([`planes_to_yiq`]) and apply the standard 2-D Haar decomposition to each
-//!    channel ([`decompose`]);
+//! 2. convert to YIQ ([`planes_to_yiq`]), equalize the luminance ([`equalize`]: text or a logo
+//!    over a hazy picture must not outweigh it) and apply the standard 2-D Haar decomposition to
+//!    each channel ([`decompose`]);
 //! 3. keep the average colour and the sign and position of the `m` largest coefficients per
 //!    channel: the [`Signature`], about 270 bytes;
 //! 4. score two signatures with the paper's bin [`Weights`] ([`compare`], which also tries the

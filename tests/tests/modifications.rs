@@ -185,13 +185,27 @@ fn issue_17_the_same_overlay_on_different_hazy_photos_does_not_match() {
         let c = compare(&signature(h), &signature(&photos[i].1), Weights::Scanned);
         assert!(default.accepts(&c), "hazy {}: {c:?}", photos[i].0);
     }
+    // The two pairs that format 6 lets through (just over the default, 49.75).
+    let known = [
+        (
+            Edit::Text,
+            "analogpattern_by_Peter_Nerlich",
+            "free_by_Peter_Nerlich",
+        ),
+        (
+            Edit::Caption,
+            "Fossa_by_Jasper_Roks",
+            "umang_by_Abhishek_Mudgal",
+        ),
+    ];
     for overlay in [Edit::Text, Edit::Logo, Edit::Caption] {
         let sigs: Vec<_> = hazy.iter().map(|h| signature(&overlay.apply(h))).collect();
         let mut passed = Vec::new();
         for i in 0..sigs.len() {
             for j in i + 1..sigs.len() {
                 let c = compare(&sigs[i], &sigs[j], Weights::Scanned);
-                if default.accepts(&c) {
+                let pair = (overlay, photos[i].0.as_str(), photos[j].0.as_str());
+                if default.accepts(&c) && !known.contains(&pair) {
                     passed.push(format!(
                         "hazy + {} of {} and of {}: {:.1}",
                         overlay.name(),
@@ -202,7 +216,7 @@ fn issue_17_the_same_overlay_on_different_hazy_photos_does_not_match() {
                 }
             }
         }
-        assert!(passed.len() <= 1, "{passed:#?}");
+        assert!(passed.is_empty(), "{passed:#?}");
     }
 }
 
@@ -249,7 +263,8 @@ fn issue_17_flat_pictures_match_nothing() {
 /// signature and the top left quarter of a sunset matched the mirrored top right one (56.2).
 ///
 /// Format 6 (the luminance equalized) cut the false pairs between parts of one photograph in
-/// the accuracy harness by two thirds, but one pair here crossed the default: the top left
+/// the accuracy harness by more than half (5 145 → 2 231), but one pair here crossed the
+/// default: the top left
 /// quarter of the bridge photograph, mirrored, against the top right one (50.6, and 50.5 the
 /// other way; upright: the bridge is nearly symmetric). Only those two of the 912
 /// comparisons may pass.
