@@ -1399,13 +1399,6 @@ fn turned_copies_are_labelled_with_how_they_look_next_to_the_keeper() {
     let pics = env.pics();
     let out = env.run(&["scan", pics.to_str().unwrap(), "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let name = |v: &Value| {
-        Path::new(v["path"].as_str().unwrap())
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned()
-    };
     let mut turns: Vec<(String, String, Value)> = json_lines(&out)
         .iter()
         .map(|l| (name(&l["keep"]), name(&l["remove"]), l["turn"].clone()))
