@@ -314,6 +314,7 @@ pub fn markdown(m: &Measurement) -> String {
     for (k, n) in photos.iter().take(10) {
         let _ = writeln!(o, "| {k} | {n} |");
     }
+    picture_pairs(&mut o, m, t_default);
 
     let mut top = m.false_pairs.clone();
     top.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -350,4 +351,46 @@ pub fn markdown(m: &Measurement) -> String {
          not drawn."
     );
     o
+}
+
+/// The false pairs at `t` by pair of pictures, whatever the copies: a pair of pictures with 42
+/// entries each can make up to 42 × 42 false pairs, so the count of entry pairs says little about
+/// how many different look-alikes a user would be shown.
+fn picture_pairs(o: &mut String, m: &Measurement, t: f32) {
+    let mut pairs: Vec<((usize, usize), usize)> = Vec::new();
+    for &(s, a, b) in &m.false_pairs {
+        if s < t {
+            continue;
+        }
+        let (pa, pb) = (m.entries[a].picture, m.entries[b].picture);
+        let key = (pa.min(pb), pa.max(pb));
+        match pairs.iter_mut().find(|k| k.0 == key) {
+            Some(k) => k.1 += 1,
+            None => pairs.push((key, 1)),
+        }
+    }
+    let n = m.pictures.len();
+    let different = (0..n)
+        .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
+        .filter(|&(a, b)| crate::relation(&m.pictures, a, b) == crate::Relation::Different)
+        .count();
+    let _ = writeln!(
+        o,
+        "\n## False pairs at the default, by pair of pictures\n\n\
+         The {} false pairs at the default join {} of the {} pairs of different pictures (any copy \
+         of one with any copy of the other); {} of those pairs of pictures meet once only. The ten \
+         with most false pairs:\n\n| pictures | false pairs |\n|---|---|",
+        false_pairs(m, t),
+        pairs.len(),
+        different,
+        pairs.iter().filter(|p| p.1 == 1).count()
+    );
+    pairs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for ((pa, pb), count) in pairs.iter().take(10) {
+        let _ = writeln!(
+            o,
+            "| {} and {} | {count} |",
+            m.pictures[*pa].name, m.pictures[*pb].name
+        );
+    }
 }
