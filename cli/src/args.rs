@@ -398,6 +398,11 @@ pub struct ImportPairsArgs {
     /// no not-a-duplicate list applies).
     #[arg(long, value_name = "PARQUET", num_args = 1..)]
     pub signatures: Vec<PathBuf>,
+    /// As for scan: a pair that lookalike scores below this sensitivity's similarity is not
+    /// reported (the query was run on other signatures or at a lower threshold), and the run
+    /// exits with 1. Default: the scan's default, as in scale/pairs.sql.
+    #[arg(long, short, value_name = "0-100")]
+    pub sensitivity: Option<u8>,
     #[command(flatten)]
     pub report: ReportArgs,
 }

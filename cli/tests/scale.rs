@@ -447,6 +447,33 @@ fn export_and_import_name_the_file_in_their_errors() {
         "{}",
         text(&out.stderr)
     );
+    // A pair of different photos that the file calls 99 is scored again below the threshold:
+    // not reported (the page would propose removing one), named, exit code 1.
+    fs::copy(
+        lookalike_tests::photos_dir().join("Wine_by_Jakkub_Mede.jpg"),
+        pics.join("c.jpg"),
+    )
+    .unwrap();
+    lookalike(&db, &["scan", pics.to_str().unwrap()]);
+    let c = pics.join("c.jpg").canonicalize().unwrap();
+    let wrong = tmp.path().join("wrong.csv");
+    fs::write(
+        &wrong,
+        format!("a,b,similarity\n{a},{},99\n{a},{b},100\n", c.display()),
+    )
+    .unwrap();
+    let out = run(&["db", "import-pairs", wrong.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let reported: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(reported.len(), 1, "only a and b: {reported:?}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("wrong.csv: 1 pairs are below similarity 49.75"),
+        "{stderr}"
+    );
 }
 
 #[test]

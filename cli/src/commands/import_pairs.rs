@@ -4,7 +4,10 @@
 //! Each pair's files are looked up in the database (or in the signatures tables given with
 //! `--signatures`, and then the database is not read). The pair is scored again with
 //! lookalike-core, upright as the query scores it; a similarity that differs from the file's by
-//! more than [`AGREEMENT`] is named in a warning, since the table and the database then disagree.
+//! more than [`AGREEMENT`] is named in a warning, since the table and the database then disagree,
+//! and a pair whose own similarity is below the sensitivity's (`--sensitivity`, the scan's
+//! default) is not reported at all: it would otherwise be proposed for removal on the strength of
+//! a number lookalike does not find. Such pairs make the exit code 1.
 //! Pairs remembered as not duplicates (`lookalike ignore`), two names of one file (as `scan`
 //! drops them) and repeated rows are dropped, and the rest is reported exactly as `scan --all`
 //! reports its pairs: [`Report::build`], then the table, JSON or HTML page.
@@ -18,9 +21,9 @@ use lookalike_core::{Weights, compare_upright};
 use crate::args::ImportPairsArgs;
 use crate::commands::scan::{keep_rules, print_report, same_file, write_html};
 use crate::exchange::{pairs, signatures};
-use crate::messages;
 use crate::report::{Pair, Report};
 use crate::store::{FileRecord, IgnoredPairs, Store};
+use crate::{config, messages};
 
 /// How far (in similarity points) the file's similarity may lie from lookalike's own: the query
 /// computes in double precision what the CLI computes in `f32`.
@@ -31,6 +34,7 @@ const SHOWN_DISAGREEMENTS: usize = 5;
 
 pub fn run(store: Option<&Store>, args: &ImportPairsArgs) -> Result<()> {
     let keep = keep_rules(&args.report.keep)?;
+    let min_similarity = config::sensitivity(args.sensitivity)?.min_similarity();
     let rows = pairs::read(&args.pairs)?;
     let mut tables: HashMap<PathBuf, FileRecord> = HashMap::new();
     for table in &args.signatures {
@@ -70,7 +74,7 @@ pub fn run(store: Option<&Store>, args: &ImportPairsArgs) -> Result<()> {
         records.insert(path.to_path_buf(), record.clone());
         Ok(record)
     };
-    let (mut found, mut disagreeing, mut dropped) = (Vec::new(), 0usize, 0usize);
+    let (mut found, mut disagreeing, mut dropped, mut below) = (Vec::new(), 0usize, 0usize, 0usize);
     // A pair given twice (in either order) is reported once.
     let mut seen: HashSet<(PathBuf, PathBuf)> = HashSet::new();
     for row in &rows {
@@ -104,6 +108,10 @@ pub fn run(store: Option<&Store>, args: &ImportPairsArgs) -> Result<()> {
                 ));
             }
         }
+        if ours.similarity < min_similarity {
+            below += 1;
+            continue;
+        }
         found.push(Pair {
             a: a.file,
             b: b.file,
@@ -118,6 +126,16 @@ pub fn run(store: Option<&Store>, args: &ImportPairsArgs) -> Result<()> {
             disagreeing - SHOWN_DISAGREEMENTS
         ));
     }
+    if below > 0 {
+        messages::file_error(
+            &args.pairs,
+            format!(
+                "{below} pairs are below similarity {min_similarity} by the database's signatures \
+                 and are not reported (was the query run on another export, or with a lower \
+                 min_similarity than --sensitivity gives?)"
+            ),
+        );
+    }
     let report = Report::build(found, &keep);
     print_report(&report, &args.report)?;
     if let Some(path) = &args.report.html {
@@ -125,7 +143,8 @@ pub fn run(store: Option<&Store>, args: &ImportPairsArgs) -> Result<()> {
     }
     messages::info(format!(
         "{} pairs read from {}: {} similar pairs in {} groups; {dropped} dropped (ignored, one \
-         file, or given twice), {disagreeing} with another similarity than lookalike's",
+         file, or given twice), {below} below the threshold, {disagreeing} with another \
+         similarity than lookalike's",
         rows.len(),
         messages::shown(&args.pairs),
         report.matches.len(),
