@@ -595,3 +595,36 @@ fn keep_rules_choose_the_keeper() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("unknown criterion \"largest\""));
 }
+
+#[test]
+fn a_report_written_inside_the_scanned_folder_is_not_scanned_next_time() {
+    let env = Env::new();
+    let pics = env.path("pics");
+    env.copy("Dragonfly_by_Bolly", 1.0, "dragonfly.jpg");
+    env.copy("Dragonfly_by_Bolly", 0.5, "dragonfly small.jpg");
+    let page = pics.join("report.html");
+    let out = env.run(&[
+        "scan",
+        pics.to_str().unwrap(),
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let thumbnails = pics.join("report_files");
+    let made = fs::read_dir(&thumbnails)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "jpg")
+        })
+        .count();
+    assert_eq!(made, 2, "one thumbnail per member");
+    // The thumbnails are small copies of the pictures: scanned, they would pair with them.
+    assert_eq!(
+        env.pairs(),
+        BTreeSet::from([pair("dragonfly small.jpg", "dragonfly.jpg")])
+    );
+}

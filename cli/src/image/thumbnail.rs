@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use std::path::Path;
 
 use super::decode;
+use super::walk::REVIEW_MARKER;
 use crate::messages;
 use crate::report::Report;
 use crate::report::escape::percent_encode;
@@ -67,9 +68,18 @@ pub fn sample(seed: u32) -> Vec<u8> {
 
 /// Writes the HTML report `page` and its thumbnails (in [`html::files_dir`] beside it, made on
 /// all cores). A file whose thumbnail cannot be made is shown without one, with a warning.
+/// What the marker of a thumbnails folder says (walks leave a folder holding it out).
+const MARKER_TEXT: &str = "This folder holds the thumbnails of a lookalike report page. \
+lookalike scans leave out folders holding this file.\n";
+
 pub fn write_report(report: &Report, page: &Path, title: &str) -> Result<()> {
     let dir = html::files_dir(page);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    // The thumbnails are small JPEG copies of the library: a later scan of a folder that holds
+    // the page (`cd ~/Pictures && lookalike scan . --html report.html`) must leave them out.
+    let marker = dir.join(REVIEW_MARKER);
+    std::fs::write(&marker, MARKER_TEXT)
+        .with_context(|| format!("cannot write {}", marker.display()))?;
     let folder = dir
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
