@@ -391,6 +391,50 @@ fn database_mistakes_and_damage_are_explained_with_a_way_forward() {
         "{}",
         text(&out.stderr)
     );
+    // --db naming a folder of photos (`--db ~/Pictures`): refused by every command, read-only
+    // or not, and nothing is written into it.
+    let pictures = env.dir.path().join("Pictures");
+    fs::create_dir(&pictures).unwrap();
+    fs::copy(&photos()[0], pictures.join("a.jpg")).unwrap();
+    let before: BTreeSet<String> = fs::read_dir(&pictures)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for args in [
+        vec!["db", "info"],
+        vec!["query", photos()[0].to_str().unwrap()],
+        vec!["scan", pictures.to_str().unwrap()],
+    ] {
+        let out = Command::new(BIN)
+            .arg("--db")
+            .arg(&pictures)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains("not a lookalike database"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    let after: BTreeSet<String> = fs::read_dir(&pictures)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(before, after);
+    // An empty folder is no database for a read-only command, and one for scan.
+    let empty = env.dir.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&empty)
+        .args(["db", "info"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no database at"));
+    assert_eq!(fs::read_dir(&empty).unwrap().count(), 0);
 
     // Damage: the start of sled's data file overwritten. sled alone would open it as an empty
     // index; lookalike says it is damaged and how to rebuild it.

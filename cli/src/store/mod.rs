@@ -92,6 +92,9 @@ pub enum StoreError {
     Missing { path: PathBuf },
     /// `--db` names something that is not a folder.
     NotAFolder { path: PathBuf },
+    /// `--db` names a folder that holds other files and no database (a mistyped `--db
+    /// ~/Pictures`): nothing is written into it.
+    NotADatabase { path: PathBuf },
     /// The private copy of a read-only database could not be made in `at`.
     Copy {
         path: PathBuf,
@@ -146,6 +149,12 @@ impl std::fmt::Display for StoreError {
                 "--db {} is a file; a database is a folder",
                 path.display()
             ),
+            StoreError::NotADatabase { path } => write!(
+                f,
+                "--db {} is a folder of other files, not a lookalike database; nothing was \
+                 written into it",
+                path.display()
+            ),
             StoreError::Copy { path, at, source } => write!(
                 f,
                 "the database {} is read-only, and a copy of it to read cannot be made in {} \
@@ -177,6 +186,11 @@ impl StoreError {
             StoreError::NotAFolder { .. } => {
                 Some("give --db a folder (it is created by the first scan)".into())
             }
+            StoreError::NotADatabase { .. } => Some(
+                "give --db a new or empty folder for a database (or leave --db out for the \
+                 default one)"
+                    .into(),
+            ),
             StoreError::Copy { .. } => {
                 Some("set TMPDIR to a folder with room for a copy of the database folder".into())
             }
@@ -229,6 +243,19 @@ pub struct Settings {
     pub weights: Weights,
 }
 
+/// Whether the folder `path` holds a database: sled's configuration or its data file, which sled
+/// writes when it first opens a folder, or our lock (taken just before: a run killed between
+/// the two left a database to be).
+fn holds_database(path: &Path) -> bool {
+    ["conf", "db", LOCK_FILE]
+        .iter()
+        .any(|name| path.join(name).is_file())
+}
+
+fn is_empty_folder(path: &Path) -> std::io::Result<bool> {
+    Ok(std::fs::read_dir(path)?.next().is_none())
+}
+
 impl Store {
     /// Opens (creating if needed) the database directory `path`, after taking its lock.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
@@ -241,6 +268,11 @@ impl Store {
             path: path.to_path_buf(),
             source,
         };
+        if path.is_dir() && !holds_database(path) && !is_empty_folder(path).map_err(io)? {
+            return Err(StoreError::NotADatabase {
+                path: path.to_path_buf(),
+            });
+        }
         std::fs::create_dir_all(path).map_err(io)?;
         let lock = lock(path)?;
         Store::start(path, path, lock, None)
@@ -269,6 +301,21 @@ impl Store {
         if !path.is_dir() {
             return Err(StoreError::NotAFolder {
                 path: path.to_path_buf(),
+            });
+        }
+        if !holds_database(path) {
+            // An empty folder is no database yet; one of other files never will be.
+            let empty = is_empty_folder(path).map_err(|source| StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            return Err(match empty {
+                true => StoreError::Missing {
+                    path: path.to_path_buf(),
+                },
+                false => StoreError::NotADatabase {
+                    path: path.to_path_buf(),
+                },
             });
         }
         if writable(path) {
