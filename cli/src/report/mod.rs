@@ -347,6 +347,43 @@ mod tests {
     }
 
     #[test]
+    fn the_table_gives_the_similarity_to_the_keeper_as_the_json_does() {
+        // Keeper k (most pixels); a matched k at 60 and c at 95; c matched only a.
+        let (k, a, c) = (
+            file("/k", 400, 1, 0),
+            file("/a", 300, 1, 0),
+            file("/c", 200, 1, 0),
+        );
+        let pair = |x: &ImageFile, y: &ImageFile, similarity: f32| Pair {
+            a: x.clone(),
+            b: y.clone(),
+            similarity,
+            score: -1.0,
+            orientation: Orientation::Upright,
+        };
+        let report = Report::build(
+            vec![pair(&k, &a, 60.0), pair(&a, &c, 95.0)],
+            &lookalike_core::DEFAULT_KEEP,
+        );
+        let mut out = Vec::new();
+        table::write(&report, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let line = |path: &str| {
+            text.lines()
+                .find(|l| l.ends_with(path) || l.contains(&format!("{path}  (")))
+                .unwrap_or_else(|| panic!("{path} in {text}"))
+                .to_string()
+        };
+        assert!(line("/k").trim_start().starts_with("keep"), "{text}");
+        // a's best similarity is 95 (with c); next to the keeper it is 60.
+        assert!(line("/a").trim_start().starts_with("60.0"), "{text}");
+        assert!(
+            line("/c").trim_start().starts_with("~95.0") && line("/c").contains("not the keeper"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn reference_files_moved_forward_keep_their_own_figures() {
         let (r1, x, r2) = (
             file("/r1", 400, 1, 0),

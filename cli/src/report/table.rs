@@ -1,5 +1,6 @@
-//! The terminal renderings: the scan's table of groups, and the small formatters the other
-//! commands' text output shares (sizes, clock times).
+//! The terminal renderings: the scan's table of groups (each member with its similarity to the
+//! keeper, as in the JSON and the page), and the small formatters the other commands' text output
+//! shares (sizes, clock times).
 
 use std::io::Write;
 
@@ -23,15 +24,25 @@ pub fn write(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
                 // A reference file is never proposed for removal (`scan --reference`).
                 "ref".to_string()
             } else {
-                format!("{s:5.1}")
+                // The similarity to the keeper, as the JSON and the page give it; a member that
+                // joined through another member has none, and shows its best one, marked.
+                match group.to_keeper.get(i).copied().flatten() {
+                    Some(k) => format!("{k:5.1}"),
+                    None => format!("~{s:4.1}"),
+                }
             };
             // A member that matched the keeper mirrored or turned says so.
             let turn = group
                 .turn_label(i)
                 .map_or(String::new(), |t| format!("  ({t})"));
+            let via = if i > 0 && group.to_keeper.get(i).copied().flatten().is_none() {
+                "  (like another member, not the keeper)"
+            } else {
+                ""
+            };
             writeln!(
                 out,
-                "  {label:>5}  {:>11}  {:>8}  {}{turn}",
+                "  {label:>5}  {:>11}  {:>8}  {}{turn}{via}",
                 format!("{}×{}", m.picture.width, m.picture.height),
                 human_size(m.stamp.size),
                 messages::shown(&m.path)
