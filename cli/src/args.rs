@@ -97,7 +97,7 @@ pub enum Command {
     /// `remove` to the trash (or --to DIR), remember the ones marked `not_duplicate`.
     #[command(after_help = EXIT_CODES)]
     Apply(ApplyArgs),
-    /// The pairs you said are not duplicates: list them, or forget one.
+    /// The pairs you said are not duplicates: list them, add one, or forget one.
     #[command(subcommand)]
     Ignore(IgnoreCommand),
     /// Time opening an HTML report of N synthetic groups (not for users; for the README).
@@ -113,8 +113,8 @@ pub struct ScanArgs {
     /// Folders (or single images) to scan, recursively.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// 0 (match loosely) to 100 (resized copies only). The default finds every edited copy of the
-    /// calibration set and no pair of different photographs (README, Sensitivity).
+    /// 0 (match loosely) to 100 (resized copies only). The default, 25, is the measured balance
+    /// between copies found and false pairs (README, Sensitivity; docs/accuracy.md).
     #[arg(long, short, value_name = "0-100", default_value_t = lookalike_core::Sensitivity::DEFAULT.get())]
     pub sensitivity: u8,
     #[command(flatten)]
@@ -193,13 +193,14 @@ pub struct ApplyArgs {
 /// `lookalike ignore`.
 #[derive(Debug, Subcommand)]
 pub enum IgnoreCommand {
-    /// Every pair remembered as not a duplicate (tab-separated: path, path, date).
+    /// Every pair remembered as not a duplicate (tab-separated: path, path; with --json also
+    /// when it was recorded).
     List {
         /// JSON lines instead.
         #[arg(long)]
         json: bool,
     },
-    /// Remember that two files are not duplicates of each other.
+    /// Remember that two files are not duplicates of each other (both must exist).
     Add {
         #[arg(value_name = "FILE")]
         a: PathBuf,
@@ -234,15 +235,17 @@ pub struct BenchReportArgs {
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {
-    /// Images to look up.
-    #[arg(required = true, value_name = "IMAGE")]
+    /// Images to look up; videos (by their extension) are searched for clips they share with
+    /// the stored videos.
+    #[arg(required = true, value_name = "IMAGE|VIDEO")]
     pub images: Vec<PathBuf>,
-    /// At most this many matches per image.
+    /// At most this many matches per image (per video: this many stored videos, those sharing
+    /// the most screenshots first).
     #[arg(long, short = 'n', default_value_t = 10)]
     pub limit: usize,
     /// Compare images upright only: no mirrored or quarter-turned copies. Trades recall on
     /// mirrored and turned copies for slightly fewer false pairs and faster queries (README,
-    /// Sensitivity; docs/accuracy.md).
+    /// Sensitivity; docs/accuracy.md). Not for videos.
     #[arg(long)]
     pub upright: bool,
     /// As for scan (default: the scan's default).
@@ -291,8 +294,9 @@ pub struct VideosArgs {
     /// cheaper for each video, from its resolution, frame rate and key-frame distance (README).
     #[arg(long, value_enum, value_name = "METHOD")]
     pub sampling: Option<Sampling>,
-    /// Hash whole frames, black borders included (default: letterbox and pillarbox bars are
-    /// cropped first).
+    /// Skip the videos' own crop of dark bars (bars near black, which may hold a few bright
+    /// pixels such as subtitles). Uniform borders of any colour are still cut before hashing,
+    /// as for images (README, Videos).
     #[arg(long)]
     pub no_crop: bool,
     /// Hardware video decoding: auto (try the machine's decoders on the first video for 20 s and

@@ -43,6 +43,12 @@ fn main() -> ExitCode {
         Ok(()) if interrupt::requested() => ExitCode::from(exit::INTERRUPTED),
         Ok(()) if messages::errored() => ExitCode::from(exit::SOME_FAILED),
         Ok(()) => ExitCode::from(exit::OK),
+        // The reader went away (`lookalike scan … | head`): what it wanted it has, and what the
+        // run stored is stored. Nothing to report.
+        Err(e) if broken_pipe(&e) => ExitCode::from(match messages::errored() {
+            true => exit::SOME_FAILED,
+            false => exit::OK,
+        }),
         Err(e) => {
             eprintln!("error: {e:#}");
             if let Some(hint) = hint_for(&e) {
@@ -51,6 +57,15 @@ fn main() -> ExitCode {
             ExitCode::from(exit::CANNOT_RUN)
         }
     }
+}
+
+/// Whether `e` comes from writing to a pipe whose reader has closed it.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Mesa's Vulkan device-select layer prints `error: XDG_RUNTIME_DIR is invalid…` (twice) when

@@ -57,8 +57,14 @@ impl Env {
     }
 
     fn run(&self, args: &[&str]) -> Output {
+        self.run_in(Path::new("."), args)
+    }
+
+    /// [`Env::run`] from the folder `cwd`.
+    fn run_in(&self, cwd: &Path, args: &[&str]) -> Output {
         let home = self.path("home");
         Command::new(BIN)
+            .current_dir(cwd)
             .arg("--db")
             .arg(self.dir.path().join("db"))
             .args(args)
@@ -145,12 +151,17 @@ fn report_to_plan_to_trash_and_not_a_duplicate_is_remembered() {
     assert_eq!(env.pairs(), all);
     let html = fs::read_to_string(&page).unwrap();
     assert!(html.contains("connect-src 'none'"));
-    assert_eq!(
-        fs::read_dir(page.with_file_name("report_files"))
-            .unwrap()
-            .count(),
-        5
-    );
+    let thumbnails = fs::read_dir(page.with_file_name("report_files"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "jpg")
+        })
+        .count();
+    assert_eq!(thumbnails, 5);
 
     // The grouped JSON: one object per group, the keeper first.
     let groups = env.groups(&pics, &[]);
@@ -591,9 +602,34 @@ fn keep_rules_choose_the_keeper() {
         keeper(&format!("path:{}/orig,resolution", pics.display())),
         "original.jpg"
     );
+    // A relative prefix is the folder under the current one, as a user means it.
+    let out = env.run_in(
+        &pics,
+        &[
+            "scan",
+            ".",
+            "--all",
+            "--json",
+            "--groups",
+            "--keep",
+            "path:orig,resolution",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let group: Value = serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
+    assert!(
+        group["keep"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("original.jpg"),
+        "{group}"
+    );
     let out = env.run(&["scan", pics.to_str().unwrap(), "--keep", "largest"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("unknown criterion \"largest\""));
+    let out = env.run(&["scan", pics.to_str().unwrap(), "--keep", "path:"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--keep path: needs a folder"));
 }
 
 #[test]

@@ -1071,10 +1071,21 @@ fn a_hostile_folder_indexes_every_good_file_and_names_every_bad_one() {
         !err.contains("folder.jpg"),
         "a folder is no file to read:\n{err}"
     );
-    // The summary counts what the lines above it say.
+    // The summary counts what the lines above it say: the images that failed (so that hashed,
+    // unchanged and failed add up to the images found) and the other errors (links, loops).
     let errors = err.lines().filter(|l| l.starts_with("error: ")).count();
     let warnings = err.lines().filter(|l| l.starts_with("warning: ")).count();
-    assert_eq!(count(&out, "failed"), errors, "{err}");
+    let other = if err.contains(" other error") {
+        count(&out, "other error")
+    } else {
+        0
+    };
+    assert_eq!(count(&out, "failed") + other, errors, "{err}");
+    assert_eq!(
+        count(&out, "hashed") + count(&out, "unchanged") + count(&out, "failed"),
+        count(&out, "images under"),
+        "{err}"
+    );
     let summary = err.lines().find(|l| l.contains(" images under ")).unwrap();
     assert!(
         summary.ends_with(&format!("; {warnings} warnings")),
@@ -1737,5 +1748,85 @@ fn hazy_photos_with_the_same_text_are_not_paired_but_a_hazy_copy_is_found() {
             p == ["faded.jpg", "original.jpg"]
         }),
         "{found:?}"
+    );
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_run_quietly() {
+    // `lookalike hash - | head -c 10`: more lines than a pipe holds, so writing fails once
+    // `head` has gone. That is no error of the run (it printed "error: Broken pipe" and exited
+    // with 2).
+    let env = Env::new();
+    let small = env.resized(0, 0.05, "small.jpg");
+    let script = format!(
+        "yes '{}' | head -n 600 | '{BIN}' --db '{}' hash - 2>'{}' | head -c 10 >/dev/null; \
+         echo ${{PIPESTATUS[2]}}",
+        small.display(),
+        env.db().display(),
+        env.dir.path().join("stderr").display()
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    let stderr = fs::read_to_string(env.dir.path().join("stderr")).unwrap();
+    assert_eq!(text(&out.stdout).trim(), "0", "exit code; stderr: {stderr}");
+    assert!(
+        !stderr.contains("Broken pipe") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn ignore_add_refuses_a_file_that_is_not_there() {
+    let env = Env::new();
+    let a = env.photo(4, "a.jpg");
+    let b = env.photo(5, "b.jpg");
+    assert_eq!(
+        env.run(&["scan", env.pics().to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let missing = env.pics().join("typo.jpg");
+    for (x, y, why) in [
+        (&a, &missing, "typo.jpg: no such file"),
+        (&a, &a, "named twice"),
+    ] {
+        let out = env.run(&["ignore", "add", x.to_str().unwrap(), y.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(why), "{}", text(&out.stderr));
+    }
+    let out = env.run(&["ignore", "list"]);
+    assert_eq!(text(&out.stdout), "", "nothing remembered");
+    let out = env.run(&["ignore", "add", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&env.run(&["ignore", "list"]).stdout).lines().count(),
+        1
+    );
+}
+
+#[test]
+fn videos_met_by_a_scan_point_to_the_videos_command() {
+    let env = Env::new();
+    env.photo(4, "a.jpg");
+    let clip = env.pics().join("clip.mp4");
+    fs::write(&clip, b"not looked at").unwrap();
+    let out = env.run(&["scan", env.pics().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("1 video left out: `lookalike videos PATH`"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Named on the command line: an error naming it, and the same way forward.
+    let out = env.run(&["scan", clip.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("clip.mp4: a video: `lookalike videos PATH`"),
+        "{}",
+        text(&out.stderr)
     );
 }

@@ -588,6 +588,19 @@ fn rerun_skips_stored_videos_drops_deleted_ones_and_keeps_its_interval() {
         stderr.contains("0 new videos read, 2 unchanged skipped"),
         "{stderr}"
     );
+    // A stored video with a new modification time is read again, and counted as changed.
+    let file = std::fs::File::options()
+        .write(true)
+        .open(v.join("life.mp4"))
+        .unwrap();
+    file.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        .unwrap();
+    drop(file);
+    let (_, stderr, _) = env.videos_json(&[]);
+    assert!(
+        stderr.contains("0 new videos read, 1 unchanged skipped, 1 changed read again, 0 failed"),
+        "{stderr}"
+    );
 
     // A query from outside the database finds the stored video...
     let outside = tempfile::tempdir().unwrap();
@@ -649,6 +662,36 @@ fn rerun_skips_stored_videos_drops_deleted_ones_and_keeps_its_interval() {
 }
 
 #[test]
+fn a_video_query_keeps_to_its_limit_and_refuses_upright() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let env = Env::new();
+    let v = env.videos();
+    copy("a.mp4", &v);
+    std::fs::copy(v.join("a.mp4"), v.join("a again.mp4")).unwrap();
+    copy("life.mp4", &v);
+    let (_, stderr, code) = env.videos_json(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let outside = tempfile::tempdir().unwrap();
+    let query = copy("a.mp4", outside.path());
+    let query = query.to_str().unwrap();
+    let (all, stderr, code) = env.json_run(&["query", query, "--json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(all.len(), 2, "both copies of a: {all:?}");
+    let (one, _, _) = env.json_run(&["query", query, "--json", "--limit", "1"]);
+    assert_eq!(one.len(), 1, "{one:?}");
+    // Mirrored clips are copies too: --upright, which is for images, is refused by name.
+    let out = env.run(&["query", query, "--upright"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--upright is for images"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn broken_videos_are_reported_by_name_and_the_others_processed() {
     if !have_ffmpeg() {
         return;
@@ -695,10 +738,18 @@ fn broken_videos_are_reported_by_name_and_the_others_processed() {
     ]);
     // A copy of B, which must still be found.
     std::fs::copy(fixtures().join("b.mp4"), v.join("b_copy.mp4")).unwrap();
+    // A photo with a video's name: ffmpeg reads it as a one-picture video.
+    std::fs::copy(&photos()[0], v.join("still.mp4")).unwrap();
 
     let (lines, stderr, code) = env.videos_json(&["--min-sequence", "6"]);
     assert_eq!(code, Some(1), "{stderr}");
-    for name in ["broken.mp4", "truncated.mkv", "sound.mp4", "faststart.mp4"] {
+    for name in [
+        "broken.mp4",
+        "truncated.mkv",
+        "sound.mp4",
+        "faststart.mp4",
+        "still.mp4",
+    ] {
         assert!(
             stderr
                 .lines()
@@ -708,7 +759,9 @@ fn broken_videos_are_reported_by_name_and_the_others_processed() {
     }
     assert!(stderr.contains("no video stream"), "{stderr}");
     assert!(stderr.contains("cut short"), "{stderr}");
+    assert!(stderr.contains("a still image, not a video"), "{stderr}");
     assert!(stderr.contains("2 new videos read"), "{stderr}");
+    assert!(stderr.contains("5 failed"), "{stderr}");
     assert!(pair(&lines, "b_copy.mp4", "b.mp4").is_some(), "{lines:#?}");
 }
 

@@ -1,6 +1,7 @@
 //! `lookalike ignore`: the pairs remembered as not duplicates (by `apply` or `ignore add`):
 //! list them, add one, or forget one so that scans report it again.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -27,15 +28,16 @@ pub fn run(config: &Config, command: &IgnoreCommand) -> Result<()> {
     match command {
         IgnoreCommand::List { json } => {
             let pairs = store.ignored_pairs()?;
+            let mut out = std::io::stdout().lock();
             for (a, b, ms) in &pairs {
                 if *json {
                     let mut o = Map::new();
                     put_path(&mut o, "a", a);
                     put_path(&mut o, "b", b);
                     o.insert("recorded_ms".into(), json!(ms));
-                    println!("{}", serde_json::Value::Object(o));
+                    writeln!(out, "{}", serde_json::Value::Object(o))?;
                 } else {
-                    println!("{}\t{}", messages::shown(a), messages::shown(b));
+                    writeln!(out, "{}\t{}", messages::shown(a), messages::shown(b))?;
                 }
             }
             messages::info(format!(
@@ -45,6 +47,18 @@ pub fn run(config: &Config, command: &IgnoreCommand) -> Result<()> {
         }
         IgnoreCommand::Add { a, b } => {
             let (a, b) = (full(a)?, full(b)?);
+            // A typo would be remembered for ever and never match a file.
+            for path in [&a, &b] {
+                if !path.is_file() {
+                    anyhow::bail!("{}: no such file", messages::shown(path));
+                }
+            }
+            if a == b {
+                anyhow::bail!(
+                    "{} is named twice; give two different files",
+                    messages::shown(&a)
+                );
+            }
             let new = store.ignore_pair(&a, &b)?;
             messages::info(if new {
                 "remembered: scans will not report this pair again"

@@ -87,8 +87,8 @@ impl Plan {
 
     /// Every group's members with absolute paths, relative ones joined to `base_override` or
     /// else the plan's `base`. Refuses a relative path without a base, a path that climbs out
-    /// of its base (`..`), a file named twice with different decisions, and a group where every
-    /// member is to be removed (no copy would be left).
+    /// of its base (`..`), a file named twice, and a group where every member is to be removed
+    /// (no copy would be left, also when the group names one file only).
     pub fn resolve(&self, base_override: Option<&Path>) -> Result<Vec<Vec<Resolved>>> {
         let base = base_override
             .map(Path::to_path_buf)
@@ -122,10 +122,13 @@ impl Plan {
                     })?;
                     base.join(given)
                 };
-                if let Some(old) = seen.insert(path.clone(), m.decision)
-                    && old != m.decision
-                {
-                    bail!("{} has two different decisions", path.display());
+                if let Some(old) = seen.insert(path.clone(), m.decision) {
+                    if old != m.decision {
+                        bail!("{} has two different decisions", path.display());
+                    }
+                    // Groups never share a file: a plan that names one twice was put together
+                    // by hand or by another tool, and removing it twice would fail halfway.
+                    bail!("{} is named twice", path.display());
                 }
                 members.push(Resolved {
                     path,
@@ -134,12 +137,13 @@ impl Plan {
                     decision: m.decision,
                 });
             }
-            if members.len() > 1 && members.iter().all(|m| m.decision == Decision::Remove) {
+            if members.iter().all(|m| m.decision == Decision::Remove) {
                 bail!(
-                    "group {} would remove every copy ({} files); keep one, or remove them \
+                    "group {} would remove every copy ({} {}); keep one, or remove them \
                      yourself",
                     n + 1,
-                    members.len()
+                    members.len(),
+                    if members.len() == 1 { "file" } else { "files" }
                 );
             }
             groups.push(members);
@@ -202,5 +206,21 @@ mod tests {
             .unwrap()
             .resolve(Some(Path::new("/b")));
         assert!(format!("{:#}", e.unwrap_err()).contains("every copy"));
+        // A group of one file, removed: no copy left either.
+        let one = r#"{"format": "lookalike-plan", "version": 1, "base": "/b", "groups": [
+          {"members": [{"path": "x.jpg", "size": 1, "mtime_ms": 2, "decision": "remove"}]}]}"#;
+        let e = Plan::parse(one).unwrap().resolve(None);
+        assert!(
+            format!("{:#}", e.unwrap_err()).contains("every copy (1 file)"),
+            "one file"
+        );
+        // One file named in two groups, removed in both: refused before anything moves.
+        let twice = r#"{"format": "lookalike-plan", "version": 1, "base": "/b", "groups": [
+          {"members": [{"path": "k.jpg", "size": 1, "mtime_ms": 2, "decision": "keep"},
+                       {"path": "x.jpg", "size": 1, "mtime_ms": 2, "decision": "remove"}]},
+          {"members": [{"path": "j.jpg", "size": 1, "mtime_ms": 2, "decision": "keep"},
+                       {"path": "x.jpg", "size": 1, "mtime_ms": 2, "decision": "remove"}]}]}"#;
+        let e = Plan::parse(twice).unwrap().resolve(None);
+        assert!(format!("{:#}", e.unwrap_err()).contains("x.jpg is named twice"));
     }
 }

@@ -23,11 +23,18 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     let (videos, images): (Vec<PathBuf>, Vec<PathBuf>) =
         args.images.iter().cloned().partition(|p| is_video_path(p));
     if !videos.is_empty() {
+        if args.upright {
+            anyhow::bail!(
+                "--upright is for images; videos are compared in every orientation (a mirrored \
+                 clip is a copy too): leave it out, or query the images alone"
+            );
+        }
         super::videos::query(
             config,
             &videos,
             args.sensitivity,
             args.min_sequence,
+            args.limit,
             args.json,
         )?;
     }

@@ -42,6 +42,8 @@ const QUERY_BLOCK: usize = 256;
 pub struct Summary {
     pub found: usize,
     pub unchanged: usize,
+    /// New or changed files that were read to be hashed (`hashed` of them were).
+    pub tried: usize,
     pub hashed: usize,
     pub dropped: usize,
 }
@@ -129,6 +131,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         })
         .collect();
     summary.unchanged = found.len() - todo.len();
+    summary.tried = todo.len();
     let times = StageTimes::default();
     let bar = progress.bar(todo.len() as u64, "hashing", "images");
     engine.expect(todo.len());
@@ -320,12 +323,19 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     store.flush()?;
     library.save(&store);
 
-    // Failures are counted as the error lines above (a file that cannot be decoded, a folder or
-    // link that cannot be followed), warnings as the warning lines.
-    let (failed, warnings) = messages::printed();
+    // Images that failed are those read and not hashed, so that hashed + unchanged + failed is
+    // the images found; other error lines (a folder or link that cannot be followed) are counted
+    // beside them, warnings as the warning lines.
+    let (errors, warnings) = messages::printed();
+    let failed = summary.tried - summary.hashed;
+    let other_errors = match errors.saturating_sub(failed) {
+        0 => String::new(),
+        1 => " (1 other error)".to_owned(),
+        n => format!(" ({n} other errors)"),
+    };
     messages::info(format!(
-        "{} images under {} root(s): {} hashed, {} unchanged, {failed} failed, {} dropped (gone); \
-         {} similar pairs in {} groups at sensitivity {} ({:.1} s){}",
+        "{} images under {} root(s): {} hashed, {} unchanged, {failed} failed{other_errors}, {} \
+         dropped (gone); {} similar pairs in {} groups at sensitivity {} ({:.1} s){}",
         summary.found,
         roots.len(),
         summary.hashed,
@@ -342,10 +352,13 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         }
     ));
     if !all && report.matches.is_empty() && summary.unchanged > 0 {
+        let stored = library
+            .iter()
+            .filter(|(_, f)| under(&roots, &f.path))
+            .count();
         messages::info(format!(
-            "hint: only new or changed images are compared by default; --all compares all {} \
-             stored images under the scanned paths",
-            summary.found
+            "hint: only new or changed images are compared by default; --all compares all {stored} \
+             stored images under the scanned paths"
         ));
     }
     if !args.report.json && args.report.html.is_none() && !report.matches.is_empty() {
@@ -383,17 +396,35 @@ pub fn write_html(report: &Report, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The `--keep` criteria; an unknown one is an error that lists the known ones.
+/// The `--keep` criteria; an unknown one is an error that lists the known ones. A `path:`
+/// prefix is made absolute (and canonical when it exists), as the stored paths are, so that
+/// `path:Originals` means the folder under the current one.
 pub fn keep_rules(texts: &[String]) -> Result<Vec<KeepRule>> {
     texts
         .iter()
         .map(|t| {
-            KeepRule::parse(t.trim()).ok_or_else(|| {
+            let rule = KeepRule::parse(t.trim()).ok_or_else(|| {
                 anyhow::anyhow!(
                     "--keep: unknown criterion {t:?}; the criteria are resolution, size, \
                      oldest, newest, format and path:PREFIX"
                 )
-            })
+            })?;
+            let KeepRule::PathPrefix(prefix) = &rule else {
+                return Ok(rule);
+            };
+            let Ok(text) = std::str::from_utf8(prefix) else {
+                return Ok(rule);
+            };
+            if text.is_empty() {
+                anyhow::bail!("--keep path: needs a folder, e.g. path:/photos/originals");
+            }
+            let full = absolute(Path::new(text))?;
+            let mut bytes = full.to_string_lossy().into_owned();
+            // `path:Originals/` keeps its meaning: the folder, not every name that starts so.
+            if text.ends_with('/') && !bytes.ends_with('/') {
+                bytes.push('/');
+            }
+            Ok(KeepRule::PathPrefix(bytes.into_bytes()))
         })
         .collect()
 }

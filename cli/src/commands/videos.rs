@@ -10,6 +10,7 @@
 
 use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -218,7 +219,7 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     let files = find_videos(&args.paths);
     let progress = Progress::new();
     let overall = progress.bar(files.len() as u64, "videos", "videos");
-    let (mut new, mut unchanged, mut matched) = (0, 0, 0);
+    let (mut new, mut unchanged, mut matched, mut changed, mut failed) = (0, 0, 0, 0, 0);
     for path in &files {
         if interrupt::requested() {
             break;
@@ -228,9 +229,11 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
             Ok(metadata) => Stamp::of(&metadata),
             Err(e) => {
                 messages::file_error(path, e);
+                failed += 1;
                 continue;
             }
         };
+        let mut was_stored = false;
         if let Some(record) = by_path.get(path) {
             if record.info.stamp == stamp {
                 unchanged += 1;
@@ -247,6 +250,7 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
                 continue;
             }
             // Changed: forget the old screenshots, read it again.
+            was_stored = true;
             let id = record.id;
             videos.remove(path, id)?;
             shots.remove_video(id);
@@ -254,6 +258,7 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
             by_path.remove(path);
         }
         let Some((info, sampled)) = reader.read(path, &progress) else {
+            failed += 1;
             continue;
         };
         let runs = reader.matches(&shots, &sampled, None, &videos);
@@ -271,7 +276,11 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
         };
         videos.save(path, &record, &sampled)?;
         shots.insert(id, &sampled);
-        new += 1;
+        if was_stored {
+            changed += 1;
+        } else {
+            new += 1;
+        }
         if !pairs.is_empty() {
             matched += 1;
             reader.report(&pairs, args.json, report_dir)?;
@@ -284,7 +293,8 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     drop(progress);
     store.flush()?;
     messages::info(format!(
-        "{new} new videos read, {unchanged} unchanged skipped, {matched} with matches"
+        "{new} new videos read, {unchanged} unchanged skipped, {changed} changed read again, \
+         {failed} failed, {matched} with matches"
     ));
     Ok(())
 }
@@ -296,6 +306,7 @@ pub fn query(
     paths: &[PathBuf],
     sensitivity: Option<u8>,
     min_sequence: u32,
+    limit: usize,
     json: bool,
 ) -> Result<()> {
     let options = sequence_options(min_sequence)?;
@@ -339,12 +350,22 @@ pub fn query(
             .map(|(&id, _)| id);
         let runs = reader.matches(&shots, &sampled, own, &videos);
         let me = VideoRef { path, info };
-        let pairs = video_report::pair_reports(&me, &runs, interval, &by_id);
+        let mut pairs = video_report::pair_reports(&me, &runs, interval, &by_id);
+        // `--limit`: the stored videos that share the most screenshots with the query.
+        let shared =
+            |p: &video_report::PairReport| -> u32 { p.ranges.iter().map(|r| r.screenshots).sum() };
+        pairs.sort_by(|a, b| {
+            shared(b)
+                .cmp(&shared(a))
+                .then(a.other.path.cmp(&b.other.path))
+        });
+        pairs.truncate(limit);
         if pairs.is_empty() && !json {
-            println!(
+            writeln!(
+                std::io::stdout(),
                 "{}: no stored video shares a clip",
                 messages::shown(&me.path)
-            );
+            )?;
         }
         reader.report(&pairs, json, None)?;
     }

@@ -8,6 +8,7 @@
 
 use std::collections::HashSet;
 use std::io::ErrorKind;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -109,7 +110,8 @@ pub fn run(
         if plan_to_stderr {
             eprintln!("{line}");
         } else {
-            println!("{line}");
+            // A reader that stopped early (`| head`) does not stop the review.
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
         }
     };
     let mut taken = HashSet::new();

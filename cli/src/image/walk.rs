@@ -57,6 +57,7 @@ pub fn walk(
     let mut seen = HashSet::new();
     let mut unread: Vec<PathBuf> = Vec::new();
     let mut links: Vec<PathBuf> = Vec::new();
+    let mut videos = 0usize;
     for root in roots {
         let walker = WalkDir::new(root)
             .follow_links(follow_links)
@@ -122,6 +123,17 @@ pub fn walk(
             if !entry.file_type().is_file() {
                 continue;
             }
+            if crate::video::is_video_path(entry.path()) {
+                if named {
+                    messages::file_error(
+                        entry.path(),
+                        "a video: `lookalike videos PATH` finds the clips videos share",
+                    );
+                } else {
+                    videos += 1;
+                }
+                continue;
+            }
             if !named && !is_image(entry.path()) {
                 if is_unread_image(entry.path()) {
                     unread.push(entry.into_path());
@@ -142,6 +154,12 @@ pub fn walk(
         }
     }
     report_left_out(&unread, "in a format this program does not read (JPEG XL)");
+    if videos > 0 {
+        messages::info(format!(
+            "{videos} video{} left out: `lookalike videos PATH` finds the clips videos share",
+            if videos == 1 { "" } else { "s" }
+        ));
+    }
     report_left_out(
         &links,
         "symbolic links not followed (--follow-links follows them)",

@@ -2,6 +2,7 @@
 //! ([`PairReport`]), built from the sequence matcher's runs, and printed as text or JSON lines.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -136,26 +137,31 @@ pub fn pair_reports(
 /// Prints `pairs` as text (one block per pair) or as JSON lines (one object per pair, with the
 /// HTML report's path, if one was written, as `report`).
 pub fn print(pairs: &[PairReport], json: bool, report_path: Option<&Path>) -> Result<()> {
+    // Written with `?`, not `println!`, so that a reader that stops early (`| head`) ends the
+    // run quietly instead of a panic.
+    let mut out = std::io::stdout().lock();
     for pair in pairs {
         if json {
             let mut value = serde_json::to_value(pair)?;
             if let (Some(obj), Some(path)) = (value.as_object_mut(), report_path) {
                 obj.insert("report".into(), serde_json::json!(path));
             }
-            println!("{value}");
+            writeln!(out, "{value}")?;
         } else {
-            println!(
+            writeln!(
+                out,
                 "{}\n  ~ {}",
                 messages::shown(&pair.video.path),
                 messages::shown(&pair.other.path)
-            );
+            )?;
             for r in &pair.ranges {
                 let (mine, other) = r.spans();
                 let turn = r.turn.map_or(String::new(), |t| format!(", {t}"));
-                println!(
+                writeln!(
+                    out,
                     "    {mine}  ~  {other}  ({} screenshots, similarity {:.1}{turn})",
                     r.screenshots, r.similarity
-                );
+                )?;
             }
         }
     }
@@ -163,7 +169,8 @@ pub fn print(pairs: &[PairReport], json: bool, report_path: Option<&Path>) -> Re
         && !json
         && !pairs.is_empty()
     {
-        println!("  report: {}", messages::shown(path));
+        writeln!(out, "  report: {}", messages::shown(path))?;
     }
+    out.flush()?;
     Ok(())
 }

@@ -156,9 +156,10 @@ fn number(text: &Option<String>) -> Option<f64> {
 /// Reads a video's metadata with ffprobe. Errors say what is wrong: not readable, no video
 /// stream, zero duration.
 pub fn probe(tools: &Tools, path: &Path) -> Result<VideoInfo> {
+    // The caller names the file.
     let stamp = std::fs::metadata(path)
         .map(|m| Stamp::of(&m))
-        .with_context(|| format!("cannot read {}", path.display()))?;
+        .context("cannot read it")?;
     let output = Command::new(&tools.ffprobe)
         .args([
             "-v",
@@ -197,6 +198,12 @@ pub fn probe(tools: &Tools, path: &Path) -> Result<VideoInfo> {
         })
         .ok_or_else(|| anyhow!("no video stream"))?;
     let format = probe.format.as_ref();
+    // ffmpeg reads a still image as a one-picture "video" (container image2 or NAME_pipe):
+    // stored as one, it would match nothing and count as a video.
+    let container = format.and_then(|f| f.format_name.as_deref()).unwrap_or("");
+    if container == "image2" || container.ends_with("_pipe") {
+        bail!("a still image, not a video (images are scanned with `lookalike scan`)");
+    }
     let duration = format
         .and_then(|f| number(&f.duration))
         .or_else(|| number(&stream.duration))
