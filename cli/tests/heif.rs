@@ -118,15 +118,6 @@ fn heic_and_avif_copies_are_read_or_named() {
         );
         assert!(m["similarity"].as_f64().unwrap() > 95.0, "{m}");
     }
-    let thumbnails = fs::read_dir(dir.path().join("report_files"))
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "jpg")
-        })
-        .count();
+    let thumbnails = lookalike_tests::files_with_extension(&dir.path().join("report_files"), "jpg");
     assert_eq!(thumbnails, 3);
 }

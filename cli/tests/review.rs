@@ -151,16 +151,8 @@ fn report_to_plan_to_trash_and_not_a_duplicate_is_remembered() {
     assert_eq!(env.pairs(), all);
     let html = fs::read_to_string(&page).unwrap();
     assert!(html.contains("connect-src 'none'"));
-    let thumbnails = fs::read_dir(page.with_file_name("report_files"))
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "jpg")
-        })
-        .count();
+    let thumbnails =
+        lookalike_tests::files_with_extension(&page.with_file_name("report_files"), "jpg");
     assert_eq!(thumbnails, 5);
 
     // The grouped JSON: one object per group, the keeper first.
@@ -647,16 +639,7 @@ fn a_report_written_inside_the_scanned_folder_is_not_scanned_next_time() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let thumbnails = pics.join("report_files");
-    let made = fs::read_dir(&thumbnails)
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "jpg")
-        })
-        .count();
+    let made = lookalike_tests::files_with_extension(&thumbnails, "jpg");
     assert_eq!(made, 2, "one thumbnail per member");
     // The thumbnails are small copies of the pictures: scanned, they would pair with them.
     assert_eq!(

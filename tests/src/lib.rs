@@ -227,3 +227,15 @@ pub fn caption(img: &RgbImage) -> RgbImage {
     }
     out
 }
+
+/// How many files in `dir` (not below it) have the extension `ext`, e.g. the thumbnails of a
+/// report page beside the marker file of its folder.
+pub fn files_with_extension(dir: &Path, ext: &str) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == ext))
+        })
+        .count()
+}
