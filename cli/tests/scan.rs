@@ -284,9 +284,17 @@ fn a_review_inside_the_library_is_not_scanned_and_what_left_it_is_not_reported()
     assert!(review.join("000001_KEEP_original.jpg").exists());
 
     // The next scans leave the review folder out: the KEEP hard link is no match of its original.
+    // The moved copy leaves the index, said to be in a review folder, not gone.
     let (found, out) = env.scan_pairs(&["--all"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(found.is_empty(), "{found:?}");
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("0 dropped (gone; 1 more in review folders)")
+            && said.contains("dropped from the index (in review folders, which scans leave out):")
+            && said.contains("000001_REMOVE_copy.jpg"),
+        "{said}"
+    );
 
     // The user empties the review folder; nothing that left it is reported again, and with
     // --all only files under the scanned folder are.
@@ -658,11 +666,17 @@ fn rerun_after_adding_changing_deleting_and_moving_files() {
     assert_eq!(found, set(&[("p1.jpg", "p3.jpg")]));
     assert_eq!(count(&out, "hashed"), 1);
 
-    // Deleted: dropped from the database.
+    // Deleted: dropped from the database, and named.
     fs::remove_file(env.pics().join("p0 copy.jpg")).unwrap();
     let (found, out) = env.scan_pairs(&[]);
     assert!(found.is_empty());
     assert_eq!(count(&out, "dropped"), 1);
+    assert!(
+        text(&out.stderr).contains("dropped from the index (gone): ")
+            && text(&out.stderr).contains("p0 copy.jpg"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // Moved: the old path is dropped, the new one indexed; it matches nothing but itself.
     fs::create_dir(env.pics().join("sub")).unwrap();
@@ -1670,6 +1684,11 @@ fn the_saved_index_answers_like_the_records_and_goes_stale_on_any_change() {
     fs::remove_file(env.pics().join("p0 small.jpg")).unwrap();
     let out = env.run(&["db", "prune"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("dropped ") && text(&out.stdout).contains("p0 small.jpg"),
+        "prune names what it drops: {}",
+        text(&out.stdout)
+    );
     assert!(
         saved_index(&env).starts_with("out of date"),
         "{}",

@@ -95,6 +95,7 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
             }
             for path in &gone {
                 store.remove(path)?;
+                writeln!(out, "dropped {}", messages::shown(path))?;
             }
             let videos = store.videos()?;
             let mut videos_gone = 0usize;
@@ -104,6 +105,7 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
                     && e.kind() == std::io::ErrorKind::NotFound
                 {
                     videos.remove(&path, record.id)?;
+                    writeln!(out, "dropped {}", messages::shown(&path))?;
                     videos_gone += 1;
                 } else {
                     videos_left += 1;

@@ -45,7 +45,26 @@ pub struct Summary {
     /// New or changed files that were read to be hashed (`hashed` of them were).
     pub tried: usize,
     pub hashed: usize,
+    /// Stored files that are gone.
     pub dropped: usize,
+    /// Stored files still on disk that the walk left out (in review folders).
+    pub left_out: usize,
+}
+
+/// Names the first few stored files dropped from the index, and why.
+fn name_dropped(paths: &[&PathBuf], why: &str) {
+    if paths.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = paths.iter().take(3).map(|p| messages::shown(p)).collect();
+    let more = match paths.len() - shown.len() {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    messages::info(format!(
+        "dropped from the index ({why}): {}{more}",
+        shown.join(", ")
+    ));
 }
 
 pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
@@ -120,7 +139,14 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         store.remove(path)?;
         library.remove(path);
     }
-    summary.dropped = vanished.len();
+    // Gone, or still there but left out of the walk: files that `--review-dir` or `apply --to`
+    // moved into a review folder, which scans leave out.
+    let (kept, gone): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        vanished.iter().partition(|p| p.symlink_metadata().is_ok());
+    name_dropped(&gone, "gone");
+    name_dropped(&kept, "in review folders, which scans leave out");
+    summary.dropped = gone.len();
+    summary.left_out = kept.len();
 
     // 4. Hash what is new or changed.
     let todo: Vec<&(PathBuf, Stamp)> = found
@@ -335,12 +361,16 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     };
     messages::info(format!(
         "{} images under {} root(s): {} hashed, {} unchanged, {failed} failed{other_errors}, {} \
-         dropped (gone); {} similar pairs in {} groups at sensitivity {} ({:.1} s){}",
+         dropped (gone{}); {} similar pairs in {} groups at sensitivity {} ({:.1} s){}",
         summary.found,
         roots.len(),
         summary.hashed,
         summary.unchanged,
         summary.dropped,
+        match summary.left_out {
+            0 => String::new(),
+            n => format!("; {n} more in review folders"),
+        },
         report.matches.len(),
         report.groups.len(),
         sensitivity.get(),
