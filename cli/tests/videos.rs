@@ -692,6 +692,41 @@ fn a_video_query_keeps_to_its_limit_and_refuses_upright() {
 }
 
 #[test]
+fn key_frame_sampling_does_not_call_a_whole_video_cut_short() {
+    if !have_ffmpeg() {
+        return;
+    }
+    // Key frames every 8 s (no others), 30 s long: the last one is at 24 s, so screenshots
+    // every 2 s from key frames stop 6 s before the end of a file that is whole.
+    let env = Env::new();
+    let v = env.videos();
+    std::fs::create_dir_all(&v).unwrap();
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "mandelbrot=size=320x240:rate=5",
+        "-t",
+        "30",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        "40",
+        "-sc_threshold",
+        "0",
+        "-pix_fmt",
+        "yuv420p",
+        v.join("long groups.mp4").to_str().unwrap(),
+    ]);
+    let (_, stderr, code) = env.videos_json(&["--sampling", "keyframes"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("pictures stop after"), "{stderr}");
+    assert!(stderr.contains("1 new videos read"), "{stderr}");
+}
+
+#[test]
 fn broken_videos_are_reported_by_name_and_the_others_processed() {
     if !have_ffmpeg() {
         return;

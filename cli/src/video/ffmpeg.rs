@@ -344,7 +344,22 @@ pub fn sample(
                 sink(shot);
             })?;
             let covered = last.map_or(0, |k| k as u32 + 1);
-            check_coverage(path, covered, count, interval, info.duration, &errors)?;
+            // Key frames only: the last one may come up to a group of pictures before the end.
+            let slack = match method {
+                Sampling::Keyframes => {
+                    let group = info.keyframe_interval.unwrap_or(KEYFRAME_GAP_UNKNOWN);
+                    1 + (group / interval).ceil() as u32
+                }
+                _ => 1,
+            };
+            check_coverage(
+                path,
+                (covered, slack),
+                count,
+                interval,
+                info.duration,
+                &errors,
+            )?;
             Ok(taken)
         }
         Sampling::Seek => {
@@ -375,25 +390,30 @@ pub fn sample(
                 }
                 progress(at.min(info.duration));
             }
-            check_coverage(path, covered, count, interval, info.duration, &errors)?;
+            check_coverage(path, (covered, 1), count, interval, info.duration, &errors)?;
             Ok(taken)
         }
     }
 }
 
+/// The distance between key frames assumed when it could not be measured: 10 s, a common
+/// encoder default (250 frames at 25 per second).
+const KEYFRAME_GAP_UNKNOWN: f64 = 10.0;
+
 /// A video whose pictures stop well before the duration its container declares, while ffmpeg
 /// reports decoding errors, is damaged or cut short: an error naming the reason, never a
-/// shorter video stored as if whole. (One screenshot may be missing at the very end: the last
-/// window can be shorter than a frame.)
+/// shorter video stored as if whole. `(covered, slack)`: the windows that got a screenshot, and
+/// how many may be missing at the end (one: the last window can be shorter than a frame; with
+/// key frames only, as many as a group of pictures spans).
 fn check_coverage(
     path: &Path,
-    covered: u32,
+    (covered, slack): (u32, u32),
     count: u32,
     interval: f64,
     duration: f64,
     errors: &[String],
 ) -> Result<()> {
-    if covered + 1 >= count {
+    if covered + slack >= count {
         return Ok(());
     }
     let reached = f64::from(covered) * interval;
