@@ -417,11 +417,11 @@ pub struct BenchArgs {
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
     /// Use at most this many files.
-    #[arg(long)]
-    pub limit: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
     /// Repetitions of each measurement (mean ± σ).
-    #[arg(long, default_value_t = 1)]
-    pub runs: usize,
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub runs: u64,
     /// Skip the djpeg comparison.
     #[arg(long)]
     pub no_djpeg: bool,

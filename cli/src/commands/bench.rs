@@ -78,7 +78,7 @@ pub fn run(config: &Config, args: &BenchArgs) -> Result<()> {
         .collect();
     bar.finish_and_clear();
     if let Some(limit) = args.limit {
-        files.truncate(limit);
+        files.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     }
     if files.is_empty() {
         bail!("no images under {}", dir.display());
@@ -90,12 +90,12 @@ pub fn run(config: &Config, args: &BenchArgs) -> Result<()> {
         .map(|m| m.len())
         .sum();
     let engine = Engine::new(config.gpu);
-    engine.expect(n * args.runs.max(1));
+    let runs = usize::try_from(args.runs).unwrap_or(1).max(1);
+    engine.expect(n * runs);
     let threads = rayon::current_num_threads();
-    let runs = args.runs.max(1);
     println!(
-        "lookalike bench: {n} images ({:.1} MB average) in {}, {threads} threads, hashing on {}",
-        bytes as f64 / n as f64 / 1e6,
+        "lookalike bench: {n} images ({} average) in {}, {threads} threads, hashing on {}",
+        crate::messages::human_size(bytes / n as u64),
         dir.display(),
         engine.description()?
     );
@@ -200,10 +200,19 @@ pub fn run(config: &Config, args: &BenchArgs) -> Result<()> {
                 jpegs.len(),
                 &seconds,
             );
-            println!(
-                "  lookalike end to end / djpeg floor: {:.2}× the floor's time",
-                floor / ours
-            );
+            if jpegs.len() == n {
+                println!(
+                    "  lookalike end to end / djpeg floor: {:.2}× the floor's time",
+                    floor / ours
+                );
+            } else {
+                // Other formats cost what they cost: no floor for the mixed set.
+                println!(
+                    "  (no ratio to the floor: {} of the {n} files are not JPEGs; bench a folder \
+                     of JPEGs for it)",
+                    n - jpegs.len()
+                );
+            }
         }
     }
 
