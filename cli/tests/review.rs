@@ -647,3 +647,21 @@ fn a_report_written_inside_the_scanned_folder_is_not_scanned_next_time() {
         BTreeSet::from([pair("dragonfly small.jpg", "dragonfly.jpg")])
     );
 }
+
+#[test]
+fn a_pillarboxed_copy_is_not_kept_over_its_original_for_its_bars() {
+    let env = Env::new();
+    let pics = env.path("pics");
+    fs::copy(photo("Dragonfly_by_Bolly"), pics.join("original.jpg")).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    // Grey bars beside it: 160 columns more, so more pixels in all; newer.
+    let img = image::open(photo("Dragonfly_by_Bolly")).unwrap().to_rgb8();
+    let (w, h) = img.dimensions();
+    let mut boxed = image::RgbImage::from_pixel(w + 160, h, image::Rgb([128, 128, 128]));
+    image::imageops::overlay(&mut boxed, &img, 80, 0);
+    boxed.save(pics.join("boxed.png")).unwrap();
+    let groups = env.groups(&pics, &[]);
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    let keep = groups[0]["keep"]["path"].as_str().unwrap();
+    assert!(keep.ends_with("original.jpg"), "{}", groups[0]);
+}

@@ -23,10 +23,36 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
+/// The pixels of a `width` × `height` picture inside the borders its signature was computed
+/// without ([`content_region`](crate::content_region)), from the signature's
+/// [`aspect_ratio`](crate::Signature::aspect_ratio), which is the content's: what
+/// [`Candidate::pixels`] should hold, so that a letterboxed or pillarboxed copy, which has more
+/// pixels than its original only by its bars, is not the one kept. Exact when bars were cut on
+/// one axis (letterbox or pillarbox, the usual case); with bars on all four sides it counts the
+/// largest picture of that shape that fits. A meaningless aspect gives all the pixels.
+pub fn content_pixels(width: u32, height: u32, aspect: f32) -> u64 {
+    let (w, h) = (f64::from(width), f64::from(height));
+    let aspect = f64::from(aspect);
+    if !(aspect.is_finite() && aspect > 0.0) || width == 0 || height == 0 {
+        return u64::from(width) * u64::from(height);
+    }
+    // The content is as wide as the picture (bars above and below) or as high (bars beside),
+    // whichever fits; the ratio is a float of the cut region, so round to whole pixels (`as`
+    // truncates these positive values; `f64::round` is not in `core` on every toolchain).
+    let round = |x: f64| (x + 0.5) as u64;
+    let (cw, ch) = if w / h > aspect {
+        (round(h * aspect).min(u64::from(width)), u64::from(height))
+    } else {
+        (u64::from(width), round(w / aspect).min(u64::from(height)))
+    };
+    cw * ch
+}
+
 /// What the keep rule reads about a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Candidate<'a> {
-    /// Width × height of the image.
+    /// Width × height of the image, without added borders where they are known
+    /// ([`content_pixels`]).
     pub pixels: u64,
     /// File size in bytes.
     pub bytes: u64,
@@ -222,6 +248,41 @@ mod tests {
         // Windows separators count as folders too.
         let win = file("C:\\long folder\\x.jpg", 1, 1, 1);
         assert_eq!(keep_order(&win, &file("/y.jpeg", 1, 1, 1)), Ordering::Less);
+    }
+
+    #[test]
+    fn content_pixels_leave_out_the_bars() {
+        // A 1 600 × 900 picture pillarboxed to 2 000 × 900 and letterboxed to 1 600 × 1 200.
+        let aspect = 1600.0 / 900.0;
+        assert_eq!(content_pixels(2000, 900, aspect), 1600 * 900);
+        assert_eq!(content_pixels(1600, 1200, aspect), 1600 * 900);
+        // No bars: all of it; a meaningless aspect: all of it.
+        assert_eq!(content_pixels(1600, 900, aspect), 1600 * 900);
+        assert_eq!(content_pixels(1600, 900, f32::NAN), 1600 * 900);
+        assert_eq!(content_pixels(0, 900, aspect), 0);
+        // So the original is kept over its pillarboxed copy, which has more pixels in all.
+        let original = Candidate {
+            pixels: content_pixels(1600, 900, aspect),
+            bytes: 1,
+            modified_ns: 2,
+            path: b"/p/original.jpg",
+        };
+        let boxed = Candidate {
+            pixels: content_pixels(2000, 900, aspect),
+            bytes: 1,
+            modified_ns: 1,
+            path: b"/p/boxed.jpg",
+        };
+        assert_eq!(
+            keep_order(&original, &boxed),
+            Ordering::Greater,
+            "older wins a tie"
+        );
+        let boxed_later = Candidate {
+            modified_ns: 3,
+            ..boxed
+        };
+        assert_eq!(keep_order(&original, &boxed_later), Ordering::Less);
     }
 
     #[test]

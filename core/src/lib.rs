@@ -85,7 +85,9 @@ pub use border::{MAX_SHARE, Region, TOLERANCE, content_region};
 pub use color::{planes_to_yiq, rgb_to_yiq};
 pub use equalize::{BINS as EQUALIZE_BINS, CLIP as EQUALIZE_CLIP, equalize};
 pub use error::Error;
-pub use group::{Candidate, DEFAULT_KEEP, KeepRule, group, group_by, keep_order, keep_order_by};
+pub use group::{
+    Candidate, DEFAULT_KEEP, KeepRule, content_pixels, group, group_by, keep_order, keep_order_by,
+};
 pub use haar::{decompose, decompose_planes, reconstruct};
 pub use index::{Hit, Index, IndexBuilder, QueryScratch};
 pub use jpeg::{

@@ -77,9 +77,9 @@ fn compare_index_and_bytes_round_trip() {
 fn grouping_in_a_javascript_host_matches_cores_rule() {
     let mut g = Grouping::new();
     // `File.lastModified` values as the page passes them (milliseconds, f64).
-    let half = g.add_file(50, 40, 9_000.0, 1.7e12, "half.png");
-    let original = g.add_file(100, 80, 5_000.0, 1.7e12, "original.jpg");
-    let odd = g.add_file(1, 1, f64::NAN, f64::INFINITY, "odd.gif");
+    let half = g.add_file(50, 40, 9_000.0, 1.7e12, "half.png", None);
+    let original = g.add_file(100, 80, 5_000.0, 1.7e12, "original.jpg", None);
+    let odd = g.add_file(1, 1, f64::NAN, f64::INFINITY, "odd.gif", None);
     g.link(half, original);
     g.link(odd, 7);
     assert_eq!(g.groups(), [2, original, half]);

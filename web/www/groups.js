@@ -17,7 +17,7 @@ export function findGroups(lookalike, images, edges, minSimilarity) {
   const grouping = new lookalike.Grouping();
   try {
     for (const image of images) {
-      grouping.addFile(image.width || 0, image.height || 0, image.file.size, image.file.lastModified, image.name);
+      grouping.addFile(image.width || 0, image.height || 0, image.file.size, image.file.lastModified, image.name, image.signature);
     }
     for (const { a, b, similarity } of edges) {
       if (similarity >= minSimilarity) grouping.link(a, b);

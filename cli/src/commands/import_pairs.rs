@@ -10,7 +10,7 @@
 //! a number lookalike does not find. Such pairs make the exit code 1.
 //! Pairs remembered as not duplicates (`lookalike ignore`), two names of one file (as `scan`
 //! drops them) and repeated rows are dropped, and the rest is reported exactly as `scan --all`
-//! reports its pairs: [`Report::build`], then the table, JSON or HTML page.
+//! reports its pairs: [`Report::build_with`], then the table, JSON or HTML page.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -136,7 +136,13 @@ pub fn run(store: Option<&Store>, args: &ImportPairsArgs) -> Result<()> {
             ),
         );
     }
-    let report = Report::build(found, &keep);
+    let aspect = |path: &Path| -> Option<f32> {
+        records
+            .get(path)
+            .and_then(|r| r.as_ref())
+            .map(|r| r.signature.aspect_ratio())
+    };
+    let report = Report::build_with(found, &keep, &aspect);
     print_report(&report, &args.report)?;
     if let Some(path) = &args.report.html {
         write_html(&report, path)?;

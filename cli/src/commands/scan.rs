@@ -301,7 +301,15 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
             summary.dropped += 1;
         }
     }
-    let mut report = Report::build(pairs, &keep);
+    // The keep rule counts pixels inside borders: the signatures' content aspect ratios.
+    let aspect = |path: &Path| -> Option<f32> {
+        store
+            .get(path)
+            .ok()
+            .flatten()
+            .map(|r| r.signature.aspect_ratio())
+    };
+    let mut report = Report::build_with(pairs, &keep, &aspect);
     if !reference.is_empty() {
         report.put_reference_first(in_reference);
     }

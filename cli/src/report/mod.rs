@@ -18,14 +18,19 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use lookalike_core::{Candidate, KeepRule, Orientation, group_by, keep_order_by};
+use lookalike_core::{Candidate, KeepRule, Orientation, content_pixels, group_by, keep_order_by};
 
 use crate::store::{ImageFile, path_key};
 
-/// What the keep rule reads about `file`; `key` holds its path's bytes.
-fn candidate<'a>(file: &ImageFile, key: &'a [u8]) -> Candidate<'a> {
+/// What the keep rule reads about `file`; `key` holds its path's bytes, `aspect` the aspect
+/// ratio of its content inside borders when known (its signature's), so that added bars do not
+/// count as pixels ([`content_pixels`]).
+fn candidate<'a>(file: &ImageFile, key: &'a [u8], aspect: Option<f32>) -> Candidate<'a> {
     Candidate {
-        pixels: file.pixels(),
+        pixels: match aspect {
+            Some(a) => content_pixels(file.picture.width, file.picture.height, a),
+            None => file.pixels(),
+        },
         bytes: file.stamp.size,
         modified_ns: file.stamp.mtime_ns,
         path: key,
@@ -38,8 +43,8 @@ fn better(a: &ImageFile, b: &ImageFile) -> Ordering {
     let (ka, kb) = (path_key(&a.path), path_key(&b.path));
     keep_order_by(
         &lookalike_core::DEFAULT_KEEP,
-        &candidate(a, &ka),
-        &candidate(b, &kb),
+        &candidate(a, &ka, None),
+        &candidate(b, &kb, None),
     )
 }
 
@@ -118,12 +123,25 @@ fn relative(o: Orientation, a: u32, from: u32) -> Orientation {
 }
 
 impl Report {
+    /// [`Report::build_with`] without content aspect ratios (tests).
+    #[cfg(test)]
+    pub fn build(pairs: Vec<Pair>, keep: &[KeepRule]) -> Report {
+        Report::build_with(pairs, keep, &|_| None)
+    }
+
     /// Groups `pairs`, each group ordered by the keep rule `keep` (core's [`DEFAULT_KEEP`] unless
     /// `--keep` says otherwise), and orders everything deterministically: groups by their
     /// keepers' paths, matches within a group by similarity (highest first), then by path.
+    /// `aspect` gives a file's content aspect ratio (its signature's), so that the keep rule
+    /// counts the pixels inside added borders only: a pillarboxed copy is not kept over its
+    /// original for its bars.
     ///
     /// [`DEFAULT_KEEP`]: lookalike_core::DEFAULT_KEEP
-    pub fn build(pairs: Vec<Pair>, keep: &[KeepRule]) -> Report {
+    pub fn build_with(
+        pairs: Vec<Pair>,
+        keep: &[KeepRule],
+        aspect: &dyn Fn(&std::path::Path) -> Option<f32>,
+    ) -> Report {
         let mut ids: HashMap<PathBuf, u32> = HashMap::new();
         let mut files: Vec<ImageFile> = Vec::new();
         let mut id_of = |f: &ImageFile, files: &mut Vec<ImageFile>| {
@@ -157,7 +175,7 @@ impl Report {
         let candidates: Vec<Candidate<'_>> = files
             .iter()
             .zip(&keys)
-            .map(|(f, k)| candidate(f, k))
+            .map(|(f, k)| candidate(f, k, aspect(&f.path)))
             .collect();
         let mut group_of = vec![0usize; files.len()];
         let mut report = Report::default();
