@@ -110,6 +110,8 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
         jpeg_complete(bytes)?;
         match decode_jpeg(bytes, true) {
             Ok(decoded) => return Ok(decoded),
+            // Damaged data is final: the other decoder would pad it too, with no word.
+            Err(turbo) if turbo.is::<DamagedJpeg>() => return Err(turbo),
             Err(turbo) => {
                 return decode_with_image(bytes).map_err(|e| anyhow!("{e:#} (libjpeg: {turbo:#})"));
             }
@@ -117,6 +119,22 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
     }
     decode_with_image(bytes)
 }
+
+/// A JPEG whose image data ends early (see `jpeg_damage`): an error no other decoder is tried
+/// for.
+#[derive(Debug)]
+pub struct DamagedJpeg;
+
+impl std::fmt::Display for DamagedJpeg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "damaged: its image data ends early (libjpeg would fill the rest with gray: \
+             \"premature end of data segment\")",
+        )
+    }
+}
+
+impl std::error::Error for DamagedJpeg {}
 
 /// Checks that a JPEG's data reaches its end: the marker segments before the first scan are
 /// whole and the end-of-image marker follows the scan data (inside entropy-coded data a 0xFF
@@ -222,6 +240,7 @@ type JpegPixels = (Vec<u8>, (usize, usize), (usize, usize));
 /// here, so a damaged file is an `Err`, never a crash.
 #[cfg(not(feature = "system-libjpeg-turbo"))]
 mod bundled {
+    use super::super::jpeg_damage;
     use super::{JpegPixels, plan_jpeg};
     use anyhow::{Result, anyhow, bail};
 
@@ -240,7 +259,7 @@ mod bundled {
     }
 
     fn decode_unguarded(bytes: &[u8], scaled: bool) -> Result<JpegPixels> {
-        let mut jpeg = mozjpeg::Decompress::new_mem(bytes)?;
+        let mut jpeg = mozjpeg::Decompress::with_err(jpeg_damage::error_mgr()).from_mem(bytes)?;
         let (w, h) = jpeg.size();
         let (d, sw, sh) = plan_jpeg(w, h, scaled)?;
         // mozjpeg scales by numerator / 8.
@@ -256,6 +275,9 @@ mod bundled {
         let mut data = vec![0u8; sw * sh * 3];
         started.read_scanlines_into(&mut data)?;
         started.finish()?;
+        if jpeg_damage::cut_short() {
+            return Err(super::DamagedJpeg.into());
+        }
         Ok((data, (w, h), (sw, sh)))
     }
 }
@@ -432,6 +454,19 @@ mod tests {
         let cut = &with_thumbnail[..with_thumbnail.len() - good.len() / 2];
         assert!(cut.windows(2).any(|w| w == [0xFF, 0xD9]));
         assert!(jpeg_complete(cut).is_err());
+        // Cut inside the image data and closed with an end marker again: whole on the outside,
+        // so only the decoder can tell (libjpeg warns and pads with gray). Refused, and by no
+        // other decoder taken instead.
+        let mut closed = good[..good.len() * 4 / 10].to_vec();
+        closed.extend_from_slice(&[0xFF, 0xD9]);
+        assert!(jpeg_complete(&closed).is_ok());
+        let err = decode_bytes(&closed).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("image data ends early"),
+            "{err:#}"
+        );
+        // The manager is fresh for every file: the next good one decodes.
+        assert!(decode_bytes(&good).is_ok());
     }
 
     #[test]

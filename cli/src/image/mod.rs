@@ -11,6 +11,8 @@ pub mod hashing;
 pub mod heif;
 #[cfg(feature = "gpu")]
 pub mod helper;
+#[cfg(not(feature = "system-libjpeg-turbo"))]
+mod jpeg_damage;
 pub mod library;
 pub mod path_ids;
 pub mod review;
