@@ -113,7 +113,15 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
             // Damaged data is final: the other decoder would pad it too, with no word.
             Err(turbo) if turbo.is::<DamagedJpeg>() => return Err(turbo),
             Err(turbo) => {
-                return decode_with_image(bytes).map_err(|e| anyhow!("{e:#} (libjpeg: {turbo:#})"));
+                return decode_with_image(bytes).map_err(|e| {
+                    let (ours, theirs) = (format!("{e:#}"), format!("{turbo:#}"));
+                    // Both decoders may refuse for the same reason (a size over the limit).
+                    if ours == theirs {
+                        e
+                    } else {
+                        anyhow!("{ours} (libjpeg: {theirs})")
+                    }
+                });
             }
         }
     }
@@ -352,7 +360,7 @@ pub fn decode_with_image(bytes: &[u8]) -> Result<Decoded> {
         Some(_) => Format::Other,
         None => bail!("not an image format this program reads"),
     };
-    let mut decoder = reader.into_decoder().context("cannot decode")?;
+    let mut decoder = reader.into_decoder().map_err(not_decoded)?;
     let (w, h) = decoder.dimensions();
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
         bail!("{w}×{h} is larger than the limit of {MAX_PIXELS} pixels");
@@ -363,12 +371,30 @@ pub fn decode_with_image(bytes: &[u8]) -> Result<Decoded> {
         .total_bytes()
         .saturating_add(u64::from(w) * u64::from(h) * 4);
     let reservation = (need > LARGE_DECODE).then(|| BUDGET.reserve(need));
-    let mut image = DynamicImage::from_decoder(decoder).context("cannot decode")?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(not_decoded)?;
     image.apply_orientation(orientation);
     let (fw, fh) = (image.width(), image.height());
     let mut decoded = finish(image, fw, fh, format);
     decoded.reservation = reservation;
     Ok(decoded)
+}
+
+/// The `image` crate's decoding error, said once: several of its errors repeat their cause in
+/// their own text ("Corrupt bitstream: Corrupt bitstream"), and a file cut short reads as
+/// "failed to fill whole buffer".
+fn not_decoded(e: image::ImageError) -> anyhow::Error {
+    let text = e.to_string();
+    if let image::ImageError::IoError(io) = &e
+        && io.kind() == std::io::ErrorKind::UnexpectedEof
+    {
+        return anyhow!("cannot decode: the file ends early (truncated or incomplete)");
+    }
+    // "A: A" (or "A: B: A"): the part before the first ": " repeated at the end.
+    let said = match text.split_once(": ") {
+        Some((head, rest)) if rest == head || rest.ends_with(&format!(": {head}")) => rest,
+        _ => text.as_str(),
+    };
+    anyhow!("cannot decode: {said}")
 }
 
 fn finish(image: DynamicImage, full_width: u32, full_height: u32, format: Format) -> Decoded {
@@ -467,6 +493,55 @@ mod tests {
         );
         // The manager is fresh for every file: the next good one decodes.
         assert!(decode_bytes(&good).is_ok());
+    }
+
+    #[test]
+    fn arithmetic_coded_jpegs_decode_as_their_original() {
+        // `jpegtran -arithmetic` re-codes the same coefficients: the same pixels, so the same
+        // signature (libjpeg-turbo-progs, which CI installs).
+        let photo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/photos/Kleiber_by_Lukas_Baubkus.jpg");
+        let dir = tempfile::tempdir().unwrap();
+        let arith = dir.path().join("arith.jpg");
+        let made = std::process::Command::new("jpegtran")
+            .args(["-arithmetic", "-outfile"])
+            .arg(&arith)
+            .arg(&photo)
+            .status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("skipped: no jpegtran (apt-get install libjpeg-turbo-progs)");
+            return;
+        }
+        let ours = decode_bytes(&std::fs::read(&arith).unwrap()).unwrap();
+        let theirs = decode_bytes(&std::fs::read(&photo).unwrap()).unwrap();
+        assert_eq!((ours.width, ours.height), (theirs.width, theirs.height));
+        assert!(ours.data == theirs.data, "the same pixels");
+    }
+
+    #[test]
+    fn the_image_crates_errors_are_said_once() {
+        let png = {
+            let mut out = Vec::new();
+            image::RgbImage::from_pixel(300, 200, image::Rgb([9, 99, 199]))
+                .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+                .unwrap();
+            out
+        };
+        let gif = {
+            let mut out = Vec::new();
+            image::RgbaImage::from_pixel(300, 200, image::Rgba([9, 99, 199, 255]))
+                .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Gif)
+                .unwrap();
+            out
+        };
+        for (what, bytes) in [("png", &png), ("gif", &gif)] {
+            let err = format!("{:#}", decode_bytes(&bytes[..bytes.len() / 2]).unwrap_err());
+            assert!(err.starts_with("cannot decode: "), "{what}: {err}");
+            let said = err.trim_start_matches("cannot decode: ");
+            if let Some((head, rest)) = said.split_once(": ") {
+                assert_ne!(head, rest, "{what}: {err}");
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use anyhow::{Context, Result, anyhow};
 use image::codecs::jpeg::JpegEncoder;
-use image::{DynamicImage, RgbImage, RgbaImage, imageops};
+use image::{DynamicImage, RgbImage, imageops};
 use lookalike_core::PixelLayout;
 use rayon::prelude::*;
 use std::path::Path;
@@ -24,11 +24,19 @@ pub const THUMBNAIL_SIZE: u32 = 200;
 pub fn thumbnail(path: &Path) -> Result<Vec<u8>> {
     let decoded = decode::decode_file(path)?;
     let (w, h) = (decoded.width, decoded.height);
-    let image = match decoded.layout {
-        PixelLayout::Rgb8 => RgbImage::from_raw(w, h, decoded.data).map(DynamicImage::ImageRgb8),
-        PixelLayout::Rgba8 => RgbaImage::from_raw(w, h, decoded.data).map(DynamicImage::ImageRgba8),
-    }
-    .ok_or_else(|| anyhow!("unexpected pixel layout"))?;
+    let rgb = match decoded.layout {
+        PixelLayout::Rgb8 => decoded.data,
+        // Transparent pixels drawn on white, as the signature sees them: whatever colour a
+        // transparent pixel hides, the thumbnail looks as the picture does.
+        PixelLayout::Rgba8 => decoded
+            .data
+            .chunks_exact(4)
+            .flat_map(|p| [0, 1, 2].map(|c| lookalike_core::composite_on_white(p[c], p[3])))
+            .collect(),
+    };
+    let image = RgbImage::from_raw(w, h, rgb)
+        .map(DynamicImage::ImageRgb8)
+        .ok_or_else(|| anyhow!("unexpected pixel layout"))?;
     let scale = f64::from(THUMBNAIL_SIZE) / f64::from(w.max(h).max(1));
     let (tw, th) = if scale < 1.0 {
         (
@@ -123,4 +131,47 @@ pub fn write_report(report: &Report, page: &Path, title: &str) -> Result<()> {
     }
     std::fs::write(page, html::render(report, title, &thumbnails))
         .with_context(|| format!("cannot write the report {}", page.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transparent_pixels_are_drawn_on_white_whatever_colour_they_hide() {
+        // One picture with transparent margins, whose hidden colour is black in one file and
+        // white in the other: they look the same, so their thumbnails must too.
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<_> = [[0, 0, 0, 0], [255, 255, 255, 0]]
+            .iter()
+            .enumerate()
+            .map(|(n, &hidden)| {
+                let img = image::RgbaImage::from_fn(300, 200, |x, y| {
+                    if (40..260).contains(&x) && (40..160).contains(&y) {
+                        image::Rgba([(x % 256) as u8, (y % 256) as u8, 90, 255])
+                    } else {
+                        image::Rgba(hidden)
+                    }
+                });
+                let path = dir.path().join(format!("{n}.png"));
+                img.save(&path).unwrap();
+                path
+            })
+            .collect();
+        let decode = |p: &Path| {
+            image::load_from_memory(&thumbnail(p).unwrap())
+                .unwrap()
+                .to_rgb8()
+        };
+        let (a, b) = (decode(&paths[0]), decode(&paths[1]));
+        assert_eq!(a.dimensions(), (200, 133));
+        // A margin pixel is white (JPEG keeps it within a few levels) in both.
+        for t in [&a, &b] {
+            assert!(
+                t.get_pixel(3, 3).0.iter().all(|&v| v > 240),
+                "{:?}",
+                t.get_pixel(3, 3)
+            );
+        }
+    }
 }
