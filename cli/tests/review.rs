@@ -665,3 +665,34 @@ fn a_pillarboxed_copy_is_not_kept_over_its_original_for_its_bars() {
     let keep = groups[0]["keep"]["path"].as_str().unwrap();
     assert!(keep.ends_with("original.jpg"), "{}", groups[0]);
 }
+
+#[test]
+fn a_keep_path_that_names_a_folder_means_the_files_under_it() {
+    let env = Env::new();
+    let pics = env.path("pics");
+    for dir in ["orig", "orig-backup"] {
+        fs::create_dir(pics.join(dir)).unwrap();
+    }
+    fs::copy(
+        photo("Dragonfly_by_Bolly"),
+        pics.join("orig-backup/big.jpg"),
+    )
+    .unwrap();
+    env.copy("Dragonfly_by_Bolly", 0.5, "orig/small.png");
+    let out = env.run_in(
+        &pics,
+        &[
+            "scan",
+            ".",
+            "--all",
+            "--json",
+            "--groups",
+            "--keep",
+            "path:orig,resolution",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let group: Value = serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
+    let keep = group["keep"]["path"].as_str().unwrap();
+    assert!(keep.ends_with("orig/small.png"), "{group}");
+}

@@ -458,8 +458,8 @@ pub fn keep_rules(texts: &[String]) -> Result<Vec<KeepRule>> {
             }
             let full = absolute(Path::new(text))?;
             let mut bytes = full.to_string_lossy().into_owned();
-            // `path:Originals/` keeps its meaning: the folder, not every name that starts so.
-            if text.ends_with('/') && !bytes.ends_with('/') {
+            // A folder means the files under it: `path:orig` is not `orig-backup/`.
+            if (text.ends_with('/') || full.is_dir()) && !bytes.ends_with('/') {
                 bytes.push('/');
             }
             Ok(KeepRule::PathPrefix(bytes.into_bytes()))
