@@ -34,6 +34,10 @@ pub enum Decision {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Member {
     pub path: String,
+    /// The path's exact bytes, when it is not valid UTF-8 (`path` then has U+FFFD in its
+    /// place): the HTML report writes them as its JSON does, so such a file can be acted on.
+    #[serde(default)]
+    pub path_bytes: Option<Vec<u8>>,
     pub size: u64,
     pub mtime_ms: i64,
     pub decision: Decision,
@@ -103,7 +107,8 @@ impl Plan {
         for (n, group) in self.groups.iter().enumerate() {
             let mut members = Vec::with_capacity(group.members.len());
             for m in &group.members {
-                let given = Path::new(&m.path);
+                let exact = m.path_bytes.as_deref().map(path_from_bytes).transpose()?;
+                let given = exact.as_deref().unwrap_or(Path::new(&m.path));
                 let path = if given.is_absolute() {
                     given.to_path_buf()
                 } else {
@@ -111,13 +116,13 @@ impl Plan {
                         .components()
                         .any(|c| !matches!(c, Component::Normal(_)))
                     {
-                        bail!("the path {:?} leaves its base", m.path);
+                        bail!("the path {:?} leaves its base", given);
                     }
                     let base = base.as_ref().ok_or_else(|| {
                         anyhow!(
                             "the path {:?} is relative and the plan has no base: give the \
                              folder it is relative to with --base DIR",
-                            m.path
+                            given
                         )
                     })?;
                     base.join(given)
@@ -137,6 +142,10 @@ impl Plan {
                     decision: m.decision,
                 });
             }
+            if members.is_empty() {
+                // Nothing to do for it (a page's group whose files were all left out).
+                continue;
+            }
             if members.iter().all(|m| m.decision == Decision::Remove) {
                 bail!(
                     "group {} would remove every copy ({} {}); keep one, or remove them \
@@ -150,6 +159,20 @@ impl Plan {
         }
         Ok(groups)
     }
+}
+
+/// A path from its exact bytes (`path_bytes`).
+#[cfg(unix)]
+fn path_from_bytes(bytes: &[u8]) -> Result<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    Ok(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: &[u8]) -> Result<PathBuf> {
+    String::from_utf8(bytes.to_vec())
+        .map(PathBuf::from)
+        .map_err(|_| anyhow!("path_bytes that are not UTF-8 name no file on this system"))
 }
 
 #[cfg(test)]
@@ -222,5 +245,19 @@ mod tests {
                        {"path": "x.jpg", "size": 1, "mtime_ms": 2, "decision": "remove"}]}]}"#;
         let e = Plan::parse(twice).unwrap().resolve(None);
         assert!(format!("{:#}", e.unwrap_err()).contains("x.jpg is named twice"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn path_bytes_name_a_file_whose_name_is_not_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+        // "c\xff.jpg": `path` says "c\u{FFFD}.jpg", `path_bytes` the real name.
+        let plan = r#"{"format": "lookalike-plan", "version": 1, "base": null, "groups": [
+          {"members": [{"path": "/p/k.jpg", "size": 1, "mtime_ms": 2, "decision": "keep"},
+                       {"path": "/p/c\ufffd.jpg", "path_bytes": [47, 112, 47, 99, 255, 46, 106, 112, 103],
+                        "size": 1, "mtime_ms": 2, "decision": "remove"}]}]}"#;
+        let groups = Plan::parse(plan).unwrap().resolve(None).unwrap();
+        assert_eq!(groups[0][1].path.as_os_str().as_bytes(), b"/p/c\xff.jpg");
+        assert_eq!(groups[0][0].path, Path::new("/p/k.jpg"));
     }
 }

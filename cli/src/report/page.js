@@ -124,7 +124,14 @@
     for (let g = 0; g < groups.length; g++) {
       if (!reviewed.has(g)) continue;
       out.push({
-        members: groups[g].m.map((m, i) => ({ path: m.p, size: m.s, mtime_ms: m.t, decision: decision(g, i) })),
+        // A name that is not UTF-8 travels as its exact bytes too (`p_bytes`, as in the JSON).
+        members: groups[g].m.map((m, i) => ({
+          path: m.p,
+          ...(m.p_bytes ? { path_bytes: m.p_bytes } : {}),
+          size: m.s,
+          mtime_ms: m.t,
+          decision: decision(g, i),
+        })),
       });
     }
     return { format: "lookalike-plan", version: 1, base: data.base, groups: out };
