@@ -114,10 +114,16 @@ struct Header {
     adobe_transform: Option<u8>,
 }
 
+/// A JPEG whose entropy-coded data ends before its last block: libjpeg pads it with gray (and
+/// the `jpeg-decoder` crate too), the command line refuses it, and so does the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CutShort;
+
 /// Decodes `bytes` at 1/8 scale if it is a JPEG this decoder reads and 1/8 is the scale the
-/// command line would choose for it (`lookalike_core::jpeg_scale_denominator`); `None` otherwise.
+/// command line would choose for it (`lookalike_core::jpeg_scale_denominator`); `None` otherwise,
+/// and `Some(Err(CutShort))` for one whose image data ends early.
 /// `max_pixels` bounds the declared size (decompression bombs).
-pub fn decode(bytes: &[u8], max_pixels: u64) -> Option<Eighth> {
+pub fn decode(bytes: &[u8], max_pixels: u64) -> Option<Result<Eighth, CutShort>> {
     if bytes.get(..2)? != [0xFF, 0xD8] {
         return None;
     }
@@ -238,7 +244,7 @@ fn quant_tables(header: &mut Header, mut s: &[u8]) -> Option<()> {
 }
 
 /// SOS and the entropy-coded data after it, then the colour conversion.
-fn scan(mut header: Header, sos: &[u8], data: &[u8]) -> Option<Eighth> {
+fn scan(mut header: Header, sos: &[u8], data: &[u8]) -> Option<Result<Eighth, CutShort>> {
     let count = header.components.len();
     if count == 0 || usize::from(*sos.first()?) != count || sos.get(1 + 2 * count..)? != [0, 63, 0]
     {
@@ -347,9 +353,10 @@ fn scan(mut header: Header, sos: &[u8], data: &[u8]) -> Option<Eighth> {
         }
     }
     if bits.used() > end {
-        return None; // the data ended early (a cut file): the general decoder says so
+        // The data ended early: a cut file, or one cut and closed with an end marker again.
+        return Some(Err(CutShort));
     }
-    Some(to_rgba(&header, max_h, max_v))
+    Some(Ok(to_rgba(&header, max_h, max_v)))
 }
 
 /// libjpeg's YCbCr → RGB (jdcolor.c, 16-bit fixed point) with its sample upsampling by

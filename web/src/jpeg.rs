@@ -46,7 +46,10 @@ pub fn scale_denominator(width: usize, height: usize) -> usize {
 
 /// Decodes a JPEG file's bytes at reduced scale; an error message for anything it cannot read.
 pub fn decode_scaled(bytes: &[u8]) -> Result<ScaledJpeg, String> {
-    if let Some(eighth) = crate::eighth::decode(bytes, MAX_PIXELS) {
+    if let Some(decoded) = crate::eighth::decode(bytes, MAX_PIXELS) {
+        let eighth = decoded.map_err(|crate::eighth::CutShort| {
+            "damaged: its image data ends early (libjpeg would fill the rest with gray)".to_owned()
+        })?;
         let orientation = lookalike_core::jpeg_exif_orientation(bytes).unwrap_or(1);
         let (w, h) = (eighth.width, eighth.height);
         let (rgba, sw, sh) = orient(
@@ -176,6 +179,27 @@ mod tests {
         let mean = image.rgba.iter().map(|&v| u64::from(v)).sum::<u64>() / image.rgba.len() as u64;
         assert!((40..230).contains(&mean), "{mean}");
         assert!(decode_scaled(&bytes[..bytes.len() / 3]).is_err());
+    }
+
+    #[test]
+    fn a_large_jpeg_cut_and_closed_again_is_an_error() {
+        // Large enough for the 1/8 decoder (a phone photo's size); cut inside the image data
+        // and closed with an end marker, it is refused, as the command line refuses it (libjpeg
+        // would pad it with gray). Smaller JPEGs go to the `jpeg-decoder` crate, which pads.
+        let img = image::RgbImage::from_fn(2800, 2100, |x, y| {
+            image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x + y) % 239) as u8])
+        });
+        let mut bytes = Vec::new();
+        img.write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+        let whole = decode_scaled(&bytes).unwrap();
+        assert_eq!(whole.decoder, EIGHTH);
+        let closed = [&bytes[..bytes.len() / 2], &[0xFF, 0xD9][..]].concat();
+        let err = decode_scaled(&closed).unwrap_err();
+        assert!(err.contains("ends early"), "{err}");
     }
 
     #[test]
