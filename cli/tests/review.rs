@@ -204,6 +204,16 @@ fn report_to_plan_to_trash_and_not_a_duplicate_is_remembered() {
             assert_eq!(count(), "1 of 2 groups reviewed");
             browser.click("//section[.//div[@class='path' and contains(., 'bridge')]]//button[@class='confirm']");
             assert_eq!(count(), "2 of 2 groups reviewed");
+            // Both bridges marked remove: the page says why `apply` would refuse the plan, and
+            // downloads nothing.
+            browser.click_decision("bridge.jpg", "remove");
+            browser.click("//button[@id='download']");
+            let problem: String = browser.run(
+                "const p = document.querySelector('#plan-problem'); return p.hidden ? '' : p.textContent",
+            );
+            assert!(problem.contains("would remove every copy"), "{problem}");
+            assert!(!plan_path.exists());
+            browser.click_decision("bridge.jpg", "keep");
             browser.click("//button[@id='download']");
             browser.wait(|| plan_path.exists().then_some(()));
         }

@@ -516,7 +516,33 @@ fn page_keeps_the_original_agrees_with_compare_and_exports_a_plan() {
          m.value = 'not_duplicate'; m.dispatchEvent(new Event('change'));",
         [],
     );
+    // A plan `lookalike apply` would refuse is not offered: every member of the group marked
+    // remove, the page says why and downloads nothing; the choices put back, it does.
+    let refused: Value = browser.run::<Value, 0>(
+        "const select = (n) => [...document.querySelectorAll('#groups .member')]
+             .find((m) => m.dataset.name === n).querySelector('select');
+         const set = (n, v) => { const s = select(n); s.value = v; s.dispatchEvent(new Event('change')); };
+         const names = [...document.querySelectorAll('#groups .member')].map((m) => m.dataset.name);
+         const before = names.map((n) => select(n).value);
+         names.forEach((n) => set(n, 'remove'));
+         document.querySelector('#export').click();
+         const note = document.querySelector('#plan-problem');
+         const said = note.hidden ? '' : note.textContent;
+         names.forEach((n, i) => set(n, before[i]));
+         return { said };",
+        [],
+    );
+    assert!(
+        refused["said"]
+            .as_str()
+            .unwrap()
+            .contains("would remove every copy"),
+        "{refused}"
+    );
     let text: String = browser.run_async("lookalikeTest.exportedPlan()", []);
+    let note_hidden: bool =
+        browser.run::<bool, 0>("return document.querySelector('#plan-problem').hidden", []);
+    assert!(note_hidden, "the note goes once the plan is fine");
     let plan: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
     assert_eq!(plan["format"], "lookalike-plan");
     assert_eq!(plan["version"], 1);

@@ -4,7 +4,7 @@
 // the workers, which receive the files, are started from blob: URLs so that the same policy binds
 // them too).
 import { loadLookalike } from "./wasm.js";
-import { DECISIONS, decisionFor, findGroups, makePlan, scoreMembers } from "./groups.js";
+import { DECISIONS, decisionFor, findGroups, makePlan, planProblem, scoreMembers } from "./groups.js";
 import { installTestHooks } from "./testhooks.js";
 import { WorkerPool } from "./pool.js";
 
@@ -88,7 +88,11 @@ function addFiles(files) {
     updateProgress();
     return;
   }
-  if (state.done === state.images.length - fresh.length) state.startedAt = performance.now();
+  if (state.done === state.images.length - fresh.length) {
+    // A new batch: its speed and time left count from here, over its own images.
+    state.startedAt = performance.now();
+    state.startedDone = state.done;
+  }
   document.body.dataset.state = "hashing";
   updateProgress();
   const generation = state.generation;
@@ -207,14 +211,15 @@ function updateProgress() {
   if (state.skipped) parts.push(`${state.skipped} not an image (skipped)`);
   if (state.repeated) parts.push(`${state.repeated} added twice (skipped)`);
   const elapsed = (performance.now() - state.startedAt) / 1000;
-  if (state.done < total && state.done >= 4 && elapsed > 1) {
-    const left = ((total - state.done) * elapsed) / state.done;
+  const batchDone = state.done - (state.startedDone || 0);
+  if (state.done < total && batchDone >= 4 && elapsed > 1) {
+    const left = ((total - state.done) * elapsed) / batchDone;
     parts.push(left < 90 ? `about ${Math.ceil(left)} s left` : `about ${Math.ceil(left / 60)} min left`);
   }
   if (state.done === total && total > 0) {
     const seconds = (performance.now() - state.startedAt) / 1000;
     state.finishedAt = performance.now();
-    if (seconds > 0) parts.push(`${(total / seconds).toFixed(1)} images/s`);
+    if (seconds > 0 && batchDone > 0) parts.push(`${(batchDone / seconds).toFixed(1)} images/s`);
     document.body.dataset.state = "done";
   }
   $("#status").textContent = parts.join(" · ");
@@ -402,7 +407,14 @@ function makeFigure(image) {
 
 /** Offers the plan file for download (a Blob link; nothing leaves the machine). */
 function exportPlan() {
-  const text = `${JSON.stringify(makePlan(state.found, state.decisions), null, 1)}\n`;
+  const plan = makePlan(state.found, state.decisions);
+  // What `lookalike apply` would refuse, said here instead of a plan that fails as a whole.
+  const problem = planProblem(plan);
+  const note = $("#plan-problem");
+  note.textContent = problem || "";
+  note.hidden = !problem;
+  if (problem) return;
+  const text = `${JSON.stringify(plan, null, 1)}\n`;
   state.lastPlan = new Blob([text], { type: "application/json" });
   const link = document.createElement("a");
   link.href = URL.createObjectURL(state.lastPlan);

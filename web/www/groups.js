@@ -89,3 +89,25 @@ export function makePlan(found, decisions) {
     })),
   };
 }
+
+/**
+ * Why `lookalike apply` would refuse `plan` as a whole, in words for the page, or null: two files
+ * with one relative path (added separately from different folders: the plan cannot tell them
+ * apart), or a group whose every member is to be removed (no copy would be left).
+ */
+export function planProblem(plan) {
+  const seen = new Set();
+  for (const group of plan.groups) {
+    for (const member of group.members) {
+      if (seen.has(member.path)) {
+        return `Two files are both called ${member.path} (added separately): the plan cannot tell them apart. Add them together, from the folder that holds both.`;
+      }
+      seen.add(member.path);
+    }
+  }
+  const all = plan.groups.findIndex((g) => g.members.length > 0 && g.members.every((m) => m.decision === "remove"));
+  if (all >= 0) {
+    return `Group ${all + 1} (${plan.groups[all].members[0].path}) would remove every copy: keep one (lookalike apply refuses such a plan).`;
+  }
+  return null;
+}

@@ -133,13 +133,19 @@ async function hashOne(entry, api) {
     });
     await new Promise(() => {});
   }
+  // Why the WebAssembly decoder refused a JPEG, said if the browser's decoder fails too.
+  let refused = null;
   if (isJpeg(bytes)) {
     let photo = null;
     try {
       photo = api.hashJpeg(bytes, THUMBNAIL_SIDE);
     } catch (error) {
       if (error instanceof WebAssembly.RuntimeError) throw error;
-      // Not for this decoder (CMYK, damaged): the browser's decoder may still read it.
+      refused = error && error.message ? error.message : String(error);
+      // Image data that ends early is final: the browser's decoder would fill the rest with
+      // gray, as libjpeg does, and the command line refuses such a file too.
+      if (refused.includes("ends early")) throw new Error(refused);
+      // Not for this decoder (CMYK, progressive at 1/8…): the browser's decoder may read it.
     }
     if (photo) {
       try {
@@ -152,7 +158,12 @@ async function hashOne(entry, api) {
       }
     }
   }
-  const pixels = await browserPixels(file);
+  let pixels;
+  try {
+    pixels = await browserPixels(file);
+  } catch (error) {
+    throw refused ? new Error(refused) : error;
+  }
   const t1 = performance.now();
   times.decodeMs = t1 - t0;
   const signature = api.hashRgba(pixels.width, pixels.height, pixels.data);

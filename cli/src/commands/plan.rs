@@ -147,12 +147,15 @@ impl Plan {
                 continue;
             }
             if members.iter().all(|m| m.decision == Decision::Remove) {
+                // Named by a file too: the plan's group numbers need not be the page's.
                 bail!(
-                    "group {} would remove every copy ({} {}); keep one, or remove them \
+                    "group {} would remove every copy ({} {}: {}{}); keep one, or remove them \
                      yourself",
                     n + 1,
                     members.len(),
-                    if members.len() == 1 { "file" } else { "files" }
+                    if members.len() == 1 { "file" } else { "files" },
+                    members[0].path.display(),
+                    if members.len() > 1 { ", …" } else { "" }
                 );
             }
             groups.push(members);
@@ -234,7 +237,7 @@ mod tests {
           {"members": [{"path": "x.jpg", "size": 1, "mtime_ms": 2, "decision": "remove"}]}]}"#;
         let e = Plan::parse(one).unwrap().resolve(None);
         assert!(
-            format!("{:#}", e.unwrap_err()).contains("every copy (1 file)"),
+            format!("{:#}", e.unwrap_err()).contains("every copy (1 file: /b/x.jpg)"),
             "one file"
         );
         // One file named in two groups, removed in both: refused before anything moves.

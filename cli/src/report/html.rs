@@ -103,9 +103,9 @@ pub fn render(report: &Report, title: &str, thumbnails: &Thumbnails) -> String {
          again); a group counts as reviewed once you change or confirm it. Then download the plan \
          and run <code>lookalike apply PLAN</code>.</p>\
          <div id=\"bar\"><span id=\"count\">0 groups reviewed</span> \
-         <button id=\"confirm-shown\" type=\"button\">Confirm all groups shown so far</button> \
+         <button id=\"confirm-shown\" type=\"button\">Confirm the groups loaded so far</button> \
          <button id=\"download\" type=\"button\">Download plan</button> \
-         <a id=\"link\" hidden></a></div></header>\n<main id=\"groups\"></main>\
+         <a id=\"link\" hidden></a><p id=\"plan-problem\" role=\"alert\" hidden></p></div></header>\n<main id=\"groups\"></main>\
          <div id=\"more\"></div>\n<script type=\"application/json\" id=\"data\">{data}</script>\n\
          <script>{SCRIPT}</script></body></html>\n",
         t = escape(title),

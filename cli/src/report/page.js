@@ -69,7 +69,7 @@
       const tag = i === 0 ? "proposed keeper" : (m.k === null ? "similar via others" : m.k.toFixed(1) + "% like the keeper" + (m.o ? " (" + m.o + ")" : ""));
       div.append(el("div", "tag", tag + (m.r ? " · reference" : "")));
       div.append(el("div", null, m.w + "×" + m.h + " · " + size(m.s) + " · " + m.f));
-      div.append(el("div", null, new Date(m.t).toISOString().slice(0, 19).replace("T", " ")));
+      div.append(el("div", null, new Date(m.t).toISOString().slice(0, 19).replace("T", " ") + " UTC"));
       div.append(el("div", "path", m.p));
       const choice = el("div", "choice");
       for (const [d, label] of [["keep", "keep"], ["remove", "remove"], ["not_duplicate", "not a duplicate"]]) {
@@ -91,6 +91,9 @@
     const fragment = document.createDocumentFragment();
     for (; shown < end; shown++) fragment.append(card(shown));
     list.append(fragment);
+    // The button confirms every card built so far, seen or not: say how many.
+    document.getElementById("confirm-shown").textContent =
+      "Confirm the " + shown + " groups loaded so far" + (shown < groups.length ? " (scroll for more)" : "");
   }
 
   function count() {
@@ -137,8 +140,28 @@
     return { format: "lookalike-plan", version: 1, base: data.base, groups: out };
   }
 
+  // What `lookalike apply` would refuse, said before the download: a group whose every member is
+  // to be removed (no copy would be left) refuses the whole plan; so does an empty plan help no one.
+  function problem(p) {
+    if (p.groups.length === 0) return "No group is reviewed yet: change or confirm a group first.";
+    for (let g = 0; g < groups.length; g++) {
+      if (!reviewed.has(g)) continue;
+      if (groups[g].m.every((m, i) => decision(g, i) === "remove")) {
+        return "Group " + (g + 1) + " (" + groups[g].m[0].p + ") would remove every copy: keep one " +
+          "(lookalike apply refuses such a plan).";
+      }
+    }
+    return null;
+  }
+
   document.getElementById("download").addEventListener("click", () => {
-    const text = JSON.stringify(plan(), null, 1) + "\n";
+    const p = plan();
+    const why = problem(p);
+    const note = document.getElementById("plan-problem");
+    note.textContent = why || "";
+    note.hidden = !why;
+    if (why) return;
+    const text = JSON.stringify(p, null, 1) + "\n";
     const link = document.getElementById("link");
     if (link.href) URL.revokeObjectURL(link.href);
     link.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
