@@ -181,6 +181,8 @@ mod tests {
         assert!(decode_scaled(&bytes[..bytes.len() / 3]).is_err());
     }
 
+    // Natively only: the `image` crate that makes the JPEG is no dependency of the wasm tests.
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn a_large_jpeg_cut_and_closed_again_is_an_error() {
         // Large enough for the 1/8 decoder (a phone photo's size); cut inside the image data
