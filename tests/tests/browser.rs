@@ -620,6 +620,51 @@ fn page_keeps_the_original_agrees_with_compare_and_exports_a_plan() {
     assert_eq!(left, json!(["", "none", 0]));
 }
 
+#[test]
+fn page_refuses_a_plan_that_names_one_path_twice() {
+    // Two copies of one photo, both called IMG_0001.jpg, added one after the other from two
+    // folders: the browser gives each only its name, so a plan could not tell them apart
+    // (`apply` refuses a plan that names a file twice).
+    let Some((browser, _server)) = open_page() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let source = photos_dir().join(format!("{ORIGINAL}.jpg"));
+    let mut added = Vec::new();
+    for (folder, scale) in [("a", 1.0f32), ("b", 0.5)] {
+        std::fs::create_dir(dir.path().join(folder)).unwrap();
+        let img = image::open(&source).unwrap().to_rgb8();
+        let (w, h) = img.dimensions();
+        let path = dir.path().join(folder).join("IMG_0001.jpg");
+        imageops::resize(
+            &img,
+            (w as f32 * scale) as u32,
+            (h as f32 * scale) as u32,
+            imageops::FilterType::Triangle,
+        )
+        .save(&path)
+        .unwrap();
+        added.push(path.clone());
+        browser.send_files(&browser.element("#files"), &[path]);
+        browser.wait_for_hashing(added.len());
+    }
+    let summary: Value = browser.run("return lookalikeTest.summary()", []);
+    assert_eq!(groups(&summary).len(), 1, "{summary:#}");
+    let said: Value = browser.run(
+        "document.querySelector('#export').click();
+         const note = document.querySelector('#plan-problem');
+         return { said: note.hidden ? '' : note.textContent };",
+        [],
+    );
+    assert!(
+        said["said"]
+            .as_str()
+            .unwrap()
+            .contains("Two files are both called IMG_0001.jpg"),
+        "{said}"
+    );
+}
+
 /// `orig_photo.jpg` (the photo as it came, older) and copies made later with as many pixels or
 /// fewer, named to sort before it; plus an unrelated photo.
 fn keeper_fixtures(dir: &Path) -> Vec<PathBuf> {
