@@ -78,9 +78,14 @@ impl Env {
 
     /// `scan DIR --all --json --groups EXTRA…`: one JSON value per group.
     fn groups(&self, dir: &Path, extra: &[&str]) -> Vec<Value> {
+        self.groups_in(Path::new("."), dir, extra)
+    }
+
+    /// [`Env::groups`] from the folder `cwd`.
+    fn groups_in(&self, cwd: &Path, dir: &Path, extra: &[&str]) -> Vec<Value> {
         let mut args = vec!["scan", dir.to_str().unwrap(), "--all", "--json", "--groups"];
         args.extend_from_slice(extra);
-        let out = self.run(&args);
+        let out = self.run_in(cwd, &args);
         assert!(out.status.success(), "{}", text(&out.stderr));
         text(&out.stdout)
             .lines()
@@ -605,27 +610,9 @@ fn keep_rules_choose_the_keeper() {
         "original.jpg"
     );
     // A relative prefix is the folder under the current one, as a user means it.
-    let out = env.run_in(
-        &pics,
-        &[
-            "scan",
-            ".",
-            "--all",
-            "--json",
-            "--groups",
-            "--keep",
-            "path:orig,resolution",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let group: Value = serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
-    assert!(
-        group["keep"]["path"]
-            .as_str()
-            .unwrap()
-            .ends_with("original.jpg"),
-        "{group}"
-    );
+    let groups = env.groups_in(&pics, Path::new("."), &["--keep", "path:orig,resolution"]);
+    let keep = groups[0]["keep"]["path"].as_str().unwrap();
+    assert!(keep.ends_with("original.jpg"), "{}", groups[0]);
     let out = env.run(&["scan", pics.to_str().unwrap(), "--keep", "largest"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("unknown criterion \"largest\""));
@@ -689,20 +676,7 @@ fn a_keep_path_that_names_a_folder_means_the_files_under_it() {
     )
     .unwrap();
     env.copy("Dragonfly_by_Bolly", 0.5, "orig/small.png");
-    let out = env.run_in(
-        &pics,
-        &[
-            "scan",
-            ".",
-            "--all",
-            "--json",
-            "--groups",
-            "--keep",
-            "path:orig,resolution",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let group: Value = serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
-    let keep = group["keep"]["path"].as_str().unwrap();
-    assert!(keep.ends_with("orig/small.png"), "{group}");
+    let groups = env.groups_in(&pics, Path::new("."), &["--keep", "path:orig,resolution"]);
+    let keep = groups[0]["keep"]["path"].as_str().unwrap();
+    assert!(keep.ends_with("orig/small.png"), "{}", groups[0]);
 }

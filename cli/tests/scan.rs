@@ -290,8 +290,8 @@ fn a_review_inside_the_library_is_not_scanned_and_what_left_it_is_not_reported()
     assert!(found.is_empty(), "{found:?}");
     let said = text(&out.stderr);
     assert!(
-        said.contains("0 dropped (gone; 1 more in review folders)")
-            && said.contains("dropped from the index (in review folders, which scans leave out):")
+        said.contains("0 dropped (gone; 1 more not reached)")
+            && said.contains("dropped from the index (still on disk, not reached by this scan: in a review folder")
             && said.contains("000001_REMOVE_copy.jpg"),
         "{said}"
     );

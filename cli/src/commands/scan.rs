@@ -47,12 +47,12 @@ pub struct Summary {
     pub hashed: usize,
     /// Stored files that are gone.
     pub dropped: usize,
-    /// Stored files still on disk that the walk left out (in review folders).
+    /// Stored files still on disk that the walk did not reach (review folders, unreadable ones).
     pub left_out: usize,
 }
 
 /// Names the first few stored files dropped from the index, and why.
-fn name_dropped(paths: &[&PathBuf], why: &str) {
+fn name_dropped(paths: &[PathBuf], why: &str) {
     if paths.is_empty() {
         return;
     }
@@ -139,14 +139,19 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         store.remove(path)?;
         library.remove(path);
     }
-    // Gone, or still there but left out of the walk: files that `--review-dir` or `apply --to`
-    // moved into a review folder, which scans leave out.
-    let (kept, gone): (Vec<&PathBuf>, Vec<&PathBuf>) =
-        vanished.iter().partition(|p| p.symlink_metadata().is_ok());
+    // Not walked: gone, or still on disk where the walk did not reach it (moved into a review
+    // folder by `--review-dir` or `apply --to`, which walks leave out; a folder it could not
+    // read, named above). Both leave the index, said apart.
+    let (gone, there): (Vec<PathBuf>, Vec<PathBuf>) = vanished
+        .into_iter()
+        .partition(|p| p.symlink_metadata().is_err());
     name_dropped(&gone, "gone");
-    name_dropped(&kept, "in review folders, which scans leave out");
+    name_dropped(
+        &there,
+        "still on disk, not reached by this scan: in a review folder, or a folder it could not read",
+    );
     summary.dropped = gone.len();
-    summary.left_out = kept.len();
+    summary.left_out = there.len();
 
     // 4. Hash what is new or changed.
     let todo: Vec<&(PathBuf, Stamp)> = found
@@ -361,7 +366,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     // the images found; other error lines (a folder or link that cannot be followed) are counted
     // beside them, warnings as the warning lines.
     let (errors, warnings) = messages::printed();
-    let failed = summary.tried - summary.hashed;
+    let failed = summary.tried.saturating_sub(summary.hashed);
     let other_errors = match errors.saturating_sub(failed) {
         0 => String::new(),
         1 => " (1 other error)".to_owned(),
@@ -377,7 +382,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         summary.dropped,
         match summary.left_out {
             0 => String::new(),
-            n => format!("; {n} more in review folders"),
+            n => format!("; {n} more not reached"),
         },
         report.matches.len(),
         report.groups.len(),
