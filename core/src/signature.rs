@@ -22,21 +22,23 @@
 //! about 270 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
-//! # Byte format (version 6, little-endian)
+//! # Byte format (version 7, little-endian)
 //!
-//! Versions 2 to 6 (issue 17) have the layout of version 1, but version 2 signatures are
+//! Versions 2 to 7 (issue 17) have the layout of version 1, but version 2 signatures are
 //! computed from the picture inside uniform borders ([`content_region`]), version 3 ones keep
 //! coefficients spread over the picture ([`select_spread`]), version 4 ones keep a quarter of
 //! them for detail ([`DETAIL_SHARE`]), and version 5 ones also cut the bars of a letterboxed
 //! JPEG whose picture smeared into them and record the chroma of a toned picture (sepia) with
 //! strength 0; version 6 ones keep the positions of the luminance after a contrast-limited
 //! equalization ([`equalize`]), so that text or a logo over a hazy picture no
-//! longer takes its signature. Older bytes are refused rather than compared with them.
+//! longer takes its signature; version 7 ones tell toned chroma on the whole 128 × 128 picture
+//! instead of its 32 × 32 low-pass one (more sepia copies have their chroma recorded as toned,
+//! `tone.rs`). Older bytes are refused rather than compared with them.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (6) |
+//! | 4 | 1 | format version (7) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -59,7 +61,7 @@ pub use crate::select::{
 };
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 6;
+pub const FORMAT_VERSION: u8 = 7;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";

@@ -55,9 +55,10 @@ use read_only::{copy_files, lock_shared, writable};
 /// pictures marked); 3: signature format 3 (issue 17: coefficients spread over the picture); 4:
 /// signature format 4 (issue 17: a quarter of them kept for detail); 5: signature format 5
 /// (issue 17: the bars of a letterboxed JPEG cut too); 6: signature format 6 (issue 17: the
-/// luminance equalized before the decomposition). A database of an older format is refused
+/// luminance equalized before the decomposition); 7: signature format 7 (issue 17: toned chroma,
+/// a sepia copy's, told on the whole picture). A database of an older format is refused
 /// with a message, never misread.
-pub const FORMAT_VERSION: u8 = 6;
+pub const FORMAT_VERSION: u8 = 7;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -421,28 +422,28 @@ fn lock(dir: &Path) -> Result<File, StoreError> {
 mod tests {
     use super::*;
 
-    /// Issue 17: signatures changed meaning with formats 2 to 6; an older database must not be
-    /// read (format 5 is the one before the equalized luminance).
+    /// Issue 17: signatures changed meaning with formats 2 to 7; an older database must not be
+    /// read (format 6 is the one before toned chroma was told on the whole picture).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path()).unwrap();
-            store.settings.insert("format", &[5]).unwrap();
+            store.settings.insert("format", &[6]).unwrap();
             store.db.flush().unwrap();
         }
         match Store::open(dir.path()) {
             Err(e @ StoreError::Incompatible { .. }) => {
                 let message = e.to_string();
                 assert!(
-                    message.contains("format = [5]")
-                        && message.contains("uses 6")
+                    message.contains("format = [6]")
+                        && message.contains("uses 7")
                         && message.contains("scan again"),
                     "{message}"
                 );
             }
             Err(e) => panic!("unexpected error {e}"),
-            Ok(_) => panic!("a database of format 5 was opened"),
+            Ok(_) => panic!("a database of format 6 was opened"),
         }
     }
 

@@ -40,8 +40,9 @@ impl Index {
     /// The index format version this build writes and reads. 2 to 4: the same layout as 1, for
     /// signatures of formats 3 to 5 (issue 17: their coefficients, and so the posting lists,
     /// are chosen otherwise); 5: entries carry the self weights of turned comparisons; 6: the
-    /// layout of 5, for signatures of format 6 (the luminance equalized).
-    pub const FORMAT_VERSION: u8 = 6;
+    /// layout of 5, for signatures of format 6 (the luminance equalized); 7: the layout of 5, for
+    /// signatures of format 7 (toned chroma told at full size).
+    pub const FORMAT_VERSION: u8 = 7;
 
     /// The length of [`Index::to_bytes`].
     pub fn encoded_len(&self) -> usize {
