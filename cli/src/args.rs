@@ -381,6 +381,10 @@ pub enum DbCommand {
     Info,
     /// Drop the entries whose files no longer exist.
     Prune,
+    /// Bring a database of an older signature format to this version's: its image and video
+    /// signatures are dropped (the next scan and videos run hash the files anew), the
+    /// not-a-duplicate list and the screenshot interval are kept.
+    Upgrade,
     /// Every stored signature as JSON lines (images, then videos), or the images as a Parquet
     /// table (--format parquet -o FILE) for scale/pairs.sql.
     Export(TableOutput),

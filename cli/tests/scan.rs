@@ -487,6 +487,57 @@ enum ReadOnly {
     Folder,
 }
 
+/// A database of an older signature format (issue 17: format 7 tells sepia copies apart on the
+/// whole picture) is refused with a way forward, and `db upgrade` takes it: the signatures go,
+/// the not-a-duplicate list stays, and the next scan hashes the files anew.
+#[test]
+fn a_database_of_an_older_format_is_upgraded_keeping_the_not_a_duplicate_list() {
+    let env = Env::new();
+    let a = env.photo(0, "a.jpg");
+    let b = env.photo(1, "b.jpg");
+    let pics = env.pics();
+    assert!(env.run(&["scan", pics.to_str().unwrap()]).status.success());
+    let ignore = env.run(&["ignore", "add", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert!(ignore.status.success(), "{}", text(&ignore.stderr));
+    {
+        // What an older lookalike leaves: the same trees, an older format number.
+        let db = sled::open(env.db()).unwrap();
+        let settings = db.open_tree("settings").unwrap();
+        let format = settings.get("format").unwrap().unwrap()[0];
+        settings.insert("format", &[format - 1]).unwrap();
+        db.flush().unwrap();
+    }
+    let refused = env.run(&["scan", pics.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("db upgrade"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let upgrade = env.run(&["db", "upgrade"]);
+    assert!(upgrade.status.success(), "{}", text(&upgrade.stderr));
+    let said = text(&upgrade.stdout);
+    assert!(
+        said.contains("dropped 2 images and 0 videos") && said.contains("(1 pair)"),
+        "{said}"
+    );
+    let again = env.run(&["db", "upgrade"]);
+    assert!(text(&again.stdout).contains("nothing to do"));
+    let list = env.run(&["ignore", "list"]);
+    assert!(
+        text(&list.stdout).contains("a.jpg") && text(&list.stdout).contains("b.jpg"),
+        "{}",
+        text(&list.stdout)
+    );
+    let rescan = env.run(&["scan", pics.to_str().unwrap()]);
+    assert!(rescan.status.success(), "{}", text(&rescan.stderr));
+    assert!(
+        text(&rescan.stderr).contains("2 hashed, 0 unchanged"),
+        "{}",
+        text(&rescan.stderr)
+    );
+}
+
 /// Runs lookalike with `args` on `env`'s database made read-only as `how` says, with `TMPDIR`
 /// set to `tmp`. `None`, after saying why, where this machine has no user namespaces
 /// (`unshare`) to do it with.

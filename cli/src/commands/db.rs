@@ -1,4 +1,4 @@
-//! `lookalike db info|prune|export|import-pairs`.
+//! `lookalike db info|prune|upgrade|export|import-pairs`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ use crate::image::snapshot;
 use crate::messages;
 use crate::report::json::{self, hex};
 use crate::report::table::human_size;
-use crate::store::{IterError, Store};
+use crate::store::{FORMAT_VERSION, IterError, Store};
 
 pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
     if let DbCommand::ImportPairs(args) = command
@@ -24,9 +24,10 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
         return import_pairs::run(None, args);
     }
     // Every db subcommand works on what is there; none creates an empty database. Only prune
-    // writes, so only prune needs a database it can write.
+    // and upgrade write, so only they need a database they can write.
     let store = match command {
         DbCommand::Prune => Store::open_existing(&config.db)?,
+        DbCommand::Upgrade => Store::open_for_upgrade(&config.db)?,
         _ => Store::open_for_reading(&config.db)?,
     };
     let stdout = std::io::stdout();
@@ -120,6 +121,30 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
                 store.len()
             )?;
         }
+        DbCommand::Upgrade => match store.upgrade()? {
+            None => writeln!(
+                out,
+                "{} holds signatures of format {} already; nothing to do",
+                messages::shown(store.path()),
+                FORMAT_VERSION
+            )?,
+            Some(done) => {
+                let many = |n: usize, one: &str, more: &str| {
+                    format!("{n} {}", if n == 1 { one } else { more })
+                };
+                writeln!(
+                    out,
+                    "upgraded {} from signature format {} to {FORMAT_VERSION}: dropped {} and {} \
+                     (the next `lookalike scan` and `lookalike videos` hash them anew); kept the \
+                     not-a-duplicate list ({})",
+                    messages::shown(store.path()),
+                    done.from,
+                    many(done.images, "image", "images"),
+                    many(done.videos, "video", "videos"),
+                    many(done.ignored, "pair", "pairs"),
+                )?
+            }
+        },
         DbCommand::Export(args) => {
             drop(out);
             export(&store, args)?;

@@ -89,6 +89,11 @@ impl Store {
         Ok(pairs)
     }
 
+    /// How many pairs are remembered.
+    pub fn ignored_count(&self) -> Result<usize, StoreError> {
+        Ok(self.ignored_tree()?.len())
+    }
+
     /// The remembered pairs as a set, for a scan.
     pub fn ignored_set(&self) -> Result<IgnoredPairs, StoreError> {
         let mut set = HashSet::new();

@@ -86,6 +86,28 @@ pub struct Store {
     copy: Option<tempfile::TempDir>,
 }
 
+/// Which signature formats a database may hold to be opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Formats {
+    /// This version's only.
+    Current,
+    /// This version's or an older one (`db upgrade`).
+    OlderToo,
+}
+
+/// What [`Store::upgrade`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Upgraded {
+    /// The signature format the database held.
+    pub from: u8,
+    /// Image records dropped.
+    pub images: usize,
+    /// Videos dropped (their screenshots with them).
+    pub videos: usize,
+    /// Not-a-duplicate pairs kept.
+    pub ignored: usize,
+}
+
 /// The stored settings ([`Store::settings`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
@@ -108,42 +130,9 @@ fn is_empty_folder(path: &Path) -> std::io::Result<bool> {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database directory `path`, after taking its lock.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if path.exists() && !path.is_dir() {
-            return Err(StoreError::NotAFolder {
-                path: path.to_path_buf(),
-            });
-        }
-        let io = |source| StoreError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        if path.is_dir() && !holds_database(path) && !is_empty_folder(path).map_err(io)? {
-            return Err(StoreError::NotADatabase {
-                path: path.to_path_buf(),
-            });
-        }
-        std::fs::create_dir_all(path).map_err(io)?;
-        let lock = lock(path)?;
-        Store::start(path, path, lock, None)
-    }
-
-    /// Opens a database that must exist already, for writing (`db prune`).
-    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::Missing {
-                path: path.to_path_buf(),
-            });
-        }
-        Store::open(path)
-    }
-
-    /// Opens a database that must exist already, for the read-only commands (query, db
-    /// info/export, ignore list): they never create an empty one where a mistyped `--db` points,
-    /// and they work on a database they cannot write (a read-only folder or file system) by
-    /// reading a private copy of it (see the module docs), after a note saying so.
-    pub fn open_for_reading(path: &Path) -> Result<Store, StoreError> {
+    /// Refuses a `path` that holds no database: missing (or an empty folder), not a folder, or
+    /// a folder of other files.
+    fn must_hold_database(path: &Path) -> Result<(), StoreError> {
         if !path.exists() {
             return Err(StoreError::Missing {
                 path: path.to_path_buf(),
@@ -169,6 +158,54 @@ impl Store {
                 },
             });
         }
+        Ok(())
+    }
+
+    /// Opens (creating if needed) the database directory `path`, after taking its lock.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if path.exists() && !path.is_dir() {
+            return Err(StoreError::NotAFolder {
+                path: path.to_path_buf(),
+            });
+        }
+        let io = |source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if path.is_dir() && !holds_database(path) && !is_empty_folder(path).map_err(io)? {
+            return Err(StoreError::NotADatabase {
+                path: path.to_path_buf(),
+            });
+        }
+        std::fs::create_dir_all(path).map_err(io)?;
+        let lock = lock(path)?;
+        Store::start(path, path, lock, None, Formats::Current)
+    }
+
+    /// Opens an existing database for `db upgrade`: one whose signatures are of an older format
+    /// is opened too (nothing else may read it), one of a newer format is refused.
+    pub fn open_for_upgrade(path: &Path) -> Result<Store, StoreError> {
+        Store::must_hold_database(path)?;
+        let lock = lock(path)?;
+        Store::start(path, path, lock, None, Formats::OlderToo)
+    }
+
+    /// Opens a database that must exist already, for writing (`db prune`).
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        Store::open(path)
+    }
+
+    /// Opens a database that must exist already, for the read-only commands (query, db
+    /// info/export, ignore list): they never create an empty one where a mistyped `--db` points,
+    /// and they work on a database they cannot write (a read-only folder or file system) by
+    /// reading a private copy of it (see the module docs), after a note saying so.
+    pub fn open_for_reading(path: &Path) -> Result<Store, StoreError> {
+        Store::must_hold_database(path)?;
         if writable(path) {
             return Store::open(path);
         }
@@ -190,7 +227,7 @@ impl Store {
             crate::messages::shown(copy.path()),
         ));
         let at = copy.path().to_path_buf();
-        Store::start(path, &at, lock, Some(copy))
+        Store::start(path, &at, lock, Some(copy), Formats::Current)
     }
 
     /// Opens sled at `at` (the database itself, or its copy) for the database `path`.
@@ -199,6 +236,7 @@ impl Store {
         at: &Path,
         lock: File,
         copy: Option<tempfile::TempDir>,
+        formats: Formats,
     ) -> Result<Store, StoreError> {
         // A file sled cannot open for writing is no damage (a database of another user).
         let damaged = |source| match source {
@@ -247,7 +285,7 @@ impl Store {
         if store.files.is_empty() {
             store.check_held(0)?;
         }
-        store.check_settings()?;
+        store.check_settings(formats)?;
         Ok(store)
     }
 
@@ -268,7 +306,7 @@ impl Store {
         }
     }
 
-    fn check_settings(&self) -> Result<(), StoreError> {
+    fn check_settings(&self, formats: Formats) -> Result<(), StoreError> {
         let wanted = [
             ("format", FORMAT_VERSION),
             ("m", DEFAULT_COEFFICIENTS),
@@ -280,14 +318,26 @@ impl Store {
                     self.settings.insert(name, &[value])?;
                 }
                 Some(v) if v.as_ref() == [value] => {}
+                Some(v) if name == "format" && formats == Formats::OlderToo && v[0] < value => {}
+                Some(v) if name == "format" && v[0] > value => {
+                    return Err(StoreError::Incompatible {
+                        path: self.path.clone(),
+                        what: format!(
+                            "with format = {:?} by a newer lookalike; this version uses {value} \
+                             and cannot read it (use that version, or another --db)",
+                            v.as_ref()
+                        ),
+                    });
+                }
                 Some(v) if name == "format" => {
                     // Signatures of another format are not comparable with this version's.
                     return Err(StoreError::Incompatible {
                         path: self.path.clone(),
                         what: format!(
                             "with format = {:?}; this version uses {value}, whose signatures \
-                             differ: scan into another --db, or move this one aside \
-                             (mv {1} {1}.old) and scan again, to hash the files anew",
+                             differ\nhint: `lookalike --db {1} db upgrade` drops its signatures \
+                             and keeps the not-a-duplicate list, so that the next scan and \
+                             videos run hash the files anew; or scan into another --db",
                             v.as_ref(),
                             self.path.display()
                         ),
@@ -372,6 +422,35 @@ impl Store {
         }
     }
 
+    /// Brings a database of an older signature format to this version's ([`FORMAT_VERSION`]):
+    /// drops every image record and every video (their signatures cannot be compared with this
+    /// version's, and are made again from the files by the next `scan` and `videos` run), and
+    /// keeps what the user decided (the not-a-duplicate pairs) and the videos' screenshot
+    /// interval. `None` when the database is of this format already. The format is written last,
+    /// after the rest is on disk, so a run killed half-way leaves a database that is still of
+    /// the older format, refused as before and upgraded by running this again.
+    pub fn upgrade(&self) -> anyhow::Result<Option<Upgraded>> {
+        let from = self.settings().format;
+        if from == FORMAT_VERSION {
+            return Ok(None);
+        }
+        let images = self.files.len();
+        // The damage check expects no record from here on (see `COUNT_FILE`).
+        self.set_durable(0);
+        self.changing()?;
+        self.files.clear()?;
+        let videos = self.videos()?.clear()?;
+        self.db.flush()?;
+        self.settings.insert("format", &[FORMAT_VERSION])?;
+        self.db.flush()?;
+        Ok(Some(Upgraded {
+            from,
+            images,
+            videos,
+            ignored: self.ignored_count()?,
+        }))
+    }
+
     /// Bytes used on disk.
     pub fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
@@ -438,12 +517,83 @@ mod tests {
                 assert!(
                     message.contains("format = [6]")
                         && message.contains("uses 7")
-                        && message.contains("scan again"),
+                        && message.contains("db upgrade"),
                     "{message}"
                 );
             }
             Err(e) => panic!("unexpected error {e}"),
             Ok(_) => panic!("a database of format 6 was opened"),
+        }
+    }
+
+    /// `db upgrade`: a database of the previous format loses its image records and videos,
+    /// keeps its not-a-duplicate pairs and screenshot interval, and opens again; a second run
+    /// has nothing to do; a database of a newer format is refused by it too.
+    #[test]
+    fn an_older_database_is_upgraded_keeping_what_the_user_decided() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            for (i, name) in ["/p/a.jpg", "/p/b.jpg", "/p/c.jpg"].iter().enumerate() {
+                store
+                    .put(&files::tests::record(
+                        name,
+                        100 + i as u64,
+                        1,
+                        Format::Jpeg,
+                        false,
+                    ))
+                    .unwrap();
+            }
+            store
+                .ignore_pair(Path::new("/p/a.jpg"), Path::new("/p/b.jpg"))
+                .unwrap();
+            let videos = store.videos().unwrap();
+            videos.interval(Some(2.5), true).unwrap();
+            let record = videos::tests::record(videos.next_id().unwrap());
+            videos
+                .save(Path::new("/v/a.mp4"), &record, &videos::tests::shots(2))
+                .unwrap();
+            store
+                .settings
+                .insert("format", &[FORMAT_VERSION - 1])
+                .unwrap();
+            store.db.flush().unwrap();
+        }
+        assert!(matches!(
+            Store::open(dir.path()),
+            Err(StoreError::Incompatible { .. })
+        ));
+        let store = Store::open_for_upgrade(dir.path()).unwrap();
+        assert_eq!(
+            store.upgrade().unwrap(),
+            Some(Upgraded {
+                from: FORMAT_VERSION - 1,
+                images: 3,
+                videos: 1,
+                ignored: 1
+            })
+        );
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.len(), 0);
+        assert_eq!(store.ignored_count().unwrap(), 1);
+        let videos = store.videos().unwrap();
+        assert!(videos.records().unwrap().is_empty());
+        assert_eq!(videos.signature(0, 0), None, "screenshots dropped");
+        assert_eq!(videos.stored_interval().unwrap(), Some(2.5));
+        assert_eq!(store.upgrade().unwrap(), None, "nothing left to do");
+        store
+            .settings
+            .insert("format", &[FORMAT_VERSION + 1])
+            .unwrap();
+        drop((videos, store));
+        match Store::open_for_upgrade(dir.path()) {
+            Err(e @ StoreError::Incompatible { .. }) => {
+                assert!(e.to_string().contains("newer lookalike"), "{e}")
+            }
+            Err(e) => panic!("unexpected error {e}"),
+            Ok(_) => panic!("a database of a newer format was opened for upgrade"),
         }
     }
 

@@ -179,6 +179,16 @@ impl VideoStore {
         Ok(out)
     }
 
+    /// Forgets every video and its screenshots (`db upgrade`), keeping the settings (the
+    /// interval, the next id); returns how many videos were stored. Records go first, so a run
+    /// killed in between leaves screenshots without a video, which the next load removes.
+    pub fn clear(&self) -> Result<usize> {
+        let videos = self.videos.len();
+        self.videos.clear()?;
+        self.shots.clear()?;
+        Ok(videos)
+    }
+
     /// Forgets the video at `path`, whose id is `id`, and its screenshots.
     pub fn remove(&self, path: &Path, id: u32) -> Result<()> {
         self.videos.remove(path_key(path))?;
@@ -262,8 +272,43 @@ impl VideoStore {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A stored video of 20 s with two screenshots.
+    pub(crate) fn record(id: u32) -> VideoRecord {
+        VideoRecord {
+            id,
+            info: VideoInfo {
+                duration: 20.0,
+                width: 320,
+                height: 240,
+                codec: "h264".into(),
+                frame_rate: 25.0,
+                bit_rate: None,
+                container: "mp4".into(),
+                stamp: Stamp {
+                    size: 1000,
+                    mtime_ns: -3,
+                },
+                stream: 0,
+                keyframe_interval: None,
+            },
+            screenshots: 2,
+            pending: false,
+        }
+    }
+
+    /// `n` screenshots 10 s apart, all of one signature.
+    pub(crate) fn shots(n: u32) -> Vec<Shot> {
+        (0..n)
+            .map(|index| Shot {
+                index,
+                time_ms: index * 10_000,
+                signature: super::super::files::tests::signature(3),
+            })
+            .collect()
+    }
 
     #[test]
     fn the_interval_is_fixed_when_the_first_video_is_stored() {
@@ -293,42 +338,14 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let videos = store.videos().unwrap();
         let signature = super::super::files::tests::signature(3);
-        let info = VideoInfo {
-            duration: 20.0,
-            width: 320,
-            height: 240,
-            codec: "h264".into(),
-            frame_rate: 25.0,
-            bit_rate: None,
-            container: "mp4".into(),
-            stamp: Stamp {
-                size: 1000,
-                mtime_ns: -3,
-            },
-            stream: 0,
-            keyframe_interval: None,
-        };
-        let shots: Vec<Shot> = (0..2)
-            .map(|index| Shot {
-                index,
-                time_ms: index * 10_000,
-                signature,
-            })
-            .collect();
         for id in [videos.next_id().unwrap(), videos.next_id().unwrap()] {
-            let record = VideoRecord {
-                id,
-                info: info.clone(),
-                screenshots: 2,
-                pending: false,
-            };
             videos
-                .save(Path::new(&format!("/v/{id}.mp4")), &record, &shots)
+                .save(Path::new(&format!("/v/{id}.mp4")), &record(id), &shots(2))
                 .unwrap();
         }
         let records = videos.records().unwrap();
         assert_eq!(records.len(), 2);
-        assert_eq!(records[1].1.info, info, "JSON round trip");
+        assert_eq!(records[1].1.info, record(1).info, "JSON round trip");
         assert_eq!(videos.signature(1, 1), Some(signature));
         let mut seen = Vec::new();
         videos
