@@ -34,6 +34,7 @@ mod generation;
 mod ignored;
 mod keys;
 mod read_only;
+mod upgrade;
 mod videos;
 
 pub use error::StoreError;
@@ -88,24 +89,11 @@ pub struct Store {
 
 /// Which signature formats a database may hold to be opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Formats {
+pub(super) enum Formats {
     /// This version's only.
     Current,
     /// This version's or an older one (`db upgrade`).
     OlderToo,
-}
-
-/// What [`Store::upgrade`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Upgraded {
-    /// The signature format the database held.
-    pub from: u8,
-    /// Image records dropped.
-    pub images: usize,
-    /// Videos dropped (their screenshots with them).
-    pub videos: usize,
-    /// Not-a-duplicate pairs kept.
-    pub ignored: usize,
 }
 
 /// The stored settings ([`Store::settings`]).
@@ -180,14 +168,6 @@ impl Store {
         std::fs::create_dir_all(path).map_err(io)?;
         let lock = lock(path)?;
         Store::start(path, path, lock, None, Formats::Current)
-    }
-
-    /// Opens an existing database for `db upgrade`: one whose signatures are of an older format
-    /// is opened too (nothing else may read it), one of a newer format is refused.
-    pub fn open_for_upgrade(path: &Path) -> Result<Store, StoreError> {
-        Store::must_hold_database(path)?;
-        let lock = lock(path)?;
-        Store::start(path, path, lock, None, Formats::OlderToo)
     }
 
     /// Opens a database that must exist already, for writing (`db prune`).
@@ -422,35 +402,6 @@ impl Store {
         }
     }
 
-    /// Brings a database of an older signature format to this version's ([`FORMAT_VERSION`]):
-    /// drops every image record and every video (their signatures cannot be compared with this
-    /// version's, and are made again from the files by the next `scan` and `videos` run), and
-    /// keeps what the user decided (the not-a-duplicate pairs) and the videos' screenshot
-    /// interval. `None` when the database is of this format already. The format is written last,
-    /// after the rest is on disk, so a run killed half-way leaves a database that is still of
-    /// the older format, refused as before and upgraded by running this again.
-    pub fn upgrade(&self) -> anyhow::Result<Option<Upgraded>> {
-        let from = self.settings().format;
-        if from == FORMAT_VERSION {
-            return Ok(None);
-        }
-        let images = self.files.len();
-        // The damage check expects no record from here on (see `COUNT_FILE`).
-        self.set_durable(0);
-        self.changing()?;
-        self.files.clear()?;
-        let videos = self.videos()?.clear()?;
-        self.db.flush()?;
-        self.settings.insert("format", &[FORMAT_VERSION])?;
-        self.db.flush()?;
-        Ok(Some(Upgraded {
-            from,
-            images,
-            videos,
-            ignored: self.ignored_count()?,
-        }))
-    }
-
     /// Bytes used on disk.
     pub fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
@@ -523,77 +474,6 @@ mod tests {
             }
             Err(e) => panic!("unexpected error {e}"),
             Ok(_) => panic!("a database of format 6 was opened"),
-        }
-    }
-
-    /// `db upgrade`: a database of the previous format loses its image records and videos,
-    /// keeps its not-a-duplicate pairs and screenshot interval, and opens again; a second run
-    /// has nothing to do; a database of a newer format is refused by it too.
-    #[test]
-    fn an_older_database_is_upgraded_keeping_what_the_user_decided() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let store = Store::open(dir.path()).unwrap();
-            for (i, name) in ["/p/a.jpg", "/p/b.jpg", "/p/c.jpg"].iter().enumerate() {
-                store
-                    .put(&files::tests::record(
-                        name,
-                        100 + i as u64,
-                        1,
-                        Format::Jpeg,
-                        false,
-                    ))
-                    .unwrap();
-            }
-            store
-                .ignore_pair(Path::new("/p/a.jpg"), Path::new("/p/b.jpg"))
-                .unwrap();
-            let videos = store.videos().unwrap();
-            videos.interval(Some(2.5), true).unwrap();
-            let record = videos::tests::record(videos.next_id().unwrap());
-            videos
-                .save(Path::new("/v/a.mp4"), &record, &videos::tests::shots(2))
-                .unwrap();
-            store
-                .settings
-                .insert("format", &[FORMAT_VERSION - 1])
-                .unwrap();
-            store.db.flush().unwrap();
-        }
-        assert!(matches!(
-            Store::open(dir.path()),
-            Err(StoreError::Incompatible { .. })
-        ));
-        let store = Store::open_for_upgrade(dir.path()).unwrap();
-        assert_eq!(
-            store.upgrade().unwrap(),
-            Some(Upgraded {
-                from: FORMAT_VERSION - 1,
-                images: 3,
-                videos: 1,
-                ignored: 1
-            })
-        );
-        drop(store);
-        let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.len(), 0);
-        assert_eq!(store.ignored_count().unwrap(), 1);
-        let videos = store.videos().unwrap();
-        assert!(videos.records().unwrap().is_empty());
-        assert_eq!(videos.signature(0, 0), None, "screenshots dropped");
-        assert_eq!(videos.stored_interval().unwrap(), Some(2.5));
-        assert_eq!(store.upgrade().unwrap(), None, "nothing left to do");
-        store
-            .settings
-            .insert("format", &[FORMAT_VERSION + 1])
-            .unwrap();
-        drop((videos, store));
-        match Store::open_for_upgrade(dir.path()) {
-            Err(e @ StoreError::Incompatible { .. }) => {
-                assert!(e.to_string().contains("newer lookalike"), "{e}")
-            }
-            Err(e) => panic!("unexpected error {e}"),
-            Ok(_) => panic!("a database of a newer format was opened for upgrade"),
         }
     }
 
