@@ -583,6 +583,51 @@ fn reference_files_are_kept_and_reference_only_groups_not_reported() {
     assert_eq!(env.groups(&archive, &[]).len(), 1);
 }
 
+/// With --follow-links a file reached by two paths (a link to it, a linked folder) is one file
+/// under its real path: a link is never kept while the file it points to is proposed for
+/// removal, and a --reference folder reached through a link is still the reference (both
+/// happened: the review moved the real file away and left a dangling link as the keeper).
+#[cfg(unix)]
+#[test]
+fn followed_links_are_one_file_under_its_real_path() {
+    let env = Env::new();
+    let pics = env.path("pics");
+    let archive = env.path("home").join("archive");
+    fs::create_dir(&archive).unwrap();
+    fs::copy(photo("Dragonfly_by_Bolly"), archive.join("dragonfly.jpg")).unwrap();
+    // More pixels than the archive's original: the keep rule alone would keep this one.
+    env.copy("Dragonfly_by_Bolly", 1.5, "dragonfly big.jpg");
+    std::os::unix::fs::symlink(&archive, pics.join("archive link")).unwrap();
+    fs::copy(photo("Bridge_by_Sander_Klootwijk"), pics.join("bridge.jpg")).unwrap();
+    env.copy("Bridge_by_Sander_Klootwijk", 0.5, "bridge small.jpg");
+    std::os::unix::fs::symlink(pics.join("bridge.jpg"), pics.join("a link to bridge.jpg")).unwrap();
+    let groups = env.groups(&pics, &["-L", "--reference", archive.to_str().unwrap()]);
+    let paths: Vec<String> = groups
+        .iter()
+        .flat_map(|g| g["members"].as_array().unwrap().clone())
+        .map(|m| m["path"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        paths.iter().all(|p| !p.contains("link")),
+        "only real paths: {paths:?}"
+    );
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    let dragonfly = groups
+        .iter()
+        .find(|g| g["keep"]["path"].as_str().unwrap().contains("dragonfly"))
+        .unwrap();
+    assert_eq!(
+        dragonfly["keep"]["path"],
+        json!(archive.join("dragonfly.jpg")),
+        "the archive, reached through a link, is the reference"
+    );
+    let bridge = groups
+        .iter()
+        .find(|g| g["keep"]["path"].as_str().unwrap().contains("bridge"))
+        .unwrap();
+    assert_eq!(bridge["keep"]["path"], json!(pics.join("bridge.jpg")));
+}
+
 #[test]
 fn keep_rules_choose_the_keeper() {
     let env = Env::new();

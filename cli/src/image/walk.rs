@@ -42,7 +42,8 @@ fn is_unread_image(path: &Path) -> bool {
         .is_some_and(|e| UNREAD_IMAGES.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
-/// Every image under `roots` (sorted by path, each once), skipping anything under `exclude`.
+/// Every image under `roots` (sorted by path, each once; with `follow_links`, each file once under
+/// its real path), skipping anything under `exclude`.
 /// A root that is itself a file is taken whatever its extension (the decoder goes by content and
 /// names the file if it cannot read it); inside folders, files go by extension, and images in a
 /// format that is not read (JPEG XL) and symbolic links that are not followed are counted
@@ -147,8 +148,23 @@ pub fn walk(
                     continue;
                 }
             };
-            if seen.insert(entry.path().to_path_buf()) {
-                found.push((entry.into_path(), Stamp::of(&metadata)));
+            // Followed links give one file several paths (the link and the file, or a path
+            // through a linked folder): each file is taken once, under its real path, so that a
+            // link is never kept while the file it points to is moved away, and a --reference
+            // folder is recognised however it was reached.
+            let path = if follow_links {
+                match std::fs::canonicalize(entry.path()) {
+                    Ok(real) => real,
+                    Err(e) => {
+                        messages::file_error(entry.path(), e);
+                        continue;
+                    }
+                }
+            } else {
+                entry.into_path()
+            };
+            if seen.insert(path.clone()) {
+                found.push((path, Stamp::of(&metadata)));
                 bar.inc(1);
             }
         }
