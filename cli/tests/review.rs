@@ -209,15 +209,28 @@ fn report_to_plan_to_trash_and_not_a_duplicate_is_remembered() {
             assert_eq!(count(), "1 of 2 groups reviewed");
             browser.click("//section[.//div[@class='path' and contains(., 'bridge')]]//button[@class='confirm']");
             assert_eq!(count(), "2 of 2 groups reviewed");
-            // Both bridges marked remove: the page says why `apply` would refuse the plan, and
-            // downloads nothing.
-            browser.click_decision("bridge.jpg", "remove");
-            browser.click("//button[@id='download']");
-            let problem: String = browser.run(
-                "const p = document.querySelector('#plan-problem'); return p.hidden ? '' : p.textContent",
+            // Both bridges marked remove, or one removed and the other said not to be a
+            // duplicate: no copy kept. The page says why `apply` would refuse the plan, naming
+            // the group by its card's number, and downloads nothing.
+            let problem = || -> String {
+                browser.click("//button[@id='download']");
+                browser.run(
+                    "const p = document.querySelector('#plan-problem'); return p.hidden ? '' : p.textContent",
+                )
+            };
+            let card: String = browser.run(
+                "return [...document.querySelectorAll('section')].find(s => s.textContent.includes('bridge.jpg')).querySelector('h2').textContent.split(' ·')[0]",
             );
-            assert!(problem.contains("would remove every copy"), "{problem}");
-            assert!(!plan_path.exists());
+            for decision in ["remove", "not_duplicate"] {
+                browser.click_decision("bridge.jpg", decision);
+                let why = problem();
+                assert!(
+                    why.contains("would remove every copy")
+                        && why.starts_with(&format!("{card} (")),
+                    "{decision}: {why} ({card})"
+                );
+                assert!(!plan_path.exists());
+            }
             browser.click_decision("bridge.jpg", "keep");
             browser.click("//button[@id='download']");
             browser.wait(|| plan_path.exists().then_some(()));
@@ -394,6 +407,29 @@ fn a_changed_file_stops_the_whole_plan() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(!copy.exists() && review.join("b.jpg").exists() && keep.exists());
     assert!(review.join(".lookalike-review").exists());
+
+    // One file under two names (a link to it kept, the file removed; or `..`): refused before
+    // anything moves, whatever the order.
+    #[cfg(unix)]
+    {
+        let link = pics.join("link to a.jpg");
+        std::os::unix::fs::symlink(&keep, &link).unwrap();
+        let spelled = pics.join("..").join("pics").join("a.jpg");
+        for other in [&link, &spelled] {
+            let plan = json!({"format": "lookalike-plan", "version": 1, "base": null, "groups": [{"members": [
+                {"path": other, "size": ks, "mtime_ms": km, "decision": "keep"},
+                {"path": keep, "size": ks, "mtime_ms": km, "decision": "remove"}]}]});
+            fs::write(&plan_path, plan.to_string()).unwrap();
+            let out = env.run(&["apply", plan_path.to_str().unwrap()]);
+            assert_eq!(out.status.code(), Some(2));
+            assert!(
+                text(&out.stderr).contains("are one file"),
+                "{}",
+                text(&out.stderr)
+            );
+            assert!(keep.exists());
+        }
+    }
 }
 
 /// Opens a report of 10 000 synthetic groups (thumbnails in the sibling folder, then embedded as

@@ -93,7 +93,7 @@ export function makePlan(found, decisions) {
 /**
  * Why `lookalike apply` would refuse `plan` as a whole, in words for the page, or null: two files
  * with one relative path (added separately from different folders: the plan cannot tell them
- * apart), or a group whose every member is to be removed (no copy would be left).
+ * apart), or a group that removes files and keeps none (no copy would be left).
  */
 export function planProblem(plan) {
   const seen = new Set();
@@ -105,7 +105,9 @@ export function planProblem(plan) {
       seen.add(member.path);
     }
   }
-  const all = plan.groups.findIndex((g) => g.members.length > 0 && g.members.every((m) => m.decision === "remove"));
+  const all = plan.groups.findIndex(
+    (g) => g.members.some((m) => m.decision === "remove") && !g.members.some((m) => m.decision === "keep"),
+  );
   if (all >= 0) {
     return `Group ${all + 1} (${plan.groups[all].members[0].path}) would remove every copy: keep one (lookalike apply refuses such a plan).`;
   }

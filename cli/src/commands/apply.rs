@@ -33,6 +33,7 @@ pub fn run(config: &Config, args: &ApplyArgs) -> Result<()> {
     let mut groups = plan.resolve(base.as_deref())?;
 
     // 1. Every file as the plan saw it, or nothing is done.
+    let given: Vec<PathBuf> = groups.iter().flatten().map(|m| m.path.clone()).collect();
     let mut changed = Vec::new();
     for m in groups.iter_mut().flatten() {
         match std::fs::metadata(&m.path) {
@@ -54,6 +55,19 @@ pub fn run(config: &Config, args: &ApplyArgs) -> Result<()> {
             }
             Ok(_) => changed.push(format!("{}: not a file", messages::shown(&m.path))),
             Err(e) => changed.push(format!("{}: {e}", messages::shown(&m.path))),
+        }
+    }
+    // One file under two spellings (`..`, a link, a linked folder): the plan would act on it
+    // twice, or remove the file that another of its names keeps.
+    let mut names: std::collections::HashMap<&Path, &Path> = std::collections::HashMap::new();
+    for (m, given) in groups.iter().flatten().zip(&given) {
+        if let Some(other) = names.insert(m.path.as_path(), given.as_path()) {
+            bail!(
+                "{} and {} are one file ({}); a plan names each file once",
+                messages::shown(other),
+                messages::shown(given),
+                messages::shown(&m.path)
+            );
         }
     }
     if !changed.is_empty() {

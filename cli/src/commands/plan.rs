@@ -91,8 +91,9 @@ impl Plan {
 
     /// Every group's members with absolute paths, relative ones joined to `base_override` or
     /// else the plan's `base`. Refuses a relative path without a base, a path that climbs out
-    /// of its base (`..`), a file named twice, and a group where every member is to be removed
-    /// (no copy would be left, also when the group names one file only).
+    /// of its base (`..`), a file named twice, and a group that removes files and keeps none
+    /// (no copy would be left: every member removed, also when the group names one file only,
+    /// or the others marked not duplicates).
     pub fn resolve(&self, base_override: Option<&Path>) -> Result<Vec<Vec<Resolved>>> {
         let base = base_override
             .map(Path::to_path_buf)
@@ -146,11 +147,14 @@ impl Plan {
                 // Nothing to do for it (a page's group whose files were all left out).
                 continue;
             }
-            if members.iter().all(|m| m.decision == Decision::Remove) {
-                // Named by a file too: the plan's group numbers need not be the page's.
+            let removes = members.iter().any(|m| m.decision == Decision::Remove);
+            if removes && !members.iter().any(|m| m.decision == Decision::Keep) {
+                // No copy of the picture would be left: the members not removed are said not
+                // to be duplicates of the others. Named by a file too: the plan's group numbers
+                // need not be the page's.
                 bail!(
-                    "group {} would remove every copy ({} {}: {}{}); keep one, or remove them \
-                     yourself",
+                    "group {} would remove every copy ({} {}: {}{}; none kept); keep one, or \
+                     remove them yourself",
                     n + 1,
                     members.len(),
                     if members.len() == 1 { "file" } else { "files" },
@@ -232,12 +236,18 @@ mod tests {
             .unwrap()
             .resolve(Some(Path::new("/b")));
         assert!(format!("{:#}", e.unwrap_err()).contains("every copy"));
+        // Removed and not duplicates, none kept: no copy of the removed picture is left.
+        let none_kept = PLAN.replace("\"keep\"", "\"not_duplicate\"");
+        let e = Plan::parse(&none_kept)
+            .unwrap()
+            .resolve(Some(Path::new("/b")));
+        assert!(format!("{:#}", e.unwrap_err()).contains("none kept"));
         // A group of one file, removed: no copy left either.
         let one = r#"{"format": "lookalike-plan", "version": 1, "base": "/b", "groups": [
           {"members": [{"path": "x.jpg", "size": 1, "mtime_ms": 2, "decision": "remove"}]}]}"#;
         let e = Plan::parse(one).unwrap().resolve(None);
         assert!(
-            format!("{:#}", e.unwrap_err()).contains("every copy (1 file: /b/x.jpg)"),
+            format!("{:#}", e.unwrap_err()).contains("every copy (1 file: /b/x.jpg;"),
             "one file"
         );
         // One file named in two groups, removed in both: refused before anything moves.

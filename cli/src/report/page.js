@@ -140,14 +140,15 @@
     return { format: "lookalike-plan", version: 1, base: data.base, groups: out };
   }
 
-  // What `lookalike apply` would refuse, said before the download: a group whose every member is
-  // to be removed (no copy would be left) refuses the whole plan; so does an empty plan help no one.
+  // What `lookalike apply` would refuse, said before the download: a group that removes files and
+  // keeps none (no copy would be left) refuses the whole plan; nor does an empty plan help anyone.
   function problem(p) {
     if (p.groups.length === 0) return "No group is reviewed yet: change or confirm a group first.";
     for (let g = 0; g < groups.length; g++) {
       if (!reviewed.has(g)) continue;
-      if (groups[g].m.every((m, i) => decision(g, i) === "remove")) {
-        return "Group " + (g + 1) + " (" + groups[g].m[0].p + ") would remove every copy: keep one " +
+      const says = groups[g].m.map((m, i) => decision(g, i));
+      if (says.includes("remove") && !says.includes("keep")) {
+        return "Group " + groups[g].n + " (" + groups[g].m[0].p + ") would remove every copy: keep one " +
           "(lookalike apply refuses such a plan).";
       }
     }
