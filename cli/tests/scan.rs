@@ -865,6 +865,98 @@ fn review_links_the_better_file_and_moves_the_other() {
     let (found, out) = env.scan_pairs(&["--all"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(found, set(&[("original.jpg", "original again.jpg")]));
+
+    // A second review into the same folder numbers its groups after the first one's, so the
+    // two never mix when sorted by name.
+    let out = env.run(&[
+        "scan",
+        env.pics().to_str().unwrap(),
+        "--review-dir",
+        review.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(review.join("000002_KEEP_original.jpg").exists());
+    assert!(review.join("000002_REMOVE_original again.jpg").exists());
+    assert!(!review.join("000001_REMOVE_original again.jpg").exists());
+}
+
+/// A member joined to a group through another member only (like a copy of the keeper's copy,
+/// not like the keeper) is not proposed for removal: the review folder links it in as CHECK and
+/// leaves it where it is, and the report page proposes to keep it. Made from the test photos,
+/// each with centre crops of 12 % and 24 %: the larger crop of some is like the smaller one only.
+#[test]
+fn a_member_like_another_member_only_is_linked_to_check_not_moved() {
+    let env = Env::new();
+    for (i, photo) in photos().iter().enumerate() {
+        let img = image::open(photo).unwrap().to_rgb8();
+        let (w, h) = img.dimensions();
+        for percent in [0u32, 12, 24] {
+            let (dx, dy) = (w * percent / 200, h * percent / 200);
+            image::imageops::crop_imm(&img, dx, dy, w - 2 * dx, h - 2 * dy)
+                .to_image()
+                .save(env.pics().join(format!("p{i:02} crop{percent:02}.png")))
+                .unwrap();
+        }
+    }
+    let pics = env.pics();
+    let out = env.run(&[
+        "scan",
+        pics.to_str().unwrap(),
+        "--all",
+        "--json",
+        "--groups",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut joined = Vec::new();
+    let mut direct = Vec::new();
+    for group in json_lines(&out) {
+        for m in group["members"].as_array().unwrap().iter().skip(1) {
+            let path = PathBuf::from(m["path"].as_str().unwrap());
+            if m["similarity"].is_null() {
+                joined.push(path);
+            } else {
+                direct.push(path);
+            }
+        }
+    }
+    assert!(
+        !joined.is_empty() && !direct.is_empty(),
+        "the test needs both kinds of member: joined {joined:?}, direct {direct:?}"
+    );
+    let review = env.dir.path().join("review");
+    let out = env.run(&[
+        "scan",
+        pics.to_str().unwrap(),
+        "--review-dir",
+        review.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let names: Vec<String> = fs::read_dir(&review)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for path in &joined {
+        let name = path.file_name().unwrap().to_string_lossy();
+        assert!(path.exists(), "{name} stays where it is");
+        assert!(
+            names.iter().any(|n| n.ends_with(&format!("_CHECK_{name}"))),
+            "{name} is linked in to be checked: {names:?}"
+        );
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.ends_with(&format!("_REMOVE_{name}")))
+        );
+    }
+    for path in &direct {
+        let name = path.file_name().unwrap().to_string_lossy();
+        assert!(!path.exists(), "{name} is moved");
+        assert!(
+            names
+                .iter()
+                .any(|n| n.ends_with(&format!("_REMOVE_{name}")))
+        );
+    }
 }
 
 #[test]

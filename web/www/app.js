@@ -326,7 +326,7 @@ function member(image, keeper, scored) {
   let parts = state.figures.get(image.id);
   if (!parts) parts = makeFigure(image);
   const { figure, detail, choice } = parts;
-  const decision = decisionFor(state.decisions, image, keeper);
+  const decision = decisionFor(state.decisions, image, keeper, Boolean(scored && scored.via));
   const via = scored && scored.via ? state.images[scored.via.id] : null;
   // What this figure shows; nothing is written when it is what the figure already shows.
   const shown = scored
@@ -407,7 +407,14 @@ function makeFigure(image) {
 
 /** Offers the plan file for download (a Blob link; nothing leaves the machine). */
 function exportPlan() {
-  const plan = makePlan(state.found, state.decisions);
+  const minSimilarity = threshold();
+  const joinedOf = (members) =>
+    new Set(
+      scoreMembers(state.lookalike, members, state.edgesById, minSimilarity, state.scores)
+        .filter((row) => row.via)
+        .map((row) => row.image.id),
+    );
+  const plan = makePlan(state.found, state.decisions, joinedOf);
   // What `lookalike apply` would refuse, said here instead of a plan that fails as a whole.
   const problem = planProblem(plan);
   const note = $("#plan-problem");

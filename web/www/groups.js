@@ -64,29 +64,38 @@ export function scoreMembers(lookalike, members, edgesById, minSimilarity, cache
   });
 }
 
-/** The decision for `image` in a group whose keeper is `keeper`: the user's mark, or the default. */
-export function decisionFor(decisions, image, keeper) {
-  return decisions.get(image.id) || (image.id === keeper.id ? "keep" : "remove");
+/**
+ * The decision for `image` in a group whose keeper is `keeper`: the user's mark, or the default:
+ * remove for a member like the keeper, keep for the keeper and for a member that joined the group
+ * through another member only (`joined`): it is not shown to look like what is kept, so it is not
+ * proposed for removal (as the command line's report and review folder do).
+ */
+export function decisionFor(decisions, image, keeper, joined = false) {
+  return decisions.get(image.id) || (image.id === keeper.id || joined ? "keep" : "remove");
 }
 
 /**
  * The plan file for `lookalike apply` (format "lookalike-plan", version 1): every shown group with
  * every member's relative path, size, modification time and decision. `base` is null: the user
- * names the folder with `lookalike apply PLAN --base DIR`.
+ * names the folder with `lookalike apply PLAN --base DIR`. `joinedOf(members)` gives the ids of a
+ * group's members that joined it through another member only ([`decisionFor`]).
  */
-export function makePlan(found, decisions) {
+export function makePlan(found, decisions, joinedOf = () => new Set()) {
   return {
     format: "lookalike-plan",
     version: 1,
     base: null,
-    groups: found.map((members) => ({
-      members: members.map((image) => ({
-        path: image.name,
-        size: image.file.size,
-        mtime_ms: image.file.lastModified,
-        decision: decisionFor(decisions, image, members[0]),
-      })),
-    })),
+    groups: found.map((members) => {
+      const joined = joinedOf(members);
+      return {
+        members: members.map((image) => ({
+          path: image.name,
+          size: image.file.size,
+          mtime_ms: image.file.lastModified,
+          decision: decisionFor(decisions, image, members[0], joined.has(image.id)),
+        })),
+      };
+    }),
   };
 }
 

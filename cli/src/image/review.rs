@@ -1,10 +1,14 @@
 //! The review workflow of `scan --review-dir` (the seed's `demo_similar_images`): per group, the
 //! file to keep is hard-linked into the review folder (it stays where it is) and every other
 //! member is moved there, named so that a group sorts together in any file viewer:
-//! `000007_KEEP_a.jpg`, `000007_REMOVE_b.jpg`. Nothing is deleted. Where no hard link is
-//! possible (another file system), the file to keep is copied instead; a file to remove that
-//! cannot be renamed across file systems is copied and its original left in place. Each such
-//! fallback is said. The index entry of a moved file follows it.
+//! `000007_KEEP_a.jpg`, `000007_REMOVE_b.jpg`. A member that is like another member but not like
+//! the keeper (it joined the group through another) is not proposed for removal: it is linked in
+//! as `000007_CHECK_c.jpg` and stays where it is, like the keeper. Nothing is deleted. Group
+//! numbers go on after the highest one already in the folder, so a second review never mixes
+//! with the first. Where no hard link is possible (another file system), a file is copied
+//! instead; a file to remove that cannot be renamed across file systems is copied and its
+//! original left in place. Each such fallback is said. The index entry of a moved file follows
+//! it.
 
 use std::collections::HashSet;
 use std::io::ErrorKind;
@@ -95,6 +99,56 @@ fn same_file_system(_file: &Path, _dir: &Path) -> bool {
     true
 }
 
+/// The highest group number of the names in `dir` (`000007_…`), 0 when there is none: a new
+/// review numbers its groups after it.
+fn last_number(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| {
+            let name = e.ok()?.file_name();
+            let name = name.to_str()?;
+            let (digits, rest) = name.split_at_checked(6)?;
+            (rest.starts_with('_') && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| digits.parse::<usize>().ok())?
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Puts a file that stays where it is into the review folder as `to`: a hard link, or a copy on
+/// another file system (said); with `dry_run`, says what it would do.
+fn link_in(path: &Path, to: &Path, dry_run: bool, say: &dyn Fn(String), outcome: &mut Outcome) {
+    if dry_run {
+        let verb = if same_file_system(path, to.parent().unwrap_or(to)) {
+            "would link"
+        } else {
+            "would copy (another file system: no hard link possible)"
+        };
+        say(format!(
+            "{verb} {} -> {}",
+            messages::shown(path),
+            messages::shown(to)
+        ));
+        return;
+    }
+    match std::fs::hard_link(path, to) {
+        Ok(()) => outcome.linked += 1,
+        Err(e) if e.kind() == ErrorKind::CrossesDevices => match std::fs::copy(path, to) {
+            Ok(_) => {
+                outcome.copied += 1;
+                messages::info(format!(
+                    "copied {} (another file system: no hard link possible)",
+                    messages::shown(path)
+                ));
+            }
+            Err(e) => messages::file_error(path, format!("cannot copy: {e}")),
+        },
+        Err(e) => messages::file_error(path, format!("cannot link: {e}")),
+    }
+}
+
 /// Carries out (or, with `dry_run`, prints) the review of `report` into `dir`. The report's
 /// paths are updated to where the files are afterwards. A dry run's plan goes to standard
 /// output, or to standard error when standard output carries JSON (`plan_to_stderr`).
@@ -128,47 +182,27 @@ pub fn run(
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", marker.display()))?;
         }
     }
+    let first = last_number(dir);
     let mut moves: Vec<(PathBuf, PathBuf)> = Vec::new();
     for group in &report.groups {
         let Some((keep, others)) = group.members.split_first() else {
             continue;
         };
-        let to = target(dir, group.number, "KEEP", &keep.path, &mut taken);
-        if dry_run {
-            let verb = if same_file_system(&keep.path, dir) {
-                "would link"
-            } else {
-                "would copy (another file system: no hard link possible)"
-            };
-            say(format!(
-                "{verb} {} -> {}",
-                messages::shown(&keep.path),
-                messages::shown(&to)
-            ));
-        } else {
-            match std::fs::hard_link(&keep.path, &to) {
-                Ok(()) => outcome.linked += 1,
-                Err(e) if e.kind() == ErrorKind::CrossesDevices => {
-                    match std::fs::copy(&keep.path, &to) {
-                        Ok(_) => {
-                            outcome.copied += 1;
-                            messages::info(format!(
-                                "copied {} (another file system: no hard link possible)",
-                                messages::shown(&keep.path)
-                            ));
-                        }
-                        Err(e) => messages::file_error(&keep.path, format!("cannot copy: {e}")),
-                    }
-                }
-                Err(e) => messages::file_error(&keep.path, format!("cannot link: {e}")),
-            }
-        }
+        let number = first + group.number;
+        let to = target(dir, number, "KEEP", &keep.path, &mut taken);
+        link_in(&keep.path, &to, dry_run, &say, &mut outcome);
         for (i, other) in others.iter().enumerate() {
             if group.reference.get(i + 1).copied().unwrap_or(false) {
                 // A reference file (`scan --reference`) is never moved.
                 continue;
             }
-            let to = target(dir, group.number, "REMOVE", &other.path, &mut taken);
+            if group.to_keeper.get(i + 1).copied().flatten().is_none() {
+                // Joined through another member only: not shown to look like the keeper.
+                let to = target(dir, number, "CHECK", &other.path, &mut taken);
+                link_in(&other.path, &to, dry_run, &say, &mut outcome);
+                continue;
+            }
+            let to = target(dir, number, "REMOVE", &other.path, &mut taken);
             if dry_run {
                 let verb = if same_file_system(&other.path, dir) {
                     "would move"

@@ -12,7 +12,9 @@
   const list = document.getElementById("groups");
   let shown = 0;
 
-  const proposal = (g, i) => (i === 0 || groups[g].m[i].r ? "keep" : "remove");
+  // The keeper, a reference file and a member similar to another member only (not shown to look
+  // like what is kept: "similar via others") are proposed to stay; the others for removal.
+  const proposal = (g, i) => (i === 0 || groups[g].m[i].r || groups[g].m[i].k === null ? "keep" : "remove");
   const decision = (g, i) => chosen.get(g + ":" + i) ?? proposal(g, i);
 
   function size(bytes) {
