@@ -219,9 +219,26 @@ fn cut_files_and_unread_formats_are_named_never_passed_over() {
     fs::write(env.pics().join("cut.jpg"), &bytes[..bytes.len() * 3 / 10]).unwrap();
     fs::write(env.pics().join("phone.heic"), b"\0\0\0\x18ftypheic").unwrap();
     fs::write(env.pics().join("readme.txt"), b"not an image, not reported").unwrap();
+    // Formats that are not read: named with their kinds, so that a library of raw files does
+    // not look scanned in full.
+    for name in [
+        "IMG_0001.CR2",
+        "IMG_0002.cr2",
+        "poster.psd",
+        "logo.svg",
+        "frame.jxl",
+    ] {
+        fs::write(env.pics().join(name), b"whatever").unwrap();
+    }
     let out = env.run(&["scan", env.pics().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "5 files left out, in a format this program does not read (.cr2, .jxl, .psd, .svg)"
+        ),
+        "{err}"
+    );
     assert!(
         err.contains("cut.jpg") && err.contains("truncated"),
         "{err}"

@@ -32,9 +32,15 @@ pub fn canonical_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// The file that marks a review folder (`scan --review-dir`): walks leave such a folder out.
 pub const REVIEW_MARKER: &str = ".lookalike-review";
 
-/// Extensions of image formats this program does not read; found while walking a folder they are
-/// counted and named in one warning, never passed over without a word.
-const UNREAD_IMAGES: &[&str] = &["jxl"];
+/// Extensions of image formats this program does not read (JPEG XL, camera raw files, Photoshop,
+/// SVG, Netpbm, icons, Targa, OpenEXR and Radiance HDR); found while walking a folder they are
+/// counted and named in one warning with their kinds, never passed over without a word (a
+/// library of raw files must not look scanned in full).
+const UNREAD_IMAGES: &[&str] = &[
+    "jxl", "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "orf", "rw2", "raf",
+    "pef", "srw", "x3f", "3fr", "erf", "kdc", "mrw", "rwl", "iiq", "raw", "psd", "psb", "svg",
+    "svgz", "pbm", "pgm", "ppm", "pnm", "ico", "tga", "exr", "hdr",
+];
 
 fn is_unread_image(path: &Path) -> bool {
     path.extension()
@@ -46,7 +52,7 @@ fn is_unread_image(path: &Path) -> bool {
 /// its real path), skipping anything under `exclude`.
 /// A root that is itself a file is taken whatever its extension (the decoder goes by content and
 /// names the file if it cannot read it); inside folders, files go by extension, and images in a
-/// format that is not read (JPEG XL) and symbolic links that are not followed are counted
+/// format that is not read (JPEG XL, raw files…) and symbolic links that are not followed are counted
 /// and reported in one warning each.
 pub fn walk(
     roots: &[PathBuf],
@@ -169,7 +175,23 @@ pub fn walk(
             }
         }
     }
-    report_left_out(&unread, "in a format this program does not read (JPEG XL)");
+    let mut kinds: Vec<String> = unread
+        .iter()
+        .filter_map(|p| {
+            p.extension()?
+                .to_str()
+                .map(|e| format!(".{}", e.to_lowercase()))
+        })
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    report_left_out(
+        &unread,
+        &format!(
+            "in a format this program does not read ({})",
+            kinds.join(", ")
+        ),
+    );
     if videos > 0 {
         messages::info(format!(
             "{videos} video{} left out: `lookalike videos PATH` finds the clips videos share",
