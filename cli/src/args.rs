@@ -76,7 +76,8 @@ pub enum Command {
     /// Index the images under PATHs (new and changed files only) and report the similar ones.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
-    /// The best matches in the index for images that need not be in it.
+    /// The best matches in the index for images that need not be in it (one that is, is not
+    /// its own match).
     #[command(after_help = EXIT_CODES)]
     Query(QueryArgs),
     /// Print signatures as JSON lines, one per file (`-` reads paths from stdin, one a line).

@@ -174,9 +174,16 @@ fn similar_pairs_are_found_and_unrelated_ones_not() {
     let (again, out) = env.scan_pairs(&[]);
     assert!(again.is_empty());
     assert_eq!(count(&out, "hashed"), 0);
-    // Query: the copy finds its original first.
+    // Query: the copy finds its original first; a file in the index is not its own match.
     let copy = env.pics().join("photo4 smaller.jpg");
-    let q = env.run(&["query", copy.to_str().unwrap(), "--json", "--limit", "2"]);
+    let q = env.run(&["query", copy.to_str().unwrap(), "--json", "--limit", "1"]);
+    let hits = json_lines(&q);
+    assert_eq!(hits.len(), 1);
+    assert_eq!(name(&hits[0]["match"]), "photo4.jpg");
+    // The same picture from outside the index matches its stored copy too.
+    let outside = env.dir.path().join("photo4 smaller.jpg");
+    fs::copy(&copy, &outside).unwrap();
+    let q = env.run(&["query", outside.to_str().unwrap(), "--json", "--limit", "2"]);
     let hits = json_lines(&q);
     assert_eq!(name(&hits[0]["match"]), "photo4 smaller.jpg");
     assert_eq!(name(&hits[1]["match"]), "photo4.jpg");

@@ -68,12 +68,18 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
                 continue;
             }
         };
-        let hits = library.query(
+        // A file that is in the index is not its own match: the others are what was asked.
+        let itself = std::fs::canonicalize(image)
+            .ok()
+            .and_then(|path| library.get(&path).map(|(id, _)| id));
+        let mut hits = library.query(
             &mut scratch,
             &signature,
             sensitivity.min_similarity(),
-            args.limit,
+            args.limit.saturating_add(usize::from(itself.is_some())),
         );
+        hits.retain(|hit| Some(hit.id) != itself);
+        hits.truncate(args.limit);
         if !args.json {
             writeln!(out, "{} ({} matches)", messages::shown(image), hits.len())?;
         }
