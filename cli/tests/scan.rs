@@ -904,6 +904,35 @@ fn review_links_the_better_file_and_moves_the_other() {
     assert!(!review.join("000001_REMOVE_original again.jpg").exists());
 }
 
+/// A scan of new files reports new pairs only; a member whose pair with its keeper is older is
+/// still said to be like the keeper (compared again), not "like another member" (which would
+/// also keep it out of the proposals for removal).
+#[test]
+fn an_older_pair_with_the_keeper_is_still_like_the_keeper() {
+    let env = Env::new();
+    env.photo(5, "original.jpg");
+    env.resized(5, 0.4, "small.jpg");
+    let first = env.run(&["scan", env.pics().to_str().unwrap()]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    env.resized(5, 0.7, "medium.jpg");
+    let pics = env.pics();
+    let out = env.run(&["scan", pics.to_str().unwrap(), "--json", "--groups"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let groups = json_lines(&out);
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    let members = groups[0]["members"].as_array().unwrap();
+    assert_eq!(name(&members[0]), "original.jpg");
+    for m in &members[1..] {
+        assert!(
+            m["similarity"].as_f64().is_some_and(|s| s > 80.0),
+            "{} is like the keeper: {m}",
+            name(m)
+        );
+    }
+    let table = env.run(&["scan", pics.to_str().unwrap(), "--all"]);
+    assert!(!text(&table.stdout).contains("not the keeper"));
+}
+
 /// A member joined to a group through another member only (like a copy of the keeper's copy,
 /// not like the keeper) is not proposed for removal: the review folder links it in as CHECK and
 /// leaves it where it is, and the report page proposes to keep it. Made from the test photos,
@@ -1697,7 +1726,8 @@ fn turned_copies_are_labelled_with_how_they_look_next_to_the_keeper() {
     let page = fs::read_to_string(&html).unwrap();
     assert!(page.contains(r#""o":"mirrored""#), "{page}");
     assert!(page.contains(r#""o":"rotated 90°""#), "{page}");
-    // `query` with the original: each stored copy as it looks next to the query.
+    // `query` with the original: each stored copy as it looks next to the query (the original
+    // itself, stored too, is not its own match).
     let query = env.run(&[
         "query",
         env.pics().join("original.jpg").to_str().unwrap(),
@@ -1713,7 +1743,6 @@ fn turned_copies_are_labelled_with_how_they_look_next_to_the_keeper() {
         hits,
         [
             ("mirrored.jpg".to_string(), json!("mirrored")),
-            ("original.jpg".to_string(), Value::Null),
             ("rotated.jpg".to_string(), json!("rotated 90°")),
         ]
     );

@@ -142,7 +142,9 @@ pub fn run(store: Option<&Store>, args: &ImportPairsArgs) -> Result<()> {
             .and_then(|r| r.as_ref())
             .map(|r| r.signature.aspect_ratio())
     };
-    let report = Report::build_with(found, &keep, &aspect);
+    // The engine's pairs are all there is: a member whose pair with its keeper is not among them
+    // joined its group through others.
+    let report = Report::build_with(found, &keep, &aspect, &|_, _| None);
     print_report(&report, &args.report)?;
     if let Some(path) = &args.report.html {
         write_html(&report, path)?;

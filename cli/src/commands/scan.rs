@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use lookalike_core::{KeepRule, QueryScratch};
+use lookalike_core::{KeepRule, Orientation, QueryScratch, Weights, compare_in};
 use rayon::prelude::*;
 
 use crate::args::{ReportArgs, ScanArgs};
@@ -314,9 +314,32 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
             .flatten()
             .map(|r| r.signature.aspect_ratio())
     };
-    let mut report = Report::build_with(pairs, &keep, &aspect);
+    // A member whose pair with its keeper was not reported now (an older pair, in a scan of new
+    // files) is compared with the keeper as the index would have: so the labels and proposals
+    // say "like the keeper" where it is, and "via others" only where it is not.
+    let orientations: &[Orientation] = if args.upright {
+        &[]
+    } else {
+        Orientation::DEFAULT
+    };
+    let compare = |keeper: &Path, member: &Path| -> Option<(f32, Orientation)> {
+        if ignored.contains(keeper, member) || same_file(keeper, member) {
+            return None;
+        }
+        let signature = |p: &Path| store.get(p).ok().flatten().map(|r| r.signature);
+        let c = compare_in(
+            &signature(keeper)?,
+            &signature(member)?,
+            Weights::Scanned,
+            orientations,
+        );
+        sensitivity
+            .accepts(&c)
+            .then_some((c.similarity, c.orientation))
+    };
+    let mut report = Report::build_with(pairs, &keep, &aspect, &compare);
     if !reference.is_empty() {
-        report.put_reference_first(in_reference);
+        report.put_reference_first(in_reference, &compare);
     }
 
     print_report(&report, &args.report)?;

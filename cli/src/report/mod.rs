@@ -122,11 +122,16 @@ fn relative(o: Orientation, a: u32, from: u32) -> Orientation {
     if a == from { o } else { o.inverse() }
 }
 
+/// `compare(keeper, member)`: the similarity of a member to its keeper, and how the member looks
+/// next to it, where the pair reaches the threshold and counts ([`Report::build_with`]).
+pub type CompareWithKeeper<'a> =
+    dyn Fn(&std::path::Path, &std::path::Path) -> Option<(f32, Orientation)> + 'a;
+
 impl Report {
     /// [`Report::build_with`] without content aspect ratios (tests).
     #[cfg(test)]
     pub fn build(pairs: Vec<Pair>, keep: &[KeepRule]) -> Report {
-        Report::build_with(pairs, keep, &|_| None)
+        Report::build_with(pairs, keep, &|_| None, &|_, _| None)
     }
 
     /// Groups `pairs`, each group ordered by the keep rule `keep` (core's [`DEFAULT_KEEP`] unless
@@ -134,13 +139,18 @@ impl Report {
     /// keepers' paths, matches within a group by similarity (highest first), then by path.
     /// `aspect` gives a file's content aspect ratio (its signature's), so that the keep rule
     /// counts the pixels inside added borders only: a pillarboxed copy is not kept over its
-    /// original for its bars.
+    /// original for its bars. `compare(keeper, member)` gives, for a member whose pair with its
+    /// keeper is not among `pairs` (a scan of new files reports new pairs only), their similarity
+    /// and how the member looks next to the keeper, where it reaches the threshold and the
+    /// pair counts (not said to be no duplicate): otherwise the member joined the group through
+    /// others only.
     ///
     /// [`DEFAULT_KEEP`]: lookalike_core::DEFAULT_KEEP
     pub fn build_with(
         pairs: Vec<Pair>,
         keep: &[KeepRule],
         aspect: &dyn Fn(&std::path::Path) -> Option<f32>,
+        compare: &CompareWithKeeper<'_>,
     ) -> Report {
         let mut ids: HashMap<PathBuf, u32> = HashMap::new();
         let mut files: Vec<ImageFile> = Vec::new();
@@ -184,28 +194,25 @@ impl Report {
                 group_of[m as usize] = n + 1;
             }
             let keeper = members[0];
+            // Per member, its similarity to the keeper and how it looks next to it: the pair's
+            // when it was reported (stored as the larger id next to the smaller), else compared
+            // now; `None` for the keeper and for a member like others only.
+            let (to_keeper, turn_to_keeper): (Vec<Option<f32>>, Vec<Orientation>) = members
+                .iter()
+                .map(
+                    |&m| match pair_similarity.get(&(m.min(keeper), m.max(keeper))) {
+                        Some(&(s, o)) => (Some(s), relative(o, m.min(keeper), keeper)),
+                        None if m == keeper => (None, Orientation::Upright),
+                        None => compare(&files[keeper as usize].path, &files[m as usize].path)
+                            .map_or((None, Orientation::Upright), |(s, o)| (Some(s), o)),
+                    },
+                )
+                .unzip();
             report.groups.push(Group {
                 number: n + 1,
                 reference: vec![false; members.len()],
-                to_keeper: members
-                    .iter()
-                    .map(|&m| {
-                        pair_similarity
-                            .get(&(m.min(keeper), m.max(keeper)))
-                            .map(|p| p.0)
-                    })
-                    .collect(),
-                turn_to_keeper: members
-                    .iter()
-                    .map(|&m| {
-                        // Stored as the larger id next to the smaller.
-                        pair_similarity
-                            .get(&(m.min(keeper), m.max(keeper)))
-                            .map_or(Orientation::Upright, |&(_, o)| {
-                                relative(o, m.min(keeper), keeper)
-                            })
-                    })
-                    .collect(),
+                to_keeper,
+                turn_to_keeper,
                 similarity: members
                     .iter()
                     .map(|&m| best_similarity[m as usize])
@@ -247,8 +254,13 @@ impl Report {
     /// Marks the members `is_reference` says are in a reference folder and moves them to the
     /// front of their groups (stably, so the keep rule still orders each side), so that the
     /// keeper is a reference file whenever a group has one; a pair's reference side becomes its
-    /// `keep` side.
-    pub fn put_reference_first(&mut self, is_reference: impl Fn(&std::path::Path) -> bool) {
+    /// `keep` side. A member whose pair with a new keeper was not reported is compared with it
+    /// by `compare`, as in [`Report::build_with`].
+    pub fn put_reference_first(
+        &mut self,
+        is_reference: impl Fn(&std::path::Path) -> bool,
+        compare: &CompareWithKeeper<'_>,
+    ) {
         for group in &mut self.groups {
             let old_keeper = group.members.first().map(|m| m.path.clone());
             let mut order: Vec<usize> = (0..group.members.len()).collect();
@@ -283,6 +295,7 @@ impl Report {
                                 }
                             })
                             .reduce(|a, b| if b.0 > a.0 { b } else { a })
+                            .or_else(|| (m.path != new).then(|| compare(&new, &m.path)).flatten())
                     })
                     .collect();
                 group.to_keeper = with_keeper.iter().map(|w| w.map(|w| w.0)).collect();
@@ -353,7 +366,7 @@ mod tests {
         assert_eq!(report.matches[0].turn, Orientation::Rotated270);
         // With the copy in a reference folder it is kept, and the original is the copy turned
         // 90°.
-        report.put_reference_first(|p| p == copy.path);
+        report.put_reference_first(|p| p == copy.path, &|_, _| None);
         let group = &report.groups[0];
         assert_eq!(group.members[0].path, copy.path);
         assert_eq!(
@@ -424,7 +437,7 @@ mod tests {
             &lookalike_core::DEFAULT_KEEP,
         );
         assert_eq!(report.groups[0].to_keeper, [None, Some(90.0), None]);
-        report.put_reference_first(|p| p == r1.path || p == r2.path);
+        report.put_reference_first(|p| p == r1.path || p == r2.path, &|_, _| None);
         let group = &report.groups[0];
         let paths: Vec<_> = group.members.iter().map(|m| m.path.clone()).collect();
         assert_eq!(paths, [r1.path.clone(), r2.path.clone(), x.path.clone()]);
