@@ -278,7 +278,8 @@ pub struct VideosArgs {
     #[arg(long, short, value_name = "0-100")]
     pub sensitivity: Option<u8>,
     /// S: the least number of consecutive matching screenshots that make a match (6 = one
-    /// minute at 10 s).
+    /// minute at 10 s); a pair with a video shorter than that matches when all of the shorter
+    /// one's screenshots do (at least 2).
     #[arg(long, value_name = "S", default_value_t = DEFAULT_MIN_SEQUENCE)]
     pub min_sequence: u32,
     /// Print the matches as JSON lines (one object per pair of videos) instead of text.

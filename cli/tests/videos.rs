@@ -421,6 +421,60 @@ fn a_rescaled_captioned_letterboxed_clip_is_found_inside_a_compilation() {
 
 /// Issue 17: a mirrored clip is found in its source with its time ranges, and three unrelated
 /// videos that each open with 20 s of black or dark gray do not share those 20 s.
+/// A video shorter than S screenshots (here 8 s at one every 2 s: 4 of the default 6) is found
+/// in its source when all of its screenshots match in a row (it never could before: a phone's
+/// 30 s clip at the default interval of 10 s); an unrelated short clip is not; a clip of one
+/// screenshot cannot match, and the run names it.
+#[test]
+fn a_clip_shorter_than_s_screenshots_is_found_whole() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let env = Env::new();
+    let v = env.videos();
+    copy("b.mp4", &v);
+    copy("c.mp4", &v);
+    let src = fixtures().join("b.mp4");
+    encode(
+        &["-ss", "16", "-i", src.to_str().unwrap()],
+        Some("scale=288:216,setsar=1"),
+        8.0,
+        &v.join("short.mp4"),
+    );
+    encode(
+        &["-ss", "30", "-i", src.to_str().unwrap()],
+        None,
+        1.0,
+        &v.join("one second.mp4"),
+    );
+    let life = fixtures().join("life.mp4");
+    encode(
+        &["-ss", "10", "-i", life.to_str().unwrap()],
+        None,
+        8.0,
+        &v.join("unrelated.mp4"),
+    );
+    let (lines, stderr, code) = env.videos_json(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let short = pair(&lines, "short.mp4", "b.mp4")
+        .unwrap_or_else(|| panic!("the short clip is not found in its source: {lines:#?}"));
+    let found = ranges(short);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_range(found[0], [0.0, 8.0, 16.0, 24.0], "short clip in b");
+    for v in &lines {
+        let (a, b) = (name(v, "video"), name(v, "other"));
+        assert!(
+            (a.as_str(), b.as_str()) == ("short.mp4", "b.mp4"),
+            "unexpected match {a} ~ {b}: {v:#}"
+        );
+    }
+    assert!(
+        stderr.contains("1 video is too short to match anything")
+            && stderr.contains("one second.mp4"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn issue_17_a_mirrored_clip_is_found_and_black_openings_do_not_match() {
     if !have_ffmpeg() {
@@ -500,6 +554,54 @@ fn issue_17_a_mirrored_clip_is_found_and_black_openings_do_not_match() {
     }
 }
 
+/// A mirrored copy is found however many upright copies of the same clip are stored: each
+/// screenshot's best hits were once filled with the upright copies' near-identical
+/// screenshots of a slow scene (a reviewing helper found the mirrored one lost among seven).
+#[test]
+fn a_mirrored_copy_is_found_among_many_upright_ones() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let env = Env::new();
+    let v = env.videos();
+    let src = fixtures().join("b.mp4");
+    for (i, scale) in [
+        "320:240", "304:228", "288:216", "272:204", "256:192", "240:180", "224:168", "208:156",
+    ]
+    .iter()
+    .enumerate()
+    {
+        encode(
+            &["-ss", "16", "-i", src.to_str().unwrap()],
+            Some(&format!("scale={scale},setsar=1")),
+            30.0,
+            &v.join(format!("copy{i}.mp4")),
+        );
+    }
+    encode(
+        &["-ss", "16", "-i", src.to_str().unwrap()],
+        Some("hflip,scale=296:222,setsar=1"),
+        30.0,
+        &v.join("mirrored.mp4"),
+    );
+    let (_, stderr, code) = env.json_run(&[
+        "videos",
+        v.to_str().unwrap(),
+        "--json",
+        "--interval",
+        "0.5",
+        "--no-report",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (lines, stderr, code) = env.json_run(&["query", src.to_str().unwrap(), "--json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let found: BTreeSet<String> = lines.iter().map(|l| name(l, "other")).collect();
+    assert!(
+        found.contains("mirrored.mp4") && found.len() == 9,
+        "{found:?}"
+    );
+}
+
 #[test]
 fn s_consecutive_matching_screenshots_are_required() {
     if !have_ffmpeg() {
@@ -508,13 +610,14 @@ fn s_consecutive_matching_screenshots_are_required() {
     let env = Env::new();
     let v = env.videos();
     copy("c.mp4", &v);
-    // 17 s of C re-encoded smaller: about 8 screenshots at 2 s.
-    let src = fixtures().join("c.mp4");
-    encode(
-        &["-ss", "11", "-i", src.to_str().unwrap()],
-        Some("scale=200:150"),
-        17.0,
+    // 17 s of C, then 10 s of the cellular automaton: about 8 of its 14 screenshots at 2 s
+    // match C. (A clip of C alone would match as a whole with any S: a video shorter than S
+    // screenshots matches when all of its screenshots do.)
+    let work = tempfile::tempdir().unwrap();
+    compilation(
+        &[("c.mp4", 11.0, 17.0), ("life.mp4", 0.0, 10.0)],
         &v.join("short_clip.mp4"),
+        work.path(),
     );
     let (lines, stderr, _) = env.videos_json(&["--min-sequence", "3"]);
     let p = pair(&lines, "short_clip.mp4", "c.mp4")

@@ -25,7 +25,7 @@ use crate::report::video_html;
 use crate::store::{Shot, Stamp, Store, VideoInfo, VideoRecord, VideoStore};
 use crate::video::ffmpeg::{self, Tools};
 use crate::video::hwaccel::{self, Choice};
-use crate::video::index::{ShotIndex, sequence_options};
+use crate::video::index::{MIN_SHORT_RUN, ShotIndex, sequence_options};
 use crate::video::sample::sample_video;
 use crate::video::{absolute, find_videos};
 use crate::{interrupt, messages};
@@ -220,6 +220,7 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     let progress = Progress::new();
     let overall = progress.bar(files.len() as u64, "videos", "videos");
     let (mut new, mut unchanged, mut matched, mut changed, mut failed) = (0, 0, 0, 0, 0);
+    let mut too_short: Vec<PathBuf> = Vec::new();
     for path in &files {
         if interrupt::requested() {
             break;
@@ -262,6 +263,9 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
             continue;
         };
         let runs = reader.matches(&shots, &sampled, None, &videos);
+        if (sampled.len() as u32) < MIN_SHORT_RUN {
+            too_short.push(path.clone());
+        }
         let me = VideoRef {
             path: path.clone(),
             info: info.clone(),
@@ -292,6 +296,26 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     overall.finish_and_clear();
     drop(progress);
     store.flush()?;
+    if !too_short.is_empty() {
+        let shown: Vec<String> = too_short
+            .iter()
+            .take(3)
+            .map(|p| messages::shown(p))
+            .collect();
+        let more = too_short.len() - shown.len();
+        messages::warning(format!(
+            "{} video{} too short to match anything: fewer than {MIN_SHORT_RUN} screenshots at \
+             one every {interval} s (a database made with a shorter --interval takes more): {}{}",
+            too_short.len(),
+            if too_short.len() == 1 { " is" } else { "s are" },
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
     messages::info(format!(
         "{new} new videos read, {unchanged} unchanged skipped, {changed} changed read again, \
          {failed} failed, {matched} with matches"

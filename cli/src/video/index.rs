@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use anyhow::{Result, bail};
 use lookalike_core::signature::NEGATIVE;
 use lookalike_core::{
-    FrameHit, Index, IndexBuilder, QueryScratch, SequenceMatch, SequenceOptions, Signature,
-    Weights, compare, find_sequences,
+    FrameHit, Index, IndexBuilder, Orientation, QueryScratch, SIZE, SequenceMatch, SequenceOptions,
+    Signature, Weights, compare, find_sequences,
 };
 
 use crate::store::{Shot, VideoStore};
@@ -17,6 +17,44 @@ use crate::store::{Shot, VideoStore};
 /// screenshots of the same video; the sequence matcher needs the right one among them.
 const HITS_PER_SCREENSHOT: usize = 64;
 
+/// Of a screenshot query's hits, at most this many per stored video go on, so that several
+/// copies of one video, each with near-identical screenshots of a slow scene, cannot fill the
+/// [`HITS_PER_SCREENSHOT`] best and leave another copy out (a mirrored one, whose hits are
+/// discounted, was left out so, with its common codes also missing from the seed query). The
+/// query asks for [`HITS_PER_SCREENSHOT`] × [`QUERY_DEPTH`] hits, then keeps the best per video.
+const HITS_PER_VIDEO: usize = 16;
+
+/// See [`HITS_PER_VIDEO`].
+const QUERY_DEPTH: usize = 4;
+
+/// The best [`HITS_PER_VIDEO`] of `hits` (best first, as the index gives them) per stored video,
+/// at most [`HITS_PER_SCREENSHOT`] in all, as `(video, screenshot, hit)`.
+fn best_per_video(
+    hits: Vec<lookalike_core::Hit>,
+    owners: &[(u32, u32)],
+    exclude: Option<u32>,
+) -> Vec<(u32, u32, lookalike_core::Hit)> {
+    let mut per_video: HashMap<u32, usize> = HashMap::new();
+    let mut out = Vec::new();
+    for hit in hits {
+        let Some(&(video, frame)) = owners.get(hit.id as usize) else {
+            continue;
+        };
+        if video == u32::MAX || Some(video) == exclude {
+            continue;
+        }
+        let n = per_video.entry(video).or_default();
+        if *n < HITS_PER_VIDEO {
+            *n += 1;
+            out.push((video, frame, hit));
+            if out.len() == HITS_PER_SCREENSHOT {
+                break;
+            }
+        }
+    }
+    out
+}
+
 /// All stored screenshots in one index: index id → (video id, screenshot number).
 pub struct ShotIndex {
     pub index: Index,
@@ -24,11 +62,21 @@ pub struct ShotIndex {
     /// How many screenshots keep each coefficient code, `[channel << 15 | code]`: the length
     /// of its posting list (removals are not subtracted; this only steers the seed queries).
     pub frequency: Vec<u32>,
+    /// Screenshots per stored video (a video shorter than `S` screenshots matches as a whole).
+    lengths: HashMap<u32, u32>,
 }
 
 /// Index of a code in [`ShotIndex::frequency`].
 fn slot(channel: usize, code: u16) -> usize {
     (channel << 15) | usize::from(code)
+}
+
+/// Where `code` lands in a signature turned `o` (its place moved, its sign flipped or not).
+fn turned(o: Orientation, code: u16) -> u16 {
+    let position = usize::from(code & !NEGATIVE);
+    let (row, col, flip) = o.map(position / SIZE, position % SIZE);
+    let negative = (code & NEGATIVE != 0) ^ flip;
+    (row * SIZE + col) as u16 | if negative { NEGATIVE } else { 0 }
 }
 
 /// Counts the codes of `signature` in `frequency`.
@@ -39,6 +87,10 @@ pub fn count_codes(frequency: &mut [u32], signature: &Signature) {
         }
     }
 }
+
+/// The fewest screenshots in a row that make a match of a video shorter than `S` screenshots
+/// with another: one screenshot alike is no evidence of a shared clip.
+pub const MIN_SHORT_RUN: u32 = 2;
 
 /// A posting list holding more than 1/this of all screenshots is left out of seed queries.
 const COMMON_CODE_SHARE: usize = 50;
@@ -53,15 +105,22 @@ const SEED_SIMILARITY_SHARE: f32 = 0.35;
 impl ShotIndex {
     /// An index over `index`'s screenshots.
     pub fn new(index: Index, owners: Vec<(u32, u32)>, frequency: Vec<u32>) -> ShotIndex {
+        let mut lengths: HashMap<u32, u32> = HashMap::new();
+        for &(video, frame) in owners.iter().filter(|o| o.0 != u32::MAX) {
+            let n = lengths.entry(video).or_default();
+            *n = (*n).max(frame + 1);
+        }
         ShotIndex {
             index,
             owners,
             frequency,
+            lengths,
         }
     }
 
     /// The query for seeds: `signature` with its common codes (posting lists of more than
-    /// 1/[`COMMON_CODE_SHARE`] of the screenshots) swapped for codes no screenshot keeps. The
+    /// 1/[`COMMON_CODE_SHARE`] of the screenshots, in every orientation the index probes)
+    /// swapped for codes no screenshot keeps. The
     /// common codes are the low frequencies most pictures keep; their lists are most of what
     /// a query walks, and they tell little about which screenshot is the copy. The seeds it
     /// finds are checked with the whole signatures.
@@ -70,11 +129,15 @@ impl ShotIndex {
         let m = usize::from(signature.m());
         let codes: [Vec<u16>; 3] = std::array::from_fn(|c| {
             let own = signature.codes(c);
-            let mut codes: Vec<u16> = own
-                .iter()
-                .copied()
-                .filter(|&code| self.frequency[slot(c, code)] <= limit)
-                .collect();
+            // A code is left out when it is common in every orientation the index probes: where
+            // its turned place is rare (many upright copies of one clip stored, one mirrored),
+            // the turned probe needs it.
+            let common = |code: u16| {
+                Orientation::DEFAULT
+                    .iter()
+                    .all(|&o| self.frequency[slot(c, turned(o, code))] > limit)
+            };
+            let mut codes: Vec<u16> = own.iter().copied().filter(|&code| !common(code)).collect();
             // Fill up with codes no screenshot keeps, finest positions first. Neither sign may
             // be kept: a coefficient kept with the other sign counts against (issue 17).
             let mut position = (lookalike_core::AREA - 1) as u16;
@@ -116,6 +179,8 @@ impl ShotIndex {
     /// Adds the screenshots of `video`.
     pub fn insert(&mut self, video: u32, shots: &[Shot]) {
         for shot in shots {
+            let n = self.lengths.entry(video).or_default();
+            *n = (*n).max(shot.index + 1);
             count_codes(&mut self.frequency, &shot.signature);
             let id = self.index.insert(&shot.signature) as usize;
             if id >= self.owners.len() {
@@ -127,6 +192,7 @@ impl ShotIndex {
 
     /// Forgets every screenshot of `video`.
     pub fn remove_video(&mut self, video: u32) {
+        self.lengths.remove(&video);
         for (id, owner) in self.owners.iter_mut().enumerate() {
             if owner.0 == video {
                 self.index.remove(id as u32);
@@ -146,6 +212,11 @@ impl ShotIndex {
     ///
     /// [`ShotIndex::matches_exhaustive`] queries every screenshot instead; the two agree on
     /// every run whose screenshots are in each other's best [`HITS_PER_SCREENSHOT`] hits.
+    ///
+    /// A video shorter than `S` screenshots (a 30 s phone clip at one every 10 s, S = 6) could
+    /// never match a run of `S`: a pair where one video is that short matches when all of the
+    /// shorter one's screenshots do, in a row, and it has at least two
+    /// ([`ShotIndex::run_needed`]).
     pub fn matches(
         &self,
         shots: &[Shot],
@@ -155,29 +226,33 @@ impl ShotIndex {
         lookup: &dyn Fn(u32, u32) -> Option<Signature>,
     ) -> Vec<SequenceMatch> {
         use rayon::prelude::*;
-        let stride = options.min_run.div_ceil(2).max(1);
+        let query_len = shots.iter().map(|s| s.index + 1).max().unwrap_or(0);
+        // Every run the shortest pair may need holds two queried screenshots.
+        let stride = options
+            .min_run
+            .min(query_len)
+            .max(MIN_SHORT_RUN)
+            .div_ceil(2)
+            .max(1);
         let seeds: Vec<FrameHit> = shots
             .par_iter()
             .filter(|shot| shot.index % stride == 0)
             .map_init(QueryScratch::new, |scratch, shot| {
                 let seed_query = self.seed_query(&shot.signature);
-                self.index
-                    .query_with(
-                        scratch,
-                        &seed_query,
-                        min_similarity * SEED_SIMILARITY_SHARE,
-                        HITS_PER_SCREENSHOT,
-                    )
+                let hits = self.index.query_with(
+                    scratch,
+                    &seed_query,
+                    min_similarity * SEED_SIMILARITY_SHARE,
+                    HITS_PER_SCREENSHOT * QUERY_DEPTH,
+                );
+                best_per_video(hits, &self.owners, exclude)
                     .into_iter()
-                    .filter_map(|hit| {
-                        let &(video, frame) = self.owners.get(hit.id as usize)?;
-                        (video != u32::MAX && Some(video) != exclude).then_some(FrameHit {
-                            query_frame: shot.index,
-                            target: video,
-                            target_frame: frame,
-                            similarity: hit.similarity,
-                            orientation: hit.orientation,
-                        })
+                    .map(|(video, frame, hit)| FrameHit {
+                        query_frame: shot.index,
+                        target: video,
+                        target_frame: frame,
+                        similarity: hit.similarity,
+                        orientation: hit.orientation,
                     })
                     .collect::<Vec<_>>()
             })
@@ -262,9 +337,34 @@ impl ShotIndex {
                 }
             }
         }
-        find_sequences(&hits, options)
+        self.runs(&hits, options, query_len)
+    }
+
+    /// The screenshots in a row that a pair of this query (`query_len` screenshots) with the
+    /// stored video `target` needs: `S`, or all of the shorter video's when it has fewer (at
+    /// least [`MIN_SHORT_RUN`]).
+    pub fn run_needed(&self, options: &SequenceOptions, query_len: u32, target: u32) -> u32 {
+        let target_len = self.lengths.get(&target).copied().unwrap_or(u32::MAX);
+        options
+            .min_run
+            .min(query_len.min(target_len))
+            .max(MIN_SHORT_RUN.min(options.min_run))
+    }
+
+    /// The runs of `hits` that are long enough ([`ShotIndex::run_needed`]).
+    fn runs(
+        &self,
+        hits: &[FrameHit],
+        options: &SequenceOptions,
+        query_len: u32,
+    ) -> Vec<SequenceMatch> {
+        let loose = SequenceOptions {
+            min_run: options.min_run.min(MIN_SHORT_RUN),
+            ..*options
+        };
+        find_sequences(hits, &loose)
             .into_iter()
-            .filter(|m| m.matched >= options.min_run)
+            .filter(|m| m.matched >= self.run_needed(options, query_len, m.target))
             .collect()
     }
 
@@ -280,18 +380,13 @@ impl ShotIndex {
         let mut scratch = QueryScratch::new();
         let mut hits = Vec::new();
         for shot in shots {
-            for hit in self.index.query_with(
+            let found = self.index.query_with(
                 &mut scratch,
                 &shot.signature,
                 min_similarity,
-                HITS_PER_SCREENSHOT,
-            ) {
-                let Some(&(video, frame)) = self.owners.get(hit.id as usize) else {
-                    continue;
-                };
-                if video == u32::MAX || Some(video) == exclude {
-                    continue;
-                }
+                HITS_PER_SCREENSHOT * QUERY_DEPTH,
+            );
+            for (video, frame, hit) in best_per_video(found, &self.owners, exclude) {
                 hits.push(FrameHit {
                     query_frame: shot.index,
                     target: video,
@@ -301,10 +396,8 @@ impl ShotIndex {
                 });
             }
         }
-        find_sequences(&hits, options)
-            .into_iter()
-            .filter(|m| m.matched >= options.min_run)
-            .collect()
+        let query_len = shots.iter().map(|s| s.index + 1).max().unwrap_or(0);
+        self.runs(&hits, options, query_len)
     }
 }
 
