@@ -901,6 +901,16 @@ fn broken_videos_are_reported_by_name_and_the_others_processed() {
     assert!(stderr.contains("2 new videos read"), "{stderr}");
     assert!(stderr.contains("5 failed"), "{stderr}");
     assert!(pair(&lines, "b_copy.mp4", "b.mp4").is_some(), "{lines:#?}");
+    // ... which `scan` hashes as the image it is, instead of leaving it out as a video.
+    let scan = env.run(&["scan", v.to_str().unwrap(), "--json"]);
+    let said = String::from_utf8_lossy(&scan.stderr);
+    assert!(said.contains("1 hashed"), "{said}");
+    let export = env.run(&["db", "export"]);
+    assert!(
+        String::from_utf8_lossy(&export.stdout).contains("still.mp4"),
+        "{}",
+        String::from_utf8_lossy(&export.stdout)
+    );
 }
 
 #[test]

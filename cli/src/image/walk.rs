@@ -130,7 +130,9 @@ pub fn walk(
             if !entry.file_type().is_file() {
                 continue;
             }
-            if crate::video::is_video_path(entry.path()) {
+            let video_name = crate::video::is_video_path(entry.path());
+            let still = video_name && still_image(entry.path());
+            if video_name && !still {
                 if named {
                     messages::file_error(
                         entry.path(),
@@ -141,7 +143,7 @@ pub fn walk(
                 }
                 continue;
             }
-            if !named && !is_image(entry.path()) {
+            if !named && !still && !is_image(entry.path()) {
                 if is_unread_image(entry.path()) {
                     unread.push(entry.into_path());
                 }
@@ -204,6 +206,26 @@ pub fn walk(
     );
     found.sort_by(|a, b| a.0.cmp(&b.0));
     found
+}
+
+/// Whether a file named like a video holds a still image (a JPEG, PNG, GIF, WebP, BMP or TIFF
+/// by its first bytes): a picture renamed `.mp4` is hashed as the image it is, not left out as
+/// a video that `lookalike videos` would refuse as a still image.
+fn still_image(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 12];
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let n = file.read(&mut head).unwrap_or(0);
+    let head = &head[..n];
+    head.starts_with(&[0xFF, 0xD8, 0xFF])
+        || head.starts_with(b"\x89PNG\r\n\x1a\n")
+        || head.starts_with(b"GIF8")
+        || (head.starts_with(b"RIFF") && head.get(8..12) == Some(b"WEBP"))
+        || (head.starts_with(b"BM") && head.get(6..10) == Some(&[0, 0, 0, 0]))
+        || head.starts_with(b"II*\0")
+        || head.starts_with(b"MM\0*")
 }
 
 /// Whether `e` is `ELOOP`: symbolic links that lead to each other (`ErrorKind::FilesystemLoop`

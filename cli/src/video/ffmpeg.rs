@@ -202,7 +202,7 @@ pub fn probe(tools: &Tools, path: &Path) -> Result<VideoInfo> {
     // stored as one, it would match nothing and count as a video.
     let container = format.and_then(|f| f.format_name.as_deref()).unwrap_or("");
     if container == "image2" || container.ends_with("_pipe") {
-        bail!("a still image, not a video (images are scanned with `lookalike scan`)");
+        bail!("a still image, not a video (`lookalike scan` hashes it as an image)");
     }
     let duration = format
         .and_then(|f| number(&f.duration))
