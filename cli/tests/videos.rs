@@ -554,6 +554,76 @@ fn issue_17_a_mirrored_clip_is_found_and_black_openings_do_not_match() {
     }
 }
 
+/// A path that does not exist is counted in the summary, and a folder without videos is said
+/// to have none (both ended in a summary of zeros).
+#[test]
+fn missing_paths_and_empty_folders_are_said() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let env = Env::new();
+    let empty = env.videos();
+    let missing = env.dir.path().join("nowhere");
+    let out = env.run(&["videos", missing.to_str().unwrap(), "--no-report"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("nowhere") && stderr.contains("0 failed (1 other errors)"),
+        "{stderr}"
+    );
+    let out = env.run(&["videos", empty.to_str().unwrap(), "--no-report"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("no video files under"), "{stderr}");
+}
+
+/// Ctrl-C says that the run was interrupted (its summary looked like a finished run's), exits
+/// with 130, and the next run finishes the job.
+#[test]
+fn ctrl_c_says_the_run_was_interrupted() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let env = Env::new();
+    let v = env.videos();
+    // About 0.7 s each here: the signal comes well inside the run.
+    for i in 0..12 {
+        std::fs::copy(fixtures().join("b.mp4"), v.join(format!("b{i:02}.mp4"))).unwrap();
+    }
+    let child = Command::new(env!("CARGO_BIN_EXE_lookalike"))
+        .arg("--db")
+        .arg(env.db())
+        .args([
+            "videos",
+            v.to_str().unwrap(),
+            "--interval",
+            "0.5",
+            "--no-report",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lock = env.db().join("lookalike.lock");
+    let started = std::time::Instant::now();
+    while !lock.exists() && started.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted: "), "{stderr}");
+    let (_, stderr, code) = env.json_run(&["videos", v.to_str().unwrap(), "--json", "--no-report"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("interrupted"), "{stderr}");
+}
+
 /// A mirrored copy is found however many upright copies of the same clip are stored: each
 /// screenshot's best hits were once filled with the upright copies' near-identical
 /// screenshots of a slow scene (a reviewing helper found the mirrored one lost among seven).

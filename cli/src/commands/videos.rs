@@ -216,7 +216,18 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
         }
     ));
 
-    let files = find_videos(&args.paths);
+    let (files, unreadable) = find_videos(&args.paths);
+    if files.is_empty() && unreadable == 0 {
+        messages::info(format!(
+            "no video files under {} (by extension: {})",
+            args.paths
+                .iter()
+                .map(|p| messages::shown(p))
+                .collect::<Vec<_>>()
+                .join(", "),
+            crate::video::VIDEO_EXTENSIONS.join(", ")
+        ));
+    }
     let progress = Progress::new();
     let overall = progress.bar(files.len() as u64, "videos", "videos");
     let (mut new, mut unchanged, mut matched, mut changed, mut failed) = (0, 0, 0, 0, 0);
@@ -316,9 +327,20 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
             }
         ));
     }
+    if interrupt::requested() {
+        messages::info(
+            "interrupted: what was read is stored; run the same command again to finish (a \
+             video being read is read again)",
+        );
+    }
+    let others = if unreadable > 0 {
+        format!(" ({unreadable} other errors)")
+    } else {
+        String::new()
+    };
     messages::info(format!(
         "{new} new videos read, {unchanged} unchanged skipped, {changed} changed read again, \
-         {failed} failed, {matched} with matches"
+         {failed} failed{others}, {matched} with matches"
     ));
     Ok(())
 }

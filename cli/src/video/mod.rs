@@ -31,12 +31,17 @@ pub fn absolute(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// The video files under `paths`, sorted, each once.
-pub fn find_videos(paths: &[PathBuf]) -> Vec<PathBuf> {
+/// The video files under `paths`, sorted, each once, and how many paths or folders could not be
+/// read (each named in an error).
+pub fn find_videos(paths: &[PathBuf]) -> (Vec<PathBuf>, usize) {
     let mut out = Vec::new();
+    let mut errors = 0;
     for root in paths {
         match std::fs::metadata(root) {
-            Err(e) => messages::file_error(root, e),
+            Err(e) => {
+                messages::file_error(root, e);
+                errors += 1;
+            }
             Ok(meta) if meta.is_file() => out.push(absolute(root)),
             Ok(_) => {
                 for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
@@ -49,6 +54,7 @@ pub fn find_videos(paths: &[PathBuf]) -> Vec<PathBuf> {
                         Err(e) => {
                             let path = e.path().map(Path::to_path_buf).unwrap_or(root.clone());
                             messages::file_error(&path, e);
+                            errors += 1;
                         }
                     }
                 }
@@ -57,7 +63,7 @@ pub fn find_videos(paths: &[PathBuf]) -> Vec<PathBuf> {
     }
     out.sort();
     out.dedup();
-    out
+    (out, errors)
 }
 
 #[cfg(test)]
