@@ -190,6 +190,30 @@ fn similar_pairs_are_found_and_unrelated_ones_not() {
     assert_eq!(hits.len(), 2);
 }
 
+/// A folder named twice, or inside another one named, is one root: its files are counted once.
+#[test]
+fn nested_and_repeated_roots_are_one_root() {
+    let env = Env::new();
+    let sub = env.pics().join("sub");
+    fs::create_dir(&sub).unwrap();
+    env.photo(3, "a.jpg");
+    fs::copy(&photos()[4], sub.join("b.jpg")).unwrap();
+    let pics = env.pics();
+    let again = format!("{}/", pics.display());
+    let out = env.run(&[
+        "scan",
+        pics.to_str().unwrap(),
+        sub.to_str().unwrap(),
+        &again,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("2 images under 1 root(s)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[test]
 fn corrupt_file_is_reported_by_name_and_the_rest_indexed() {
     let env = Env::new();

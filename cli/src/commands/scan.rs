@@ -74,10 +74,15 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         bail!("none of the paths to scan could be read");
     }
     // Reference folders are scanned too; their files are never proposed for removal.
-    let reference = walk::canonical_roots(&args.reference);
-    if reference.len() < args.reference.len() {
-        bail!("a --reference folder could not be read");
+    for path in &args.reference {
+        if let Err(e) = std::fs::canonicalize(path) {
+            bail!(
+                "the --reference folder {} could not be read: {e}",
+                path.display()
+            );
+        }
     }
+    let reference = walk::canonical_roots(&args.reference);
     for r in &reference {
         if !roots.contains(r) {
             roots.push(r.clone());

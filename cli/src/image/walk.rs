@@ -14,19 +14,25 @@ use crate::interrupt;
 use crate::messages;
 use crate::store::Stamp;
 
-/// Absolute, canonical forms of `paths`; those that cannot be resolved are reported and left
-/// out.
+/// Absolute, canonical forms of `paths`, each once, a folder inside another one left out (its
+/// files are under the other); those that cannot be resolved are reported and left out.
 pub fn canonical_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut roots = Vec::new();
+    let mut roots: Vec<PathBuf> = Vec::new();
     for path in paths {
         match std::fs::canonicalize(path) {
             Ok(root) => roots.push(root),
             Err(e) => messages::file_error(path, e),
         }
     }
+    // Sorted, a folder comes before everything under it.
     roots.sort();
-    roots.dedup();
-    roots
+    let mut kept: Vec<PathBuf> = Vec::with_capacity(roots.len());
+    for root in roots {
+        if !kept.iter().any(|k| root.starts_with(k)) {
+            kept.push(root);
+        }
+    }
+    kept
 }
 
 /// The file that marks a review folder (`scan --review-dir`): walks leave such a folder out.
