@@ -407,6 +407,8 @@ fn a_changed_file_stops_the_whole_plan() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(!copy.exists() && review.join("b.jpg").exists() && keep.exists());
     assert!(review.join(".lookalike-review").exists());
+    let moves = fs::read_to_string(review.join("lookalike-moves.tsv")).unwrap();
+    assert_eq!(moves, format!("b.jpg\t{}\n", copy.display()));
 
     // One file under two names (a link to it kept, the file removed; or `..`): refused before
     // anything moves, whatever the order.
@@ -662,6 +664,78 @@ fn followed_links_are_one_file_under_its_real_path() {
         .find(|g| g["keep"]["path"].as_str().unwrap().contains("bridge"))
         .unwrap();
     assert_eq!(bridge["keep"]["path"], json!(pics.join("bridge.jpg")));
+
+    // A file outside PATHs that a followed link leads to is compared like the others (it is
+    // stored under its real path, which no PATH holds).
+    let env = Env::new();
+    let pics = env.path("pics");
+    let real = env.path("home").join("real");
+    fs::create_dir(&real).unwrap();
+    fs::copy(photo("Wine_by_Jakkub_Mede"), real.join("wine.jpg")).unwrap();
+    env.copy("Wine_by_Jakkub_Mede", 0.5, "wine small.jpg");
+    std::os::unix::fs::symlink(&real, pics.join("r")).unwrap();
+    let groups = env.groups(&pics, &["-L"]);
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(groups[0]["keep"]["path"], json!(real.join("wine.jpg")));
+}
+
+/// The report page proposes to keep a member that is "similar via others" (like another member
+/// only, as a crop of a crop is): it is not shown to look like what is kept.
+#[test]
+fn the_report_page_proposes_to_keep_members_similar_via_others() {
+    let env = Env::new();
+    let pics = env.path("pics");
+    for name in [
+        "Dragonfly_by_Bolly",
+        "Kleiber_by_Lukas_Baubkus",
+        "Wine_by_Jakkub_Mede",
+        "sunset_by_Aitzol_Berasategi",
+        "Fossa_by_Jasper_Roks",
+        "free_by_Peter_Nerlich",
+    ] {
+        let img = image::open(photo(name)).unwrap().to_rgb8();
+        let (w, h) = img.dimensions();
+        for percent in [0u32, 12, 24] {
+            let (dx, dy) = (w * percent / 200, h * percent / 200);
+            image::imageops::crop_imm(&img, dx, dy, w - 2 * dx, h - 2 * dy)
+                .to_image()
+                .save(pics.join(format!("{name} crop{percent:02}.png")))
+                .unwrap();
+        }
+    }
+    let groups = env.groups(&pics, &[]);
+    let via_others = groups
+        .iter()
+        .flat_map(|g| g["members"].as_array().unwrap().iter().skip(1).cloned())
+        .filter(|m| m["similarity"].is_null())
+        .count();
+    assert!(via_others > 0, "the test needs a chain: {groups:#?}");
+    let page = env.path("downloads").join("report.html");
+    let out = env.run(&[
+        "scan",
+        pics.to_str().unwrap(),
+        "--all",
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let browser = match Browser::start(&env.path("downloads")) {
+        Ok(b) => b,
+        Err(reason) => {
+            if std::env::var_os("LOOKALIKE_REQUIRE_BROWSER").is_some() {
+                panic!("LOOKALIKE_REQUIRE_BROWSER is set, but {reason}");
+            }
+            return eprintln!("skipped the browser part: {reason}");
+        }
+    };
+    browser.open(&page);
+    let proposals: Vec<String> = browser.run(
+        "return [...document.querySelectorAll('.member')]
+           .filter(m => m.querySelector('.tag').textContent.startsWith('similar via others'))
+           .map(m => m.querySelector('.choice button.on').dataset.d)",
+    );
+    assert_eq!(proposals.len(), via_others, "{proposals:?}");
+    assert!(proposals.iter().all(|d| d == "keep"), "{proposals:?}");
 }
 
 #[test]

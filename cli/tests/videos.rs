@@ -419,8 +419,6 @@ fn a_rescaled_captioned_letterboxed_clip_is_found_inside_a_compilation() {
     assert!(!env.dir.path().join("similar_videos/a.mp4.html").exists());
 }
 
-/// Issue 17: a mirrored clip is found in its source with its time ranges, and three unrelated
-/// videos that each open with 20 s of black or dark gray do not share those 20 s.
 /// A video shorter than S screenshots (here 8 s at one every 2 s: 4 of the default 6) is found
 /// in its source when all of its screenshots match in a row (it never could before: a phone's
 /// 30 s clip at the default interval of 10 s); an unrelated short clip is not; a clip of one
@@ -473,8 +471,31 @@ fn a_clip_shorter_than_s_screenshots_is_found_whole() {
             && stderr.contains("one second.mp4"),
         "{stderr}"
     );
+
+    // The other order: a clip of two screenshots stored first is found inside a long video
+    // stored later, whose screenshots were queried one in three (screenshots 4 and 5 of the
+    // cellular automaton, which changes too fast for the neighbours queried to stand in).
+    for start in [8.0, 14.0] {
+        let env = Env::new();
+        let v = env.videos();
+        encode(
+            &["-ss", &start.to_string(), "-i", life.to_str().unwrap()],
+            None,
+            3.0,
+            &v.join("a short.mp4"),
+        );
+        copy("life.mp4", &v);
+        let (lines, stderr, code) = env.videos_json(&[]);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(
+            pair(&lines, "life.mp4", "a short.mp4").is_some(),
+            "the clip from {start} s is found inside life.mp4: {lines:#?}"
+        );
+    }
 }
 
+/// Issue 17: a mirrored clip is found in its source with its time ranges, and three unrelated
+/// videos that each open with 20 s of black or dark gray do not share those 20 s.
 #[test]
 fn issue_17_a_mirrored_clip_is_found_and_black_openings_do_not_match() {
     if !have_ffmpeg() {

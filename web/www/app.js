@@ -326,7 +326,7 @@ function member(image, keeper, scored) {
   let parts = state.figures.get(image.id);
   if (!parts) parts = makeFigure(image);
   const { figure, detail, choice } = parts;
-  const decision = decisionFor(state.decisions, image, keeper, Boolean(scored && scored.via));
+  const decision = decisionFor(state.decisions, image, keeper, Boolean(scored && scored.joined));
   const via = scored && scored.via ? state.images[scored.via.id] : null;
   // What this figure shows; nothing is written when it is what the figure already shows.
   const shown = scored
@@ -411,7 +411,7 @@ function exportPlan() {
   const joinedOf = (members) =>
     new Set(
       scoreMembers(state.lookalike, members, state.edgesById, minSimilarity, state.scores)
-        .filter((row) => row.via)
+        .filter((row) => row.joined)
         .map((row) => row.image.id),
     );
   const plan = makePlan(state.found, state.decisions, joinedOf);

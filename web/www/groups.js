@@ -38,7 +38,8 @@ export function findGroups(lookalike, images, edges, minSimilarity) {
  * comparison kept in `cache`, a Map, for the next render), where
  * similarity and score are against the keeper (as the compare view shows them), and `via` is set
  * when that similarity is below the threshold: the member joined the group through another
- * member, `{ image, similarity }`, its best link at or above the threshold.
+ * member, `{ image, similarity }`, its best link at or above the threshold among `members`
+ * (`joined` is then true, also when that link is to a member not passed).
  */
 export function scoreMembers(lookalike, members, edgesById, minSimilarity, cache = new Map()) {
   const keeper = members[0];
@@ -50,8 +51,10 @@ export function scoreMembers(lookalike, members, edgesById, minSimilarity, cache
       cache.set(key, { similarity: comparison.similarity, score: comparison.score, turn: comparison.turn });
       comparison.free();
     }
-    const row = { image, ...cache.get(key), via: null };
+    const row = { image, ...cache.get(key), via: null, joined: false };
     if (row.similarity < minSimilarity) {
+      // Not like the keeper: it joined through another member (shown or not).
+      row.joined = true;
       for (const edge of edgesById.get(image.id) || []) {
         const other = edge.a === image.id ? edge.b : edge.a;
         if (!inGroup.has(other) || edge.similarity < minSimilarity) continue;

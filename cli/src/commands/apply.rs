@@ -82,7 +82,11 @@ pub fn run(config: &Config, args: &ApplyArgs) -> Result<()> {
     }
 
     let bin = match &args.to {
-        Some(dir) => Bin::Folder(std::path::absolute(dir)?),
+        Some(dir) => {
+            let dir = std::path::absolute(dir)?;
+            crate::image::walk::check_review_folder(&dir)?;
+            Bin::Folder(dir)
+        }
         None => Bin::trash()?,
     };
     let store = if args.dry_run {

@@ -113,9 +113,10 @@ impl Plan {
                 let path = if given.is_absolute() {
                     given.to_path_buf()
                 } else {
+                    // `./a.jpg` is `a.jpg`; `..` could leave the base, a root would ignore it.
                     if given
                         .components()
-                        .any(|c| !matches!(c, Component::Normal(_)))
+                        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
                     {
                         bail!("the path {:?} leaves its base", given);
                     }
@@ -152,14 +153,23 @@ impl Plan {
                 // No copy of the picture would be left: the members not removed are said not
                 // to be duplicates of the others. Named by a file too: the plan's group numbers
                 // need not be the page's.
+                let removed: Vec<&Resolved> = members
+                    .iter()
+                    .filter(|m| m.decision == Decision::Remove)
+                    .collect();
                 bail!(
-                    "group {} would remove every copy ({} {}: {}{}; none kept); keep one, or \
-                     remove them yourself",
+                    "group {} would remove every copy ({} {} removed: {}{}; none kept{}); keep \
+                     one, or remove them yourself",
                     n + 1,
-                    members.len(),
-                    if members.len() == 1 { "file" } else { "files" },
-                    members[0].path.display(),
-                    if members.len() > 1 { ", …" } else { "" }
+                    removed.len(),
+                    if removed.len() == 1 { "file" } else { "files" },
+                    removed[0].path.display(),
+                    if removed.len() > 1 { ", …" } else { "" },
+                    if removed.len() < members.len() {
+                        ", the others marked not duplicates"
+                    } else {
+                        ""
+                    }
                 );
             }
             groups.push(members);
@@ -241,13 +251,29 @@ mod tests {
         let e = Plan::parse(&none_kept)
             .unwrap()
             .resolve(Some(Path::new("/b")));
-        assert!(format!("{:#}", e.unwrap_err()).contains("none kept"));
+        let e = format!("{:#}", e.unwrap_err());
+        assert!(
+            e.contains("1 file removed: /x/c.jpg; none kept, the others marked not duplicates"),
+            "{e}"
+        );
+        // `./a.jpg` is `a.jpg`, not a path that leaves its base.
+        let dotted = PLAN.replace("\"a/b.jpg\"", "\"./a/b.jpg\"");
+        let groups = Plan::parse(&dotted)
+            .unwrap()
+            .resolve(Some(Path::new("/base")))
+            .unwrap();
+        assert!(
+            groups[0][0]
+                .path
+                .components()
+                .eq(Path::new("/base/a/b.jpg").components())
+        );
         // A group of one file, removed: no copy left either.
         let one = r#"{"format": "lookalike-plan", "version": 1, "base": "/b", "groups": [
           {"members": [{"path": "x.jpg", "size": 1, "mtime_ms": 2, "decision": "remove"}]}]}"#;
         let e = Plan::parse(one).unwrap().resolve(None);
         assert!(
-            format!("{:#}", e.unwrap_err()).contains("every copy (1 file: /b/x.jpg;"),
+            format!("{:#}", e.unwrap_err()).contains("every copy (1 file removed: /b/x.jpg;"),
             "one file"
         );
         // One file named in two groups, removed in both: refused before anything moves.

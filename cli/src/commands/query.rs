@@ -9,6 +9,7 @@ use lookalike_core::QueryScratch;
 use serde_json::{Value, json};
 
 use crate::args::QueryArgs;
+use crate::commands::scan::same_file;
 use crate::config::{self, Config};
 use crate::image::hashing::Engine;
 use crate::image::library::Library;
@@ -18,6 +19,10 @@ use crate::report::json::{self, round2};
 use crate::report::table::human_size;
 use crate::store::Store;
 use crate::video::is_video_path;
+
+/// Matches asked for beyond `--limit`, for the query file's own names in the index (itself,
+/// hard links of it), which are left out.
+const SELF_NAMES: usize = 4;
 
 pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     let (videos, images): (Vec<PathBuf>, Vec<PathBuf>) =
@@ -68,7 +73,8 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
                 continue;
             }
         };
-        // A file that is in the index is not its own match: the others are what was asked.
+        // A file that is in the index is not its own match, nor is another name of it (a hard
+        // link): the others are what was asked.
         let itself = std::fs::canonicalize(image)
             .ok()
             .and_then(|path| library.get(&path).map(|(id, _)| id));
@@ -76,9 +82,14 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
             &mut scratch,
             &signature,
             sensitivity.min_similarity(),
-            args.limit.saturating_add(usize::from(itself.is_some())),
+            args.limit.saturating_add(SELF_NAMES),
         );
-        hits.retain(|hit| Some(hit.id) != itself);
+        hits.retain(|hit| {
+            Some(hit.id) != itself
+                && !library
+                    .file(hit.id)
+                    .is_some_and(|f| same_file(image, &f.path))
+        });
         hits.truncate(args.limit);
         if !args.json {
             writeln!(out, "{} ({} matches)", messages::shown(image), hits.len())?;

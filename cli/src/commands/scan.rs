@@ -94,6 +94,9 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         Some(dir) => Some(absolute(dir)?),
         None => None,
     };
+    if let Some(dir) = &review_dir {
+        walk::check_review_folder(dir)?;
+    }
     // An unwritable report path fails now, not after the whole scan.
     if let Some(path) = &args.report.html {
         std::fs::OpenOptions::new()
@@ -211,11 +214,13 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     bar.finish_and_clear();
     engine.finish();
 
-    // 5. Compare the pending files with the index.
+    // 5. Compare the pending files with the index. What this scan walked is in scope, also a
+    // file outside PATHs that a followed link led to (it is stored under its real path).
+    let in_scope = |path: &Path| under(&roots, path) || on_disk.contains(path);
     let min_similarity = sensitivity.min_similarity();
     let queries: Vec<u32> = library
         .iter()
-        .filter(|&(id, f)| (all || library.is_pending(id)) && under(&roots, &f.path))
+        .filter(|&(id, f)| (all || library.is_pending(id)) && in_scope(&f.path))
         .filter(|(_, f)| !exclude.iter().any(|x| f.path.starts_with(x)))
         .map(|(id, _)| id)
         .collect();
@@ -268,7 +273,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
                 if exclude.iter().any(|x| other.path.starts_with(x)) {
                     continue;
                 }
-                if !under(&roots, &other.path) {
+                if !in_scope(&other.path) {
                     // --all reports pairs under PATHs only; a new image may match any stored one,
                     // but only one that still exists (files outside PATHs were not walked now).
                     if all || gone.contains(&hit.id) {
@@ -347,6 +352,11 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         report.put_reference_first(in_reference, &compare);
     }
 
+    if let Some(dir) = &review_dir {
+        // A second review into the same folder goes on after the first one's groups, and the
+        // report says the numbers the folder's names carry.
+        report.number_after(review::last_number(dir));
+    }
     print_report(&report, &args.report)?;
 
     if let Some(dir) = &review_dir
@@ -362,9 +372,11 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         )?;
         if !args.dry_run {
             messages::info(format!(
-                "review folder {}: {} kept (hard links), {} moved, {} copied",
+                "review folder {}: {} to keep and {} to check linked in (they stay where they \
+                 are), {} moved, {} copied (another file system)",
                 messages::shown(dir),
-                outcome.linked,
+                outcome.kept,
+                outcome.checked,
                 outcome.moved,
                 outcome.copied
             ));
@@ -423,10 +435,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         }
     ));
     if !all && report.matches.is_empty() && summary.unchanged > 0 {
-        let stored = library
-            .iter()
-            .filter(|(_, f)| under(&roots, &f.path))
-            .count();
+        let stored = library.iter().filter(|(_, f)| in_scope(&f.path)).count();
         messages::info(format!(
             "hint: only new or changed images are compared by default; --all compares all {stored} \
              stored images under the scanned paths"

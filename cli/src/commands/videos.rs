@@ -274,7 +274,7 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
             continue;
         };
         let runs = reader.matches(&shots, &sampled, None, &videos);
-        if (sampled.len() as u32) < MIN_SHORT_RUN {
+        if (sampled.len() as u32) < MIN_SHORT_RUN.min(reader.options.min_run) {
             too_short.push(path.clone());
         }
         let me = VideoRef {

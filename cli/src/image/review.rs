@@ -29,8 +29,12 @@ Scans leave it out; delete this file to have it scanned like any other folder.\n
 /// What happened to the files.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    pub linked: usize,
+    /// Files to keep, linked in (or copied, on another file system).
+    pub kept: usize,
+    /// Files to check (like another member only), linked in (or copied); they stay in place.
+    pub checked: usize,
     pub moved: usize,
+    /// Files copied because no link or move was possible (another file system).
     pub copied: usize,
 }
 
@@ -100,8 +104,9 @@ fn same_file_system(_file: &Path, _dir: &Path) -> bool {
 }
 
 /// The highest group number of the names in `dir` (`000007_…`), 0 when there is none: a new
-/// review numbers its groups after it.
-fn last_number(dir: &Path) -> usize {
+/// review numbers its groups after it ([`Report::number_after`], before the report is printed,
+/// so that the report and the folder say the same numbers).
+pub fn last_number(dir: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };
@@ -119,7 +124,14 @@ fn last_number(dir: &Path) -> usize {
 
 /// Puts a file that stays where it is into the review folder as `to`: a hard link, or a copy on
 /// another file system (said); with `dry_run`, says what it would do.
-fn link_in(path: &Path, to: &Path, dry_run: bool, say: &dyn Fn(String), outcome: &mut Outcome) {
+/// Whether the file is now in the folder (linked or copied); a dry run says what it would do.
+fn link_in(
+    path: &Path,
+    to: &Path,
+    dry_run: bool,
+    say: &dyn Fn(String),
+    outcome: &mut Outcome,
+) -> bool {
     if dry_run {
         let verb = if same_file_system(path, to.parent().unwrap_or(to)) {
             "would link"
@@ -131,10 +143,10 @@ fn link_in(path: &Path, to: &Path, dry_run: bool, say: &dyn Fn(String), outcome:
             messages::shown(path),
             messages::shown(to)
         ));
-        return;
+        return false;
     }
     match std::fs::hard_link(path, to) {
-        Ok(()) => outcome.linked += 1,
+        Ok(()) => true,
         Err(e) if e.kind() == ErrorKind::CrossesDevices => match std::fs::copy(path, to) {
             Ok(_) => {
                 outcome.copied += 1;
@@ -142,10 +154,17 @@ fn link_in(path: &Path, to: &Path, dry_run: bool, say: &dyn Fn(String), outcome:
                     "copied {} (another file system: no hard link possible)",
                     messages::shown(path)
                 ));
+                true
             }
-            Err(e) => messages::file_error(path, format!("cannot copy: {e}")),
+            Err(e) => {
+                messages::file_error(path, format!("cannot copy: {e}"));
+                false
+            }
         },
-        Err(e) => messages::file_error(path, format!("cannot link: {e}")),
+        Err(e) => {
+            messages::file_error(path, format!("cannot link: {e}"));
+            false
+        }
     }
 }
 
@@ -182,15 +201,16 @@ pub fn run(
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", marker.display()))?;
         }
     }
-    let first = last_number(dir);
     let mut moves: Vec<(PathBuf, PathBuf)> = Vec::new();
     for group in &report.groups {
         let Some((keep, others)) = group.members.split_first() else {
             continue;
         };
-        let number = first + group.number;
+        let number = group.number;
         let to = target(dir, number, "KEEP", &keep.path, &mut taken);
-        link_in(&keep.path, &to, dry_run, &say, &mut outcome);
+        if link_in(&keep.path, &to, dry_run, &say, &mut outcome) {
+            outcome.kept += 1;
+        }
         for (i, other) in others.iter().enumerate() {
             if group.reference.get(i + 1).copied().unwrap_or(false) {
                 // A reference file (`scan --reference`) is never moved.
@@ -199,7 +219,9 @@ pub fn run(
             if group.to_keeper.get(i + 1).copied().flatten().is_none() {
                 // Joined through another member only: not shown to look like the keeper.
                 let to = target(dir, number, "CHECK", &other.path, &mut taken);
-                link_in(&other.path, &to, dry_run, &say, &mut outcome);
+                if link_in(&other.path, &to, dry_run, &say, &mut outcome) {
+                    outcome.checked += 1;
+                }
                 continue;
             }
             let to = target(dir, number, "REMOVE", &other.path, &mut taken);
@@ -218,6 +240,7 @@ pub fn run(
             }
             match std::fs::rename(&other.path, &to) {
                 Ok(()) => {
+                    crate::image::walk::log_move(&other.path, &to);
                     outcome.moved += 1;
                     store.rename(&other.path, &to)?;
                     library.rename(&other.path, &to);

@@ -82,7 +82,9 @@ impl Bin {
                     if to.symlink_metadata().is_ok() {
                         continue;
                     }
-                    return rename(path, &to).map(|()| to);
+                    rename(path, &to)?;
+                    super::walk::log_move(path, &to);
+                    return Ok(to);
                 }
             }
             Bin::Trash(trash) => {

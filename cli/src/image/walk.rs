@@ -15,7 +15,8 @@ use crate::messages;
 use crate::store::Stamp;
 
 /// Absolute, canonical forms of `paths`, each once, a folder inside another one left out (its
-/// files are under the other); those that cannot be resolved are reported and left out.
+/// files are under the other; a file named inside a named folder stays, as a named file is read
+/// whatever its extension); those that cannot be resolved are reported and left out.
 pub fn canonical_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut roots: Vec<PathBuf> = Vec::new();
     for path in paths {
@@ -28,7 +29,7 @@ pub fn canonical_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
     roots.sort();
     let mut kept: Vec<PathBuf> = Vec::with_capacity(roots.len());
     for root in roots {
-        if !kept.iter().any(|k| root.starts_with(k)) {
+        if !(root.is_dir() && kept.iter().any(|k| root.starts_with(k))) {
             kept.push(root);
         }
     }
@@ -37,6 +38,54 @@ pub fn canonical_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
 
 /// The file that marks a review folder (`scan --review-dir`): walks leave such a folder out.
 pub const REVIEW_MARKER: &str = ".lookalike-review";
+
+/// The file in a review folder that says where each file moved into it came from, one line
+/// per move, `name<TAB>original path` (for a person putting a file back; the index follows
+/// the move, and the next scan, which leaves the folder out, forgets it).
+pub const MOVES_LOG: &str = "lookalike-moves.tsv";
+
+/// Adds the move of `from` into the review folder as `to` to its [`MOVES_LOG`]; failing to
+/// write it is said, not fatal (the move itself is done and printed).
+pub fn log_move(from: &Path, to: &Path) {
+    use std::io::Write;
+    let Some(dir) = to.parent() else {
+        return;
+    };
+    let log = dir.join(MOVES_LOG);
+    let line = format!(
+        "{}\t{}\n",
+        to.file_name().unwrap_or_default().to_string_lossy(),
+        from.display()
+    );
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .and_then(|mut file| file.write_all(line.as_bytes()));
+    if let Err(e) = written {
+        messages::warning(format!("cannot write {}: {e}", messages::shown(&log)));
+    }
+}
+
+/// Refuses `dir` as the folder of a review (`scan --review-dir`, `apply --to`) when it holds
+/// files and is not a review folder yet: marking it would leave its files out of every later
+/// scan, without a word. A missing or empty folder, or one a review made, is fine.
+pub fn check_review_folder(dir: &Path) -> anyhow::Result<()> {
+    if dir.join(REVIEW_MARKER).exists() {
+        return Ok(());
+    }
+    let Ok(mut entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    if entries.next().is_some() {
+        anyhow::bail!(
+            "{} already holds files and is no review folder: a review folder is left out of \
+             every scan, so they would be too; choose a new or empty folder",
+            messages::shown(dir)
+        );
+    }
+    Ok(())
+}
 
 /// Extensions of image formats this program does not read (JPEG XL, camera raw files, Photoshop,
 /// SVG, Netpbm, icons, Targa, OpenEXR and Radiance HDR); found while walking a folder they are

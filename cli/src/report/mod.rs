@@ -251,6 +251,16 @@ impl Report {
 }
 
 impl Report {
+    /// Numbers the groups from `last + 1` on (a review folder's next numbers).
+    pub fn number_after(&mut self, last: usize) {
+        for group in &mut self.groups {
+            group.number += last;
+        }
+        for m in &mut self.matches {
+            m.group += last;
+        }
+    }
+
     /// Marks the members `is_reference` says are in a reference folder and moves them to the
     /// front of their groups (stably, so the keep rule still orders each side), so that the
     /// keeper is a reference file whenever a group has one; a pair's reference side becomes its

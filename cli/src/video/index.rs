@@ -227,12 +227,21 @@ impl ShotIndex {
     ) -> Vec<SequenceMatch> {
         use rayon::prelude::*;
         let query_len = shots.iter().map(|s| s.index + 1).max().unwrap_or(0);
-        // Every run the shortest pair may need holds two queried screenshots.
+        // A run of S, or of all of a short query, holds two queried screenshots; a run of all of
+        // the shortest stored video that can match holds one at least.
+        let shortest_stored = self
+            .lengths
+            .values()
+            .copied()
+            .filter(|&n| n >= MIN_SHORT_RUN.min(options.min_run))
+            .min()
+            .unwrap_or(u32::MAX);
         let stride = options
             .min_run
             .min(query_len)
             .max(MIN_SHORT_RUN)
             .div_ceil(2)
+            .min(shortest_stored)
             .max(1);
         let seeds: Vec<FrameHit> = shots
             .par_iter()
