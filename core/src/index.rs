@@ -281,20 +281,41 @@ impl Index {
         min_similarity: f32,
         limit: usize,
     ) -> Vec<Hit> {
+        self.query_turned_with(
+            scratch,
+            &|o| match o {
+                Orientation::Upright => *query,
+                o => query.oriented(o),
+            },
+            min_similarity,
+            limit,
+        )
+    }
+
+    /// [`Index::query_with`] where each orientation's query is `turned(o)`, the query already
+    /// turned `o` (or a signature standing for it): the video search's seed queries leave out,
+    /// per orientation, the codes common in that orientation.
+    pub fn query_turned_with(
+        &self,
+        scratch: &mut QueryScratch,
+        turned: &dyn Fn(Orientation) -> Signature,
+        min_similarity: f32,
+        limit: usize,
+    ) -> Vec<Hit> {
         if limit == 0 || self.live == 0 {
             return Vec::new();
         }
         let mut hits = Vec::new();
         self.collect(
             scratch,
-            query,
+            &turned(Orientation::Upright),
             Orientation::Upright,
             min_similarity,
             &mut hits,
         );
         for &o in self.orientations {
             if o != Orientation::Upright {
-                self.collect(scratch, &query.oriented(o), o, min_similarity, &mut hits);
+                self.collect(scratch, &turned(o), o, min_similarity, &mut hits);
             }
         }
         if self.orientations.len() > 1 {

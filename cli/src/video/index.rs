@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use anyhow::{Result, bail};
 use lookalike_core::signature::NEGATIVE;
 use lookalike_core::{
-    FrameHit, Index, IndexBuilder, Orientation, QueryScratch, SIZE, SequenceMatch, SequenceOptions,
+    FrameHit, Index, IndexBuilder, Orientation, QueryScratch, SequenceMatch, SequenceOptions,
     Signature, Weights, compare, find_sequences,
 };
 
@@ -71,14 +71,6 @@ fn slot(channel: usize, code: u16) -> usize {
     (channel << 15) | usize::from(code)
 }
 
-/// Where `code` lands in a signature turned `o` (its place moved, its sign flipped or not).
-fn turned(o: Orientation, code: u16) -> u16 {
-    let position = usize::from(code & !NEGATIVE);
-    let (row, col, flip) = o.map(position / SIZE, position % SIZE);
-    let negative = (code & NEGATIVE != 0) ^ flip;
-    (row * SIZE + col) as u16 | if negative { NEGATIVE } else { 0 }
-}
-
 /// Counts the codes of `signature` in `frequency`.
 pub fn count_codes(frequency: &mut [u32], signature: &Signature) {
     for c in (0..3).filter(|&c| signature.is_informative(c)) {
@@ -118,9 +110,9 @@ impl ShotIndex {
         }
     }
 
-    /// The query for seeds: `signature` with its common codes (posting lists of more than
-    /// 1/[`COMMON_CODE_SHARE`] of the screenshots, in every orientation the index probes)
-    /// swapped for codes no screenshot keeps. The
+    /// The query for seeds: `signature` (turned as a probe needs it) with its common codes
+    /// (posting lists of more than 1/[`COMMON_CODE_SHARE`] of the screenshots) swapped for codes
+    /// no screenshot keeps. The
     /// common codes are the low frequencies most pictures keep; their lists are most of what
     /// a query walks, and they tell little about which screenshot is the copy. The seeds it
     /// finds are checked with the whole signatures.
@@ -129,15 +121,11 @@ impl ShotIndex {
         let m = usize::from(signature.m());
         let codes: [Vec<u16>; 3] = std::array::from_fn(|c| {
             let own = signature.codes(c);
-            // A code is left out when it is common in every orientation the index probes: where
-            // its turned place is rare (many upright copies of one clip stored, one mirrored),
-            // the turned probe needs it.
-            let common = |code: u16| {
-                Orientation::DEFAULT
-                    .iter()
-                    .all(|&o| self.frequency[slot(c, turned(o, code))] > limit)
-            };
-            let mut codes: Vec<u16> = own.iter().copied().filter(|&code| !common(code)).collect();
+            let mut codes: Vec<u16> = own
+                .iter()
+                .copied()
+                .filter(|&code| self.frequency[slot(c, code)] <= limit)
+                .collect();
             // Fill up with codes no screenshot keeps, finest positions first. Neither sign may
             // be kept: a coefficient kept with the other sign counts against (issue 17).
             let mut position = (lookalike_core::AREA - 1) as u16;
@@ -247,10 +235,15 @@ impl ShotIndex {
             .par_iter()
             .filter(|shot| shot.index % stride == 0)
             .map_init(QueryScratch::new, |scratch, shot| {
-                let seed_query = self.seed_query(&shot.signature);
-                let hits = self.index.query_with(
+                // Per orientation, the query turned that way without the codes common there:
+                // a code common upright (many upright copies of one clip stored) may be rare
+                // turned (a mirrored copy), where the turned probe needs it.
+                let hits = self.index.query_turned_with(
                     scratch,
-                    &seed_query,
+                    &|o| match o {
+                        Orientation::Upright => self.seed_query(&shot.signature),
+                        o => self.seed_query(&shot.signature.oriented(o)),
+                    },
                     min_similarity * SEED_SIMILARITY_SHARE,
                     HITS_PER_SCREENSHOT * QUERY_DEPTH,
                 );
