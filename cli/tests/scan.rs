@@ -1026,6 +1026,8 @@ fn a_member_like_another_member_only_is_linked_to_check_not_moved() {
     for group in json_lines(&out) {
         for m in group["members"].as_array().unwrap().iter().skip(1) {
             let path = PathBuf::from(m["path"].as_str().unwrap());
+            // `via_others` says it, as `similarity` (null) does not apart from the keeper's.
+            assert_eq!(m["via_others"], json!(m["similarity"].is_null()), "{m}");
             if m["similarity"].is_null() {
                 joined.push(path);
             } else {

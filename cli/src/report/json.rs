@@ -11,13 +11,14 @@
 //!
 //! With `--groups`, one object per group instead ([`write_groups`]): the keeper first, every
 //! member with its similarity to the keeper (`null` for the keeper, and for a member joined to the
-//! group through others only), how it looks next to the keeper (`turn`, as above) and whether it
-//! is in a reference folder:
+//! group through others only), whether it is such a member (`via_others`: like another member,
+//! not like the keeper), how it looks next to the keeper (`turn`, as above) and whether it is in a
+//! reference folder:
 //!
 //! ```json
 //! {"group":1,"sureness":97.12,"keep":{"path":"/p/a.jpg",…},
-//!  "members":[{"path":"/p/a.jpg",…,"similarity":null,"turn":null,"reference":false},
-//!             {"path":"/p/b.jpg",…,"similarity":97.12,"turn":"mirrored","reference":false}]}
+//!  "members":[{"path":"/p/a.jpg",…,"similarity":null,"via_others":false,"turn":null,"reference":false},
+//!             {"path":"/p/b.jpg",…,"similarity":97.12,"via_others":false,"turn":"mirrored","reference":false}]}
 //! ```
 //!
 //! `path` is the file name as UTF-8. A name that is not valid UTF-8 (possible on Unix) has
@@ -106,6 +107,7 @@ pub fn group(g: &Group) -> Value {
             let mut o = file(m);
             let s = g.to_keeper.get(i).copied().flatten();
             o.insert("similarity".into(), json!(s.map(round2)));
+            o.insert("via_others".into(), json!(i > 0 && s.is_none()));
             o.insert("turn".into(), json!(g.turn_label(i)));
             let r = g.reference.get(i).copied().unwrap_or(false);
             o.insert("reference".into(), json!(r));

@@ -419,7 +419,8 @@ mod tests {
         // a's best similarity is 95 (with c); next to the keeper it is 60.
         assert!(line("/a").trim_start().starts_with("60.0"), "{text}");
         assert!(
-            line("/c").trim_start().starts_with("~95.0") && line("/c").contains("not the keeper"),
+            line("/c").trim_start().starts_with("via")
+                && line("/c").contains("(like another member, 95.0; not like the keeper)"),
             "{text}"
         );
     }

@@ -25,10 +25,10 @@ pub fn write(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
                 "ref".to_string()
             } else {
                 // The similarity to the keeper, as the JSON and the page give it; a member that
-                // joined through another member has none, and shows its best one, marked.
+                // joined through another member has none (its best one is said after the path).
                 match group.to_keeper.get(i).copied().flatten() {
                     Some(k) => format!("{k:5.1}"),
-                    None => format!("~{s:4.1}"),
+                    None => "via".to_string(),
                 }
             };
             // A member that matched the keeper mirrored or turned says so.
@@ -36,9 +36,9 @@ pub fn write(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
                 .turn_label(i)
                 .map_or(String::new(), |t| format!("  ({t})"));
             let via = if i > 0 && group.to_keeper.get(i).copied().flatten().is_none() {
-                "  (like another member, not the keeper)"
+                format!("  (like another member, {s:.1}; not like the keeper)")
             } else {
-                ""
+                String::new()
             };
             writeln!(
                 out,
