@@ -123,8 +123,8 @@ pub fn last_number(dir: &Path) -> usize {
 }
 
 /// Puts a file that stays where it is into the review folder as `to`: a hard link, or a copy on
-/// another file system (said); with `dry_run`, says what it would do.
-/// Whether the file is now in the folder (linked or copied); a dry run says what it would do.
+/// another file system (said). Whether the file is now in the folder; with `dry_run`, says what
+/// it would do and returns false.
 fn link_in(
     path: &Path,
     to: &Path,

@@ -106,9 +106,9 @@ fn is_unread_image(path: &Path) -> bool {
 /// Every image under `roots` (sorted by path, each once; with `follow_links`, each file once under
 /// its real path), skipping anything under `exclude`.
 /// A root that is itself a file is taken whatever its extension (the decoder goes by content and
-/// names the file if it cannot read it); inside folders, files go by extension, and images in a
-/// format that is not read (JPEG XL, raw files…) and symbolic links that are not followed are counted
-/// and reported in one warning each.
+/// names the file if it cannot read it); inside folders, files go by extension (a picture named
+/// like a video by its first bytes), and images in a format that is not read (JPEG XL, raw
+/// files…) and symbolic links that are not followed are counted and reported in one warning each.
 pub fn walk(
     roots: &[PathBuf],
     exclude: &[PathBuf],

@@ -112,10 +112,9 @@ impl ShotIndex {
 
     /// The query for seeds: `signature` (turned as a probe needs it) with its common codes
     /// (posting lists of more than 1/[`COMMON_CODE_SHARE`] of the screenshots) swapped for codes
-    /// no screenshot keeps. The
-    /// common codes are the low frequencies most pictures keep; their lists are most of what
-    /// a query walks, and they tell little about which screenshot is the copy. The seeds it
-    /// finds are checked with the whole signatures.
+    /// no screenshot keeps. The common codes are the low frequencies most pictures keep; their
+    /// lists are most of what a query walks, and they tell little about which screenshot is the
+    /// copy. The seeds it finds are checked with the whole signatures.
     fn seed_query(&self, signature: &Signature) -> Signature {
         let limit = (self.index.len() / COMMON_CODE_SHARE).max(64) as u32;
         let m = usize::from(signature.m());
