@@ -1,0 +1,138 @@
+#!/bin/sh
+# The accuracy check from outside (issue 17): copies made with ffmpeg, not with the harness's
+# code, scanned by the release binary as a user would scan them, and counted per kind of copy.
+#
+#   tests/fetch-accuracy-photos.sh        # once, optional: 21 more photographs
+#   tests/outside-check.sh [OUT.md]       # default: docs/outside-check.md
+#
+# Originals: tests/photos and target/accuracy-photos (or $LOOKALIKE_ACCURACY_PHOTOS). Each gets
+# every copy below; one `lookalike scan --all --json` per sensitivity (10, 25, 50) then reports
+# pairs. A copy counts as found when it is paired with its own original directly (not only
+# through its group). A false pair is any reported pair of files made from different
+# originals: the same text, caption, bars or haze on two different photographs are among them.
+# Needs ffmpeg (with drawtext) and python3; takes a few minutes, most of it ffmpeg.
+set -eu
+out=${1:-docs/outside-check.md}
+extra=${LOOKALIKE_ACCURACY_PHOTOS:-target/accuracy-photos}
+cargo build --release --quiet -p lookalike
+bin=$(pwd)/target/release/lookalike
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+lib=$work/lib
+
+# name|filter|quality (ffmpeg -q:v, 2 best to 31 worst)|required (1) or reported only (0)
+cat >"$work/edits" <<'LIST'
+resize 50 %|scale=iw/2:-2|3|1
+resize 30 %|scale=iw*0.3:-2|3|1
+JPEG q25|null|25|1
+brightness +15 %|eq=brightness=0.15|3|1
+contrast +40 %|eq=contrast=1.4|3|1
+gray|format=gray|3|1
+sepia|colorchannelmixer=.393:.769:.189:0:.349:.686:.168:0:.272:.534:.131|3|1
+hue +30°|hue=h=30|3|1
+blur|boxblur=2|3|1
+noise|noise=alls=20:allf=t+u:all_seed=SEED|3|1
+text over the picture|drawtext=text='LOOK AT THIS':fontcolor=white:borderw=3:bordercolor=black:fontsize=h/8:x=(w-tw)/2:y=(h-th)/2|3|1
+caption band|drawbox=x=0:y=ih*0.85:w=iw:h=ih*0.15:color=black@1:t=fill,drawtext=text='Summer 2024':fontcolor=white:fontsize=h/14:x=(w-tw)/2:y=h*0.88|3|1
+logo|drawbox=x=iw*0.78:y=ih*0.82:w=iw*0.18:h=ih*0.12:color=white@0.6:t=fill,drawtext=text='LOGO':fontcolor=black@0.7:fontsize=h/16:x=w*0.81:y=h*0.85|3|1
+letterbox, black|pad=trunc((iw+1)/2)*2:trunc(ih*1.33/2)*2:(ow-iw)/2:(oh-ih)/2:black|3|1
+pillarbox, gray|pad=trunc(iw*1.3/2)*2:trunc((ih+1)/2)*2:(ow-iw)/2:(oh-ih)/2:gray|3|1
+mirror|hflip|3|1
+rotate 90°|transpose=1|3|1
+rotate 180°|hflip,vflip|3|1
+crop 5 %|crop=iw*0.95:ih*0.95|3|1
+crop 10 %|crop=iw*0.9:ih*0.9|3|1
+crop 10 % from the left|crop=iw*0.9:ih:iw*0.1:0|3|1
+mirror + crop 5 %|hflip,crop=iw*0.95:ih*0.95|3|1
+crop 6 % + caption + JPEG q25|crop=iw*0.94:ih*0.94,drawbox=x=0:y=ih*0.85:w=iw:h=ih*0.15:color=black@1:t=fill,drawtext=text='Summer 2024':fontcolor=white:fontsize=h/14:x=(w-tw)/2:y=h*0.88|25|1
+hazy (30 % contrast and saturation)|eq=contrast=0.3:saturation=0.3|3|1
+crop 20 %|crop=iw*0.8:ih*0.8|3|0
+hazy + text|eq=contrast=0.3:saturation=0.3,drawtext=text='LOOK AT THIS':fontcolor=white:borderw=3:bordercolor=black:fontsize=h/8:x=(w-tw)/2:y=(h-th)/2|3|0
+LIST
+
+mkdir -p "$lib/original"
+seed=0
+for f in tests/photos/*.jpg "$extra"/*; do
+    [ -f "$f" ] || continue
+    name=$(basename "${f%.*}")
+    seed=$((seed + 1))
+    ffmpeg -nostdin -loglevel error -y -i "$f" -q:v 2 "$lib/original/$name.jpg"
+    k=0
+    while IFS='|' read -r label filter quality required; do
+        k=$((k + 1))
+        mkdir -p "$lib/$k"
+        echo "$label|$required" >"$work/$k.label"
+        filter=$(echo "$filter" | sed "s/SEED/$seed/")
+        ffmpeg -nostdin -loglevel error -y -i "$f" -vf "$filter" -q:v "$quality" \
+            "$lib/$k/$name.jpg" || echo "ffmpeg failed: $label on $f" >&2
+    done <"$work/edits"
+done
+for s in 10 25 50; do
+    "$bin" --db "$work/db" scan "$lib" --all --json --quiet --sensitivity "$s" >"$work/pairs-$s.json"
+done
+python3 - "$lib" "$work" "$out" <<'EOF'
+import json, os, sys
+lib, work, out = sys.argv[1:4]
+levels = (10, 25, 50)
+kinds = sorted((int(d) for d in os.listdir(lib) if d.isdigit()))
+label = {k: open(f"{work}/{k}.label").read().strip().rsplit("|", 1) for k in kinds}
+found = {s: set() for s in levels}
+false = {s: [] for s in levels}
+for s in levels:
+    for line in open(f"{work}/pairs-{s}.json"):
+        p = json.loads(line)
+        (ka, na), (kb, nb) = (p[w]["path"].split("/")[-2:] for w in ("keep", "remove"))
+        if na != nb:
+            false[s].append((p["similarity"], f"{ka}/{na}", f"{kb}/{nb}"))
+        elif ka == "original":
+            found[s].add((kb, na))
+        elif kb == "original":
+            found[s].add((ka, na))
+names = lambda k: sorted(os.listdir(f"{lib}/{k}"))
+originals = len(os.listdir(f"{lib}/original"))
+def name(path):
+    kind, file = path.split("/")
+    return f"{file[:-4]} ({label[int(kind)][0] if kind.isdigit() else 'original'})"
+rows, req = [], {s: [0, 0] for s in levels}
+for k in kinds:
+    text, required = label[k]
+    copies = names(k)
+    cells = []
+    for s in levels:
+        n = sum((str(k), c) in found[s] for c in copies)
+        cells.append(f"{n} of {len(copies)}")
+        if required == "1":
+            req[s][0] += n
+            req[s][1] += len(copies)
+    missed = [c[:-4] for c in copies if (str(k), c) not in found[25]]
+    rows.append(f"| {text}{'' if required == '1' else ' *(reported only)*'} | "
+                + " | ".join(cells) + f" | {', '.join(missed) or '–'} |")
+md = [
+    "# Accuracy from outside",
+    "",
+    "Written by `tests/outside-check.sh` (run `tests/fetch-accuracy-photos.sh` first for the full "
+    "set). Do not edit by hand. Copies made with ffmpeg, not with the harness's code "
+    "([accuracy.md](accuracy.md)); each sensitivity is one `lookalike scan --all --json` of all "
+    "the files, as a user runs it. A copy is found when it is paired with its own original "
+    "directly. A false pair is any pair of files made from different originals.",
+    "",
+    f"- **{originals} originals**, {len(kinds)} kinds of copy of each: "
+    f"{sum(len(names(k)) for k in kinds) + originals} files.",
+    "",
+    "| sensitivity | required copies found | false pairs |",
+    "|---|---|---|",
+]
+for s in levels:
+    n, t = req[s]
+    md.append(f"| {s}{' (default)' if s == 25 else ''} | {n} of {t} ({100 * n / max(t, 1):.1f} %) | {len(false[s])} |")
+md += ["", "## Per kind of copy", "",
+       "| copy | s 10 | s 25 | s 50 | not found at 25 |", "|---|---|---|---|---|"] + rows
+md += ["", "## False pairs at the default", ""]
+if false[25]:
+    md += ["| similarity | one | other |", "|---|---|---|"]
+    md += [f"| {s:.1f} | {name(a)} | {name(b)} |" for s, a, b in sorted(false[25], reverse=True)]
+else:
+    md.append("None.")
+open(out, "w").write("\n".join(md) + "\n")
+print("\n".join(md))
+EOF
