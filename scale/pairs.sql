@@ -11,7 +11,7 @@
 -- unnest (Spark SQL calls it explode). Keep the constants in sync with lookalike-core, as named.
 WITH
 params AS (
-    SELECT 49.75 AS min_similarity,     -- 35 + 0.59 × sensitivity; 49.75 = sensitivity 25, the default
+    SELECT 49.75 AS min_similarity,     -- 35 + 0.59 × sensitivity; 49.75 = 25, the default without probes
            100 AS max_code_holders,     -- a code held by more images than this finds no candidates
            2 AS min_shared_codes        -- a candidate shares this many of the other codes
 ),

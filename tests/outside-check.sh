@@ -6,8 +6,8 @@
 #   tests/outside-check.sh [OUT.md]       # default: docs/outside-check.md
 #
 # Originals: tests/photos and target/accuracy-photos (or $LOOKALIKE_ACCURACY_PHOTOS). Each gets
-# every copy below; one `lookalike scan --all --json` per sensitivity (10, 25, 50) then reports
-# pairs. A copy counts as found when it is paired with its own original directly (not only
+# every copy below; one `lookalike scan --all --json` per sensitivity (10, the default, 50) then
+# reports pairs. A copy counts as found when it is paired with its own original directly (not only
 # through its group). A false pair is any reported pair of files made from different
 # originals: the same text, caption, bars or haze on two different photographs are among them.
 # Needs ffmpeg (with drawtext) and python3; takes a few minutes, most of it ffmpeg.
@@ -16,6 +16,7 @@ out=${1:-docs/outside-check.md}
 extra=${LOOKALIKE_ACCURACY_PHOTOS:-target/accuracy-photos}
 cargo build --release --quiet -p lookalike
 bin=$(pwd)/target/release/lookalike
+default=$("$bin" scan --help | sed -n 's/.*\[default: \([0-9][0-9]*\)\].*/\1/p' | head -n 1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 lib=$work/lib
@@ -67,13 +68,13 @@ for f in tests/photos/*.jpg "$extra"/*; do
             "$lib/$k/$name.jpg" || echo "ffmpeg failed: $label on $f" >&2
     done <"$work/edits"
 done
-for s in 10 25 50; do
+for s in 10 "$default" 50; do
     "$bin" --db "$work/db" scan "$lib" --all --json --quiet --sensitivity "$s" >"$work/pairs-$s.json"
 done
-python3 - "$lib" "$work" "$out" <<'EOF'
+python3 - "$lib" "$work" "$out" "$default" <<'EOF'
 import json, os, sys
-lib, work, out = sys.argv[1:4]
-levels = (10, 25, 50)
+lib, work, out, default = sys.argv[1:4] + [int(sys.argv[4])]
+levels = (10, default, 50)
 kinds = sorted((int(d) for d in os.listdir(lib) if d.isdigit()))
 label = {k: open(f"{work}/{k}.label").read().strip().rsplit("|", 1) for k in kinds}
 found = {s: set() for s in levels}
@@ -104,7 +105,7 @@ for k in kinds:
         if required == "1":
             req[s][0] += n
             req[s][1] += len(copies)
-    missed = [c[:-4] for c in copies if (str(k), c) not in found[25]]
+    missed = [c[:-4] for c in copies if (str(k), c) not in found[default]]
     rows.append(f"| {text}{'' if required == '1' else ' *(reported only)*'} | "
                 + " | ".join(cells) + f" | {', '.join(missed) or '–'} |")
 md = [
@@ -124,13 +125,13 @@ md = [
 ]
 for s in levels:
     n, t = req[s]
-    md.append(f"| {s}{' (default)' if s == 25 else ''} | {n} of {t} ({100 * n / max(t, 1):.1f} %) | {len(false[s])} |")
+    md.append(f"| {s}{' (default)' if s == default else ''} | {n} of {t} ({100 * n / max(t, 1):.1f} %) | {len(false[s])} |")
 md += ["", "## Per kind of copy", "",
-       "| copy | s 10 | s 25 | s 50 | not found at 25 |", "|---|---|---|---|---|"] + rows
+       "f"| copy | s 10 | s {default} | s 50 | not found at {default} |", "|---|---|---|---|---|"] + rows
 md += ["", "## False pairs at the default", ""]
-if false[25]:
+if false[default]:
     md += ["| similarity | one | other |", "|---|---|---|"]
-    md += [f"| {s:.1f} | {name(a)} | {name(b)} |" for s, a, b in sorted(false[25], reverse=True)]
+    md += [f"| {s:.1f} | {name(a)} | {name(b)} |" for s, a, b in sorted(false[default], reverse=True)]
 else:
     md.append("None.")
 open(out, "w").write("\n".join(md) + "\n")

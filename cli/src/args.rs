@@ -114,10 +114,11 @@ pub struct ScanArgs {
     /// Folders (or single images) to scan, recursively.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// 0 (match loosely) to 100 (resized copies only). The default, 25, is the measured balance
-    /// between copies found and false pairs (README, Sensitivity; docs/accuracy.md).
-    #[arg(long, short, value_name = "0-100", default_value_t = lookalike_core::Sensitivity::DEFAULT.get())]
-    pub sensitivity: u8,
+    /// 0 (match loosely) to 100 (resized copies only). The default, 28 (25 with --whole), is
+    /// the measured balance between copies found and false pairs (README, Sensitivity;
+    /// docs/accuracy.md).
+    #[arg(long, short, value_name = "0-100")]
+    pub sensitivity: Option<u8>,
     #[command(flatten)]
     pub report: ReportArgs,
     /// A folder of originals: scanned too, but its files are never proposed for removal, and
@@ -144,6 +145,11 @@ pub struct ScanArgs {
     /// Sensitivity; docs/accuracy.md).
     #[arg(long)]
     pub upright: bool,
+    /// Compare images whole only, without their cropped probes (the paper's comparison, which
+    /// scale/pairs.sql computes too): cropped copies are missed more often, queries take a
+    /// third of the time; the default sensitivity is then 25 (README, Sensitivity).
+    #[arg(long)]
+    pub whole: bool,
 }
 
 /// How found pairs are reported: by `scan` and by `db import-pairs`.
@@ -249,7 +255,7 @@ pub struct QueryArgs {
     /// Sensitivity; docs/accuracy.md). Not for videos.
     #[arg(long)]
     pub upright: bool,
-    /// As for scan (default: the scan's default).
+    /// As for scan (default: the scan's default; for videos, the default of `videos`).
     #[arg(long, short, value_name = "0-100")]
     pub sensitivity: Option<u8>,
     /// For videos: S, the least number of consecutive matching screenshots that make a match,
@@ -274,7 +280,8 @@ pub struct VideosArgs {
     /// 10); a later run may repeat it but not change it.
     #[arg(long, value_name = "SECONDS")]
     pub interval: Option<f64>,
-    /// 0 (match loosely) to 100 (strict), for single screenshots; default as for `scan`.
+    /// 0 (match loosely) to 100 (strict), for single screenshots; default 25 (screenshots are
+    /// compared without the cropped probes that images have; README "Sensitivity").
     #[arg(long, short, value_name = "0-100")]
     pub sensitivity: Option<u8>,
     /// S: the least number of consecutive matching screenshots that make a match (6 = one
@@ -410,7 +417,8 @@ pub struct ImportPairsArgs {
     pub signatures: Vec<PathBuf>,
     /// As for scan: a pair that lookalike scores below this sensitivity's similarity is not
     /// reported (the query was run on other signatures or at a lower threshold), and the run
-    /// exits with 1. Default: the scan's default, as in scale/pairs.sql.
+    /// exits with 1. Default: 25, as in scale/pairs.sql (signatures compared without the
+    /// cropped probes that `scan` adds; README "Sensitivity").
     #[arg(long, short, value_name = "0-100")]
     pub sensitivity: Option<u8>,
     #[command(flatten)]

@@ -45,10 +45,20 @@ pub fn default_db() -> Result<PathBuf> {
     Ok(base.join("lookalike").join("index"))
 }
 
-/// `--sensitivity`, checked: 0–100, default [`Sensitivity::DEFAULT`].
+/// `--sensitivity` for images, checked: 0–100, default [`Sensitivity::DEFAULT`].
 pub fn sensitivity(value: Option<u8>) -> Result<Sensitivity> {
+    checked(value, Sensitivity::DEFAULT)
+}
+
+/// `--sensitivity` for signatures compared without probes (videos' screenshots, pairs from a
+/// SQL engine), checked: 0–100, default [`Sensitivity::PLAIN_DEFAULT`].
+pub fn plain_sensitivity(value: Option<u8>) -> Result<Sensitivity> {
+    checked(value, Sensitivity::PLAIN_DEFAULT)
+}
+
+fn checked(value: Option<u8>, default: Sensitivity) -> Result<Sensitivity> {
     match value {
-        None => Ok(Sensitivity::DEFAULT),
+        None => Ok(default),
         Some(v) => Sensitivity::new(v).map_err(|_| {
             anyhow!("--sensitivity {v} is out of range; use 0 (loose) to 100 (strict)")
         }),
@@ -62,6 +72,8 @@ mod tests {
     #[test]
     fn sensitivity_is_checked() {
         assert_eq!(sensitivity(None).unwrap(), Sensitivity::DEFAULT);
+        assert_eq!(plain_sensitivity(None).unwrap(), Sensitivity::PLAIN_DEFAULT);
+        assert!(plain_sensitivity(Some(101)).is_err());
         assert_eq!(sensitivity(Some(100)).unwrap().get(), 100);
         assert!(sensitivity(Some(101)).is_err());
     }

@@ -167,9 +167,12 @@ fn the_sql_query_in_duckdb_finds_the_pairs_scan_finds() {
     let db = tmp.path().join("db");
     let pics_arg = pics.to_str().unwrap();
 
-    // The CLI's pairs: every pair, upright (the query compares upright; README "Past one
-    // machine" says what that leaves out).
-    let scan = lookalike(&db, &["scan", pics_arg, "--all", "--json", "--upright"]);
+    // The CLI's pairs: every pair, upright and whole (the query compares upright, without the
+    // cropped probes; README "Past one machine" says what that leaves out).
+    let scan = lookalike(
+        &db,
+        &["scan", pics_arg, "--all", "--json", "--upright", "--whole"],
+    );
     let expected = json_pairs(&scan);
     assert!(expected.len() >= 300, "{} pairs", expected.len());
 

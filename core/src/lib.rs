@@ -73,6 +73,8 @@ mod jpeg;
 mod orientation;
 mod pairs;
 mod planes;
+mod probe;
+mod probed;
 mod resize;
 mod score;
 mod select;
@@ -96,6 +98,8 @@ pub use jpeg::{
 pub use orientation::Orientation;
 pub use pairs::{AllPairs, Pair, PairScratch, PairStats, all_pairs};
 pub use planes::Planes;
+pub use probe::PROBE_SHARE;
+pub use probed::{PROBE_PENALTY, ProbedIndex, ProbedIndexBuilder, compare_probed};
 pub use resize::{
     PixelLayout, Pixels, Span, composite_on_white, downscale, downscale_into, downscale_region,
     spans,

@@ -69,7 +69,7 @@ impl Orientation {
 
     /// The share of the way from a threshold to 100 that a match in any orientation but
     /// [`Orientation::Upright`] must close beyond it (issue 17): a turned match counts as
-    /// similar as [`Orientation::discount`] says, so at the default threshold (49.75) it needs
+    /// similar as [`Orientation::discount`] says, so at a threshold of 49.75 (sensitivity 25) it needs
     /// 59.8, at sensitivity 80 (82.2) 85.8, and an exact mirror still scores 100.
     ///
     /// Each orientation tried is one more chance for two different pictures to meet, and some

@@ -98,6 +98,22 @@ pub struct Signature {
     codes: [[u16; MAX_COEFFICIENTS]; 3],
 }
 
+/// The decomposed planes a signature is made from (the arguments of
+/// [`Signature::from_coefficients`]): bars and frames cut before the resample (issue 17; see
+/// `content_region`), the luminance decomposed as it is (for the average and the strength)
+/// and equalized (for the rest).
+fn coefficients(pixels: &Pixels<'_>) -> (Planes, Vec<f32>, f32) {
+    let region = content_region(pixels);
+    let mut planes = Planes::zeroed();
+    downscale_region(pixels, region, &mut planes);
+    planes_to_yiq(&mut planes);
+    let mut luminance = planes.channel(0).to_vec();
+    equalize(planes.channel_mut(0));
+    decompose(&mut luminance);
+    decompose_planes(&mut planes);
+    (planes, luminance, region.aspect_ratio())
+}
+
 impl Signature {
     /// The signature of an image with the default [`DEFAULT_COEFFICIENTS`] per channel.
     pub fn compute(pixels: &Pixels<'_>) -> Signature {
@@ -107,17 +123,27 @@ impl Signature {
     /// The signature of an image keeping `m` coefficients per channel (1–60).
     pub fn compute_with(pixels: &Pixels<'_>, m: u8) -> Result<Signature, Error> {
         check_m(m)?;
-        // Bars and frames are cut before the resample (issue 17; see `content_region`).
-        let region = content_region(pixels);
-        let mut planes = Planes::zeroed();
-        downscale_region(pixels, region, &mut planes);
-        planes_to_yiq(&mut planes);
-        // The luminance as it is, for the average and the strength; equalized for the rest.
-        let mut luminance = planes.channel(0).to_vec();
-        equalize(planes.channel_mut(0));
-        decompose(&mut luminance);
-        decompose_planes(&mut planes);
-        Self::from_coefficients(&planes, &luminance, m, region.aspect_ratio())
+        let (planes, luminance, aspect) = coefficients(pixels);
+        Self::from_coefficients(&planes, &luminance, m, aspect)
+    }
+
+    /// The signature of an image and its cropped probe ([`Signature::probe_from_coefficients`]),
+    /// with the default [`DEFAULT_COEFFICIENTS`] per channel.
+    pub fn compute_probed(pixels: &Pixels<'_>) -> (Signature, Signature) {
+        Self::compute_probed_with(pixels, DEFAULT_COEFFICIENTS).expect("the default m is valid")
+    }
+
+    /// [`Signature::compute_probed`] keeping `m` coefficients per channel (1–60).
+    pub fn compute_probed_with(
+        pixels: &Pixels<'_>,
+        m: u8,
+    ) -> Result<(Signature, Signature), Error> {
+        check_m(m)?;
+        let (planes, luminance, aspect) = coefficients(pixels);
+        Ok((
+            Self::from_coefficients(&planes, &luminance, m, aspect)?,
+            Self::probe_from_coefficients(&planes, &luminance, m, aspect)?,
+        ))
     }
 
     /// The signature of three decomposed YIQ planes whose Y was [`equalize`]d first (the output

@@ -60,6 +60,9 @@ use context::EnvBackend;
 use pipeline::Pipeline;
 use plan::PLANE_FLOATS;
 
+/// An image's signature, and its cropped probe when one was asked for.
+type Hashed = (Signature, Option<Signature>);
+
 /// Which path the caller wants (the CLI's `--gpu auto|on|off`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BackendRequest {
@@ -243,7 +246,21 @@ impl Hasher {
     /// On the GPU path an image too large for one storage binding (128 MiB of pixels with the
     /// default limits) is hashed on the CPU.
     pub fn hash(&self, images: &[Pixels<'_>]) -> Result<Vec<Signature>, GpuError> {
-        self.hash_inner(images, None)
+        let hashed = self.hash_inner(images, None, false)?;
+        Ok(hashed.into_iter().map(|(signature, _)| signature).collect())
+    }
+
+    /// [`hash`](Hasher::hash) with each image's cropped probe, equal to
+    /// [`Signature::compute_probed`] of each: made on the host from the same coefficients.
+    pub fn hash_probed(
+        &self,
+        images: &[Pixels<'_>],
+    ) -> Result<Vec<(Signature, Signature)>, GpuError> {
+        let hashed = self.hash_inner(images, None, true)?;
+        Ok(hashed
+            .into_iter()
+            .map(|(signature, probe)| (signature, probe.expect("asked for")))
+            .collect())
     }
 
     /// [`hash`](Hasher::hash) with the phases of every chunk run one after the other and timed
@@ -254,19 +271,30 @@ impl Hasher {
         images: &[Pixels<'_>],
     ) -> Result<(Vec<Signature>, Timings), GpuError> {
         let mut timings = Timings::default();
-        let signatures = self.hash_inner(images, Some(&mut timings))?;
+        let hashed = self.hash_inner(images, Some(&mut timings), false)?;
+        let signatures = hashed.into_iter().map(|(signature, _)| signature).collect();
         Ok((signatures, timings))
     }
 
+    /// Each image's signature, and its probe when `probed`.
     fn hash_inner(
         &self,
         images: &[Pixels<'_>],
         profile: Option<&mut Timings>,
-    ) -> Result<Vec<Signature>, GpuError> {
+        probed: bool,
+    ) -> Result<Vec<Hashed>, GpuError> {
+        let on_cpu = |image: &Pixels<'_>| -> Hashed {
+            if probed {
+                let (signature, probe) = Signature::compute_probed(image);
+                (signature, Some(probe))
+            } else {
+                (Signature::compute(image), None)
+            }
+        };
         let pipeline = match &self.path {
             Path::Cpu => {
                 let started = std::time::Instant::now();
-                let out = images.par_iter().map(Signature::compute).collect();
+                let out = images.par_iter().map(on_cpu).collect();
                 if let Some(t) = profile {
                     t.select += started.elapsed();
                 }
@@ -274,10 +302,11 @@ impl Hasher {
             }
             Path::Gpu(pipeline) => pipeline,
         };
+        let on_cpu_hash = on_cpu;
         let (chunks, on_cpu) = plan::plan(images, pipeline.max_binding);
-        let mut out: Vec<Option<Signature>> = vec![None; images.len()];
+        let mut out: Vec<Option<Hashed>> = vec![None; images.len()];
         for i in on_cpu {
-            out[i] = Some(Signature::compute(&images[i]));
+            out[i] = Some(on_cpu_hash(&images[i]));
         }
         pipeline.run(
             images,
@@ -285,19 +314,23 @@ impl Hasher {
             Stage::Coefficients,
             profile,
             |chunk, data| {
-                let signatures: Vec<Result<Signature, lookalike_core::Error>> = chunk
+                let signatures: Vec<Result<Hashed, lookalike_core::Error>> = chunk
                     .indices
                     .par_iter()
                     .zip(data.par_chunks_exact(PLANE_FLOATS))
                     .map(|(&i, planes)| {
                         let (yiq, luminance) = planes.split_at(3 * AREA);
                         let planes = Planes::from_vec(yiq.to_vec())?;
-                        Signature::from_coefficients(
-                            &planes,
-                            luminance,
-                            DEFAULT_COEFFICIENTS,
-                            lookalike_core::content_region(&images[i]).aspect_ratio(),
-                        )
+                        let aspect = lookalike_core::content_region(&images[i]).aspect_ratio();
+                        let m = DEFAULT_COEFFICIENTS;
+                        let signature =
+                            Signature::from_coefficients(&planes, luminance, m, aspect)?;
+                        let probe = probed
+                            .then(|| {
+                                Signature::probe_from_coefficients(&planes, luminance, m, aspect)
+                            })
+                            .transpose()?;
+                        Ok((signature, probe))
                     })
                     .collect();
                 for (&i, signature) in chunk.indices.iter().zip(signatures) {

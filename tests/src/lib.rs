@@ -99,6 +99,27 @@ pub fn signature(img: &RgbImage) -> Signature {
     )
 }
 
+/// The signature and cropped probe of an RGB image, as the command line stores them.
+pub fn probed(img: &RgbImage) -> (Signature, Signature) {
+    Signature::compute_probed(
+        &Pixels::new(img.width(), img.height(), PixelLayout::Rgb8, img.as_raw()).unwrap(),
+    )
+}
+
+/// Two pictures compared as the command line and the page compare them: with their probes, in
+/// every orientation of [`lookalike_core::Orientation::DEFAULT`].
+pub fn compare_pictures(
+    a: &(Signature, Signature),
+    b: &(Signature, Signature),
+) -> lookalike_core::Comparison {
+    lookalike_core::compare_probed(
+        (&a.0, &a.1),
+        (&b.0, &b.1),
+        lookalike_core::Weights::Scanned,
+        lookalike_core::Orientation::DEFAULT,
+    )
+}
+
 /// A modification that a duplicate finder should see through (or, for the last ones, not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Modification {

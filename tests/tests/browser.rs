@@ -36,7 +36,9 @@ mod stuck;
 use std::path::{Path, PathBuf};
 
 use image::{ImageFormat, RgbImage, RgbaImage, imageops};
-use lookalike_core::{PixelLayout, Pixels, Sensitivity, Signature, Weights, compare};
+use lookalike_core::{
+    Orientation, PixelLayout, Pixels, Sensitivity, Signature, Weights, compare_probed,
+};
 use lookalike_tests::{Modification, photos_dir};
 use serde_json::{Value, json};
 
@@ -127,18 +129,19 @@ fn page_groups_copies_matches_native_signatures_and_stays_offline() {
     let page_signature = |name: &str| summary["signatures"][name].as_str().unwrap().to_owned();
     assert_eq!(
         page_signature("dragonfly-half.png"),
-        hex(&fixtures.half.to_bytes())
+        probed_hex(&fixtures.half)
     );
 
     // ---- byte-for-byte equality on shared test vectors (raw RGBA, no decoder involved)
     for (width, height, rgba) in test_vectors() {
-        let native =
-            Signature::compute(&Pixels::new(width, height, PixelLayout::Rgba8, &rgba).unwrap());
+        let native = Signature::compute_probed(
+            &Pixels::new(width, height, PixelLayout::Rgba8, &rgba).unwrap(),
+        );
         let wasm: String = browser.run_async(
             "lookalikeTest.hashRgbaHex(arguments[0], arguments[1], arguments[2])",
             [json!(width), json!(height), json!(base64(&rgba))],
         );
-        assert_eq!(wasm, hex(&native.to_bytes()), "{width}×{height} RGBA");
+        assert_eq!(wasm, probed_hex(&native), "{width}×{height} RGBA");
     }
     // Refused pixels become a JavaScript Error with core's message, not a crash.
     let refused: String = browser.run_async("lookalikeTest.hashRgbaHex(3, 3, 'AAAA')", []);
@@ -213,7 +216,13 @@ fn page_groups_copies_matches_native_signatures_and_stays_offline() {
         );
         v.as_str().map(str::to_owned)
     });
-    let native = compare(&fixtures.original, &fixtures.half, Weights::Scanned);
+    let (original, half) = (&fixtures.original, &fixtures.half);
+    let native = compare_probed(
+        (&original.0, &original.1),
+        (&half.0, &half.1),
+        Weights::Scanned,
+        Orientation::DEFAULT,
+    );
     assert_eq!(shown.parse::<f64>().unwrap(), f64::from(native.similarity));
     let verdict: String = browser.run("return document.querySelector('#verdict').textContent", []);
     assert!(verdict.contains("look alike"), "{verdict}");
@@ -283,9 +292,9 @@ fn page_groups_copies_matches_native_signatures_and_stays_offline() {
 struct Fixtures {
     /// Files for the page's file input.
     inputs: Vec<PathBuf>,
-    /// Native signatures of the lossless copies.
-    original: Signature,
-    half: Signature,
+    /// Native signatures and probes of the lossless copies.
+    original: (Signature, Signature),
+    half: (Signature, Signature),
     original_png: PathBuf,
     half_png: PathBuf,
     /// The half-size copy mirrored, for the compare view.
@@ -337,10 +346,16 @@ impl Fixtures {
     }
 }
 
-fn rgb_signature(img: &RgbImage) -> Signature {
-    Signature::compute(
+/// The native signature and cropped probe of an RGB image.
+fn rgb_signature(img: &RgbImage) -> (Signature, Signature) {
+    Signature::compute_probed(
         &Pixels::new(img.width(), img.height(), PixelLayout::Rgb8, img.as_raw()).unwrap(),
     )
+}
+
+/// The hex of what the page holds for an image: its signature's bytes, then its probe's.
+fn probed_hex((signature, probe): &(Signature, Signature)) -> String {
+    hex(&[signature.to_bytes(), probe.to_bytes()].concat())
 }
 
 /// Raw RGBA test vectors: odd sizes, enlargement, transparency, and a real photo.

@@ -401,6 +401,30 @@ fn gpu_handles_empty_and_single_batches() {
     assert_eq!(again, vec![one[0], one[0]]);
 }
 
+/// Issue 17: the cropped probes the host makes from the GPU's coefficients are the CPU's, bit
+/// for bit (they are made from the same coefficients), on the GPU path and the CPU path alike.
+#[test]
+fn probes_from_the_gpu_are_the_cpus() {
+    let batch: Vec<Pixels<'_>> = samples()
+        .iter()
+        .step_by(5)
+        .take(60)
+        .map(Sample::pixels)
+        .collect();
+    let expected: Vec<(Signature, Signature)> =
+        batch.iter().map(Signature::compute_probed).collect();
+    let cpu = Hasher::new(BackendRequest::Cpu).expect("the CPU path always works");
+    assert_eq!(cpu.hash_probed(&batch).expect("CPU hashing"), expected);
+    let Some(gpu) = gpu_or_skip() else { return };
+    let probed = gpu.hash_probed(&batch).expect("GPU hashing");
+    let differ: Vec<usize> = (0..batch.len())
+        .filter(|&i| probed[i] != expected[i])
+        .collect();
+    assert!(differ.is_empty(), "probes differ for images {differ:?}");
+    let signatures: Vec<Signature> = probed.iter().map(|p| p.0).collect();
+    assert_eq!(signatures, gpu.hash(&batch).expect("plain hashing"));
+}
+
 #[test]
 fn profiled_hashing_gives_the_same_signatures_and_accounts_for_every_kernel() {
     let Some(gpu) = gpu_or_skip() else { return };

@@ -1,9 +1,9 @@
 //! Modified copies of real photographs match their originals; different photographs don't.
 //! The photographs are the 19 in `tests/photos/` (see its LICENSE.md).
 
-use lookalike_core::{Index, Sensitivity, Weights, compare};
+use lookalike_core::{ProbedIndex, QueryScratch, Sensitivity, Weights};
 use lookalike_tests::copies::Edit;
-use lookalike_tests::{Modification, photos, signature};
+use lookalike_tests::{Modification, compare_pictures, photos, probed};
 
 /// Every copy that a duplicate finder should see through, by the issue's list: resized,
 /// JPEG-recompressed, brightened, watermarked, captioned (plus gray and contrast).
@@ -21,16 +21,21 @@ const EDITS: [Modification; 8] = [
 #[test]
 fn every_edited_copy_ranks_its_original_first_through_the_index() {
     let photos = photos();
-    let mut index = Index::new(Weights::Scanned);
+    let mut index = ProbedIndex::new(Weights::Scanned);
     let ids: Vec<u32> = photos
         .iter()
-        .map(|(_, p)| index.insert(&signature(p)))
+        .map(|(_, p)| {
+            let (signature, probe) = probed(p);
+            index.insert(&signature, &probe)
+        })
         .collect();
+    let mut scratch = QueryScratch::new();
     let threshold = Sensitivity::default().min_similarity();
     let mut failures = Vec::new();
     for edit in EDITS {
         for ((name, photo), &id) in photos.iter().zip(&ids) {
-            let hits = index.query(&signature(&edit.apply(photo)), threshold, 3);
+            let (copy, probe) = probed(&edit.apply(photo));
+            let hits = index.query_with(&mut scratch, &copy, &probe, threshold, 3);
             match hits.first() {
                 Some(best) if best.id == id => {}
                 other => failures.push(format!("{edit:?} of {name}: best hit {other:?}")),
@@ -48,11 +53,11 @@ fn every_edited_copy_ranks_its_original_first_through_the_index() {
 #[test]
 fn different_photos_do_not_match_at_the_default_sensitivity() {
     let photos = photos();
-    let sigs: Vec<_> = photos.iter().map(|(_, p)| signature(p)).collect();
+    let sigs: Vec<_> = photos.iter().map(|(_, p)| probed(p)).collect();
     let default = Sensitivity::default();
     for i in 0..sigs.len() {
         for j in i + 1..sigs.len() {
-            let c = compare(&sigs[i], &sigs[j], Weights::Scanned);
+            let c = compare_pictures(&sigs[i], &sigs[j]);
             assert!(
                 !default.accepts(&c),
                 "{} and {} are different photos but scored {:.1}",
@@ -70,14 +75,14 @@ fn gray_copies_of_colour_photos_match() {
     // the gray copy; we leave noise channels out.
     let photos = photos();
     for (name, photo) in &photos {
-        let original = signature(photo);
-        let gray = signature(&Modification::Gray.apply(photo));
+        let original = probed(photo);
+        let gray = probed(&Modification::Gray.apply(photo));
         assert!(
-            !gray.is_informative(1) && !gray.is_informative(2),
+            !gray.0.is_informative(1) && !gray.0.is_informative(2),
             "{name}: {:?}",
-            gray.strength()
+            gray.0.strength()
         );
-        let c = compare(&original, &gray, Weights::Scanned);
+        let c = compare_pictures(&original, &gray);
         assert!(
             Sensitivity::default().accepts(&c),
             "{name}: gray copy scored {:.1}",
@@ -91,8 +96,8 @@ fn signatures_do_not_depend_on_the_byte_layout() {
     // RGBA with opaque alpha gives the same signature as RGB.
     let (_, photo) = &photos()[0];
     let rgba = image::DynamicImage::ImageRgb8(photo.clone()).to_rgba8();
-    let a = signature(photo);
-    let b = lookalike_core::Signature::compute(
+    let a = probed(photo);
+    let b = lookalike_core::Signature::compute_probed(
         &lookalike_core::Pixels::new(
             rgba.width(),
             rgba.height(),
@@ -109,11 +114,15 @@ fn signatures_do_not_depend_on_the_byte_layout() {
 #[test]
 fn issue_17_mirrored_turned_and_barred_copies_rank_their_original_first() {
     let photos = photos();
-    let mut index = Index::new(Weights::Scanned);
+    let mut index = ProbedIndex::new(Weights::Scanned);
     let ids: Vec<u32> = photos
         .iter()
-        .map(|(_, p)| index.insert(&signature(p)))
+        .map(|(_, p)| {
+            let (signature, probe) = probed(p);
+            index.insert(&signature, &probe)
+        })
         .collect();
+    let mut scratch = QueryScratch::new();
     let threshold = Sensitivity::default().min_similarity();
     let edits = [
         Edit::Mirror,
@@ -129,7 +138,8 @@ fn issue_17_mirrored_turned_and_barred_copies_rank_their_original_first() {
     let mut failures = Vec::new();
     for edit in edits {
         for ((name, photo), &id) in photos.iter().zip(&ids) {
-            let hits = index.query(&signature(&edit.apply(photo)), threshold, 3);
+            let (copy, probe) = probed(&edit.apply(photo));
+            let hits = index.query_with(&mut scratch, &copy, &probe, threshold, 3);
             match hits.first() {
                 Some(best) if best.id == id => {}
                 other => failures.push(format!("{} of {name}: best hit {other:?}", edit.name())),
@@ -146,13 +156,10 @@ fn issue_17_the_same_bars_on_different_photos_do_not_match() {
     let photos = photos();
     let default = Sensitivity::default();
     for edit in [Edit::LetterboxBlack, Edit::PillarboxGray, Edit::Caption] {
-        let sigs: Vec<_> = photos
-            .iter()
-            .map(|(_, p)| signature(&edit.apply(p)))
-            .collect();
+        let sigs: Vec<_> = photos.iter().map(|(_, p)| probed(&edit.apply(p))).collect();
         for i in 0..sigs.len() {
             for j in i + 1..sigs.len() {
-                let c = compare(&sigs[i], &sigs[j], Weights::Scanned);
+                let c = compare_pictures(&sigs[i], &sigs[j]);
                 assert!(
                     !default.accepts(&c),
                     "{} of {} and of {} scored {:.1}",
@@ -182,7 +189,7 @@ fn issue_17_the_same_overlay_on_different_hazy_photos_does_not_match() {
         .map(|(_, p)| lookalike_tests::copies::hazy(p))
         .collect();
     for (i, h) in hazy.iter().enumerate() {
-        let c = compare(&signature(h), &signature(&photos[i].1), Weights::Scanned);
+        let c = compare_pictures(&probed(h), &probed(&photos[i].1));
         assert!(default.accepts(&c), "hazy {}: {c:?}", photos[i].0);
     }
     // The two pairs that format 6 lets through (just over the default, 49.75).
@@ -199,11 +206,11 @@ fn issue_17_the_same_overlay_on_different_hazy_photos_does_not_match() {
         ),
     ];
     for overlay in [Edit::Text, Edit::Logo, Edit::Caption] {
-        let sigs: Vec<_> = hazy.iter().map(|h| signature(&overlay.apply(h))).collect();
+        let sigs: Vec<_> = hazy.iter().map(|h| probed(&overlay.apply(h))).collect();
         let mut passed = Vec::new();
         for i in 0..sigs.len() {
             for j in i + 1..sigs.len() {
-                let c = compare(&sigs[i], &sigs[j], Weights::Scanned);
+                let c = compare_pictures(&sigs[i], &sigs[j]);
                 let pair = (overlay, photos[i].0.as_str(), photos[j].0.as_str());
                 if default.accepts(&c) && !known.contains(&pair) {
                     passed.push(format!(
@@ -244,13 +251,13 @@ fn issue_17_flat_pictures_match_nothing() {
         flat(60, 5),
         flat(200, 2),
     ];
-    let sigs: Vec<_> = frames.iter().map(signature).collect();
+    let sigs: Vec<_> = frames.iter().map(probed).collect();
     let (_, photo) = &photos()[0];
-    let photo = signature(photo);
+    let photo = probed(photo);
     for (i, a) in sigs.iter().enumerate() {
-        assert!(!a.is_informative(0), "frame {i}: {:?}", a.strength());
+        assert!(!a.0.is_informative(0), "frame {i}: {:?}", a.0.strength());
         for b in sigs.iter().chain([&photo]) {
-            let c = compare(a, b, Weights::Scanned);
+            let c = compare_pictures(a, b);
             assert_eq!(c.similarity, 0.0, "frame {i}: {c:?}");
         }
     }
@@ -279,7 +286,7 @@ fn issue_17_quarters_of_one_photo_and_their_turned_copies_do_not_match() {
     };
     for (name, photo) in photos() {
         let quarters: Vec<_> = (0..4).map(|k| quarter(&photo, k)).collect();
-        let upright: Vec<_> = quarters.iter().map(signature).collect();
+        let upright: Vec<_> = quarters.iter().map(probed).collect();
         for (k, q) in quarters.iter().enumerate() {
             for edit in [
                 Edit::Mirror,
@@ -287,9 +294,9 @@ fn issue_17_quarters_of_one_photo_and_their_turned_copies_do_not_match() {
                 Edit::Rotate180,
                 Edit::Rotate270,
             ] {
-                let turned = signature(&edit.apply(q));
+                let turned = probed(&edit.apply(q));
                 for (other, s) in upright.iter().enumerate().filter(|&(o, _)| o != k) {
-                    let c = compare(&turned, s, Weights::Scanned);
+                    let c = compare_pictures(&turned, s);
                     compared += 1;
                     let known = name == "Bridge_by_Sander_Klootwijk"
                         && edit == Edit::Mirror
@@ -321,12 +328,12 @@ fn issue_17_sepia_copies_are_compared_on_their_luminance() {
     let default = Sensitivity::default();
     let (mut coloured, mut missed) = (Vec::new(), Vec::new());
     for (name, photo) in &photos {
-        let original = signature(photo);
-        let sepia = signature(&Edit::Sepia.apply(photo));
-        if sepia.is_informative(1) || sepia.is_informative(2) {
-            coloured.push(format!("{name}: strength {:?}", sepia.strength()));
+        let original = probed(photo);
+        let sepia = probed(&Edit::Sepia.apply(photo));
+        if sepia.0.is_informative(1) || sepia.0.is_informative(2) {
+            coloured.push(format!("{name}: strength {:?}", sepia.0.strength()));
         }
-        let c = compare(&sepia, &original, Weights::Scanned);
+        let c = compare_pictures(&sepia, &original);
         if !default.accepts(&c) {
             missed.push(format!("{name}: {:.1}", c.similarity));
         }

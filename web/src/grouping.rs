@@ -1,7 +1,7 @@
 //! `Grouping`: the command line's groups and keep rule for the page (lookalike-core's
 //! `group`, with `content_pixels` when the page has a file's signature).
 
-use lookalike_core::{Candidate, Signature, group};
+use lookalike_core::{Candidate, group};
 use wasm_bindgen::prelude::*;
 
 /// Files and the matching pairs between them, grouped as the command line groups them: the
@@ -41,7 +41,8 @@ impl Grouping {
         // `as` saturates (and maps NaN to 0), so odd values from the page cannot panic.
         let modified_ns = (last_modified_ms * 1e6) as i64;
         let aspect = signature
-            .and_then(|b| Signature::from_bytes(&b).ok())
+            .and_then(|b| crate::probed_from_bytes(&b).ok())
+            .map(|(signature, _probe)| signature)
             .map(|s| s.aspect_ratio());
         self.files.push((
             match aspect {

@@ -5,11 +5,13 @@
 //! browser knows works, and hands the RGBA pixels to [`hash_rgba`]. Everything runs on the visitor's machine; nothing is uploaded.
 //!
 //! What JavaScript sees (names in camelCase):
-//! - `hashRgba(width, height, rgba)` → signature bytes, in the versioned byte format of the
-//!   native database ([`lookalike_core::Signature::to_bytes`], 274 bytes at m = 40);
+//! - `hashRgba(width, height, rgba)` → signature bytes: the picture's signature in the
+//!   versioned byte format of the native database ([`lookalike_core::Signature::to_bytes`],
+//!   274 bytes at m = 40) followed by its cropped probe's, as the command line stores them
+//!   ([`lookalike_core::Signature::compute_probed`]; 548 bytes in all);
 //! - `compareSignatures(a, b)` → `Comparison { score, similarity, turn }` (similarity 0–100; `turn`: "mirrored", "rotated 90°"… or undefined);
-//! - `SignatureInfo.fromBytes(bytes)` → checked signature: `m`, `aspectRatio`, `average`,
-//!   `toBytes()`;
+//! - `SignatureInfo.fromBytes(bytes)` → checked signature (one, or the first of `hashRgba`'s
+//!   two): `m`, `aspectRatio`, `average`, `toBytes()`;
 //! - `minSimilarity(sensitivity)`, `DEFAULT_SENSITIVITY`: the sensitivity slider's mapping;
 //! - `SignatureIndex`: `add(bytes)` → id, `remove(id)`, `query(bytes, minSimilarity, limit)` →
 //!   `Hit[]` (`id`, `similarity`, `score`), most similar first;
@@ -51,7 +53,7 @@
 //! };
 //! let a = hash_bytes(64, 48, PixelLayout::Rgba8, &image(230))?;
 //! let b = hash_bytes(64, 48, PixelLayout::Rgba8, &image(210))?;
-//! assert_eq!(a.len(), 274);
+//! assert_eq!(a.len(), 2 * 274);
 //! let pair = compare_bytes(&a, &b)?;
 //! assert!(pair.similarity > 80.0, "{pair:?}"); // 98.3 (format 4; 88.3 with format 3)
 //!
@@ -76,7 +78,10 @@ pub mod thumbnail;
 
 pub use grouping::Grouping;
 
-use lookalike_core::{Error, Index, PixelLayout, Pixels, Sensitivity, Signature, Weights};
+use lookalike_core::{
+    Error, Orientation, PixelLayout, Pixels, ProbedIndex, Sensitivity, Signature, Weights,
+    compare_probed,
+};
 use wasm_bindgen::prelude::*;
 
 /// Installs the panic hook when the module is instantiated (a no-op without the feature).
@@ -111,7 +116,8 @@ pub fn hash_rgb(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>, JsError>
     Ok(hash_bytes(width, height, PixelLayout::Rgb8, rgb)?)
 }
 
-/// The signature bytes of a pixel buffer; the plain-Rust twin of [`hash_rgba`].
+/// The signature bytes of a pixel buffer (its signature's, then its probe's); the plain-Rust
+/// twin of [`hash_rgba`].
 pub fn hash_bytes(
     width: u32,
     height: u32,
@@ -119,7 +125,24 @@ pub fn hash_bytes(
     data: &[u8],
 ) -> Result<Vec<u8>, Error> {
     let pixels = Pixels::new(width, height, layout, data)?;
-    Ok(Signature::compute(&pixels).to_bytes())
+    let (signature, probe) = Signature::compute_probed(&pixels);
+    let mut bytes = signature.to_bytes();
+    bytes.extend_from_slice(&probe.to_bytes());
+    Ok(bytes)
+}
+
+/// Reads [`hash_bytes`]: a signature and its probe (two signatures of one `m`, so of one
+/// length). A lone signature (the native database's bytes) stands for its own probe, which
+/// adds nothing to a comparison.
+pub fn probed_from_bytes(bytes: &[u8]) -> Result<(Signature, Signature), Error> {
+    if let Ok(one) = Signature::from_bytes(bytes) {
+        return Ok((one, one));
+    }
+    let (signature, probe) = bytes.split_at(bytes.len() / 2);
+    Ok((
+        Signature::from_bytes(signature)?,
+        Signature::from_bytes(probe)?,
+    ))
 }
 
 /// A JPEG decoded at reduced scale ([`decode_jpeg`]).
@@ -236,10 +259,17 @@ pub fn compare_signatures(a: &[u8], b: &[u8]) -> Result<Comparison, JsError> {
     Ok(compare_bytes(a, b)?)
 }
 
-/// The plain-Rust twin of [`compare_signatures`].
+/// The plain-Rust twin of [`compare_signatures`]: each picture with its probe, as the command
+/// line compares them ([`compare_probed`]).
 pub fn compare_bytes(a: &[u8], b: &[u8]) -> Result<Comparison, Error> {
-    let (a, b) = (Signature::from_bytes(a)?, Signature::from_bytes(b)?);
-    Ok(lookalike_core::compare(&a, &b, Weights::Scanned).into())
+    let (a, b) = (probed_from_bytes(a)?, probed_from_bytes(b)?);
+    let c = compare_probed(
+        (&a.0, &a.1),
+        (&b.0, &b.1),
+        Weights::Scanned,
+        Orientation::DEFAULT,
+    );
+    Ok(c.into())
 }
 
 /// A decoded, checked signature.
@@ -251,11 +281,12 @@ pub struct SignatureInfo {
 
 #[wasm_bindgen]
 impl SignatureInfo {
-    /// Reads signature bytes (the native database's format); an error names what is wrong.
+    /// Reads signature bytes (the native database's format, or [`hash_rgba`]'s signature and
+    /// probe, of which it is the first); an error names what is wrong.
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(bytes: &[u8]) -> Result<SignatureInfo, JsError> {
         Ok(SignatureInfo {
-            signature: Signature::from_bytes(bytes)?,
+            signature: probed_from_bytes(bytes)?.0,
         })
     }
 
@@ -296,11 +327,12 @@ pub struct Hit {
     pub score: f32,
 }
 
-/// An in-memory inverted index of signatures (core's [`Index`], photograph weights).
+/// An in-memory inverted index of signatures with their probes (core's [`ProbedIndex`],
+/// photograph weights).
 #[wasm_bindgen]
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SignatureIndex {
-    index: Index,
+    index: ProbedIndex,
     scratch: lookalike_core::QueryScratch,
 }
 
@@ -310,7 +342,7 @@ impl SignatureIndex {
     #[wasm_bindgen(constructor)]
     pub fn new() -> SignatureIndex {
         SignatureIndex {
-            index: Index::new(Weights::Scanned),
+            index: ProbedIndex::new(Weights::Scanned),
             scratch: lookalike_core::QueryScratch::new(),
         }
     }
@@ -342,10 +374,17 @@ impl SignatureIndex {
     }
 }
 
+impl Default for SignatureIndex {
+    fn default() -> Self {
+        SignatureIndex::new()
+    }
+}
+
 impl SignatureIndex {
     /// The plain-Rust twin of [`SignatureIndex::add`].
     pub fn add_bytes(&mut self, signature: &[u8]) -> Result<u32, Error> {
-        Ok(self.index.insert(&Signature::from_bytes(signature)?))
+        let (signature, probe) = probed_from_bytes(signature)?;
+        Ok(self.index.insert(&signature, &probe))
     }
 
     /// The plain-Rust twin of [`SignatureIndex::query`].
@@ -355,10 +394,10 @@ impl SignatureIndex {
         min_similarity: f32,
         limit: usize,
     ) -> Result<Vec<Hit>, Error> {
-        let query = Signature::from_bytes(signature)?;
+        let (query, probe) = probed_from_bytes(signature)?;
         Ok(self
             .index
-            .query_with(&mut self.scratch, &query, min_similarity, limit)
+            .query_with(&mut self.scratch, &query, &probe, min_similarity, limit)
             .into_iter()
             .map(|h| Hit {
                 id: h.id,
@@ -400,9 +439,11 @@ mod tests {
     fn hash_equals_core_signature_bytes() {
         let rgba = scene(0, 255);
         let ours = hash_bytes(60, 40, PixelLayout::Rgba8, &rgba).unwrap();
-        let core = Signature::compute(&Pixels::new(60, 40, PixelLayout::Rgba8, &rgba).unwrap());
-        assert_eq!(ours, core.to_bytes());
-        assert_eq!(ours.len(), 274);
+        let (signature, probe) =
+            Signature::compute_probed(&Pixels::new(60, 40, PixelLayout::Rgba8, &rgba).unwrap());
+        assert_eq!(ours, [signature.to_bytes(), probe.to_bytes()].concat());
+        assert_eq!(ours.len(), 2 * 274);
+        assert_eq!(probed_from_bytes(&ours).unwrap(), (signature, probe));
     }
 
     #[test]

@@ -32,12 +32,16 @@ fn card(shift: u8) -> Vec<u8> {
 #[wasm_bindgen_test]
 fn hash_rgba_equals_core_bytes() {
     let rgba = card(0);
+    // The signature's bytes, then its cropped probe's, as the command line computes them.
+    let probed = |(signature, probe): (Signature, Signature)| {
+        [signature.to_bytes(), probe.to_bytes()].concat()
+    };
     let ours = hash_rgba(97, 61, &rgba).unwrap();
-    let core = Signature::compute(&Pixels::new(97, 61, PixelLayout::Rgba8, &rgba).unwrap());
-    assert_eq!(ours, core.to_bytes());
+    let core = Signature::compute_probed(&Pixels::new(97, 61, PixelLayout::Rgba8, &rgba).unwrap());
+    assert_eq!(ours, probed(core));
     let rgb: Vec<u8> = rgba.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
-    let core = Signature::compute(&Pixels::new(97, 61, PixelLayout::Rgb8, &rgb).unwrap());
-    assert_eq!(hash_rgb(97, 61, &rgb).unwrap(), core.to_bytes());
+    let core = Signature::compute_probed(&Pixels::new(97, 61, PixelLayout::Rgb8, &rgb).unwrap());
+    assert_eq!(hash_rgb(97, 61, &rgb).unwrap(), probed(core));
 }
 
 #[wasm_bindgen_test]
@@ -63,8 +67,11 @@ fn compare_index_and_bytes_round_trip() {
     assert_eq!((hits.len(), hits[0].id), (1, id));
     assert_eq!(hits[0].similarity, pair.similarity);
 
+    // A lone signature (the native database's bytes) is taken too, as its own probe.
+    let lone = &a[..a.len() / 2];
+    assert_eq!(index.query(lone, 0.0, 3).unwrap()[0].id, id);
     let info = SignatureInfo::from_bytes(&a).unwrap();
-    assert_eq!(info.to_bytes(), a);
+    assert_eq!(info.to_bytes(), lone);
     assert_eq!(info.m(), 40);
     assert_eq!(info.aspect_ratio(), 97.0 / 61.0);
     assert_eq!(
@@ -95,7 +102,7 @@ fn decode_jpeg_in_a_javascript_host() {
     assert_eq!(rgba.len(), 640 * 480 * 4);
     // Hashing the decoded pixels gives a valid signature, like any other RGBA pixels.
     let signature = lookalike_web::hash_rgba(640, 480, &rgba).unwrap();
-    assert_eq!(signature.len(), 274);
+    assert_eq!(signature.len(), 2 * 274);
     assert!(lookalike_web::decode_jpeg(b"not a jpeg").is_err());
 }
 

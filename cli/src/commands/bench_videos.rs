@@ -257,7 +257,7 @@ fn query(hours: f64, paths: &[PathBuf], no_exhaustive: bool) -> Result<()> {
         100.0 * walked as f64 / shots.len() as f64 / total_postings.max(1) as f64
     );
     let options = sequence_options(DEFAULT_MIN_SEQUENCE)?;
-    let min_similarity = lookalike_core::Sensitivity::DEFAULT.min_similarity();
+    let min_similarity = lookalike_core::Sensitivity::PLAIN_DEFAULT.min_similarity();
     let lookup = |video: u32, frame: u32| -> Option<Signature> {
         stored.get(video as usize)?.get(frame as usize).cloned()
     };

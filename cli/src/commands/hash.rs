@@ -48,7 +48,8 @@ pub fn run(config: &Config, args: &HashArgs) -> Result<()> {
     let times = StageTimes::default();
     for chunk in files.chunks(engine.batch_len()) {
         for (path, result) in chunk.iter().zip(engine.hash_paths(chunk, &times)?) {
-            let (picture, signature) = match result {
+            // The table holds the signature; the probe is for this program's own search.
+            let (picture, (signature, _probe)) = match result {
                 Ok(hashed) => hashed,
                 Err(e) => {
                     messages::file_error(path, format!("{e:#}"));

@@ -34,15 +34,18 @@ const SHOWN_DISAGREEMENTS: usize = 5;
 
 pub fn run(store: Option<&Store>, args: &ImportPairsArgs) -> Result<()> {
     let keep = keep_rules(&args.report.keep)?;
-    let min_similarity = config::sensitivity(args.sensitivity)?.min_similarity();
+    let min_similarity = config::plain_sensitivity(args.sensitivity)?.min_similarity();
     let rows = pairs::read(&args.pairs)?;
     let mut tables: HashMap<PathBuf, FileRecord> = HashMap::new();
     for table in &args.signatures {
         for (file, signature) in signatures::read(table)? {
+            // A table holds no probe (the SQL engine compares signatures as they are); the
+            // signature stands in for it, which adds nothing to a comparison.
             let record = FileRecord {
                 file,
                 pending: false,
                 signature,
+                probe: signature,
             };
             tables.insert(record.file.path.clone(), record);
         }

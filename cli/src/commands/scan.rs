@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use lookalike_core::{KeepRule, Orientation, QueryScratch, Weights, compare_in};
+use lookalike_core::{KeepRule, Orientation, QueryScratch, Weights, compare_probed};
 use rayon::prelude::*;
 
 use crate::args::{ReportArgs, ScanArgs};
@@ -68,7 +68,11 @@ fn name_dropped(paths: &[PathBuf], why: &str) {
 }
 
 pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
-    let sensitivity = config::sensitivity(Some(args.sensitivity))?;
+    let sensitivity = if args.whole {
+        config::plain_sensitivity(args.sensitivity)?
+    } else {
+        config::sensitivity(args.sensitivity)?
+    };
     let mut roots = walk::canonical_roots(&args.paths);
     if roots.is_empty() {
         bail!("none of the paths to scan could be read");
@@ -113,6 +117,9 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     let progress = Progress::new();
     let started = Instant::now();
     let mut library = Library::load(&store, &progress)?;
+    if args.whole {
+        library.whole_only();
+    }
     if args.upright {
         library.upright_only();
     }
@@ -184,7 +191,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         let mut records = Vec::with_capacity(batch.len());
         for (&(path, stamp), result) in batch.iter().zip(results) {
             match result {
-                Ok((picture, signature)) => records.push(FileRecord {
+                Ok((picture, (signature, probe))) => records.push(FileRecord {
                     file: ImageFile {
                         path: path.clone(),
                         stamp: *stamp,
@@ -192,6 +199,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
                     },
                     pending: true,
                     signature,
+                    probe,
                 }),
                 Err(e) => {
                     // A changed file that no longer decodes must not keep its old signature.
@@ -247,7 +255,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
                 };
                 let hits = library.query(
                     scratch,
-                    &record.signature,
+                    (&record.signature, &record.probe),
                     min_similarity,
                     MATCHES_PER_IMAGE,
                 );
@@ -336,10 +344,15 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         if ignored.contains(keeper, member) || same_file(keeper, member) {
             return None;
         }
-        let signature = |p: &Path| store.get(p).ok().flatten().map(|r| r.signature);
-        let c = compare_in(
-            &signature(keeper)?,
-            &signature(member)?,
+        // With --whole, each signature stands for its own probe: nothing is compared cropped.
+        let probed = |p: &Path| {
+            let r = store.get(p).ok().flatten()?;
+            Some((r.signature, if args.whole { r.signature } else { r.probe }))
+        };
+        let (keeper, member) = (probed(keeper)?, probed(member)?);
+        let c = compare_probed(
+            (&keeper.0, &keeper.1),
+            (&member.0, &member.1),
             Weights::Scanned,
             orientations,
         );

@@ -166,7 +166,7 @@ impl Reader {
 /// `lookalike videos`.
 pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     let tools = Tools::find()?;
-    let sensitivity = config::sensitivity(args.sensitivity)?;
+    let sensitivity = config::plain_sensitivity(args.sensitivity)?;
     let options = sequence_options(args.min_sequence)?;
     interrupt::install();
     let store = Store::open(&config.db)?;
@@ -357,7 +357,7 @@ pub fn query(
 ) -> Result<()> {
     let options = sequence_options(min_sequence)?;
     let tools = Tools::find()?;
-    let sensitivity = config::sensitivity(sensitivity)?;
+    let sensitivity = config::plain_sensitivity(sensitivity)?;
     let store = Store::open_for_reading(&config.db)?;
     let videos = store.videos()?;
     let Some(interval) = videos.stored_interval()? else {

@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use super::decode::{self, Decoded};
 use crate::args::GpuChoice;
 use crate::messages;
-use crate::store::Picture;
+use crate::store::{Picture, Probed};
 
 /// Thread time spent per stage, summed over workers (for `lookalike bench`).
 #[derive(Debug, Default)]
@@ -162,7 +162,7 @@ impl Engine {
         &self,
         paths: &[PathBuf],
         times: &StageTimes,
-    ) -> Result<Vec<Result<(Picture, Signature)>>> {
+    ) -> Result<Vec<Result<(Picture, Probed)>>> {
         let backend = self.backend()?;
         self.done.fetch_add(paths.len(), Ordering::Relaxed);
         #[cfg(feature = "gpu")]
@@ -210,10 +210,10 @@ impl Engine {
         helper: &super::helper::Helper,
         paths: &[PathBuf],
         times: &StageTimes,
-    ) -> Vec<Result<(Picture, Signature)>> {
+    ) -> Vec<Result<(Picture, Probed)>> {
         #[allow(clippy::large_enum_variant)] // one per file of a batch, and moved once
         enum Slot {
-            Done(Result<(Picture, Signature)>),
+            Done(Result<(Picture, Probed)>),
             Gpu(u64, Picture),
         }
         let slots: Vec<Slot> = paths
@@ -267,7 +267,7 @@ impl Engine {
         &self,
         decoded: &Decoded,
         times: &StageTimes,
-    ) -> (Result<(Picture, Signature)>, Duration) {
+    ) -> (Result<(Picture, Probed)>, Duration) {
         let start = Instant::now();
         let hashed = hash_decoded(decoded);
         StageTimes::add(&times.transform_ns, start);
@@ -284,7 +284,7 @@ impl Engine {
     }
 
     /// Hashes one file (the query subcommand).
-    pub fn hash_path(&self, path: &Path) -> Result<Result<(Picture, Signature)>> {
+    pub fn hash_path(&self, path: &Path) -> Result<Result<(Picture, Probed)>> {
         let times = StageTimes::default();
         Ok(self
             .hash_paths(&[path.to_path_buf()], &times)?
@@ -442,6 +442,9 @@ fn decode_timed(path: &Path, times: &StageTimes) -> Result<Decoded> {
 }
 
 /// The CPU path: `lookalike-core` on the calling worker.
-fn hash_decoded(decoded: &Decoded) -> Result<(Picture, Signature)> {
-    Ok((picture(decoded), Signature::compute(&decoded.pixels()?)))
+fn hash_decoded(decoded: &Decoded) -> Result<(Picture, Probed)> {
+    Ok((
+        picture(decoded),
+        Signature::compute_probed(&decoded.pixels()?),
+    ))
 }

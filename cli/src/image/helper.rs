@@ -28,6 +28,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use lookalike_core::Signature;
+
+use crate::store::Probed;
 use lookalike_gpu::{BackendRequest, Hasher};
 use rayon::prelude::*;
 
@@ -105,7 +107,7 @@ struct State {
     queued_bytes: usize,
     /// Images the helper's thread took and is hashing.
     in_flight: HashMap<u64, Arc<Decoded>>,
-    results: HashMap<u64, Result<Signature, String>>,
+    results: HashMap<u64, Result<Probed, String>>,
     /// Tickets a caller hashed itself while the GPU had them: the GPU's result is dropped.
     discard: HashSet<u64>,
     next_id: u64,
@@ -255,8 +257,8 @@ impl Helper {
     /// The signatures of the tickets `ids`, in that order. Images the GPU has not started
     /// are taken back, and those it is hashing are raced: all are hashed here on all cores,
     /// unless the GPU's result is there first (not under `--gpu on`, which waits for the GPU).
-    pub fn collect(&self, ids: &[u64]) -> Vec<Result<Signature, String>> {
-        let mut found: HashMap<u64, Result<Signature, String>> = HashMap::new();
+    pub fn collect(&self, ids: &[u64]) -> Vec<Result<Probed, String>> {
+        let mut found: HashMap<u64, Result<Probed, String>> = HashMap::new();
         let mut mine: Vec<(u64, Arc<Decoded>)> = Vec::new();
         {
             let mut state = lock(&self.shared.state);
@@ -289,7 +291,7 @@ impl Helper {
                 }
             }
         }
-        let raced: Vec<(u64, Result<Signature, String>)> = mine
+        let raced: Vec<(u64, Result<Probed, String>)> = mine
             .into_par_iter()
             .map(|(id, decoded)| {
                 {
@@ -431,10 +433,10 @@ impl Shared {
 }
 
 /// The CPU path for one image (what a CPU thread would have done).
-fn hash_on_cpu(decoded: &Decoded) -> Result<Signature, String> {
+fn hash_on_cpu(decoded: &Decoded) -> Result<Probed, String> {
     decoded
         .pixels()
-        .map(|p| Signature::compute(&p))
+        .map(|p| Signature::compute_probed(&p))
         .map_err(|e| format!("{e:#}"))
 }
 
@@ -533,16 +535,16 @@ fn serve(shared: &Shared, hasher: Hasher) {
                 .collect();
             let usable = matches!(lock(&shared.state).phase, Phase::Ready { .. });
             let hashed = if usable {
-                hasher.hash(&ok)
+                hasher.hash_probed(&ok)
             } else {
-                Ok(ok.iter().map(Signature::compute).collect())
+                Ok(ok.iter().map(Signature::compute_probed).collect())
             };
             let cost = if software {
                 wall.elapsed().as_nanos() as f64 * cores
             } else {
                 thread_cpu_ns(wall) - cpu_before
             };
-            let results: Vec<Result<Signature, String>> = match hashed {
+            let results: Vec<Result<Probed, String>> = match hashed {
                 Ok(signatures) => {
                     let mut signatures = signatures.into_iter();
                     pixels

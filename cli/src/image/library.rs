@@ -1,12 +1,12 @@
-//! The in-memory side of the database: the `lookalike-core` [`Index`] over every stored
-//! signature, and per id the file it came from. Read on start from the saved copy when it is
+//! The in-memory side of the database: the `lookalike-core` [`ProbedIndex`] over every stored
+//! signature and its cropped probe, and per id the file it came from. Read on start from the saved copy when it is
 //! current ([`super::snapshot`]), else rebuilt from the store ([`Library::load`]); kept in step
 //! with the store by the scan, which saves it at its end ([`Library::save`]).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use lookalike_core::{Hit, Index, IndexBuilder, QueryScratch, Signature, Weights};
+use lookalike_core::{Hit, ProbedIndex, ProbedIndexBuilder, QueryScratch, Signature, Weights};
 
 use super::path_ids::PathIds;
 use super::snapshot;
@@ -16,7 +16,7 @@ use crate::store::{FileRecord, ImageFile, IterError, Store};
 
 /// The index and the files behind its ids.
 pub struct Library {
-    index: Index,
+    index: ProbedIndex,
     files: Vec<Option<ImageFile>>,
     /// Per id: hashed by a scan that has not reported yet.
     pending: Vec<bool>,
@@ -25,6 +25,8 @@ pub struct Library {
     saved: bool,
     /// Records that could not be read when it was rebuilt (their files are hashed again).
     damaged: Vec<PathBuf>,
+    /// Queries compare whole pictures only (`--whole`).
+    whole: bool,
 }
 
 impl Library {
@@ -40,6 +42,7 @@ impl Library {
                     ids: parts.ids,
                     saved: true,
                     damaged: Vec::new(),
+                    whole: false,
                 });
             }
             Ok(None) => {}
@@ -68,7 +71,7 @@ impl Library {
     }
 
     /// What [`super::snapshot::save`] writes.
-    pub(super) fn parts(&self) -> (&Index, &[Option<ImageFile>], &[bool]) {
+    pub(super) fn parts(&self) -> (&ProbedIndex, &[Option<ImageFile>], &[bool]) {
         (&self.index, &self.files, &self.pending)
     }
 
@@ -77,7 +80,7 @@ impl Library {
     pub fn rebuild(store: &Store, progress: &Progress) -> Result<Library> {
         // (Counting the records first would walk them twice: sled has no count.)
         let bar = progress.spinner("loading", "entries");
-        let mut builder = IndexBuilder::new(Weights::Scanned);
+        let mut builder = ProbedIndexBuilder::new(Weights::Scanned);
         let mut files = Vec::new();
         let mut pending = Vec::new();
         let mut ids = PathIds::default();
@@ -90,7 +93,7 @@ impl Library {
                 held += u64::from(!matches!(item, Err(IterError::Sled(_))));
                 match item {
                     Ok(record) => {
-                        let id = builder.add(&record.signature);
+                        let id = builder.add(&record.signature, &record.probe);
                         debug_assert_eq!(id as usize, files.len());
                         files.push(Some(record.file));
                         ids.insert(id, &files);
@@ -122,12 +125,18 @@ impl Library {
             ids,
             saved: false,
             damaged,
+            whole: false,
         })
     }
 
     /// Queries upright only from now on (`--upright`): no mirrored or turned matches.
     pub fn upright_only(&mut self) {
         self.index.set_orientations(&[]);
+    }
+
+    /// Queries pictures whole only from now on (`--whole`): no match through a cropped probe.
+    pub fn whole_only(&mut self) {
+        self.whole = true;
     }
 
     /// How many files are indexed.
@@ -174,7 +183,7 @@ impl Library {
         self.saved = false;
         let path = &record.file.path;
         self.remove(path);
-        let id = self.index.insert(&record.signature);
+        let id = self.index.insert(&record.signature, &record.probe);
         let slot = id as usize;
         if self.files.len() <= slot {
             self.files.resize(slot + 1, None);
@@ -226,16 +235,22 @@ impl Library {
         }
     }
 
-    /// The best matches of `signature`, most similar first.
+    /// The best matches of a picture's `signature` with its `probe`, most similar first
+    /// (`ProbedIndex::query_with`).
     pub fn query(
         &self,
         scratch: &mut QueryScratch,
-        signature: &Signature,
+        (signature, probe): (&Signature, &Signature),
         min_similarity: f32,
         limit: usize,
     ) -> Vec<Hit> {
+        if self.whole {
+            return self
+                .index
+                .query_whole_with(scratch, signature, min_similarity, limit);
+        }
         self.index
-            .query_with(scratch, signature, min_similarity, limit)
+            .query_with(scratch, signature, probe, min_similarity, limit)
     }
 
     /// Bytes of memory the index uses.

@@ -14,9 +14,9 @@
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKLS` |
-//! | 4 | 1 | layout version (1) |
+//! | 4 | 1 | layout version (2: the index is a [`ProbedIndex`]) |
 //! | 5 | 1 | store format ([`crate::store::FORMAT_VERSION`]) |
-//! | 6 | 1 | index format ([`Index::FORMAT_VERSION`]) |
+//! | 6 | 1 | index format ([`Index::FORMAT_VERSION`], of both of a [`ProbedIndex`]'s indexes) |
 //! | 7 | 1 | zero |
 //! | 8 | 8 | generation |
 //! | 16 | 4 | `S`, slots (ids handed out) |
@@ -25,13 +25,13 @@
 //! | 32 | 8 | checksum of the file table |
 //! | 40 | 8 | `X`, bytes of the index |
 //! | 48 | `T` | per slot: 0 (free), or 1 / 3 (a file; 3: pending) followed by format (u8), size (u64), mtime (i64), width, height, path length (u32 each), path bytes |
-//! | 48 + `T` | `X` | [`Index::to_bytes`] |
+//! | 48 + `T` | `X` | [`ProbedIndex::to_bytes`] |
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 
 use anyhow::{Context, Result, bail};
-use lookalike_core::Index;
+use lookalike_core::{Index, ProbedIndex};
 
 use super::library::Library;
 use super::path_ids::PathIds;
@@ -40,14 +40,14 @@ use crate::store::{Format, ImageFile, Picture, Stamp, Store, key_path, path_key}
 /// The file's name in the database folder.
 pub const FILE_NAME: &str = "library.snapshot";
 const MAGIC: [u8; 4] = *b"LKLS";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 const HEADER: usize = 48;
 const LIVE: u8 = 1;
 const PENDING: u8 = 2;
 
 /// The parts of a [`Library`], as saved.
 pub struct Parts {
-    pub index: Index,
+    pub index: ProbedIndex,
     pub files: Vec<Option<ImageFile>>,
     pub pending: Vec<bool>,
     pub ids: PathIds,
@@ -188,7 +188,7 @@ pub fn load(store: &Store) -> Result<Option<Parts>> {
     file.read_exact(&mut index_bytes)?;
     // The index (most of the bytes) on one core, the file table and its map on the other.
     let (index, table) = rayon::join(
-        || Index::from_bytes(&index_bytes),
+        || ProbedIndex::from_bytes(&index_bytes),
         || {
             let (files, pending) = read_table(&table, slots)?;
             let mut ids = PathIds::with_capacity(files.len());
@@ -293,6 +293,8 @@ mod tests {
         let data: Vec<u8> = (0..64 * 48 * 3)
             .map(|i: u32| ((i * (seed + 3) + i / 7 * seed) % 251) as u8)
             .collect();
+        let (signature, probe) =
+            Signature::compute_probed(&Pixels::new(64, 48, PixelLayout::Rgb8, &data).unwrap());
         FileRecord {
             file: ImageFile {
                 path: PathBuf::from(path),
@@ -307,7 +309,8 @@ mod tests {
                 },
             },
             pending,
-            signature: Signature::compute(&Pixels::new(64, 48, PixelLayout::Rgb8, &data).unwrap()),
+            signature,
+            probe,
         }
     }
 
@@ -317,9 +320,9 @@ mod tests {
     /// What a library answers, to compare two of them.
     fn answers(library: &Library) -> Answers {
         let mut scratch = lookalike_core::QueryScratch::new();
-        let probe = record("/probe", 2, false).signature;
+        let probe = record("/probe", 2, false);
         let hits: Vec<(u32, u32)> = library
-            .query(&mut scratch, &probe, 0.0, 100)
+            .query(&mut scratch, (&probe.signature, &probe.probe), 0.0, 100)
             .iter()
             .map(|h| (h.id, h.similarity.to_bits()))
             .collect();

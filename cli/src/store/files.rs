@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::keys::{key_path, path_key};
 use super::{Store, StoreError};
 
-const RECORD_VERSION: u8 = 1;
+const RECORD_VERSION: u8 = 2;
 const HEADER: usize = 31;
 const PENDING: u8 = 1;
 /// Records decoded on all cores at a time by [`Store::load_files`].
@@ -125,6 +125,9 @@ impl ImageFile {
     }
 }
 
+/// A picture's signature and its cropped probe (`Signature::compute_probed`, issue 17).
+pub type Probed = (Signature, Signature);
+
 /// What is stored per file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileRecord {
@@ -132,15 +135,19 @@ pub struct FileRecord {
     /// Hashed by a scan that has not reported yet.
     pub pending: bool,
     pub signature: Signature,
+    /// The signature of the middle of the picture (`Signature::probe_from_coefficients`).
+    pub probe: Signature,
 }
 
 impl FileRecord {
     /// `[version u8][flags u8][format u8][size u64][mtime_ns i64][width u32][height u32]
-    /// [reserved u32][signature bytes]`, little-endian. The path is the key, not in the value.
+    /// [signature length u32][signature bytes][probe bytes]`, little-endian. The path is the
+    /// key, not in the value.
     pub fn encode(&self) -> Vec<u8> {
         let sig = self.signature.to_bytes();
+        let probe = self.probe.to_bytes();
         let (stamp, picture) = (&self.file.stamp, &self.file.picture);
-        let mut out = Vec::with_capacity(HEADER + sig.len());
+        let mut out = Vec::with_capacity(HEADER + sig.len() + probe.len());
         out.push(RECORD_VERSION);
         out.push(if self.pending { PENDING } else { 0 });
         out.push(picture.format as u8);
@@ -148,8 +155,9 @@ impl FileRecord {
         out.extend_from_slice(&stamp.mtime_ns.to_le_bytes());
         out.extend_from_slice(&picture.width.to_le_bytes());
         out.extend_from_slice(&picture.height.to_le_bytes());
-        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&(sig.len() as u32).to_le_bytes());
         out.extend_from_slice(&sig);
+        out.extend_from_slice(&probe);
         out
     }
 
@@ -169,7 +177,12 @@ impl FileRecord {
             b.copy_from_slice(&bytes[at..at + 8]);
             u64::from_le_bytes(b)
         };
-        let signature = Signature::from_bytes(&bytes[HEADER..]).map_err(|e| e.to_string())?;
+        let (signature, probe) = usize::try_from(u32_at(27))
+            .ok()
+            .and_then(|len| bytes[HEADER..].split_at_checked(len))
+            .ok_or_else(|| "record's signature length is out of range".to_owned())?;
+        let signature = Signature::from_bytes(signature).map_err(|e| e.to_string())?;
+        let probe = Signature::from_bytes(probe).map_err(|e| e.to_string())?;
         Ok(FileRecord {
             file: ImageFile {
                 path,
@@ -185,6 +198,7 @@ impl FileRecord {
             },
             pending: bytes[1] & PENDING != 0,
             signature,
+            probe,
         })
     }
 }
@@ -340,10 +354,15 @@ pub(super) mod tests {
     use lookalike_core::{PixelLayout, Pixels};
 
     pub(crate) fn signature(seed: u8) -> Signature {
+        probed(seed).0
+    }
+
+    /// A picture's signature and probe, different for each seed.
+    pub(crate) fn probed(seed: u8) -> Probed {
         let data: Vec<u8> = (0..64 * 48 * 3)
             .map(|i: u32| (i.wrapping_mul(u32::from(seed) + 7) % 251) as u8)
             .collect();
-        Signature::compute(&Pixels::new(64, 48, PixelLayout::Rgb8, &data).unwrap())
+        Signature::compute_probed(&Pixels::new(64, 48, PixelLayout::Rgb8, &data).unwrap())
     }
 
     pub(crate) fn record(
@@ -364,7 +383,8 @@ pub(super) mod tests {
                 },
             },
             pending,
-            signature: signature(size as u8),
+            signature: probed(size as u8).0,
+            probe: probed(size as u8).1,
         }
     }
 

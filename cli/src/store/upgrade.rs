@@ -1,10 +1,15 @@
 //! `lookalike db upgrade`: a database of an older signature format brought to this version's.
-//! Its signatures cannot be compared with this version's and are dropped; what the user decided
-//! (the not-a-duplicate pairs) and the videos' screenshot interval are kept.
+//! Its image signatures cannot be compared with this version's and are dropped (so are its
+//! videos' screenshots when their format changed too); what the user decided (the
+//! not-a-duplicate pairs) and the videos' screenshot interval are kept.
 
 use std::path::Path;
 
 use super::{FORMAT_VERSION, Formats, Store, StoreError, lock};
+
+/// The oldest store format whose videos' screenshot signatures are this version's: format 8
+/// added the images' probes and left screenshots as they were.
+const SCREENSHOTS_SINCE: u8 = 7;
 
 /// What [`Store::upgrade`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,9 +34,9 @@ impl Store {
     }
 
     /// Brings a database of an older signature format to this version's ([`FORMAT_VERSION`]):
-    /// drops every image record and every video (their signatures cannot be compared with this
-    /// version's, and are made again from the files by the next `scan` and `videos` run), and
-    /// keeps what the user decided (the not-a-duplicate pairs) and the videos' screenshot
+    /// drops every image record, and every video when it is older than [`SCREENSHOTS_SINCE`]
+    /// (their signatures cannot be compared with this version's, and are made again from the
+    /// files by the next `scan` and `videos` run), and keeps what the user decided (the not-a-duplicate pairs) and the videos' screenshot
     /// interval. `None` when the database is of this format already. The format is written last,
     /// after the rest is on disk, so a run killed half-way leaves a database that is still of
     /// the older format, refused as before and upgraded by running this again.
@@ -45,7 +50,11 @@ impl Store {
         self.set_durable(0);
         self.changing()?;
         self.files.clear()?;
-        let videos = self.videos()?.clear()?;
+        let videos = if from < SCREENSHOTS_SINCE {
+            self.videos()?.clear()?
+        } else {
+            0
+        };
         self.db.flush()?;
         self.settings.insert("format", &[FORMAT_VERSION])?;
         self.db.flush()?;
@@ -63,11 +72,18 @@ mod tests {
     use super::super::Format;
     use super::*;
 
-    /// `db upgrade`: a database of the previous format loses its image records and videos,
-    /// keeps its not-a-duplicate pairs and screenshot interval, and opens again; a second run
-    /// has nothing to do; a database of a newer format is refused by it too.
+    /// `db upgrade`: a database of an older format loses its image records and, when older than
+    /// [`SCREENSHOTS_SINCE`], its videos; keeps its not-a-duplicate pairs and screenshot
+    /// interval, and opens again; a second run has nothing to do; a database of a newer format
+    /// is refused by it too.
     #[test]
     fn an_older_database_is_upgraded_keeping_what_the_user_decided() {
+        upgrade_from(SCREENSHOTS_SINCE - 1);
+        upgrade_from(SCREENSHOTS_SINCE);
+    }
+
+    fn upgrade_from(format: u8) {
+        let kept_videos = format >= SCREENSHOTS_SINCE;
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path()).unwrap();
@@ -95,10 +111,7 @@ mod tests {
                     &super::super::videos::tests::shots(2),
                 )
                 .unwrap();
-            store
-                .settings
-                .insert("format", &[FORMAT_VERSION - 1])
-                .unwrap();
+            store.settings.insert("format", &[format]).unwrap();
             store.db.flush().unwrap();
         }
         assert!(matches!(
@@ -109,9 +122,9 @@ mod tests {
         assert_eq!(
             store.upgrade().unwrap(),
             Some(Upgraded {
-                from: FORMAT_VERSION - 1,
+                from: format,
                 images: 3,
-                videos: 1,
+                videos: usize::from(!kept_videos),
                 ignored: 1
             })
         );
@@ -120,8 +133,12 @@ mod tests {
         assert_eq!(store.len(), 0);
         assert_eq!(store.ignored_count().unwrap(), 1);
         let videos = store.videos().unwrap();
-        assert!(videos.records().unwrap().is_empty());
-        assert_eq!(videos.signature(0, 0), None, "screenshots dropped");
+        assert_eq!(videos.records().unwrap().is_empty(), !kept_videos);
+        assert_eq!(
+            videos.signature(0, 0).is_some(),
+            kept_videos,
+            "screenshots kept only when their format is this version's"
+        );
         assert_eq!(videos.stored_interval().unwrap(), Some(2.5));
         assert_eq!(store.upgrade().unwrap(), None, "nothing left to do");
         store

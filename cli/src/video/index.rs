@@ -466,7 +466,7 @@ mod tests {
             })
             .collect();
         let options = sequence_options(6).unwrap();
-        let min = lookalike_core::Sensitivity::DEFAULT.min_similarity();
+        let min = lookalike_core::Sensitivity::PLAIN_DEFAULT.min_similarity();
         let lookup = |v: u32, k: u32| stored.get(&(v, k)).copied();
         let seeded = index.matches(&shots, min, &options, None, &lookup);
         let exhaustive = index.matches_exhaustive(&shots, min, &options, None);

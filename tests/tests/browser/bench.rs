@@ -381,7 +381,10 @@ fn page_signatures_against_the_command_line() {
             let Some(cli) = native.get(name) else {
                 continue;
             };
+            // The page holds each signature with its cropped probe after it; the command
+            // line's table, the signature alone.
             let page = page.as_str().unwrap();
+            let page = &page[..page.len() / 2];
             same += usize::from(page == cli);
             let parse = |hex: &str| {
                 let bytes: Vec<u8> = (0..hex.len())

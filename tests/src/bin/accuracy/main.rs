@@ -31,8 +31,8 @@ use std::time::Instant;
 use image::RgbImage;
 use image::imageops;
 use lookalike_core::{
-    DEFAULT_COEFFICIENTS, Index, Orientation, PixelLayout, Pixels, Sensitivity, Signature, Weights,
-    compare_in,
+    DEFAULT_COEFFICIENTS, Orientation, PixelLayout, Pixels, ProbedIndex, QueryScratch, Sensitivity,
+    Signature, Weights, compare_probed,
 };
 use lookalike_tests::copies::Edit;
 use lookalike_tests::photos;
@@ -63,6 +63,8 @@ pub struct Entry {
     pub picture: usize,
     pub edit: Option<Edit>,
     pub signature: Signature,
+    /// Its cropped probe (`lookalike_core::PROBE_SHARE`).
+    pub probe: Signature,
     pub phash: phash::Hash,
 }
 
@@ -178,19 +180,26 @@ fn evaluate(
             let k = Edit::ALL.iter().position(|&x| x == edit).unwrap();
             let o = &entries[original_of[e.picture]];
             true_pairs[k].push(
-                compare_in(&e.signature, &o.signature, Weights::Scanned, orientations).similarity,
+                compare_probed(
+                    (&e.signature, &e.probe),
+                    (&o.signature, &o.probe),
+                    Weights::Scanned,
+                    orientations,
+                )
+                .similarity,
             );
         }
     }
-    let mut index = Index::new(Weights::Scanned);
+    let mut index = ProbedIndex::new(Weights::Scanned);
     index.set_orientations(orientations);
     for e in entries {
-        index.insert(&e.signature);
+        index.insert(&e.signature, &e.probe);
     }
     let false_pairs = (0..entries.len())
         .into_par_iter()
         .flat_map_iter(|i| {
-            let hits = index.query(&entries[i].signature, FLOOR, usize::MAX);
+            let (e, mut scratch) = (&entries[i], QueryScratch::new());
+            let hits = index.query_with(&mut scratch, &e.signature, &e.probe, FLOOR, usize::MAX);
             hits.into_iter().filter_map(move |h| {
                 let j = h.id as usize;
                 (j > i
@@ -285,15 +294,17 @@ fn main() {
                 }
                 None => img,
             };
+            let (signature, probe) = Signature::compute_probed_with(
+                &Pixels::new(img.width(), img.height(), PixelLayout::Rgb8, img.as_raw())
+                    .expect("an image"),
+                m,
+            )
+            .expect("m in 1..=60");
             Entry {
                 picture,
                 edit,
-                signature: Signature::compute_with(
-                    &Pixels::new(img.width(), img.height(), PixelLayout::Rgb8, img.as_raw())
-                        .expect("an image"),
-                    m,
-                )
-                .expect("m in 1..=60"),
+                signature,
+                probe,
                 phash: phash::hash(img),
             }
         })

@@ -8,7 +8,7 @@ use lookalike_tests::copies::Edit;
 use crate::{FLOOR, Measurement, phash};
 
 /// The sensitivities the tables show.
-pub const SENSITIVITIES: [u8; 12] = [0, 10, 20, 25, 30, 35, 40, 50, 60, 70, 80, 100];
+pub const SENSITIVITIES: [u8; 13] = [0, 10, 20, 25, 28, 30, 35, 40, 50, 60, 70, 80, 100];
 
 fn threshold(s: u8) -> f32 {
     Sensitivity::new(s).expect("0..=100").min_similarity()

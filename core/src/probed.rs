@@ -1,0 +1,288 @@
+//! Pictures with their cropped probes ([`crate::probe`]): the comparison of two of them, and
+//! the index that searches them, both as the command line and the browser page use them.
+use alloc::vec::Vec;
+
+use crate::{
+    Comparison, Error, Hit, Index, IndexBuilder, Orientation, QueryScratch, Signature, Weights,
+    compare_in,
+};
+
+/// What a match through a probe gives up of its similarity: 6 points. A probe is a second,
+/// blurrier look at part of the picture, and a second chance for every pair, different pictures
+/// included, so its matches must clear a higher bar. Measured on the accuracy harness (README
+/// "Sensitivity"): without it, the probes that find cropped copies also let through more pairs of
+/// different pictures than the copies they find; with 6 points, at the default, more copies of
+/// every kind but gray, sepia and text are found, and fewer pairs of different pictures.
+pub const PROBE_PENALTY: f32 = 6.0;
+
+/// [`compare_in`] of two pictures given with their probes: the best of the picture with the
+/// picture, the first's probe with the second, and the first with the second's probe (so
+/// whichever of the two is a cropped copy of the other; two probes are not compared), a match
+/// through a probe lowered by [`PROBE_PENALTY`]. Symmetric, as [`compare_in`] is.
+pub fn compare_probed(
+    a: (&Signature, &Signature),
+    b: (&Signature, &Signature),
+    weights: Weights,
+    orientations: &[Orientation],
+) -> Comparison {
+    let mut best = compare_in(a.0, b.0, weights, orientations);
+    for (x, y) in [(a.1, b.0), (a.0, b.1)] {
+        let mut c = compare_in(x, y, weights, orientations);
+        c.similarity = (c.similarity - PROBE_PENALTY).max(0.0);
+        if c.similarity > best.similarity {
+            best = c;
+        }
+    }
+    best
+}
+
+/// An [`Index`] of pictures and one of their probes, under the same ids: a query with a
+/// picture and its probe finds what [`compare_probed`] would.
+#[derive(Debug, Clone)]
+pub struct ProbedIndex {
+    pictures: Index,
+    probes: Index,
+}
+
+impl ProbedIndex {
+    /// An empty index scored with `weights`.
+    pub fn new(weights: Weights) -> Self {
+        ProbedIndex {
+            pictures: Index::new(weights),
+            probes: Index::new(weights),
+        }
+    }
+
+    /// Adds a picture and its probe; returns its id, as [`Index::insert`] does.
+    pub fn insert(&mut self, signature: &Signature, probe: &Signature) -> u32 {
+        let id = self.pictures.insert(signature);
+        let same = self.probes.insert(probe);
+        debug_assert_eq!(id, same, "the two indexes hand out the same ids");
+        id
+    }
+
+    /// Removes `id` from both; whether it was there.
+    pub fn remove(&mut self, id: u32) -> bool {
+        self.probes.remove(id);
+        self.pictures.remove(id)
+    }
+
+    /// Whether `id` is live.
+    pub fn contains(&self, id: u32) -> bool {
+        self.pictures.contains(id)
+    }
+
+    /// Live pictures.
+    pub fn len(&self) -> usize {
+        self.pictures.len()
+    }
+
+    /// Whether no picture is live.
+    pub fn is_empty(&self) -> bool {
+        self.pictures.is_empty()
+    }
+
+    /// Ids handed out, live or not.
+    pub fn slots(&self) -> usize {
+        self.pictures.slots()
+    }
+
+    /// Bytes of memory both indexes use.
+    pub fn memory_bytes(&self) -> usize {
+        self.pictures.memory_bytes() + self.probes.memory_bytes()
+    }
+
+    /// The orientations queries are tried in ([`Index::set_orientations`]).
+    pub fn set_orientations(&mut self, orientations: &'static [Orientation]) {
+        self.pictures.set_orientations(orientations);
+        self.probes.set_orientations(orientations);
+    }
+
+    /// The pictures most like `signature` with its `probe`, most similar first, each with its
+    /// best hit of the three comparisons of [`compare_probed`] (a match through a probe
+    /// lowered by [`PROBE_PENALTY`]; the picture with the picture first among equals).
+    pub fn query_with(
+        &self,
+        scratch: &mut QueryScratch,
+        signature: &Signature,
+        probe: &Signature,
+        min_similarity: f32,
+        limit: usize,
+    ) -> Vec<Hit> {
+        // Each list holds its top `limit`; an id's best is in the list that gave it, so the
+        // union's top `limit` is the answer. A probe's hits must clear the penalty too.
+        let mut hits = self
+            .pictures
+            .query_with(scratch, signature, min_similarity, limit);
+        let raised = min_similarity + PROBE_PENALTY;
+        let lowered = |mut hit: Hit| {
+            hit.similarity = (hit.similarity - PROBE_PENALTY).max(0.0);
+            hit
+        };
+        let through_probes = [
+            self.probes.query_with(scratch, signature, raised, limit),
+            self.pictures.query_with(scratch, probe, raised, limit),
+        ];
+        hits.extend(through_probes.into_iter().flatten().map(lowered));
+        hits.sort_by(|a, b| a.id.cmp(&b.id).then(b.similarity.total_cmp(&a.similarity)));
+        hits.dedup_by_key(|h| h.id);
+        hits.sort_unstable_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
+        hits.truncate(limit);
+        hits
+    }
+
+    /// The pictures most like `signature` compared whole, without probes: [`Index::query_with`]
+    /// of the pictures alone (the paper's comparison).
+    pub fn query_whole_with(
+        &self,
+        scratch: &mut QueryScratch,
+        signature: &Signature,
+        min_similarity: f32,
+        limit: usize,
+    ) -> Vec<Hit> {
+        self.pictures
+            .query_with(scratch, signature, min_similarity, limit)
+    }
+
+    /// The byte form: the pictures' [`Index::to_bytes`], then the probes'.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let pictures = self.pictures.to_bytes();
+        let mut out = Vec::with_capacity(8 + pictures.len() + self.probes.encoded_len());
+        out.extend_from_slice(&(pictures.len() as u64).to_le_bytes());
+        out.extend_from_slice(&pictures);
+        out.extend_from_slice(&self.probes.to_bytes());
+        out
+    }
+
+    /// Reads [`ProbedIndex::to_bytes`]; refuses two indexes that disagree on their ids.
+    pub fn from_bytes(bytes: &[u8]) -> Result<ProbedIndex, Error> {
+        let damaged = Error::InvalidIndex("the pictures and probes of a probed index");
+        let (len, rest) = bytes.split_at_checked(8).ok_or(damaged.clone())?;
+        let len = u64::from_le_bytes(len.try_into().map_err(|_| damaged.clone())?);
+        let len = usize::try_from(len).map_err(|_| damaged.clone())?;
+        let (pictures, probes) = rest.split_at_checked(len).ok_or(damaged.clone())?;
+        let pictures = Index::from_bytes(pictures)?;
+        let probes = Index::from_bytes(probes)?;
+        if pictures.slots() != probes.slots()
+            || (0..pictures.slots() as u32).any(|id| pictures.contains(id) != probes.contains(id))
+        {
+            return Err(damaged);
+        }
+        Ok(ProbedIndex { pictures, probes })
+    }
+}
+
+/// Builds a [`ProbedIndex`] from many pictures at once ([`IndexBuilder`]).
+#[derive(Debug)]
+pub struct ProbedIndexBuilder {
+    pictures: IndexBuilder,
+    probes: IndexBuilder,
+}
+
+impl ProbedIndexBuilder {
+    /// A builder for an index scored with `weights`.
+    pub fn new(weights: Weights) -> Self {
+        ProbedIndexBuilder {
+            pictures: IndexBuilder::new(weights),
+            probes: IndexBuilder::new(weights),
+        }
+    }
+
+    /// Adds a picture and its probe; returns its id (0, 1, 2, … in order).
+    pub fn add(&mut self, signature: &Signature, probe: &Signature) -> u32 {
+        let id = self.pictures.add(signature);
+        self.probes.add(probe);
+        id
+    }
+
+    /// The finished index.
+    pub fn build(self) -> ProbedIndex {
+        ProbedIndex {
+            pictures: self.pictures.build(),
+            probes: self.probes.build(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::tests::blocks;
+    use crate::{PixelLayout, Pixels};
+
+    fn crop(data: &[u8], width: u32, height: u32, percent: u32) -> (Vec<u8>, u32, u32) {
+        let (dx, dy) = (width * percent / 200, height * percent / 200);
+        let (w, h) = (width - 2 * dx, height - 2 * dy);
+        let mut out = Vec::new();
+        for y in dy..dy + h {
+            let at = (y * width + dx) as usize * 3;
+            out.extend_from_slice(&data[at..at + w as usize * 3]);
+        }
+        (out, w, h)
+    }
+
+    fn probed(data: &[u8], w: u32, h: u32) -> (Signature, Signature) {
+        Signature::compute_probed(&Pixels::new(w, h, PixelLayout::Rgb8, data).unwrap())
+    }
+
+    #[test]
+    fn a_query_finds_what_the_comparison_finds_and_the_byte_form_keeps_it() {
+        let (w, h) = (480, 360);
+        let mut index = ProbedIndex::new(Weights::Scanned);
+        let mut all = Vec::new();
+        for seed in 0..6 {
+            let data = blocks(seed * 7_919, w, h);
+            let whole = probed(&data, w, h);
+            let (c, cw, ch) = crop(&data, w, h, 10);
+            let cropped = probed(&c, cw, ch);
+            for p in [whole, cropped] {
+                index.insert(&p.0, &p.1);
+                all.push(p);
+            }
+        }
+        index.remove(3);
+        let read = ProbedIndex::from_bytes(&index.to_bytes()).unwrap();
+        let mut scratch = QueryScratch::new();
+        for (i, q) in all.iter().enumerate() {
+            let hits = read.query_with(&mut scratch, &q.0, &q.1, 0.0, usize::MAX);
+            assert_eq!(
+                hits,
+                index.query_with(&mut scratch, &q.0, &q.1, 0.0, usize::MAX)
+            );
+            for (j, t) in all.iter().enumerate() {
+                let expected = compare_probed(
+                    (&q.0, &q.1),
+                    (&t.0, &t.1),
+                    Weights::Scanned,
+                    Orientation::DEFAULT,
+                );
+                let hit = hits.iter().find(|h| h.id as usize == j);
+                match hit {
+                    Some(hit) => assert_eq!(hit.similarity, expected.similarity, "{i} {j}"),
+                    None => assert!(j == 3 || expected.similarity == 0.0, "{i} {j}"),
+                }
+            }
+        }
+        // A crop by 10 % is more like its picture with the probes than without.
+        let (crop_q, whole_t) = (&all[1], &all[0]);
+        let plain = compare_in(
+            &crop_q.0,
+            &whole_t.0,
+            Weights::Scanned,
+            Orientation::DEFAULT,
+        );
+        let with = compare_probed(
+            (&crop_q.0, &crop_q.1),
+            (&whole_t.0, &whole_t.1),
+            Weights::Scanned,
+            Orientation::DEFAULT,
+        );
+        assert!(
+            with.similarity > plain.similarity + 5.0,
+            "{} against {}",
+            with.similarity,
+            plain.similarity
+        );
+        assert!(ProbedIndex::from_bytes(&index.to_bytes()[..20]).is_err());
+    }
+}
