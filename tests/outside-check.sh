@@ -16,7 +16,10 @@ out=${1:-docs/outside-check.md}
 extra=${LOOKALIKE_ACCURACY_PHOTOS:-target/accuracy-photos}
 cargo build --release --quiet -p lookalike
 bin=$(pwd)/target/release/lookalike
-default=$("$bin" scan --help | sed -n 's/.*\[default: \([0-9][0-9]*\)\].*/\1/p' | head -n 1)
+# The default sensitivity, as `scan --help` states it (the default column is scanned without
+# --sensitivity, so it is the default whatever this finds).
+default=$("$bin" scan --help | sed -n 's/.*The default, \([0-9][0-9]*\).*/\1/p' | head -n 1)
+[ -n "$default" ] || { echo "cannot read the default sensitivity from scan --help" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 lib=$work/lib
@@ -68,9 +71,11 @@ for f in tests/photos/*.jpg "$extra"/*; do
             "$lib/$k/$name.jpg" || echo "ffmpeg failed: $label on $f" >&2
     done <"$work/edits"
 done
-for s in 10 "$default" 50; do
-    "$bin" --db "$work/db" scan "$lib" --all --json --quiet --sensitivity "$s" >"$work/pairs-$s.json"
+for s in 10 default 50; do
+    if [ "$s" = default ]; then set --; else set -- --sensitivity "$s"; fi
+    "$bin" --db "$work/db" scan "$lib" --all --json --quiet "$@" >"$work/pairs-$s.json"
 done
+cp "$work/pairs-default.json" "$work/pairs-$default.json"
 python3 - "$lib" "$work" "$out" "$default" <<'EOF'
 import json, os, sys
 lib, work, out, default = sys.argv[1:4] + [int(sys.argv[4])]
@@ -127,7 +132,7 @@ for s in levels:
     n, t = req[s]
     md.append(f"| {s}{' (default)' if s == default else ''} | {n} of {t} ({100 * n / max(t, 1):.1f} %) | {len(false[s])} |")
 md += ["", "## Per kind of copy", "",
-       "f"| copy | s 10 | s {default} | s 50 | not found at {default} |", "|---|---|---|---|---|"] + rows
+       f"| copy | s 10 | s {default} | s 50 | not found at {default} |", "|---|---|---|---|---|"] + rows
 md += ["", "## False pairs at the default", ""]
 if false[default]:
     md += ["| similarity | one | other |", "|---|---|---|"]

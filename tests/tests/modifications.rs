@@ -192,7 +192,9 @@ fn issue_17_the_same_overlay_on_different_hazy_photos_does_not_match() {
         let c = compare_pictures(&probed(h), &probed(&photos[i].1));
         assert!(default.accepts(&c), "hazy {}: {c:?}", photos[i].0);
     }
-    // The two pairs that format 6 lets through (just over the default, 49.75).
+    // The two pairs that format 6 let through (just over its default, 49.75); at 28 with the
+    // probes (51.52) the text over the two abstract wallpapers scores 50.0 and no longer passes,
+    // the caption over the two night photographs (53.4) still does.
     let known = [
         (
             Edit::Text,
