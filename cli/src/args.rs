@@ -255,6 +255,10 @@ pub struct QueryArgs {
     /// Sensitivity; docs/accuracy.md). Not for videos.
     #[arg(long)]
     pub upright: bool,
+    /// Compare images whole only, without their cropped probes, as `scan --whole` does (default
+    /// sensitivity 25 then). Videos are always compared whole.
+    #[arg(long)]
+    pub whole: bool,
     /// As for scan (default: the scan's default; for videos, the default of `videos`).
     #[arg(long, short, value_name = "0-100")]
     pub sensitivity: Option<u8>,
@@ -390,9 +394,10 @@ pub enum DbCommand {
     Info,
     /// Drop the entries whose files no longer exist.
     Prune,
-    /// Bring a database of an older signature format to this version's: its image and video
-    /// signatures are dropped (the next scan and videos run hash the files anew), the
-    /// not-a-duplicate list and the screenshot interval are kept.
+    /// Bring a database of an older signature format to this version's: its image signatures
+    /// are dropped (the next scan hashes the files anew), and its videos when their screenshots'
+    /// format changed too (before format 7); the not-a-duplicate list and the screenshot
+    /// interval are kept.
     Upgrade,
     /// Every stored signature as JSON lines (images, then videos), or the images as a Parquet
     /// table (--format parquet -o FILE) for scale/pairs.sql.

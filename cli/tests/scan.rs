@@ -576,7 +576,9 @@ fn a_database_of_an_older_format_is_upgraded_keeping_the_not_a_duplicate_list() 
     assert!(upgrade.status.success(), "{}", text(&upgrade.stderr));
     let said = text(&upgrade.stdout);
     assert!(
-        said.contains("dropped 2 images and 0 videos") && said.contains("(1 pair)"),
+        said.contains("dropped 2 images")
+            && said.contains("kept the videos")
+            && said.contains("(1 pair)"),
         "{said}"
     );
     let again = env.run(&["db", "upgrade"]);
@@ -1906,6 +1908,16 @@ fn cropped_copies_are_found_through_the_probes() {
         ])
     );
     assert_eq!(scan(&["--whole", "--sensitivity", "28"]), set(&[]));
+    // `query` of the cropped copy: found with the probes, not with `--whole`.
+    let query = |extra: &[&str]| {
+        let copy = pics.join("wine cropped.png");
+        let mut args = vec!["query", copy.to_str().unwrap(), "--json", "-s", "28"];
+        args.extend_from_slice(extra);
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        json_lines(&out).len()
+    };
+    assert_eq!((query(&[]), query(&["--whole"])), (1, 0));
 }
 
 /// A mirrored copy that was also trimmed and re-encoded (a typical repost) is found at the

@@ -20,7 +20,10 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+mod builder;
 mod bytes;
+
+pub use builder::IndexBuilder;
 
 use crate::score::{average_term, finish, pair_weight, self_weight, turned_self_weight};
 use crate::signature::NEGATIVE;
@@ -190,6 +193,17 @@ impl Index {
 
     /// Removes an id. Returns whether it was present.
     pub fn remove(&mut self, id: u32) -> bool {
+        let removed = self.remove_deferred(id);
+        if self.needs_compaction() {
+            self.compact();
+        }
+        removed
+    }
+
+    /// [`Index::remove`] without the compaction it may call for, which hands out removed ids
+    /// again: a [`crate::ProbedIndex`] compacts its two indexes together, so that they keep
+    /// handing out the same ids.
+    pub(crate) fn remove_deferred(&mut self, id: u32) -> bool {
         let Some(entry) = self.entries.get_mut(id as usize) else {
             return false;
         };
@@ -200,10 +214,17 @@ impl Index {
         let posted = (0..3).filter(|&c| entry.informative(c)).count() * usize::from(entry.m);
         self.live -= 1;
         self.dead_postings += posted;
-        if self.dead_postings * 4 > self.total_postings.max(4096) {
-            self.compact();
-        }
         true
+    }
+
+    /// Whether removed postings have piled up enough to purge them ([`Index::compact`]).
+    pub(crate) fn needs_compaction(&self) -> bool {
+        self.dead_postings * 4 > self.total_postings.max(4096)
+    }
+
+    /// The ids handed out next, last first.
+    pub(crate) fn free_ids(&self) -> &[u32] {
+        &self.free
     }
 
     /// Whether `id` is indexed.
@@ -434,33 +455,6 @@ impl Index {
                 });
             }
         }
-    }
-}
-
-/// Builds an [`Index`] from many signatures at once, then releases spare capacity, so that a
-/// bulk load (a database reopened) ends with exactly-sized posting lists.
-#[derive(Debug)]
-pub struct IndexBuilder {
-    index: Index,
-}
-
-impl IndexBuilder {
-    /// A builder for an index scored with `weights`.
-    pub fn new(weights: Weights) -> Self {
-        IndexBuilder {
-            index: Index::new(weights),
-        }
-    }
-
-    /// Adds a signature; returns its id (0, 1, 2, … in order).
-    pub fn add(&mut self, signature: &Signature) -> u32 {
-        self.index.insert(signature)
-    }
-
-    /// The finished index.
-    pub fn build(mut self) -> Index {
-        self.index.shrink_to_fit();
-        self.index
     }
 }
 

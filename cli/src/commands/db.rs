@@ -132,15 +132,26 @@ pub fn run(config: &Config, command: &DbCommand) -> Result<()> {
                 let many = |n: usize, one: &str, more: &str| {
                     format!("{n} {}", if n == 1 { one } else { more })
                 };
+                let dropped = if done.videos_kept {
+                    format!(
+                        "dropped {} (the next `lookalike scan` hashes them anew); kept the videos \
+                         (their screenshots are of this format)",
+                        many(done.images, "image", "images"),
+                    )
+                } else {
+                    format!(
+                        "dropped {} and {} (the next `lookalike scan` and `lookalike videos` hash \
+                         them anew)",
+                        many(done.images, "image", "images"),
+                        many(done.videos, "video", "videos"),
+                    )
+                };
                 writeln!(
                     out,
-                    "upgraded {} from signature format {} to {FORMAT_VERSION}: dropped {} and {} \
-                     (the next `lookalike scan` and `lookalike videos` hash them anew); kept the \
-                     not-a-duplicate list ({})",
+                    "upgraded {} from signature format {} to {FORMAT_VERSION}: {dropped}; kept \
+                     the not-a-duplicate list ({})",
                     messages::shown(store.path()),
                     done.from,
-                    many(done.images, "image", "images"),
-                    many(done.videos, "video", "videos"),
                     many(done.ignored, "pair", "pairs"),
                 )?
             }

@@ -46,7 +46,11 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     if images.is_empty() {
         return Ok(());
     }
-    let sensitivity = config::sensitivity(args.sensitivity)?;
+    let sensitivity = if args.whole {
+        config::plain_sensitivity(args.sensitivity)?
+    } else {
+        config::sensitivity(args.sensitivity)?
+    };
     let store = Store::open_for_reading(&config.db)?;
     let engine = Engine::new(config.gpu);
     let library = {
@@ -58,6 +62,9 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         }
         if args.upright {
             library.upright_only();
+        }
+        if args.whole {
+            library.whole_only();
         }
         library
     };

@@ -316,9 +316,10 @@ impl Store {
                         path: self.path.clone(),
                         what: format!(
                             "with format = {:?}; this version uses {value}, whose signatures \
-                             differ\nhint: `lookalike --db {1} db upgrade` drops its signatures \
-                             and keeps the not-a-duplicate list, so that the next scan and \
-                             videos run hash the files anew; or scan into another --db",
+                             differ\nhint: `lookalike --db {1} db upgrade` drops the signatures \
+                             of another format and keeps the not-a-duplicate list, so that the \
+                             next scan (and videos run) hash the files anew; or scan into \
+                             another --db",
                             v.as_ref(),
                             self.path.display()
                         ),

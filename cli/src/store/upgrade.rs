@@ -20,6 +20,8 @@ pub struct Upgraded {
     pub images: usize,
     /// Videos dropped (their screenshots with them).
     pub videos: usize,
+    /// Whether the videos were kept (their screenshots' signatures are this version's).
+    pub videos_kept: bool,
     /// Not-a-duplicate pairs kept.
     pub ignored: usize,
 }
@@ -50,7 +52,8 @@ impl Store {
         self.set_durable(0);
         self.changing()?;
         self.files.clear()?;
-        let videos = if from < SCREENSHOTS_SINCE {
+        let videos_kept = from >= SCREENSHOTS_SINCE;
+        let videos = if !videos_kept {
             self.videos()?.clear()?
         } else {
             0
@@ -62,6 +65,7 @@ impl Store {
             from,
             images,
             videos,
+            videos_kept,
             ignored: self.ignored_count()?,
         }))
     }
@@ -125,6 +129,7 @@ mod tests {
                 from: format,
                 images: 3,
                 videos: usize::from(!kept_videos),
+                videos_kept: kept_videos,
                 ignored: 1
             })
         );
