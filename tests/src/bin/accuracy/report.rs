@@ -89,7 +89,9 @@ pub fn markdown(m: &Measurement) -> String {
          searched through the index (the same caption, bars, logo or text on two different \
          pictures; gray copies of different photos; hazy, near-gray copies of different \
          photos, with and without the same text; the two overlapping thirds).\n\
-         - Default sensitivity {} (similarity ≥ {:.2}), {} coefficients per channel. Measured \
+         - Default sensitivity {} (similarity ≥ {:.2}), {} coefficients per channel. Every \
+         picture is compared as the command line compares it: whole, and through its cropped \
+         probe (the middle {:.0} % of it; a match through a probe gives up {} points). Measured \
          in {:.0} s.\n",
         m.originals,
         m.pictures.len(),
@@ -99,6 +101,8 @@ pub fn markdown(m: &Measurement) -> String {
         default.get(),
         t_default,
         m.coefficients,
+        lookalike_core::PROBE_SHARE * 100.0,
+        lookalike_core::PROBE_PENALTY,
         m.seconds
     );
 
