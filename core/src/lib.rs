@@ -16,11 +16,20 @@
 //! 5. find the best matches among many through an inverted [`Index`], and chain the screenshot
 //!    matches of videos into clips ([`find_sequences`]).
 //!
+//! Pictures also get a cropped probe, the signature of their middle 94 %
+//! ([`Signature::compute_probed`]), so that a copy cropped by a few per cent is found:
+//! [`compare_probed`] and [`ProbedIndex`] compare a picture whole and through the probes, as
+//! the command line and the page do ([`Sensitivity::default`] is chosen for that comparison;
+//! [`Sensitivity::PLAIN_DEFAULT`] for signatures compared whole only).
+//!
 //! Matching pairs are then joined into groups with one file to keep ([`group`], [`keep_order`]),
 //! the same for the command line and the web page.
 //!
 //! ```
-//! use lookalike_core::{compare, Index, PixelLayout, Pixels, Sensitivity, Signature, Weights};
+//! use lookalike_core::{
+//!     Orientation, PixelLayout, Pixels, ProbedIndex, QueryScratch, Sensitivity, Signature,
+//!     Weights, compare, compare_probed,
+//! };
 //!
 //! // A small scene, and a copy resized to half by averaging 2 × 2 blocks.
 //! let (w, h) = (400u32, 300u32);
@@ -36,15 +45,19 @@
 //!     let at = |x: u32, y: u32| u32::from(scene[((y * w + x) * 3 + c) as usize]);
 //!     ((at(x, y) + at(x + 1, y) + at(x, y + 1) + at(x + 1, y + 1) + 2) / 4) as u8
 //! }).collect();
-//! let a = Signature::compute(&Pixels::new(w, h, PixelLayout::Rgb8, &scene)?);
-//! let b = Signature::compute(&Pixels::new(w / 2, h / 2, PixelLayout::Rgb8, &half)?);
+//! let a = Signature::compute_probed(&Pixels::new(w, h, PixelLayout::Rgb8, &scene)?);
+//! let b = Signature::compute_probed(&Pixels::new(w / 2, h / 2, PixelLayout::Rgb8, &half)?);
 //!
-//! let pair = compare(&a, &b, Weights::Scanned);
+//! // Whole with whole, the paper's comparison; then as the command line compares.
+//! let pair = compare(&a.0, &b.0, Weights::Scanned);
 //! assert!(Sensitivity::new(100)?.accepts(&pair), "a resized copy matches even at 100: {pair:?}");
+//! let probed = compare_probed((&a.0, &a.1), (&b.0, &b.1), Weights::Scanned, Orientation::DEFAULT);
+//! assert!(probed.similarity >= pair.similarity);
 //!
-//! let mut index = Index::new(Weights::Scanned);
-//! let id = index.insert(&a);
-//! let hits = index.query(&b, Sensitivity::default().min_similarity(), 10);
+//! let mut index = ProbedIndex::new(Weights::Scanned);
+//! let id = index.insert(&a.0, &a.1);
+//! let min = Sensitivity::default().min_similarity();
+//! let hits = index.query_with(&mut QueryScratch::new(), &b.0, &b.1, min, 10);
 //! assert_eq!(hits[0].id, id);
 //! # Ok::<(), lookalike_core::Error>(())
 //! ```
