@@ -283,7 +283,7 @@ impl Hasher {
         profile: Option<&mut Timings>,
         probed: bool,
     ) -> Result<Vec<Hashed>, GpuError> {
-        let on_cpu = |image: &Pixels<'_>| -> Hashed {
+        let hash_here = |image: &Pixels<'_>| -> Hashed {
             if probed {
                 let (signature, probe) = Signature::compute_probed(image);
                 (signature, Some(probe))
@@ -294,7 +294,7 @@ impl Hasher {
         let pipeline = match &self.path {
             Path::Cpu => {
                 let started = std::time::Instant::now();
-                let out = images.par_iter().map(on_cpu).collect();
+                let out = images.par_iter().map(hash_here).collect();
                 if let Some(t) = profile {
                     t.select += started.elapsed();
                 }
@@ -302,11 +302,10 @@ impl Hasher {
             }
             Path::Gpu(pipeline) => pipeline,
         };
-        let on_cpu_hash = on_cpu;
         let (chunks, on_cpu) = plan::plan(images, pipeline.max_binding);
         let mut out: Vec<Option<Hashed>> = vec![None; images.len()];
         for i in on_cpu {
-            out[i] = Some(on_cpu_hash(&images[i]));
+            out[i] = Some(hash_here(&images[i]));
         }
         pipeline.run(
             images,
