@@ -545,8 +545,8 @@ enum ReadOnly {
     Folder,
 }
 
-/// A database of an older signature format (issue 17: format 7 tells sepia copies apart on the
-/// whole picture) is refused with a way forward, and `db upgrade` takes it: the signatures go,
+/// A database of an older signature format (issue 17: format 9 cuts bars with subtitles in
+/// them) is refused with a way forward, and `db upgrade` takes it: the signatures go,
 /// the not-a-duplicate list stays, and the next scan hashes the files anew.
 #[test]
 fn a_database_of_an_older_format_is_upgraded_keeping_the_not_a_duplicate_list() {
@@ -576,9 +576,7 @@ fn a_database_of_an_older_format_is_upgraded_keeping_the_not_a_duplicate_list() 
     assert!(upgrade.status.success(), "{}", text(&upgrade.stderr));
     let said = text(&upgrade.stdout);
     assert!(
-        said.contains("dropped 2 images")
-            && said.contains("kept the videos")
-            && said.contains("(1 pair)"),
+        said.contains("dropped 2 images and 0 videos") && said.contains("(1 pair)"),
         "{said}"
     );
     let again = env.run(&["db", "upgrade"]);
@@ -1908,6 +1906,16 @@ fn cropped_copies_are_found_through_the_probes() {
         ])
     );
     assert_eq!(scan(&["--whole", "--sensitivity", "28"]), set(&[]));
+    // The reports say which is the crop: the copy next to its original, "cropped".
+    let out = env.run(&["scan", pics.to_str().unwrap(), "--all", "--json"]);
+    let wine = json_lines(&out)
+        .into_iter()
+        .find(|m| name(&m["keep"]) == "wine.png")
+        .unwrap_or_else(|| panic!("{}", text(&out.stdout)));
+    assert_eq!(
+        (name(&wine["remove"]), &wine["crop"]),
+        ("wine cropped.png".into(), &json!("cropped"))
+    );
     // `query` of the cropped copy: found with the probes, not with `--whole`.
     let query = |extra: &[&str]| {
         let copy = pics.join("wine cropped.png");
@@ -1917,7 +1925,33 @@ fn cropped_copies_are_found_through_the_probes() {
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         json_lines(&out).len()
     };
-    assert_eq!((query(&[]), query(&["--whole"])), (1, 0));
+    assert_eq!((query(&[]), query(&["--whole"])), (1, 0)); // With the cropped copy kept from a reference folder, the original is "wider" next to it.
+    let copies = env.dir.path().join("copies");
+    fs::create_dir_all(&copies).unwrap();
+    fs::rename(
+        pics.join("wine cropped.png"),
+        copies.join("wine cropped.png"),
+    )
+    .unwrap();
+    let both = [pics.to_str().unwrap(), copies.to_str().unwrap()];
+    let reference = ["--reference", copies.to_str().unwrap()];
+    let mut args = vec!["scan", both[0], both[1], "--all"];
+    args.extend_from_slice(&reference);
+    let table = text(&env.run(&args).stdout);
+    assert!(
+        table.lines().any(|l| l.ends_with("wine.png  (wider)")),
+        "{table}"
+    );
+    args.push("--json");
+    let out = env.run(&args);
+    let wine = json_lines(&out)
+        .into_iter()
+        .find(|m| name(&m["keep"]) == "wine cropped.png")
+        .unwrap_or_else(|| panic!("{}", text(&out.stdout)));
+    assert_eq!(
+        (name(&wine["remove"]), &wine["crop"]),
+        ("wine.png".into(), &json!("wider"))
+    );
 }
 
 /// A mirrored copy that was also trimmed and re-encoded (a typical repost) is found at the

@@ -84,12 +84,25 @@ pub fn content_region(pixels: &Pixels<'_>) -> Region {
     let max_cols = (w as f32 * MAX_SHARE) as u32;
     let rows = |y: u32, x0: u32, x1: u32| Line::Row { y, x0, x1 };
     // Top and bottom over the full width, then left and right between them.
-    let top = border(pixels, max_rows, |i| rows(i, 0, w));
-    let bottom = border(pixels, max_rows, |i| rows(h - 1 - i, 0, w));
+    let top_line = |i| rows(i, 0, w);
+    let bottom_line = |i| rows(h - 1 - i, 0, w);
+    let (top, bottom) = paired(
+        pixels,
+        border(pixels, max_rows, top_line),
+        border(pixels, max_rows, bottom_line),
+        top_line,
+        bottom_line,
+    );
     let (y0, y1) = (top, h - bottom);
     let cols = |x: u32| Line::Column { x, y0, y1 };
-    let left = border(pixels, max_cols, cols);
-    let right = border(pixels, max_cols, |i| cols(w - 1 - i));
+    let right_line = |i| cols(w - 1 - i);
+    let (left, right) = paired(
+        pixels,
+        border(pixels, max_cols, cols),
+        border(pixels, max_cols, right_line),
+        cols,
+        right_line,
+    );
     Region {
         x: left,
         y: top,
@@ -262,6 +275,58 @@ fn border(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> Line) -> u32 {
     0
 }
 
+/// Two opposite sides' borders, `a` and `b` lines deep as [`border`] found them, each completed
+/// by [`written_into`] from the other's.
+fn paired(
+    pixels: &Pixels<'_>,
+    a: u32,
+    b: u32,
+    a_line: impl Fn(u32) -> Line + Copy,
+    b_line: impl Fn(u32) -> Line + Copy,
+) -> (u32, u32) {
+    (
+        a.max(written_into(pixels, b, b_line, a_line)),
+        b.max(written_into(pixels, a, a_line, b_line)),
+    )
+}
+
+/// A letterbox's (or a pillarbox's) two bars are as deep as each other, but a subtitle, a
+/// caption or a channel's logo written into one of them ends that side's run of bar lines
+/// early, and [`border`] finds no border there. Given the opposite side's bar, `depth` lines
+/// from that side's edge (`found`), this side (`line`) is a bar as deep, give or take a line as
+/// padding rounds, when its outermost line matches the bar's colour, every line to that depth
+/// is mostly that colour (a median within [`TOLERANCE`]), and the picture's edge follows there;
+/// else 0. Only a bar at least a JPEG block deep is followed: a thin dark line at one edge of a
+/// photograph says nothing of the other.
+fn written_into(
+    pixels: &Pixels<'_>,
+    depth: u32,
+    found: impl Fn(u32) -> Line,
+    line: impl Fn(u32) -> Line,
+) -> u32 {
+    if depth < JPEG_BLOCK {
+        return 0;
+    }
+    let mut buf = [[0u8; 3]; 512];
+    let n = found(0).samples(pixels, &mut buf);
+    let colour = median(&mut buf[..n]);
+    let n = line(0).samples(pixels, &mut buf);
+    if !matches(&buf[..n], colour) {
+        return 0;
+    }
+    for k in 1..depth + 2 {
+        let n = line(k).samples(pixels, &mut buf);
+        if k + 1 >= depth && strays(&buf[..n], colour) * EDGE >= n as u32 {
+            return k;
+        }
+        let centre = median(&mut buf[..n]);
+        if (0..3).any(|c| centre[c].abs_diff(colour[c]) > TOLERANCE) {
+            return 0;
+        }
+    }
+    0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,6 +467,50 @@ mod tests {
             }
             assert_eq!(region(w, h, &data).y, 0, "bar {bar}, smeared from {first}");
         }
+    }
+
+    /// A subtitle written into the bottom bar (or a logo into a side bar) ends that bar's run
+    /// of lines: it is cut as deep as the opposite bar, which has nothing written in it.
+    #[test]
+    fn a_bar_with_a_subtitle_in_it_is_cut_as_deep_as_the_other() {
+        // Bars of 24 rows, one row deeper at the bottom (padding rounds); white letters over
+        // a fifth of the width in rows 8 to 15 of the bottom bar.
+        let (w, h, mut data) = framed(200, 100, [24, 25, 0, 0], [0, 0, 0]);
+        for y in 132..140 {
+            for x in 0..w {
+                if x % 5 == 2 && (60..140).contains(&x) || x % 10 == 4 {
+                    let at = ((y * w + x) * 3) as usize;
+                    data[at..at + 3].copy_from_slice(&[235, 235, 235]);
+                }
+            }
+        }
+        let expected = Region {
+            x: 0,
+            y: 24,
+            width: 200,
+            height: 100,
+        };
+        assert_eq!(region(w, h, &data), expected);
+        // Turned a quarter: a logo in the right pillar bar.
+        let turned: Vec<u8> = (0..w)
+            .flat_map(|x| (0..h).map(move |y| (x, y)))
+            .flat_map(|(x, y)| {
+                let at = ((y * w + x) * 3) as usize;
+                [data[at], data[at + 1], data[at + 2]]
+            })
+            .collect();
+        let got = region(h, w, &turned);
+        assert_eq!((got.x, got.width), (24, 100), "{got:?}");
+        // Without a bar on the other side, the same letters over black are kept: nothing says
+        // how deep a bar they would be in.
+        let (w, h, mut data) = framed(200, 100, [0, 25, 0, 0], [0, 0, 0]);
+        for y in 108..116 {
+            for x in (2..w).step_by(5) {
+                let at = ((y * w + x) * 3) as usize;
+                data[at..at + 3].copy_from_slice(&[235, 235, 235]);
+            }
+        }
+        assert_eq!(region(w, h, &data).height, 125);
     }
 
     #[test]

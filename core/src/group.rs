@@ -27,9 +27,14 @@ use core::cmp::Ordering;
 /// without ([`content_region`](crate::content_region)), from the signature's
 /// [`aspect_ratio`](crate::Signature::aspect_ratio), which is the content's: what
 /// [`Candidate::pixels`] should hold, so that a letterboxed or pillarboxed copy, which has more
-/// pixels than its original only by its bars, is not the one kept. Exact when bars were cut on
-/// one axis (letterbox or pillarbox, the usual case); with bars on all four sides it counts the
-/// largest picture of that shape that fits. A meaningless aspect gives all the pixels.
+/// pixels than its original only by its bars, is not the one kept. The content of a picture with
+/// bars counts [`BARRED_SHORTFALL`] short: its bars are measured on the pixels the signature was
+/// computed from (a JPEG decoded at a reduced scale, an eighth to a half of its size), a row or
+/// two either way, so that a copy with bars would otherwise outrank its original half of the
+/// time; of two files with the same content, the one without bars is kept. The shape is the
+/// content's when bars were cut on one axis (letterbox or pillarbox, the usual case); with bars
+/// on all four sides it counts the largest picture of that shape that fits. A meaningless aspect
+/// gives all the pixels.
 pub fn content_pixels(width: u32, height: u32, aspect: f32) -> u64 {
     let (w, h) = (f64::from(width), f64::from(height));
     let aspect = f64::from(aspect);
@@ -45,8 +50,18 @@ pub fn content_pixels(width: u32, height: u32, aspect: f32) -> u64 {
     } else {
         (u64::from(width), round(w / aspect).min(u64::from(height)))
     };
-    cw * ch
+    let all = u64::from(width) * u64::from(height);
+    if cw * ch * 1000 >= all * 995 {
+        // No bars, or less than half a per cent of the picture: rounding, not bars.
+        return all;
+    }
+    cw * ch - cw * ch / BARRED_SHORTFALL
 }
+
+/// A picture with bars counts its content short by one part in this many (3 %): more than a
+/// measurement at an eighth of the size can be off by (2 rows of 128 at least), and less than
+/// any copy worth keeping over another loses by resizing.
+pub const BARRED_SHORTFALL: u64 = 32;
 
 /// What the keep rule reads about a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,9 +269,15 @@ mod tests {
     fn content_pixels_leave_out_the_bars() {
         // A 1 600 × 900 picture pillarboxed to 2 000 × 900 and letterboxed to 1 600 × 1 200.
         let aspect = 1600.0 / 900.0;
-        assert_eq!(content_pixels(2000, 900, aspect), 1600 * 900);
-        assert_eq!(content_pixels(1600, 1200, aspect), 1600 * 900);
+        let short = 1600 * 900 - 1600 * 900 / BARRED_SHORTFALL;
+        assert_eq!(content_pixels(2000, 900, aspect), short);
+        assert_eq!(content_pixels(1600, 1200, aspect), short);
+        // Bars measured a row too deep or too shallow still count short: a letterboxed copy
+        // is not kept over its original for a row.
+        assert!(content_pixels(1600, 1200, 1600.0 / 904.0) < 1600 * 900);
+        assert!(content_pixels(1600, 1200, 1600.0 / 896.0) < 1600 * 900);
         // No bars: all of it; a meaningless aspect: all of it.
+        assert_eq!(content_pixels(1600, 900, 1600.0 / 901.0), 1600 * 900);
         assert_eq!(content_pixels(1600, 900, aspect), 1600 * 900);
         assert_eq!(content_pixels(1600, 900, f32::NAN), 1600 * 900);
         assert_eq!(content_pixels(0, 900, aspect), 0);
@@ -275,14 +296,20 @@ mod tests {
         };
         assert_eq!(
             keep_order(&original, &boxed),
-            Ordering::Greater,
-            "older wins a tie"
+            Ordering::Less,
+            "the same content without bars is kept, even over an older copy with them"
         );
         let boxed_later = Candidate {
             modified_ns: 3,
             ..boxed
         };
         assert_eq!(keep_order(&original, &boxed_later), Ordering::Less);
+        // A larger copy with bars is still kept over a smaller one without.
+        let halved = Candidate {
+            pixels: content_pixels(800, 450, aspect),
+            ..original
+        };
+        assert_eq!(keep_order(&halved, &boxed), Ordering::Greater);
     }
 
     #[test]

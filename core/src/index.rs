@@ -27,7 +27,7 @@ pub use builder::IndexBuilder;
 
 use crate::score::{average_term, finish, pair_weight, self_weight, turned_self_weight};
 use crate::signature::NEGATIVE;
-use crate::{Orientation, Signature, Weights};
+use crate::{Framing, Orientation, Signature, Weights};
 
 /// Lists per channel: one per 15-bit coefficient code (sign bit + 14-bit position).
 const LISTS_PER_CHANNEL: usize = 2 * NEGATIVE as usize;
@@ -70,6 +70,9 @@ pub struct Hit {
     pub score: f32,
     /// How the query was turned for this match.
     pub orientation: Orientation,
+    /// How the hit is framed next to the query: [`Framing::Whole`] unless the match came
+    /// through a cropped probe ([`crate::ProbedIndex::query_with`]).
+    pub framing: Framing,
 }
 
 /// Reusable working memory for [`Index::query_with`]: one counter per id.
@@ -452,6 +455,7 @@ impl Index {
                     similarity,
                     score: cmp.score,
                     orientation,
+                    framing: Framing::Whole,
                 });
             }
         }

@@ -101,7 +101,8 @@ pub use color::{planes_to_yiq, rgb_to_yiq};
 pub use equalize::{BINS as EQUALIZE_BINS, CLIP as EQUALIZE_CLIP, equalize};
 pub use error::Error;
 pub use group::{
-    Candidate, DEFAULT_KEEP, KeepRule, content_pixels, group, group_by, keep_order, keep_order_by,
+    BARRED_SHORTFALL, Candidate, DEFAULT_KEEP, KeepRule, content_pixels, group, group_by,
+    keep_order, keep_order_by,
 };
 pub use haar::{decompose, decompose_planes, reconstruct};
 pub use index::{Hit, Index, IndexBuilder, QueryScratch};
@@ -117,7 +118,9 @@ pub use resize::{
     PixelLayout, Pixels, Span, composite_on_white, downscale, downscale_into, downscale_region,
     spans,
 };
-pub use score::{Comparison, Sensitivity, compare, compare_in, compare_upright};
+pub use score::{
+    Comparison, Framing, Sensitivity, compare, compare_in, compare_upright, look_label,
+};
 pub use sequence::{FrameHit, SequenceMatch, SequenceOptions, find_sequences};
 pub use signature::{CHROMA_NOISE_FLOOR, STRUCTURE_FLOOR, Signature};
 pub use weights::{Weights, bin};

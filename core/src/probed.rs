@@ -3,8 +3,8 @@
 use alloc::vec::Vec;
 
 use crate::{
-    Comparison, Error, Hit, Index, IndexBuilder, Orientation, QueryScratch, Signature, Weights,
-    compare_in,
+    Comparison, Error, Framing, Hit, Index, IndexBuilder, Orientation, QueryScratch, Signature,
+    Weights, compare_in,
 };
 
 /// What a match through a probe gives up of its similarity: 6 points. A probe is a second,
@@ -18,7 +18,9 @@ pub const PROBE_PENALTY: f32 = 6.0;
 /// [`compare_in`] of two pictures given with their probes: the best of the picture with the
 /// picture, the first's probe with the second, and the first with the second's probe (so
 /// whichever of the two is a cropped copy of the other; two probes are not compared), a match
-/// through a probe lowered by [`PROBE_PENALTY`]. Symmetric, as [`compare_in`] is.
+/// through a probe lowered by [`PROBE_PENALTY`] and told by its [`Framing`] (`b` cropped when
+/// it matched `a`'s probe, wider when `a` matched its probe). Symmetric, as [`compare_in`] is
+/// (the framing inverted).
 pub fn compare_probed(
     a: (&Signature, &Signature),
     b: (&Signature, &Signature),
@@ -26,11 +28,12 @@ pub fn compare_probed(
     orientations: &[Orientation],
 ) -> Comparison {
     let mut best = compare_in(a.0, b.0, weights, orientations);
-    for (x, y) in [(a.1, b.0), (a.0, b.1)] {
+    // In the order `ProbedIndex::query_with` takes them, so a tie is told the same way.
+    for (x, y, framing) in [(a.0, b.1, Framing::Wider), (a.1, b.0, Framing::Cropped)] {
         let mut c = compare_in(x, y, weights, orientations);
         c.similarity = (c.similarity - PROBE_PENALTY).max(0.0);
         if c.similarity > best.similarity {
-            best = c;
+            best = Comparison { framing, ..c };
         }
     }
     best
@@ -127,15 +130,19 @@ impl ProbedIndex {
             .pictures
             .query_with(scratch, signature, min_similarity, limit);
         let raised = min_similarity + PROBE_PENALTY;
-        let lowered = |mut hit: Hit| {
-            hit.similarity = (hit.similarity - PROBE_PENALTY).max(0.0);
-            hit
+        let lowered = |framing: Framing| {
+            move |mut hit: Hit| {
+                hit.similarity = (hit.similarity - PROBE_PENALTY).max(0.0);
+                hit.framing = framing;
+                hit
+            }
         };
-        let through_probes = [
-            self.probes.query_with(scratch, signature, raised, limit),
-            self.pictures.query_with(scratch, probe, raised, limit),
-        ];
-        hits.extend(through_probes.into_iter().flatten().map(lowered));
+        // The query like a hit's probe: the query is the hit's middle, the hit wider. The
+        // query's probe like a hit: the hit is the query's middle, cropped.
+        let wider = self.probes.query_with(scratch, signature, raised, limit);
+        let cropped = self.pictures.query_with(scratch, probe, raised, limit);
+        hits.extend(wider.into_iter().map(lowered(Framing::Wider)));
+        hits.extend(cropped.into_iter().map(lowered(Framing::Cropped)));
         hits.sort_by(|a, b| a.id.cmp(&b.id).then(b.similarity.total_cmp(&a.similarity)));
         hits.dedup_by_key(|h| h.id);
         hits.sort_unstable_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
@@ -331,7 +338,10 @@ mod tests {
                 );
                 let hit = hits.iter().find(|h| h.id as usize == j);
                 match hit {
-                    Some(hit) => assert_eq!(hit.similarity, expected.similarity, "{i} {j}"),
+                    Some(hit) => {
+                        assert_eq!(hit.similarity, expected.similarity, "{i} {j}");
+                        assert_eq!(hit.framing, expected.framing, "{i} {j}");
+                    }
                     None => assert!(j == 3 || expected.similarity == 0.0, "{i} {j}"),
                 }
             }
@@ -356,6 +366,20 @@ mod tests {
             with.similarity,
             plain.similarity
         );
+        // ... and it says which is the crop: the second is wider than the cropped first, and
+        // the other way round the second is the crop.
+        assert_eq!(with.framing, Framing::Wider);
+        let back = compare_probed(
+            (&whole_t.0, &whole_t.1),
+            (&crop_q.0, &crop_q.1),
+            Weights::Scanned,
+            Orientation::DEFAULT,
+        );
+        assert_eq!(
+            (back.similarity, back.framing),
+            (with.similarity, Framing::Cropped)
+        );
+        assert_eq!(plain.framing, Framing::Whole);
         assert!(ProbedIndex::from_bytes(&index.to_bytes()[..20]).is_err());
     }
 }

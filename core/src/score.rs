@@ -34,6 +34,8 @@
 //! same shoot) to [`Sensitivity::HIGHEST_SIMILARITY`] at 100 (only resized copies). Both ends,
 //! and the default, come from measurements on real photographs; see the README.
 
+use alloc::string::String;
+
 use crate::signature::NEGATIVE;
 use crate::{Error, MAX_COEFFICIENTS, Orientation, Signature, Weights, weights::bin};
 
@@ -50,6 +52,53 @@ pub struct Comparison {
     /// 0–100, where 100 is identical (see the module docs); a turned match's as
     /// [`Orientation::discount`] counts it.
     pub similarity: f32,
+    /// How the second picture is framed next to the first: [`Framing::Whole`] unless the match
+    /// came through a cropped probe ([`crate::compare_probed`]).
+    pub framing: Framing,
+}
+
+/// How the second of two matched pictures is framed next to the first: whole, or one of them
+/// the middle of the other (a match through a cropped probe, [`crate::compare_probed`]), so that
+/// reports can say "cropped" as they say "mirrored".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Framing {
+    /// The two pictures matched whole with whole.
+    #[default]
+    Whole,
+    /// The second looks like the middle of the first: a cropped copy of it.
+    Cropped,
+    /// The first looks like the middle of the second: the second shows more around it.
+    Wider,
+}
+
+impl Framing {
+    /// The first next to the second, given the second next to the first.
+    pub fn inverse(self) -> Framing {
+        match self {
+            Framing::Whole => Framing::Whole,
+            Framing::Cropped => Framing::Wider,
+            Framing::Wider => Framing::Cropped,
+        }
+    }
+
+    /// The reports' word for it: "cropped", "wider", or `None` when whole.
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            Framing::Whole => None,
+            Framing::Cropped => Some("cropped"),
+            Framing::Wider => Some("wider"),
+        }
+    }
+}
+
+/// How the second of two matched pictures looks next to the first, in the words the command
+/// line and the page share: "mirrored", "cropped", "rotated 90°, wider"…; `None` as it is.
+pub fn look_label(orientation: Orientation, framing: Framing) -> Option<String> {
+    match (orientation.label(), framing.label()) {
+        (None, None) => None,
+        (Some(one), None) | (None, Some(one)) => Some(one.into()),
+        (Some(turn), Some(frame)) => Some(alloc::format!("{turn}, {frame}")),
+    }
 }
 
 /// The average-colour term: `Σ_c w[c][0] · |a_c − b_c|`.
@@ -133,6 +182,7 @@ pub(crate) fn finish(matched_centi: i32, pair_weight_centi: u32, dc: f32) -> Com
         orientation: Orientation::Upright,
         score,
         similarity,
+        framing: Framing::Whole,
     }
 }
 

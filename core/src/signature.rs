@@ -38,7 +38,7 @@
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (7) |
+//! | 4 | 1 | format version (8) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -61,7 +61,7 @@ pub use crate::select::{
 };
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 7;
+pub const FORMAT_VERSION: u8 = 8;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";

@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 
 use image::{ImageFormat, RgbImage, RgbaImage, imageops};
 use lookalike_core::{
-    Orientation, PixelLayout, Pixels, Sensitivity, Signature, Weights, compare_probed,
+    Framing, Orientation, PixelLayout, Pixels, Sensitivity, Signature, Weights, compare_probed,
 };
 use lookalike_tests::{Modification, photos_dir};
 use serde_json::{Value, json};
@@ -240,6 +240,27 @@ fn page_groups_copies_matches_native_signatures_and_stays_offline() {
         verdict.contains("the second is the first mirrored") && verdict.contains("look alike"),
         "{verdict}"
     );
+    // A cropped copy, found through the original's cropped probe (natively too): the verdict
+    // says which is the crop.
+    let native = compare_probed(
+        (&original.0, &original.1),
+        (&fixtures.cropped.0, &fixtures.cropped.1),
+        Weights::Scanned,
+        Orientation::DEFAULT,
+    );
+    assert_eq!(native.framing, Framing::Cropped, "{native:?}");
+    browser.send_files(
+        &browser.element("#compare-b"),
+        std::slice::from_ref(&fixtures.cropped_png),
+    );
+    let verdict = browser.wait(|| {
+        let v: String = browser.run("return document.querySelector('#verdict').textContent", []);
+        v.contains("cropped").then_some(v)
+    });
+    assert!(
+        verdict.contains("the second is the first cropped") && verdict.contains("look alike"),
+        "{verdict}"
+    );
 
     // ---- speed, for the README (printed, never asserted)
     let per_second: f64 = browser.run_async("lookalikeTest.benchHash(1024, 768, 20)", []);
@@ -299,6 +320,9 @@ struct Fixtures {
     half_png: PathBuf,
     /// The half-size copy mirrored, for the compare view.
     mirrored_png: PathBuf,
+    /// The half-size copy cut by 10 % (5 % off each side), and its native signature and probe.
+    cropped_png: PathBuf,
+    cropped: (Signature, Signature),
 }
 
 impl Fixtures {
@@ -313,6 +337,13 @@ impl Fixtures {
         let mirrored_png = dir.join("dragonfly-mirrored.png");
         image::imageops::flip_horizontal(&half)
             .save_with_format(&mirrored_png, ImageFormat::Png)
+            .unwrap();
+        let (w, h) = half.dimensions();
+        let cropped =
+            image::imageops::crop_imm(&half, w / 20, h / 20, w - w / 10, h - h / 10).to_image();
+        let cropped_png = dir.join("dragonfly-cropped.png");
+        cropped
+            .save_with_format(&cropped_png, ImageFormat::Png)
             .unwrap();
         let watermarked_jpg = dir.join("dragonfly-watermarked.jpg");
         let mut jpeg = Vec::new();
@@ -342,6 +373,8 @@ impl Fixtures {
             original_png,
             half_png,
             mirrored_png,
+            cropped_png,
+            cropped: rgb_signature(&cropped),
         }
     }
 }

@@ -9,7 +9,10 @@
 //!   versioned byte format of the native database ([`lookalike_core::Signature::to_bytes`],
 //!   274 bytes at m = 40) followed by its cropped probe's, as the command line stores them
 //!   ([`lookalike_core::Signature::compute_probed`]; 548 bytes in all);
-//! - `compareSignatures(a, b)` → `Comparison { score, similarity, turn }` (similarity 0–100; `turn`: "mirrored", "rotated 90°"… or undefined);
+//! - `compareSignatures(a, b)` → `Comparison { score, similarity, turn, crop, look }`
+//!   (similarity 0–100; `turn`: "mirrored", "rotated 90°"… or undefined; `crop`: "cropped",
+//!   "wider" or undefined, a match through a cropped probe; `look`: both in one, "mirrored,
+//!   cropped"…);
 //! - `SignatureInfo.fromBytes(bytes)` → checked signature (one, or the first of `hashRgba`'s
 //!   two): `m`, `aspectRatio`, `average`, `toBytes()`;
 //! - `minSimilarity(sensitivity)`, `DEFAULT_SENSITIVITY`: the sensitivity slider's mapping;
@@ -229,10 +232,26 @@ pub struct Comparison {
     /// 0–100, where 100 is identical (a mirrored or turned match discounted, as core counts it).
     pub similarity: f32,
     orientation: lookalike_core::Orientation,
+    framing: lookalike_core::Framing,
 }
 
 #[wasm_bindgen]
 impl Comparison {
+    /// "cropped" when the second image looks like the middle of the first (matched through
+    /// the first's cropped probe), "wider" when the first looks like the middle of the second;
+    /// `undefined` when they matched whole (core's `Framing::label`).
+    #[wasm_bindgen(getter)]
+    pub fn crop(&self) -> Option<String> {
+        self.framing.label().map(str::to_owned)
+    }
+
+    /// How the second image looks next to the first, turn and crop in one: "mirrored",
+    /// "cropped", "rotated 90°, wider"…; `undefined` as it is (the command line's words).
+    #[wasm_bindgen(getter)]
+    pub fn look(&self) -> Option<String> {
+        lookalike_core::look_label(self.orientation, self.framing)
+    }
+
     /// How the second image looks next to the first when they matched mirrored or turned:
     /// "mirrored", "rotated 90°", "rotated 180°" or "rotated 270°" (clockwise); `undefined`
     /// upright (core's `Orientation::label`, the command line's words).
@@ -248,6 +267,7 @@ impl From<lookalike_core::Comparison> for Comparison {
             score: c.score,
             similarity: c.similarity,
             orientation: c.orientation,
+            framing: c.framing,
         }
     }
 }

@@ -338,7 +338,7 @@ function member(image, keeper, scored) {
   for (const key of ["similarity", "joinedVia", "joinedSimilarity"]) delete figure.dataset[key];
   if (scored) {
     figure.dataset.similarity = scored.similarity.toFixed(1);
-    detail.textContent = `${image.width}×${image.height} · similarity to the first ${scored.similarity.toFixed(1)}${scored.turn && !via ? ` (${scored.turn})` : ""} · score ${scored.score.toFixed(2)}`;
+    detail.textContent = `${image.width}×${image.height} · similarity to the first ${scored.similarity.toFixed(1)}${scored.look && !via ? ` (${scored.look})` : ""} · score ${scored.score.toFixed(2)}`;
     if (via) {
       figure.dataset.joinedVia = via.name;
       figure.dataset.joinedSimilarity = scored.via.similarity.toFixed(1);
@@ -501,8 +501,8 @@ function showVerdict() {
   const big = document.createElement("strong");
   big.textContent = `similarity ${comparison.similarity.toFixed(1)} / 100`;
   const line = document.createElement("span");
-  const turn = comparison.turn ? ` · the second is the first ${comparison.turn}` : "";
-  line.textContent = `${turn} · score ${comparison.score.toFixed(2)} · ${alike ? "look alike" : "different"} at sensitivity ${$("#sensitivity").value}`;
+  const look = comparison.look ? ` · the second is the first ${comparison.look}` : "";
+  line.textContent = `${look} · score ${comparison.score.toFixed(2)} · ${alike ? "look alike" : "different"} at sensitivity ${$("#sensitivity").value}`;
   verdict.append(big, line);
   verdict.dataset.similarity = String(comparison.similarity);
   verdict.className = `verdict ${alike ? "alike" : "different"}`;

@@ -48,7 +48,7 @@ export function scoreMembers(lookalike, members, edgesById, minSimilarity, cache
     const key = `${keeper.id}:${image.id}`;
     if (!cache.has(key)) {
       const comparison = lookalike.compareSignatures(keeper.signature, image.signature);
-      cache.set(key, { similarity: comparison.similarity, score: comparison.score, turn: comparison.turn });
+      cache.set(key, { similarity: comparison.similarity, score: comparison.score, look: comparison.look });
       comparison.free();
     }
     const row = { image, ...cache.get(key), via: null, joined: false };

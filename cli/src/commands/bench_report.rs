@@ -47,7 +47,7 @@ pub fn run(args: &BenchReportArgs) -> Result<()> {
             to_keeper: (0..members)
                 .map(|i| (i > 0).then_some(99.0 - (g % 50) as f32 / 10.0))
                 .collect(),
-            turn_to_keeper: vec![lookalike_core::Orientation::Upright; members],
+            look_to_keeper: vec![crate::report::Look::SAME; members],
             reference: vec![false; members],
         };
         let mut thumbs = Vec::with_capacity(members);

@@ -21,7 +21,7 @@ use lookalike_core::{Weights, compare_upright};
 use crate::args::ImportPairsArgs;
 use crate::commands::scan::{keep_rules, print_report, same_file, write_html};
 use crate::exchange::{pairs, signatures};
-use crate::report::{Pair, Report};
+use crate::report::{Look, Pair, Report};
 use crate::store::{FileRecord, IgnoredPairs, Store};
 use crate::{config, messages};
 
@@ -120,7 +120,10 @@ pub fn run(store: Option<&Store>, args: &ImportPairsArgs) -> Result<()> {
             b: b.file,
             similarity: ours.similarity,
             score: ours.score,
-            orientation: ours.orientation,
+            look: Look {
+                turn: ours.orientation,
+                framing: ours.framing,
+            },
         });
     }
     if disagreeing > SHOWN_DISAGREEMENTS {

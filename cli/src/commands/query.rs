@@ -112,13 +112,12 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
                 object.insert("similarity".into(), json!(round2(hit.similarity)));
                 object.insert("score".into(), json!(round2(hit.score)));
                 object.insert("match".into(), Value::Object(json::file(file)));
-                // How the match looks next to the query (`null` upright).
+                // How the match looks next to the query (`null` upright, and whole).
                 object.insert("turn".into(), json!(hit.orientation.label()));
+                object.insert("crop".into(), json!(hit.framing.label()));
                 writeln!(out, "{}", Value::Object(object))?;
             } else {
-                let turn = hit
-                    .orientation
-                    .label()
+                let turn = lookalike_core::look_label(hit.orientation, hit.framing)
                     .map_or(String::new(), |t| format!("  ({t})"));
                 writeln!(
                     out,

@@ -29,7 +29,7 @@ use crate::image::{review, thumbnail, walk};
 use crate::interrupt;
 use crate::messages;
 use crate::progress::Progress;
-use crate::report::{self, Pair, Report};
+use crate::report::{self, Look, Pair, Report};
 use crate::store::{FileRecord, ImageFile, Stamp, Store};
 
 /// Most matches looked at per new image.
@@ -310,7 +310,10 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
                     b: other.clone(),
                     similarity: hit.similarity,
                     score: hit.score,
-                    orientation: hit.orientation,
+                    look: Look {
+                        turn: hit.orientation,
+                        framing: hit.framing,
+                    },
                 });
             }
         }
@@ -340,7 +343,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     } else {
         Orientation::DEFAULT
     };
-    let compare = |keeper: &Path, member: &Path| -> Option<(f32, Orientation)> {
+    let compare = |keeper: &Path, member: &Path| -> Option<(f32, Look)> {
         if ignored.contains(keeper, member) || same_file(keeper, member) {
             return None;
         }
@@ -356,9 +359,11 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
             Weights::Scanned,
             orientations,
         );
-        sensitivity
-            .accepts(&c)
-            .then_some((c.similarity, c.orientation))
+        let look = Look {
+            turn: c.orientation,
+            framing: c.framing,
+        };
+        sensitivity.accepts(&c).then_some((c.similarity, look))
     };
     let mut report = Report::build_with(pairs, &keep, &aspect, &compare);
     if !reference.is_empty() {

@@ -42,7 +42,8 @@ pub fn mtime_ms(mtime_ns: i64) -> i64 {
 
 /// The report's data block: `{"base":null,"groups":[{"n":1,"m":[{"p":path,"s":bytes,
 /// "t":mtime_ms,"w":…,"h":…,"f":format,"k":similarity to the keeper or null,"o":how it looks
-/// next to the keeper when mirrored or turned ("mirrored", "rotated 90°"…) or null,"i":thumbnail
+/// next to the keeper when mirrored, turned or cropped ("mirrored", "rotated 90°", "cropped",
+/// "mirrored, wider"…) or null,"i":thumbnail
 /// or null,"r":reference?}]}]}`, groups in the order given by `order`.
 fn data(report: &Report, order: &[usize], thumbnails: &Thumbnails) -> Value {
     let mut groups = Vec::with_capacity(order.len());
@@ -62,7 +63,7 @@ fn data(report: &Report, order: &[usize], thumbnails: &Thumbnails) -> Value {
                 o.insert("f".into(), json!(m.picture.format.name()));
                 let k = group.to_keeper.get(i).copied().flatten();
                 o.insert("k".into(), json!(k.map(super::json::round2)));
-                o.insert("o".into(), json!(group.turn_label(i)));
+                o.insert("o".into(), json!(group.look_label(i)));
                 let thumb = thumbnails.get(g).and_then(|t| t.get(i)).cloned().flatten();
                 o.insert("i".into(), json!(thumb));
                 let r = group.reference.get(i).copied().unwrap_or(false);

@@ -3,22 +3,25 @@
 //! ```json
 //! {"group":1,"similarity":97.12,"score":-38.4,
 //!  "keep":{"path":"/p/a.jpg","bytes":3201123,"width":4000,"height":3000,"format":"jpeg","modified_ns":…},
-//!  "remove":{…},"turn":null}
+//!  "remove":{…},"turn":null,"crop":null}
 //! ```
 //!
 //! `turn` is `null` when the two match as they are, else how `remove` looks next to `keep`:
-//! `"mirrored"`, `"rotated 90°"`, `"rotated 180°"` or `"rotated 270°"` (clockwise).
+//! `"mirrored"`, `"rotated 90°"`, `"rotated 180°"` or `"rotated 270°"` (clockwise). `crop` is
+//! `null` when the two match whole, else `"cropped"` when `remove` looks like the middle of
+//! `keep` (matched through `keep`'s cropped probe) or `"wider"` when `keep` looks like the
+//! middle of `remove`.
 //!
 //! With `--groups`, one object per group instead ([`write_groups`]): the keeper first, every
 //! member with its similarity to the keeper (`null` for the keeper, and for a member joined to the
 //! group through others only), whether it is such a member (`via_others`: like another member,
-//! not like the keeper), how it looks next to the keeper (`turn`, as above) and whether it is in a
+//! not like the keeper), how it looks next to the keeper (`turn` and `crop`, as above) and whether it is in a
 //! reference folder:
 //!
 //! ```json
 //! {"group":1,"sureness":97.12,"keep":{"path":"/p/a.jpg",…},
-//!  "members":[{"path":"/p/a.jpg",…,"similarity":null,"via_others":false,"turn":null,"reference":false},
-//!             {"path":"/p/b.jpg",…,"similarity":97.12,"via_others":false,"turn":"mirrored","reference":false}]}
+//!  "members":[{"path":"/p/a.jpg",…,"similarity":null,"via_others":false,"turn":null,"crop":null,"reference":false},
+//!             {"path":"/p/b.jpg",…,"similarity":97.12,"via_others":false,"turn":"mirrored","crop":null,"reference":false}]}
 //! ```
 //!
 //! `path` is the file name as UTF-8. A name that is not valid UTF-8 (possible on Unix) has
@@ -85,7 +88,8 @@ pub fn one(m: &Match) -> Value {
         "score": round2(m.score),
         "keep": file(&m.keep),
         "remove": file(&m.remove),
-        "turn": m.turn.label(),
+        "turn": m.look.turn.label(),
+        "crop": m.look.framing.label(),
     })
 }
 
@@ -108,7 +112,8 @@ pub fn group(g: &Group) -> Value {
             let s = g.to_keeper.get(i).copied().flatten();
             o.insert("similarity".into(), json!(s.map(round2)));
             o.insert("via_others".into(), json!(i > 0 && s.is_none()));
-            o.insert("turn".into(), json!(g.turn_label(i)));
+            o.insert("turn".into(), json!(g.look(i).turn.label()));
+            o.insert("crop".into(), json!(g.look(i).framing.label()));
             let r = g.reference.get(i).copied().unwrap_or(false);
             o.insert("reference".into(), json!(r));
             Value::Object(o)

@@ -18,7 +18,9 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use lookalike_core::{Candidate, KeepRule, Orientation, content_pixels, group_by, keep_order_by};
+use lookalike_core::{
+    Candidate, Framing, KeepRule, Orientation, content_pixels, group_by, keep_order_by,
+};
 
 use crate::store::{ImageFile, path_key};
 
@@ -56,8 +58,8 @@ pub struct Match {
     pub score: f32,
     pub keep: ImageFile,
     pub remove: ImageFile,
-    /// `remove` is `keep` turned this way ([`Orientation::Upright`]: as it is).
-    pub turn: Orientation,
+    /// How `remove` looks next to `keep`: turned, cropped ([`Look::SAME`]: as it is).
+    pub look: Look,
 }
 
 /// Files linked by matches; `members[0]` is the one to keep.
@@ -70,9 +72,10 @@ pub struct Group {
     /// Per member, its similarity to the keeper (`members[0]`) when that pair matched; `None`
     /// for the keeper itself and for a member joined to the group through others only.
     pub to_keeper: Vec<Option<f32>>,
-    /// Per member, how it looks next to the keeper when that pair matched turned: the keeper
-    /// mirrored or turned this way ([`Orientation::label`]); upright otherwise.
-    pub turn_to_keeper: Vec<Orientation>,
+    /// Per member, how it looks next to the keeper when that pair matched turned or through a
+    /// cropped probe: the keeper mirrored or turned this way ([`Orientation::label`]), and
+    /// cropped or wider ([`Framing::label`]); [`Look::SAME`] otherwise.
+    pub look_to_keeper: Vec<Look>,
     /// Per member, whether it lies in a reference folder (`scan --reference`): never proposed
     /// for removal. Reference members come first, so the keeper is one when there is any.
     pub reference: Vec<bool>,
@@ -80,12 +83,14 @@ pub struct Group {
 
 impl Group {
     /// How member `i` looks next to the keeper, in the reports' words ("mirrored", "rotated
-    /// 90°"…); `None` upright or unknown.
-    pub fn turn_label(&self, i: usize) -> Option<&'static str> {
-        self.turn_to_keeper
-            .get(i)
-            .copied()
-            .and_then(Orientation::label)
+    /// 90°", "cropped", "mirrored, cropped"…); `None` as it is, or unknown.
+    pub fn look_label(&self, i: usize) -> Option<String> {
+        self.look_to_keeper.get(i).copied().and_then(Look::label)
+    }
+
+    /// How member `i` looks next to the keeper ([`Look::SAME`] for the keeper, or unknown).
+    pub fn look(&self, i: usize) -> Look {
+        self.look_to_keeper.get(i).copied().unwrap_or(Look::SAME)
     }
 
     /// How sure the group is: its weakest member's similarity to the keeper (or, joined through
@@ -113,19 +118,49 @@ pub struct Pair {
     pub b: ImageFile,
     pub similarity: f32,
     pub score: f32,
-    /// `b` is `a` turned this way (the index hit's orientation, `a` the query).
-    pub orientation: Orientation,
+    /// How `b` looks next to `a` (the index hit's orientation and framing, `a` the query).
+    pub look: Look,
 }
 
-/// How the other id of a pair looks next to `from`, given that `b` is `a` turned by `o`.
-fn relative(o: Orientation, a: u32, from: u32) -> Orientation {
-    if a == from { o } else { o.inverse() }
+/// How one picture of a pair looks next to the other: mirrored or turned, and framed (one the
+/// middle of the other, a match through a cropped probe).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Look {
+    pub turn: Orientation,
+    pub framing: Framing,
+}
+
+impl Look {
+    /// As it is: upright, whole.
+    pub const SAME: Look = Look {
+        turn: Orientation::Upright,
+        framing: Framing::Whole,
+    };
+
+    /// The first next to the second, given the second next to the first (a centred crop and a
+    /// turn of the square commute, so each is inverted alone).
+    pub fn inverse(self) -> Look {
+        Look {
+            turn: self.turn.inverse(),
+            framing: self.framing.inverse(),
+        }
+    }
+
+    /// The reports' words: "mirrored", "cropped", "rotated 90°, wider"…; `None` as it is.
+    pub fn label(self) -> Option<String> {
+        lookalike_core::look_label(self.turn, self.framing)
+    }
+}
+
+/// How the other id of a pair looks next to `from`, given how `b` looks next to `a`.
+fn relative(look: Look, a: u32, from: u32) -> Look {
+    if a == from { look } else { look.inverse() }
 }
 
 /// `compare(keeper, member)`: the similarity of a member to its keeper, and how the member looks
 /// next to it, where the pair reaches the threshold and counts ([`Report::build_with`]).
 pub type CompareWithKeeper<'a> =
-    dyn Fn(&std::path::Path, &std::path::Path) -> Option<(f32, Orientation)> + 'a;
+    dyn Fn(&std::path::Path, &std::path::Path) -> Option<(f32, Look)> + 'a;
 
 impl Report {
     /// [`Report::build_with`] without content aspect ratios (tests).
@@ -169,16 +204,16 @@ impl Report {
         let mut best_similarity = vec![0f32; files.len()];
         // Per pair of ids (smaller first): the best similarity, and how the larger id looks
         // next to the smaller one.
-        let mut pair_similarity: HashMap<(u32, u32), (f32, Orientation)> = HashMap::new();
+        let mut pair_similarity: HashMap<(u32, u32), (f32, Look)> = HashMap::new();
         for (pair, &(a, b)) in pairs.iter().zip(&links) {
             for m in [a, b] {
                 best_similarity[m as usize] = best_similarity[m as usize].max(pair.similarity);
             }
             let s = pair_similarity
                 .entry((a.min(b), a.max(b)))
-                .or_insert((0.0, Orientation::Upright));
+                .or_insert((0.0, Look::SAME));
             if pair.similarity > s.0 {
-                *s = (pair.similarity, relative(pair.orientation, a, a.min(b)));
+                *s = (pair.similarity, relative(pair.look, a, a.min(b)));
             }
         }
         let keys: Vec<Vec<u8>> = files.iter().map(|f| path_key(&f.path)).collect();
@@ -197,14 +232,14 @@ impl Report {
             // Per member, its similarity to the keeper and how it looks next to it: the pair's
             // when it was reported (stored as the larger id next to the smaller), else compared
             // now; `None` for the keeper and for a member like others only.
-            let (to_keeper, turn_to_keeper): (Vec<Option<f32>>, Vec<Orientation>) = members
+            let (to_keeper, look_to_keeper): (Vec<Option<f32>>, Vec<Look>) = members
                 .iter()
                 .map(
                     |&m| match pair_similarity.get(&(m.min(keeper), m.max(keeper))) {
                         Some(&(s, o)) => (Some(s), relative(o, m.min(keeper), keeper)),
-                        None if m == keeper => (None, Orientation::Upright),
+                        None if m == keeper => (None, Look::SAME),
                         None => compare(&files[keeper as usize].path, &files[m as usize].path)
-                            .map_or((None, Orientation::Upright), |(s, o)| (Some(s), o)),
+                            .map_or((None, Look::SAME), |(s, o)| (Some(s), o)),
                     },
                 )
                 .unzip();
@@ -212,7 +247,7 @@ impl Report {
                 number: n + 1,
                 reference: vec![false; members.len()],
                 to_keeper,
-                turn_to_keeper,
+                look_to_keeper,
                 similarity: members
                     .iter()
                     .map(|&m| best_similarity[m as usize])
@@ -225,10 +260,10 @@ impl Report {
         }
         for (pair, &(a, b)) in pairs.into_iter().zip(&links) {
             let a_first = keep_order_by(keep, &candidates[a as usize], &candidates[b as usize]);
-            let (keep, remove, turn) = if a_first == Ordering::Greater {
-                (pair.b, pair.a, pair.orientation.inverse())
+            let (keep, remove, look) = if a_first == Ordering::Greater {
+                (pair.b, pair.a, pair.look.inverse())
             } else {
-                (pair.a, pair.b, pair.orientation)
+                (pair.a, pair.b, pair.look)
             };
             report.matches.push(Match {
                 group: group_of[a as usize],
@@ -236,7 +271,7 @@ impl Report {
                 score: pair.score,
                 keep,
                 remove,
-                turn,
+                look,
             });
         }
         report.matches.sort_by(|x, y| {
@@ -277,7 +312,7 @@ impl Report {
             order.sort_by_key(|&i| !is_reference(&group.members[i].path));
             group.similarity = order.iter().map(|&i| group.similarity[i]).collect();
             group.to_keeper = order.iter().map(|&i| group.to_keeper[i]).collect();
-            group.turn_to_keeper = order.iter().map(|&i| group.turn_to_keeper[i]).collect();
+            group.look_to_keeper = order.iter().map(|&i| group.look_to_keeper[i]).collect();
             group.members = order.iter().map(|&i| group.members[i].clone()).collect();
             group.reference = group
                 .members
@@ -287,9 +322,9 @@ impl Report {
             if group.members.first().map(|m| &m.path) != old_keeper.as_ref() {
                 // Similarities to the old keeper no longer mean "to the keeper".
                 let new = group.members[0].path.clone();
-                // Per member, its best match with the new keeper, as (similarity, turn of the
+                // Per member, its best match with the new keeper, as (similarity, look of the
                 // member next to the keeper).
-                let with_keeper: Vec<Option<(f32, Orientation)>> = group
+                let with_keeper: Vec<Option<(f32, Look)>> = group
                     .members
                     .iter()
                     .map(|m| {
@@ -297,9 +332,9 @@ impl Report {
                             .iter()
                             .filter_map(|x| {
                                 if x.keep.path == new && x.remove.path == m.path {
-                                    Some((x.similarity, x.turn))
+                                    Some((x.similarity, x.look))
                                 } else if x.remove.path == new && x.keep.path == m.path {
-                                    Some((x.similarity, x.turn.inverse()))
+                                    Some((x.similarity, x.look.inverse()))
                                 } else {
                                     None
                                 }
@@ -309,16 +344,16 @@ impl Report {
                     })
                     .collect();
                 group.to_keeper = with_keeper.iter().map(|w| w.map(|w| w.0)).collect();
-                group.turn_to_keeper = with_keeper
+                group.look_to_keeper = with_keeper
                     .iter()
-                    .map(|w| w.map_or(Orientation::Upright, |w| w.1))
+                    .map(|w| w.map_or(Look::SAME, |w| w.1))
                     .collect();
             }
         }
         for m in &mut self.matches {
             if is_reference(&m.remove.path) && !is_reference(&m.keep.path) {
                 std::mem::swap(&mut m.keep, &mut m.remove);
-                m.turn = m.turn.inverse();
+                m.look = m.look.inverse();
             }
         }
     }
@@ -353,38 +388,43 @@ mod tests {
     }
 
     #[test]
-    fn turns_are_told_from_the_keeper_whichever_side_of_the_pair_it_was() {
+    fn turns_and_crops_are_told_from_the_keeper_whichever_side_of_the_pair_it_was() {
         let (original, copy) = (file("/o", 400, 1, 0), file("/c", 200, 1, 0));
-        // The copy was the query: turned 90° clockwise it matches the original, so the copy
-        // is the original turned 270°.
+        let look = |turn, framing| Look { turn, framing };
+        // The copy was the query: turned 90° clockwise it matches the original's middle (the
+        // original is wider), so the copy is the original turned 270° and cropped.
         let mut report = Report::build(
             vec![Pair {
                 a: copy.clone(),
                 b: original.clone(),
                 similarity: 90.0,
                 score: -9.0,
-                orientation: Orientation::Rotated90,
+                look: look(Orientation::Rotated90, Framing::Wider),
             }],
             &lookalike_core::DEFAULT_KEEP,
         );
         let group = &report.groups[0];
         assert_eq!(group.members[0].path, original.path);
+        let copy_next_to_original = look(Orientation::Rotated270, Framing::Cropped);
+        assert_eq!(group.look_to_keeper, [Look::SAME, copy_next_to_original]);
         assert_eq!(
-            group.turn_to_keeper,
-            [Orientation::Upright, Orientation::Rotated270]
+            group.look_label(1).as_deref(),
+            Some("rotated 270°, cropped")
         );
-        assert_eq!(report.matches[0].turn, Orientation::Rotated270);
+        assert_eq!(group.look_label(0), None);
+        assert_eq!(report.matches[0].look, copy_next_to_original);
         // With the copy in a reference folder it is kept, and the original is the copy turned
-        // 90°.
+        // 90°, wider.
         report.put_reference_first(|p| p == copy.path, &|_, _| None);
         let group = &report.groups[0];
         assert_eq!(group.members[0].path, copy.path);
-        assert_eq!(
-            group.turn_to_keeper,
-            [Orientation::Upright, Orientation::Rotated90]
-        );
+        let original_next_to_copy = look(Orientation::Rotated90, Framing::Wider);
+        assert_eq!(group.look_to_keeper, [Look::SAME, original_next_to_copy]);
         assert_eq!(report.matches[0].keep.path, copy.path);
-        assert_eq!(report.matches[0].turn, Orientation::Rotated90);
+        assert_eq!(report.matches[0].look, original_next_to_copy);
+        let line = json::one(&report.matches[0]);
+        assert_eq!(line["turn"], "rotated 90°");
+        assert_eq!(line["crop"], "wider");
     }
 
     #[test]
@@ -400,7 +440,7 @@ mod tests {
             b: y.clone(),
             similarity,
             score: -1.0,
-            orientation: Orientation::Upright,
+            look: Look::SAME,
         };
         let report = Report::build(
             vec![pair(&k, &a, 60.0), pair(&a, &c, 95.0)],
@@ -437,7 +477,10 @@ mod tests {
             b: b.clone(),
             similarity: s,
             score: -s,
-            orientation,
+            look: Look {
+                turn: orientation,
+                framing: Framing::Whole,
+            },
         };
         // r2 joins only through x; x is r1 mirrored.
         let mut report = Report::build(
@@ -453,8 +496,9 @@ mod tests {
         let paths: Vec<_> = group.members.iter().map(|m| m.path.clone()).collect();
         assert_eq!(paths, [r1.path.clone(), r2.path.clone(), x.path.clone()]);
         assert_eq!(group.to_keeper, [None, None, Some(90.0)]);
+        let turns: Vec<Orientation> = group.look_to_keeper.iter().map(|l| l.turn).collect();
         assert_eq!(
-            group.turn_to_keeper,
+            turns,
             [
                 Orientation::Upright,
                 Orientation::Upright,
@@ -477,7 +521,7 @@ mod tests {
             b: y.clone(),
             similarity: s,
             score: -s,
-            orientation: Orientation::Upright,
+            look: Look::SAME,
         };
         let report = Report::build(
             vec![pair(&c, &b, 90.0), pair(&b, &a, 80.0), pair(&d, &e, 70.0)],

@@ -31,9 +31,9 @@ pub fn write(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
                     None => "via".to_string(),
                 }
             };
-            // A member that matched the keeper mirrored or turned says so.
+            // A member that matched the keeper mirrored, turned or cropped says so.
             let turn = group
-                .turn_label(i)
+                .look_label(i)
                 .map_or(String::new(), |t| format!("  ({t})"));
             let via = if i > 0 && group.to_keeper.get(i).copied().flatten().is_none() {
                 format!("  (like another member, {s:.1}; not like the keeper)")

@@ -58,9 +58,10 @@ use read_only::{copy_files, lock_shared, writable};
 /// (issue 17: the bars of a letterboxed JPEG cut too); 6: signature format 6 (issue 17: the
 /// luminance equalized before the decomposition); 7: signature format 7 (issue 17: toned chroma,
 /// a sepia copy's, told on the whole picture); 8: each image record holds its cropped probe
-/// too (issue 17; the screenshots of videos are as in 7). A database of an older format is
-/// refused with a message, never misread.
-pub const FORMAT_VERSION: u8 = 8;
+/// too (issue 17; the screenshots of videos are as in 7); 9: signature format 8 (issue 17: a
+/// bar with a subtitle or logo written into it cut as deep as the opposite bar, screenshots
+/// included). A database of an older format is refused with a message, never misread.
+pub const FORMAT_VERSION: u8 = 9;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -454,29 +455,29 @@ fn lock(dir: &Path) -> Result<File, StoreError> {
 mod tests {
     use super::*;
 
-    /// Issue 17: signatures changed meaning with formats 2 to 7, and format 8 holds each image's
-    /// cropped probe too; an older database must not be read (format 7 is the one before the
-    /// probes).
+    /// Issue 17: signatures changed meaning with formats 2 to 7 and 9, and format 8 holds each
+    /// image's cropped probe too; an older database must not be read (format 8 is the one
+    /// before bars with subtitles were cut).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path()).unwrap();
-            store.settings.insert("format", &[7]).unwrap();
+            store.settings.insert("format", &[8]).unwrap();
             store.db.flush().unwrap();
         }
         match Store::open(dir.path()) {
             Err(e @ StoreError::Incompatible { .. }) => {
                 let message = e.to_string();
                 assert!(
-                    message.contains("format = [7]")
-                        && message.contains("uses 8")
+                    message.contains("format = [8]")
+                        && message.contains("uses 9")
                         && message.contains("db upgrade"),
                     "{message}"
                 );
             }
             Err(e) => panic!("unexpected error {e}"),
-            Ok(_) => panic!("a database of format 7 was opened"),
+            Ok(_) => panic!("a database of format 8 was opened"),
         }
     }
 

@@ -7,9 +7,10 @@ use std::path::Path;
 
 use super::{FORMAT_VERSION, Formats, Store, StoreError, lock};
 
-/// The oldest store format whose videos' screenshot signatures are this version's: format 8
-/// added the images' probes and left screenshots as they were.
-const SCREENSHOTS_SINCE: u8 = 7;
+/// The oldest store format whose videos' screenshot signatures are this version's: format 9
+/// cut bars with a subtitle written into them, in screenshots too (format 8 had added the
+/// images' probes and left screenshots as they were).
+const SCREENSHOTS_SINCE: u8 = 9;
 
 /// What [`Store::upgrade`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +84,12 @@ mod tests {
     #[test]
     fn an_older_database_is_upgraded_keeping_what_the_user_decided() {
         upgrade_from(SCREENSHOTS_SINCE - 1);
-        upgrade_from(SCREENSHOTS_SINCE);
+        upgrade_from(SCREENSHOTS_SINCE - 2);
+        // Videos are kept from a format whose screenshots are this version's, when there is one
+        // older than this version.
+        if SCREENSHOTS_SINCE < FORMAT_VERSION {
+            upgrade_from(SCREENSHOTS_SINCE);
+        }
     }
 
     fn upgrade_from(format: u8) {

@@ -31,8 +31,8 @@ use std::time::Instant;
 use image::RgbImage;
 use image::imageops;
 use lookalike_core::{
-    DEFAULT_COEFFICIENTS, Orientation, PixelLayout, Pixels, ProbedIndex, QueryScratch, Sensitivity,
-    Signature, Weights, compare_probed,
+    DEFAULT_COEFFICIENTS, Framing, Orientation, PixelLayout, Pixels, ProbedIndex, QueryScratch,
+    Sensitivity, Signature, Weights, compare_probed,
 };
 use lookalike_tests::copies::Edit;
 use lookalike_tests::photos;
@@ -141,6 +141,9 @@ pub struct Measurement {
     pub pictures: Vec<Picture>,
     /// Per edit (in `Edit::ALL` order), the similarity of each copy to its picture.
     pub true_pairs: TruePairs,
+    /// Per edit, in the order of `true_pairs`: whether the copy's best comparison with its
+    /// picture came through a cropped probe, i.e. what the reports label "cropped" or "wider".
+    pub through_probe: Vec<Vec<bool>>,
     /// Pairs of different pictures at or above [`FLOOR`]: (similarity, entry a, entry b).
     pub false_pairs: FalsePairs,
     /// The same two, with queries compared upright only (no mirror or quarter turns).
@@ -330,12 +333,20 @@ fn main() {
     let upright = evaluate(&entries, &pictures, &[]);
     eprintln!("upright only: {:.1} s", start.elapsed().as_secs_f64());
     let mut phash_true = vec![Vec::new(); Edit::ALL.len()];
+    let mut through_probe = vec![Vec::new(); Edit::ALL.len()];
     let original_of = originals_of(&entries, pictures.len());
     for e in &entries {
         if let Some(edit) = e.edit {
             let k = Edit::ALL.iter().position(|&x| x == edit).unwrap();
             let o = &entries[original_of[e.picture]];
             phash_true[k].push(phash::distance(&e.phash, &o.phash));
+            let c = compare_probed(
+                (&e.signature, &e.probe),
+                (&o.signature, &o.probe),
+                Weights::Scanned,
+                Orientation::DEFAULT,
+            );
+            through_probe[k].push(c.framing != Framing::Whole);
         }
     }
     // Counting the negatives, and the perceptual hash on all of them (cheap: 64-bit XORs).
@@ -368,6 +379,7 @@ fn main() {
         originals: originals.len(),
         pictures,
         true_pairs,
+        through_probe,
         false_pairs,
         upright,
         negatives,

@@ -199,9 +199,11 @@ pub fn markdown(m: &Measurement) -> String {
     let _ = writeln!(
         o,
         "Recall at sensitivities 10, {} (default) and 50; the lowest and the median similarity of \
-         the copies to their pictures. The last column is the perceptual hash (`image_hasher` \
-         gradient hash, 16 × 16 bits, Lanczos3: czkawka's defaults) at the largest Hamming \
-         distance that reports no false pair here ({}).\n",
+         the copies to their pictures; of the copies found at the default, those labelled \
+         \"cropped\" (their best comparison with their picture came through a cropped probe). \
+         The last column is the perceptual hash (`image_hasher` gradient hash, 16 × 16 bits, \
+         Lanczos3: czkawka's defaults) at the largest Hamming distance that reports no false \
+         pair here ({}).\n",
         default.get(),
         match pt {
             Some(d) => format!("distance ≤ {d}"),
@@ -210,8 +212,8 @@ pub fn markdown(m: &Measurement) -> String {
     );
     let _ = writeln!(
         o,
-        "| edit | copies | s 10 | s {} | s 50 | lowest | median | dHash |\n\
-         |---|---|---|---|---|---|---|---|",
+        "| edit | copies | s 10 | s {} | s 50 | lowest | median | labelled cropped | dHash |\n\
+         |---|---|---|---|---|---|---|---|---|",
         default.get()
     );
     for (e, v) in Edit::ALL.iter().zip(&m.true_pairs) {
@@ -225,9 +227,15 @@ pub fn markdown(m: &Measurement) -> String {
             None => "–".into(),
         };
         let exempt = if e.is_exempt() { " *(exempt)*" } else { "" };
+        // Each copy with whether it was compared through a probe, the found ones.
+        let found = v
+            .iter()
+            .zip(&m.through_probe[k])
+            .filter(|&(&s, _)| s >= t_default);
+        let labelled = found.clone().filter(|&(_, &p)| p).count();
         let _ = writeln!(
             o,
-            "| {}{exempt} | {} | {:.3} | {:.3} | {:.3} | {:.1} | {:.1} | {ph} |",
+            "| {}{exempt} | {} | {:.3} | {:.3} | {:.3} | {:.1} | {:.1} | {labelled} of {} | {ph} |",
             e.name(),
             v.len(),
             recall(v, threshold(10)),
@@ -235,6 +243,7 @@ pub fn markdown(m: &Measurement) -> String {
             recall(v, threshold(50)),
             min(v),
             median(v),
+            found.count(),
         );
     }
 
