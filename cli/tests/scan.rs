@@ -197,6 +197,20 @@ fn similar_pairs_are_found_and_unrelated_ones_not() {
         !hits.is_empty() && hits.iter().all(|h| name(&h["match"]) != "photo4.jpg"),
         "{hits:?}"
     );
+    // A stored file deleted since the scan is not offered as a match, and the query says so.
+    fs::remove_file(&copy).unwrap();
+    let q = env.run(&["query", outside.to_str().unwrap(), "--json", "--limit", "2"]);
+    let hits = json_lines(&q);
+    assert_eq!(name(&hits[0]["match"]), "photo4.jpg", "{hits:?}");
+    assert!(
+        hits.iter()
+            .all(|h| name(&h["match"]) != "photo4 smaller.jpg")
+    );
+    let said = text(&q.stderr);
+    assert!(
+        said.contains("photo4 smaller.jpg") && said.contains("gone since the last scan"),
+        "{said}"
+    );
 }
 
 /// A folder named twice, or inside another one named, is one root: its files are counted once.

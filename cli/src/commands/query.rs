@@ -97,6 +97,18 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
                     .file(hit.id)
                     .is_some_and(|f| same_file(image, &f.path))
         });
+        // A stored file deleted since the last scan is no match to offer: said, not listed.
+        hits.retain(|hit| match library.file(hit.id) {
+            Some(f) if f.path.symlink_metadata().is_err() => {
+                messages::warning(format!(
+                    "{} matches {}, which is gone since the last scan (`lookalike scan` drops it)",
+                    messages::shown(image),
+                    messages::shown(&f.path)
+                ));
+                false
+            }
+            _ => true,
+        });
         hits.truncate(args.limit);
         if !args.json {
             writeln!(out, "{} ({} matches)", messages::shown(image), hits.len())?;
