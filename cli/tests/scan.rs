@@ -1877,6 +1877,77 @@ fn a_mirrored_copy_scores_the_same_whichever_file_came_first() {
 /// and a copy of each cut by 10 %, or mirrored and cut by 5 %: compared whole, as the paper
 /// does (`--whole`), neither copy reaches the default similarity (50.3 and 41.6); with the
 /// probes both are found (65.1 and 76.9), and `--all` reports no other pair among the four.
+/// Issue 17: a copy cut 10 % from one side, or at a corner, is found through the side probes,
+/// whichever of the two files was stored first (the crop's outer side probes find an original
+/// stored before it; the original's inner ones a crop stored before it), and again by a later
+/// `scan --all`, when both are reported records. Neither pair is found compared whole.
+#[test]
+fn copies_cut_on_one_side_are_found_whichever_was_stored_first() {
+    let env = Env::new();
+    let pics = env.pics();
+    let by_name = |name: &str| {
+        let path = photos()
+            .into_iter()
+            .find(|p| p.to_string_lossy().contains(name));
+        image::open(path.unwrap()).unwrap().to_rgb8()
+    };
+    // Quarters of two photographs: less to go on than a whole photograph.
+    let quarter = |img: &image::RgbImage| {
+        let (w, h) = (img.width(), img.height());
+        image::imageops::crop_imm(img, w / 2, 0, w - w / 2, h / 2).to_image()
+    };
+    let cut = |img: &image::RgbImage, [left, top, right, bottom]: [u32; 4]| {
+        let (w, h) = img.dimensions();
+        let (x0, y0) = (w * left / 100, h * top / 100);
+        let (x1, y1) = (w - w * right / 100, h - h * bottom / 100);
+        image::imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image()
+    };
+    let greentock = quarter(&by_name("greentock_by"));
+    let friends = quarter(&by_name("friends_by"));
+    let originals = ["greentock.png", "friends.png"];
+    let copies = ["greentock, left side cut.png", "friends, corner kept.png"];
+    let expected = set(&[
+        ("greentock.png", "greentock, left side cut.png"),
+        ("friends.png", "friends, corner kept.png"),
+    ]);
+    let save = |name: &str| match name {
+        "greentock.png" => greentock.save(pics.join(name)).unwrap(),
+        "friends.png" => friends.save(pics.join(name)).unwrap(),
+        "greentock, left side cut.png" => cut(&greentock, [10, 0, 0, 0])
+            .save(pics.join(name))
+            .unwrap(),
+        _ => cut(&friends, [0, 0, 10, 10]).save(pics.join(name)).unwrap(),
+    };
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", pics.to_str().unwrap(), "--json"];
+        args.extend_from_slice(extra);
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        out
+    };
+    for (first, then) in [(originals, copies), (copies, originals)] {
+        for name in first.iter().chain(&then) {
+            let _ = fs::remove_file(pics.join(name));
+        }
+        for name in first {
+            save(name);
+        }
+        assert_eq!(pairs(&scan(&[])), set(&[]));
+        for name in then {
+            save(name);
+        }
+        // Only the files added now are compared: found through their side probes.
+        let out = scan(&[]);
+        assert_eq!(pairs(&out), expected, "{first:?} first");
+        for pair in json_lines(&out) {
+            assert_eq!(pair["crop"], json!("cropped"), "{pair}");
+        }
+        // Reported records keep their inner side probes: `--all` finds both pairs again.
+        assert_eq!(pairs(&scan(&["--all"])), expected, "{first:?} first, --all");
+        assert_eq!(pairs(&scan(&["--all", "--whole"])), set(&[]));
+    }
+}
+
 #[test]
 fn cropped_copies_are_found_through_the_probes() {
     let env = Env::new();

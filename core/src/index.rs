@@ -316,6 +316,30 @@ impl Index {
         )
     }
 
+    /// [`Index::query_with`] upright only, whatever the index's orientations.
+    pub fn query_upright_with(
+        &self,
+        scratch: &mut QueryScratch,
+        query: &Signature,
+        min_similarity: f32,
+        limit: usize,
+    ) -> Vec<Hit> {
+        if limit == 0 || self.live == 0 {
+            return Vec::new();
+        }
+        let mut hits = Vec::new();
+        self.collect(
+            scratch,
+            query,
+            Orientation::Upright,
+            min_similarity,
+            &mut hits,
+        );
+        hits.sort_unstable_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
+        hits.truncate(limit);
+        hits
+    }
+
     /// [`Index::query_with`] where each orientation's query is `turned(o)`, the query already
     /// turned `o` (or a signature standing for it): the video search's seed queries leave out,
     /// per orientation, the codes common in that orientation.

@@ -92,6 +92,7 @@ mod resize;
 mod score;
 mod select;
 mod sequence;
+mod side;
 pub mod signature;
 mod tone;
 mod weights;
@@ -112,8 +113,8 @@ pub use jpeg::{
 pub use orientation::Orientation;
 pub use pairs::{AllPairs, Pair, PairScratch, PairStats, all_pairs};
 pub use planes::Planes;
-pub use probe::PROBE_SHARE;
-pub use probed::{PROBE_PENALTY, ProbedIndex, ProbedIndexBuilder, compare_probed};
+pub use probe::{PROBE_SHARE, Window};
+pub use probed::{PROBE_PENALTY, ProbedIndex, ProbedIndexBuilder, compare_probed, compare_sided};
 pub use resize::{
     PixelLayout, Pixels, Span, composite_on_white, downscale, downscale_into, downscale_region,
     spans,
@@ -122,6 +123,9 @@ pub use score::{
     Comparison, Framing, Sensitivity, compare, compare_in, compare_upright, look_label,
 };
 pub use sequence::{FrameHit, SequenceMatch, SequenceOptions, find_sequences};
+pub use side::{
+    SIDE_CUT, SIDE_PENALTY, SIDE_PROBES, SideProbe, compare_sides, inner_windows, side_probes,
+};
 pub use signature::{CHROMA_NOISE_FLOOR, STRUCTURE_FLOOR, Signature};
 pub use weights::{Weights, bin};
 

@@ -42,33 +42,62 @@ impl Signature {
         m: u8,
         aspect: f32,
     ) -> Result<Signature, Error> {
-        if luminance.len() != AREA {
-            return Err(Error::InvalidSignature("luminance plane size"));
-        }
-        // The picture as it was before the equalization: Y from `luminance`, I and Q.
-        let mut planes = Planes::zeroed();
-        for c in 0..3 {
-            let source = if c == 0 {
-                luminance
-            } else {
-                coefficients.channel(c)
-            };
-            let mut picture: Vec<f32> = source.to_vec();
-            crate::haar::reconstruct(&mut picture);
-            enlarge_middle(&picture, planes.channel_mut(c));
-        }
-        // Then as `Signature::compute_with` goes on from the resampled planes.
-        let mut plain = planes.channel(0).to_vec();
-        equalize(planes.channel_mut(0));
-        decompose(&mut plain);
-        decompose_planes(&mut planes);
-        Signature::from_coefficients(&planes, &plain, m, aspect)
+        window_signature(coefficients, luminance, m, aspect, enlarge_middle)
     }
+}
+
+/// The signature of the picture that `coefficients` and `luminance` rebuild, after `resample`
+/// maps each rebuilt plane (128 × 128) to the new one: a probe's signature.
+pub(crate) fn window_signature(
+    coefficients: &Planes,
+    luminance: &[f32],
+    m: u8,
+    aspect: f32,
+    resample: impl Fn(&[f32], &mut [f32]),
+) -> Result<Signature, Error> {
+    resampled_signature(&rebuild(coefficients, luminance)?, m, aspect, resample)
+}
+
+/// The picture as it was before the equalization, rebuilt from the coefficients: Y from
+/// `luminance` (the decomposed plane before equalization), I and Q.
+pub(crate) fn rebuild(coefficients: &Planes, luminance: &[f32]) -> Result<[Vec<f32>; 3], Error> {
+    if luminance.len() != AREA {
+        return Err(Error::InvalidSignature("luminance plane size"));
+    }
+    Ok(core::array::from_fn(|c| {
+        let mut picture = if c == 0 {
+            luminance.to_vec()
+        } else {
+            coefficients.channel(c).to_vec()
+        };
+        crate::haar::reconstruct(&mut picture);
+        picture
+    }))
+}
+
+/// The signature of the three rebuilt `pictures` after `resample` maps each to a new plane, as
+/// `Signature::compute_with` goes on from resampled planes.
+pub(crate) fn resampled_signature(
+    pictures: &[Vec<f32>; 3],
+    m: u8,
+    aspect: f32,
+    resample: impl Fn(&[f32], &mut [f32]),
+) -> Result<Signature, Error> {
+    let mut planes = Planes::zeroed();
+    for (c, picture) in pictures.iter().enumerate() {
+        resample(picture, planes.channel_mut(c));
+    }
+    let mut plain = planes.channel(0).to_vec();
+    equalize(planes.channel_mut(0));
+    decompose(&mut plain);
+    decompose_planes(&mut planes);
+    Signature::from_coefficients(&planes, &plain, m, aspect)
 }
 
 /// Writes into `out` the middle [`PROBE_SHARE`] of the square `picture`, enlarged to the whole
 /// square by bilinear interpolation: output pixel `x` samples `picture` at
-/// `64 + (x + ½ − 64) · share − ½` in each direction.
+/// `64 + (x + ½ − 64) · share − ½` in each direction. (The same as [`resample_window`] of the
+/// middle window but for the last bit of rounding, which stored probes depend on.)
 fn enlarge_middle(picture: &[f32], out: &mut [f32]) {
     let half = (SIZE / 2) as f32;
     let last = (SIZE - 1) as f32;
@@ -82,6 +111,62 @@ fn enlarge_middle(picture: &[f32], out: &mut [f32]) {
     for (row, &(r0, r1, fr)) in taps.iter().enumerate() {
         let (above, below) = (&picture[r0 * SIZE..][..SIZE], &picture[r1 * SIZE..][..SIZE]);
         for (col, &(c0, c1, fc)) in taps.iter().enumerate() {
+            let top = above[c0] + (above[c1] - above[c0]) * fc;
+            let bottom = below[c0] + (below[c1] - below[c0]) * fc;
+            out[row * SIZE + col] = top + (bottom - top) * fr;
+        }
+    }
+}
+
+/// A rectangle of the square in units of its side: `x`, `y` its top left corner, `width`,
+/// `height` its size. It may reach beyond the square (an "outer" window, for a picture that may
+/// be a crop of a wider one): what lies outside repeats the nearest edge.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    /// Left edge, a share of the square's width.
+    pub x: f32,
+    /// Top edge, a share of the square's height.
+    pub y: f32,
+    /// Width, a share of the square's width.
+    pub width: f32,
+    /// Height, a share of the square's height.
+    pub height: f32,
+}
+
+impl Window {
+    /// The window that shows, from a picture that is this window of another, that other whole:
+    /// the inverse mapping, reaching beyond the square.
+    pub fn inverse(self) -> Window {
+        Window {
+            x: -self.x / self.width,
+            y: -self.y / self.height,
+            width: 1.0 / self.width,
+            height: 1.0 / self.height,
+        }
+    }
+}
+
+/// Writes into `out` the `window` of the square `picture`, resampled to the whole square by
+/// bilinear interpolation: output pixel `x` samples `picture` at
+/// `128 · window.x + (x + ½) · window.width − ½` (so for the middle window, from the middle
+/// outwards), clamped to the picture's edge, and the same in the other direction.
+pub(crate) fn resample_window(picture: &[f32], out: &mut [f32], window: &Window) {
+    let last = (SIZE - 1) as f32;
+    let side = SIZE as f32;
+    let taps = |start: f32, share: f32| -> Vec<(usize, usize, f32)> {
+        (0..SIZE)
+            .map(|x| {
+                let at = (side * start + (x as f32 + 0.5) * share - 0.5).clamp(0.0, last);
+                let low = at as usize;
+                (low, (low + 1).min(SIZE - 1), at - low as f32)
+            })
+            .collect()
+    };
+    let rows = taps(window.y, window.height);
+    let cols = taps(window.x, window.width);
+    for (row, &(r0, r1, fr)) in rows.iter().enumerate() {
+        let (above, below) = (&picture[r0 * SIZE..][..SIZE], &picture[r1 * SIZE..][..SIZE]);
+        for (col, &(c0, c1, fc)) in cols.iter().enumerate() {
             let top = above[c0] + (above[c1] - above[c0]) * fc;
             let bottom = below[c0] + (below[c1] - below[c0]) * fc;
             out[row * SIZE + col] = top + (bottom - top) * fr;

@@ -3,8 +3,8 @@
 use alloc::vec::Vec;
 
 use crate::{
-    Comparison, Error, Framing, Hit, Index, IndexBuilder, Orientation, QueryScratch, Signature,
-    Weights, compare_in,
+    Comparison, Error, Framing, Hit, Index, IndexBuilder, Orientation, QueryScratch, SIDE_PENALTY,
+    SideProbe, Signature, Weights, compare_in, compare_sides,
 };
 
 /// What a match through a probe gives up of its similarity: 6 points. A probe is a second,
@@ -37,6 +37,39 @@ pub fn compare_probed(
         }
     }
     best
+}
+
+/// [`compare_probed`], then also the side probes of either picture ([`crate::side`]) with the
+/// other whole ([`compare_sides`]): the best of all, framed as the second next to the first.
+/// Symmetric as [`compare_probed`] is. With the side probes each picture had when hashed, this
+/// is what [`ProbedIndex::query_sided_with`] finds, whichever of the two was stored first.
+pub fn compare_sided(
+    a: (&Signature, &Signature, &[SideProbe]),
+    b: (&Signature, &Signature, &[SideProbe]),
+    weights: Weights,
+    orientations: &[Orientation],
+) -> Comparison {
+    let mut best = compare_probed((a.0, a.1), (b.0, b.1), weights, orientations);
+    let from_a = compare_sides(a.2, b.0, weights);
+    let from_b = compare_sides(b.2, a.0, weights).map(|c| Comparison {
+        framing: c.framing.inverse(),
+        ..c
+    });
+    for c in [from_a, from_b].into_iter().flatten() {
+        if c.similarity > best.similarity {
+            best = c;
+        }
+    }
+    best
+}
+
+/// Keeps each id's best hit (the first of equals, in the order given), best first, at most
+/// `limit`.
+fn best_per_id(hits: &mut Vec<Hit>, limit: usize) {
+    hits.sort_by(|a, b| a.id.cmp(&b.id).then(b.similarity.total_cmp(&a.similarity)));
+    hits.dedup_by_key(|h| h.id);
+    hits.sort_unstable_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
+    hits.truncate(limit);
 }
 
 /// An [`Index`] of pictures and one of their probes, under the same ids: a query with a
@@ -143,10 +176,51 @@ impl ProbedIndex {
         let cropped = self.pictures.query_with(scratch, probe, raised, limit);
         hits.extend(wider.into_iter().map(lowered(Framing::Wider)));
         hits.extend(cropped.into_iter().map(lowered(Framing::Cropped)));
-        hits.sort_by(|a, b| a.id.cmp(&b.id).then(b.similarity.total_cmp(&a.similarity)));
-        hits.dedup_by_key(|h| h.id);
-        hits.sort_unstable_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
-        hits.truncate(limit);
+        best_per_id(&mut hits, limit);
+        hits
+    }
+
+    /// The pictures like one of a picture's side probes ([`crate::side`]), each match lowered
+    /// by [`SIDE_PENALTY`] and framed as its probe says; best first, at most `limit`, one hit
+    /// per picture. Only the pictures are searched (not their probes): a side probe against
+    /// the middle of another picture would be two crops at once.
+    pub fn query_sides_with(
+        &self,
+        scratch: &mut QueryScratch,
+        sides: &[SideProbe],
+        min_similarity: f32,
+        limit: usize,
+    ) -> Vec<Hit> {
+        let raised = min_similarity + SIDE_PENALTY;
+        let mut hits = Vec::new();
+        for side in sides {
+            let found = self
+                .pictures
+                .query_upright_with(scratch, &side.signature, raised, limit);
+            hits.extend(found.into_iter().map(|mut hit| {
+                hit.similarity = (hit.similarity - SIDE_PENALTY).max(0.0);
+                hit.framing = side.framing;
+                hit
+            }));
+        }
+        best_per_id(&mut hits, limit);
+        hits
+    }
+
+    /// [`ProbedIndex::query_with`] and [`ProbedIndex::query_sides_with`] at once: each
+    /// picture's best hit of either, best first, at most `limit`. What [`compare_sided`] gives.
+    pub fn query_sided_with(
+        &self,
+        scratch: &mut QueryScratch,
+        (signature, probe, sides): (&Signature, &Signature, &[SideProbe]),
+        min_similarity: f32,
+        limit: usize,
+    ) -> Vec<Hit> {
+        let mut hits = self.query_with(scratch, signature, probe, min_similarity, limit);
+        if !sides.is_empty() {
+            hits.extend(self.query_sides_with(scratch, sides, min_similarity, limit));
+            best_per_id(&mut hits, limit);
+        }
         hits
     }
 

@@ -146,6 +146,26 @@ impl Signature {
         ))
     }
 
+    /// The signature of an image, its cropped probe and its side probes
+    /// ([`crate::side_probes`]), at the default `m`.
+    pub fn compute_sided(pixels: &Pixels<'_>) -> (Signature, Signature, Vec<crate::SideProbe>) {
+        Self::compute_sided_with(pixels, DEFAULT_COEFFICIENTS).expect("the default m is valid")
+    }
+
+    /// [`Signature::compute_probed_with`] and the picture's side probes ([`crate::side_probes`]).
+    pub fn compute_sided_with(
+        pixels: &Pixels<'_>,
+        m: u8,
+    ) -> Result<(Signature, Signature, Vec<crate::SideProbe>), Error> {
+        check_m(m)?;
+        let (planes, luminance, aspect) = coefficients(pixels);
+        Ok((
+            Self::from_coefficients(&planes, &luminance, m, aspect)?,
+            Self::probe_from_coefficients(&planes, &luminance, m, aspect)?,
+            crate::side_probes(&planes, &luminance, m, aspect)?,
+        ))
+    }
+
     /// The signature of three decomposed YIQ planes whose Y was [`equalize`]d first (the output
     /// of [`decompose_planes`], or of the GPU), and of the decomposed Y plane before it was
     /// equalized, `luminance` (128 × 128 values), which gives the stored average and strength

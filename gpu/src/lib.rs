@@ -50,7 +50,7 @@ pub mod shaders;
 
 use std::time::Duration;
 
-use lookalike_core::{AREA, DEFAULT_COEFFICIENTS, Pixels, Planes, Signature};
+use lookalike_core::{AREA, DEFAULT_COEFFICIENTS, Pixels, Planes, SideProbe, Signature};
 use rayon::prelude::*;
 
 pub use context::BACKEND_ENV;
@@ -60,8 +60,8 @@ use context::EnvBackend;
 use pipeline::Pipeline;
 use plan::PLANE_FLOATS;
 
-/// An image's signature, and its cropped probe when one was asked for.
-type Hashed = (Signature, Option<Signature>);
+/// An image's signature, and its cropped probe and side probes when they were asked for.
+type Hashed = (Signature, Option<(Signature, Vec<SideProbe>)>);
 
 /// Which path the caller wants (the CLI's `--gpu auto|on|off`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -250,16 +250,19 @@ impl Hasher {
         Ok(hashed.into_iter().map(|(signature, _)| signature).collect())
     }
 
-    /// [`hash`](Hasher::hash) with each image's cropped probe, equal to
-    /// [`Signature::compute_probed`] of each: made on the host from the same coefficients.
+    /// [`hash`](Hasher::hash) with each image's cropped probe and side probes, equal to
+    /// [`Signature::compute_sided`] of each: made on the host from the same coefficients.
     pub fn hash_probed(
         &self,
         images: &[Pixels<'_>],
-    ) -> Result<Vec<(Signature, Signature)>, GpuError> {
+    ) -> Result<Vec<(Signature, Signature, Vec<SideProbe>)>, GpuError> {
         let hashed = self.hash_inner(images, None, true)?;
         Ok(hashed
             .into_iter()
-            .map(|(signature, probe)| (signature, probe.expect("asked for")))
+            .map(|(signature, probes)| {
+                let (probe, sides) = probes.expect("asked for");
+                (signature, probe, sides)
+            })
             .collect())
     }
 
@@ -285,8 +288,8 @@ impl Hasher {
     ) -> Result<Vec<Hashed>, GpuError> {
         let hash_here = |image: &Pixels<'_>| -> Hashed {
             if probed {
-                let (signature, probe) = Signature::compute_probed(image);
-                (signature, Some(probe))
+                let (signature, probe, sides) = Signature::compute_sided(image);
+                (signature, Some((probe, sides)))
             } else {
                 (Signature::compute(image), None)
             }
@@ -324,12 +327,17 @@ impl Hasher {
                         let m = DEFAULT_COEFFICIENTS;
                         let signature =
                             Signature::from_coefficients(&planes, luminance, m, aspect)?;
-                        let probe = probed
-                            .then(|| {
-                                Signature::probe_from_coefficients(&planes, luminance, m, aspect)
+                        let probes = probed
+                            .then(|| -> Result<_, lookalike_core::Error> {
+                                Ok((
+                                    Signature::probe_from_coefficients(
+                                        &planes, luminance, m, aspect,
+                                    )?,
+                                    lookalike_core::side_probes(&planes, luminance, m, aspect)?,
+                                ))
                             })
                             .transpose()?;
-                        Ok((signature, probe))
+                        Ok((signature, probes))
                     })
                     .collect();
                 for (&i, signature) in chunk.indices.iter().zip(signatures) {

@@ -63,6 +63,13 @@ pub enum Edit {
     Crop10,
     /// 20 % cut away.
     Crop20,
+    /// 10 % of the width cut from the left side only (a strip trimmed off one side).
+    CropLeft10,
+    /// 14 % of the height cut from the top only.
+    CropTop14,
+    /// 7 % of the width and of the height cut from the right and the bottom: the top left
+    /// corner kept, as a crop box dragged by hand usually is, off the middle.
+    CropCorner7,
     /// Black bars above and below (12.5 % of the new height each).
     LetterboxBlack,
     /// Dark blue bars above and below.
@@ -104,7 +111,7 @@ pub enum Edit {
 
 impl Edit {
     /// Every copy, in table order.
-    pub const ALL: [Edit; 41] = [
+    pub const ALL: [Edit; 44] = [
         Edit::Resize50,
         Edit::Resize25,
         Edit::Jpeg90,
@@ -130,6 +137,9 @@ impl Edit {
         Edit::Crop5,
         Edit::Crop10,
         Edit::Crop20,
+        Edit::CropLeft10,
+        Edit::CropTop14,
+        Edit::CropCorner7,
         Edit::LetterboxBlack,
         Edit::LetterboxColour,
         Edit::PillarboxBlack,
@@ -181,6 +191,9 @@ impl Edit {
             Edit::Crop5 => "crop 5 %",
             Edit::Crop10 => "crop 10 %",
             Edit::Crop20 => "crop 20 %",
+            Edit::CropLeft10 => "crop 10 % from the left",
+            Edit::CropTop14 => "crop 14 % from the top",
+            Edit::CropCorner7 => "crop 7 % from right and bottom",
             Edit::LetterboxBlack => "letterbox, black",
             Edit::LetterboxColour => "letterbox, blue",
             Edit::PillarboxBlack => "pillarbox, black",
@@ -249,6 +262,9 @@ impl Edit {
             Edit::Crop5 => crop_centre(img, 5),
             Edit::Crop10 => crop_centre(img, 10),
             Edit::Crop20 => crop_centre(img, 20),
+            Edit::CropLeft10 => crop_sides(img, [10, 0, 0, 0]),
+            Edit::CropTop14 => crop_sides(img, [0, 14, 0, 0]),
+            Edit::CropCorner7 => crop_sides(img, [0, 0, 7, 7]),
             Edit::LetterboxBlack => letterbox(img, Rgb([0, 0, 0])),
             Edit::LetterboxColour => letterbox(img, Rgb([20, 40, 110])),
             Edit::PillarboxBlack => pillarbox(img, Rgb([0, 0, 0])),
@@ -291,6 +307,14 @@ pub fn hazy(img: &RgbImage) -> RgbImage {
 
 fn half(n: u32) -> u32 {
     (n / 2).max(1)
+}
+
+/// Cuts percentages of the width or height from the left, top, right and bottom sides.
+pub fn crop_sides(img: &RgbImage, [left, top, right, bottom]: [u32; 4]) -> RgbImage {
+    let (w, h) = img.dimensions();
+    let (x0, y0) = (w * left / 100, h * top / 100);
+    let (x1, y1) = (w - w * right / 100, h - h * bottom / 100);
+    imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image()
 }
 
 /// Cuts `percent` % of the width and of the height away, half on each side.

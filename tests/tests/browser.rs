@@ -37,7 +37,8 @@ use std::path::{Path, PathBuf};
 
 use image::{ImageFormat, RgbImage, RgbaImage, imageops};
 use lookalike_core::{
-    Framing, Orientation, PixelLayout, Pixels, Sensitivity, Signature, Weights, compare_probed,
+    Framing, Orientation, PixelLayout, Pixels, Sensitivity, SideProbe, Signature, Weights,
+    compare_sided,
 };
 use lookalike_tests::{Modification, photos_dir};
 use serde_json::{Value, json};
@@ -134,7 +135,7 @@ fn page_groups_copies_matches_native_signatures_and_stays_offline() {
 
     // ---- byte-for-byte equality on shared test vectors (raw RGBA, no decoder involved)
     for (width, height, rgba) in test_vectors() {
-        let native = Signature::compute_probed(
+        let native = Signature::compute_sided(
             &Pixels::new(width, height, PixelLayout::Rgba8, &rgba).unwrap(),
         );
         let wasm: String = browser.run_async(
@@ -217,9 +218,9 @@ fn page_groups_copies_matches_native_signatures_and_stays_offline() {
         v.as_str().map(str::to_owned)
     });
     let (original, half) = (&fixtures.original, &fixtures.half);
-    let native = compare_probed(
-        (&original.0, &original.1),
-        (&half.0, &half.1),
+    let native = compare_sided(
+        (&original.0, &original.1, &original.2),
+        (&half.0, &half.1, &half.2),
         Weights::Scanned,
         Orientation::DEFAULT,
     );
@@ -242,9 +243,13 @@ fn page_groups_copies_matches_native_signatures_and_stays_offline() {
     );
     // A cropped copy, found through the original's cropped probe (natively too): the verdict
     // says which is the crop.
-    let native = compare_probed(
-        (&original.0, &original.1),
-        (&fixtures.cropped.0, &fixtures.cropped.1),
+    let native = compare_sided(
+        (&original.0, &original.1, &original.2),
+        (
+            &fixtures.cropped.0,
+            &fixtures.cropped.1,
+            &fixtures.cropped.2,
+        ),
         Weights::Scanned,
         Orientation::DEFAULT,
     );
@@ -314,15 +319,15 @@ struct Fixtures {
     /// Files for the page's file input.
     inputs: Vec<PathBuf>,
     /// Native signatures and probes of the lossless copies.
-    original: (Signature, Signature),
-    half: (Signature, Signature),
+    original: Sided,
+    half: Sided,
     original_png: PathBuf,
     half_png: PathBuf,
     /// The half-size copy mirrored, for the compare view.
     mirrored_png: PathBuf,
     /// The half-size copy cut by 10 % (5 % off each side), and its native signature and probe.
     cropped_png: PathBuf,
-    cropped: (Signature, Signature),
+    cropped: Sided,
 }
 
 impl Fixtures {
@@ -379,17 +384,25 @@ impl Fixtures {
     }
 }
 
-/// The native signature and cropped probe of an RGB image.
-fn rgb_signature(img: &RgbImage) -> (Signature, Signature) {
-    Signature::compute_probed(
+/// The native signature, cropped probe and side probes of an RGB image.
+fn rgb_signature(img: &RgbImage) -> Sided {
+    Signature::compute_sided(
         &Pixels::new(img.width(), img.height(), PixelLayout::Rgb8, img.as_raw()).unwrap(),
     )
 }
 
-/// The hex of what the page holds for an image: its signature's bytes, then its probe's.
-fn probed_hex((signature, probe): &(Signature, Signature)) -> String {
-    hex(&[signature.to_bytes(), probe.to_bytes()].concat())
+/// The hex of what the page holds for an image: its signature's bytes, its probe's, then its
+/// side probes'.
+fn probed_hex((signature, probe, sides): &Sided) -> String {
+    let mut bytes = [signature.to_bytes(), probe.to_bytes()].concat();
+    for side in sides {
+        bytes.extend_from_slice(&side.signature.to_bytes());
+    }
+    hex(&bytes)
 }
+
+/// A picture's signature, cropped probe and side probes.
+type Sided = (Signature, Signature, Vec<SideProbe>);
 
 /// Raw RGBA test vectors: odd sizes, enlargement, transparency, and a real photo.
 fn test_vectors() -> Vec<(u32, u32, Vec<u8>)> {

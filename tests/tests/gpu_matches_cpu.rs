@@ -11,7 +11,7 @@
 use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage, RgbaImage};
 use lookalike_core::{
-    PixelLayout, Pixels, Region, Signature, Weights, bin, compare, content_region,
+    PixelLayout, Pixels, Region, SideProbe, Signature, Weights, bin, compare, content_region,
 };
 use lookalike_gpu::{BackendRequest, GpuError, Hasher, Stage, Timings};
 use lookalike_tests::{Modification, copies, photos};
@@ -401,8 +401,9 @@ fn gpu_handles_empty_and_single_batches() {
     assert_eq!(again, vec![one[0], one[0]]);
 }
 
-/// Issue 17: the cropped probes the host makes from the GPU's coefficients are the CPU's, bit
-/// for bit (they are made from the same coefficients), on the GPU path and the CPU path alike.
+/// Issue 17: the cropped probes and side probes the host makes from the GPU's coefficients are
+/// the CPU's, bit for bit (they are made from the same coefficients), on the GPU path and the
+/// CPU path alike.
 #[test]
 fn probes_from_the_gpu_are_the_cpus() {
     let batch: Vec<Pixels<'_>> = samples()
@@ -411,8 +412,10 @@ fn probes_from_the_gpu_are_the_cpus() {
         .take(60)
         .map(Sample::pixels)
         .collect();
-    let expected: Vec<(Signature, Signature)> =
-        batch.iter().map(Signature::compute_probed).collect();
+    // The side probes too: sixteen more signatures per image, made on the host from the same
+    // coefficients.
+    let expected: Vec<(Signature, Signature, Vec<SideProbe>)> =
+        batch.iter().map(Signature::compute_sided).collect();
     let cpu = Hasher::new(BackendRequest::Cpu).expect("the CPU path always works");
     assert_eq!(cpu.hash_probed(&batch).expect("CPU hashing"), expected);
     let Some(gpu) = gpu_or_skip() else { return };

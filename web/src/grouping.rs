@@ -42,7 +42,7 @@ impl Grouping {
         let modified_ns = (last_modified_ms * 1e6) as i64;
         let aspect = signature
             .and_then(|b| crate::probed_from_bytes(&b).ok())
-            .map(|(signature, _probe)| signature)
+            .map(|(signature, _probe, _sides)| signature)
             .map(|s| s.aspect_ratio());
         self.files.push((
             match aspect {

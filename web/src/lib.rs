@@ -7,8 +7,8 @@
 //! What JavaScript sees (names in camelCase):
 //! - `hashRgba(width, height, rgba)` → signature bytes: the picture's signature in the
 //!   versioned byte format of the native database ([`lookalike_core::Signature::to_bytes`],
-//!   274 bytes at m = 40) followed by its cropped probe's, as the command line stores them
-//!   ([`lookalike_core::Signature::compute_probed`]; 548 bytes in all);
+//!   274 bytes at m = 40) followed by its cropped probe's, as the command line stores them, and
+//!   by its 16 side probes' ([`lookalike_core::Signature::compute_sided`]; 4 932 bytes in all);
 //! - `compareSignatures(a, b)` → `Comparison { score, similarity, turn, crop, look }`
 //!   (similarity 0–100; `turn`: "mirrored", "rotated 90°"… or undefined; `crop`: "cropped",
 //!   "wider" or undefined, a match through a cropped probe; `look`: both in one, "mirrored,
@@ -56,7 +56,7 @@
 //! };
 //! let a = hash_bytes(64, 48, PixelLayout::Rgba8, &image(230))?;
 //! let b = hash_bytes(64, 48, PixelLayout::Rgba8, &image(210))?;
-//! assert_eq!(a.len(), 2 * 274);
+//! assert_eq!(a.len(), 18 * 274);
 //! let pair = compare_bytes(&a, &b)?;
 //! assert!(pair.similarity > 80.0, "{pair:?}"); // 98.3 (format 4; 88.3 with format 3)
 //!
@@ -82,8 +82,8 @@ pub mod thumbnail;
 pub use grouping::Grouping;
 
 use lookalike_core::{
-    Error, Orientation, PixelLayout, Pixels, ProbedIndex, Sensitivity, Signature, Weights,
-    compare_probed,
+    Error, Framing, Orientation, PixelLayout, Pixels, ProbedIndex, SIDE_PROBES, Sensitivity,
+    SideProbe, Signature, Weights, compare_sided,
 };
 use wasm_bindgen::prelude::*;
 
@@ -119,8 +119,9 @@ pub fn hash_rgb(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>, JsError>
     Ok(hash_bytes(width, height, PixelLayout::Rgb8, rgb)?)
 }
 
-/// The signature bytes of a pixel buffer (its signature's, then its probe's); the plain-Rust
-/// twin of [`hash_rgba`].
+/// The signature bytes of a pixel buffer (its signature's, its probe's, then its side probes':
+/// the inner ones, then the outer ones, as [`lookalike_core::side_probes`] makes them); the
+/// plain-Rust twin of [`hash_rgba`].
 pub fn hash_bytes(
     width: u32,
     height: u32,
@@ -128,24 +129,52 @@ pub fn hash_bytes(
     data: &[u8],
 ) -> Result<Vec<u8>, Error> {
     let pixels = Pixels::new(width, height, layout, data)?;
-    let (signature, probe) = Signature::compute_probed(&pixels);
+    let (signature, probe, sides) = Signature::compute_sided(&pixels);
     let mut bytes = signature.to_bytes();
     bytes.extend_from_slice(&probe.to_bytes());
+    for side in &sides {
+        bytes.extend_from_slice(&side.signature.to_bytes());
+    }
     Ok(bytes)
 }
 
-/// Reads [`hash_bytes`]: a signature and its probe (two signatures of one `m`, so of one
-/// length). A lone signature (the native database's bytes) stands for its own probe, which
-/// adds nothing to a comparison.
-pub fn probed_from_bytes(bytes: &[u8]) -> Result<(Signature, Signature), Error> {
+/// A picture's signature, its cropped probe and its side probes, as [`probed_from_bytes`]
+/// reads them.
+pub type Sided = (Signature, Signature, Vec<SideProbe>);
+
+/// Reads [`hash_bytes`]: a signature, its probe and its side probes (signatures of one `m`, so
+/// of one length). A lone signature (the native database's bytes) stands for its own probe,
+/// which adds nothing to a comparison; a signature and its probe alone (the page's bytes before
+/// side probes) have none.
+pub fn probed_from_bytes(bytes: &[u8]) -> Result<Sided, Error> {
     if let Ok(one) = Signature::from_bytes(bytes) {
-        return Ok((one, one));
+        return Ok((one, one, Vec::new()));
     }
-    let (signature, probe) = bytes.split_at(bytes.len() / 2);
-    Ok((
-        Signature::from_bytes(signature)?,
-        Signature::from_bytes(probe)?,
-    ))
+    let count = if bytes.len().is_multiple_of(2 + SIDE_PROBES)
+        && Signature::from_bytes(&bytes[..bytes.len() / (2 + SIDE_PROBES)]).is_ok()
+    {
+        2 + SIDE_PROBES
+    } else {
+        2
+    };
+    if !bytes.len().is_multiple_of(count) {
+        return Err(Error::InvalidSignature("not a whole number of signatures"));
+    }
+    let mut parts = bytes.chunks_exact(bytes.len() / count);
+    let mut next = || Signature::from_bytes(parts.next().unwrap_or_default());
+    let (signature, probe) = (next()?, next()?);
+    let mut sides = Vec::with_capacity(count - 2);
+    for k in 0..count - 2 {
+        sides.push(SideProbe {
+            framing: if k < SIDE_PROBES / 2 {
+                Framing::Cropped
+            } else {
+                Framing::Wider
+            },
+            signature: next()?,
+        });
+    }
+    Ok((signature, probe, sides))
 }
 
 /// A JPEG decoded at reduced scale ([`decode_jpeg`]).
@@ -279,13 +308,13 @@ pub fn compare_signatures(a: &[u8], b: &[u8]) -> Result<Comparison, JsError> {
     Ok(compare_bytes(a, b)?)
 }
 
-/// The plain-Rust twin of [`compare_signatures`]: each picture with its probe, as the command
-/// line compares them ([`compare_probed`]).
+/// The plain-Rust twin of [`compare_signatures`]: each picture with its probe and side
+/// probes, as the command line compares them ([`compare_sided`]).
 pub fn compare_bytes(a: &[u8], b: &[u8]) -> Result<Comparison, Error> {
     let (a, b) = (probed_from_bytes(a)?, probed_from_bytes(b)?);
-    let c = compare_probed(
-        (&a.0, &a.1),
-        (&b.0, &b.1),
+    let c = compare_sided(
+        (&a.0, &a.1, &a.2),
+        (&b.0, &b.1, &b.2),
         Weights::Scanned,
         Orientation::DEFAULT,
     );
@@ -403,7 +432,7 @@ impl Default for SignatureIndex {
 impl SignatureIndex {
     /// The plain-Rust twin of [`SignatureIndex::add`].
     pub fn add_bytes(&mut self, signature: &[u8]) -> Result<u32, Error> {
-        let (signature, probe) = probed_from_bytes(signature)?;
+        let (signature, probe, _sides) = probed_from_bytes(signature)?;
         Ok(self.index.insert(&signature, &probe))
     }
 
@@ -414,10 +443,15 @@ impl SignatureIndex {
         min_similarity: f32,
         limit: usize,
     ) -> Result<Vec<Hit>, Error> {
-        let (query, probe) = probed_from_bytes(signature)?;
+        let (query, probe, sides) = probed_from_bytes(signature)?;
         Ok(self
             .index
-            .query_with(&mut self.scratch, &query, &probe, min_similarity, limit)
+            .query_sided_with(
+                &mut self.scratch,
+                (&query, &probe, &sides),
+                min_similarity,
+                limit,
+            )
             .into_iter()
             .map(|h| Hit {
                 id: h.id,
@@ -459,11 +493,23 @@ mod tests {
     fn hash_equals_core_signature_bytes() {
         let rgba = scene(0, 255);
         let ours = hash_bytes(60, 40, PixelLayout::Rgba8, &rgba).unwrap();
-        let (signature, probe) =
-            Signature::compute_probed(&Pixels::new(60, 40, PixelLayout::Rgba8, &rgba).unwrap());
-        assert_eq!(ours, [signature.to_bytes(), probe.to_bytes()].concat());
-        assert_eq!(ours.len(), 2 * 274);
-        assert_eq!(probed_from_bytes(&ours).unwrap(), (signature, probe));
+        let (signature, probe, sides) =
+            Signature::compute_sided(&Pixels::new(60, 40, PixelLayout::Rgba8, &rgba).unwrap());
+        let mut expected = [signature.to_bytes(), probe.to_bytes()].concat();
+        for side in &sides {
+            expected.extend_from_slice(&side.signature.to_bytes());
+        }
+        assert_eq!(ours, expected);
+        assert_eq!(ours.len(), 18 * 274);
+        assert_eq!(
+            probed_from_bytes(&ours).unwrap(),
+            (signature, probe, sides.clone())
+        );
+        // The bytes of a signature and its probe alone (before side probes) still read.
+        assert_eq!(
+            probed_from_bytes(&ours[..2 * 274]).unwrap(),
+            (signature, probe, Vec::new())
+        );
     }
 
     #[test]

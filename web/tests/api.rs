@@ -4,7 +4,7 @@
 //! compile this file to nothing (the plain-Rust twins are tested in `src/lib.rs`).
 #![cfg(target_arch = "wasm32")]
 
-use lookalike_core::{PixelLayout, Pixels, Sensitivity, Signature};
+use lookalike_core::{PixelLayout, Pixels, Sensitivity, SideProbe, Signature};
 use lookalike_web::{
     Grouping, SignatureIndex, SignatureInfo, compare_signatures, default_sensitivity, hash_rgb,
     hash_rgba, min_similarity,
@@ -32,15 +32,20 @@ fn card(shift: u8) -> Vec<u8> {
 #[wasm_bindgen_test]
 fn hash_rgba_equals_core_bytes() {
     let rgba = card(0);
-    // The signature's bytes, then its cropped probe's, as the command line computes them.
-    let probed = |(signature, probe): (Signature, Signature)| {
-        [signature.to_bytes(), probe.to_bytes()].concat()
+    // The signature's bytes, its cropped probe's and its side probes', as the command line
+    // computes them.
+    let probed = |(signature, probe, sides): (Signature, Signature, Vec<SideProbe>)| {
+        let mut bytes = [signature.to_bytes(), probe.to_bytes()].concat();
+        for side in sides {
+            bytes.extend_from_slice(&side.signature.to_bytes());
+        }
+        bytes
     };
     let ours = hash_rgba(97, 61, &rgba).unwrap();
-    let core = Signature::compute_probed(&Pixels::new(97, 61, PixelLayout::Rgba8, &rgba).unwrap());
+    let core = Signature::compute_sided(&Pixels::new(97, 61, PixelLayout::Rgba8, &rgba).unwrap());
     assert_eq!(ours, probed(core));
     let rgb: Vec<u8> = rgba.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
-    let core = Signature::compute_probed(&Pixels::new(97, 61, PixelLayout::Rgb8, &rgb).unwrap());
+    let core = Signature::compute_sided(&Pixels::new(97, 61, PixelLayout::Rgb8, &rgb).unwrap());
     assert_eq!(hash_rgb(97, 61, &rgb).unwrap(), probed(core));
 }
 
@@ -68,7 +73,7 @@ fn compare_index_and_bytes_round_trip() {
     assert_eq!(hits[0].similarity, pair.similarity);
 
     // A lone signature (the native database's bytes) is taken too, as its own probe.
-    let lone = &a[..a.len() / 2];
+    let lone = &a[..a.len() / 18];
     assert_eq!(index.query(lone, 0.0, 3).unwrap()[0].id, id);
     let info = SignatureInfo::from_bytes(&a).unwrap();
     assert_eq!(info.to_bytes(), lone);
@@ -102,7 +107,7 @@ fn decode_jpeg_in_a_javascript_host() {
     assert_eq!(rgba.len(), 640 * 480 * 4);
     // Hashing the decoded pixels gives a valid signature, like any other RGBA pixels.
     let signature = lookalike_web::hash_rgba(640, 480, &rgba).unwrap();
-    assert_eq!(signature.len(), 2 * 274);
+    assert_eq!(signature.len(), 18 * 274);
     assert!(lookalike_web::decode_jpeg(b"not a jpeg").is_err());
 }
 

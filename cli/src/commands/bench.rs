@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use lookalike_core::{ProbedIndexBuilder, QueryScratch, Signature, Weights};
+use lookalike_core::{Framing, ProbedIndexBuilder, QueryScratch, SideProbe, Signature, Weights};
 use rayon::prelude::*;
 
 use crate::args::{BenchArgs, GpuChoice};
@@ -117,7 +117,7 @@ pub fn run(config: &Config, args: &BenchArgs) -> Result<()> {
         for batch in files.chunks(engine.batch_len()) {
             for result in engine.hash_paths(batch, &times)? {
                 match result {
-                    Ok((_, probed)) => signatures.push(probed),
+                    Ok((_, (signature, probe, _sides))) => signatures.push((signature, probe)),
                     Err(_) => failed += 1,
                 }
             }
@@ -393,6 +393,13 @@ fn open_database(entries: usize) -> Result<()> {
                     signature: synthetic_signature(i as u64),
                     // Another synthetic signature: only the cost of a second one is measured.
                     probe: synthetic_signature(!(i as u64)),
+                    // A reported record keeps its eight inner side probes.
+                    sides: (0..8u64)
+                        .map(|k| SideProbe {
+                            framing: Framing::Cropped,
+                            signature: synthetic_signature((i as u64) << 4 | k),
+                        })
+                        .collect(),
                 })
                 .collect();
             store.put_many(&records)?;

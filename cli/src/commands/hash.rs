@@ -49,7 +49,7 @@ pub fn run(config: &Config, args: &HashArgs) -> Result<()> {
     for chunk in files.chunks(engine.batch_len()) {
         for (path, result) in chunk.iter().zip(engine.hash_paths(chunk, &times)?) {
             // The table holds the signature; the probe is for this program's own search.
-            let (picture, (signature, _probe)) = match result {
+            let (picture, (signature, _probe, _sides)) = match result {
                 Ok(hashed) => hashed,
                 Err(e) => {
                     messages::file_error(path, format!("{e:#}"));

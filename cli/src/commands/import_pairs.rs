@@ -40,12 +40,13 @@ pub fn run(store: Option<&Store>, args: &ImportPairsArgs) -> Result<()> {
     for table in &args.signatures {
         for (file, signature) in signatures::read(table)? {
             // A table holds no probe (the SQL engine compares signatures as they are); the
-            // signature stands in for it, which adds nothing to a comparison.
+            // signature stands in for it, which adds nothing to a comparison, and no side probe.
             let record = FileRecord {
                 file,
                 pending: false,
                 signature,
                 probe: signature,
+                sides: Vec::new(),
             };
             tables.insert(record.file.path.clone(), record);
         }

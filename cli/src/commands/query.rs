@@ -73,7 +73,7 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for image in &images {
-        let (signature, probe) = match engine.hash_path(image)? {
+        let (signature, probe, sides) = match engine.hash_path(image)? {
             Ok((_, probed)) => probed,
             Err(e) => {
                 messages::file_error(image, format!("{e:#}"));
@@ -87,7 +87,7 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
             .and_then(|path| library.get(&path).map(|(id, _)| id));
         let mut hits = library.query(
             &mut scratch,
-            (&signature, &probe),
+            (&signature, &probe, &sides),
             sensitivity.min_similarity(),
             args.limit.saturating_add(SELF_NAMES),
         );

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use lookalike_core::{KeepRule, Orientation, QueryScratch, Weights, compare_probed};
+use lookalike_core::{KeepRule, Orientation, QueryScratch, Weights, compare_sided};
 use rayon::prelude::*;
 
 use crate::args::{ReportArgs, ScanArgs};
@@ -191,7 +191,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         let mut records = Vec::with_capacity(batch.len());
         for (&(path, stamp), result) in batch.iter().zip(results) {
             match result {
-                Ok((picture, (signature, probe))) => records.push(FileRecord {
+                Ok((picture, (signature, probe, sides))) => records.push(FileRecord {
                     file: ImageFile {
                         path: path.clone(),
                         stamp: *stamp,
@@ -200,6 +200,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
                     pending: true,
                     signature,
                     probe,
+                    sides,
                 }),
                 Err(e) => {
                     // A changed file that no longer decodes must not keep its old signature.
@@ -233,8 +234,12 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         .map(|(id, _)| id)
         .collect();
     let bar = progress.bar(queries.len() as u64, "comparing", "images");
-    let mut seen: HashMap<(u32, u32), ()> = HashMap::new();
-    let mut pairs = Vec::new();
+    // Each pair once: where it is in `pairs`, or `None` when it is not reported. Its two files
+    // may find each other at different similarities (a side probe is queried from the file that
+    // has it: the wider picture's inner ones, the crop's outer ones while it is pending), so the
+    // better of the two counts, whichever came first.
+    let mut seen: HashMap<(u32, u32), Option<usize>> = HashMap::new();
+    let mut pairs: Vec<Pair> = Vec::new();
     // Files outside the roots that a new image matched, but that are no longer on disk.
     let mut gone: HashSet<u32> = HashSet::new();
     // Queried a block at a time on every thread (issue 14: the queries of a first scan of a big
@@ -255,7 +260,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
                 };
                 let hits = library.query(
                     scratch,
-                    (&record.signature, &record.probe),
+                    (&record.signature, &record.probe, &record.sides),
                     min_similarity,
                     MATCHES_PER_IMAGE,
                 );
@@ -272,9 +277,29 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
                     continue;
                 }
                 let key = (id.min(hit.id), id.max(hit.id));
-                if seen.insert(key, ()).is_some() {
-                    continue;
+                let pair = |hit: &lookalike_core::Hit, other: &ImageFile| Pair {
+                    a: file.clone(),
+                    b: other.clone(),
+                    similarity: hit.similarity,
+                    score: hit.score,
+                    look: Look {
+                        turn: hit.orientation,
+                        framing: hit.framing,
+                    },
+                };
+                match seen.get(&key) {
+                    Some(&Some(at)) => {
+                        if hit.similarity > pairs[at].similarity
+                            && let Some(other) = library.file(hit.id)
+                        {
+                            pairs[at] = pair(&hit, other);
+                        }
+                        continue;
+                    }
+                    Some(None) => continue,
+                    None => {}
                 }
+                seen.insert(key, None);
                 let Some(other) = library.file(hit.id) else {
                     continue;
                 };
@@ -305,16 +330,8 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
                     // Two names of one file (a hard link): not a duplicate to review.
                     continue;
                 }
-                pairs.push(Pair {
-                    a: file.clone(),
-                    b: other.clone(),
-                    similarity: hit.similarity,
-                    score: hit.score,
-                    look: Look {
-                        turn: hit.orientation,
-                        framing: hit.framing,
-                    },
-                });
+                seen.insert(key, Some(pairs.len()));
+                pairs.push(pair(&hit, other));
             }
         }
     }
@@ -347,15 +364,20 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         if ignored.contains(keeper, member) || same_file(keeper, member) {
             return None;
         }
-        // With --whole, each signature stands for its own probe: nothing is compared cropped.
+        // With --whole, each signature stands for its own probe and there are no side probes:
+        // nothing is compared cropped.
         let probed = |p: &Path| {
-            let r = store.get(p).ok().flatten()?;
-            Some((r.signature, if args.whole { r.signature } else { r.probe }))
+            let mut r = store.get(p).ok().flatten()?;
+            if args.whole {
+                r.probe = r.signature;
+                r.sides.clear();
+            }
+            Some(r)
         };
         let (keeper, member) = (probed(keeper)?, probed(member)?);
-        let c = compare_probed(
-            (&keeper.0, &keeper.1),
-            (&member.0, &member.1),
+        let c = compare_sided(
+            (&keeper.signature, &keeper.probe, &keeper.sides),
+            (&member.signature, &member.probe, &member.sides),
             Weights::Scanned,
             orientations,
         );

@@ -445,6 +445,6 @@ fn decode_timed(path: &Path, times: &StageTimes) -> Result<Decoded> {
 fn hash_decoded(decoded: &Decoded) -> Result<(Picture, Probed)> {
     Ok((
         picture(decoded),
-        Signature::compute_probed(&decoded.pixels()?),
+        Signature::compute_sided(&decoded.pixels()?),
     ))
 }

@@ -436,7 +436,7 @@ impl Shared {
 fn hash_on_cpu(decoded: &Decoded) -> Result<Probed, String> {
     decoded
         .pixels()
-        .map(|p| Signature::compute_probed(&p))
+        .map(|p| Signature::compute_sided(&p))
         .map_err(|e| format!("{e:#}"))
 }
 
@@ -537,7 +537,7 @@ fn serve(shared: &Shared, hasher: Hasher) {
             let hashed = if usable {
                 hasher.hash_probed(&ok)
             } else {
-                Ok(ok.iter().map(Signature::compute_probed).collect())
+                Ok(ok.iter().map(Signature::compute_sided).collect())
             };
             let cost = if software {
                 wall.elapsed().as_nanos() as f64 * cores

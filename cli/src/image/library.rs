@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use lookalike_core::{Hit, ProbedIndex, ProbedIndexBuilder, QueryScratch, Signature, Weights};
+use lookalike_core::{
+    Hit, ProbedIndex, ProbedIndexBuilder, QueryScratch, SideProbe, Signature, Weights,
+};
 
 use super::path_ids::PathIds;
 use super::snapshot;
@@ -235,22 +237,22 @@ impl Library {
         }
     }
 
-    /// The best matches of a picture's `signature` with its `probe`, most similar first
-    /// (`ProbedIndex::query_with`).
+    /// The best matches of a picture's `signature` with its `probe` and its side probes, most
+    /// similar first (`ProbedIndex::query_sided_with`); with `--whole`, the signature alone.
     pub fn query(
         &self,
         scratch: &mut QueryScratch,
-        (signature, probe): (&Signature, &Signature),
+        probed: (&Signature, &Signature, &[SideProbe]),
         min_similarity: f32,
         limit: usize,
     ) -> Vec<Hit> {
         if self.whole {
             return self
                 .index
-                .query_whole_with(scratch, signature, min_similarity, limit);
+                .query_whole_with(scratch, probed.0, min_similarity, limit);
         }
         self.index
-            .query_with(scratch, signature, probe, min_similarity, limit)
+            .query_sided_with(scratch, probed, min_similarity, limit)
     }
 
     /// Bytes of memory the index uses.

@@ -293,8 +293,8 @@ mod tests {
         let data: Vec<u8> = (0..64 * 48 * 3)
             .map(|i: u32| ((i * (seed + 3) + i / 7 * seed) % 251) as u8)
             .collect();
-        let (signature, probe) =
-            Signature::compute_probed(&Pixels::new(64, 48, PixelLayout::Rgb8, &data).unwrap());
+        let (signature, probe, sides) =
+            Signature::compute_sided(&Pixels::new(64, 48, PixelLayout::Rgb8, &data).unwrap());
         FileRecord {
             file: ImageFile {
                 path: PathBuf::from(path),
@@ -311,6 +311,7 @@ mod tests {
             pending,
             signature,
             probe,
+            sides,
         }
     }
 
@@ -322,7 +323,12 @@ mod tests {
         let mut scratch = lookalike_core::QueryScratch::new();
         let probe = record("/probe", 2, false);
         let hits: Vec<(u32, u32)> = library
-            .query(&mut scratch, (&probe.signature, &probe.probe), 0.0, 100)
+            .query(
+                &mut scratch,
+                (&probe.signature, &probe.probe, &probe.sides),
+                0.0,
+                100,
+            )
             .iter()
             .map(|h| (h.id, h.similarity.to_bits()))
             .collect();

@@ -7,16 +7,18 @@
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use lookalike_core::Signature;
+use lookalike_core::{Framing, SideProbe, Signature};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::keys::{key_path, path_key};
 use super::{Store, StoreError};
 
-const RECORD_VERSION: u8 = 2;
+const RECORD_VERSION: u8 = 3;
 const HEADER: usize = 31;
 const PENDING: u8 = 1;
+/// The two bytes after the probe: how many inner and outer side probes follow.
+const SIDE_COUNTS: usize = 2;
 /// Records decoded on all cores at a time by [`Store::load_files`].
 const CHUNK: usize = 16 * 1024;
 
@@ -125,8 +127,9 @@ impl ImageFile {
     }
 }
 
-/// A picture's signature and its cropped probe (`Signature::compute_probed`, issue 17).
-pub type Probed = (Signature, Signature);
+/// A picture's signature, its cropped probe and its side probes (`Signature::compute_sided`,
+/// issue 17).
+pub type Probed = (Signature, Signature, Vec<SideProbe>);
 
 /// What is stored per file.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,17 +140,29 @@ pub struct FileRecord {
     pub signature: Signature,
     /// The signature of the middle of the picture (`Signature::probe_from_coefficients`).
     pub probe: Signature,
+    /// Its side probes (`lookalike_core::side_probes`): the inner ones (`Framing::Cropped`)
+    /// always, the outer ones (`Framing::Wider`) only while pending (until the scan that hashed
+    /// it has compared it: they find an original stored before this crop of it, and
+    /// [`Store::clear_pending`] drops them). Empty when [`Store::load_files`] or
+    /// [`Store::iter`] read it.
+    pub sides: Vec<SideProbe>,
 }
 
 impl FileRecord {
     /// `[version u8][flags u8][format u8][size u64][mtime_ns i64][width u32][height u32]
-    /// [signature length u32][signature bytes][probe bytes]`, little-endian. The path is the
-    /// key, not in the value.
+    /// [signature length L u32][signature, L bytes][probe, L bytes][inner sides u8]
+    /// [outer sides u8][the inner sides' signatures, then the outer ones', L bytes each]`,
+    /// little-endian (all signatures of one record have the same `m`, so the same length). The
+    /// path is the key, not in the value.
     pub fn encode(&self) -> Vec<u8> {
         let sig = self.signature.to_bytes();
         let probe = self.probe.to_bytes();
         let (stamp, picture) = (&self.file.stamp, &self.file.picture);
-        let mut out = Vec::with_capacity(HEADER + sig.len() + probe.len());
+        let (inner, outer): (Vec<&SideProbe>, Vec<&SideProbe>) = self
+            .sides
+            .iter()
+            .partition(|s| s.framing == Framing::Cropped);
+        let mut out = Vec::with_capacity(HEADER + (2 + self.sides.len()) * sig.len() + SIDE_COUNTS);
         out.push(RECORD_VERSION);
         out.push(if self.pending { PENDING } else { 0 });
         out.push(picture.format as u8);
@@ -158,11 +173,44 @@ impl FileRecord {
         out.extend_from_slice(&(sig.len() as u32).to_le_bytes());
         out.extend_from_slice(&sig);
         out.extend_from_slice(&probe);
+        out.push(inner.len() as u8);
+        out.push(outer.len() as u8);
+        for side in inner.into_iter().chain(outer) {
+            out.extend_from_slice(&side.signature.to_bytes());
+        }
         out
+    }
+
+    /// Drops the outer side probes from an encoded record (what [`Store::clear_pending`]
+    /// keeps); `false`, the bytes untouched, when they are too short to tell.
+    fn drop_outer_sides(bytes: &mut Vec<u8>) -> bool {
+        let Some(len) = bytes
+            .get(27..31)
+            .and_then(|b| usize::try_from(u32::from_le_bytes(b.try_into().ok()?)).ok())
+        else {
+            return false;
+        };
+        let counts = HEADER + 2 * len;
+        let Some(&inner) = bytes.get(counts) else {
+            return false;
+        };
+        let end = counts + SIDE_COUNTS + usize::from(inner) * len;
+        if end > bytes.len() {
+            return false;
+        }
+        bytes[counts + 1] = 0;
+        bytes.truncate(end);
+        true
     }
 
     /// Decodes [`FileRecord::encode`] for `path`; damaged bytes give an error, never a panic.
     pub fn decode(path: PathBuf, bytes: &[u8]) -> Result<FileRecord, String> {
+        Self::decode_with(path, bytes, true)
+    }
+
+    /// [`FileRecord::decode`], leaving `sides` empty unless `with_sides` (they are most of
+    /// the bytes, and loading the library needs none).
+    fn decode_with(path: PathBuf, bytes: &[u8], with_sides: bool) -> Result<FileRecord, String> {
         if bytes.len() < HEADER {
             return Err(format!("record of {} bytes is too short", bytes.len()));
         }
@@ -177,12 +225,39 @@ impl FileRecord {
             b.copy_from_slice(&bytes[at..at + 8]);
             u64::from_le_bytes(b)
         };
-        let (signature, probe) = usize::try_from(u32_at(27))
-            .ok()
-            .and_then(|len| bytes[HEADER..].split_at_checked(len))
-            .ok_or_else(|| "record's signature length is out of range".to_owned())?;
+        let out_of_range = || "record's signature length is out of range".to_owned();
+        let len = usize::try_from(u32_at(27)).map_err(|_| out_of_range())?;
+        let (signature, rest) = bytes[HEADER..]
+            .split_at_checked(len)
+            .ok_or_else(out_of_range)?;
+        let (probe, rest) = rest.split_at_checked(len).ok_or_else(out_of_range)?;
         let signature = Signature::from_bytes(signature).map_err(|e| e.to_string())?;
         let probe = Signature::from_bytes(probe).map_err(|e| e.to_string())?;
+        let (counts, rest) = rest
+            .split_at_checked(SIDE_COUNTS)
+            .ok_or_else(|| "record has no side probe counts".to_owned())?;
+        let (inner, outer) = (usize::from(counts[0]), usize::from(counts[1]));
+        if len == 0 || rest.len() != (inner + outer) * len {
+            return Err(format!(
+                "record's side probes take {} bytes, not {} × {len}",
+                rest.len(),
+                inner + outer
+            ));
+        }
+        let mut sides = Vec::new();
+        if with_sides {
+            sides.reserve(inner + outer);
+            for (k, bytes) in rest.chunks_exact(len).enumerate() {
+                sides.push(SideProbe {
+                    framing: if k < inner {
+                        Framing::Cropped
+                    } else {
+                        Framing::Wider
+                    },
+                    signature: Signature::from_bytes(bytes).map_err(|e| e.to_string())?,
+                });
+            }
+        }
         Ok(FileRecord {
             file: ImageFile {
                 path,
@@ -199,6 +274,7 @@ impl FileRecord {
             pending: bytes[1] & PENDING != 0,
             signature,
             probe,
+            sides,
         })
     }
 }
@@ -226,7 +302,8 @@ impl std::error::Error for IterError {}
 fn decode_item(item: sled::Result<(sled::IVec, sled::IVec)>) -> Result<FileRecord, IterError> {
     let (k, v) = item.map_err(IterError::Sled)?;
     let path = key_path(&k);
-    FileRecord::decode(path.clone(), &v).map_err(|reason| IterError::Damaged { path, reason })
+    FileRecord::decode_with(path.clone(), &v, false)
+        .map_err(|reason| IterError::Damaged { path, reason })
 }
 
 impl Store {
@@ -302,8 +379,9 @@ impl Store {
         for path in paths {
             let key = path_key(path);
             if let Some(mut value) = self.files.get(&key)?.map(|v| v.to_vec())
-                && value.len() > 1
+                && FileRecord::drop_outer_sides(&mut value)
             {
+                // Reported: its outer side probes have done their work (see `FileRecord::sides`).
                 value[1] &= !PENDING;
                 batch.insert(key, value);
                 any = true;
@@ -357,12 +435,12 @@ pub(super) mod tests {
         probed(seed).0
     }
 
-    /// A picture's signature and probe, different for each seed.
+    /// A picture's signature, probe and side probes, different for each seed.
     pub(crate) fn probed(seed: u8) -> Probed {
         let data: Vec<u8> = (0..64 * 48 * 3)
             .map(|i: u32| (i.wrapping_mul(u32::from(seed) + 7) % 251) as u8)
             .collect();
-        Signature::compute_probed(&Pixels::new(64, 48, PixelLayout::Rgb8, &data).unwrap())
+        Signature::compute_sided(&Pixels::new(64, 48, PixelLayout::Rgb8, &data).unwrap())
     }
 
     pub(crate) fn record(
@@ -385,7 +463,36 @@ pub(super) mod tests {
             pending,
             signature: probed(size as u8).0,
             probe: probed(size as u8).1,
+            // As a scan stores them: all sixteen while pending, the inner eight once reported.
+            sides: probed(size as u8)
+                .2
+                .into_iter()
+                .filter(|s| pending || s.framing == Framing::Cropped)
+                .collect(),
         }
+    }
+
+    /// A record keeps its side probes; reporting it (`clear_pending`) drops its outer ones and
+    /// keeps the inner ones; reading every record (`iter`, the library's load) skips them.
+    #[test]
+    fn reported_records_keep_their_inner_side_probes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let pending = record("/p/a.jpg", 7, 1, Format::Jpeg, true);
+        assert_eq!(pending.sides.len(), 16);
+        store.put(&pending).unwrap();
+        assert_eq!(store.get(Path::new("/p/a.jpg")).unwrap().unwrap(), pending);
+        let listed = store.iter().next().unwrap().unwrap();
+        assert!(listed.sides.is_empty());
+        assert_eq!(listed.signature, pending.signature);
+        store.clear_pending([Path::new("/p/a.jpg")]).unwrap();
+        let reported = store.get(Path::new("/p/a.jpg")).unwrap().unwrap();
+        assert_eq!(reported, record("/p/a.jpg", 7, 1, Format::Jpeg, false));
+        assert_eq!(reported.sides.len(), 8);
+        assert!(reported.sides.iter().all(|s| s.framing == Framing::Cropped));
+        // Clearing again changes nothing.
+        store.clear_pending([Path::new("/p/a.jpg")]).unwrap();
+        assert_eq!(store.get(Path::new("/p/a.jpg")).unwrap().unwrap(), reported);
     }
 
     #[test]

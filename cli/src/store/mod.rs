@@ -60,8 +60,10 @@ use read_only::{copy_files, lock_shared, writable};
 /// a sepia copy's, told on the whole picture); 8: each image record holds its cropped probe
 /// too (issue 17; the screenshots of videos are as in 7); 9: signature format 8 (issue 17: a
 /// bar with a subtitle or logo written into it cut as deep as the opposite bar, screenshots
-/// included). A database of an older format is refused with a message, never misread.
-pub const FORMAT_VERSION: u8 = 9;
+/// included); 10: each image record holds its side probes too (issue 17: copies cut on one side
+/// or at a corner; signatures and screenshots as in 9). A database of an older format is refused
+/// with a message, never misread.
+pub const FORMAT_VERSION: u8 = 10;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";

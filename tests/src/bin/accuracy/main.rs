@@ -31,8 +31,8 @@ use std::time::Instant;
 use image::RgbImage;
 use image::imageops;
 use lookalike_core::{
-    DEFAULT_COEFFICIENTS, Framing, Orientation, PixelLayout, Pixels, ProbedIndex, QueryScratch,
-    Sensitivity, Signature, Weights, compare_probed,
+    Comparison, DEFAULT_COEFFICIENTS, Framing, Orientation, PixelLayout, Pixels, ProbedIndex,
+    QueryScratch, Sensitivity, SideProbe, Signature, Weights, compare_probed, compare_sides,
 };
 use lookalike_tests::copies::Edit;
 use lookalike_tests::photos;
@@ -65,6 +65,8 @@ pub struct Entry {
     pub signature: Signature,
     /// Its cropped probe (`lookalike_core::PROBE_SHARE`).
     pub probe: Signature,
+    /// Its side probes (empty under `--no-sides`).
+    pub sides: Vec<SideProbe>,
     pub phash: phash::Hash,
 }
 
@@ -169,6 +171,38 @@ fn originals_of(entries: &[Entry], pictures: usize) -> Vec<usize> {
     v
 }
 
+/// How the command line compares two pictures: whole, through their cropped probes
+/// ([`compare_probed`]) and through the side probes of whichever was hashed later (as `scan`
+/// queries them when a picture is hashed). Which one that is depends on the order the files
+/// are found in, so a side probe counts here only as much as the weaker of the two ways round.
+fn compare_entries(e: &Entry, o: &Entry, orientations: &[Orientation]) -> Comparison {
+    let mut best = compare_probed(
+        (&e.signature, &e.probe),
+        (&o.signature, &o.probe),
+        Weights::Scanned,
+        orientations,
+    );
+    let ways = (
+        compare_sides(&e.sides, &o.signature, Weights::Scanned),
+        compare_sides(&o.sides, &e.signature, Weights::Scanned),
+    );
+    if let (Some(from_e), Some(from_o)) = ways {
+        // `from_e` frames `o` next to `e`, as `best` does; `from_o` the other way round.
+        let weaker = if from_e.similarity <= from_o.similarity {
+            from_e
+        } else {
+            Comparison {
+                framing: from_o.framing.inverse(),
+                ..from_o
+            }
+        };
+        if weaker.similarity > best.similarity {
+            best = weaker;
+        }
+    }
+    best
+}
+
 /// True pairs per edit and false pairs (at or above [`FLOOR`]) when queries are tried in the
 /// given orientations.
 fn evaluate(
@@ -182,15 +216,7 @@ fn evaluate(
         if let Some(edit) = e.edit {
             let k = Edit::ALL.iter().position(|&x| x == edit).unwrap();
             let o = &entries[original_of[e.picture]];
-            true_pairs[k].push(
-                compare_probed(
-                    (&e.signature, &e.probe),
-                    (&o.signature, &o.probe),
-                    Weights::Scanned,
-                    orientations,
-                )
-                .similarity,
-            );
+            true_pairs[k].push(compare_entries(e, o, orientations).similarity);
         }
     }
     let mut index = ProbedIndex::new(Weights::Scanned);
@@ -198,21 +224,33 @@ fn evaluate(
     for e in entries {
         index.insert(&e.signature, &e.probe);
     }
-    let false_pairs = (0..entries.len())
+    let false_pairs: FalsePairs = (0..entries.len())
         .into_par_iter()
         .flat_map_iter(|i| {
             let (e, mut scratch) = (&entries[i], QueryScratch::new());
-            let hits = index.query_with(&mut scratch, &e.signature, &e.probe, FLOOR, usize::MAX);
+            let mut hits =
+                index.query_with(&mut scratch, &e.signature, &e.probe, FLOOR, usize::MAX);
+            hits.retain(|h| h.id as usize > i);
+            // Side probes find pictures hashed before, whichever they are: both ways count
+            // here (a false pair found either way is one the command line can report).
+            hits.extend(index.query_sides_with(&mut scratch, &e.sides, FLOOR, usize::MAX));
             hits.into_iter().filter_map(move |h| {
                 let j = h.id as usize;
-                (j > i
+                (j != i
                     && relation(pictures, entries[i].picture, entries[j].picture)
                         == Relation::Different)
-                    .then_some((h.similarity, i, j))
+                    .then_some((h.similarity, i.min(j), i.max(j)))
             })
         })
         .collect();
-    (true_pairs, false_pairs)
+    (true_pairs, best_of_each(false_pairs))
+}
+
+/// One entry per pair, its highest similarity.
+fn best_of_each(mut pairs: FalsePairs) -> FalsePairs {
+    pairs.sort_by(|a, b| (a.1, a.2).cmp(&(b.1, b.2)).then(b.0.total_cmp(&a.0)));
+    pairs.dedup_by_key(|p| (p.1, p.2));
+    pairs
 }
 
 fn main() {
@@ -220,6 +258,7 @@ fn main() {
     let mut pairs_file = None;
     let mut signatures_file = None;
     let mut m = DEFAULT_COEFFICIENTS;
+    let mut no_sides = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -228,6 +267,7 @@ fn main() {
             "--signatures" => {
                 signatures_file = Some(PathBuf::from(args.next().expect("--signatures FILE")))
             }
+            "--no-sides" => no_sides = true,
             "--m" => {
                 m = args
                     .next()
@@ -297,17 +337,21 @@ fn main() {
                 }
                 None => img,
             };
-            let (signature, probe) = Signature::compute_probed_with(
+            let (signature, probe, mut sides) = Signature::compute_sided_with(
                 &Pixels::new(img.width(), img.height(), PixelLayout::Rgb8, img.as_raw())
                     .expect("an image"),
                 m,
             )
             .expect("m in 1..=60");
+            if no_sides {
+                sides.clear();
+            }
             Entry {
                 picture,
                 edit,
                 signature,
                 probe,
+                sides,
                 phash: phash::hash(img),
             }
         })
@@ -340,12 +384,7 @@ fn main() {
             let k = Edit::ALL.iter().position(|&x| x == edit).unwrap();
             let o = &entries[original_of[e.picture]];
             phash_true[k].push(phash::distance(&e.phash, &o.phash));
-            let c = compare_probed(
-                (&e.signature, &e.probe),
-                (&o.signature, &o.probe),
-                Weights::Scanned,
-                Orientation::DEFAULT,
-            );
+            let c = compare_entries(e, o, Orientation::DEFAULT);
             through_probe[k].push(c.framing != Framing::Whole);
         }
     }

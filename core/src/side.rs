@@ -1,0 +1,243 @@
+//! Side probes: finding a copy cut from one side or one corner (issue 17), without storing
+//! anything more per picture.
+//!
+//! # Why
+//! The cropped probe ([`crate::probe`]) is the middle of a picture: it finds copies cut about
+//! evenly all round. A crop made by hand is rarely even: a strip off one side, or a corner kept.
+//! Cut 10 % from one side, what is left is stretched by 11 % in one direction from the far
+//! edge, and every detail near the cut moves by up to 13 pixels of the 128: the copy keeps its
+//! coarse coefficients only, like a copy cut 20 % evenly (docs/outside-check.md: 27 of 40 such
+//! copies found at the default, 18 of 40 with a corner kept).
+//!
+//! # What
+//! For a freshly hashed picture, [`side_probes`] makes 16 more signatures from its coefficients
+//! (the same bits on the CPU, the GPU and in the browser), each a [`Window`] of the rebuilt
+//! picture resampled to the square:
+//! - **inner** windows, the picture with [`SIDE_CUT`] cut from one side or from two sides that
+//!   meet at a corner: like a copy of it cut there ([`Framing::Cropped`]);
+//! - **outer** windows, the inverse of each: the picture as the same cut of a wider one, what
+//!   lies beyond its edges repeating its edge pixels. Like the wider picture, whose coefficients
+//!   inside the window are the same, [`Framing::Wider`].
+//!
+//! These are queried against the stored pictures ([`crate::ProbedIndex::query_sides_with`])
+//! when the picture is hashed, and then dropped: of two pictures, whichever is hashed later
+//! finds the other, the crop through its outer windows and the wider picture through its inner
+//! ones. Nothing is stored, so a library's index keeps its size; the price is 16 more queries
+//! for each picture hashed, and a pair is found this way only when one of the two is hashed in
+//! the run that reports it.
+//!
+//! Matches through a side probe give up [`SIDE_PENALTY`], as the middle probe's give up
+//! [`crate::PROBE_PENALTY`]: each window is one more chance for two different pictures to meet.
+use alloc::vec::Vec;
+
+use crate::probe::{Window, rebuild, resample_window, resampled_signature};
+use crate::{Comparison, Error, Framing, Planes, Signature, Weights, compare_in};
+
+/// How much of the side (or of each of the two sides at a corner) the side probes cut: 10 %.
+pub const SIDE_CUT: f32 = 0.10;
+
+/// How many side probes a picture has: eight inner windows and their eight inverses.
+pub const SIDE_PROBES: usize = 16;
+
+/// What a match through a side probe gives up of its similarity.
+pub const SIDE_PENALTY: f32 = 9.0;
+
+/// One side probe: a signature, and how a picture that matches it is framed next to the
+/// picture it was made from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SideProbe {
+    /// [`Framing::Cropped`]: an inner window (the match is this picture cut on a side);
+    /// [`Framing::Wider`]: an outer one (the match shows more than this picture).
+    pub framing: Framing,
+    /// The window's signature.
+    pub signature: Signature,
+}
+
+/// The eight inner windows: [`SIDE_CUT`] off the left, right, top or bottom, or off the two
+/// sides at each corner.
+pub fn inner_windows() -> [Window; 8] {
+    let (c, k) = (SIDE_CUT, 1.0 - SIDE_CUT);
+    let w = |x, y, width, height| Window {
+        x,
+        y,
+        width,
+        height,
+    };
+    [
+        w(c, 0.0, k, 1.0),
+        w(0.0, 0.0, k, 1.0),
+        w(0.0, c, 1.0, k),
+        w(0.0, 0.0, 1.0, k),
+        w(0.0, 0.0, k, k),
+        w(c, 0.0, k, k),
+        w(0.0, c, k, k),
+        w(c, c, k, k),
+    ]
+}
+
+/// The side probes of a picture from the arguments of [`Signature::from_coefficients`]: the
+/// eight inner windows ([`Framing::Cropped`]) then their eight inverses ([`Framing::Wider`]).
+/// Each keeps the picture's `aspect` scaled by the window's shape.
+pub fn side_probes(
+    coefficients: &Planes,
+    luminance: &[f32],
+    m: u8,
+    aspect: f32,
+) -> Result<Vec<SideProbe>, Error> {
+    let pictures = rebuild(coefficients, luminance)?;
+    let mut probes = Vec::with_capacity(SIDE_PROBES);
+    for (framing, outer) in [(Framing::Cropped, false), (Framing::Wider, true)] {
+        for window in inner_windows() {
+            let window = if outer { window.inverse() } else { window };
+            let shape = aspect * window.width / window.height;
+            let signature = resampled_signature(&pictures, m, shape, |from, to| {
+                resample_window(from, to, &window)
+            })?;
+            probes.push(SideProbe { framing, signature });
+        }
+    }
+    Ok(probes)
+}
+
+/// The best of `sides` (one picture's side probes) compared with the picture `other`, lowered
+/// by [`SIDE_PENALTY`] and framed as that probe says (`other` next to the first picture), as
+/// [`crate::ProbedIndex::query_sides_with`] would find it; `None` without side probes.
+pub fn compare_sides(
+    sides: &[SideProbe],
+    other: &Signature,
+    weights: Weights,
+) -> Option<Comparison> {
+    let mut best: Option<Comparison> = None;
+    for side in sides {
+        let mut c = compare_in(&side.signature, other, weights, &[]);
+        c.similarity = (c.similarity - SIDE_PENALTY).max(0.0);
+        c.framing = side.framing;
+        if best.is_none_or(|b| c.similarity > b.similarity) {
+            best = Some(c);
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::tests::blocks;
+    use crate::{PixelLayout, Pixels, ProbedIndex, QueryScratch, compare_probed, compare_sided};
+
+    /// `blocks` cut by whole percentages from the left, top, right and bottom.
+    fn cut(data: &[u8], (w, h): (u32, u32), [l, t, r, b]: [u32; 4]) -> (Vec<u8>, u32, u32) {
+        let (x0, y0, x1, y1) = (w * l / 100, h * t / 100, w - w * r / 100, h - h * b / 100);
+        let mut out = Vec::new();
+        for y in y0..y1 {
+            let row = (y * w + x0) as usize * 3;
+            out.extend_from_slice(&data[row..row + (x1 - x0) as usize * 3]);
+        }
+        (out, x1 - x0, y1 - y0)
+    }
+
+    fn sided(data: &[u8], w: u32, h: u32) -> (Signature, Signature, Vec<SideProbe>) {
+        Signature::compute_sided(&Pixels::new(w, h, PixelLayout::Rgb8, data).unwrap())
+    }
+
+    #[test]
+    fn windows_and_their_inverses() {
+        let windows = inner_windows();
+        assert_eq!(2 * windows.len(), SIDE_PROBES);
+        for w in windows {
+            assert!(w.x >= 0.0 && w.y >= 0.0 && w.x + w.width <= 1.0 && w.y + w.height <= 1.0);
+            assert!(w.width < 1.0 || w.height < 1.0, "{w:?}: every window cuts");
+            let back = w.inverse().inverse();
+            assert!((back.x - w.x).abs() < 1e-6 && (back.width - w.width).abs() < 1e-6);
+        }
+    }
+
+    /// A copy cut 10 % from the left, or at a corner, is like one of the picture's inner
+    /// windows and the picture like one of the copy's outer ones, far more than whole with
+    /// whole or through the middle probe; and each probe says which is the crop.
+    #[test]
+    fn a_copy_cut_on_one_side_matches_a_side_probe() {
+        let (w, h) = (600u32, 400u32);
+        let data = blocks(3, w, h);
+        let picture = sided(&data, w, h);
+        assert_eq!(picture.2.len(), SIDE_PROBES);
+        for sides in [[10, 0, 0, 0], [0, 0, 10, 10], [0, 12, 0, 0]] {
+            let (copy, cw, ch) = cut(&data, (w, h), sides);
+            let copy = sided(&copy, cw, ch);
+            let plain = compare_probed(
+                (&picture.0, &picture.1),
+                (&copy.0, &copy.1),
+                Weights::Scanned,
+                &[],
+            );
+            let inner = compare_sides(&picture.2, &copy.0, Weights::Scanned).unwrap();
+            let outer = compare_sides(&copy.2, &picture.0, Weights::Scanned).unwrap();
+            assert_eq!(
+                (inner.framing, outer.framing),
+                (Framing::Cropped, Framing::Wider)
+            );
+            for through in [inner.similarity, outer.similarity] {
+                assert!(
+                    through > plain.similarity + 5.0,
+                    "{sides:?}: {through} through a side probe, {} without",
+                    plain.similarity
+                );
+            }
+            // Both ways round, the copy is the crop.
+            let both = compare_sided(
+                (&picture.0, &picture.1, &picture.2),
+                (&copy.0, &copy.1, &copy.2),
+                Weights::Scanned,
+                &[],
+            );
+            assert_eq!(both.framing, Framing::Cropped);
+            assert_eq!(both.similarity, inner.similarity.max(outer.similarity));
+            let back = compare_sided(
+                (&copy.0, &copy.1, &copy.2),
+                (&picture.0, &picture.1, &picture.2),
+                Weights::Scanned,
+                &[],
+            );
+            assert_eq!(
+                (back.framing, back.similarity),
+                (Framing::Wider, both.similarity)
+            );
+        }
+    }
+
+    /// The index finds through a query's side probes what `compare_sides` gives, whichever of
+    /// the two pictures is stored, and not a different picture.
+    #[test]
+    fn the_index_finds_what_the_comparison_gives() {
+        let (w, h) = (600u32, 400u32);
+        let data = blocks(5, w, h);
+        let picture = sided(&data, w, h);
+        let (copy, cw, ch) = cut(&data, (w, h), [0, 0, 10, 0]);
+        let copy = sided(&copy, cw, ch);
+        // Another picture: other blocks, upside down (the blocks' third channel is a gradient
+        // from top to bottom, which would make any two alike).
+        let upside_down: Vec<u8> = blocks(11, w, h)
+            .chunks_exact(w as usize * 3)
+            .rev()
+            .flatten()
+            .copied()
+            .collect();
+        let other = sided(&upside_down, w, h);
+        let mut scratch = QueryScratch::new();
+        for (stored, query, framing) in [
+            (&copy, &picture, Framing::Cropped),
+            (&picture, &copy, Framing::Wider),
+        ] {
+            let mut index = ProbedIndex::new(Weights::Scanned);
+            index.set_orientations(&[]);
+            let id = index.insert(&stored.0, &stored.1);
+            index.insert(&other.0, &other.1);
+            let hits =
+                index.query_sided_with(&mut scratch, (&query.0, &query.1, &query.2), 50.0, 10);
+            assert_eq!(hits.len(), 1, "{hits:?}");
+            assert_eq!((hits[0].id, hits[0].framing), (id, framing));
+            let expected = compare_sides(&query.2, &stored.0, Weights::Scanned).unwrap();
+            assert_eq!(hits[0].similarity, expected.similarity);
+        }
+    }
+}
