@@ -55,7 +55,28 @@ pub(crate) fn window_signature(
     aspect: f32,
     resample: impl Fn(&[f32], &mut [f32]),
 ) -> Result<Signature, Error> {
-    resampled_signature(&rebuild(coefficients, luminance)?, m, aspect, resample)
+    resampled_signature(
+        &rebuild(coefficients, luminance)?,
+        m,
+        aspect,
+        resample,
+        None,
+    )
+}
+
+/// The cropped probe ([`Signature::probe_from_coefficients`]) and the side probes
+/// ([`crate::side_probes`]) of the picture whose signature is `whole`, from the arguments of
+/// [`Signature::from_coefficients`], rebuilding the picture once for all of them.
+pub fn probes(
+    coefficients: &Planes,
+    luminance: &[f32],
+    m: u8,
+    aspect: f32,
+    whole: &Signature,
+) -> Result<(Signature, Vec<crate::SideProbe>), Error> {
+    let pictures = rebuild(coefficients, luminance)?;
+    let probe = resampled_signature(&pictures, m, aspect, enlarge_middle, None)?;
+    Ok((probe, crate::side::sides_of(&pictures, m, aspect, whole)?))
 }
 
 /// The picture as it was before the equalization, rebuilt from the coefficients: Y from
@@ -76,22 +97,28 @@ pub(crate) fn rebuild(coefficients: &Planes, luminance: &[f32]) -> Result<[Vec<f
 }
 
 /// The signature of the three rebuilt `pictures` after `resample` maps each to a new plane, as
-/// `Signature::compute_with` goes on from resampled planes.
+/// `Signature::compute_with` goes on from resampled planes; with `like`, its chroma as `like`'s
+/// ([`Signature::from_coefficients_with`]: a chroma channel `like` leaves out is not even
+/// resampled).
 pub(crate) fn resampled_signature(
     pictures: &[Vec<f32>; 3],
     m: u8,
     aspect: f32,
     resample: impl Fn(&[f32], &mut [f32]),
+    like: Option<&Signature>,
 ) -> Result<Signature, Error> {
     let mut planes = Planes::zeroed();
     for (c, picture) in pictures.iter().enumerate() {
+        if c > 0 && like.is_some_and(|l| l.strength()[c] == 0.0) {
+            continue;
+        }
         resample(picture, planes.channel_mut(c));
     }
     let mut plain = planes.channel(0).to_vec();
     equalize(planes.channel_mut(0));
     decompose(&mut plain);
     decompose_planes(&mut planes);
-    Signature::from_coefficients(&planes, &plain, m, aspect)
+    Signature::from_coefficients_with(&planes, &plain, m, aspect, like)
 }
 
 /// Writes into `out` the middle [`PROBE_SHARE`] of the square `picture`, enlarged to the whole

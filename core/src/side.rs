@@ -75,24 +75,40 @@ pub fn inner_windows() -> [Window; 8] {
     ]
 }
 
-/// The side probes of a picture from the arguments of [`Signature::from_coefficients`]: the
-/// eight inner windows ([`Framing::Cropped`]) then their eight inverses ([`Framing::Wider`]).
-/// Each keeps the picture's `aspect` scaled by the window's shape.
+/// The side probes of a picture from the arguments of [`Signature::from_coefficients`] and its
+/// signature, `whole`: the eight inner windows ([`Framing::Cropped`]) then their eight inverses
+/// ([`Framing::Wider`]). Each keeps the picture's `aspect` scaled by the window's shape, and
+/// its chroma left out where `whole`'s is (a window has the picture's colour; the toned test
+/// is not run again). [`crate::probes`] makes them with the cropped probe.
 pub fn side_probes(
     coefficients: &Planes,
     luminance: &[f32],
     m: u8,
     aspect: f32,
+    whole: &Signature,
 ) -> Result<Vec<SideProbe>, Error> {
-    let pictures = rebuild(coefficients, luminance)?;
+    sides_of(&rebuild(coefficients, luminance)?, m, aspect, whole)
+}
+
+/// [`side_probes`] of the rebuilt picture.
+pub(crate) fn sides_of(
+    pictures: &[Vec<f32>; 3],
+    m: u8,
+    aspect: f32,
+    whole: &Signature,
+) -> Result<Vec<SideProbe>, Error> {
     let mut probes = Vec::with_capacity(SIDE_PROBES);
     for (framing, outer) in [(Framing::Cropped, false), (Framing::Wider, true)] {
         for window in inner_windows() {
             let window = if outer { window.inverse() } else { window };
             let shape = aspect * window.width / window.height;
-            let signature = resampled_signature(&pictures, m, shape, |from, to| {
-                resample_window(from, to, &window)
-            })?;
+            let signature = resampled_signature(
+                pictures,
+                m,
+                shape,
+                |from, to| resample_window(from, to, &window),
+                Some(whole),
+            )?;
             probes.push(SideProbe { framing, signature });
         }
     }

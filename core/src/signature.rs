@@ -159,11 +159,9 @@ impl Signature {
     ) -> Result<(Signature, Signature, Vec<crate::SideProbe>), Error> {
         check_m(m)?;
         let (planes, luminance, aspect) = coefficients(pixels);
-        Ok((
-            Self::from_coefficients(&planes, &luminance, m, aspect)?,
-            Self::probe_from_coefficients(&planes, &luminance, m, aspect)?,
-            crate::side_probes(&planes, &luminance, m, aspect)?,
-        ))
+        let signature = Self::from_coefficients(&planes, &luminance, m, aspect)?;
+        let (probe, sides) = crate::probes(&planes, &luminance, m, aspect, &signature)?;
+        Ok((signature, probe, sides))
     }
 
     /// The signature of three decomposed YIQ planes whose Y was [`equalize`]d first (the output
@@ -175,6 +173,19 @@ impl Signature {
         luminance: &[f32],
         m: u8,
         aspect: f32,
+    ) -> Result<Signature, Error> {
+        Self::from_coefficients_with(coefficients, luminance, m, aspect, None)
+    }
+
+    /// [`Signature::from_coefficients`]; with `like`, a chroma channel is left out exactly when
+    /// `like`'s is (strength 0) and the toned test is not run: a window of a picture (a side
+    /// probe) has the picture's colour, and the test takes a third of a signature's time.
+    pub(crate) fn from_coefficients_with(
+        coefficients: &Planes,
+        luminance: &[f32],
+        m: u8,
+        aspect: f32,
+        like: Option<&Signature>,
     ) -> Result<Signature, Error> {
         check_m(m)?;
         if luminance.len() != AREA {
@@ -212,6 +223,14 @@ impl Signature {
             if follows_luminance(&plain[0][..m], &plain[c][..m]) {
                 sig.strength[c] = 0.0;
             }
+        }
+        if let Some(like) = like {
+            for c in 1..3 {
+                if like.strength[c] == 0.0 {
+                    sig.strength[c] = 0.0;
+                }
+            }
+            return Ok(sig);
         }
         // So is one that is a function of the luminance (a sepia picture's, `tone`); that takes
         // a little work, done only for a channel that would count.

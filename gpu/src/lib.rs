@@ -328,13 +328,8 @@ impl Hasher {
                         let signature =
                             Signature::from_coefficients(&planes, luminance, m, aspect)?;
                         let probes = probed
-                            .then(|| -> Result<_, lookalike_core::Error> {
-                                Ok((
-                                    Signature::probe_from_coefficients(
-                                        &planes, luminance, m, aspect,
-                                    )?,
-                                    lookalike_core::side_probes(&planes, luminance, m, aspect)?,
-                                ))
+                            .then(|| {
+                                lookalike_core::probes(&planes, luminance, m, aspect, &signature)
                             })
                             .transpose()?;
                         Ok((signature, probes))
