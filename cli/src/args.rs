@@ -145,9 +145,9 @@ pub struct ScanArgs {
     /// Sensitivity; docs/accuracy.md).
     #[arg(long)]
     pub upright: bool,
-    /// Compare images whole only, without their cropped probes (the paper's comparison, which
-    /// scale/pairs.sql computes too): cropped copies are missed more often, queries take a
-    /// third of the time; the default sensitivity is then 25 (README, Sensitivity).
+    /// Compare images whole only, without their cropped and side probes (the paper's
+    /// comparison, which scale/pairs.sql computes too): cropped copies are missed more often,
+    /// queries take less time; the default sensitivity is then 25 (README, Sensitivity).
     #[arg(long)]
     pub whole: bool,
 }
@@ -255,8 +255,8 @@ pub struct QueryArgs {
     /// Sensitivity; docs/accuracy.md). Not for videos.
     #[arg(long)]
     pub upright: bool,
-    /// Compare images whole only, without their cropped probes, as `scan --whole` does (default
-    /// sensitivity 25 then). Videos are always compared whole.
+    /// Compare images whole only, without their cropped and side probes, as `scan --whole` does
+    /// (default sensitivity 25 then). Videos are always compared whole.
     #[arg(long)]
     pub whole: bool,
     /// As for scan (default: the scan's default; for videos, the default of `videos`).

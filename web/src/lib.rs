@@ -157,7 +157,7 @@ pub fn probed_from_bytes(bytes: &[u8]) -> Result<Sided, Error> {
     } else {
         2
     };
-    if !bytes.len().is_multiple_of(count) {
+    if bytes.len() < count || !bytes.len().is_multiple_of(count) {
         return Err(Error::InvalidSignature("not a whole number of signatures"));
     }
     let mut parts = bytes.chunks_exact(bytes.len() / count);

@@ -318,8 +318,8 @@ impl Store {
                     return Err(StoreError::Incompatible {
                         path: self.path.clone(),
                         what: format!(
-                            "with format = {:?}; this version uses {value}, whose signatures \
-                             differ\nhint: `lookalike --db {1} db upgrade` drops the signatures \
+                            "with format = {:?}; this version uses {value}, whose image \
+                             records differ\nhint: `lookalike --db {1} db upgrade` drops the signatures \
                              of another format and keeps the not-a-duplicate list, so that the \
                              next scan (and videos run) hash the files anew; or scan into \
                              another --db",
@@ -457,29 +457,29 @@ fn lock(dir: &Path) -> Result<File, StoreError> {
 mod tests {
     use super::*;
 
-    /// Issue 17: signatures changed meaning with formats 2 to 7 and 9, and format 8 holds each
-    /// image's cropped probe too; an older database must not be read (format 8 is the one
-    /// before bars with subtitles were cut).
+    /// Issue 17: signatures changed meaning with formats 2 to 7 and 9, format 8 holds each
+    /// image's cropped probe too and format 10 its side probes; an older database must not be
+    /// read (format 9 is the one before the side probes).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path()).unwrap();
-            store.settings.insert("format", &[8]).unwrap();
+            store.settings.insert("format", &[9]).unwrap();
             store.db.flush().unwrap();
         }
         match Store::open(dir.path()) {
             Err(e @ StoreError::Incompatible { .. }) => {
                 let message = e.to_string();
                 assert!(
-                    message.contains("format = [8]")
-                        && message.contains("uses 9")
+                    message.contains("format = [9]")
+                        && message.contains("uses 10")
                         && message.contains("db upgrade"),
                     "{message}"
                 );
             }
             Err(e) => panic!("unexpected error {e}"),
-            Ok(_) => panic!("a database of format 8 was opened"),
+            Ok(_) => panic!("a database of format 9 was opened"),
         }
     }
 
