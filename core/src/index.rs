@@ -22,8 +22,10 @@ use alloc::vec::Vec;
 
 mod builder;
 mod bytes;
+mod hit;
 
 pub use builder::IndexBuilder;
+pub use hit::{Hit, QueryScratch};
 
 use crate::score::{average_term, finish, pair_weight, self_weight, turned_self_weight};
 use crate::signature::NEGATIVE;
@@ -56,37 +58,6 @@ impl Entry {
             1 => self.flags & INFORMATIVE_I != 0,
             _ => self.flags & INFORMATIVE_Q != 0,
         }
-    }
-}
-
-/// One result of a query.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Hit {
-    /// The id [`Index::insert`] returned.
-    pub id: u32,
-    /// 0–100, as [`Comparison::similarity`](crate::Comparison::similarity).
-    pub similarity: f32,
-    /// The paper's score, as [`Comparison::score`](crate::Comparison::score).
-    pub score: f32,
-    /// How the query was turned for this match.
-    pub orientation: Orientation,
-    /// How the hit is framed next to the query: [`Framing::Whole`] unless the match came
-    /// through a cropped probe ([`crate::ProbedIndex::query_with`]).
-    pub framing: Framing,
-}
-
-/// Reusable working memory for [`Index::query_with`]: one counter per id.
-#[derive(Debug, Default, Clone)]
-pub struct QueryScratch {
-    /// Weights of agreeing minus disagreeing coefficients, in hundredths: at most 60 × 2.72 per
-    /// channel either way, well inside an `i16`.
-    matched: Vec<i16>,
-}
-
-impl QueryScratch {
-    /// Empty scratch; it grows to the index on first use.
-    pub fn new() -> Self {
-        Self::default()
     }
 }
 
@@ -324,20 +295,7 @@ impl Index {
         min_similarity: f32,
         limit: usize,
     ) -> Vec<Hit> {
-        if limit == 0 || self.live == 0 {
-            return Vec::new();
-        }
-        let mut hits = Vec::new();
-        self.collect(
-            scratch,
-            query,
-            Orientation::Upright,
-            min_similarity,
-            &mut hits,
-        );
-        hits.sort_unstable_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
-        hits.truncate(limit);
-        hits
+        self.query_in(scratch, &|_| *query, &[], min_similarity, limit)
     }
 
     /// [`Index::query_with`] where each orientation's query is `turned(o)`, the query already
@@ -347,6 +305,18 @@ impl Index {
         &self,
         scratch: &mut QueryScratch,
         turned: &dyn Fn(Orientation) -> Signature,
+        min_similarity: f32,
+        limit: usize,
+    ) -> Vec<Hit> {
+        self.query_in(scratch, turned, self.orientations, min_similarity, limit)
+    }
+
+    /// [`Index::query_turned_with`] in `orientations` (and upright).
+    fn query_in(
+        &self,
+        scratch: &mut QueryScratch,
+        turned: &dyn Fn(Orientation) -> Signature,
+        orientations: &[Orientation],
         min_similarity: f32,
         limit: usize,
     ) -> Vec<Hit> {
@@ -361,12 +331,12 @@ impl Index {
             min_similarity,
             &mut hits,
         );
-        for &o in self.orientations {
+        for &o in orientations {
             if o != Orientation::Upright {
                 self.collect(scratch, &turned(o), o, min_similarity, &mut hits);
             }
         }
-        if self.orientations.len() > 1 {
+        if orientations.len() > 1 {
             // Best hit per id; among equals, the earlier orientation (stable sort).
             hits.sort_by(|a, b| a.id.cmp(&b.id).then(b.similarity.total_cmp(&a.similarity)));
             hits.dedup_by_key(|h| h.id);

@@ -113,7 +113,7 @@ pub use jpeg::{
 pub use orientation::Orientation;
 pub use pairs::{AllPairs, Pair, PairScratch, PairStats, all_pairs};
 pub use planes::Planes;
-pub use probe::{PROBE_SHARE, Window, probes};
+pub use probe::{PROBE_SHARE, Window};
 pub use probed::{PROBE_PENALTY, ProbedIndex, ProbedIndexBuilder, compare_probed, compare_sided};
 pub use resize::{
     PixelLayout, Pixels, Span, composite_on_white, downscale, downscale_into, downscale_region,
@@ -124,7 +124,8 @@ pub use score::{
 };
 pub use sequence::{FrameHit, SequenceMatch, SequenceOptions, find_sequences};
 pub use side::{
-    SIDE_CUT, SIDE_PENALTY, SIDE_PROBES, SideProbe, compare_sides, inner_windows, side_probes,
+    SIDE_CUT, SIDE_PENALTY, SIDE_PROBES, SideProbe, compare_sides, inner_windows, probes,
+    side_probes,
 };
 pub use signature::{CHROMA_NOISE_FLOOR, STRUCTURE_FLOOR, Signature};
 pub use weights::{Weights, bin};

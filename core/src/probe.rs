@@ -64,21 +64,6 @@ pub(crate) fn window_signature(
     )
 }
 
-/// The cropped probe ([`Signature::probe_from_coefficients`]) and the side probes
-/// ([`crate::side_probes`]) of the picture whose signature is `whole`, from the arguments of
-/// [`Signature::from_coefficients`], rebuilding the picture once for all of them.
-pub fn probes(
-    coefficients: &Planes,
-    luminance: &[f32],
-    m: u8,
-    aspect: f32,
-    whole: &Signature,
-) -> Result<(Signature, Vec<crate::SideProbe>), Error> {
-    let pictures = rebuild(coefficients, luminance)?;
-    let probe = resampled_signature(&pictures, m, aspect, enlarge_middle, None)?;
-    Ok((probe, crate::side::sides_of(&pictures, m, aspect, whole)?))
-}
-
 /// The picture as it was before the equalization, rebuilt from the coefficients: Y from
 /// `luminance` (the decomposed plane before equalization), I and Q.
 pub(crate) fn rebuild(coefficients: &Planes, luminance: &[f32]) -> Result<[Vec<f32>; 3], Error> {
@@ -125,7 +110,7 @@ pub(crate) fn resampled_signature(
 /// square by bilinear interpolation: output pixel `x` samples `picture` at
 /// `64 + (x + ½ − 64) · share − ½` in each direction. (The same as [`resample_window`] of the
 /// middle window but for the last bit of rounding, which stored probes depend on.)
-fn enlarge_middle(picture: &[f32], out: &mut [f32]) {
+pub(crate) fn enlarge_middle(picture: &[f32], out: &mut [f32]) {
     let half = (SIZE / 2) as f32;
     let last = (SIZE - 1) as f32;
     let taps: Vec<(usize, usize, f32)> = (0..SIZE)

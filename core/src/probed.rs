@@ -39,7 +39,7 @@ pub fn compare_probed(
     best
 }
 
-/// [`compare_probed`], then also the side probes of either picture ([`crate::side`]) with the
+/// [`compare_probed`], then also the side probes of either picture ([`crate::side_probes`]) with the
 /// other whole ([`compare_sides`]): the best of all, framed as the second next to the first.
 /// Symmetric as [`compare_probed`] is. With the side probes each picture had when hashed, this
 /// is what [`ProbedIndex::query_sided_with`] finds, whichever of the two was stored first.
@@ -180,7 +180,7 @@ impl ProbedIndex {
         hits
     }
 
-    /// The pictures like one of a picture's side probes ([`crate::side`]), each match lowered
+    /// The pictures like one of a picture's side probes ([`crate::side_probes`]), each match lowered
     /// by [`SIDE_PENALTY`] and framed as its probe says; best first, at most `limit`, one hit
     /// per picture. Only the pictures are searched (not their probes): a side probe against
     /// the middle of another picture would be two crops at once.

@@ -30,8 +30,12 @@
 //! [`crate::PROBE_PENALTY`]: each window is one more chance for two different pictures to meet.
 use alloc::vec::Vec;
 
-use crate::probe::{Window, rebuild, resample_window, resampled_signature};
-use crate::{Comparison, Error, Framing, Planes, Signature, Weights, compare_in};
+use crate::probe::{Window, enlarge_middle, rebuild, resample_window, resampled_signature};
+use crate::signature::check_m;
+use crate::{
+    Comparison, DEFAULT_COEFFICIENTS, Error, Framing, Pixels, Planes, Signature, Weights,
+    compare_in,
+};
 
 /// How much of the side (or of each of the two sides at a corner) the side probes cut: 10 %.
 pub const SIDE_CUT: f32 = 0.10;
@@ -51,6 +55,41 @@ pub struct SideProbe {
     pub framing: Framing,
     /// The window's signature.
     pub signature: Signature,
+}
+
+impl Signature {
+    /// The signature of an image, its cropped probe and its side probes
+    /// ([`side_probes`]), at the default `m`.
+    pub fn compute_sided(pixels: &Pixels<'_>) -> (Signature, Signature, Vec<SideProbe>) {
+        Self::compute_sided_with(pixels, DEFAULT_COEFFICIENTS).expect("the default m is valid")
+    }
+
+    /// [`Signature::compute_probed_with`] and the picture's side probes ([`side_probes`]).
+    pub fn compute_sided_with(
+        pixels: &Pixels<'_>,
+        m: u8,
+    ) -> Result<(Signature, Signature, Vec<SideProbe>), Error> {
+        check_m(m)?;
+        let (planes, luminance, aspect) = crate::signature::coefficients(pixels);
+        let signature = Self::from_coefficients(&planes, &luminance, m, aspect)?;
+        let (probe, sides) = probes(&planes, &luminance, m, aspect, &signature)?;
+        Ok((signature, probe, sides))
+    }
+}
+
+/// The cropped probe ([`Signature::probe_from_coefficients`]) and the side probes
+/// ([`side_probes`]) of the picture whose signature is `whole`, from the arguments of
+/// [`Signature::from_coefficients`], rebuilding the picture once for all of them.
+pub fn probes(
+    coefficients: &Planes,
+    luminance: &[f32],
+    m: u8,
+    aspect: f32,
+    whole: &Signature,
+) -> Result<(Signature, Vec<SideProbe>), Error> {
+    let pictures = rebuild(coefficients, luminance)?;
+    let probe = resampled_signature(&pictures, m, aspect, enlarge_middle, None)?;
+    Ok((probe, sides_of(&pictures, m, aspect, whole)?))
 }
 
 /// The eight inner windows: [`SIDE_CUT`] off the left, right, top or bottom, or off the two

@@ -102,7 +102,7 @@ pub struct Signature {
 /// [`Signature::from_coefficients`]): bars and frames cut before the resample (issue 17; see
 /// `content_region`), the luminance decomposed as it is (for the average and the strength)
 /// and equalized (for the rest).
-fn coefficients(pixels: &Pixels<'_>) -> (Planes, Vec<f32>, f32) {
+pub(crate) fn coefficients(pixels: &Pixels<'_>) -> (Planes, Vec<f32>, f32) {
     let region = content_region(pixels);
     let mut planes = Planes::zeroed();
     downscale_region(pixels, region, &mut planes);
@@ -144,24 +144,6 @@ impl Signature {
             Self::from_coefficients(&planes, &luminance, m, aspect)?,
             Self::probe_from_coefficients(&planes, &luminance, m, aspect)?,
         ))
-    }
-
-    /// The signature of an image, its cropped probe and its side probes
-    /// ([`crate::side_probes`]), at the default `m`.
-    pub fn compute_sided(pixels: &Pixels<'_>) -> (Signature, Signature, Vec<crate::SideProbe>) {
-        Self::compute_sided_with(pixels, DEFAULT_COEFFICIENTS).expect("the default m is valid")
-    }
-
-    /// [`Signature::compute_probed_with`] and the picture's side probes ([`crate::side_probes`]).
-    pub fn compute_sided_with(
-        pixels: &Pixels<'_>,
-        m: u8,
-    ) -> Result<(Signature, Signature, Vec<crate::SideProbe>), Error> {
-        check_m(m)?;
-        let (planes, luminance, aspect) = coefficients(pixels);
-        let signature = Self::from_coefficients(&planes, &luminance, m, aspect)?;
-        let (probe, sides) = crate::probes(&planes, &luminance, m, aspect, &signature)?;
-        Ok((signature, probe, sides))
     }
 
     /// The signature of three decomposed YIQ planes whose Y was [`equalize`]d first (the output
@@ -474,7 +456,7 @@ fn follows_luminance(y: &[u16], chroma: &[u16]) -> bool {
     4 * shared >= 3 * y.len()
 }
 
-fn check_m(m: u8) -> Result<(), Error> {
+pub(crate) fn check_m(m: u8) -> Result<(), Error> {
     if m == 0 || usize::from(m) > MAX_COEFFICIENTS {
         return Err(Error::CoefficientCount(m));
     }
