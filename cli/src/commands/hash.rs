@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::args::{HashArgs, TableFormat, TableOutput};
 use crate::config::Config;
 use crate::exchange::signatures::ParquetWriter;
-use crate::image::hashing::{Engine, StageTimes};
+use crate::image::hashing::{Engine, Probes, StageTimes};
 use crate::messages;
 use crate::report::json::{hex, put_path};
 use crate::store::{ImageFile, Stamp, key_path};
@@ -43,7 +43,8 @@ pub fn run(config: &Config, args: &HashArgs) -> Result<()> {
         messages::info(format!("shard {shard}: {} of {all} files", files.len()));
     }
     let mut out = output(&args.output)?;
-    let engine = Engine::new(config.gpu);
+    // The tables hold signatures only: no probes to compute.
+    let engine = Engine::with_probes(config.gpu, Probes::None);
     engine.expect(files.len());
     let times = StageTimes::default();
     for chunk in files.chunks(engine.batch_len()) {

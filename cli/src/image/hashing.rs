@@ -65,6 +65,9 @@ pub const GPU_WORTH: std::time::Duration = std::time::Duration::from_millis(250)
 /// Where signatures are computed, chosen by `--gpu` on first use.
 pub struct Engine {
     choice: GpuChoice,
+    /// Whether each image gets its cropped and side probes (`Probes::All`), or only its
+    /// signature, the probe standing for itself (`lookalike hash`, whose tables hold no probe).
+    probes: Probes,
     /// How many files the caller means to hash ([`Engine::expect`]).
     expected: AtomicUsize,
     /// Signatures computed (on any path).
@@ -75,6 +78,27 @@ pub struct Engine {
     transform_ns: AtomicU64,
     transformed: AtomicU64,
     chosen: OnceLock<Result<Backend, String>>,
+}
+
+/// What an [`Engine`] computes for each image besides its signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probes {
+    /// The cropped probe and the side probes (what `scan` and `query` compare).
+    All,
+    /// None: the signature stands for its own probe, and there are no side probes (the
+    /// signatures tables of `lookalike hash` hold nothing else; 3 ms per image less).
+    None,
+}
+
+/// The signature of `pixels` with what `probes` asks for.
+pub(super) fn signature_of(pixels: &lookalike_core::Pixels<'_>, probes: Probes) -> Probed {
+    match probes {
+        Probes::All => Signature::compute_sided(pixels),
+        Probes::None => {
+            let signature = Signature::compute(pixels);
+            (signature, signature, Vec::new())
+        }
+    }
 }
 
 /// The backend an [`Engine`] settled on.
@@ -92,8 +116,14 @@ struct Backend {
 impl Engine {
     /// An engine for `--gpu choice`; nothing is probed yet.
     pub fn new(choice: GpuChoice) -> Engine {
+        Engine::with_probes(choice, Probes::All)
+    }
+
+    /// An engine that computes `probes`.
+    pub fn with_probes(choice: GpuChoice, probes: Probes) -> Engine {
         Engine {
             choice,
+            probes,
             expected: AtomicUsize::new(0),
             hashed: AtomicU64::new(0),
             done: AtomicUsize::new(0),
@@ -138,7 +168,7 @@ impl Engine {
     /// The backend, probed on the first call (which also prints `hashing on …`).
     fn backend(&self) -> Result<&Backend> {
         let chosen = self.chosen.get_or_init(|| {
-            let backend = choose(self.choice).map_err(|e| format!("{e:#}"))?;
+            let backend = choose(self.choice, self.probes).map_err(|e| format!("{e:#}"))?;
             messages::info(format!("hashing on {}", backend.description));
             Ok(backend)
         });
@@ -198,7 +228,7 @@ impl Engine {
         if left as f64 * mean_ns / threads >= GPU_WORTH.as_nanos() as f64 {
             backend
                 .helper
-                .get_or_init(|| super::helper::Helper::start(mean_ns));
+                .get_or_init(|| super::helper::Helper::start(mean_ns, self.probes));
         }
     }
 
@@ -269,7 +299,7 @@ impl Engine {
         times: &StageTimes,
     ) -> (Result<(Picture, Probed)>, Duration) {
         let start = Instant::now();
-        let hashed = hash_decoded(decoded);
+        let hashed = hash_decoded(decoded, self.probes);
         StageTimes::add(&times.transform_ns, start);
         StageTimes::add(&self.transform_ns, start);
         self.transformed.fetch_add(1, Ordering::Relaxed);
@@ -296,7 +326,7 @@ impl Engine {
 /// `--gpu off`: CPU. `auto`: the CPU threads, and a GPU beside them if the work is worth its
 /// start, one is found (in the background) and it pays for itself. `on`: the GPU for every
 /// image, or an error.
-fn choose(choice: GpuChoice) -> Result<Backend> {
+fn choose(choice: GpuChoice, probes: Probes) -> Result<Backend> {
     let cpu = |why: &str| format!("CPU ({} threads): {why}", rayon::current_num_threads());
     #[cfg(feature = "gpu")]
     {
@@ -331,7 +361,7 @@ fn choose(choice: GpuChoice) -> Result<Backend> {
                 let hasher = hasher.map_err(|e| anyhow!("--gpu on: no usable GPU: {e}"))?;
                 let description = hasher.description().to_string();
                 let helper = OnceLock::new();
-                let _ = helper.set(Helper::forced(hasher));
+                let _ = helper.set(Helper::forced(hasher, probes));
                 Ok(Backend {
                     helper,
                     may_start: false,
@@ -442,9 +472,6 @@ fn decode_timed(path: &Path, times: &StageTimes) -> Result<Decoded> {
 }
 
 /// The CPU path: `lookalike-core` on the calling worker.
-fn hash_decoded(decoded: &Decoded) -> Result<(Picture, Probed)> {
-    Ok((
-        picture(decoded),
-        Signature::compute_sided(&decoded.pixels()?),
-    ))
+fn hash_decoded(decoded: &Decoded, probes: Probes) -> Result<(Picture, Probed)> {
+    Ok((picture(decoded), signature_of(&decoded.pixels()?, probes)))
 }

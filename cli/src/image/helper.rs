@@ -27,13 +27,12 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use lookalike_core::Signature;
-
 use crate::store::Probed;
 use lookalike_gpu::{BackendRequest, Hasher};
 use rayon::prelude::*;
 
 use super::decode::Decoded;
+use super::hashing::{Probes, signature_of};
 
 /// At most this many images wait in the queue (and at most [`QUEUE_BYTES`] of pixels).
 const QUEUE_IMAGES: usize = 64;
@@ -64,6 +63,8 @@ struct Shared {
     done: Condvar,
     /// `--gpu on`: take every image, never give one back.
     forced: bool,
+    /// What each image gets besides its signature.
+    probes: Probes,
 }
 
 enum Phase {
@@ -179,8 +180,8 @@ impl Helper {
     /// `--gpu auto`: looks for a GPU on a thread of its own; until it is found (and if none
     /// is), every offer is refused. `cpu_ns` is what the transform has cost a CPU thread per
     /// image so far.
-    pub fn start(cpu_ns: f64) -> Helper {
-        let shared = Shared::new(Phase::Starting, false);
+    pub fn start(cpu_ns: f64, probes: Probes) -> Helper {
+        let shared = Shared::new(Phase::Starting, false, probes);
         lock(&shared.state).cpu.add(cpu_ns, 1);
         Helper::spawn(shared, |worker| match Hasher::new(BackendRequest::Auto) {
             Ok(hasher) if hasher.is_gpu() => serve(worker, hasher),
@@ -190,8 +191,8 @@ impl Helper {
     }
 
     /// `--gpu on`: a GPU that was already opened takes every image.
-    pub fn forced(hasher: Hasher) -> Helper {
-        let shared = Shared::new(Phase::Starting, true);
+    pub fn forced(hasher: Hasher, probes: Probes) -> Helper {
+        let shared = Shared::new(Phase::Starting, true, probes);
         shared.ready(&hasher);
         Helper::spawn(shared, move |worker| serve(worker, hasher))
     }
@@ -302,7 +303,7 @@ impl Helper {
                     }
                 }
                 let started = Instant::now();
-                let signature = hash_on_cpu(&decoded);
+                let signature = hash_on_cpu(&decoded, self.shared.probes);
                 self.cpu_hashed(started.elapsed());
                 (id, signature)
             })
@@ -391,7 +392,7 @@ impl Drop for Helper {
 }
 
 impl Shared {
-    fn new(phase: Phase, forced: bool) -> Arc<Shared> {
+    fn new(phase: Phase, forced: bool, probes: Probes) -> Arc<Shared> {
         Arc::new(Shared {
             state: Mutex::new(State {
                 phase,
@@ -413,6 +414,7 @@ impl Shared {
             work: Condvar::new(),
             done: Condvar::new(),
             forced,
+            probes,
         })
     }
 
@@ -433,10 +435,10 @@ impl Shared {
 }
 
 /// The CPU path for one image (what a CPU thread would have done).
-fn hash_on_cpu(decoded: &Decoded) -> Result<Probed, String> {
+fn hash_on_cpu(decoded: &Decoded, probes: Probes) -> Result<Probed, String> {
     decoded
         .pixels()
-        .map(|p| Signature::compute_sided(&p))
+        .map(|p| signature_of(&p, probes))
         .map_err(|e| format!("{e:#}"))
 }
 
@@ -473,7 +475,7 @@ impl Drop for Rescue<'_> {
         held.extend(state.in_flight.drain());
         state.queued_bytes = 0;
         for (id, decoded) in held {
-            let result = hash_on_cpu(&decoded);
+            let result = hash_on_cpu(&decoded, self.0.probes);
             if !state.discard.remove(&id) {
                 state.results.insert(id, result);
             }
@@ -534,10 +536,12 @@ fn serve(shared: &Shared, hasher: Hasher) {
                 .copied()
                 .collect();
             let usable = matches!(lock(&shared.state).phase, Phase::Ready { .. });
-            let hashed = if usable {
-                hasher.hash_probed(&ok)
-            } else {
-                Ok(ok.iter().map(Signature::compute_sided).collect())
+            let hashed = match (usable, shared.probes) {
+                (true, Probes::All) => hasher.hash_probed(&ok),
+                (true, Probes::None) => hasher
+                    .hash(&ok)
+                    .map(|plain| plain.into_iter().map(|s| (s, s, Vec::new())).collect()),
+                (false, probes) => Ok(ok.iter().map(|p| signature_of(p, probes)).collect()),
             };
             let cost = if software {
                 wall.elapsed().as_nanos() as f64 * cores
@@ -558,7 +562,9 @@ fn serve(shared: &Shared, hasher: Hasher) {
                 // The GPU failed: these images are hashed here on the CPU, and it takes no more.
                 Err(e) => {
                     shared.give_up(format!("GPU hashing failed: {e}"));
-                    jobs.iter().map(|j| hash_on_cpu(&j.decoded)).collect()
+                    jobs.iter()
+                        .map(|j| hash_on_cpu(&j.decoded, shared.probes))
+                        .collect()
                 }
             };
             let mut state = lock(&shared.state);

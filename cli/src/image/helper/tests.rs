@@ -19,7 +19,7 @@ fn the_mean_follows_recent_images() {
 }
 
 fn state() -> State {
-    match Arc::try_unwrap(Shared::new(Phase::Starting, false)) {
+    match Arc::try_unwrap(Shared::new(Phase::Starting, false, Probes::All)) {
         Ok(shared) => shared.state.into_inner().unwrap(),
         Err(_) => unreachable!(),
     }
@@ -93,7 +93,7 @@ fn idle_helper() -> Helper {
         name: "test".into(),
         software: false,
     };
-    let shared = Shared::new(ready, false);
+    let shared = Shared::new(ready, false, Probes::All);
     lock(&shared.state).cpu.add(1e6, 1);
     Helper {
         shared,
