@@ -1875,11 +1875,6 @@ fn a_mirrored_copy_scores_the_same_whichever_file_came_first() {
     assert_eq!(a, b);
 }
 
-/// Issue 17, store format 8: cropped copies are found through the pictures' cropped probes.
-/// Quarters of two photographs (pictures with detail in every part, as most phone photos are)
-/// and a copy of each cut by 10 %, or mirrored and cut by 5 %: compared whole, as the paper
-/// does (`--whole`), neither copy reaches the default similarity (50.3 and 41.6); with the
-/// probes both are found (65.1 and 76.9), and `--all` reports no other pair among the four.
 /// Issue 17: a copy cut 10 % from one side, or at a corner, is found through the side probes,
 /// whichever of the two files was stored first (the crop's outer side probes find an original
 /// stored before it; the original's inner ones a crop stored before it), and again by a later
@@ -1888,25 +1883,9 @@ fn a_mirrored_copy_scores_the_same_whichever_file_came_first() {
 fn copies_cut_on_one_side_are_found_whichever_was_stored_first() {
     let env = Env::new();
     let pics = env.pics();
-    let by_name = |name: &str| {
-        let path = photos()
-            .into_iter()
-            .find(|p| p.to_string_lossy().contains(name));
-        image::open(path.unwrap()).unwrap().to_rgb8()
-    };
-    // Quarters of two photographs: less to go on than a whole photograph.
-    let quarter = |img: &image::RgbImage| {
-        let (w, h) = (img.width(), img.height());
-        image::imageops::crop_imm(img, w / 2, 0, w - w / 2, h / 2).to_image()
-    };
-    let cut = |img: &image::RgbImage, [left, top, right, bottom]: [u32; 4]| {
-        let (w, h) = img.dimensions();
-        let (x0, y0) = (w * left / 100, h * top / 100);
-        let (x1, y1) = (w - w * right / 100, h - h * bottom / 100);
-        image::imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image()
-    };
-    let greentock = quarter(&by_name("greentock_by"));
-    let friends = quarter(&by_name("friends_by"));
+    let cut = lookalike_tests::copies::crop_sides;
+    let greentock = top_right_quarter(&photo_named("greentock_by"));
+    let friends = top_right_quarter(&photo_named("friends_by"));
     let originals = ["greentock.png", "friends.png"];
     let copies = ["greentock, left side cut.png", "friends, corner kept.png"];
     let expected = set(&[
@@ -1951,23 +1930,32 @@ fn copies_cut_on_one_side_are_found_whichever_was_stored_first() {
     }
 }
 
+/// One of `tests/photos` by part of its name, decoded.
+fn photo_named(name: &str) -> image::RgbImage {
+    let path = photos()
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains(name));
+    image::open(path.unwrap()).unwrap().to_rgb8()
+}
+
+/// The top right quarter of a picture: less to go on than a whole photograph.
+fn top_right_quarter(img: &image::RgbImage) -> image::RgbImage {
+    let (w, h) = (img.width(), img.height());
+    let (x0, x1) = ((w as f32 * 0.5) as u32, w);
+    image::imageops::crop_imm(img, x0, 0, x1 - x0, (h as f32 * 0.5) as u32).to_image()
+}
+
+/// Issue 17, store format 8: cropped copies are found through the pictures' cropped probes.
+/// Quarters of two photographs (pictures with detail in every part, as most phone photos are)
+/// and a copy of each cut by 10 %, or mirrored and cut by 5 %: compared whole, as the paper
+/// does (`--whole`), neither copy reaches the default similarity (50.3 and 41.6); with the
+/// probes both are found (65.1 and 76.9), and `--all` reports no other pair among the four.
 #[test]
 fn cropped_copies_are_found_through_the_probes() {
     let env = Env::new();
     let pics = env.pics();
-    let by_name = |name: &str| {
-        let path = photos()
-            .into_iter()
-            .find(|p| p.to_string_lossy().contains(name));
-        image::open(path.unwrap()).unwrap().to_rgb8()
-    };
-    let top_right = |img: &image::RgbImage| {
-        let (w, h) = (img.width(), img.height());
-        let (x0, x1) = ((w as f32 * 0.5) as u32, w);
-        image::imageops::crop_imm(img, x0, 0, x1 - x0, (h as f32 * 0.5) as u32).to_image()
-    };
-    let wine = top_right(&by_name("Wine_by"));
-    let friends = top_right(&by_name("friends_by"));
+    let wine = top_right_quarter(&photo_named("Wine_by"));
+    let friends = top_right_quarter(&photo_named("friends_by"));
     let cut = |img: &image::RgbImage, percent: u32| {
         let (w, h) = img.dimensions();
         let (dx, dy) = (w * percent / 200, h * percent / 200);

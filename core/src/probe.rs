@@ -42,26 +42,14 @@ impl Signature {
         m: u8,
         aspect: f32,
     ) -> Result<Signature, Error> {
-        window_signature(coefficients, luminance, m, aspect, enlarge_middle)
+        probe_of(&rebuild(coefficients, luminance)?, m, aspect)
     }
 }
 
-/// The signature of the picture that `coefficients` and `luminance` rebuild, after `resample`
-/// maps each rebuilt plane (128 × 128) to the new one: a probe's signature.
-pub(crate) fn window_signature(
-    coefficients: &Planes,
-    luminance: &[f32],
-    m: u8,
-    aspect: f32,
-    resample: impl Fn(&[f32], &mut [f32]),
-) -> Result<Signature, Error> {
-    resampled_signature(
-        &rebuild(coefficients, luminance)?,
-        m,
-        aspect,
-        resample,
-        None,
-    )
+/// The cropped probe of the `rebuild`-ed picture.
+pub(crate) fn probe_of(pictures: &[Vec<f32>; 3], m: u8, aspect: f32) -> Result<Signature, Error> {
+    let middle = |from: &[f32], to: &mut [f32]| resample_window(from, to, &Window::MIDDLE);
+    resampled_signature(pictures, m, aspect, middle, None)
 }
 
 /// The picture as it was before the equalization, rebuilt from the coefficients: Y from
@@ -106,30 +94,6 @@ pub(crate) fn resampled_signature(
     Signature::from_coefficients_with(&planes, &plain, m, aspect, like)
 }
 
-/// Writes into `out` the middle [`PROBE_SHARE`] of the square `picture`, enlarged to the whole
-/// square by bilinear interpolation: output pixel `x` samples `picture` at
-/// `64 + (x + ½ − 64) · share − ½` in each direction. (The same as [`resample_window`] of the
-/// middle window but for the last bit of rounding, which stored probes depend on.)
-pub(crate) fn enlarge_middle(picture: &[f32], out: &mut [f32]) {
-    let half = (SIZE / 2) as f32;
-    let last = (SIZE - 1) as f32;
-    let taps: Vec<(usize, usize, f32)> = (0..SIZE)
-        .map(|x| {
-            let at = (half + (x as f32 + 0.5 - half) * PROBE_SHARE - 0.5).clamp(0.0, last);
-            let low = at as usize;
-            (low, (low + 1).min(SIZE - 1), at - low as f32)
-        })
-        .collect();
-    for (row, &(r0, r1, fr)) in taps.iter().enumerate() {
-        let (above, below) = (&picture[r0 * SIZE..][..SIZE], &picture[r1 * SIZE..][..SIZE]);
-        for (col, &(c0, c1, fc)) in taps.iter().enumerate() {
-            let top = above[c0] + (above[c1] - above[c0]) * fc;
-            let bottom = below[c0] + (below[c1] - below[c0]) * fc;
-            out[row * SIZE + col] = top + (bottom - top) * fr;
-        }
-    }
-}
-
 /// A rectangle of the square in units of its side: `x`, `y` its top left corner, `width`,
 /// `height` its size. It may reach beyond the square (an "outer" window, for a picture that may
 /// be a crop of a wider one): what lies outside repeats the nearest edge.
@@ -146,6 +110,14 @@ pub struct Window {
 }
 
 impl Window {
+    /// The cropped probe's window: the middle [`PROBE_SHARE`] of the square.
+    pub const MIDDLE: Window = Window {
+        x: (1.0 - PROBE_SHARE) / 2.0,
+        y: (1.0 - PROBE_SHARE) / 2.0,
+        width: PROBE_SHARE,
+        height: PROBE_SHARE,
+    };
+
     /// The window that shows, from a picture that is this window of another, that other whole:
     /// the inverse mapping, reaching beyond the square.
     pub fn inverse(self) -> Window {

@@ -30,7 +30,7 @@
 //! [`crate::PROBE_PENALTY`]: each window is one more chance for two different pictures to meet.
 use alloc::vec::Vec;
 
-use crate::probe::{Window, enlarge_middle, rebuild, resample_window, resampled_signature};
+use crate::probe::{Window, probe_of, rebuild, resample_window, resampled_signature};
 use crate::signature::check_m;
 use crate::{
     Comparison, DEFAULT_COEFFICIENTS, Error, Framing, Pixels, Planes, Signature, Weights,
@@ -88,7 +88,7 @@ pub fn probes(
     whole: &Signature,
 ) -> Result<(Signature, Vec<SideProbe>), Error> {
     let pictures = rebuild(coefficients, luminance)?;
-    let probe = resampled_signature(&pictures, m, aspect, enlarge_middle, None)?;
+    let probe = probe_of(&pictures, m, aspect)?;
     Ok((probe, sides_of(&pictures, m, aspect, whole)?))
 }
 
