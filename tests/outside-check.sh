@@ -49,6 +49,10 @@ crop 5 %|crop=iw*0.95:ih*0.95|3|1
 crop 10 %|crop=iw*0.9:ih*0.9|3|1
 crop 10 % from the left|crop=iw*0.9:ih:iw*0.1:0|3|1
 corner crop 10 %, top left kept|crop=iw*0.9:ih*0.9:0:0|3|1
+crop 5 % from the top|crop=iw:ih*0.95:0:ih*0.05|3|1
+crop 15 % from the right|crop=iw*0.85:ih:0:0|3|1
+corner crop 6 %, bottom right kept|crop=iw*0.94:ih*0.94:iw*0.06:ih*0.06|3|1
+corner crop 12 %, top right kept|crop=iw*0.88:ih*0.88:iw*0.12:0|3|1
 mirror + crop 5 %|hflip,crop=iw*0.95:ih*0.95|3|1
 crop 6 % + caption + JPEG q25|crop=iw*0.94:ih*0.94,drawbox=x=0:y=ih*0.85:w=iw:h=ih*0.15:color=black@1:t=fill,drawtext=text='Summer 2024':fontcolor=white:fontsize=h/14:x=(w-tw)/2:y=h*0.88|25|1
 hazy (30 % contrast and saturation)|eq=contrast=0.3:saturation=0.3|3|1

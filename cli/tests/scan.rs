@@ -559,7 +559,7 @@ enum ReadOnly {
     Folder,
 }
 
-/// A database of an older format (issue 17: format 10 stores side probes with each image) is
+/// A database of an older format (issue 17: format 11 stores side probes at two cuts) is
 /// refused with a way forward, and `db upgrade` takes it: the image records go, the videos
 /// stay (their screenshots are format 9's), the not-a-duplicate list stays, and the next scan
 /// hashes the files anew.

@@ -3,7 +3,7 @@
 use criterion::{BenchmarkId, Criterion, Throughput, black_box, criterion_group, criterion_main};
 use lookalike_core::{
     PixelLayout, Pixels, Planes, Signature, decompose, decompose_planes, downscale, equalize,
-    planes_to_yiq,
+    planes_to_yiq, probes,
 };
 
 /// A deterministic photo-like image: smooth gradients, blocks and some noise.
@@ -71,6 +71,11 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             Signature::from_coefficients(black_box(&coefficients), &luminance, 40, 1.0).unwrap()
         })
+    });
+    // The cropped probe and the side probes, made from the coefficients (issue 17).
+    let whole = Signature::from_coefficients(&coefficients, &luminance, 40, 1.0).unwrap();
+    g.bench_function("probes", |b| {
+        b.iter(|| probes(black_box(&coefficients), &luminance, 40, 1.0, &whole).unwrap())
     });
     g.finish();
 }

@@ -124,7 +124,7 @@ pub use score::{
 };
 pub use sequence::{FrameHit, SequenceMatch, SequenceOptions, find_sequences};
 pub use side::{
-    SIDE_CUT, SIDE_PENALTY, SIDE_PROBES, SideProbe, compare_sides, inner_windows, probes,
+    SIDE_CUTS, SIDE_PENALTY, SIDE_PROBES, SideProbe, compare_sides, inner_windows, probes,
     side_probes,
 };
 pub use signature::{CHROMA_NOISE_FLOOR, STRUCTURE_FLOOR, Signature};

@@ -148,12 +148,21 @@ pub(crate) fn resample_window(picture: &[f32], out: &mut [f32], window: &Window)
     };
     let rows = taps(window.y, window.height);
     let cols = taps(window.x, window.width);
-    for (row, &(r0, r1, fr)) in rows.iter().enumerate() {
-        let (above, below) = (&picture[r0 * SIZE..][..SIZE], &picture[r1 * SIZE..][..SIZE]);
-        for (col, &(c0, c1, fc)) in cols.iter().enumerate() {
-            let top = above[c0] + (above[c1] - above[c0]) * fc;
-            let bottom = below[c0] + (below[c1] - below[c0]) * fc;
-            out[row * SIZE + col] = top + (bottom - top) * fr;
+    // Each row across first, once (the same sums as row by row of the output, so the same
+    // bits), then down, a whole row at a time.
+    let mut across = alloc::vec![0f32; AREA];
+    for (from, to) in picture
+        .chunks_exact(SIZE)
+        .zip(across.chunks_exact_mut(SIZE))
+    {
+        for (t, &(c0, c1, fc)) in to.iter_mut().zip(cols.iter()) {
+            *t = from[c0] + (from[c1] - from[c0]) * fc;
+        }
+    }
+    for (to, &(r0, r1, fr)) in out.chunks_exact_mut(SIZE).zip(rows.iter()) {
+        let (top, bottom) = (&across[r0 * SIZE..][..SIZE], &across[r1 * SIZE..][..SIZE]);
+        for ((o, &t), &b) in to.iter_mut().zip(top).zip(bottom) {
+            *o = t + (b - t) * fr;
         }
     }
 }

@@ -8,7 +8,7 @@
 //! - `hashRgba(width, height, rgba)` → signature bytes: the picture's signature in the
 //!   versioned byte format of the native database ([`lookalike_core::Signature::to_bytes`],
 //!   274 bytes at m = 40) followed by its cropped probe's, as the command line stores them, and
-//!   by its 16 side probes' ([`lookalike_core::Signature::compute_sided`]; 4 932 bytes in all);
+//!   by its 32 side probes' ([`lookalike_core::Signature::compute_sided`]; 9 316 bytes in all);
 //! - `compareSignatures(a, b)` → `Comparison { score, similarity, turn, crop, look }`
 //!   (similarity 0–100; `turn`: "mirrored", "rotated 90°"… or undefined; `crop`: "cropped",
 //!   "wider" or undefined, a match through a cropped probe; `look`: both in one, "mirrored,

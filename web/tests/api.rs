@@ -73,7 +73,7 @@ fn compare_index_and_bytes_round_trip() {
     assert_eq!(hits[0].similarity, pair.similarity);
 
     // A lone signature (the native database's bytes) is taken too, as its own probe.
-    let lone = &a[..a.len() / 18];
+    let lone = &a[..a.len() / (2 + lookalike_core::SIDE_PROBES)];
     assert_eq!(index.query(lone, 0.0, 3).unwrap()[0].id, id);
     let info = SignatureInfo::from_bytes(&a).unwrap();
     assert_eq!(info.to_bytes(), lone);
@@ -107,7 +107,7 @@ fn decode_jpeg_in_a_javascript_host() {
     assert_eq!(rgba.len(), 640 * 480 * 4);
     // Hashing the decoded pixels gives a valid signature, like any other RGBA pixels.
     let signature = lookalike_web::hash_rgba(640, 480, &rgba).unwrap();
-    assert_eq!(signature.len(), 18 * 274);
+    assert_eq!(signature.len(), (2 + lookalike_core::SIDE_PROBES) * 274);
     assert!(lookalike_web::decode_jpeg(b"not a jpeg").is_err());
 }
 

@@ -393,8 +393,8 @@ fn open_database(entries: usize) -> Result<()> {
                     signature: synthetic_signature(i as u64),
                     // Another synthetic signature: only the cost of a second one is measured.
                     probe: synthetic_signature(!(i as u64)),
-                    // A reported record keeps its eight inner side probes.
-                    sides: (0..8u64)
+                    // A reported record keeps its inner side probes.
+                    sides: (0..(lookalike_core::SIDE_PROBES / 2) as u64)
                         .map(|k| SideProbe {
                             framing: Framing::Cropped,
                             signature: synthetic_signature((i as u64) << 4 | k),

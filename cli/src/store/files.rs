@@ -463,7 +463,7 @@ pub(super) mod tests {
             pending,
             signature: probed(size as u8).0,
             probe: probed(size as u8).1,
-            // As a scan stores them: all sixteen while pending, the inner eight once reported.
+            // As a scan stores them: all of them while pending, the inner half once reported.
             sides: probed(size as u8)
                 .2
                 .into_iter()
@@ -479,7 +479,7 @@ pub(super) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let pending = record("/p/a.jpg", 7, 1, Format::Jpeg, true);
-        assert_eq!(pending.sides.len(), 16);
+        assert_eq!(pending.sides.len(), lookalike_core::SIDE_PROBES);
         store.put(&pending).unwrap();
         assert_eq!(store.get(Path::new("/p/a.jpg")).unwrap().unwrap(), pending);
         let listed = store.iter().next().unwrap().unwrap();
@@ -488,7 +488,7 @@ pub(super) mod tests {
         store.clear_pending([Path::new("/p/a.jpg")]).unwrap();
         let reported = store.get(Path::new("/p/a.jpg")).unwrap().unwrap();
         assert_eq!(reported, record("/p/a.jpg", 7, 1, Format::Jpeg, false));
-        assert_eq!(reported.sides.len(), 8);
+        assert_eq!(reported.sides.len(), lookalike_core::SIDE_PROBES / 2);
         assert!(reported.sides.iter().all(|s| s.framing == Framing::Cropped));
         // Clearing again changes nothing.
         store.clear_pending([Path::new("/p/a.jpg")]).unwrap();

@@ -9,7 +9,8 @@ use super::{FORMAT_VERSION, Formats, Store, StoreError, lock};
 
 /// The oldest store format whose videos' screenshot signatures are this version's: format 9
 /// cut bars with a subtitle written into them, in screenshots too (format 8 had added the
-/// images' probes and left screenshots as they were, as format 10 added their side probes).
+/// images' probes and left screenshots as they were, as formats 10 and 11 added and changed
+/// their side probes).
 const SCREENSHOTS_SINCE: u8 = 9;
 
 /// What [`Store::upgrade`] did.

@@ -24,6 +24,7 @@
 mod phash;
 mod report;
 mod svg;
+mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -157,6 +158,8 @@ pub struct Measurement {
     pub phash_true: Vec<Vec<u32>>,
     /// Perceptual hash: number of pairs of different pictures at each distance 0..=64.
     pub phash_false: Vec<u64>,
+    /// Copies cropped by every amount from 2 to 20 %, found or not.
+    pub sweep: sweep::Sweep,
     pub seconds: f64,
 }
 
@@ -169,6 +172,26 @@ fn originals_of(entries: &[Entry], pictures: usize) -> Vec<usize> {
         }
     }
     v
+}
+
+/// The entry of `picture` (its copy by `edit`, `img`): signature, probes, perceptual hash.
+fn entry(picture: usize, edit: Option<Edit>, img: &RgbImage, m: u8, no_sides: bool) -> Entry {
+    let (signature, probe, mut sides) = Signature::compute_sided_with(
+        &Pixels::new(img.width(), img.height(), PixelLayout::Rgb8, img.as_raw()).expect("an image"),
+        m,
+    )
+    .expect("m in 1..=60");
+    if no_sides {
+        sides.clear();
+    }
+    Entry {
+        picture,
+        edit,
+        signature,
+        probe,
+        sides,
+        phash: phash::hash(img),
+    }
 }
 
 /// How the command line compares two pictures: whole, through their cropped probes
@@ -329,33 +352,21 @@ fn main() {
         .par_iter()
         .map(|&(picture, edit)| {
             let img = &images[picture];
-            let copy;
-            let img = match edit {
-                Some(e) => {
-                    copy = e.apply(img);
-                    &copy
-                }
-                None => img,
-            };
-            let (signature, probe, mut sides) = Signature::compute_sided_with(
-                &Pixels::new(img.width(), img.height(), PixelLayout::Rgb8, img.as_raw())
-                    .expect("an image"),
-                m,
-            )
-            .expect("m in 1..=60");
-            if no_sides {
-                sides.clear();
-            }
-            Entry {
-                picture,
-                edit,
-                signature,
-                probe,
-                sides,
-                phash: phash::hash(img),
+            match edit {
+                Some(e) => entry(picture, edit, &e.apply(img), m, no_sides),
+                None => entry(picture, None, img, m, no_sides),
             }
         })
         .collect();
+    let original_of = originals_of(&entries, pictures.len());
+    let copied: Vec<(&RgbImage, &Entry)> = pictures
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.copied)
+        .map(|(i, _)| (&images[i], &entries[original_of[i]]))
+        .collect();
+    let sweep = sweep::measure(&copied, m, no_sides);
+    drop(copied);
     drop(images);
     if let Some(path) = &signatures_file {
         // Every signature's bytes, one after the other, in the order of the harness (the input of
@@ -425,6 +436,7 @@ fn main() {
         entries,
         phash_true,
         phash_false,
+        sweep,
         seconds: start.elapsed().as_secs_f64(),
     };
     if let Some(path) = pairs_file {
