@@ -56,7 +56,7 @@
 //! };
 //! let a = hash_bytes(64, 48, PixelLayout::Rgba8, &image(230))?;
 //! let b = hash_bytes(64, 48, PixelLayout::Rgba8, &image(210))?;
-//! assert_eq!(a.len(), 18 * 274);
+//! assert_eq!(a.len(), (2 + lookalike_core::SIDE_PROBES) * 274);
 //! let pair = compare_bytes(&a, &b)?;
 //! assert!(pair.similarity > 80.0, "{pair:?}"); // 98.3 (format 4; 88.3 with format 3)
 //!
@@ -500,7 +500,7 @@ mod tests {
             expected.extend_from_slice(&side.signature.to_bytes());
         }
         assert_eq!(ours, expected);
-        assert_eq!(ours.len(), 18 * 274);
+        assert_eq!(ours.len(), (2 + SIDE_PROBES) * 274);
         assert_eq!(
             probed_from_bytes(&ours).unwrap(),
             (signature, probe, sides.clone())
