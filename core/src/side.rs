@@ -44,8 +44,9 @@ use crate::{
 /// How much of the side (or of each of the two sides at a corner) the side probes cut: 8 % and
 /// 14 %. Chosen on the harness's crops of every amount from 2 to 20 % (README, "Side probes"):
 /// one cut of 10 % found crops of 2–16 % at 0.893 (one side) and 0.747 (corner) on average,
-/// these two at 0.939 and 0.848 (both with a penalty of 9; 0.931 and 0.826 at [`SIDE_PENALTY`]); 6 and 12 %, 7 and 14 %, 6 and 13 % a little less; three cuts
-/// (5, 10, 15 %) 0.944 and 0.864 for half as much work again.
+/// these two at 0.939 and 0.848 (both with a penalty of 9; 0.931 and 0.826 at
+/// [`SIDE_PENALTY`]); 6 and 12 %, 7 and 14 %, 6 and 13 % a little less; three cuts (5, 10,
+/// 15 %) 0.944 and 0.864 for half as much work again.
 pub const SIDE_CUTS: [f32; 2] = [0.08, 0.14];
 
 /// How many side probes a picture has: eight inner windows per cut and their inverses.
@@ -237,8 +238,9 @@ mod tests {
     }
 
     /// A copy cut within a point of one of the side cuts, from the left, the top or at a
-    /// corner, is like one of the picture's inner windows and the picture like one of the copy's outer ones, far more than whole with
-    /// whole or through the middle probe; and each probe says which is the crop.
+    /// corner, is like one of the picture's inner windows and the picture like one of the
+    /// copy's outer ones, far more than whole with whole or through the middle probe; and each
+    /// probe says which is the crop.
     #[test]
     fn a_copy_cut_on_one_side_matches_a_side_probe() {
         let (w, h) = (600u32, 400u32);

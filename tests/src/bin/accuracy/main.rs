@@ -68,7 +68,6 @@ pub struct Entry {
     pub probe: Signature,
     /// Its side probes (empty under `--no-sides`).
     pub sides: Vec<SideProbe>,
-    pub phash: phash::Hash,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,7 +173,7 @@ fn originals_of(entries: &[Entry], pictures: usize) -> Vec<usize> {
     v
 }
 
-/// The entry of `picture` (its copy by `edit`, `img`): signature, probes, perceptual hash.
+/// The entry of `picture` (its copy by `edit`, `img`): its signature and probes.
 fn entry(picture: usize, edit: Option<Edit>, img: &RgbImage, m: u8, no_sides: bool) -> Entry {
     let (signature, probe, mut sides) = Signature::compute_sided_with(
         &Pixels::new(img.width(), img.height(), PixelLayout::Rgb8, img.as_raw()).expect("an image"),
@@ -190,7 +189,6 @@ fn entry(picture: usize, edit: Option<Edit>, img: &RgbImage, m: u8, no_sides: bo
         signature,
         probe,
         sides,
-        phash: phash::hash(img),
     }
 }
 
@@ -348,16 +346,16 @@ fn main() {
             edits.into_iter().map(move |e| (i, e))
         })
         .collect();
-    let entries: Vec<Entry> = jobs
+    // Each entry, and its perceptual hash (`phashes[i]` is `entries[i]`'s).
+    let (entries, phashes): (Vec<Entry>, Vec<phash::Hash>) = jobs
         .par_iter()
         .map(|&(picture, edit)| {
             let img = &images[picture];
-            match edit {
-                Some(e) => entry(picture, edit, &e.apply(img), m, no_sides),
-                None => entry(picture, None, img, m, no_sides),
-            }
+            let copy = edit.map(|e| e.apply(img));
+            let img = copy.as_ref().unwrap_or(img);
+            (entry(picture, edit, img, m, no_sides), phash::hash(img))
         })
-        .collect();
+        .unzip();
     let original_of = originals_of(&entries, pictures.len());
     let copied: Vec<(&RgbImage, &Entry)> = pictures
         .iter()
@@ -390,11 +388,12 @@ fn main() {
     let mut phash_true = vec![Vec::new(); Edit::ALL.len()];
     let mut through_probe = vec![Vec::new(); Edit::ALL.len()];
     let original_of = originals_of(&entries, pictures.len());
-    for e in &entries {
+    for (i, e) in entries.iter().enumerate() {
         if let Some(edit) = e.edit {
             let k = Edit::ALL.iter().position(|&x| x == edit).unwrap();
-            let o = &entries[original_of[e.picture]];
-            phash_true[k].push(phash::distance(&e.phash, &o.phash));
+            let original = original_of[e.picture];
+            let o = &entries[original];
+            phash_true[k].push(phash::distance(&phashes[i], &phashes[original]));
             let c = compare_entries(e, o, Orientation::DEFAULT);
             through_probe[k].push(c.framing != Framing::Whole);
         }
@@ -410,7 +409,7 @@ fn main() {
                     == Relation::Different
                 {
                     n += 1;
-                    hist[phash::distance(&entries[i].phash, &entries[j].phash) as usize] += 1;
+                    hist[phash::distance(&phashes[i], &phashes[j]) as usize] += 1;
                 }
             }
             (n, hist)

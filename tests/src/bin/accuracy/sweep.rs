@@ -38,14 +38,11 @@ fn corner(amount: u32, turn: usize) -> [u32; 4] {
     cut
 }
 
-/// Measures the sweep on the copied pictures (`images[i]` with its unedited entry
-/// `originals[i]`).
+/// Measures the sweep on the copied pictures, each given as its image and its unedited entry.
 pub fn measure(images: &[(&RgbImage, &Entry)], m: u8, no_sides: bool) -> Sweep {
     let threshold = Sensitivity::default().min_similarity();
-    let jobs: Vec<(usize, usize, bool)> = AMOUNTS
-        .iter()
-        .enumerate()
-        .flat_map(|(a, _)| (0..images.len()).flat_map(move |i| [(a, i, false), (a, i, true)]))
+    let jobs: Vec<(usize, usize, bool)> = (0..AMOUNTS.len())
+        .flat_map(|a| (0..images.len()).flat_map(move |i| [(a, i, false), (a, i, true)]))
         .collect();
     let found: Vec<(usize, bool, bool)> = jobs
         .par_iter()
@@ -68,12 +65,8 @@ pub fn measure(images: &[(&RgbImage, &Entry)], m: u8, no_sides: bool) -> Sweep {
         .enumerate()
         .map(|(a, &amount)| {
             let count = |corner: bool| {
-                let of: Vec<bool> = found
-                    .iter()
-                    .filter(|f| f.0 == a && f.1 == corner)
-                    .map(|f| f.2)
-                    .collect();
-                (of.iter().filter(|&&x| x).count(), of.len())
+                let of = found.iter().filter(|f| f.0 == a && f.1 == corner);
+                (of.clone().filter(|f| f.2).count(), of.count())
             };
             let ((s, sn), (c, cn)) = (count(false), count(true));
             (amount, s, sn, c, cn)
