@@ -22,9 +22,9 @@
 //! about 270 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
-//! # Byte format (version 7, little-endian)
+//! # Byte format (version 9, little-endian)
 //!
-//! Versions 2 to 7 (issue 17) have the layout of version 1, but version 2 signatures are
+//! Versions 2 to 9 (issue 17) have the layout of version 1, but version 2 signatures are
 //! computed from the picture inside uniform borders ([`content_region`]), version 3 ones keep
 //! coefficients spread over the picture ([`select_spread`]), version 4 ones keep a quarter of
 //! them for detail ([`DETAIL_SHARE`]), and version 5 ones also cut the bars of a letterboxed
@@ -33,12 +33,15 @@
 //! equalization ([`equalize`]), so that text or a logo over a hazy picture no
 //! longer takes its signature; version 7 ones tell toned chroma on the whole 128 × 128 picture
 //! instead of its 32 × 32 low-pass one (more sepia copies have their chroma recorded as toned,
+//! `tone.rs`); version 8 ones cut a bar with a subtitle or logo written into it as deep as the
+//! opposite bar; version 9 ones record as toned a chroma channel that leaves up to 7 % of its
+//! variance inside groups of like luminance instead of 6 % (sepia copies saved as JPEG,
 //! `tone.rs`). Older bytes are refused rather than compared with them.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (8) |
+//! | 4 | 1 | format version (9) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -61,7 +64,7 @@ pub use crate::select::{
 };
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 8;
+pub const FORMAT_VERSION: u8 = 9;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";
@@ -521,10 +524,11 @@ mod tests {
             })
         );
         let mut v = good.clone();
-        v[4] = 9;
+        // The format before this one (signature format 8 told toned chroma at 6 %).
+        v[4] = FORMAT_VERSION - 1;
         assert_eq!(
             Signature::from_bytes(&v),
-            Err(Error::UnsupportedSignatureVersion(9))
+            Err(Error::UnsupportedSignatureVersion(FORMAT_VERSION - 1))
         );
         let mut v = good.clone();
         v[0] = b'X';

@@ -346,3 +346,32 @@ fn issue_17_sepia_copies_are_compared_on_their_luminance() {
     );
     assert!(missed.len() <= 1, "sepia copies missed: {missed:?}");
 }
+
+/// Issue 17, signature format 9: a sepia copy saved as a JPEG, as photo tools save it, leaves a
+/// little more of its chroma unexplained by its luminance than a lossless one (up to 6.6 % in
+/// the channel that decides); it must still be told toned and found. With the format 8 rule
+/// (6 %), 4 of these 19 copies kept chroma that counted and were missed (35.2–47.3).
+#[test]
+fn issue_17_sepia_copies_saved_as_jpeg_are_compared_on_their_luminance() {
+    let default = Sensitivity::default();
+    let (mut coloured, mut missed) = (Vec::new(), Vec::new());
+    for (name, photo) in &photos() {
+        let original = probed(photo);
+        let sepia = probed(&lookalike_tests::jpeg(&Edit::Sepia.apply(photo), 90));
+        if sepia.0.is_informative(1) && sepia.0.is_informative(2) {
+            coloured.push(format!("{name}: strength {:?}", sepia.0.strength()));
+        }
+        let c = compare_pictures(&sepia, &original);
+        if !default.accepts(&c) {
+            missed.push(format!("{name}: {:.1}", c.similarity));
+        }
+    }
+    // One channel may still count (two copies keep a weak Q, 8–10 % unexplained), not both.
+    assert!(
+        coloured.is_empty(),
+        "sepia copies whose chroma still counts in both channels: {coloured:?}"
+    );
+    // The bridge's copy is the one left (46.0): its warm average colour against the original's
+    // cool one, as in the lossless test above.
+    assert!(missed.len() <= 1, "sepia JPEG copies missed: {missed:?}");
+}

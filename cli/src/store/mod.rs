@@ -62,9 +62,10 @@ use read_only::{copy_files, lock_shared, writable};
 /// bar with a subtitle or logo written into it cut as deep as the opposite bar, screenshots
 /// included); 10: each image record holds its side probes too (issue 17: copies cut on one side
 /// or at a corner; signatures and screenshots as in 9); 11: side probes at two cuts, 8 and 14 %,
-/// instead of one of 10 % (issue 17: crops of any amount). A database of an older format is
-/// refused with a message, never misread.
-pub const FORMAT_VERSION: u8 = 11;
+/// instead of one of 10 % (issue 17: crops of any amount); 12: signature format 9 (issue 17:
+/// toned chroma told at 7 % instead of 6 %, sepia copies saved as JPEG; screenshots included).
+/// A database of an older format is refused with a message, never misread.
+pub const FORMAT_VERSION: u8 = 12;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -458,29 +459,29 @@ fn lock(dir: &Path) -> Result<File, StoreError> {
 mod tests {
     use super::*;
 
-    /// Issue 17: signatures changed meaning with formats 2 to 7 and 9, format 8 holds each
+    /// Issue 17: signatures changed meaning with formats 2 to 7, 9 and 12, format 8 holds each
     /// image's cropped probe too, format 10 its side probes and format 11 side probes at two
-    /// cuts; an older database must not be read (format 10 is the one with one cut).
+    /// cuts; an older database must not be read (format 11 told toned chroma at 6 %).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path()).unwrap();
-            store.settings.insert("format", &[10]).unwrap();
+            store.settings.insert("format", &[11]).unwrap();
             store.db.flush().unwrap();
         }
         match Store::open(dir.path()) {
             Err(e @ StoreError::Incompatible { .. }) => {
                 let message = e.to_string();
                 assert!(
-                    message.contains("format = [10]")
-                        && message.contains("uses 11")
+                    message.contains("format = [11]")
+                        && message.contains("uses 12")
                         && message.contains("db upgrade"),
                     "{message}"
                 );
             }
             Err(e) => panic!("unexpected error {e}"),
-            Ok(_) => panic!("a database of format 9 was opened"),
+            Ok(_) => panic!("a database of format 11 was opened"),
         }
     }
 

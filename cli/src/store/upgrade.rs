@@ -7,11 +7,10 @@ use std::path::Path;
 
 use super::{FORMAT_VERSION, Formats, Store, StoreError, lock};
 
-/// The oldest store format whose videos' screenshot signatures are this version's: format 9
-/// cut bars with a subtitle written into them, in screenshots too (format 8 had added the
-/// images' probes and left screenshots as they were, as formats 10 and 11 added and changed
-/// their side probes).
-const SCREENSHOTS_SINCE: u8 = 9;
+/// The oldest store format whose videos' screenshot signatures are this version's: format 12
+/// tells toned chroma at 7 % (signature format 9), in screenshots too (formats 10 and 11 added
+/// and changed the images' side probes and left screenshots as format 9 made them).
+const SCREENSHOTS_SINCE: u8 = 12;
 
 /// What [`Store::upgrade`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
