@@ -592,8 +592,7 @@ fn a_database_of_an_older_format_is_upgraded_keeping_the_not_a_duplicate_list() 
     assert!(upgrade.status.success(), "{}", text(&upgrade.stderr));
     let said = text(&upgrade.stdout);
     assert!(
-        said.contains("dropped 2 images and 0 videos")
-            && said.contains("(1 pair)"),
+        said.contains("dropped 2 images and 0 videos") && said.contains("(1 pair)"),
         "{said}"
     );
     let again = env.run(&["db", "upgrade"]);
