@@ -25,18 +25,14 @@
 //! # Byte format (version 9, little-endian)
 //!
 //! Versions 2 to 9 (issue 17) have the layout of version 1, but version 2 signatures are
-//! computed from the picture inside uniform borders ([`content_region`]), version 3 ones keep
-//! coefficients spread over the picture ([`select_spread`]), version 4 ones keep a quarter of
-//! them for detail ([`DETAIL_SHARE`]), and version 5 ones also cut the bars of a letterboxed
-//! JPEG whose picture smeared into them and record the chroma of a toned picture (sepia) with
-//! strength 0; version 6 ones keep the positions of the luminance after a contrast-limited
-//! equalization ([`equalize`]), so that text or a logo over a hazy picture no
-//! longer takes its signature; version 7 ones tell toned chroma on the whole 128 × 128 picture
-//! instead of its 32 × 32 low-pass one (more sepia copies have their chroma recorded as toned,
-//! `tone.rs`); version 8 ones cut a bar with a subtitle or logo written into it as deep as the
-//! opposite bar; version 9 ones record as toned a chroma channel that leaves up to 7 % of its
-//! variance inside groups of like luminance instead of 6 % (sepia copies saved as JPEG,
-//! `tone.rs`). Older bytes are refused rather than compared with them.
+//! computed inside uniform borders ([`content_region`]), version 3 ones keep coefficients
+//! spread over the picture ([`select_spread`]), version 4 a quarter of them for detail
+//! ([`DETAIL_SHARE`]), version 5 ones cut the bars of a letterboxed JPEG whose picture smeared
+//! into them and record toned chroma (sepia) with strength 0, version 6 ones equalize the
+//! luminance ([`equalize`]) so that text over a hazy picture no longer takes its signature,
+//! version 7 ones tell toned chroma on the whole 128 × 128 picture, version 8 ones cut a bar
+//! with a subtitle written into it as deep as the opposite bar, version 9 ones tell toned
+//! chroma at 7 % instead of 6 % (`tone.rs`). Older bytes are refused, never compared.
 //!
 //! | offset | size | field |
 //! |---|---|---|
