@@ -819,6 +819,59 @@ fn a_pillarboxed_copy_is_not_kept_over_its_original_for_its_bars() {
 }
 
 #[test]
+fn a_rewritten_report_keeps_only_its_own_thumbnails_and_never_writes_into_other_files() {
+    let env = Env::new();
+    let pics = env.path("pics");
+    env.copy("Dragonfly_by_Bolly", 1.0, "dragonfly.jpg");
+    env.copy("Dragonfly_by_Bolly", 0.5, "dragonfly small.jpg");
+    env.copy("Bridge_by_Sander_Klootwijk", 1.0, "bridge.jpg");
+    let bridge_copy = env.copy("Bridge_by_Sander_Klootwijk", 0.6, "bridge copy.jpg");
+    fs::create_dir_all(env.dir.path().join("out")).unwrap();
+    let page = env.path("out").join("report.html");
+    let thumbnails = page.with_file_name("report_files");
+    let scan = |page: &Path| {
+        env.run(&[
+            "scan",
+            pics.to_str().unwrap(),
+            "--all",
+            "--html",
+            page.to_str().unwrap(),
+        ])
+    };
+    let out = scan(&page);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(lookalike_tests::files_with_extension(&thumbnails, "jpg"), 4);
+    // The bridge's copy is gone: the new report shows one group, and the old report's
+    // thumbnails of the bridge (small copies of pictures, one of them deleted) go with it.
+    fs::remove_file(&bridge_copy).unwrap();
+    let out = scan(&page);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(lookalike_tests::files_with_extension(&thumbnails, "jpg"), 2);
+    let html = fs::read_to_string(&page).unwrap();
+    assert!(html.contains("report_files/0.jpg") && html.contains("report_files/1.jpg"));
+
+    // A web page saved by a browser keeps its files in a folder named as ours: a report of the
+    // same name is refused before the scan, and nothing of the folder is touched.
+    let saved = env.dir.path().join("saved");
+    fs::create_dir_all(saved.join("report_files")).unwrap();
+    fs::write(saved.join("report_files/0.jpg"), b"the user's own file").unwrap();
+    let page = saved.canonicalize().unwrap().join("report.html");
+    let out = scan(&page);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("report_files")
+            && text(&out.stderr).contains("already holds files that no lookalike report wrote"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        fs::read(saved.join("report_files/0.jpg")).unwrap(),
+        b"the user's own file"
+    );
+    assert!(!page.exists(), "no report written");
+}
+
+#[test]
 fn a_keep_path_that_names_a_folder_means_the_files_under_it() {
     let env = Env::new();
     let pics = env.path("pics");

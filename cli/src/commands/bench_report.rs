@@ -23,8 +23,7 @@ pub fn run(args: &BenchReportArgs) -> Result<()> {
     if let Some(parent) = page.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let dir = html::files_dir(&page);
-    std::fs::create_dir_all(&dir)?;
+    let dir = thumbnail::thumbnails_folder(&page)?;
     let folder = dir
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());

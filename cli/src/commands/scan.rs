@@ -101,8 +101,10 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     if let Some(dir) = &review_dir {
         walk::check_review_folder(dir)?;
     }
-    // An unwritable report path fails now, not after the whole scan.
+    // An unwritable report path, or a thumbnails folder of other files, fails now, not after
+    // the whole scan.
     if let Some(path) = &args.report.html {
+        thumbnail::check_thumbnails_folder(path)?;
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)

@@ -74,13 +74,35 @@ pub fn sample(seed: u32) -> Vec<u8> {
     out
 }
 
-/// Writes the HTML report `page` and its thumbnails (in [`html::files_dir`] beside it, made on
-/// all cores). A file whose thumbnail cannot be made is shown without one, with a warning.
 /// What the marker of a thumbnails folder says (walks leave a folder holding it out).
 const MARKER_TEXT: &str = "This folder holds the thumbnails of a lookalike report page. \
 lookalike scans leave out folders holding this file.\n";
 
-pub fn write_report(report: &Report, page: &Path, title: &str) -> Result<()> {
+/// Refuses to write the report `page` when the folder its thumbnails go in
+/// ([`html::files_dir`], `report_files` for `report.html`) holds files that no report wrote:
+/// a web page saved by a browser keeps its files in a folder named the same way, and a
+/// thumbnail would replace a file of the same name (`0.jpg`). A missing or empty folder, or a
+/// report's (its marker says so), is fine.
+pub fn check_thumbnails_folder(page: &Path) -> Result<()> {
+    let dir = html::files_dir(page);
+    let ours = std::fs::read_to_string(dir.join(REVIEW_MARKER)).is_ok_and(|t| t == MARKER_TEXT);
+    let holds_files = std::fs::read_dir(&dir).is_ok_and(|mut entries| entries.next().is_some());
+    if holds_files && !ours {
+        anyhow::bail!(
+            "{} already holds files that no lookalike report wrote; the thumbnails of the report \
+             {} go there and could replace some of them: choose another name for the report, \
+             or move that folder",
+            messages::shown(&dir),
+            messages::shown(page)
+        );
+    }
+    Ok(())
+}
+
+/// The folder of the report `page`'s thumbnails ([`html::files_dir`]), checked
+/// ([`check_thumbnails_folder`]), made and marked.
+pub fn thumbnails_folder(page: &Path) -> Result<std::path::PathBuf> {
+    check_thumbnails_folder(page)?;
     let dir = html::files_dir(page);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     // The thumbnails are small JPEG copies of the library: a later scan of a folder that holds
@@ -88,6 +110,22 @@ pub fn write_report(report: &Report, page: &Path, title: &str) -> Result<()> {
     let marker = dir.join(REVIEW_MARKER);
     std::fs::write(&marker, MARKER_TEXT)
         .with_context(|| format!("cannot write {}", marker.display()))?;
+    Ok(dir)
+}
+
+/// Whether `name` is one a report gives its thumbnails: a number, then `.jpg`.
+fn is_thumbnail_name(name: &str) -> bool {
+    name.strip_suffix(".jpg")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Writes the HTML report `page` and its thumbnails (in [`html::files_dir`] beside it, made on
+/// all cores). A file whose thumbnail cannot be made is shown without one, with a warning. The
+/// thumbnails an earlier report left there that this one does not show are removed (they are
+/// small copies of pictures that may be gone since); the folder must be a report's
+/// ([`check_thumbnails_folder`]).
+pub fn write_report(report: &Report, page: &Path, title: &str) -> Result<()> {
+    let dir = thumbnails_folder(page)?;
     let folder = dir
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -126,11 +164,40 @@ pub fn write_report(report: &Report, page: &Path, title: &str) -> Result<()> {
         .iter()
         .map(|g| vec![None; g.members.len()])
         .collect();
+    let written: std::collections::HashSet<String> = made
+        .iter()
+        .enumerate()
+        .filter(|(_, src)| src.is_some())
+        .map(|(n, _)| format!("{n}.jpg"))
+        .collect();
     for (&(g, i, _), src) in jobs.iter().zip(made) {
         thumbnails[g][i] = src;
     }
     std::fs::write(page, html::render(report, title, &thumbnails))
-        .with_context(|| format!("cannot write the report {}", page.display()))
+        .with_context(|| format!("cannot write the report {}", page.display()))?;
+    remove_stale_thumbnails(&dir, &written);
+    Ok(())
+}
+
+/// Removes from the report's thumbnails folder `dir` the thumbnails (by name,
+/// [`is_thumbnail_name`]) that are not in `written`: an earlier report's, of more members.
+fn remove_stale_thumbnails(dir: &Path, written: &std::collections::HashSet<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if is_thumbnail_name(name)
+            && !written.contains(name)
+            && let Err(e) = std::fs::remove_file(entry.path())
+        {
+            messages::warning(format!(
+                "cannot remove the old thumbnail {}: {e}",
+                messages::shown(&entry.path())
+            ));
+        }
+    }
 }
 
 #[cfg(test)]
