@@ -417,6 +417,23 @@ fn a_rescaled_captioned_letterboxed_clip_is_found_inside_a_compilation() {
     assert!(report.matches("data:image/jpeg;base64,").count() >= 8);
     assert!(env.dir.path().join("similar_videos/clip.mkv.html").exists());
     assert!(!env.dir.path().join("similar_videos/a.mp4.html").exists());
+
+    // The clip is deleted: the next run drops it and its report, a report about a video that
+    // is gone, and leaves the compilation's.
+    std::fs::remove_file(v.join("clip.mkv")).unwrap();
+    let (_, stderr, code) = env.videos_json(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("1 deleted videos dropped, with its report"),
+        "{stderr}"
+    );
+    assert!(!env.dir.path().join("similar_videos/clip.mkv.html").exists());
+    assert!(
+        env.dir
+            .path()
+            .join("similar_videos/compilation.mp4.html")
+            .exists()
+    );
 }
 
 /// A video shorter than S screenshots (here 8 s at one every 2 s: 4 of the default 6) is found

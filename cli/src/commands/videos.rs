@@ -187,13 +187,24 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
 
     // Forget deleted videos, then load the screenshots of the others.
     let mut by_path: HashMap<PathBuf, VideoRecord> = HashMap::new();
-    let mut dropped = 0;
+    let (mut dropped, mut reports_dropped) = (0, 0);
     for (path, record) in videos.records()? {
         if path.exists() {
             by_path.insert(path, record);
         } else {
             videos.remove(&path, record.id)?;
             dropped += 1;
+            // Its report (of the clips it shared when it was stored) is about a video that is
+            // gone: it goes too.
+            if let Some(report) = report_dir.and_then(|d| video_html::existing_for(d, &path)) {
+                match std::fs::remove_file(&report) {
+                    Ok(()) => reports_dropped += 1,
+                    Err(e) => messages::warning(format!(
+                        "cannot remove {}, the report of a deleted video: {e}",
+                        messages::shown(&report)
+                    )),
+                }
+            }
         }
     }
     let mut by_id: HashMap<u32, (PathBuf, VideoRecord)> = by_path
@@ -210,7 +221,12 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
         shots.index.memory_bytes() as f64 / (1 << 20) as f64,
         started.elapsed().as_secs_f64(),
         if dropped > 0 {
-            format!("; {dropped} deleted videos dropped")
+            let reports = match reports_dropped {
+                0 => String::new(),
+                1 => ", with its report".to_string(),
+                n => format!(", with {n} reports"),
+            };
+            format!("; {dropped} deleted videos dropped{reports}")
         } else {
             String::new()
         }

@@ -43,6 +43,12 @@ pub fn file_for(dir: &Path, video: &Path) -> PathBuf {
         .unwrap_or(first)
 }
 
+/// The report in `dir` that is about `video`, if there is one ([`file_for`]'s names).
+pub fn existing_for(dir: &Path, video: &Path) -> Option<PathBuf> {
+    let path = file_for(dir, video);
+    names_video(&path, video).then_some(path)
+}
+
 /// Whether an existing report is about `video` (then it is replaced, not duplicated).
 fn names_video(report: &Path, video: &Path) -> bool {
     std::fs::read_to_string(report).is_ok_and(|text| {
