@@ -1118,6 +1118,116 @@ fn report_files(env: &Env) -> BTreeSet<String> {
     }
 }
 
+/// Ctrl-C at a terminal stops the whole foreground process group, ffmpeg too: a report whose
+/// thumbnails were being made would miss some, and the video was marked reported, so no later
+/// run wrote it whole. Now a run stopped there writes no report, leaves the video `pending`, and
+/// the next run writes the report as an uninterrupted run does.
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_while_a_report_is_made_leaves_it_to_the_next_run() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let make = |env: &Env| {
+        let v = env.videos();
+        copy("b.mp4", &v);
+        let src = fixtures().join("b.mp4");
+        encode(
+            &["-ss", "23", "-i", src.to_str().unwrap()],
+            None,
+            40.0,
+            &v.join("clip.mkv"),
+        );
+    };
+    let args = ["videos", "videos", "--json", "--interval", "2"];
+    let report =
+        |env: &Env| std::fs::read_to_string(env.dir.path().join("similar_videos/clip.mkv.html"));
+    let thumbnails = |html: &str| html.matches("data:image/jpeg;base64,").count();
+
+    let reference = Env::new();
+    make(&reference);
+    let out = reference.run(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = thumbnails(&report(&reference).expect("the clip's report"));
+    assert!(expected >= 2, "{expected} thumbnails");
+
+    let env = Env::new();
+    make(&env);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lookalike"))
+        .arg("--db")
+        .arg(env.db())
+        .args(args)
+        .current_dir(env.dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for an ffmpeg making a thumbnail (JPEG to standard output), then press Ctrl-C: SIGINT
+    // to lookalike and to that ffmpeg, as a terminal sends it to its foreground processes.
+    let pid = child.id().to_string();
+    let thumbnailers = || -> Vec<String> {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+                // The parent's pid is the 4th field, after the command name in parentheses.
+                let parent = stat
+                    .rsplit_once(") ")
+                    .and_then(|(_, rest)| rest.split(' ').nth(1));
+                parent == Some(pid.as_str())
+                    && std::fs::read(e.path().join("cmdline"))
+                        .is_ok_and(|c| String::from_utf8_lossy(&c).contains("mjpeg"))
+            })
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let started = std::time::Instant::now();
+    let ffmpegs = loop {
+        let found = thumbnailers();
+        if !found.is_empty() {
+            break found;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before its report"
+        );
+        assert!(started.elapsed().as_secs() < 120, "no thumbnail was made");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    let status = Command::new("kill")
+        .arg("-INT")
+        .arg(&pid)
+        .args(&ffmpegs)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert!(report(&env).is_err(), "no report from the interrupted run");
+    let info = env.run(&["db", "info"]);
+    assert!(
+        String::from_utf8_lossy(&info.stdout).contains("not reported (an interrupted run"),
+        "{}",
+        String::from_utf8_lossy(&info.stdout)
+    );
+    let out = env.run(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        thumbnails(&report(&env).expect("the report, made by the next run")),
+        expected
+    );
+}
+
 /// Issue 12, "a kill test … Same for videos": `kill -9` at 20 random moments of `lookalike
 /// videos` (while starting, sampling, storing, writing reports), then one run to the end. The
 /// store equals an uninterrupted run's, and every match of the uninterrupted run was printed by

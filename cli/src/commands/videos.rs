@@ -137,15 +137,19 @@ impl Reader {
             info: record.info.clone(),
         };
         let pairs = video_report::pair_reports(&me, &runs, self.interval, by_id);
-        self.report(&pairs, json, report_dir)?;
-        videos.set_reported(path, record)?;
+        if self.report(&pairs, json, report_dir)? {
+            videos.set_reported(path, record)?;
+        }
         Ok(!pairs.is_empty())
     }
 
     /// Prints what was found for one video, after writing its HTML report into `report_dir`.
-    fn report(&self, pairs: &[PairReport], json: bool, report_dir: Option<&Path>) -> Result<()> {
+    /// False, with nothing written or printed, when Ctrl-C came while its thumbnails were made
+    /// (the terminal's Ctrl-C stops ffmpeg too, so some would be missing): the video stays
+    /// `pending` and the next run reports it whole.
+    fn report(&self, pairs: &[PairReport], json: bool, report_dir: Option<&Path>) -> Result<bool> {
         let Some(first) = pairs.first() else {
-            return Ok(());
+            return Ok(true);
         };
         let mut report_path = None;
         if let Some(dir) = report_dir {
@@ -155,11 +159,15 @@ impl Reader {
             let html = video_html::html(pairs, &mut |v: &VideoRef, at: f64| {
                 ffmpeg::thumbnail_jpeg(&self.tools, &v.path, &v.info, at, 192).ok()
             });
+            if interrupt::requested() {
+                return Ok(false);
+            }
             std::fs::write(&path, html)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             report_path = Some(path);
         }
-        video_report::print(pairs, json, report_path.as_deref())
+        video_report::print(pairs, json, report_path.as_deref())?;
+        Ok(true)
     }
 }
 
@@ -312,11 +320,11 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
         } else {
             new += 1;
         }
-        if !pairs.is_empty() {
-            matched += 1;
-            reader.report(&pairs, args.json, report_dir)?;
+        let reported = pairs.is_empty() || reader.report(&pairs, args.json, report_dir)?;
+        matched += usize::from(!pairs.is_empty());
+        if reported {
+            videos.set_reported(path, &record)?;
         }
-        videos.set_reported(path, &record)?;
         by_id.insert(id, (path.clone(), record.clone()));
         by_path.insert(path.clone(), record);
     }
