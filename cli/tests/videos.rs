@@ -279,6 +279,20 @@ impl Env {
         self.json_run(&args)
     }
 
+    /// Starts `lookalike args…` on this database, from its folder, standard output to `stdout`
+    /// and standard error discarded.
+    fn spawn(&self, args: &[&str], stdout: std::process::Stdio) -> std::process::Child {
+        Command::new(env!("CARGO_BIN_EXE_lookalike"))
+            .arg("--db")
+            .arg(self.db())
+            .args(args)
+            .current_dir(self.dir.path())
+            .stdout(stdout)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
     /// Runs `lookalike args…` (which prints JSON lines): the lines, stderr and the exit code.
     fn json_run(&self, args: &[&str]) -> (Vec<Value>, String, Option<i32>) {
         let out = self.run(args);
@@ -1158,15 +1172,7 @@ fn ctrl_c_while_a_report_is_made_leaves_it_to_the_next_run() {
 
     let env = Env::new();
     make(&env);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lookalike"))
-        .arg("--db")
-        .arg(env.db())
-        .args(args)
-        .current_dir(env.dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = env.spawn(&args, std::process::Stdio::null());
     // Wait for an ffmpeg making a thumbnail (JPEG to standard output), then press Ctrl-C: SIGINT
     // to lookalike and to that ffmpeg, as a terminal sends it to its foreground processes.
     let pid = child.id().to_string();
@@ -1275,15 +1281,7 @@ fn twenty_kills_during_videos_lose_nothing() {
     while kills < 20 && runs < 60 {
         runs += 1;
         let videos_left = stored_videos(&env).len() < 6;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lookalike"))
-            .arg("--db")
-            .arg(env.db())
-            .args(args)
-            .current_dir(env.dir.path())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = env.spawn(&args, std::process::Stdio::piped());
         let mut stdout = child.stdout.take().unwrap();
         let reader = std::thread::spawn(move || {
             let mut bytes = Vec::new();
