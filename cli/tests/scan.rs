@@ -1931,6 +1931,46 @@ fn copies_cut_on_one_side_are_found_whichever_was_stored_first() {
     }
 }
 
+/// The two files of a pair can find each other at different similarities: a side probe is
+/// queried from the file that has it, the wider picture's inner windows and the crop's outer
+/// ones. A scan that hashes both reports the better of the two, whichever file it queried
+/// first: what each one-sided query (one file stored, the other queried) gives at best.
+#[test]
+fn a_pair_found_both_ways_reports_the_better_similarity_whichever_came_first() {
+    let bridge = photo_named("Bridge_by");
+    let crop = lookalike_tests::copies::crop_sides(&bridge, [13, 0, 0, 0]);
+    let one_way = |stored: &image::RgbImage, queried: &image::RgbImage| {
+        let env = Env::new();
+        stored.save(env.pics().join("stored.png")).unwrap();
+        let out = env.run(&["scan", env.pics().to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let query = env.dir.path().join("queried.png");
+        queried.save(&query).unwrap();
+        let out = env.run(&["query", query.to_str().unwrap(), "--json"]);
+        json_lines(&out)[0]["similarity"].as_f64().unwrap()
+    };
+    let (from_original, from_crop) = (one_way(&crop, &bridge), one_way(&bridge, &crop));
+    assert!(
+        (from_original - from_crop).abs() > 1.0,
+        "the two ways differ: {from_original} and {from_crop}"
+    );
+    let best = from_original.max(from_crop);
+    // Both new in one scan, each order of names (the order they are hashed and queried in).
+    for names in [["a.png", "b.png"], ["b.png", "a.png"]] {
+        let env = Env::new();
+        bridge.save(env.pics().join(names[0])).unwrap();
+        crop.save(env.pics().join(names[1])).unwrap();
+        let (_, out) = env.scan_pairs(&[]);
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), 1, "{}", text(&out.stdout));
+        let similarity = lines[0]["similarity"].as_f64().unwrap();
+        assert!(
+            (similarity - best).abs() < 0.01,
+            "{names:?}: {similarity}, the better way gives {best}"
+        );
+    }
+}
+
 /// One of `tests/photos` by part of its name, decoded.
 fn photo_named(name: &str) -> image::RgbImage {
     let path = photos()
