@@ -45,9 +45,11 @@ fn file_name(path: &Path) -> std::ffi::OsString {
 
 /// `dir/000007_KEEP_name`, with `_2`, `_3`… before the extension if that exists already or is
 /// `taken` by an earlier step of this review (a dry run creates nothing, so it must remember).
+/// The group number is `width` digits (at least 6, and as many as the review's largest number
+/// has, [`number_width`]), so that the names sort in group order.
 fn target(
     dir: &Path,
-    number: usize,
+    (number, width): (usize, usize),
     role: &str,
     path: &Path,
     taken: &mut HashSet<PathBuf>,
@@ -60,7 +62,7 @@ fn target(
         ok.then_some(p)
     };
     let name = file_name(path);
-    let mut candidate = std::ffi::OsString::from(format!("{number:06}_{role}_"));
+    let mut candidate = std::ffi::OsString::from(format!("{number:0width$}_{role}_"));
     candidate.push(&name);
     if let Some(first) = free(dir.join(&candidate)) {
         return first;
@@ -71,7 +73,7 @@ fn target(
         .unwrap_or_default();
     let ext = Path::new(&name).extension().map(ToOwned::to_owned);
     for n in 2.. {
-        let mut c = std::ffi::OsString::from(format!("{number:06}_{role}_"));
+        let mut c = std::ffi::OsString::from(format!("{number:0width$}_{role}_"));
         c.push(&stem);
         c.push(format!("_{n}"));
         if let Some(ext) = &ext {
@@ -83,6 +85,13 @@ fn target(
         }
     }
     unreachable!("an unused name exists")
+}
+
+/// The digits of the group numbers in a review's names: 6, or as many as the largest of
+/// `numbers` has (a review of more than 999 999 groups would otherwise sort group 1 000 000
+/// between 100 000 and 100 001).
+fn number_width(numbers: impl Iterator<Item = usize>) -> usize {
+    numbers.max().map_or(6, |n| n.to_string().len().max(6))
 }
 
 /// Whether `file` and the folder `dir` (or, while it does not exist, its nearest existing
@@ -202,12 +211,13 @@ pub fn run(
         }
     }
     let mut moves: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let width = number_width(report.groups.iter().map(|g| g.number));
     for group in &report.groups {
         let Some((keep, others)) = group.members.split_first() else {
             continue;
         };
         let number = group.number;
-        let to = target(dir, number, "KEEP", &keep.path, &mut taken);
+        let to = target(dir, (number, width), "KEEP", &keep.path, &mut taken);
         if link_in(&keep.path, &to, dry_run, &say, &mut outcome) {
             outcome.kept += 1;
         }
@@ -218,13 +228,13 @@ pub fn run(
             }
             if group.to_keeper.get(i + 1).copied().flatten().is_none() {
                 // Joined through another member only: not shown to look like the keeper.
-                let to = target(dir, number, "CHECK", &other.path, &mut taken);
+                let to = target(dir, (number, width), "CHECK", &other.path, &mut taken);
                 if link_in(&other.path, &to, dry_run, &say, &mut outcome) {
                     outcome.checked += 1;
                 }
                 continue;
             }
-            let to = target(dir, number, "REMOVE", &other.path, &mut taken);
+            let to = target(dir, (number, width), "REMOVE", &other.path, &mut taken);
             if dry_run {
                 let verb = if same_file_system(&other.path, dir) {
                     "would move"
@@ -279,4 +289,32 @@ pub fn run(
         }
     }
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_names_sort_in_group_order_past_a_million_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = Path::new("/photos/a.jpg");
+        let mut taken = HashSet::new();
+        let mut name = |numbers: &[usize], number: usize| {
+            let width = number_width(numbers.iter().copied());
+            target(dir.path(), (number, width), "KEEP", file, &mut taken)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        };
+        assert_eq!(name(&[7, 12], 7), "000007_KEEP_a.jpg");
+        let groups = [5, 100_000, 100_001, 1_000_000];
+        let names: Vec<String> = groups.iter().map(|&n| name(&groups, n)).collect();
+        assert_eq!(names[0], "0000005_KEEP_a.jpg");
+        assert_eq!(names[3], "1000000_KEEP_a.jpg");
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(sorted, names, "names sort as their groups");
+    }
 }
