@@ -842,13 +842,40 @@ fn a_rewritten_report_keeps_only_its_own_thumbnails_and_never_writes_into_other_
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(lookalike_tests::files_with_extension(&thumbnails, "jpg"), 4);
     // The bridge's copy is gone: the new report shows one group, and the old report's
-    // thumbnails of the bridge (small copies of pictures, one of them deleted) go with it.
+    // thumbnails of the bridge (small copies of pictures, one of them deleted) go with it;
+    // nothing else there does, were it named like a thumbnail.
     fs::remove_file(&bridge_copy).unwrap();
+    fs::write(thumbnails.join("7.jpg"), b"not a thumbnail").unwrap();
     let out = scan(&page);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(lookalike_tests::files_with_extension(&thumbnails, "jpg"), 2);
+    assert_eq!(lookalike_tests::files_with_extension(&thumbnails, "jpg"), 3);
+    assert_eq!(
+        fs::read(thumbnails.join("7.jpg")).unwrap(),
+        b"not a thumbnail"
+    );
+    assert!(!thumbnails.join("2.jpg").exists() && !thumbnails.join("3.jpg").exists());
     let html = fs::read_to_string(&page).unwrap();
     assert!(html.contains("report_files/0.jpg") && html.contains("report_files/1.jpg"));
+    // A report's thumbnails folder is no place to move files to: a later report would
+    // take its `N.jpg` for its own.
+    let plan = env.path("out").join("plan.json");
+    fs::write(
+        &plan,
+        r#"{"format": "lookalike-plan", "version": 1, "base": null, "groups": []}"#,
+    )
+    .unwrap();
+    let out = env.run(&[
+        "apply",
+        plan.to_str().unwrap(),
+        "--to",
+        thumbnails.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("holds the thumbnails of a report page"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // A web page saved by a browser keeps its files in a folder named as ours: a report of the
     // same name is refused before the scan, and nothing of the folder is touched.

@@ -561,9 +561,8 @@ enum ReadOnly {
 
 /// A database of an older format (issue 17: format 12 tells sepia chroma saved as JPEG) is
 /// refused with a way forward, and `db upgrade` takes it: the image records go, and the videos
-/// with them (screenshots changed too; `store::upgrade`'s tests keep the videos of a format whose
-/// screenshots are this version's), the not-a-duplicate list stays, and the next scan hashes
-/// the files anew.
+/// would go with them (screenshots changed too; this database holds none, `store::upgrade`'s
+/// tests store some), the not-a-duplicate list stays, and the next scan hashes the files anew.
 #[test]
 fn a_database_of_an_older_format_is_upgraded_keeping_the_not_a_duplicate_list() {
     let env = Env::new();

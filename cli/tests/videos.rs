@@ -279,13 +279,19 @@ impl Env {
         self.json_run(&args)
     }
 
-    /// Starts `lookalike args…` on this database, from its folder, standard output to `stdout`
-    /// and standard error discarded.
-    fn spawn(&self, args: &[&str], stdout: std::process::Stdio) -> std::process::Child {
+    /// Starts `lookalike args…` on this database, from its folder, with the environment
+    /// variables `envs`, standard output to `stdout` and standard error discarded.
+    fn spawn(
+        &self,
+        args: &[&str],
+        envs: &[(&str, &Path)],
+        stdout: std::process::Stdio,
+    ) -> std::process::Child {
         Command::new(env!("CARGO_BIN_EXE_lookalike"))
             .arg("--db")
             .arg(self.db())
             .args(args)
+            .envs(envs.iter().copied())
             .current_dir(self.dir.path())
             .stdout(stdout)
             .stderr(std::process::Stdio::null())
@@ -1172,44 +1178,42 @@ fn ctrl_c_while_a_report_is_made_leaves_it_to_the_next_run() {
 
     let env = Env::new();
     make(&env);
-    let mut child = env.spawn(&args, std::process::Stdio::null());
-    // Wait for an ffmpeg making a thumbnail (JPEG to standard output), then press Ctrl-C: SIGINT
-    // to lookalike and to that ffmpeg, as a terminal sends it to its foreground processes.
-    let pid = child.id().to_string();
-    let thumbnailers = || -> Vec<String> {
-        std::fs::read_dir("/proc")
-            .unwrap()
-            .flatten()
-            .filter(|e| {
-                let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-                // The parent's pid is the 4th field, after the command name in parentheses.
-                let parent = stat
-                    .rsplit_once(") ")
-                    .and_then(|(_, rest)| rest.split(' ').nth(1));
-                parent == Some(pid.as_str())
-                    && std::fs::read(e.path().join("cmdline"))
-                        .is_ok_and(|c| String::from_utf8_lossy(&c).contains("mjpeg"))
-            })
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect()
-    };
+    // ffmpeg as lookalike runs it, but a thumbnail (JPEG to standard output) waits: the
+    // wrapper writes its pid, then becomes a sleep that Ctrl-C ends, as it ends a real ffmpeg.
+    let wrapper = env.dir.path().join("ffmpeg-wrapper.sh");
+    let flag = env.dir.path().join("thumbnail.pid");
+    std::fs::write(
+        &wrapper,
+        "#!/bin/sh\ncase \"$*\" in *mjpeg*) echo $$ > \"$THUMBNAIL_PID.part\"; \
+         mv \"$THUMBNAIL_PID.part\" \"$THUMBNAIL_PID\"; exec sleep 60;; esac\nexec ffmpeg \"$@\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let mut child = env.spawn(
+        &args,
+        &[("LOOKALIKE_FFMPEG", &wrapper), ("THUMBNAIL_PID", &flag)],
+        std::process::Stdio::null(),
+    );
     let started = std::time::Instant::now();
-    let ffmpegs = loop {
-        let found = thumbnailers();
-        if !found.is_empty() {
-            break found;
+    let thumbnailer = loop {
+        if let Ok(pid) = std::fs::read_to_string(&flag) {
+            break pid.trim().to_string();
         }
         assert!(
             child.try_wait().unwrap().is_none(),
             "the run ended before its report"
         );
         assert!(started.elapsed().as_secs() < 120, "no thumbnail was made");
-        std::thread::sleep(std::time::Duration::from_millis(2));
+        std::thread::sleep(std::time::Duration::from_millis(10));
     };
+    // Ctrl-C: SIGINT to lookalike and to the ffmpeg making the thumbnail, as a terminal sends
+    // it to its foreground processes.
     let status = Command::new("kill")
-        .arg("-INT")
-        .arg(&pid)
-        .args(&ffmpegs)
+        .args(["-INT", &child.id().to_string(), &thumbnailer])
         .status()
         .unwrap();
     assert!(status.success());
@@ -1281,7 +1285,7 @@ fn twenty_kills_during_videos_lose_nothing() {
     while kills < 20 && runs < 60 {
         runs += 1;
         let videos_left = stored_videos(&env).len() < 6;
-        let mut child = env.spawn(&args, std::process::Stdio::piped());
+        let mut child = env.spawn(&args, &[], std::process::Stdio::piped());
         let mut stdout = child.stdout.take().unwrap();
         let reader = std::thread::spawn(move || {
             let mut bytes = Vec::new();

@@ -137,9 +137,10 @@ impl Reader {
             info: record.info.clone(),
         };
         let pairs = video_report::pair_reports(&me, &runs, self.interval, by_id);
-        if self.report(&pairs, json, report_dir)? {
-            videos.set_reported(path, record)?;
+        if !self.report(&pairs, json, report_dir)? {
+            return Ok(false);
         }
+        videos.set_reported(path, record)?;
         Ok(!pairs.is_empty())
     }
 
@@ -157,6 +158,9 @@ impl Reader {
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             let path = video_html::file_for(dir, &first.video.path);
             let html = video_html::html(pairs, &mut |v: &VideoRef, at: f64| {
+                if interrupt::requested() {
+                    return None;
+                }
                 ffmpeg::thumbnail_jpeg(&self.tools, &v.path, &v.info, at, 192).ok()
             });
             if interrupt::requested() {
@@ -197,7 +201,8 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     let mut by_path: HashMap<PathBuf, VideoRecord> = HashMap::new();
     let (mut dropped, mut reports_dropped) = (0, 0);
     for (path, record) in videos.records()? {
-        if path.exists() {
+        // Only a video known to be gone is dropped (not one behind a folder that cannot be read).
+        if !matches!(path.try_exists(), Ok(false)) {
             by_path.insert(path, record);
         } else {
             videos.remove(&path, record.id)?;
@@ -229,10 +234,11 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
         shots.index.memory_bytes() as f64 / (1 << 20) as f64,
         started.elapsed().as_secs_f64(),
         if dropped > 0 {
-            let reports = match reports_dropped {
-                0 => String::new(),
-                1 => ", with its report".to_string(),
-                n => format!(", with {n} reports"),
+            let reports = match (dropped, reports_dropped) {
+                (_, 0) => String::new(),
+                (1, _) => ", with its report".to_string(),
+                (_, 1) => " and 1 report".to_string(),
+                (_, n) => format!(" and {n} reports"),
             };
             format!("; {dropped} deleted videos dropped{reports}")
         } else {
@@ -321,8 +327,8 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
             new += 1;
         }
         let reported = pairs.is_empty() || reader.report(&pairs, args.json, report_dir)?;
-        matched += usize::from(!pairs.is_empty());
         if reported {
+            matched += usize::from(!pairs.is_empty());
             videos.set_reported(path, &record)?;
         }
         by_id.insert(id, (path.clone(), record.clone()));
@@ -354,7 +360,7 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     if interrupt::requested() {
         messages::info(
             "interrupted: what was read is stored; run the same command again to finish (a \
-             video being read is read again)",
+             video being read is read again, a report being made is written then)",
         );
     }
     let others = if unreadable > 0 {

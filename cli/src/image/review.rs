@@ -123,8 +123,9 @@ pub fn last_number(dir: &Path) -> usize {
         .filter_map(|e| {
             let name = e.ok()?.file_name();
             let name = name.to_str()?;
-            let (digits, rest) = name.split_at_checked(6)?;
-            (rest.starts_with('_') && digits.bytes().all(|b| b.is_ascii_digit()))
+            // Six digits or more (a review of more than 999 999 groups), then `_`.
+            let (digits, _) = name.split_once('_')?;
+            (digits.len() >= 6 && digits.bytes().all(|b| b.is_ascii_digit()))
                 .then(|| digits.parse::<usize>().ok())?
         })
         .max()
@@ -316,5 +317,11 @@ mod tests {
         let mut sorted = names.clone();
         sorted.sort();
         assert_eq!(sorted, names, "names sort as their groups");
+        // A later review into the folder numbers on from the highest there, 7 digits too.
+        for name in &names {
+            std::fs::write(dir.path().join(name), b"").unwrap();
+        }
+        std::fs::write(dir.path().join("12345_KEEP_short.jpg"), b"").unwrap();
+        assert_eq!(last_number(dir.path()), 1_000_000);
     }
 }

@@ -8,10 +8,11 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, RgbImage, imageops};
 use lookalike_core::PixelLayout;
 use rayon::prelude::*;
+use std::collections::HashSet;
 use std::path::Path;
 
 use super::decode;
-use super::walk::REVIEW_MARKER;
+use super::walk::{REVIEW_MARKER, THUMBNAILS_MARKER_TEXT as MARKER_TEXT};
 use crate::messages;
 use crate::report::Report;
 use crate::report::escape::percent_encode;
@@ -74,10 +75,6 @@ pub fn sample(seed: u32) -> Vec<u8> {
     out
 }
 
-/// What the marker of a thumbnails folder says (walks leave a folder holding it out).
-const MARKER_TEXT: &str = "This folder holds the thumbnails of a lookalike report page. \
-lookalike scans leave out folders holding this file.\n";
-
 /// Refuses to write the report `page` when the folder its thumbnails go in
 /// ([`html::files_dir`], `report_files` for `report.html`) holds files that no report wrote:
 /// a web page saved by a browser keeps its files in a folder named the same way, and a
@@ -85,6 +82,14 @@ lookalike scans leave out folders holding this file.\n";
 /// report's (its marker says so), is fine.
 pub fn check_thumbnails_folder(page: &Path) -> Result<()> {
     let dir = html::files_dir(page);
+    if dir.exists() && !dir.is_dir() {
+        anyhow::bail!(
+            "{}, where the thumbnails of the report {} go, is a file: choose another name for \
+             the report",
+            messages::shown(&dir),
+            messages::shown(page)
+        );
+    }
     let ours = std::fs::read_to_string(dir.join(REVIEW_MARKER)).is_ok_and(|t| t == MARKER_TEXT);
     let holds_files = std::fs::read_dir(&dir).is_ok_and(|mut entries| entries.next().is_some());
     if holds_files && !ours {
@@ -113,22 +118,34 @@ pub fn thumbnails_folder(page: &Path) -> Result<std::path::PathBuf> {
     Ok(dir)
 }
 
-/// Whether `name` is one a report gives its thumbnails: a number, then `.jpg`.
-fn is_thumbnail_name(name: &str) -> bool {
-    name.strip_suffix(".jpg")
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+/// The thumbnails (`N.jpg`) that the report page at `page`, if there is one, shows from its
+/// folder, named in it as `folder` (percent-encoded) then `/N.jpg`.
+fn shown_thumbnails(page: &Path, folder: &str) -> HashSet<String> {
+    let Ok(html) = std::fs::read_to_string(page) else {
+        return HashSet::new();
+    };
+    let prefix = format!("{folder}/");
+    html.match_indices(&prefix)
+        .filter_map(|(at, _)| {
+            let rest = &html[at + prefix.len()..];
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            (digits > 0 && rest[digits..].starts_with(".jpg"))
+                .then(|| format!("{}.jpg", &rest[..digits]))
+        })
+        .collect()
 }
 
 /// Writes the HTML report `page` and its thumbnails (in [`html::files_dir`] beside it, made on
 /// all cores). A file whose thumbnail cannot be made is shown without one, with a warning. The
-/// thumbnails an earlier report left there that this one does not show are removed (they are
-/// small copies of pictures that may be gone since); the folder must be a report's
-/// ([`check_thumbnails_folder`]).
+/// thumbnails the page there showed before that this one does not are removed (small copies
+/// of pictures that may be gone since); only those, and the folder must be a report's
+/// ([`check_thumbnails_folder`]), so no file that a report did not write is touched.
 pub fn write_report(report: &Report, page: &Path, title: &str) -> Result<()> {
     let dir = thumbnails_folder(page)?;
     let folder = dir
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let shown_before = shown_thumbnails(page, &percent_encode(Path::new(&folder)));
     let jobs: Vec<(usize, usize, &Path)> = report
         .groups
         .iter()
@@ -164,7 +181,7 @@ pub fn write_report(report: &Report, page: &Path, title: &str) -> Result<()> {
         .iter()
         .map(|g| vec![None; g.members.len()])
         .collect();
-    let written: std::collections::HashSet<String> = made
+    let written: HashSet<String> = made
         .iter()
         .enumerate()
         .filter(|(_, src)| src.is_some())
@@ -175,29 +192,17 @@ pub fn write_report(report: &Report, page: &Path, title: &str) -> Result<()> {
     }
     std::fs::write(page, html::render(report, title, &thumbnails))
         .with_context(|| format!("cannot write the report {}", page.display()))?;
-    remove_stale_thumbnails(&dir, &written);
-    Ok(())
-}
-
-/// Removes from the report's thumbnails folder `dir` the thumbnails (by name,
-/// [`is_thumbnail_name`]) that are not in `written`: an earlier report's, of more members.
-fn remove_stale_thumbnails(dir: &Path, written: &std::collections::HashSet<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if is_thumbnail_name(name)
-            && !written.contains(name)
-            && let Err(e) = std::fs::remove_file(entry.path())
-        {
-            messages::warning(format!(
+    for name in shown_before.difference(&written) {
+        let old = dir.join(name);
+        match std::fs::remove_file(&old) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => messages::warning(format!(
                 "cannot remove the old thumbnail {}: {e}",
-                messages::shown(&entry.path())
-            ));
+                messages::shown(&old)
+            )),
+            _ => {}
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

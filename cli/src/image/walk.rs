@@ -39,6 +39,11 @@ pub fn canonical_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// The file that marks a review folder (`scan --review-dir`): walks leave such a folder out.
 pub const REVIEW_MARKER: &str = ".lookalike-review";
 
+/// What the marker of a report's thumbnails folder says (`thumbnail::write_report`): no review
+/// folder, since a report removes the thumbnails it no longer shows from it.
+pub const THUMBNAILS_MARKER_TEXT: &str = "This folder holds the thumbnails of a lookalike report \
+page. lookalike scans leave out folders holding this file.\n";
+
 /// The file in a review folder that says where each file moved into it came from, one line
 /// per move, `name<TAB>original path` (for a person putting a file back; the index follows
 /// the move, and the next scan, which leaves the folder out, forgets it).
@@ -71,7 +76,14 @@ pub fn log_move(from: &Path, to: &Path) {
 /// files and is not a review folder yet: marking it would leave its files out of every later
 /// scan, without a word. A missing or empty folder, or one a review made, is fine.
 pub fn check_review_folder(dir: &Path) -> anyhow::Result<()> {
-    if dir.join(REVIEW_MARKER).exists() {
+    if let Ok(text) = std::fs::read_to_string(dir.join(REVIEW_MARKER)) {
+        if text == THUMBNAILS_MARKER_TEXT {
+            anyhow::bail!(
+                "{} holds the thumbnails of a report page, not reviewed files; choose a new or \
+                 empty folder",
+                messages::shown(dir)
+            );
+        }
         return Ok(());
     }
     let Ok(mut entries) = std::fs::read_dir(dir) else {
