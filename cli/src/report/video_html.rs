@@ -17,12 +17,47 @@ use crate::store::VideoInfo;
 const RANGES_WITH_THUMBNAILS: usize = 8;
 
 /// `dir/<file name>.html`; `<file name> (2).html`, … when another video of the same name was
-/// reported in this run or before.
+/// reported in this run or before; the report about `video` already there, whatever its number,
+/// if there is one ([`existing_for`]).
 pub fn file_for(dir: &Path, video: &Path) -> PathBuf {
+    if let Some(existing) = existing_for(dir, video) {
+        return existing;
+    }
+    candidates(dir, video)
+        .find(|p| !p.exists())
+        .expect("an unused name exists")
+}
+
+/// The report in `dir` that is about `video`, if there is one: `<file name>.html` or a
+/// `<file name> (n).html` whose page names it. Numbers are looked at until [`GAP`] in a row are
+/// free (a report of another video of that name may have been removed, leaving a gap).
+pub fn existing_for(dir: &Path, video: &Path) -> Option<PathBuf> {
+    let mut free = 0;
+    for path in candidates(dir, video) {
+        if !path.exists() {
+            free += 1;
+            if free == GAP {
+                return None;
+            }
+            continue;
+        }
+        free = 0;
+        if names_video(&path, video) {
+            return Some(path);
+        }
+    }
+    None
+}
+
+/// Free report names in a row after which [`existing_for`] stops looking.
+const GAP: usize = 8;
+
+/// The names a report about `video` may have in `dir`, in order: its file name (portable: no
+/// separators or control characters) then `.html`, then ` (2).html`, ` (3).html`…
+fn candidates(dir: &Path, video: &Path) -> impl Iterator<Item = PathBuf> {
     let name = video
         .file_name()
         .map_or_else(|| "video".to_string(), |n| n.to_string_lossy().into_owned());
-    // Keep names portable: no separators or control characters.
     let name: String = name
         .chars()
         .map(|c| {
@@ -33,20 +68,11 @@ pub fn file_for(dir: &Path, video: &Path) -> PathBuf {
             }
         })
         .collect();
-    let first = dir.join(format!("{name}.html"));
-    if !first.exists() || names_video(&first, video) {
-        return first;
-    }
-    (2..)
-        .map(|n| dir.join(format!("{name} ({n}).html")))
-        .find(|p| !p.exists() || names_video(p, video))
-        .unwrap_or(first)
-}
-
-/// The report in `dir` that is about `video`, if there is one ([`file_for`]'s names).
-pub fn existing_for(dir: &Path, video: &Path) -> Option<PathBuf> {
-    let path = file_for(dir, video);
-    names_video(&path, video).then_some(path)
+    let dir = dir.to_path_buf();
+    (1..).map(move |n| match n {
+        1 => dir.join(format!("{name}.html")),
+        n => dir.join(format!("{name} ({n}).html")),
+    })
 }
 
 /// Whether an existing report is about `video` (then it is replaced, not duplicated).
@@ -275,5 +301,17 @@ mod tests {
             file_for(dir.path(), Path::new("/y/clip.mp4")),
             dir.path().join("clip.mp4 (2).html")
         );
+        // The first report goes (its video was deleted): the second video's report is still
+        // found under its number, and replaced there, not written again as a new first.
+        let b = dir.path().join("clip.mp4 (2).html");
+        std::fs::write(&b, "<meta name=\"video\" content=\"/y/clip.mp4\">").unwrap();
+        std::fs::remove_file(&a).unwrap();
+        assert_eq!(
+            existing_for(dir.path(), Path::new("/y/clip.mp4")),
+            Some(b.clone())
+        );
+        assert_eq!(file_for(dir.path(), Path::new("/y/clip.mp4")), b);
+        assert_eq!(existing_for(dir.path(), Path::new("/x/clip.mp4")), None);
+        assert_eq!(file_for(dir.path(), Path::new("/z/clip.mp4")), a);
     }
 }
