@@ -877,6 +877,24 @@ fn a_rewritten_report_keeps_only_its_own_thumbnails_and_never_writes_into_other_
         text(&out.stderr)
     );
 
+    // Nor is it a review folder, even a new one.
+    let new_page = env.path("out").join("new.html");
+    let out = env.run(&[
+        "scan",
+        pics.to_str().unwrap(),
+        "--html",
+        new_page.to_str().unwrap(),
+        "--review-dir",
+        new_page.with_file_name("new_files").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("is where the thumbnails of the report"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!new_page.with_file_name("new_files").exists());
+
     // A web page saved by a browser keeps its files in a folder named as ours: a report of the
     // same name is refused before the scan, and nothing of the folder is touched.
     let saved = env.dir.path().join("saved");
