@@ -100,15 +100,8 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     };
     if let Some(dir) = &review_dir {
         walk::check_review_folder(dir)?;
-        if let Some(page) = &args.report.html
-            && absolute(&report::html::files_dir(page))? == *dir
-        {
-            bail!(
-                "--review-dir {} is where the thumbnails of the report {} go: choose another \
-                 folder for one of them",
-                messages::shown(dir),
-                messages::shown(page)
-            );
+        if let Some(page) = &args.report.html {
+            thumbnail::check_review_is_not_thumbnails(dir, page)?;
         }
     }
     // An unwritable report path, or a thumbnails folder of other files, fails now, not after

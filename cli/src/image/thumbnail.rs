@@ -104,6 +104,21 @@ pub fn check_thumbnails_folder(page: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Refuses `review` (`--review-dir`, absolute) as the folder of the report `page`'s thumbnails:
+/// the review's marker would make it no report's, and the report would be refused after the
+/// whole scan.
+pub fn check_review_is_not_thumbnails(review: &Path, page: &Path) -> Result<()> {
+    if std::path::absolute(html::files_dir(page))? == review {
+        anyhow::bail!(
+            "--review-dir {} is where the thumbnails of the report {} go: choose another folder \
+             for one of them",
+            messages::shown(review),
+            messages::shown(page)
+        );
+    }
+    Ok(())
+}
+
 /// The folder of the report `page`'s thumbnails ([`html::files_dir`]), checked
 /// ([`check_thumbnails_folder`]), made and marked.
 pub fn thumbnails_folder(page: &Path) -> Result<std::path::PathBuf> {
