@@ -76,8 +76,9 @@ pub fn log_move(from: &Path, to: &Path) {
 /// files and is not a review folder yet: marking it would leave its files out of every later
 /// scan, without a word. A missing or empty folder, or one a review made, is fine.
 pub fn check_review_folder(dir: &Path) -> anyhow::Result<()> {
-    if let Ok(text) = std::fs::read_to_string(dir.join(REVIEW_MARKER)) {
-        if text == THUMBNAILS_MARKER_TEXT {
+    let marker = dir.join(REVIEW_MARKER);
+    if marker.exists() {
+        if std::fs::read_to_string(&marker).is_ok_and(|t| t == THUMBNAILS_MARKER_TEXT) {
             anyhow::bail!(
                 "{} holds the thumbnails of a report page, not reviewed files; choose a new or \
                  empty folder",
