@@ -2071,9 +2071,10 @@ fn cropped_copies_are_found_through_the_probes() {
 }
 
 /// A mirrored copy that was also trimmed and re-encoded (a typical repost) is found at the
-/// default sensitivity: a turned match needs a fifth of the way from the threshold to 100
+/// default sensitivity: a turned match needs 35 % of the way from the threshold to 100
 /// (`Orientation::TURNED_SHARE`), not the fixed 85 that only untouched mirrors reached (this
-/// copy's turned comparison scores about 77). Upright only, it is not found.
+/// copy's turned comparison scores about 77, and counts as about 65). Upright only, it is not
+/// found.
 #[test]
 fn a_mirrored_trimmed_reencoded_copy_is_found() {
     let env = Env::new();
