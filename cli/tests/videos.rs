@@ -439,21 +439,46 @@ fn a_rescaled_captioned_letterboxed_clip_is_found_inside_a_compilation() {
     assert!(!env.dir.path().join("similar_videos/a.mp4.html").exists());
 
     // The clip is deleted: the next run drops it and its report, a report about a video that
-    // is gone, and leaves the compilation's.
+    // is gone, and writes the compilation's again without it (it was stored after the clip, so
+    // its report named it), printing no match again.
     std::fs::remove_file(v.join("clip.mkv")).unwrap();
-    let (_, stderr, code) = env.videos_json(&[]);
+    let (lines, stderr, code) = env.videos_json(&[]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
-        stderr.contains("1 deleted videos dropped, with its report"),
+        stderr.contains(
+            "1 deleted videos dropped, with its report; 1 report that named it written again"
+        ),
         "{stderr}"
     );
+    assert!(lines.is_empty(), "{lines:#?}");
     assert!(!env.dir.path().join("similar_videos/clip.mkv.html").exists());
+    let compilation_report = env.dir.path().join("similar_videos/compilation.mp4.html");
+    let report = std::fs::read_to_string(&compilation_report).expect("the compilation's report");
+    assert!(!report.contains("clip.mkv"), "{report}");
+    for source in ["a.mp4", "b.mp4", "c.mp4"] {
+        assert!(
+            report.contains(&format!("{source}</h2>")),
+            "{source} left out: {report}"
+        );
+    }
+    assert!(report.matches("data:image/jpeg;base64,").count() >= 8);
+
+    // Its three sources go too: nothing the compilation shares is left, nor is its report.
+    for source in ["a.mp4", "b.mp4", "c.mp4"] {
+        std::fs::remove_file(v.join(source)).unwrap();
+    }
+    let (lines, stderr, code) = env.videos_json(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
     assert!(
-        env.dir
-            .path()
-            .join("similar_videos/compilation.mp4.html")
-            .exists()
+        stderr.contains(
+            "3 deleted videos dropped; 1 report that named them removed (no clip shared with \
+             another video left)"
+        ),
+        "{stderr}"
     );
+    assert!(lines.is_empty(), "{lines:#?}");
+    assert!(!compilation_report.exists());
+    assert!(report_files(&env).is_empty(), "{:?}", report_files(&env));
 }
 
 /// A video shorter than S screenshots (here 8 s at one every 2 s: 4 of the default 6) is found

@@ -117,6 +117,26 @@ impl Reader {
         )
     }
 
+    /// What a stored video shares with the videos stored before it (as the run that stored it
+    /// found).
+    fn stored_pairs(
+        &self,
+        (path, record): (&Path, &VideoRecord),
+        index: &ShotIndex,
+        videos: &VideoStore,
+        by_id: &HashMap<u32, (PathBuf, VideoRecord)>,
+    ) -> Result<Vec<PairReport>> {
+        let sampled = videos.shots(record.id)?;
+        let mut runs = self.matches(index, &sampled, Some(record.id), videos);
+        // Ids grow in the order videos are stored.
+        runs.retain(|run| run.target < record.id);
+        let me = VideoRef {
+            path: path.to_path_buf(),
+            info: record.info.clone(),
+        };
+        Ok(video_report::pair_reports(&me, &runs, self.interval, by_id))
+    }
+
     /// Reports the matches of a video stored by a run that was killed before it reported them
     /// (`pending`), against the videos stored before it (as that run would have), then clears
     /// the flag. Whether it had matches.
@@ -128,15 +148,13 @@ impl Reader {
         by_id: &HashMap<u32, (PathBuf, VideoRecord)>,
         (json, report_dir): (bool, Option<&Path>),
     ) -> Result<bool> {
-        let sampled = videos.shots(record.id)?;
-        let mut runs = self.matches(index, &sampled, Some(record.id), videos);
-        // Ids grow in the order videos are stored.
-        runs.retain(|run| run.target < record.id);
-        let me = VideoRef {
-            path: path.to_path_buf(),
-            info: record.info.clone(),
-        };
-        let pairs = video_report::pair_reports(&me, &runs, self.interval, by_id);
+        let pairs = self.stored_pairs((path, record), index, videos, by_id)?;
+        if pairs.is_empty() {
+            // A report written before the videos it named were deleted says nothing true now.
+            if let Some(report) = report_dir.and_then(|d| video_html::existing_for(d, path)) {
+                remove_report(&report, "a video that no longer shares clips");
+            }
+        }
         if !self.report(&pairs, json, report_dir)? {
             return Ok(false);
         }
@@ -144,35 +162,147 @@ impl Reader {
         Ok(!pairs.is_empty())
     }
 
+    /// Writes again the report of a stored video that named a video deleted since: the clips
+    /// it shares now with the videos stored before it, or no report when it shares none. The
+    /// video is `pending` meanwhile, so a run killed here leaves the rewrite to the next run
+    /// that reads it. Nothing is printed (its matches were printed when it was stored).
+    fn rewrite_stored(
+        &self,
+        (path, record): (&Path, &VideoRecord),
+        (index, videos): (&ShotIndex, &VideoStore),
+        by_id: &HashMap<u32, (PathBuf, VideoRecord)>,
+        (dir, report): (&Path, &Path),
+    ) -> Result<Rewrite> {
+        videos.set_pending(path, record, true)?;
+        let pairs = self.stored_pairs((path, record), index, videos, by_id)?;
+        let done = if pairs.is_empty() {
+            remove_report(report, "a video that no longer shares clips");
+            Rewrite::Removed
+        } else if self.write_html(&pairs, dir)?.is_some() {
+            Rewrite::Written
+        } else {
+            return Ok(Rewrite::Interrupted);
+        };
+        videos.set_reported(path, record)?;
+        Ok(done)
+    }
+
     /// Prints what was found for one video, after writing its HTML report into `report_dir`.
     /// False, with nothing written or printed, when Ctrl-C came while its thumbnails were made
     /// (the terminal's Ctrl-C stops ffmpeg too, so some would be missing): the video stays
     /// `pending` and the next run reports it whole.
     fn report(&self, pairs: &[PairReport], json: bool, report_dir: Option<&Path>) -> Result<bool> {
-        let Some(first) = pairs.first() else {
+        if pairs.is_empty() {
             return Ok(true);
-        };
+        }
         let mut report_path = None;
         if let Some(dir) = report_dir {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-            let path = video_html::file_for(dir, &first.video.path);
-            let html = video_html::html(pairs, &mut |v: &VideoRef, at: f64| {
-                if interrupt::requested() {
-                    return None;
-                }
-                ffmpeg::thumbnail_jpeg(&self.tools, &v.path, &v.info, at, 192).ok()
-            });
-            if interrupt::requested() {
+            let Some(path) = self.write_html(pairs, dir)? else {
                 return Ok(false);
-            }
-            std::fs::write(&path, html)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            };
             report_path = Some(path);
         }
         video_report::print(pairs, json, report_path.as_deref())?;
         Ok(true)
     }
+
+    /// Writes the HTML report of `pairs` (all of one video) into `dir`, over the report about
+    /// that video already there: its path, or `None` with nothing written when Ctrl-C came
+    /// while its thumbnails were made.
+    fn write_html(&self, pairs: &[PairReport], dir: &Path) -> Result<Option<PathBuf>> {
+        let Some(first) = pairs.first() else {
+            return Ok(None);
+        };
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let path = video_html::file_for(dir, &first.video.path);
+        let html = video_html::html(pairs, &mut |v: &VideoRef, at: f64| {
+            if interrupt::requested() {
+                return None;
+            }
+            ffmpeg::thumbnail_jpeg(&self.tools, &v.path, &v.info, at, 192).ok()
+        });
+        if interrupt::requested() {
+            return Ok(None);
+        }
+        std::fs::write(&path, html).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(Some(path))
+    }
+}
+
+/// What [`Reader::rewrite_stored`] did.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rewrite {
+    Written,
+    Removed,
+    Interrupted,
+}
+
+/// Removes a report that is no longer true; a failure is said, not fatal.
+fn remove_report(report: &Path, what: &str) -> bool {
+    match std::fs::remove_file(report) {
+        Ok(()) => true,
+        Err(e) => {
+            messages::warning(format!(
+                "cannot remove {}, the report of {what}: {e}",
+                messages::shown(report)
+            ));
+            false
+        }
+    }
+}
+
+/// Writes again the reports of the stored videos that name one of `deleted` (only a video
+/// stored after it can), oldest first; what was done, worded for the run's summary line.
+fn rewrite_reports(
+    reader: &Reader,
+    deleted: &[(PathBuf, u32)],
+    stored: (&ShotIndex, &VideoStore),
+    by_path: &HashMap<PathBuf, VideoRecord>,
+    by_id: &HashMap<u32, (PathBuf, VideoRecord)>,
+    dir: &Path,
+) -> Result<String> {
+    let first_deleted = deleted.iter().map(|d| d.1).min().unwrap_or(u32::MAX);
+    let gone: Vec<PathBuf> = deleted.iter().map(|d| d.0.clone()).collect();
+    let mut later: Vec<(&PathBuf, &VideoRecord)> = by_path
+        .iter()
+        .filter(|(_, r)| r.id > first_deleted && !r.pending)
+        .collect();
+    later.sort_by_key(|(_, r)| r.id);
+    let (mut written, mut removed) = (0, 0);
+    for (path, record) in later {
+        if interrupt::requested() {
+            break;
+        }
+        let Some(report) = video_html::existing_for(dir, path) else {
+            continue;
+        };
+        if !video_html::names_any_other(&report, &gone) {
+            continue;
+        }
+        match reader.rewrite_stored((path, record), stored, by_id, (dir, &report))? {
+            Rewrite::Written => written += 1,
+            Rewrite::Removed => removed += 1,
+            Rewrite::Interrupted => break,
+        }
+    }
+    let that = if gone.len() == 1 { "it" } else { "them" };
+    Ok(match (written, removed) {
+        (0, 0) => String::new(),
+        (w, 0) => format!("; {w} report{} that named {that} written again", plural(w)),
+        (0, r) => format!(
+            "; {r} report{} that named {that} removed (no clip shared with another video left)",
+            plural(r)
+        ),
+        (w, r) => format!(
+            "; {w} report{} that named {that} written again, {r} removed (no clip shared with \
+             another video left)",
+            plural(w)
+        ),
+    })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// `lookalike videos`.
@@ -200,6 +330,7 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     // Forget deleted videos, then load the screenshots of the others.
     let mut by_path: HashMap<PathBuf, VideoRecord> = HashMap::new();
     let (mut dropped, mut reports_dropped) = (0, 0);
+    let mut deleted: Vec<(PathBuf, u32)> = Vec::new();
     for (path, record) in videos.records()? {
         // Only a video known to be gone is dropped (not one behind a folder that cannot be read).
         if !matches!(path.try_exists(), Ok(false)) {
@@ -210,14 +341,9 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
             // Its report (of the clips it shared when it was stored) is about a video that is
             // gone: it goes too.
             if let Some(report) = report_dir.and_then(|d| video_html::existing_for(d, &path)) {
-                match std::fs::remove_file(&report) {
-                    Ok(()) => reports_dropped += 1,
-                    Err(e) => messages::warning(format!(
-                        "cannot remove {}, the report of a deleted video: {e}",
-                        messages::shown(&report)
-                    )),
-                }
+                reports_dropped += usize::from(remove_report(&report, "a deleted video"));
             }
+            deleted.push((path, record.id));
         }
     }
     let mut by_id: HashMap<u32, (PathBuf, VideoRecord)> = by_path
@@ -226,13 +352,20 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
         .collect();
     let started = Instant::now();
     let mut shots = ShotIndex::load(&videos, &|id| by_id.contains_key(&id))?;
+    let loaded = started.elapsed();
+    let rewritten = match report_dir {
+        Some(dir) if !deleted.is_empty() => {
+            rewrite_reports(&reader, &deleted, (&shots, &videos), &by_path, &by_id, dir)?
+        }
+        _ => String::new(),
+    };
     messages::info(format!(
-        "{} videos stored ({} screenshots every {} s, index {:.1} MiB, loaded in {:.2} s){}",
+        "{} videos stored ({} screenshots every {} s, index {:.1} MiB, loaded in {:.2} s){}{rewritten}",
         by_path.len(),
         shots.index.len(),
         interval,
         shots.index.memory_bytes() as f64 / (1 << 20) as f64,
-        started.elapsed().as_secs_f64(),
+        loaded.as_secs_f64(),
         if dropped > 0 {
             let reports = match (dropped, reports_dropped) {
                 (_, 0) => String::new(),

@@ -85,6 +85,19 @@ fn names_video(report: &Path, video: &Path) -> bool {
     })
 }
 
+/// Whether a report shares clips with any of `videos` (the heading of each stored video's
+/// section names it): a report naming a video deleted since is written again.
+pub fn names_any_other(report: &Path, videos: &[PathBuf]) -> bool {
+    std::fs::read_to_string(report).is_ok_and(|text| {
+        videos.iter().any(|v| {
+            text.contains(&format!(
+                "<h2 class=\"path\">{}</h2>",
+                escape(&v.to_string_lossy())
+            ))
+        })
+    })
+}
+
 /// `YYYY-MM-DD HH:MM:SS` UTC from nanoseconds since the epoch (days to civil date as in
 /// Howard Hinnant's `civil_from_days`).
 pub fn utc(ns: i64) -> String {
