@@ -266,10 +266,16 @@ pub struct QueryArgs {
     /// as for `videos`.
     #[arg(long, value_name = "S", default_value_t = DEFAULT_MIN_SEQUENCE)]
     pub min_sequence: u32,
+    /// For videos: screenshots per stored interval the query is compared from, as for `videos`.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=PHASES_MAX))]
+    pub phases: Option<u32>,
     /// JSON lines instead of a table.
     #[arg(long)]
     pub json: bool,
 }
+
+/// The most `--phases` (`video::phased::MAX_PHASES`).
+const PHASES_MAX: i64 = 30;
 
 /// The default `--min-sequence` (S): one minute at the default interval of 10 s.
 pub const DEFAULT_MIN_SEQUENCE: u32 = 6;
@@ -293,6 +299,13 @@ pub struct VideosArgs {
     /// one's screenshots do (at least 2).
     #[arg(long, value_name = "S", default_value_t = DEFAULT_MIN_SEQUENCE)]
     pub min_sequence: u32,
+    /// K: a new video is compared from K starting points per interval (screenshots at
+    /// interval / K apart; only those one interval apart are stored), so that a clip cut
+    /// anywhere in a stored video lines up with its screenshots within interval / 2K seconds,
+    /// in scenes that change faster than the interval too. Default: one every 2 s (5 at 10 s, 1
+    /// at 2 s and less); 1 compares the stored screenshots only, the fastest. Per run.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=PHASES_MAX))]
+    pub phases: Option<u32>,
     /// Print the matches as JSON lines (one object per pair of videos) instead of text.
     #[arg(long)]
     pub json: bool,

@@ -85,8 +85,8 @@ fn photos() -> Vec<PathBuf> {
     photos
 }
 
-/// A slideshow: 8 s per photograph, slowly zooming in and panning.
-fn slideshow(photos: &[PathBuf], out: &Path, work: &Path) {
+/// A slideshow: `seconds` per photograph, slowly zooming in and panning.
+fn slideshow(photos: &[PathBuf], seconds: f64, out: &Path, work: &Path) {
     let mut list = String::new();
     for (i, photo) in photos.iter().enumerate() {
         let seg = work.join(format!(
@@ -107,7 +107,7 @@ fn slideshow(photos: &[PathBuf], out: &Path, work: &Path) {
                  zoompan=z='1+0.004*on':x='(iw-iw/zoom)*on/40':y='(ih-ih/zoom)/2':d=1:s=320x240:fps=5,\
                  format=yuv420p",
             ),
-            8.0,
+            seconds,
             &seg,
         );
         list.push_str(&format!("file '{}'\n", seg.display()));
@@ -145,8 +145,8 @@ fn fixtures() -> &'static Path {
             &w.join("a.mp4"),
         );
         let photos = photos();
-        slideshow(&photos[0..10], &w.join("b.mp4"), w);
-        slideshow(&photos[10..18], &w.join("c.mp4"), w);
+        slideshow(&photos[0..10], 8.0, &w.join("b.mp4"), w);
+        slideshow(&photos[10..18], 8.0, &w.join("c.mp4"), w);
         encode(
             &[
                 "-f",
@@ -479,6 +479,60 @@ fn a_rescaled_captioned_letterboxed_clip_is_found_inside_a_compilation() {
     assert!(lines.is_empty(), "{lines:#?}");
     assert!(!compilation_report.exists());
     assert!(report_files(&env).is_empty(), "{:?}", report_files(&env));
+}
+
+/// A clip cut between two stored screenshots of a video whose scenes change faster than the
+/// interval: at `--interval 10` a clip of this 3-second-a-scene video cut at 15 s lands 5 s from
+/// every stored screenshot, in another scene, so compared from the stored screenshots alone
+/// (`--phases 1`) nothing of it matches; from 5 phases (the default at 10 s: a screenshot every
+/// 2 s) one phase is within a second of it, and the clip is found where it is.
+#[test]
+fn a_clip_cut_between_stored_screenshots_of_fast_scenes_is_found() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let scenes = work.path().join("scenes.mp4");
+    slideshow(&photos()[..19], 3.0, &scenes, work.path());
+    let run = |extra: &[&str]| {
+        let env = Env::new();
+        let v = env.videos();
+        std::fs::copy(&scenes, v.join("src.mp4")).unwrap();
+        // 15–55 s of it, smaller and re-encoded.
+        encode(
+            &["-ss", "15", "-i", scenes.to_str().unwrap()],
+            Some("scale=256:192,setsar=1"),
+            40.0,
+            &v.join("clip.mkv"),
+        );
+        let mut args = vec![
+            "videos",
+            v.to_str().unwrap(),
+            "--json",
+            "--no-report",
+            "--interval",
+            "10",
+            "--min-sequence",
+            "3",
+        ];
+        args.extend_from_slice(extra);
+        let (lines, stderr, code) = env.json_run(&args);
+        assert_eq!(code, Some(0), "{stderr}");
+        lines
+    };
+    let lines = run(&["--phases", "1"]);
+    assert!(lines.is_empty(), "{lines:#?}");
+    let lines = run(&[]);
+    // The clip is stored first (names in order); the source, read next, holds it at 15 s.
+    let found = pair(&lines, "src.mp4", "clip.mkv")
+        .unwrap_or_else(|| panic!("the clip is not found in its source: {lines:#?}"));
+    let r = ranges(found);
+    assert_eq!(r.len(), 1, "{r:?}");
+    let [start, end, other_start, other_end] = r[0];
+    assert!((14.0..=16.0).contains(&start), "{r:?}");
+    assert!((50.0..=57.0).contains(&end), "{r:?}");
+    assert_eq!((other_start, other_end), (0.0, 40.0), "{r:?}");
+    assert_eq!(lines.len(), 1, "{lines:#?}");
 }
 
 /// A video shorter than S screenshots (here 8 s at one every 2 s: 4 of the default 6) is found

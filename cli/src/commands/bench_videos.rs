@@ -51,7 +51,9 @@ fn sampling(paths: &[PathBuf]) -> Result<()> {
         for interval in [10.0, 60.0, 300.0] {
             for method in [Sampling::Pass, Sampling::Seek, Sampling::Keyframes] {
                 let started = Instant::now();
-                let shots = sample_video(&tools, path, &info, interval, method, true, &progress)?;
+                let shots =
+                    sample_video(&tools, path, &info, (interval, 1), method, true, &progress)?
+                        .shots;
                 let seconds = started.elapsed().as_secs_f64();
                 println!(
                     "| {name} | {interval} s | {method:?} | {} | {seconds:.2} | {:.1} |",
@@ -171,7 +173,16 @@ fn query(hours: f64, paths: &[PathBuf], no_exhaustive: bool) -> Result<()> {
         let progress = Progress::new();
         for path in paths {
             let info = ffmpeg::probe(tools, path)?;
-            let shots = sample_video(tools, path, &info, 1.0, Sampling::Pass, true, &progress)?;
+            let shots = sample_video(
+                tools,
+                path,
+                &info,
+                (1.0, 1),
+                Sampling::Pass,
+                true,
+                &progress,
+            )?
+            .shots;
             bases.extend(shots.into_iter().map(|s| s.signature));
         }
     }

@@ -38,7 +38,7 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
             config,
             &videos,
             args.sensitivity,
-            args.min_sequence,
+            (args.min_sequence, args.phases),
             args.limit,
             args.json,
         )?;

@@ -6,12 +6,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use lookalike_core::SequenceMatch;
 use serde::Serialize;
 
 use super::table::clock;
 use crate::messages;
 use crate::store::{VideoInfo, VideoRecord};
+use crate::video::phased::PhasedRun;
 
 /// A run, in seconds, for reports.
 #[derive(Debug, Clone, Serialize)]
@@ -66,16 +66,13 @@ pub struct PairReport {
     pub ranges: Vec<Range>,
 }
 
-fn ranges_of(
-    runs: &[SequenceMatch],
-    interval: f64,
-    duration: f64,
-    other_duration: f64,
-) -> Vec<Range> {
+fn ranges_of(runs: &[PhasedRun], interval: f64, duration: f64, other_duration: f64) -> Vec<Range> {
     let mut out: Vec<Range> = runs
         .iter()
-        .map(|m| {
-            let at = |frame: u32| f64::from(frame) * interval;
+        .map(|(m, shift)| {
+            let other_at = |frame: u32| f64::from(frame) * interval;
+            // The new video's screenshots of this run's phase come `shift` seconds later.
+            let at = |frame: u32| other_at(frame) + shift;
             let span = m.query_end - m.query_start;
             // At most 6 pairs of thumbnails per run, spread over it.
             let steps = span.min(5);
@@ -89,8 +86,8 @@ fn ranges_of(
             Range {
                 start: at(m.query_start),
                 end: (at(m.query_end) + interval).min(duration),
-                other_start: at(m.target_start),
-                other_end: (at(m.target_end) + interval).min(other_duration),
+                other_start: other_at(m.target_start),
+                other_end: (other_at(m.target_end) + interval).min(other_duration),
                 screenshots: m.matched,
                 similarity: m.similarity,
                 turn: m.orientation.label(),
@@ -105,11 +102,11 @@ fn ranges_of(
 /// The reports of one video's `runs`: one per stored video it shares clips with, in id order.
 pub fn pair_reports(
     video: &VideoRef,
-    runs: &[SequenceMatch],
+    runs: &[PhasedRun],
     interval: f64,
     by_id: &HashMap<u32, (PathBuf, VideoRecord)>,
 ) -> Vec<PairReport> {
-    let mut targets: Vec<u32> = runs.iter().map(|m| m.target).collect();
+    let mut targets: Vec<u32> = runs.iter().map(|(m, _)| m.target).collect();
     targets.sort_unstable();
     targets.dedup();
     let mut out = Vec::new();
@@ -117,9 +114,9 @@ pub fn pair_reports(
         let Some((path, record)) = by_id.get(&target) else {
             continue;
         };
-        let mine: Vec<SequenceMatch> = runs
+        let mine: Vec<PhasedRun> = runs
             .iter()
-            .filter(|m| m.target == target)
+            .filter(|(m, _)| m.target == target)
             .copied()
             .collect();
         out.push(PairReport {

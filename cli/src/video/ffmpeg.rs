@@ -299,16 +299,28 @@ fn scale_filter(side: u32) -> String {
 
 /// Takes the screenshots of a video and hands them to `sink` in order. `progress` is told the
 /// seconds of video read so far.
+///
+/// With `phases` above 1 it takes `phases` screenshots per interval, at `k × interval /
+/// phases`, numbered `k` (screenshot `k` of every `phases`-th is the one taken at one per
+/// interval). Windows are told by `floor(t × phases / interval)`, so those screenshots are the
+/// ones one per interval gives, frame for frame.
 pub fn sample(
     tools: &Tools,
     path: &Path,
     info: &VideoInfo,
-    interval: f64,
+    (interval, phases): (f64, u32),
     method: Sampling,
     sink: &mut dyn FnMut(Screenshot),
     progress: &mut dyn FnMut(f64),
 ) -> Result<u32> {
-    let count = screenshot_count(info.duration, interval);
+    let phases = phases.max(1);
+    let step = interval / f64::from(phases);
+    let count = screenshot_count(info.duration, interval) * phases;
+    // Only windows that start before the end: the last interval may hold fewer of them.
+    let count = (0..count)
+        .take_while(|&k| k == 0 || f64::from(k) * step < info.duration)
+        .count() as u32;
+    let window = |t: f64| (t * f64::from(phases) / interval).floor();
     match method {
         Sampling::Pass | Sampling::Keyframes => {
             let mut command = tools.ffmpeg();
@@ -322,7 +334,7 @@ pub fn sample(
                 .input(path)
                 .args(["-map", &format!("0:{}", info.stream)])
                 .filter(format!(
-                    "select='isnan(prev_selected_t)+gte(floor(t/{interval})-floor(prev_selected_t/{interval})\\,1)',showinfo,{}",
+                    "select='isnan(prev_selected_t)+gte(floor(t*{phases}/{interval})-floor(prev_selected_t*{phases}/{interval})\\,1)',showinfo,{}",
                     scale_filter(SHOT_SIDE)
                 ))
                 .fps_mode("passthrough")
@@ -332,7 +344,7 @@ pub fn sample(
             let mut taken = 0;
             let mut last: Option<f64> = None;
             let errors = run_frames(&mut command, true, &mut |mut shot, time| {
-                let k = (time / interval).floor();
+                let k = window(time);
                 // Frames before the start (negative times) and repeats of a window are skipped.
                 if k < 0.0 || last.is_some_and(|l| k <= l) || k >= f64::from(count) {
                     return;
@@ -348,18 +360,11 @@ pub fn sample(
             let slack = match method {
                 Sampling::Keyframes => {
                     let group = info.keyframe_interval.unwrap_or(KEYFRAME_GAP_UNKNOWN);
-                    1 + (group / interval).ceil() as u32
+                    1 + (group / step).ceil() as u32
                 }
                 _ => 1,
             };
-            check_coverage(
-                path,
-                (covered, slack),
-                count,
-                interval,
-                info.duration,
-                &errors,
-            )?;
+            check_coverage(path, (covered, slack), count, step, info.duration, &errors)?;
             Ok(taken)
         }
         Sampling::Seek => {
@@ -367,7 +372,7 @@ pub fn sample(
             let mut covered = 0;
             let mut errors = Vec::new();
             for k in 0..count {
-                let at = f64::from(k) * interval;
+                let at = f64::from(k) * step;
                 let mut command = tools.ffmpeg();
                 command
                     .seek(format!("{at:.3}"))
@@ -390,7 +395,7 @@ pub fn sample(
                 }
                 progress(at.min(info.duration));
             }
-            check_coverage(path, (covered, 1), count, interval, info.duration, &errors)?;
+            check_coverage(path, (covered, 1), count, step, info.duration, &errors)?;
             Ok(taken)
         }
     }

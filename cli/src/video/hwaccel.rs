@@ -107,7 +107,7 @@ fn trial(tools: &Tools, path: &Path, info: &VideoInfo, interval: f64) -> Result<
         &limited,
         path,
         &short,
-        interval,
+        (interval, 1),
         Sampling::Pass,
         &mut |shot| match signature(&shot, true) {
             Ok(s) => bytes.extend_from_slice(&s.to_bytes()),

@@ -1,11 +1,12 @@
 //! The video side: reading videos with ffmpeg ([`ffmpeg`], with a hardware decoder where one is
 //! measured to win: [`hwaccel`]), turning them into screenshot
 //! signatures ([`sample`]), and finding clips of one video inside others through an index of
-//! every stored screenshot ([`index`]). What is stored per video lives in [`crate::store`].
+//! every stored screenshot ([`index`]), from several starting points per interval ([`phased`]). What is stored per video lives in [`crate::store`].
 
 pub mod ffmpeg;
 pub mod hwaccel;
 pub mod index;
+pub mod phased;
 pub mod sample;
 pub mod synthetic;
 

@@ -115,31 +115,67 @@ pub fn signature(shot: &Screenshot, crop: bool) -> Result<Signature> {
     )?))
 }
 
-/// Samples one video into signatures, with a progress bar over its duration.
+/// A video's screenshots: one per interval (those stored), and, when it was sampled with more
+/// than one phase, the screenshots taken between them, phase by phase.
+#[derive(Debug, Default)]
+pub struct Sampled {
+    /// At `k × interval`: what the database keeps.
+    pub shots: Vec<Shot>,
+    /// Phase `j` (1 ≤ j < phases): at `k × interval + j × interval / phases`, numbered `k`,
+    /// each phase a sequence one interval apart like [`Sampled::shots`]. Compared, not stored.
+    pub between: Vec<Vec<Shot>>,
+}
+
+impl Sampled {
+    /// Every phase, the stored one first, each with the seconds its screenshots come after
+    /// the stored ones of the same number.
+    pub fn phases(&self, interval: f64) -> impl Iterator<Item = (&[Shot], f64)> {
+        let n = self.between.len() + 1;
+        std::iter::once(self.shots.as_slice())
+            .chain(self.between.iter().map(Vec::as_slice))
+            .enumerate()
+            .map(move |(j, shots)| (shots, j as f64 * interval / n as f64))
+    }
+}
+
+/// Samples one video into signatures, with a progress bar over its duration: `phases`
+/// screenshots per interval ([`Sampled`]; 1 takes the stored ones only).
 pub fn sample_video(
     tools: &Tools,
     path: &Path,
     info: &VideoInfo,
-    interval: f64,
+    (interval, phases): (f64, u32),
     method: Sampling,
     crop: bool,
     progress: &Progress,
-) -> Result<Vec<Shot>> {
+) -> Result<Sampled> {
+    let phases = phases.max(1);
     let bar = progress.bar(info.duration.ceil() as u64, &short_name(path), "s");
-    let mut shots = Vec::new();
+    let mut sampled = Sampled {
+        shots: Vec::new(),
+        between: vec![Vec::new(); phases as usize - 1],
+    };
     let mut failure = None;
+    let step_ms = interval * 1000.0 / f64::from(phases);
     let taken = ffmpeg::sample(
         tools,
         path,
         info,
-        interval,
+        (interval, phases),
         method,
         &mut |shot| match signature(&shot, crop) {
-            Ok(signature) => shots.push(Shot {
-                index: shot.index,
-                time_ms: (f64::from(shot.index) * interval * 1000.0).round() as u32,
-                signature,
-            }),
+            Ok(signature) => {
+                let (k, j) = (shot.index / phases, shot.index % phases);
+                let shot = Shot {
+                    index: k,
+                    time_ms: (f64::from(shot.index) * step_ms).round() as u32,
+                    signature,
+                };
+                match j {
+                    0 => sampled.shots.push(shot),
+                    j => sampled.between[j as usize - 1].push(shot),
+                }
+            }
             Err(e) => failure = Some(e),
         },
         &mut |seconds| bar.set_position(seconds as u64),
@@ -149,10 +185,10 @@ pub fn sample_video(
     if let Some(e) = failure {
         return Err(e);
     }
-    if shots.is_empty() {
+    if sampled.shots.is_empty() {
         bail!("no frame could be decoded");
     }
-    Ok(shots)
+    Ok(sampled)
 }
 
 fn short_name(path: &Path) -> String {

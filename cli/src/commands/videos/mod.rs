@@ -6,7 +6,11 @@
 //! A new video's screenshots are queried **through one index of all stored screenshots**
 //! ([`ShotIndex`], not video by video), and a match is a run of at least `S` consecutive
 //! screenshots that match one stored video with a consistent time offset. Each new video with
-//! matches is printed and gets an HTML report ([`crate::report::video_html`]).
+//! matches is printed and gets an HTML report ([`crate::report::video_html`]). A new video is
+//! compared from several starting points per interval (`--phases`, [`crate::video::phased`]),
+//! so that a clip cut between two stored screenshots is found in fast scenes too; only the
+//! screenshots one interval apart are stored. Reports that name a video deleted since are
+//! written again ([`stale`]).
 
 use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
@@ -15,25 +19,32 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use lookalike_core::{SequenceMatch, SequenceOptions};
+use lookalike_core::SequenceOptions;
 
 use crate::args::{Sampling, VideosArgs};
 use crate::config::{self, Config};
 use crate::progress::Progress;
 use crate::report::video::{self as video_report, PairReport, VideoRef};
 use crate::report::video_html;
-use crate::store::{Shot, Stamp, Store, VideoInfo, VideoRecord, VideoStore};
+use crate::store::{Stamp, Store, VideoInfo, VideoRecord, VideoStore};
 use crate::video::ffmpeg::{self, Tools};
 use crate::video::hwaccel::{self, Choice};
 use crate::video::index::{MIN_SHORT_RUN, ShotIndex, sequence_options};
-use crate::video::sample::sample_video;
+use crate::video::phased::{self, PhasedRun};
+use crate::video::sample::{Sampled, sample_video};
 use crate::video::{absolute, find_videos};
 use crate::{interrupt, messages};
+
+mod stale;
+
+use stale::{remove_report, rewrite_reports};
 
 /// How videos are read and matched in one run.
 struct Reader {
     tools: Tools,
     interval: f64,
+    /// Screenshots per interval a new video is compared from (`--phases`).
+    phases: u32,
     min_similarity: f32,
     options: SequenceOptions,
     crop: bool,
@@ -48,7 +59,7 @@ struct Reader {
 impl Reader {
     /// Probes and samples one video. A failure is reported by name (and counted by
     /// `messages`), and gives `None` so that the run goes on with the next video.
-    fn read(&self, path: &Path, progress: &Progress) -> Option<(VideoInfo, Vec<Shot>)> {
+    fn read(&self, path: &Path, progress: &Progress) -> Option<(VideoInfo, Sampled)> {
         let info = match ffmpeg::probe(&self.tools, path) {
             Ok(info) => info,
             Err(e) => {
@@ -58,7 +69,7 @@ impl Reader {
         };
         let method = self
             .sampling
-            .unwrap_or_else(|| Sampling::choose(&info, self.interval));
+            .unwrap_or_else(|| Sampling::choose(&info, self.interval / f64::from(self.phases)));
         let tools = self.decided.get_or_init(|| {
             let hwaccel = hwaccel::decide(&self.tools, &self.hwaccel, path, &info, self.interval);
             self.tools.with_hwaccel(hwaccel.as_deref())
@@ -68,7 +79,7 @@ impl Reader {
                 tools,
                 path,
                 &info,
-                self.interval,
+                (self.interval, self.phases),
                 method,
                 self.crop,
                 progress,
@@ -100,21 +111,28 @@ impl Reader {
         }
     }
 
-    /// The runs of `sampled` in the stored videos (but `exclude`).
+    /// The runs of `sampled`, from each of its phases, in the stored videos (but `exclude`).
     fn matches(
         &self,
         index: &ShotIndex,
-        sampled: &[Shot],
+        sampled: &Sampled,
         exclude: Option<u32>,
         videos: &VideoStore,
-    ) -> Vec<SequenceMatch> {
-        index.matches(
-            sampled,
-            self.min_similarity,
-            &self.options,
-            exclude,
-            &|video, frame| videos.signature(video, frame),
-        )
+    ) -> Vec<PhasedRun> {
+        let per_phase = sampled
+            .phases(self.interval)
+            .map(|(shots, shift)| {
+                let runs = index.matches(
+                    shots,
+                    self.min_similarity,
+                    &self.options,
+                    exclude,
+                    &|video, frame| videos.signature(video, frame),
+                );
+                (runs, shift)
+            })
+            .collect();
+        phased::merge(per_phase, self.interval)
     }
 
     /// What a stored video shares with the videos stored before it (as the run that stored it
@@ -126,10 +144,21 @@ impl Reader {
         videos: &VideoStore,
         by_id: &HashMap<u32, (PathBuf, VideoRecord)>,
     ) -> Result<Vec<PairReport>> {
-        let sampled = videos.shots(record.id)?;
+        // The screenshots between the stored ones are not kept: read again when compared.
+        let again = (self.phases > 1)
+            .then(|| self.read(path, &Progress::new()))
+            .flatten()
+            .filter(|(info, _)| info.stamp == record.info.stamp);
+        let sampled = match again {
+            Some((_, sampled)) => sampled,
+            None => Sampled {
+                shots: videos.shots(record.id)?,
+                between: Vec::new(),
+            },
+        };
         let mut runs = self.matches(index, &sampled, Some(record.id), videos);
         // Ids grow in the order videos are stored.
-        runs.retain(|run| run.target < record.id);
+        runs.retain(|(run, _)| run.target < record.id);
         let me = VideoRef {
             path: path.to_path_buf(),
             info: record.info.clone(),
@@ -160,31 +189,6 @@ impl Reader {
         }
         videos.set_reported(path, record)?;
         Ok(!pairs.is_empty())
-    }
-
-    /// Writes again the report of a stored video that named a video deleted since: the clips
-    /// it shares now with the videos stored before it, or no report when it shares none. The
-    /// video is `pending` meanwhile, so a run killed here leaves the rewrite to the next run
-    /// that reads it. Nothing is printed (its matches were printed when it was stored).
-    fn rewrite_stored(
-        &self,
-        (path, record): (&Path, &VideoRecord),
-        (index, videos): (&ShotIndex, &VideoStore),
-        by_id: &HashMap<u32, (PathBuf, VideoRecord)>,
-        (dir, report): (&Path, &Path),
-    ) -> Result<Rewrite> {
-        videos.set_pending(path, record, true)?;
-        let pairs = self.stored_pairs((path, record), index, videos, by_id)?;
-        let done = if pairs.is_empty() {
-            remove_report(report, "a video that no longer shares clips");
-            Rewrite::Removed
-        } else if self.write_html(&pairs, dir)?.is_some() {
-            Rewrite::Written
-        } else {
-            return Ok(Rewrite::Interrupted);
-        };
-        videos.set_reported(path, record)?;
-        Ok(done)
     }
 
     /// Prints what was found for one video, after writing its HTML report into `report_dir`.
@@ -229,82 +233,6 @@ impl Reader {
     }
 }
 
-/// What [`Reader::rewrite_stored`] did.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Rewrite {
-    Written,
-    Removed,
-    Interrupted,
-}
-
-/// Removes a report that is no longer true; a failure is said, not fatal.
-fn remove_report(report: &Path, what: &str) -> bool {
-    match std::fs::remove_file(report) {
-        Ok(()) => true,
-        Err(e) => {
-            messages::warning(format!(
-                "cannot remove {}, the report of {what}: {e}",
-                messages::shown(report)
-            ));
-            false
-        }
-    }
-}
-
-/// Writes again the reports of the stored videos that name one of `deleted` (only a video
-/// stored after it can), oldest first; what was done, worded for the run's summary line.
-fn rewrite_reports(
-    reader: &Reader,
-    deleted: &[(PathBuf, u32)],
-    stored: (&ShotIndex, &VideoStore),
-    by_path: &HashMap<PathBuf, VideoRecord>,
-    by_id: &HashMap<u32, (PathBuf, VideoRecord)>,
-    dir: &Path,
-) -> Result<String> {
-    let first_deleted = deleted.iter().map(|d| d.1).min().unwrap_or(u32::MAX);
-    let gone: Vec<PathBuf> = deleted.iter().map(|d| d.0.clone()).collect();
-    let mut later: Vec<(&PathBuf, &VideoRecord)> = by_path
-        .iter()
-        .filter(|(_, r)| r.id > first_deleted && !r.pending)
-        .collect();
-    later.sort_by_key(|(_, r)| r.id);
-    let (mut written, mut removed) = (0, 0);
-    for (path, record) in later {
-        if interrupt::requested() {
-            break;
-        }
-        let Some(report) = video_html::existing_for(dir, path) else {
-            continue;
-        };
-        if !video_html::names_any_other(&report, &gone) {
-            continue;
-        }
-        match reader.rewrite_stored((path, record), stored, by_id, (dir, &report))? {
-            Rewrite::Written => written += 1,
-            Rewrite::Removed => removed += 1,
-            Rewrite::Interrupted => break,
-        }
-    }
-    let that = if gone.len() == 1 { "it" } else { "them" };
-    Ok(match (written, removed) {
-        (0, 0) => String::new(),
-        (w, 0) => format!("; {w} report{} that named {that} written again", plural(w)),
-        (0, r) => format!(
-            "; {r} report{} that named {that} removed (no clip shared with another video left)",
-            plural(r)
-        ),
-        (w, r) => format!(
-            "; {w} report{} that named {that} written again, {r} removed (no clip shared with \
-             another video left)",
-            plural(w)
-        ),
-    })
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
 /// `lookalike videos`.
 pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     let tools = Tools::find()?;
@@ -317,6 +245,9 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     let reader = Reader {
         tools,
         interval,
+        phases: args
+            .phases
+            .unwrap_or_else(|| phased::default_phases(interval)),
         min_similarity: sensitivity.min_similarity(),
         options,
         crop: !args.no_crop,
@@ -437,6 +368,7 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
             continue;
         };
         let runs = reader.matches(&shots, &sampled, None, &videos);
+        let sampled = sampled.shots;
         if (sampled.len() as u32) < MIN_SHORT_RUN.min(reader.options.min_run) {
             too_short.push(path.clone());
         }
@@ -514,7 +446,7 @@ pub fn query(
     config: &Config,
     paths: &[PathBuf],
     sensitivity: Option<u8>,
-    min_sequence: u32,
+    (min_sequence, phases): (u32, Option<u32>),
     limit: usize,
     json: bool,
 ) -> Result<()> {
@@ -538,6 +470,7 @@ pub fn query(
     let reader = Reader {
         tools,
         interval,
+        phases: phases.unwrap_or_else(|| phased::default_phases(interval)),
         min_similarity: sensitivity.min_similarity(),
         options,
         crop: true,
