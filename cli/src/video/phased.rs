@@ -60,17 +60,20 @@ pub fn merge(per_phase: Vec<(Vec<SequenceMatch>, f64)>, interval: f64) -> Vec<Ph
 }
 
 /// The phases a run samples with when `--phases` is not given: one screenshot every
-/// [`DEFAULT_STEP`] seconds at most (5 at the default interval of 10 s, 1 at 2 s).
+/// [`DEFAULT_STEP`] seconds (5 at the default interval of 10 s, 1 at 2 s), but at most
+/// [`DEFAULT_MAX`] per interval, so that a long interval, chosen to read videos faster, still
+/// does.
 pub fn default_phases(interval: f64) -> u32 {
-    ((interval / DEFAULT_STEP).ceil() as u32).clamp(1, MAX_PHASES)
+    ((interval / DEFAULT_STEP).ceil() as u32).clamp(1, DEFAULT_MAX)
 }
+
+/// The most phases [`default_phases`] gives: at most five times the screenshots of one per
+/// interval are read.
+pub const DEFAULT_MAX: u32 = 5;
 
 /// Seconds between a new video's screenshots by default (`interval / phases`): a clip cut
 /// anywhere is then at most a second from a sampled phase.
 pub const DEFAULT_STEP: f64 = 2.0;
-
-/// The most phases a run takes (`--phases` is refused above).
-pub const MAX_PHASES: u32 = 30;
 
 #[cfg(test)]
 mod tests {
@@ -127,6 +130,6 @@ mod tests {
         assert_eq!(default_phases(2.0), 1);
         assert_eq!(default_phases(1.0), 1);
         assert_eq!(default_phases(5.0), 3);
-        assert_eq!(default_phases(600.0), MAX_PHASES);
+        assert_eq!(default_phases(600.0), DEFAULT_MAX);
     }
 }
