@@ -291,12 +291,22 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
         _ => String::new(),
     };
     messages::info(format!(
-        "{} videos stored ({} screenshots every {} s, index {:.1} MiB, loaded in {:.2} s){}{rewritten}",
+        "{} videos stored ({} screenshots every {} s, index {:.1} MiB, loaded in {:.2} s{}){}{rewritten}",
         by_path.len(),
         shots.index.len(),
         interval,
         shots.index.memory_bytes() as f64 / (1 << 20) as f64,
         loaded.as_secs_f64(),
+        if reader.phases > 1 {
+            let step = format!("{:.2}", interval / f64::from(reader.phases));
+            format!(
+                "; new videos read every {} s, --phases {}",
+                step.trim_end_matches('0').trim_end_matches('.'),
+                reader.phases
+            )
+        } else {
+            String::new()
+        },
         if dropped > 0 {
             let reports = match (dropped, reports_dropped) {
                 (_, 0) => String::new(),
