@@ -372,6 +372,8 @@ fn choose(choice: GpuChoice, probes: Probes) -> Result<Backend> {
     }
     #[cfg(not(feature = "gpu"))]
     {
+        // Probes are made on the host either way; only the GPU helper is handed them.
+        let _ = probes;
         match choice {
             GpuChoice::On => Err(anyhow!(
                 "--gpu on: this build has no GPU support (built without the `gpu` feature)"

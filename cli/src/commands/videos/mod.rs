@@ -119,16 +119,21 @@ impl Reader {
         exclude: Option<u32>,
         videos: &VideoStore,
     ) -> Vec<PhasedRun> {
+        // A video shorter than S screenshots matches with all of them in a row: its length is
+        // that of the stored phase (a later phase may have one screenshot less, which must
+        // not make a shorter run enough).
+        let length = sampled.shots.iter().map(|s| s.index + 1).max().unwrap_or(0);
         let per_phase = sampled
             .phases(self.interval)
             .map(|(shots, shift)| {
-                let runs = index.matches(
+                let mut runs = index.matches(
                     shots,
                     self.min_similarity,
                     &self.options,
                     exclude,
                     &|video, frame| videos.signature(video, frame),
                 );
+                runs.retain(|m| m.matched >= index.run_needed(&self.options, length, m.target));
                 (runs, shift)
             })
             .collect();
