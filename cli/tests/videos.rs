@@ -439,15 +439,13 @@ fn a_rescaled_captioned_letterboxed_clip_is_found_inside_a_compilation() {
     assert!(!env.dir.path().join("similar_videos/a.mp4.html").exists());
 
     // The clip is deleted: the next run drops it and its report, a report about a video that
-    // is gone, and writes the compilation's again without it (it was stored after the clip, so
-    // its report named it), printing no match again.
+    // is gone, and takes it out of the compilation's (stored after the clip, so its report
+    // named it), printing no match again.
     std::fs::remove_file(v.join("clip.mkv")).unwrap();
     let (lines, stderr, code) = env.videos_json(&[]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
-        stderr.contains(
-            "1 deleted videos dropped, with its report; 1 report that named it written again"
-        ),
+        stderr.contains("1 deleted videos dropped, with its report; taken out of 1 other report"),
         "{stderr}"
     );
     assert!(lines.is_empty(), "{lines:#?}");
@@ -471,8 +469,8 @@ fn a_rescaled_captioned_letterboxed_clip_is_found_inside_a_compilation() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
         stderr.contains(
-            "3 deleted videos dropped; 1 report that named them removed (no clip shared with \
-             another video left)"
+            "3 deleted videos dropped; 1 other report that named them removed (no other clip \
+             left in it)"
         ),
         "{stderr}"
     );

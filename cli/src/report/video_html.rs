@@ -85,16 +85,28 @@ fn names_video(report: &Path, video: &Path) -> bool {
     })
 }
 
-/// Whether a report shares clips with any of `videos` (the heading of each stored video's
-/// section names it): a report naming a video deleted since is written again.
-pub fn names_any_other(report: &Path, videos: &[PathBuf]) -> bool {
-    std::fs::read_to_string(report).is_ok_and(|text| {
-        videos.iter().any(|v| {
-            text.contains(&format!(
-                "<h2 class=\"path\">{}</h2>",
-                escape(&v.to_string_lossy())
-            ))
-        })
+/// A report's page without the sections about `videos` (each stored video's section starts
+/// with its path as a heading and ends at `</section>`; names are escaped, so neither can occur
+/// inside one), and how many sections it has left; `None` when it names none of them.
+pub fn without_videos(text: &str, videos: &[PathBuf]) -> Option<(String, usize)> {
+    let mut out = text.to_string();
+    let mut found = false;
+    for video in videos {
+        let start = format!(
+            "<section>\n<h2 class=\"path\">{}</h2>",
+            escape(&video.to_string_lossy())
+        );
+        while let Some(at) = out.find(&start) {
+            let end = out[at..]
+                .find("</section>\n")
+                .map_or(out.len(), |e| at + e + "</section>\n".len());
+            out.replace_range(at..end, "");
+            found = true;
+        }
+    }
+    found.then(|| {
+        let left = out.matches("<section>\n<h2 class=\"path\">").count();
+        (out, left)
     })
 }
 
@@ -301,6 +313,52 @@ mod tests {
                 (pair.other.path.clone(), 60.0)
             ]
         );
+    }
+
+    #[test]
+    fn a_deleted_video_is_taken_out_of_a_report_and_the_rest_kept() {
+        let pair = |other: &str| PairReport {
+            video: VideoRef {
+                path: "/v/compilation.mp4".into(),
+                info: info(120.0),
+            },
+            other: VideoRef {
+                path: other.into(),
+                info: info(60.0),
+            },
+            ranges: vec![Range {
+                start: 0.0,
+                end: 20.0,
+                other_start: 10.0,
+                other_end: 30.0,
+                screenshots: 10,
+                similarity: 80.0,
+                turn: None,
+                pairs: vec![(0.0, 10.0)],
+            }],
+        };
+        let pairs = [
+            pair("/v/a <1>.mp4"),
+            pair("/v/b.mp4"),
+            pair("/v/a <1>.mp4.bak.mp4"),
+        ];
+        let page = html(&pairs, &mut |_, _| Some(vec![0xff, 0xd8]));
+        assert_eq!(page.matches("<section>").count(), 3);
+        // Not named: nothing to do.
+        assert!(without_videos(&page, &["/v/c.mp4".into()]).is_none());
+        let (kept, left) = without_videos(&page, &["/v/a <1>.mp4".into()]).unwrap();
+        assert_eq!(left, 2);
+        assert!(!kept.contains("a &lt;1&gt;.mp4</h2>"), "{kept}");
+        // A name that begins the same is another video; the page around the sections stays.
+        assert!(kept.contains("a &lt;1&gt;.mp4.bak.mp4</h2>"), "{kept}");
+        assert!(kept.contains("b.mp4</h2>") && kept.ends_with("</body>\n</html>\n"));
+        assert!(kept.starts_with(&page[..page.find("<section>").unwrap()]));
+        let all: Vec<PathBuf> = ["/v/b.mp4", "/v/a <1>.mp4.bak.mp4"]
+            .map(PathBuf::from)
+            .to_vec();
+        let (none, left) = without_videos(&kept, &all).unwrap();
+        assert_eq!(left, 0);
+        assert!(!none.contains("<section>"), "{none}");
     }
 
     #[test]

@@ -235,14 +235,8 @@ impl VideoStore {
 
     /// Clears the record's `pending` flag: its matches were reported.
     pub fn set_reported(&self, path: &Path, record: &VideoRecord) -> Result<()> {
-        self.set_pending(path, record, false)
-    }
-
-    /// Stores `record` with its `pending` flag as given: set before a report is written again,
-    /// so that a run killed meanwhile leaves it to the next one.
-    pub fn set_pending(&self, path: &Path, record: &VideoRecord, pending: bool) -> Result<()> {
         let record = VideoRecord {
-            pending,
+            pending: false,
             ..record.clone()
         };
         self.videos

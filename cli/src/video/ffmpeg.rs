@@ -301,9 +301,10 @@ fn scale_filter(side: u32) -> String {
 /// seconds of video read so far.
 ///
 /// With `phases` above 1 it takes `phases` screenshots per interval, at `k × interval /
-/// phases`, numbered `k` (screenshot `k` of every `phases`-th is the one taken at one per
-/// interval). Windows are told by `floor(t × phases / interval)`, so those screenshots are the
-/// ones one per interval gives, frame for frame.
+/// phases`, numbered `k`. Windows are told by `floor(t × phases / interval)`, so every
+/// `phases`-th window starts where an interval does, and its screenshot is the one taken at one
+/// per interval (when that short window holds no frame, [`crate::video::sample::sample_video`]
+/// takes the interval's first frame from the next window, as one per interval does).
 pub fn sample(
     tools: &Tools,
     path: &Path,
@@ -357,13 +358,15 @@ pub fn sample(
             })?;
             let covered = last.map_or(0, |k| k as u32 + 1);
             // Key frames only: the last one may come up to a group of pictures before the end.
-            let slack = match method {
-                Sampling::Keyframes => {
-                    let group = info.keyframe_interval.unwrap_or(KEYFRAME_GAP_UNKNOWN);
-                    1 + (group / step).ceil() as u32
-                }
-                _ => 1,
-            };
+            // In windows of one step: as many as one interval holds, as with one phase.
+            let slack = phases
+                * match method {
+                    Sampling::Keyframes => {
+                        let group = info.keyframe_interval.unwrap_or(KEYFRAME_GAP_UNKNOWN);
+                        1 + (group / interval).ceil() as u32
+                    }
+                    _ => 1,
+                };
             check_coverage(path, (covered, slack), count, step, info.duration, &errors)?;
             Ok(taken)
         }
@@ -395,7 +398,7 @@ pub fn sample(
                 }
                 progress(at.min(info.duration));
             }
-            check_coverage(path, (covered, 1), count, step, info.duration, &errors)?;
+            check_coverage(path, (covered, phases), count, step, info.duration, &errors)?;
             Ok(taken)
         }
     }

@@ -17,9 +17,9 @@ pub type PhasedRun = (SequenceMatch, f64);
 
 /// The runs of every phase (`(runs, shift)`, the stored phase first), without the runs that
 /// another phase found better: two runs of the same stored video from different phases that
-/// overlap both in the new video's time and in the stored video's are one clip. Runs of one
-/// phase are all kept, as the sequence matcher gave them. Best first among equals: the earlier
-/// phase.
+/// overlap both in the new video's time and in the stored video's, at time offsets at most an
+/// interval apart, are one clip. Runs of one phase are all kept, as the sequence matcher gave
+/// them. Best first among equals: the earlier phase.
 pub fn merge(per_phase: Vec<(Vec<SequenceMatch>, f64)>, interval: f64) -> Vec<PhasedRun> {
     let mut all: Vec<PhasedRun> = per_phase
         .into_iter()
@@ -40,9 +40,12 @@ pub fn merge(per_phase: Vec<(Vec<SequenceMatch>, f64)>, interval: f64) -> Vec<Ph
     let overlap = |a: (f64, f64), b: (f64, f64)| a.0 < b.1 && b.0 < a.1;
     let mut kept: Vec<PhasedRun> = Vec::new();
     for (m, shift) in all {
+        // Where the stored video is, in seconds, less where the new one is.
+        let lag = |r: &SequenceMatch, shift: f64| r.offset as f64 * interval - shift;
         let same_clip = kept.iter().any(|(k, k_shift)| {
             k.target == m.target
                 && *k_shift != shift
+                && (lag(k, *k_shift) - lag(&m, shift)).abs() <= interval
                 && overlap(
                     span(m.query_start, m.query_end, shift),
                     span(k.query_start, k.query_end, *k_shift),
@@ -71,8 +74,9 @@ pub fn default_phases(interval: f64) -> u32 {
 /// interval are read.
 pub const DEFAULT_MAX: u32 = 5;
 
-/// Seconds between a new video's screenshots by default (`interval / phases`): a clip cut
-/// anywhere is then at most a second from a sampled phase.
+/// Seconds between a new video's screenshots by default (`interval / phases`, up to
+/// [`DEFAULT_MAX`] phases): a clip cut anywhere is then at most a second from a sampled phase at
+/// intervals up to 10 s (at most `interval / 10` beyond).
 pub const DEFAULT_STEP: f64 = 2.0;
 
 #[cfg(test)]
@@ -115,6 +119,14 @@ mod tests {
             vec![(2, 20, 10, 0.0), (2, 40, 8, 5.0), (1, 0, 6, 5.0)],
             "{merged:#?}"
         );
+    }
+
+    #[test]
+    fn runs_at_other_time_offsets_are_other_clips() {
+        // Video 1 repeats: the same query time matches it 25 s further on, from another phase.
+        let stored = vec![run(1, (0, 5), (10, 15), 6)];
+        let half = vec![run(1, (0, 5), (13, 18), 5)];
+        assert_eq!(merge(vec![(stored, 0.0), (half, 5.0)], 10.0).len(), 2);
     }
 
     #[test]

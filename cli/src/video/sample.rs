@@ -157,6 +157,9 @@ pub fn sample_video(
     };
     let mut failure = None;
     let step_ms = interval * 1000.0 / f64::from(phases);
+    // The stored screenshot of an interval is its first frame (as with one phase), even when the
+    // window of its first phase holds none: then the next frame in the interval stands for both.
+    let mut stored_up_to: Option<u32> = None;
     let taken = ffmpeg::sample(
         tools,
         path,
@@ -171,9 +174,16 @@ pub fn sample_video(
                     time_ms: (f64::from(shot.index) * step_ms).round() as u32,
                     signature,
                 };
-                match j {
-                    0 => sampled.shots.push(shot),
-                    j => sampled.between[j as usize - 1].push(shot),
+                if stored_up_to.is_none_or(|last| last < k) {
+                    stored_up_to = Some(k);
+                    sampled.shots.push(Shot {
+                        time_ms: (f64::from(k) * interval * 1000.0).round() as u32,
+                        signature: shot.signature,
+                        index: k,
+                    });
+                }
+                if j > 0 {
+                    sampled.between[j as usize - 1].push(shot);
                 }
             }
             Err(e) => failure = Some(e),

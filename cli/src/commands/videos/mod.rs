@@ -37,7 +37,7 @@ use crate::{interrupt, messages};
 
 mod stale;
 
-use stale::{remove_report, rewrite_reports};
+use stale::{remove_report, strip_reports};
 
 /// How videos are read and matched in one run.
 struct Reader {
@@ -60,13 +60,18 @@ impl Reader {
     /// Probes and samples one video. A failure is reported by name (and counted by
     /// `messages`), and gives `None` so that the run goes on with the next video.
     fn read(&self, path: &Path, progress: &Progress) -> Option<(VideoInfo, Sampled)> {
-        let info = match ffmpeg::probe(&self.tools, path) {
-            Ok(info) => info,
+        match self.sample(path, progress) {
+            Ok(read) => Some(read),
             Err(e) => {
                 messages::file_error(path, e);
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    /// [`Reader::read`] without the error message.
+    fn sample(&self, path: &Path, progress: &Progress) -> Result<(VideoInfo, Sampled)> {
+        let info = ffmpeg::probe(&self.tools, path)?;
         let method = self
             .sampling
             .unwrap_or_else(|| Sampling::choose(&info, self.interval / f64::from(self.phases)));
@@ -102,13 +107,7 @@ impl Reader {
             }
             (result, _) => result,
         };
-        match sampled {
-            Ok(shots) => Some((info, shots)),
-            Err(e) => {
-                messages::file_error(path, e);
-                None
-            }
-        }
+        Ok((info, sampled?))
     }
 
     /// The runs of `sampled`, from each of its phases, in the stored videos (but `exclude`).
@@ -149,9 +148,19 @@ impl Reader {
         videos: &VideoStore,
         by_id: &HashMap<u32, (PathBuf, VideoRecord)>,
     ) -> Result<Vec<PairReport>> {
-        // The screenshots between the stored ones are not kept: read again when compared.
+        // The screenshots between the stored ones are not kept: read again when compared (if
+        // that fails, the stored ones alone, with a warning).
         let again = (self.phases > 1)
-            .then(|| self.read(path, &Progress::new()))
+            .then(|| match self.sample(path, &Progress::new()) {
+                Ok(read) => Some(read),
+                Err(e) => {
+                    messages::warning(format!(
+                        "{}: cannot read it again for the screenshots between the stored ones                          ({e:#}); compared from the stored ones",
+                        messages::shown(path)
+                    ));
+                    None
+                }
+            })
             .flatten()
             .filter(|(info, _)| info.stamp == record.info.stamp);
         let sampled = match again {
@@ -263,25 +272,27 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     };
     let report_dir = (!args.no_report).then_some(args.report_dir.as_path());
 
-    // Forget deleted videos, then load the screenshots of the others.
-    let mut by_path: HashMap<PathBuf, VideoRecord> = HashMap::new();
+    // Forget deleted videos, then load the screenshots of the others. Only a video known to be
+    // gone is dropped (not one behind a folder that cannot be read). The reports that name it
+    // lose it first, so that a run killed before its record goes does that again. Reports in
+    // the report folder are kept true with --no-report too (nothing new is written there).
+    let (gone, kept): (Vec<_>, Vec<_>) = videos
+        .records()?
+        .into_iter()
+        .partition(|(path, _)| matches!(path.try_exists(), Ok(false)));
+    let deleted: Vec<(PathBuf, u32)> = gone.iter().map(|(p, r)| (p.clone(), r.id)).collect();
+    let stripped = strip_reports(&args.report_dir, &deleted, &kept);
     let (mut dropped, mut reports_dropped) = (0, 0);
-    let mut deleted: Vec<(PathBuf, u32)> = Vec::new();
-    for (path, record) in videos.records()? {
-        // Only a video known to be gone is dropped (not one behind a folder that cannot be read).
-        if !matches!(path.try_exists(), Ok(false)) {
-            by_path.insert(path, record);
-        } else {
-            videos.remove(&path, record.id)?;
-            dropped += 1;
-            // Its report (of the clips it shared when it was stored) is about a video that is
-            // gone: it goes too.
-            if let Some(report) = report_dir.and_then(|d| video_html::existing_for(d, &path)) {
-                reports_dropped += usize::from(remove_report(&report, "a deleted video"));
-            }
-            deleted.push((path, record.id));
+    for (path, record) in &gone {
+        videos.remove(path, record.id)?;
+        dropped += 1;
+        // Its report (of the clips it shared when it was stored) is about a video that is
+        // gone: it goes too.
+        if let Some(report) = video_html::existing_for(&args.report_dir, path) {
+            reports_dropped += usize::from(remove_report(&report, "a deleted video"));
         }
     }
+    let mut by_path: HashMap<PathBuf, VideoRecord> = kept.into_iter().collect();
     let mut by_id: HashMap<u32, (PathBuf, VideoRecord)> = by_path
         .iter()
         .map(|(p, r)| (r.id, (p.clone(), r.clone())))
@@ -289,14 +300,8 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     let started = Instant::now();
     let mut shots = ShotIndex::load(&videos, &|id| by_id.contains_key(&id))?;
     let loaded = started.elapsed();
-    let rewritten = match report_dir {
-        Some(dir) if !deleted.is_empty() => {
-            rewrite_reports(&reader, &deleted, (&shots, &videos), &by_path, &by_id, dir)?
-        }
-        _ => String::new(),
-    };
     messages::info(format!(
-        "{} videos stored ({} screenshots every {} s, index {:.1} MiB, loaded in {:.2} s{}){}{rewritten}",
+        "{} videos stored ({} screenshots every {} s, index {:.1} MiB, loaded in {:.2} s{}){}{stripped}",
         by_path.len(),
         shots.index.len(),
         interval,

@@ -1,54 +1,15 @@
-//! Reports that name a deleted video: written again without it, or removed when it was all
-//! they shared (`videos`, when it drops deleted videos).
+//! Reports that name a deleted video (`videos`, when it drops deleted videos): the deleted
+//! video's section is taken out of them, and a report left with no section is removed. Nothing
+//! is compared again, so each report keeps what the run that wrote it found, with the settings
+//! it had.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
-
-use super::Reader;
-use crate::interrupt;
 use crate::messages;
 use crate::report::video_html;
-use crate::store::{VideoRecord, VideoStore};
-use crate::video::index::ShotIndex;
+use crate::store::VideoRecord;
 
-impl Reader {
-    /// Writes again the report of a stored video that named a video deleted since: the clips
-    /// it shares now with the videos stored before it, or no report when it shares none. The
-    /// video is `pending` meanwhile, so a run killed here leaves the rewrite to the next run
-    /// that reads it. Nothing is printed (its matches were printed when it was stored).
-    fn rewrite_stored(
-        &self,
-        (path, record): (&Path, &VideoRecord),
-        (index, videos): (&ShotIndex, &VideoStore),
-        by_id: &HashMap<u32, (PathBuf, VideoRecord)>,
-        (dir, report): (&Path, &Path),
-    ) -> Result<Rewrite> {
-        videos.set_pending(path, record, true)?;
-        let pairs = self.stored_pairs((path, record), index, videos, by_id)?;
-        let done = if pairs.is_empty() {
-            remove_report(report, "a video that no longer shares clips");
-            Rewrite::Removed
-        } else if self.write_html(&pairs, dir)?.is_some() {
-            Rewrite::Written
-        } else {
-            return Ok(Rewrite::Interrupted);
-        };
-        videos.set_reported(path, record)?;
-        Ok(done)
-    }
-}
-
-/// What [`Reader::rewrite_stored`] did.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Rewrite {
-    Written,
-    Removed,
-    Interrupted,
-}
-
-/// Removes a report that is no longer true; a failure is said, not fatal.
+/// Removes a report that is no longer true; a failure is said, not fatal. Whether it went.
 pub(super) fn remove_report(report: &Path, what: &str) -> bool {
     match std::fs::remove_file(report) {
         Ok(()) => true,
@@ -62,54 +23,68 @@ pub(super) fn remove_report(report: &Path, what: &str) -> bool {
     }
 }
 
-/// Writes again the reports of the stored videos that name one of `deleted` (only a video
-/// stored after it can), oldest first; what was done, worded for the run's summary line.
-pub(super) fn rewrite_reports(
-    reader: &Reader,
-    deleted: &[(PathBuf, u32)],
-    stored: (&ShotIndex, &VideoStore),
-    by_path: &HashMap<PathBuf, VideoRecord>,
-    by_id: &HashMap<u32, (PathBuf, VideoRecord)>,
+/// Takes the videos of `deleted` out of the reports in `dir` of the `stored` videos (only a
+/// video stored after one can name it): its section goes, and a report left with none goes
+/// too. Called before the deleted videos' records are dropped, so a run killed meanwhile does
+/// it again (taking out a section that is gone already changes nothing). What was done,
+/// worded for the run's summary line.
+pub(super) fn strip_reports(
     dir: &Path,
-) -> Result<String> {
-    let first_deleted = deleted.iter().map(|d| d.1).min().unwrap_or(u32::MAX);
+    deleted: &[(PathBuf, u32)],
+    stored: &[(PathBuf, VideoRecord)],
+) -> String {
+    let Some(first_deleted) = deleted.iter().map(|d| d.1).min() else {
+        return String::new();
+    };
     let gone: Vec<PathBuf> = deleted.iter().map(|d| d.0.clone()).collect();
-    let mut later: Vec<(&PathBuf, &VideoRecord)> = by_path
-        .iter()
-        .filter(|(_, r)| r.id > first_deleted && !r.pending)
-        .collect();
-    later.sort_by_key(|(_, r)| r.id);
     let (mut written, mut removed) = (0, 0);
-    for (path, record) in later {
-        if interrupt::requested() {
-            break;
-        }
+    for (path, _) in stored.iter().filter(|(_, r)| r.id > first_deleted) {
         let Some(report) = video_html::existing_for(dir, path) else {
             continue;
         };
-        if !video_html::names_any_other(&report, &gone) {
+        let Ok(text) = std::fs::read_to_string(&report) else {
+            continue;
+        };
+        let Some((kept, sections)) = video_html::without_videos(&text, &gone) else {
+            continue;
+        };
+        if sections == 0 {
+            removed += usize::from(remove_report(&report, "a video that shares no clip now"));
             continue;
         }
-        match reader.rewrite_stored((path, record), stored, by_id, (dir, &report))? {
-            Rewrite::Written => written += 1,
-            Rewrite::Removed => removed += 1,
-            Rewrite::Interrupted => break,
+        // Written beside it, then moved over it: a run killed here leaves the old report whole.
+        let mut temporary = report.clone().into_os_string();
+        temporary.push(".part");
+        let temporary = PathBuf::from(temporary);
+        let replaced =
+            std::fs::write(&temporary, kept).and_then(|()| std::fs::rename(&temporary, &report));
+        match replaced {
+            Ok(()) => written += 1,
+            Err(e) => {
+                let _ = std::fs::remove_file(&temporary);
+                messages::warning(format!(
+                    "cannot write {} again without a deleted video: {e}",
+                    messages::shown(&report)
+                ));
+            }
         }
     }
     let that = if gone.len() == 1 { "it" } else { "them" };
-    Ok(match (written, removed) {
+    let them = |n: usize| if n == 1 { "it" } else { "them" };
+    match (written, removed) {
         (0, 0) => String::new(),
-        (w, 0) => format!("; {w} report{} that named {that} written again", plural(w)),
+        (w, 0) => format!("; taken out of {w} other report{}", plural(w)),
         (0, r) => format!(
-            "; {r} report{} that named {that} removed (no clip shared with another video left)",
-            plural(r)
+            "; {r} other report{} that named {that} removed (no other clip left in {})",
+            plural(r),
+            them(r)
         ),
         (w, r) => format!(
-            "; {w} report{} that named {that} written again, {r} removed (no clip shared with \
-             another video left)",
-            plural(w)
+            "; taken out of {w} other report{}, {r} more removed (no other clip left in {})",
+            plural(w),
+            them(r)
         ),
-    })
+    }
 }
 
 fn plural(n: usize) -> &'static str {
