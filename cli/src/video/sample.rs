@@ -230,6 +230,54 @@ mod tests {
         }
     }
 
+    /// Sampled with five phases, a video's stored screenshots are those one phase gives, frame
+    /// for frame, with every method; with key frames every 3 s the first phase's 2-second window
+    /// of most intervals holds no frame, and the interval's first one stands in.
+    #[test]
+    fn phases_store_the_screenshots_one_phase_stores() {
+        let Ok(tools) = Tools::find() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let video = dir.path().join("v.mp4");
+        let made = std::process::Command::new("ffmpeg")
+            .args(["-loglevel", "error", "-f", "lavfi", "-i"])
+            .arg("testsrc2=size=160x120:rate=5")
+            .args([
+                "-t", "41", "-c:v", "libx264", "-g", "15", "-pix_fmt", "yuv420p",
+            ])
+            .arg(&video)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !made {
+            return;
+        }
+        let info = ffmpeg::probe(&tools, &video).unwrap();
+        let progress = Progress::new();
+        for method in [Sampling::Pass, Sampling::Seek, Sampling::Keyframes] {
+            let one =
+                sample_video(&tools, &video, &info, (10.0, 1), method, true, &progress).unwrap();
+            let five =
+                sample_video(&tools, &video, &info, (10.0, 5), method, true, &progress).unwrap();
+            let key = |s: &Sampled| {
+                s.shots
+                    .iter()
+                    .map(|s| (s.index, s.time_ms, s.signature.to_bytes()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(one.shots.len(), 5, "{method:?}");
+            assert_eq!(key(&one), key(&five), "{method:?}");
+            assert!(one.between.is_empty());
+            assert_eq!(five.between.len(), 4);
+            if method != Sampling::Keyframes {
+                // 0, 2, … 40 s: the stored five and four more per interval but the last.
+                let lens: Vec<usize> = five.between.iter().map(Vec::len).collect();
+                assert_eq!(lens, [4, 4, 4, 4], "{method:?}");
+                assert_eq!(five.between[1][2].time_ms, 24_000);
+            }
+        }
+    }
+
     #[test]
     fn letterbox_and_pillarbox_bars_are_cropped() {
         let s = shot(200, 120, |x, y| {
