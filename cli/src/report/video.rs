@@ -6,12 +6,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use lookalike_core::SequenceMatch;
 use serde::Serialize;
 
 use super::table::clock;
 use crate::messages;
 use crate::store::{VideoInfo, VideoRecord};
-use crate::video::phased::PhasedRun;
 
 /// A run, in seconds, for reports.
 #[derive(Debug, Clone, Serialize)]
@@ -66,7 +66,12 @@ pub struct PairReport {
     pub ranges: Vec<Range>,
 }
 
-fn ranges_of(runs: &[PhasedRun], interval: f64, duration: f64, other_duration: f64) -> Vec<Range> {
+fn ranges_of(
+    runs: &[(SequenceMatch, f64)],
+    interval: f64,
+    duration: f64,
+    other_duration: f64,
+) -> Vec<Range> {
     let mut out: Vec<Range> = runs
         .iter()
         .map(|(m, shift)| {
@@ -100,9 +105,11 @@ fn ranges_of(runs: &[PhasedRun], interval: f64, duration: f64, other_duration: f
 }
 
 /// The reports of one video's `runs`: one per stored video it shares clips with, in id order.
+/// Each run comes with the seconds its screenshots of the new video come after the stored ones
+/// of the same number (the phase it was found from, `video::phased`; 0 for the stored phase).
 pub fn pair_reports(
     video: &VideoRef,
-    runs: &[PhasedRun],
+    runs: &[(SequenceMatch, f64)],
     interval: f64,
     by_id: &HashMap<u32, (PathBuf, VideoRecord)>,
 ) -> Vec<PairReport> {
@@ -114,7 +121,7 @@ pub fn pair_reports(
         let Some((path, record)) = by_id.get(&target) else {
             continue;
         };
-        let mine: Vec<PhasedRun> = runs
+        let mine: Vec<(SequenceMatch, f64)> = runs
             .iter()
             .filter(|(m, _)| m.target == target)
             .copied()
