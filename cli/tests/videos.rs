@@ -492,7 +492,7 @@ fn a_clip_cut_between_stored_screenshots_of_fast_scenes_is_found() {
     let work = tempfile::tempdir().unwrap();
     let scenes = work.path().join("scenes.mp4");
     slideshow(&photos()[..19], 3.0, &scenes, work.path());
-    let run = |extra: &[&str]| {
+    let run = |extra: &[&str]| -> (Vec<Value>, Env) {
         let env = Env::new();
         let v = env.videos();
         std::fs::copy(&scenes, v.join("src.mp4")).unwrap();
@@ -516,11 +516,11 @@ fn a_clip_cut_between_stored_screenshots_of_fast_scenes_is_found() {
         args.extend_from_slice(extra);
         let (lines, stderr, code) = env.json_run(&args);
         assert_eq!(code, Some(0), "{stderr}");
-        lines
+        (lines, env)
     };
-    let lines = run(&["--phases", "1"]);
+    let (lines, _) = run(&["--phases", "1"]);
     assert!(lines.is_empty(), "{lines:#?}");
-    let lines = run(&[]);
+    let (lines, env) = run(&[]);
     // The clip is stored first (names in order); the source, read next, holds it at 15 s.
     let found = pair(&lines, "src.mp4", "clip.mkv")
         .unwrap_or_else(|| panic!("the clip is not found in its source: {lines:#?}"));
@@ -531,6 +531,32 @@ fn a_clip_cut_between_stored_screenshots_of_fast_scenes_is_found() {
     assert!((50.0..=57.0).contains(&end), "{r:?}");
     assert_eq!((other_start, other_end), (0.0, 40.0), "{r:?}");
     assert_eq!(lines.len(), 1, "{lines:#?}");
+
+    // `query` compares from phases too: the clip, as a query, is found in the source at 15 s.
+    let clip = env.videos().join("clip.mkv");
+    let query = |extra: &[&str]| {
+        let mut args = vec![
+            "query",
+            clip.to_str().unwrap(),
+            "--json",
+            "--min-sequence",
+            "3",
+        ];
+        args.extend_from_slice(extra);
+        let (lines, stderr, code) = env.json_run(&args);
+        assert_eq!(code, Some(0), "{stderr}");
+        lines
+    };
+    assert!(query(&["--phases", "1"]).is_empty());
+    let lines = query(&[]);
+    let found = pair(&lines, "clip.mkv", "src.mp4")
+        .unwrap_or_else(|| panic!("the query is not found in its source: {lines:#?}"));
+    let [start, _, other_start, _] = ranges(found)[0];
+    assert!(
+        (other_start - start - 15.0).abs() <= 1.0,
+        "{:?}",
+        ranges(found)
+    );
 }
 
 /// A video shorter than S screenshots (here 8 s at one every 2 s: 4 of the default 6) is found
