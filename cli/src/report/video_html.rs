@@ -97,10 +97,11 @@ pub fn without_videos(text: &str, videos: &[PathBuf]) -> Option<(String, usize)>
             escape(&video.to_string_lossy())
         );
         while let Some(at) = out.find(&start) {
-            let end = out[at..]
-                .find("</section>\n")
-                .map_or(out.len(), |e| at + e + "</section>\n".len());
-            out.replace_range(at..end, "");
+            // A section cut short (not a page this writes) is left as it is.
+            let Some(len) = out[at..].find("</section>\n") else {
+                break;
+            };
+            out.replace_range(at..at + len + "</section>\n".len(), "");
             found = true;
         }
     }

@@ -139,15 +139,17 @@ impl Reader {
         phased::merge(per_phase, self.interval)
     }
 
-    /// What a stored video shares with the videos stored before it (as the run that stored it
-    /// found).
-    fn stored_pairs(
+    /// Reports the matches of a video stored by a run that was killed before it reported them
+    /// (`pending`), against the videos stored before it (as that run would have), then clears
+    /// the flag. Whether it had matches.
+    fn report_stored(
         &self,
         (path, record): (&Path, &VideoRecord),
         index: &ShotIndex,
         videos: &VideoStore,
         by_id: &HashMap<u32, (PathBuf, VideoRecord)>,
-    ) -> Result<Vec<PairReport>> {
+        (json, report_dir): (bool, Option<&Path>),
+    ) -> Result<bool> {
         // The screenshots between the stored ones are not kept: read again when compared (if
         // that fails, the stored ones alone, with a warning).
         let again = (self.phases > 1)
@@ -155,7 +157,8 @@ impl Reader {
                 Ok(read) => Some(read),
                 Err(e) => {
                     messages::warning(format!(
-                        "{}: cannot read it again for the screenshots between the stored ones                          ({e:#}); compared from the stored ones",
+                        "{}: cannot read it again for the screenshots between the stored ones \
+                         ({e:#}); compared from the stored ones",
                         messages::shown(path)
                     ));
                     None
@@ -177,21 +180,7 @@ impl Reader {
             path: path.to_path_buf(),
             info: record.info.clone(),
         };
-        Ok(video_report::pair_reports(&me, &runs, self.interval, by_id))
-    }
-
-    /// Reports the matches of a video stored by a run that was killed before it reported them
-    /// (`pending`), against the videos stored before it (as that run would have), then clears
-    /// the flag. Whether it had matches.
-    fn report_stored(
-        &self,
-        (path, record): (&Path, &VideoRecord),
-        index: &ShotIndex,
-        videos: &VideoStore,
-        by_id: &HashMap<u32, (PathBuf, VideoRecord)>,
-        (json, report_dir): (bool, Option<&Path>),
-    ) -> Result<bool> {
-        let pairs = self.stored_pairs((path, record), index, videos, by_id)?;
+        let pairs = video_report::pair_reports(&me, &runs, self.interval, by_id);
         if pairs.is_empty() {
             // A report written before the videos it named were deleted says nothing true now.
             if let Some(report) = report_dir.and_then(|d| video_html::existing_for(d, path)) {
