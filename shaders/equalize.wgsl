@@ -7,7 +7,10 @@
 // spread over the `used` bins (those holding a pixel), and a used bin of rank r becomes
 // twice = (2 · below + count) · used + excess · (2r + 1), in units of 2⁻²⁴
 // twice / used · 512 + twice % used · 512 / used (an integer below 2²⁴, exact as an f32),
-// times 2⁻²⁴ (exact). So the result is bit-identical to the CPU.
+// times 2⁻²⁴ (exact). Then (signature format 10) a bin far beyond the range the picture mostly
+// uses, between the bins where the unclipped cumulative count first exceeds 10 % of AREA and
+// first reaches 90 %, is pulled to the median bin's units in 64 integer steps,
+// (units · (64 − pull) + middle · pull) / 64. So the result is bit-identical to the CPU.
 
 const EQ_BINS: u32 = 1024u;
 // 2 (lookalike_core::EQUALIZE_CLIP) × AREA / EQ_BINS.
@@ -17,9 +20,21 @@ const EQ_THREADS: u32 = 256u;
 const EQ_PER: u32 = 4u;
 // 2⁻²⁴, the value of one unit of the halved mapping.
 const EQ_UNIT: f32 = 0x1p-24f;
+// lookalike_core::equalize's RANGE_SHARE (percent left out at each end), PULL_FROM and PULL_TO
+// (quarters of the range's width beyond it), PULL_STEPS.
+const EQ_RANGE_SHARE: u32 = 10u;
+const EQ_PULL_FROM: u32 = 4u;
+const EQ_PULL_TO: u32 = 8u;
+const EQ_PULL_STEPS: u32 = 64u;
 
 var<workgroup> counts: array<atomic<u32>, EQ_BINS>;
 var<workgroup> mapped: array<f32, EQ_BINS>;
+// Each bin's equalized level in units of 2⁻²⁴, before the pull.
+var<workgroup> units_of: array<u32, EQ_BINS>;
+// The picture's own range and median bin (lookalike_core's OwnRange).
+var<workgroup> range_low: u32;
+var<workgroup> range_high: u32;
+var<workgroup> range_middle: u32;
 var<workgroup> partial: array<u32, EQ_THREADS>;
 // Per thread, then exclusive prefix sums: how many of the bins before the thread's are used.
 var<workgroup> partial_used: array<u32, EQ_THREADS>;
@@ -90,6 +105,34 @@ fn equalize(
             acc_used += u;
         }
         total_used = acc_used;
+        // The range the picture mostly uses, from the unclipped counts (still in `counts`).
+        let low_at = AREA * EQ_RANGE_SHARE / 100u;
+        let high_at = AREA * (100u - EQ_RANGE_SHARE) / 100u;
+        var low = EQ_BINS - 1u;
+        var high = EQ_BINS - 1u;
+        var middle = EQ_BINS - 1u;
+        var found_low = false;
+        var found_high = false;
+        var found_middle = false;
+        var cumulative = 0u;
+        for (var b = 0u; b < EQ_BINS; b++) {
+            cumulative += atomicLoad(&counts[b]);
+            if !found_low && cumulative > low_at {
+                low = b;
+                found_low = true;
+            }
+            if !found_middle && cumulative > AREA / 2u {
+                middle = b;
+                found_middle = true;
+            }
+            if !found_high && cumulative >= high_at {
+                high = b;
+                found_high = true;
+            }
+        }
+        range_low = low;
+        range_high = high;
+        range_middle = middle;
     }
     workgroupBarrier();
     let all_excess = atomicLoad(&excess_total);
@@ -100,13 +143,28 @@ fn equalize(
         let b = t * EQ_PER + k;
         if own[k] > 0u {
             let twice = (2u * below + own[k]) * all_used + all_excess * (2u * rank + 1u);
-            let units = twice / all_used * 512u + twice % all_used * 512u / all_used;
-            mapped[b] = f32(units) * EQ_UNIT;
+            units_of[b] = twice / all_used * 512u + twice % all_used * 512u / all_used;
             below += own[k];
             rank += 1u;
         } else {
-            mapped[b] = 0.0;
+            units_of[b] = 0u;
         }
+    }
+    workgroupBarrier();
+    let middle_units = units_of[range_middle];
+    let width = range_high - range_low + 1u;
+    for (var k = 0u; k < EQ_PER; k++) {
+        let b = t * EQ_PER + k;
+        var beyond = 0u;
+        if b < range_low {
+            beyond = range_low - b;
+        } else if b > range_high {
+            beyond = b - range_high;
+        }
+        let over = 4u * beyond - min(4u * beyond, EQ_PULL_FROM * width);
+        let pull = min(over * EQ_PULL_STEPS / ((EQ_PULL_TO - EQ_PULL_FROM) * width), EQ_PULL_STEPS);
+        let pulled = (units_of[b] * (EQ_PULL_STEPS - pull) + middle_units * pull) / EQ_PULL_STEPS;
+        mapped[b] = f32(pulled) * EQ_UNIT;
     }
     workgroupBarrier();
     if valid {

@@ -559,7 +559,7 @@ enum ReadOnly {
     Folder,
 }
 
-/// A database of an older format (issue 17: format 12 tells sepia chroma saved as JPEG) is
+/// A database of an older format (issue 17: format 13 pulls an overlay over a hazy picture) is
 /// refused with a way forward, and `db upgrade` takes it: the image records go, and the videos
 /// would go with them (screenshots changed too; this database holds none, `store::upgrade`'s
 /// tests store some), the not-a-duplicate list stays, and the next scan hashes the files anew.

@@ -22,9 +22,9 @@
 //! about 270 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
-//! # Byte format (version 9, little-endian)
+//! # Byte format (version 10, little-endian)
 //!
-//! Versions 2 to 9 (issue 17) have the layout of version 1, but version 2 signatures are
+//! Versions 2 to 10 (issue 17) have the layout of version 1, but version 2 signatures are
 //! computed inside uniform borders ([`content_region`]), version 3 ones keep coefficients
 //! spread over the picture ([`select_spread`]), version 4 a quarter of them for detail
 //! ([`DETAIL_SHARE`]), version 5 ones cut the bars of a letterboxed JPEG whose picture smeared
@@ -32,12 +32,13 @@
 //! luminance ([`equalize`]) so that text over a hazy picture no longer takes its signature,
 //! version 7 ones tell toned chroma on the whole 128 × 128 picture, version 8 ones cut a bar
 //! with a subtitle written into it as deep as the opposite bar, version 9 ones tell toned
-//! chroma at 7 % instead of 6 % (`tone.rs`). Older bytes are refused, never compared.
+//! chroma at 7 % instead of 6 % (`tone.rs`), version 10 ones pull levels far beyond a picture's
+//! own to its median (`equalize.rs`). Older bytes are refused, never compared.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (9) |
+//! | 4 | 1 | format version (10) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -60,7 +61,7 @@ pub use crate::select::{
 };
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 9;
+pub const FORMAT_VERSION: u8 = 10;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";

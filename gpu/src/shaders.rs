@@ -181,7 +181,7 @@ mod tests {
     }
 
     #[test]
-    fn the_equalize_kernel_uses_the_cores_bins_and_clip() {
+    fn the_equalize_kernel_uses_the_cores_bins_clip_and_pull() {
         let module = parse("equalize.wgsl", EQUALIZE);
         let value = |name: &str| u32_const(&module, name);
         let bins = lookalike_core::EQUALIZE_BINS;
@@ -191,5 +191,12 @@ mod tests {
             lookalike_core::EQUALIZE_CLIP * lookalike_core::AREA / bins
         );
         assert_eq!(value("EQ_THREADS") * value("EQ_PER"), value("EQ_BINS"));
+        assert_eq!(
+            value("EQ_RANGE_SHARE"),
+            lookalike_core::EQUALIZE_RANGE_SHARE
+        );
+        assert_eq!(value("EQ_PULL_FROM"), lookalike_core::EQUALIZE_PULL_FROM);
+        assert_eq!(value("EQ_PULL_TO"), lookalike_core::EQUALIZE_PULL_TO);
+        assert_eq!(value("EQ_PULL_STEPS"), lookalike_core::EQUALIZE_PULL_STEPS);
     }
 }

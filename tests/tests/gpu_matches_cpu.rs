@@ -228,6 +228,17 @@ fn make_samples() -> Vec<Sample> {
         let mut framed = RgbImage::from_pixel(fw, fh, Rgb([20, 40, 110]));
         imageops::replace(&mut framed, &half, 11, 9);
         out.push(Sample::rgb(format!("{name} framed"), framed));
+        // Signature format 10: text over a hazy copy, whose levels both paths pull to the
+        // picture's median (all the way), and the text over the photograph (not at all or part
+        // of the way).
+        out.push(Sample::rgb(
+            format!("{name} hazy with text"),
+            copies::text(&copies::hazy(&half)),
+        ));
+        out.push(Sample::rgb(
+            format!("{name} with text"),
+            copies::text(&half),
+        ));
         for k in 0..2 {
             let (cw, ch) = (rng.range(50, w.min(400)), rng.range(50, h.min(400)));
             let crop = imageops::crop_imm(photo, w - cw, h - ch, cw, ch).to_image();

@@ -63,9 +63,11 @@ use read_only::{copy_files, lock_shared, writable};
 /// included); 10: each image record holds its side probes too (issue 17: copies cut on one side
 /// or at a corner; signatures and screenshots as in 9); 11: side probes at two cuts, 8 and 14 %,
 /// instead of one of 10 % (issue 17: crops of any amount); 12: signature format 9 (issue 17:
-/// toned chroma told at 7 % instead of 6 %, sepia copies saved as JPEG; screenshots included).
-/// A database of an older format is refused with a message, never misread.
-pub const FORMAT_VERSION: u8 = 12;
+/// toned chroma told at 7 % instead of 6 %, sepia copies saved as JPEG; screenshots included);
+/// 13: signature format 10 (issue 17: levels far beyond a picture's own range, an overlay over
+/// a hazy picture, pulled to its median; screenshots included). A database of an older format
+/// is refused with a message, never misread.
+pub const FORMAT_VERSION: u8 = 13;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -459,29 +461,30 @@ fn lock(dir: &Path) -> Result<File, StoreError> {
 mod tests {
     use super::*;
 
-    /// Issue 17: signatures changed meaning with formats 2 to 7, 9 and 12, format 8 holds each
-    /// image's cropped probe too, format 10 its side probes and format 11 side probes at two
-    /// cuts; an older database must not be read (format 11 told toned chroma at 6 %).
+    /// Issue 17: signatures changed meaning with formats 2 to 7, 9, 12 and 13, format 8 holds
+    /// each image's cropped probe too, format 10 its side probes and format 11 side probes at
+    /// two cuts; an older database must not be read (format 12 left an overlay's levels over a
+    /// hazy picture where they were).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path()).unwrap();
-            store.settings.insert("format", &[11]).unwrap();
+            store.settings.insert("format", &[12]).unwrap();
             store.db.flush().unwrap();
         }
         match Store::open(dir.path()) {
             Err(e @ StoreError::Incompatible { .. }) => {
                 let message = e.to_string();
                 assert!(
-                    message.contains("format = [11]")
-                        && message.contains("uses 12")
+                    message.contains("format = [12]")
+                        && message.contains("uses 13")
                         && message.contains("db upgrade"),
                     "{message}"
                 );
             }
             Err(e) => panic!("unexpected error {e}"),
-            Ok(_) => panic!("a database of format 11 was opened"),
+            Ok(_) => panic!("a database of format 12 was opened"),
         }
     }
 

@@ -7,10 +7,10 @@ use std::path::Path;
 
 use super::{FORMAT_VERSION, Formats, Store, StoreError, lock};
 
-/// The oldest store format whose videos' screenshot signatures are this version's: format 12
-/// tells toned chroma at 7 % (signature format 9), in screenshots too (formats 10 and 11 added
-/// and changed the images' side probes and left screenshots as format 9 made them).
-const SCREENSHOTS_SINCE: u8 = 12;
+/// The oldest store format whose videos' screenshot signatures are this version's: format 13
+/// pulls an overlay's levels over a hazy picture to its median (signature format 10), in
+/// screenshots too.
+const SCREENSHOTS_SINCE: u8 = 13;
 
 /// What [`Store::upgrade`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
