@@ -29,11 +29,10 @@
 //! spread over the picture ([`select_spread`]), version 4 a quarter of them for detail
 //! ([`DETAIL_SHARE`]), version 5 ones cut the bars of a letterboxed JPEG whose picture smeared
 //! into them and record toned chroma (sepia) with strength 0, version 6 ones equalize the
-//! luminance ([`equalize`]) so that text over a hazy picture no longer takes its signature,
-//! version 7 ones tell toned chroma on the whole 128 × 128 picture, version 8 ones cut a bar
-//! with a subtitle written into it as deep as the opposite bar, version 9 ones tell toned
-//! chroma at 7 % instead of 6 % (`tone.rs`), version 10 ones pull levels far beyond a picture's
-//! own to its median (`equalize.rs`). Older bytes are refused, never compared.
+//! luminance ([`equalize`]), version 7 ones tell toned chroma on the whole 128 × 128 picture,
+//! version 8 ones cut a bar with a subtitle written into it as deep as the opposite bar,
+//! version 9 ones tell toned chroma at 7 % (`tone.rs`), version 10 ones pull levels far beyond
+//! a picture's own to its median (`equalize.rs`). Older bytes are refused, never compared.
 //!
 //! | offset | size | field |
 //! |---|---|---|
