@@ -10,7 +10,8 @@
 // times 2⁻²⁴ (exact). Then (signature format 10) a bin far beyond the range the picture mostly
 // uses, between the bins where the unclipped cumulative count first exceeds 10 % of AREA and
 // first reaches 90 %, is pulled to the median bin's units in 64 integer steps,
-// (units · (64 − pull) + middle · pull) / 64. So the result is bit-identical to the CPU.
+// (units · (64 − pull) + middle · pull) / 64, less again far beyond a narrow range (a plain
+// ground: its far levels are the picture's text). So the result is bit-identical to the CPU.
 
 const EQ_BINS: u32 = 1024u;
 // 2 (lookalike_core::EQUALIZE_CLIP) × AREA / EQ_BINS.
@@ -26,6 +27,9 @@ const EQ_RANGE_SHARE: u32 = 10u;
 const EQ_PULL_FROM: u32 = 4u;
 const EQ_PULL_TO: u32 = 8u;
 const EQ_PULL_STEPS: u32 = 64u;
+// lookalike_core::equalize's PLAIN_FROM and PLAIN_TO: the pull fades out between them.
+const EQ_PLAIN_FROM: u32 = 64u;
+const EQ_PLAIN_TO: u32 = 128u;
 
 var<workgroup> counts: array<atomic<u32>, EQ_BINS>;
 var<workgroup> mapped: array<f32, EQ_BINS>;
@@ -162,7 +166,10 @@ fn equalize(
             beyond = b - range_high;
         }
         let over = 4u * beyond - min(4u * beyond, EQ_PULL_FROM * width);
-        let pull = min(over * EQ_PULL_STEPS / ((EQ_PULL_TO - EQ_PULL_FROM) * width), EQ_PULL_STEPS);
+        let toward = min(over * EQ_PULL_STEPS / ((EQ_PULL_TO - EQ_PULL_FROM) * width), EQ_PULL_STEPS);
+        let short = EQ_PLAIN_TO * width - min(4u * beyond, EQ_PLAIN_TO * width);
+        let kept = min(short * EQ_PULL_STEPS / ((EQ_PLAIN_TO - EQ_PLAIN_FROM) * width), EQ_PULL_STEPS);
+        let pull = toward * kept / EQ_PULL_STEPS;
         let pulled = (units_of[b] * (EQ_PULL_STEPS - pull) + middle_units * pull) / EQ_PULL_STEPS;
         mapped[b] = f32(pulled) * EQ_UNIT;
     }

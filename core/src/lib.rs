@@ -100,7 +100,8 @@ mod weights;
 pub use border::{MAX_SHARE, Region, TOLERANCE, content_region};
 pub use color::{planes_to_yiq, rgb_to_yiq};
 pub use equalize::{
-    BINS as EQUALIZE_BINS, CLIP as EQUALIZE_CLIP, PULL_FROM as EQUALIZE_PULL_FROM,
+    BINS as EQUALIZE_BINS, CLIP as EQUALIZE_CLIP, PLAIN_FROM as EQUALIZE_PLAIN_FROM,
+    PLAIN_TO as EQUALIZE_PLAIN_TO, PULL_FROM as EQUALIZE_PULL_FROM,
     PULL_STEPS as EQUALIZE_PULL_STEPS, PULL_TO as EQUALIZE_PULL_TO,
     RANGE_SHARE as EQUALIZE_RANGE_SHARE, equalize,
 };

@@ -239,6 +239,16 @@ fn make_samples() -> Vec<Sample> {
             format!("{name} with text"),
             copies::text(&half),
         ));
+        // And text on a plain ground with grain, which the pull fades out for.
+        let mut grain = Rng(u64::from(rng.next()));
+        let card = RgbImage::from_fn(w / 3, h / 3, |_, _| {
+            let v = grain.range(0, 12) as u8;
+            Rgb([v, v, v])
+        });
+        out.push(Sample::rgb(
+            format!("{name} title card"),
+            copies::text(&card),
+        ));
         for k in 0..2 {
             let (cw, ch) = (rng.range(50, w.min(400)), rng.range(50, h.min(400)));
             let crop = imageops::crop_imm(photo, w - cw, h - ch, cw, ch).to_image();

@@ -371,3 +371,41 @@ fn issue_17_sepia_copies_saved_as_jpeg_are_compared_on_their_luminance() {
     // cool one, as in the lossless test above.
     assert!(missed.len() <= 1, "sepia JPEG copies missed: {missed:?}");
 }
+
+/// Issue 17, signature format 10: an overlay's levels over a hazy picture are pulled to its
+/// median, but text on a plain ground is the picture itself and is kept. Without the fade far
+/// beyond a narrow range, a title card scored 20 against its own JPEG copy and 8 against a
+/// grainy one (its text pulled into the black), and a page of text about as little.
+#[test]
+fn issue_17_text_on_a_plain_ground_keeps_matching_its_copies() {
+    let default = Sensitivity::default();
+    let title = lookalike_tests::copies::text(&image::RgbImage::from_pixel(
+        640,
+        360,
+        image::Rgb([8, 8, 8]),
+    ));
+    let page = lookalike_tests::copies::text(&image::RgbImage::from_pixel(
+        600,
+        800,
+        image::Rgb([245, 245, 240]),
+    ));
+    for (name, picture) in [("title card", &title), ("page", &page)] {
+        let original = probed(picture);
+        for edit in [Edit::Jpeg50, Edit::Noise, Edit::Resize50, Edit::Brighter] {
+            let c = compare_pictures(&probed(&edit.apply(picture)), &original);
+            assert!(
+                default.accepts(&c),
+                "{name}, {}: {:.1}",
+                edit.name(),
+                c.similarity
+            );
+        }
+    }
+    // And the card is not the page (white text on black, dark text on white).
+    let c = compare_pictures(&probed(&title), &probed(&page));
+    assert!(
+        !default.accepts(&c),
+        "title card and page: {:.1}",
+        c.similarity
+    );
+}
