@@ -30,7 +30,7 @@
 //!   the bin's place among the used ones: in units of 2⁻²⁴, `twice · 512 / used`, an integer
 //!   below 2²⁴ (exact in an `f32`) computed in 32 bits.
 //!
-//! - then levels far outside the range the picture mostly uses ([`OwnRange`]: the levels of
+//! - then levels far outside the range the picture mostly uses (`OwnRange`: the levels of
 //!   all but the darkest and the lightest [`RANGE_SHARE`] % of its pixels) are pulled to its
 //!   median: not at all up to one width of that range beyond it ([`PULL_FROM`]), all the way
 //!   from two widths ([`PULL_TO`]), in between in proportion, in 64 integer steps
@@ -150,7 +150,7 @@ pub fn equalize(plane: &mut [f32]) {
 }
 
 /// Of the pixels, the share in percent left out at each end when measuring the levels a
-/// picture mostly uses ([`OwnRange`]): more than an overlay usually covers (two lines of text
+/// picture mostly uses (`OwnRange`): more than an overlay usually covers (two lines of text
 /// take 5–8 % of a picture), less than a caption band or a letterbox bar.
 pub const RANGE_SHARE: u32 = 10;
 
