@@ -10,8 +10,10 @@
 // times 2⁻²⁴ (exact). Then (signature format 10) a bin far beyond the range the picture mostly
 // uses, between the bins where the unclipped cumulative count first exceeds 10 % of AREA and
 // first reaches 90 %, is pulled to the median bin's units in 64 integer steps,
-// (units · (64 − pull) + middle · pull) / 64, less again far beyond a narrow range (a plain
-// ground: its far levels are the picture's text). So the result is bit-identical to the CPU.
+// (units · (64 − pull) + middle · pull) / 64, scaled by a strength that needs the darkest and
+// lightest 1 % beyond the range on both sides and fades when they lie far beyond a narrow range
+// (a plain ground: its far levels are the picture's text). So the result is bit-identical to
+// the CPU.
 
 const EQ_BINS: u32 = 1024u;
 // 2 (lookalike_core::EQUALIZE_CLIP) × AREA / EQ_BINS.
@@ -27,7 +29,10 @@ const EQ_RANGE_SHARE: u32 = 10u;
 const EQ_PULL_FROM: u32 = 4u;
 const EQ_PULL_TO: u32 = 8u;
 const EQ_PULL_STEPS: u32 = 64u;
-// lookalike_core::equalize's PLAIN_FROM and PLAIN_TO: the pull fades out between them.
+// lookalike_core::equalize's OUTER_SHARE, BOTH_FROM and BOTH_TO, PLAIN_FROM and PLAIN_TO.
+const EQ_OUTER_SHARE: u32 = 1u;
+const EQ_BOTH_FROM: u32 = 4u;
+const EQ_BOTH_TO: u32 = 8u;
 const EQ_PLAIN_FROM: u32 = 64u;
 const EQ_PLAIN_TO: u32 = 128u;
 
@@ -39,6 +44,7 @@ var<workgroup> units_of: array<u32, EQ_BINS>;
 var<workgroup> range_low: u32;
 var<workgroup> range_high: u32;
 var<workgroup> range_middle: u32;
+var<workgroup> pull_strength: u32;
 var<workgroup> partial: array<u32, EQ_THREADS>;
 // Per thread, then exclusive prefix sums: how many of the bins before the thread's are used.
 var<workgroup> partial_used: array<u32, EQ_THREADS>;
@@ -54,6 +60,13 @@ fn level_bin(y: f32) -> u32 {
         return u32(scaled);
     }
     return 0u;
+}
+
+// (quarters − start · width) / ((end − start) · width), clamped to 0–1, in EQ_PULL_STEPS
+// steps (lookalike_core::equalize's `ramp`).
+fn eq_ramp(quarters: u32, start: u32, end: u32, width: u32) -> u32 {
+    let over = quarters - min(quarters, start * width);
+    return min(over * EQ_PULL_STEPS / ((end - start) * width), EQ_PULL_STEPS);
 }
 
 @compute @workgroup_size(EQ_THREADS, 1, 1)
@@ -109,18 +122,30 @@ fn equalize(
             acc_used += u;
         }
         total_used = acc_used;
-        // The range the picture mostly uses, from the unclipped counts (still in `counts`).
+        // The range the picture mostly uses, from the unclipped counts (still in `counts`), and
+        // its outermost levels: the bins where the cumulative count first exceeds the darkest
+        // 1 %, the lowest 10 % and half, and first reaches 90 % and 99 %.
+        let darkest_at = AREA * EQ_OUTER_SHARE / 100u;
         let low_at = AREA * EQ_RANGE_SHARE / 100u;
         let high_at = AREA * (100u - EQ_RANGE_SHARE) / 100u;
+        let lightest_at = AREA * (100u - EQ_OUTER_SHARE) / 100u;
+        var darkest = EQ_BINS - 1u;
         var low = EQ_BINS - 1u;
-        var high = EQ_BINS - 1u;
         var middle = EQ_BINS - 1u;
+        var high = EQ_BINS - 1u;
+        var lightest = EQ_BINS - 1u;
+        var found_darkest = false;
         var found_low = false;
-        var found_high = false;
         var found_middle = false;
+        var found_high = false;
+        var found_lightest = false;
         var cumulative = 0u;
         for (var b = 0u; b < EQ_BINS; b++) {
             cumulative += atomicLoad(&counts[b]);
+            if !found_darkest && cumulative > darkest_at {
+                darkest = b;
+                found_darkest = true;
+            }
             if !found_low && cumulative > low_at {
                 low = b;
                 found_low = true;
@@ -133,10 +158,20 @@ fn equalize(
                 high = b;
                 found_high = true;
             }
+            if !found_lightest && cumulative >= lightest_at {
+                lightest = b;
+                found_lightest = true;
+            }
         }
         range_low = low;
         range_high = high;
         range_middle = middle;
+        let range_width = high - low + 1u;
+        let below = low - darkest;
+        let above = lightest - high;
+        let both = eq_ramp(4u * min(below, above), EQ_BOTH_FROM, EQ_BOTH_TO, range_width);
+        let plain = EQ_PULL_STEPS - eq_ramp(4u * max(below, above), EQ_PLAIN_FROM, EQ_PLAIN_TO, range_width);
+        pull_strength = both * plain / EQ_PULL_STEPS;
     }
     workgroupBarrier();
     let all_excess = atomicLoad(&excess_total);
@@ -165,11 +200,7 @@ fn equalize(
         } else if b > range_high {
             beyond = b - range_high;
         }
-        let over = 4u * beyond - min(4u * beyond, EQ_PULL_FROM * width);
-        let toward = min(over * EQ_PULL_STEPS / ((EQ_PULL_TO - EQ_PULL_FROM) * width), EQ_PULL_STEPS);
-        let short = EQ_PLAIN_TO * width - min(4u * beyond, EQ_PLAIN_TO * width);
-        let kept = min(short * EQ_PULL_STEPS / ((EQ_PLAIN_TO - EQ_PLAIN_FROM) * width), EQ_PULL_STEPS);
-        let pull = toward * kept / EQ_PULL_STEPS;
+        let pull = eq_ramp(4u * beyond, EQ_PULL_FROM, EQ_PULL_TO, width) * pull_strength / EQ_PULL_STEPS;
         let pulled = (units_of[b] * (EQ_PULL_STEPS - pull) + middle_units * pull) / EQ_PULL_STEPS;
         mapped[b] = f32(pulled) * EQ_UNIT;
     }
