@@ -31,7 +31,7 @@ const EQ_PULL_TO: u32 = 8u;
 const EQ_PULL_STEPS: u32 = 64u;
 // lookalike_core::equalize's OUTER_SHARE, BOTH_FROM and BOTH_TO, PLAIN_FROM and PLAIN_TO.
 const EQ_OUTER_SHARE: u32 = 1u;
-const EQ_BOTH_FROM: u32 = 4u;
+const EQ_BOTH_FROM: u32 = 0u;
 const EQ_BOTH_TO: u32 = 8u;
 const EQ_PLAIN_FROM: u32 = 64u;
 const EQ_PLAIN_TO: u32 = 128u;

@@ -177,9 +177,9 @@ fn issue_17_the_same_bars_on_different_photos_do_not_match() {
 /// near-gray photographs does not make them match (format 5: 12 of the 171 pairs with the text
 /// matched; format 6: at most one per overlay, the text
 /// over the two abstract wallpapers of one artist at 50.0, the caption over the two night
-/// photographs at 53.4; format 10 pulls an overlay's levels only where the picture has far
-/// levels on both sides and leaves these: the text's strongest pair is still 50.0, the logo's
-/// 44.5), and a hazy copy still finds its photograph.
+/// photographs at 53.4; format 10, which pulls an overlay's levels to the picture's median
+/// where it has far levels on both sides: the text's strongest pair 47.6, the logo's 43.5),
+/// and a hazy copy still finds its photograph.
 /// The overlay is drawn in near-white and near-black, far stronger than anything left in a
 /// picture with 30 % of its contrast; the luminance is equalized before the decomposition, and
 /// since format 10 levels that far beyond the picture's own are pulled to its median.
@@ -198,7 +198,7 @@ fn issue_17_the_same_overlay_on_different_hazy_photos_does_not_match() {
     // The one pair let through: the caption over the two night photographs (53.4). The band's
     // black covers more than the tenth of the picture that its own range leaves out, so it is
     // not pulled. (Format 6 also let the text over the two abstract wallpapers of one artist
-    // through, at 50.0, over the default of the time, 49.75; now under it.)
+    // through, at 50.0, over the default of the time, 49.75; format 10: 47.6.)
     let known = [(
         Edit::Caption,
         "Fossa_by_Jasper_Roks",
