@@ -170,7 +170,8 @@ fn equalize(
         let below = low - darkest;
         let above = lightest - high;
         let both = eq_ramp(4u * min(below, above), EQ_BOTH_FROM, EQ_BOTH_TO, range_width);
-        let plain = EQ_PULL_STEPS - eq_ramp(4u * max(below, above), EQ_PLAIN_FROM, EQ_PLAIN_TO, range_width);
+        let far = 4u * max(below, above);
+        let plain = EQ_PULL_STEPS - eq_ramp(far, EQ_PLAIN_FROM, EQ_PLAIN_TO, range_width);
         pull_strength = both * plain / EQ_PULL_STEPS;
     }
     workgroupBarrier();
@@ -200,7 +201,8 @@ fn equalize(
         } else if b > range_high {
             beyond = b - range_high;
         }
-        let pull = eq_ramp(4u * beyond, EQ_PULL_FROM, EQ_PULL_TO, width) * pull_strength / EQ_PULL_STEPS;
+        let toward = eq_ramp(4u * beyond, EQ_PULL_FROM, EQ_PULL_TO, width);
+        let pull = toward * pull_strength / EQ_PULL_STEPS;
         let pulled = (units_of[b] * (EQ_PULL_STEPS - pull) + middle_units * pull) / EQ_PULL_STEPS;
         mapped[b] = f32(pulled) * EQ_UNIT;
     }

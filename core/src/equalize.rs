@@ -36,8 +36,9 @@
 //!   from two widths ([`PULL_TO`]), in between in proportion, in 64 integer steps
 //!   (`(units · (64 − pull) + middle · pull) / 64`, below 2³⁰). How strongly depends on where
 //!   the picture's darkest and lightest 1 % lie ([`OUTER_SHARE`]): the pull needs them beyond
-//!   the range on *both* sides, in full from two widths ([`BOTH_FROM`], [`BOTH_TO`]), and fades out
-//!   when the further of them lies 16 to 32 widths beyond ([`PLAIN_FROM`], [`PLAIN_TO`]).
+//!   the range on *both* sides, in full from two widths ([`BOTH_FROM`], [`BOTH_TO`]), and
+//!   fades out when the further of them lies 16 to 32 widths beyond ([`PLAIN_FROM`],
+//!   [`PLAIN_TO`]).
 //!
 //! # Why the pull (signature format 10)
 //! Equalization alone left an overlay's strokes at 0 and 1, next to a hazy picture's own
@@ -49,7 +50,7 @@
 //! from all the rest, on both sides of it, are what an overlay is drawn in (light text with
 //! a dark outline or shadow: memes, subtitles, titles); pulled to the picture's median they
 //! leave flat patches, and the picture's own structure takes the signature again (the
-//! grass's copy: 59; the two photographs: 13). A picture that uses its whole range has
+//! grass's copy: 58.9; the two photographs: 16.2). A picture that uses its whole range has
 //! nothing two widths beyond it, so it is not changed.
 //!
 //! Both gates come from what a first version, which pulled any far level, did to pictures

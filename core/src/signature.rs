@@ -31,8 +31,8 @@
 //! into them and record toned chroma (sepia) with strength 0, version 6 ones equalize the
 //! luminance ([`equalize`]), version 7 ones tell toned chroma on the whole 128 × 128 picture,
 //! version 8 ones cut a bar with a subtitle written into it as deep as the opposite bar,
-//! version 9 ones tell toned chroma at 7 % (`tone.rs`), version 10 ones pull levels far beyond
-//! a picture's own to its median (`equalize.rs`). Older bytes are refused, never compared.
+//! version 9 ones tell toned chroma at 7 % (`tone.rs`), version 10 ones pull an overlay's levels
+//! to the median (`equalize.rs`), cut no object on white as a bar. Older bytes are refused.
 //!
 //! | offset | size | field |
 //! |---|---|---|
