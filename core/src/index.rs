@@ -12,7 +12,8 @@
 //!
 //! Memory: a posting is a `u32` id, and an image has at most `3 × m` postings (chroma channels
 //! that are noise are not posted); plus 20 bytes of per-image data ([`Index::memory_bytes`]).
-//! With `m = 40`, that is at most about 500 bytes per image after [`Index::shrink_to_fit`].
+//! With `m = 60` (the default), that is at most about 740 bytes per image after
+//! [`Index::shrink_to_fit`] (500 with 40).
 //!
 //! Removal marks an id dead; its postings are purged, and its id becomes reusable, by
 //! [`Index::compact`], which runs by itself when a quarter of the postings are dead.

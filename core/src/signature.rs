@@ -19,7 +19,7 @@
 //!
 //! Deliberate differences from the references: duplo-rs keeps the whole 128 × 128 × 3
 //! coefficient matrix in every hash and selects the top coefficients by signed value; we keep
-//! about 270 bytes and select by magnitude, as the paper does. The aspect ratio is a float
+//! about 400 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
 //! # Byte format (version 10, little-endian)
@@ -491,8 +491,8 @@ mod tests {
         let a = Signature::compute(&pixels);
         let b = Signature::compute(&pixels);
         assert_eq!(a, b);
-        assert_eq!(a.m(), 40);
-        assert_eq!(a.to_bytes().len(), 274);
+        assert_eq!(a.m(), 60);
+        assert_eq!(a.to_bytes().len(), 34 + 2 * 3 * 60);
         assert!((a.aspect_ratio() - 1.5).abs() < 1e-6);
         assert!(a.codes(0).windows(2).all(|w| w[0] < w[1]));
     }
@@ -515,7 +515,7 @@ mod tests {
         assert_eq!(
             Signature::from_bytes(&good[..10]),
             Err(Error::SignatureLength {
-                expected: 274,
+                expected: 394,
                 got: 10
             })
         );
@@ -578,7 +578,7 @@ mod tests {
         }
 
         #[test]
-        fn decoding_mutated_signatures_never_panics(at in 0usize..274, value in any::<u8>()) {
+        fn decoding_mutated_signatures_never_panics(at in 0usize..394, value in any::<u8>()) {
             let data = gradient(50, 40);
             let s = Signature::compute(&Pixels::new(50, 40, PixelLayout::Rgb8, &data).unwrap());
             let mut bytes = s.to_bytes();

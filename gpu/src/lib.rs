@@ -5,7 +5,7 @@
 //! (1995): the area-average resample to 128 × 128, RGB → YIQ, the equalization of Y
 //! ([`lookalike_core::equalize`]) and the standard 2-D Haar decomposition (of Y, I, Q, and of Y
 //! as it was before equalization). The coefficients come back to the host, which keeps the top
-//! 40 per channel with [`lookalike_core::Signature::from_coefficients`]: one pass over 65 536
+//! 60 per channel (the default `m`) with [`lookalike_core::Signature::from_coefficients`]: one pass over 65 536
 //! floats, which
 //! costs less on a CPU core than a GPU selection would save (see README.md, "GPU").
 //!
@@ -240,7 +240,7 @@ impl Hasher {
         self.software
     }
 
-    /// Signatures (m = 40) for a batch of images of any sizes, in input order, equal to
+    /// Signatures (the default `m`, 60) for a batch of images of any sizes, in input order, equal to
     /// [`Signature::compute`] of each.
     ///
     /// On the GPU path an image too large for one storage binding (128 MiB of pixels with the

@@ -38,11 +38,13 @@ fn at_100_visible_edits_do_not_match() {
         }
     }
     // A small watermark in a corner, or a contrast change of a flat pattern, can leave the
-    // 40 largest coefficients of an image as they were; the method cannot see those, so allow
+    // largest coefficients of an image as they were; the method cannot see those, so allow
     // a few among the 19 photos, not most. Since signature format 4 a resampled copy loses up
     // to 6 points through its detail coefficients, as much as a small corner logo costs: up to
-    // a fifth of the watermarked copies reach 100's similarity (3 of 19 when this was written).
-    for (m, allowed) in [(Modification::Watermark, 4), (Modification::Contrast, 2)] {
+    // a fifth of the watermarked copies reach 100's similarity (3 of 19 when this was written;
+    // 5 with 60 coefficients per channel, store format 14, where a corner logo changes a
+    // smaller share of them).
+    for (m, allowed) in [(Modification::Watermark, 5), (Modification::Contrast, 2)] {
         let all = similarity_to_original(m);
         let matched: Vec<_> = all
             .iter()

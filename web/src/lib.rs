@@ -7,8 +7,9 @@
 //! What JavaScript sees (names in camelCase):
 //! - `hashRgba(width, height, rgba)` → signature bytes: the picture's signature in the
 //!   versioned byte format of the native database ([`lookalike_core::Signature::to_bytes`],
-//!   274 bytes at m = 40) followed by its cropped probe's, as the command line stores them, and
-//!   by its 32 side probes' ([`lookalike_core::Signature::compute_sided`]; 9 316 bytes in all);
+//!   394 bytes at the default m = 60) followed by its cropped probe's, as the command line
+//!   stores them, and by its 32 side probes' ([`lookalike_core::Signature::compute_sided`];
+//!   13 396 bytes in all);
 //! - `compareSignatures(a, b)` → `Comparison { score, similarity, turn, crop, look }`
 //!   (similarity 0–100; `turn`: "mirrored", "rotated 90°"… or undefined; `crop`: "cropped",
 //!   "wider" or undefined, a match through a cropped probe; `look`: both in one, "mirrored,
@@ -56,7 +57,7 @@
 //! };
 //! let a = hash_bytes(64, 48, PixelLayout::Rgba8, &image(230))?;
 //! let b = hash_bytes(64, 48, PixelLayout::Rgba8, &image(210))?;
-//! assert_eq!(a.len(), (2 + lookalike_core::SIDE_PROBES) * 274);
+//! assert_eq!(a.len(), (2 + lookalike_core::SIDE_PROBES) * 394); // 34 + 6 × 60 bytes each
 //! let pair = compare_bytes(&a, &b)?;
 //! assert!(pair.similarity > 80.0, "{pair:?}"); // 98.3 (format 4; 88.3 with format 3)
 //!
@@ -500,14 +501,16 @@ mod tests {
             expected.extend_from_slice(&side.signature.to_bytes());
         }
         assert_eq!(ours, expected);
-        assert_eq!(ours.len(), (2 + SIDE_PROBES) * 274);
+        // 394 bytes each: 60 coefficients per channel (274 with 40, before store format 14).
+        assert_eq!(ours.len(), (2 + SIDE_PROBES) * 394);
+        assert_eq!(signature.encoded_len(), 394);
         assert_eq!(
             probed_from_bytes(&ours).unwrap(),
             (signature, probe, sides.clone())
         );
         // The bytes of a signature and its probe alone (before side probes) still read.
         assert_eq!(
-            probed_from_bytes(&ours[..2 * 274]).unwrap(),
+            probed_from_bytes(&ours[..2 * 394]).unwrap(),
             (signature, probe, Vec::new())
         );
     }
@@ -560,7 +563,9 @@ mod tests {
         let a = hash_bytes(60, 40, PixelLayout::Rgba8, &rgba).unwrap();
         let b = hash_bytes(60, 40, PixelLayout::Rgba8, &mirrored).unwrap();
         let pair = compare_bytes(&a, &b).unwrap();
-        assert!(pair.similarity > 95.0, "{pair:?}");
+        // Not 100 for this tiny synthetic picture (photographs' mirrored copies score 100 in
+        // docs/accuracy.md): 93.6 with 60 coefficients per channel, over 95 with 40.
+        assert!(pair.similarity > 90.0, "{pair:?}");
         assert_eq!(pair.turn().as_deref(), Some("mirrored"));
         assert_eq!(compare_bytes(&a, &a).unwrap().turn(), None);
     }

@@ -65,9 +65,10 @@ use read_only::{copy_files, lock_shared, writable};
 /// instead of one of 10 % (issue 17: crops of any amount); 12: signature format 9 (issue 17:
 /// toned chroma told at 7 % instead of 6 %, sepia copies saved as JPEG; screenshots included);
 /// 13: signature format 10 (issue 17: levels far beyond a picture's own range, an overlay over
-/// a hazy picture, pulled to its median; screenshots included). A database of an older format
-/// is refused with a message, never misread.
-pub const FORMAT_VERSION: u8 = 13;
+/// a hazy picture, pulled to its median; screenshots included); 14: 60 coefficients per channel
+/// instead of 40 (issue 17: fewer false pairs between different photographs; screenshots
+/// included). A database of an older format is refused with a message, never misread.
+pub const FORMAT_VERSION: u8 = 14;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -300,13 +301,19 @@ impl Store {
             ("m", DEFAULT_COEFFICIENTS),
             ("weights", Weights::Scanned.code()),
         ];
+        // A database of an older format opened for `db upgrade`: its other settings (store
+        // format 14 moved `m` from 40 to 60) are written by the upgrade.
+        let mut older = false;
         for (name, value) in wanted {
             match self.settings.get(name)? {
                 None => {
                     self.settings.insert(name, &[value])?;
                 }
                 Some(v) if v.as_ref() == [value] => {}
-                Some(v) if name == "format" && formats == Formats::OlderToo && v[0] < value => {}
+                Some(v) if name == "format" && formats == Formats::OlderToo && v[0] < value => {
+                    older = true;
+                }
+                Some(_) if older => {}
                 Some(v) if name == "format" && v[0] > value => {
                     return Err(StoreError::Incompatible {
                         path: self.path.clone(),
@@ -461,30 +468,31 @@ fn lock(dir: &Path) -> Result<File, StoreError> {
 mod tests {
     use super::*;
 
-    /// Issue 17: signatures changed meaning with formats 2 to 7, 9, 12 and 13, format 8 holds
-    /// each image's cropped probe too, format 10 its side probes and format 11 side probes at
-    /// two cuts; an older database must not be read (format 12 left an overlay's levels over a
-    /// hazy picture where they were).
+    /// Issue 17: signatures changed meaning with formats 2 to 7, 9, 12, 13 and 14, format 8
+    /// holds each image's cropped probe too, format 10 its side probes and format 11 side probes
+    /// at two cuts; an older database must not be read (format 13 kept 40 coefficients per
+    /// channel, and says so in its `m` setting too).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path()).unwrap();
-            store.settings.insert("format", &[12]).unwrap();
+            store.settings.insert("format", &[13]).unwrap();
+            store.settings.insert("m", &[40]).unwrap();
             store.db.flush().unwrap();
         }
         match Store::open(dir.path()) {
             Err(e @ StoreError::Incompatible { .. }) => {
                 let message = e.to_string();
                 assert!(
-                    message.contains("format = [12]")
-                        && message.contains("uses 13")
+                    message.contains("format = [13]")
+                        && message.contains("uses 14")
                         && message.contains("db upgrade"),
                     "{message}"
                 );
             }
             Err(e) => panic!("unexpected error {e}"),
-            Ok(_) => panic!("a database of format 12 was opened"),
+            Ok(_) => panic!("a database of format 13 was opened"),
         }
     }
 

@@ -5,12 +5,13 @@
 
 use std::path::Path;
 
+use lookalike_core::DEFAULT_COEFFICIENTS;
+
 use super::{FORMAT_VERSION, Formats, Store, StoreError, lock};
 
-/// The oldest store format whose videos' screenshot signatures are this version's: format 13
-/// pulls an overlay's levels over a hazy picture to its median (signature format 10), in
-/// screenshots too.
-const SCREENSHOTS_SINCE: u8 = 13;
+/// The oldest store format whose videos' screenshot signatures are this version's: format 14
+/// keeps 60 coefficients per channel instead of 40, in screenshots too.
+const SCREENSHOTS_SINCE: u8 = 14;
 
 /// What [`Store::upgrade`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +60,9 @@ impl Store {
         } else {
             0
         };
+        // The settings of this version (the number of coefficients, 60 since store format 14),
+        // then the format, last.
+        self.settings.insert("m", &[DEFAULT_COEFFICIENTS])?;
         self.db.flush()?;
         self.settings.insert("format", &[FORMAT_VERSION])?;
         self.db.flush()?;
@@ -122,6 +126,10 @@ mod tests {
                 )
                 .unwrap();
             store.settings.insert("format", &[format]).unwrap();
+            if format < 14 {
+                // Store formats before 14 kept 40 coefficients per channel.
+                store.settings.insert("m", &[40]).unwrap();
+            }
             store.db.flush().unwrap();
         }
         assert!(matches!(
