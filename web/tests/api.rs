@@ -77,7 +77,7 @@ fn compare_index_and_bytes_round_trip() {
     assert_eq!(index.query(lone, 0.0, 3).unwrap()[0].id, id);
     let info = SignatureInfo::from_bytes(&a).unwrap();
     assert_eq!(info.to_bytes(), lone);
-    assert_eq!(info.m(), 40);
+    assert_eq!(info.m(), lookalike_core::DEFAULT_COEFFICIENTS);
     assert_eq!(info.aspect_ratio(), 97.0 / 61.0);
     assert_eq!(
         min_similarity(default_sensitivity()).unwrap(),
@@ -107,7 +107,7 @@ fn decode_jpeg_in_a_javascript_host() {
     assert_eq!(rgba.len(), 640 * 480 * 4);
     // Hashing the decoded pixels gives a valid signature, like any other RGBA pixels.
     let signature = lookalike_web::hash_rgba(640, 480, &rgba).unwrap();
-    assert_eq!(signature.len(), (2 + lookalike_core::SIDE_PROBES) * 274);
+    assert_eq!(signature.len(), (2 + lookalike_core::SIDE_PROBES) * 394);
     assert!(lookalike_web::decode_jpeg(b"not a jpeg").is_err());
 }
 
