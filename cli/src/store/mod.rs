@@ -65,8 +65,9 @@ use read_only::{copy_files, lock_shared, writable};
 /// instead of one of 10 % (issue 17: crops of any amount); 12: signature format 9 (issue 17:
 /// toned chroma told at 7 % instead of 6 %, sepia copies saved as JPEG; screenshots included);
 /// 13: signature format 10 (issue 17: levels far beyond a picture's own range, an overlay over
-/// a hazy picture, pulled to its median; screenshots included); 14: 60 coefficients per channel
-/// instead of 40 (issue 17: fewer false pairs between different photographs; screenshots
+/// a hazy picture, pulled to its median; screenshots included); 14: signature format 11 and 60
+/// coefficients per channel instead of 40 (issue 17: fewer false pairs between different
+/// photographs; a grained ground the picture keeps past an edge is no bar; screenshots
 /// included). A database of an older format is refused with a message, never misread.
 pub const FORMAT_VERSION: u8 = 14;
 /// How often sled writes its log to disk.

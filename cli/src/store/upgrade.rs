@@ -10,7 +10,8 @@ use lookalike_core::DEFAULT_COEFFICIENTS;
 use super::{FORMAT_VERSION, Formats, Store, StoreError, lock};
 
 /// The oldest store format whose videos' screenshot signatures are this version's: format 14
-/// keeps 60 coefficients per channel instead of 40, in screenshots too.
+/// keeps 60 coefficients per channel instead of 40 and cuts no grained ground as a bar
+/// (signature format 11), in screenshots too.
 const SCREENSHOTS_SINCE: u8 = 14;
 
 /// What [`Store::upgrade`] did.

@@ -1,0 +1,259 @@
+//! Tests of [`super::content_region`].
+use super::*;
+use alloc::vec::Vec;
+
+/// A textured picture, `w × h`, inside bars of `colour`: `top`/`bottom` rows, `left`/`right`
+/// columns.
+fn framed(
+    w: u32,
+    h: u32,
+    [top, bottom, left, right]: [u32; 4],
+    colour: [u8; 3],
+) -> (u32, u32, Vec<u8>) {
+    let (fw, fh) = (w + left + right, h + top + bottom);
+    let mut data = Vec::new();
+    for y in 0..fh {
+        for x in 0..fw {
+            if y < top || y >= top + h || x < left || x >= left + w {
+                data.extend_from_slice(&colour);
+            } else {
+                let (u, v) = (x - left, y - top);
+                data.extend_from_slice(&[
+                    (u * 7 % 256) as u8,
+                    ((u * v) % 200) as u8,
+                    (v * 3 % 256) as u8,
+                ]);
+            }
+        }
+    }
+    (fw, fh, data)
+}
+
+fn region(w: u32, h: u32, data: &[u8]) -> Region {
+    content_region(&Pixels::new(w, h, PixelLayout::Rgb8, data).unwrap())
+}
+
+#[test]
+fn letterbox_and_pillarbox_bars_of_any_colour_are_cut() {
+    for colour in [[0, 0, 0], [128, 128, 128], [20, 40, 110], [255, 255, 255]] {
+        let (w, h, data) = framed(200, 100, [20, 20, 0, 0], colour);
+        assert_eq!(
+            region(w, h, &data),
+            Region {
+                x: 0,
+                y: 20,
+                width: 200,
+                height: 100
+            },
+            "{colour:?}"
+        );
+        let (w, h, data) = framed(120, 150, [0, 0, 30, 31], colour);
+        assert_eq!(
+            region(w, h, &data),
+            Region {
+                x: 30,
+                y: 0,
+                width: 120,
+                height: 150
+            },
+            "{colour:?}"
+        );
+    }
+}
+
+#[test]
+fn pictures_without_borders_are_kept_whole() {
+    let (w, h, data) = framed(160, 90, [0; 4], [0, 0, 0]);
+    assert_eq!(
+        region(w, h, &data),
+        Region {
+            x: 0,
+            y: 0,
+            width: 160,
+            height: 90
+        }
+    );
+}
+
+#[test]
+fn a_ground_that_fades_into_the_picture_is_not_a_border() {
+    // A sky: rows of one colour each, one level brighter per row, then the picture.
+    let (w, h, mut data) = framed(120, 60, [40, 0, 0, 0], [0, 0, 0]);
+    for y in 0..40usize {
+        for px in data[y * 120 * 3..(y + 1) * 120 * 3].chunks_exact_mut(3) {
+            px.copy_from_slice(&[100 + y as u8, 120 + y as u8, 200]);
+        }
+    }
+    assert_eq!(region(w, h, &data).y, 0);
+}
+
+#[test]
+fn a_uniform_picture_is_kept_whole() {
+    let data = [7u8; 64 * 48 * 3];
+    assert_eq!(
+        region(64, 48, &data),
+        Region {
+            x: 0,
+            y: 0,
+            width: 64,
+            height: 48
+        }
+    );
+}
+
+/// Issue 17: a letterboxed copy saved as JPEG kept its bars when the edge of the picture
+/// was not on a block boundary: the picture rings into the bar's last lines, and its block
+/// is a few levels off.
+#[test]
+fn a_bar_that_a_jpeg_smeared_into_is_still_cut() {
+    let (w, h, mut data) = framed(160, 100, [30, 30, 0, 0], [0, 0, 0]);
+    // Rows 24 to 29 (the block of the edge at 30, and the one at the bottom: rows 130 to
+    // 135 of the block 128–135): 9 levels off, and one pixel in ten 40 levels off.
+    for y in (24..30).chain(130..136) {
+        for x in 0..w {
+            let at = ((y * w + x) * 3) as usize;
+            let v = if x % 10 == 3 { 40 } else { 9 };
+            data[at..at + 3].copy_from_slice(&[v, v / 2, v]);
+        }
+    }
+    assert_eq!(
+        region(w, h, &data),
+        Region {
+            x: 0,
+            y: 30,
+            width: 160,
+            height: 100
+        }
+    );
+    // The same lines across a block boundary, or over a bar of less than a block's depth,
+    // are no border: a caption band, a dark corner of a photograph.
+    for (bar, first) in [(30, 8), (6, 4)] {
+        let (w, h, mut data) = framed(160, 100, [bar, 0, 0, 0], [0, 0, 0]);
+        for y in first..bar {
+            for x in 0..w {
+                let at = ((y * w + x) * 3) as usize;
+                data[at] = if x % 10 == 3 { 40 } else { 9 };
+            }
+        }
+        assert_eq!(region(w, h, &data).y, 0, "bar {bar}, smeared from {first}");
+    }
+}
+
+/// An object on a plain ground is no border, however small the picture: its top's strays
+/// lie together, not spread along the line as a JPEG's ringing is.
+#[test]
+fn an_object_on_a_plain_ground_is_kept_whole_at_any_size() {
+    for scale in [1u32, 2, 4] {
+        let (w, h) = (200 * scale, 200 * scale);
+        let (cx, cy, r) = (
+            100.0 * scale as f32,
+            103.5 * scale as f32,
+            55.0 * scale as f32,
+        );
+        let data: Vec<u8> = (0..w * h)
+            .flat_map(|i| {
+                let (x, y) = ((i % w) as f32 + 0.5, (i / w) as f32 + 0.5);
+                let v = if (x - cx).hypot(y - cy) < r { 40 } else { 255 };
+                [v, v, v]
+            })
+            .collect();
+        assert_eq!(
+            region(w, h, &data),
+            Region::whole(&Pixels::new(w, h, PixelLayout::Rgb8, &data).unwrap()),
+            "scale {scale}"
+        );
+    }
+}
+
+/// A subtitle written into the bottom bar (or a logo into a side bar) ends that bar's run
+/// of lines: it is cut as deep as the opposite bar, which has nothing written in it.
+#[test]
+fn a_bar_with_a_subtitle_in_it_is_cut_as_deep_as_the_other() {
+    // Bars of 24 rows, one row deeper at the bottom (padding rounds); white letters over
+    // a fifth of the width in rows 8 to 15 of the bottom bar.
+    let (w, h, mut data) = framed(200, 100, [24, 25, 0, 0], [0, 0, 0]);
+    for y in 132..140 {
+        for x in 0..w {
+            if x % 5 == 2 && (60..140).contains(&x) || x % 10 == 4 {
+                let at = ((y * w + x) * 3) as usize;
+                data[at..at + 3].copy_from_slice(&[235, 235, 235]);
+            }
+        }
+    }
+    let expected = Region {
+        x: 0,
+        y: 24,
+        width: 200,
+        height: 100,
+    };
+    assert_eq!(region(w, h, &data), expected);
+    // Turned a quarter: a logo in the right pillar bar.
+    let turned: Vec<u8> = (0..w)
+        .flat_map(|x| (0..h).map(move |y| (x, y)))
+        .flat_map(|(x, y)| {
+            let at = ((y * w + x) * 3) as usize;
+            [data[at], data[at + 1], data[at + 2]]
+        })
+        .collect();
+    let got = region(h, w, &turned);
+    assert_eq!((got.x, got.width), (24, 100), "{got:?}");
+    // Without a bar on the other side, the same letters over black are kept: nothing says
+    // how deep a bar they would be in.
+    let (w, h, mut data) = framed(200, 100, [0, 25, 0, 0], [0, 0, 0]);
+    for y in 108..116 {
+        for x in (2..w).step_by(5) {
+            let at = ((y * w + x) * 3) as usize;
+            data[at..at + 3].copy_from_slice(&[235, 235, 235]);
+        }
+    }
+    assert_eq!(region(w, h, &data).height, 125);
+}
+
+#[test]
+fn noisy_bars_are_still_bars_and_no_side_takes_more_than_its_share() {
+    let (w, h, mut data) = framed(100, 100, [30, 0, 0, 0], [10, 10, 10]);
+    // Up to 12 levels of noise on the bar, as a JPEG leaves it.
+    for (i, v) in data.iter_mut().take(100 * 30 * 3).enumerate() {
+        *v += ((i * 7919) % 13) as u8;
+    }
+    assert_eq!(region(w, h, &data).y, 30);
+    // A plain ground over more than 40 % of a side is no border: a picture that is all
+    // ground but a thin line at the bottom is kept whole.
+    let (w, h, data) = framed(100, 2, [98, 0, 0, 0], [0, 0, 0]);
+    assert_eq!(region(w, h, &data).y, 0);
+}
+
+/// A page: paper of level 225 with a grain of ±6 (within the tolerance, not flat), lines of
+/// dark text on a third of the rows from the left edge to `text_to` columns in, and `bar`
+/// columns of flat paper colour added on the right.
+fn page(w: u32, h: u32, text_to: u32, bar: u32) -> (u32, u32, Vec<u8>) {
+    let mut data = Vec::new();
+    for y in 0..h {
+        for x in 0..w + bar {
+            let v = if x >= w {
+                225
+            } else if x < text_to && (4..8).contains(&(y % 12)) {
+                40
+            } else {
+                (219 + (x * 7 + y * 5) % 13) as u8
+            };
+            data.extend_from_slice(&[v, v, v]);
+        }
+    }
+    (w + bar, h, data)
+}
+
+/// Signature format 11: a grained margin that the page keeps past the text's edge is the
+/// page's own ground. Before, a copy whose grain a JPEG had smoothed into a uniform run lost
+/// that margin as a bar, and its original (whose grain strayed further) kept it: a page's
+/// corner against its mirrored JPEG copy scored 32.6, 95.5 since. A flat bar added beside
+/// the same page is still cut.
+#[test]
+fn a_grained_margin_the_page_keeps_is_no_bar_but_a_flat_bar_beside_it_is() {
+    let (w, h, data) = page(200, 120, 188, 0);
+    let r = region(w, h, &data);
+    assert_eq!((r.x, r.width), (0, 200), "{r:?}");
+    let (w, h, data) = page(200, 120, 200, 16);
+    let r = region(w, h, &data);
+    assert_eq!((r.x, r.width), (0, 200), "{r:?}");
+}
