@@ -254,15 +254,9 @@ fn border(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> Line) -> u32 {
     let block = |k: u32| line(k).start() / JPEG_BLOCK;
     // Only a flat bar, as a JPEG leaves one outside the edge's block (a dark corner of a
     // photograph has noise and grain), and one at least a block deep.
-    let outside = (0..i).filter(|&k| block(k) != block(i));
-    if outside.clone().count() < JPEG_BLOCK as usize {
+    let outside = outside_edge_block(&line, i);
+    if outside.clone().count() < JPEG_BLOCK as usize || !all_flat(pixels, &line, outside, colour) {
         return 0;
-    }
-    for k in outside {
-        let n = line(k).samples(pixels, &mut buf);
-        if !flat(&buf[..n], colour) {
-            return 0;
-        }
     }
     let mut k = i;
     while k < max {
@@ -304,21 +298,16 @@ fn own_ground(
     max: u32,
     colour: [u8; 3],
 ) -> bool {
-    let mut buf = [[0u8; 3]; 512];
-    let block = |k: u32| line(k).start() / JPEG_BLOCK;
-    let mut bar = (0..depth).filter(|&k| block(k) != block(depth)).peekable();
-    let flat_line = |k: u32, buf: &mut [[u8; 3]; 512]| {
-        let n = line(k).samples(pixels, buf);
-        flat(&buf[..n], colour)
-    };
-    let added = if bar.peek().is_some() {
-        bar.all(|k| flat_line(k, &mut buf))
+    let mut outside = outside_edge_block(line, depth).peekable();
+    let added = if outside.peek().is_some() {
+        all_flat(pixels, line, outside, colour)
     } else {
-        flat_line(0, &mut buf)
+        all_flat(pixels, line, 0..1, colour)
     };
     if added {
         return false;
     }
+    let mut buf = [[0u8; 3]; 512];
     // `max` is at most 40 % of the side, so lines up to 2.5 × `max` lie inside the picture.
     let end = (depth + JPEG_BLOCK).min(max * 5 / 2);
     let mut same = 0;
@@ -330,6 +319,30 @@ fn own_ground(
         }
     }
     2 * same > end.saturating_sub(depth)
+}
+
+/// The lines of a run of `depth` lines outside the JPEG block that holds its edge (a JPEG
+/// leaves a flat bar flat there).
+fn outside_edge_block(
+    line: &impl Fn(u32) -> Line,
+    depth: u32,
+) -> impl Iterator<Item = u32> + Clone + '_ {
+    let block = move |k: u32| line(k).start() / JPEG_BLOCK;
+    (0..depth).filter(move |&k| block(k) != block(depth))
+}
+
+/// Whether each of `lines` is [`flat`] in `colour`.
+fn all_flat(
+    pixels: &Pixels<'_>,
+    line: &impl Fn(u32) -> Line,
+    mut lines: impl Iterator<Item = u32>,
+    colour: [u8; 3],
+) -> bool {
+    let mut buf = [[0u8; 3]; 512];
+    lines.all(|k| {
+        let n = line(k).samples(pixels, &mut buf);
+        flat(&buf[..n], colour)
+    })
 }
 
 /// Whether a line's strays from `colour`, if any, spread over at least half of it, as a JPEG's
