@@ -822,6 +822,105 @@ fn rerun_after_adding_changing_deleting_and_moving_files() {
     assert_eq!(found, set(&[("p1.jpg", "p3.jpg")]));
 }
 
+/// Photo `i` cut by whole percentages from its left, top, right and bottom, saved as JPEG
+/// quality 90 into `dir` as `name`.
+fn cut_photo(i: usize, [l, t, r, b]: [u32; 4], dir: &Path, name: &str) {
+    let img = image::open(&photos()[i]).unwrap().to_rgb8();
+    let (w, h) = img.dimensions();
+    let (x0, y0) = (w * l / 100, h * t / 100);
+    let (x1, y1) = (w - w * r / 100, h - h * b / 100);
+    let cut = image::imageops::crop_imm(&img, x0, y0, x1 - x0, y1 - y0).to_image();
+    let mut out = fs::File::create(dir.join(name)).unwrap();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&cut)
+        .unwrap();
+}
+
+/// What `scan --json` printed, per pair of file names (sorted): the similarity and the framing.
+fn scored(outs: &[&Output]) -> std::collections::BTreeMap<(String, String), (f64, Value)> {
+    let mut map = std::collections::BTreeMap::new();
+    for out in outs {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        for m in json_lines(out) {
+            let (a, b) = (name(&m["keep"]), name(&m["remove"]));
+            let key = if a < b { (a, b) } else { (b, a) };
+            let value = (m["similarity"].as_f64().unwrap(), m["crop"].clone());
+            assert!(map.insert(key, value).is_none(), "{m}");
+        }
+    }
+    map
+}
+
+/// A pair found through side probes (a copy cut from one side or at a corner) scores the same
+/// in the scan that hashed both files, in every later `scan --all`, and in scans that added the
+/// crops before the originals: a pair is compared with both files' side probes, whichever of
+/// the two is the query. (Before, a record dropped its outer side probes once reported, so a
+/// rescan found some crops at lower similarities than the first scan, or not at all.)
+#[test]
+fn crops_score_the_same_whichever_file_came_first_and_on_every_rescan() {
+    let cuts: [(&str, [u32; 4]); 3] = [
+        ("corner", [12, 8, 0, 0]),
+        ("top", [0, 10, 0, 0]),
+        ("right", [0, 0, 14, 0]),
+    ];
+    let originals = [2usize, 4, 7, 11, 16];
+    let place = |env: &Env, originals_too: bool, crops_too: bool| {
+        for &i in &originals {
+            if originals_too {
+                env.photo(i, &format!("p{i}.jpg"));
+            }
+            for (label, cut) in cuts {
+                if crops_too {
+                    cut_photo(i, cut, &env.pics(), &format!("p{i} {label}.jpg"));
+                }
+            }
+        }
+    };
+    let together = Env::new();
+    place(&together, true, true);
+    let first = scored(&[&together.scan_pairs(&[]).1]);
+    let framed = first.values().filter(|(_, crop)| !crop.is_null()).count();
+    assert!(
+        framed >= 10,
+        "most crops are found framed cropped or wider: {first:?}"
+    );
+    for _ in 0..2 {
+        let again = scored(&[&together.scan_pairs(&["--all"]).1]);
+        assert_eq!(again, first, "scan --all after the first scan");
+    }
+    // `query` hashes its file again and says the same.
+    let corner = together.pics().join("p11 corner.jpg");
+    let out = together.run(&["query", corner.to_str().unwrap(), "--json"]);
+    let mut compared = 0;
+    for m in json_lines(&out) {
+        let other = name(&m["match"]);
+        let key = ("p11 corner.jpg".to_string(), other);
+        let key = if key.0 < key.1 { key } else { (key.1, key.0) };
+        if let Some((similarity, _)) = first.get(&key) {
+            assert_eq!(m["similarity"].as_f64(), Some(*similarity), "{m}");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 2, "{}", text(&out.stdout));
+
+    // The crops stored first (and reported), the originals added in a second scan.
+    let crops_first = Env::new();
+    place(&crops_first, false, true);
+    let crops = crops_first.scan_pairs(&[]).1;
+    place(&crops_first, true, false);
+    let originals_later = crops_first.scan_pairs(&[]).1;
+    assert_eq!(scored(&[&crops, &originals_later]), first);
+    assert_eq!(scored(&[&crops_first.scan_pairs(&["--all"]).1]), first);
+
+    // And the other way round.
+    let originals_first = Env::new();
+    place(&originals_first, true, false);
+    let alone = originals_first.scan_pairs(&[]).1;
+    place(&originals_first, false, true);
+    let crops_later = originals_first.scan_pairs(&[]).1;
+    assert_eq!(scored(&[&alone, &crops_later]), first);
+}
+
 /// Issue 11: the GPU is looked for only when something needs hashing, so a rescan with nothing
 /// new (and `db`) never touches the graphics stack; a byte-identical copy never wins over the
 /// original because of its name.

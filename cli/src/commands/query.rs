@@ -68,7 +68,6 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         }
         library
     };
-    drop(store);
     let mut scratch = QueryScratch::new();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -85,7 +84,8 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         let itself = std::fs::canonicalize(image)
             .ok()
             .and_then(|path| library.get(&path).map(|(id, _)| id));
-        let mut hits = library.query(
+        let mut hits = library.query_both_ways(
+            &store,
             &mut scratch,
             (&signature, &probe, &sides),
             sensitivity.min_similarity(),

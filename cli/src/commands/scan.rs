@@ -240,9 +240,8 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
         .collect();
     let bar = progress.bar(queries.len() as u64, "comparing", "images");
     // Each pair once: where it is in `pairs`, or `None` when it is not reported. Its two files
-    // may find each other at different similarities (a side probe is queried from the file that
-    // has it: the wider picture's inner ones, the crop's outer ones while it is pending), so the
-    // better of the two counts, whichever came first.
+    // find each other at the same similarity (`query_both_ways` compares both records' side
+    // probes); the better of the two still counts, whichever came first.
     let mut seen: HashMap<(u32, u32), Option<usize>> = HashMap::new();
     let mut pairs: Vec<Pair> = Vec::new();
     // Files outside the roots that a new image matched, but that are no longer on disk.
@@ -263,7 +262,8 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
                 let Some(record) = store.get(&file.path)? else {
                     return Ok(None);
                 };
-                let hits = library.query(
+                let hits = library.query_both_ways(
+                    &store,
                     scratch,
                     (&record.signature, &record.probe, &record.sides),
                     min_similarity,

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use lookalike_core::{
-    Hit, ProbedIndex, ProbedIndexBuilder, QueryScratch, SideProbe, Signature, Weights,
+    Hit, Orientation, ProbedIndex, ProbedIndexBuilder, QueryScratch, SideProbe, Signature, Weights,
+    compare_sided,
 };
 
 use super::path_ids::PathIds;
@@ -29,6 +30,8 @@ pub struct Library {
     damaged: Vec<PathBuf>,
     /// Queries compare whole pictures only (`--whole`).
     whole: bool,
+    /// The orientations queries try (`--upright`: none).
+    orientations: &'static [Orientation],
 }
 
 impl Library {
@@ -45,6 +48,7 @@ impl Library {
                     saved: true,
                     damaged: Vec::new(),
                     whole: false,
+                    orientations: Orientation::DEFAULT,
                 });
             }
             Ok(None) => {}
@@ -128,12 +132,14 @@ impl Library {
             saved: false,
             damaged,
             whole: false,
+            orientations: Orientation::DEFAULT,
         })
     }
 
     /// Queries upright only from now on (`--upright`): no mirrored or turned matches.
     pub fn upright_only(&mut self) {
         self.index.set_orientations(&[]);
+        self.orientations = &[];
     }
 
     /// Queries pictures whole only from now on (`--whole`): no match through a cropped probe.
@@ -253,6 +259,50 @@ impl Library {
         }
         self.index
             .query_sided_with(scratch, probed, min_similarity, limit)
+    }
+
+    /// [`Library::query`], then each hit compared again with the stored picture's own side
+    /// probes too ([`compare_sided`] of both records), best first. A query's side probes find
+    /// the stored pictures; the stored picture's side probes, which are not indexed, may frame
+    /// the pair better (a crop's outer windows against the original, where the original's
+    /// inner windows miss by a few pixels: up to tens of points on the harness). With both,
+    /// a pair scores the same whichever of its two files is the query, so a first scan, a
+    /// `scan --all` and a `query` agree. A hit whose record cannot be read keeps the index's
+    /// value. With `--whole`, the index's hits as they are.
+    pub fn query_both_ways(
+        &self,
+        store: &Store,
+        scratch: &mut QueryScratch,
+        probed: (&Signature, &Signature, &[SideProbe]),
+        min_similarity: f32,
+        limit: usize,
+    ) -> Vec<Hit> {
+        let mut hits = self.query(scratch, probed, min_similarity, limit);
+        if self.whole {
+            return hits;
+        }
+        for hit in &mut hits {
+            let Some(other) = self
+                .file(hit.id)
+                .and_then(|f| store.get(&f.path).ok().flatten())
+            else {
+                continue;
+            };
+            let c = compare_sided(
+                probed,
+                (&other.signature, &other.probe, &other.sides),
+                Weights::Scanned,
+                self.orientations,
+            );
+            if c.similarity > hit.similarity {
+                hit.similarity = c.similarity;
+                hit.score = c.score;
+                hit.orientation = c.orientation;
+                hit.framing = c.framing;
+            }
+        }
+        hits.sort_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
+        hits
     }
 
     /// Bytes of memory the index uses.

@@ -140,11 +140,12 @@ pub struct FileRecord {
     pub signature: Signature,
     /// The signature of the middle of the picture (`Signature::probe_from_coefficients`).
     pub probe: Signature,
-    /// Its side probes (`lookalike_core::side_probes`): the inner ones (`Framing::Cropped`)
-    /// always, the outer ones (`Framing::Wider`) only while pending (until the scan that hashed
-    /// it has compared it: they find an original stored before this crop of it, and
-    /// [`Store::clear_pending`] drops them). Empty when [`Store::load_files`] or
-    /// [`Store::iter`] read it.
+    /// Its side probes (`lookalike_core::side_probes`), inner (`Framing::Cropped`) and outer
+    /// (`Framing::Wider`): a pair's comparison uses both records' (`compare_sided`), so it
+    /// does not depend on which file was hashed first, nor on whether the scan is the one that
+    /// hashed them (records of store format 14 written before this rule lost their outer ones
+    /// when reported; `lookalike_core::side_probes` of the file again restores them). Empty when
+    /// [`Store::load_files`] or [`Store::iter`] read it.
     pub sides: Vec<SideProbe>,
 }
 
@@ -179,28 +180,6 @@ impl FileRecord {
             out.extend_from_slice(&side.signature.to_bytes());
         }
         out
-    }
-
-    /// Drops the outer side probes from an encoded record (what [`Store::clear_pending`]
-    /// keeps); `false`, the bytes untouched, when they are too short to tell.
-    fn drop_outer_sides(bytes: &mut Vec<u8>) -> bool {
-        let Some(len) = bytes
-            .get(27..31)
-            .and_then(|b| usize::try_from(u32::from_le_bytes(b.try_into().ok()?)).ok())
-        else {
-            return false;
-        };
-        let counts = HEADER + 2 * len;
-        let Some(&inner) = bytes.get(counts) else {
-            return false;
-        };
-        let end = counts + SIDE_COUNTS + usize::from(inner) * len;
-        if end > bytes.len() {
-            return false;
-        }
-        bytes[counts + 1] = 0;
-        bytes.truncate(end);
-        true
     }
 
     /// Decodes [`FileRecord::encode`] for `path`; damaged bytes give an error, never a panic.
@@ -379,9 +358,9 @@ impl Store {
         for path in paths {
             let key = path_key(path);
             if let Some(mut value) = self.files.get(&key)?.map(|v| v.to_vec())
-                && FileRecord::drop_outer_sides(&mut value)
+                && value.len() > 1
+                && value[1] & PENDING != 0
             {
-                // Reported: its outer side probes have done their work (see `FileRecord::sides`).
                 value[1] &= !PENDING;
                 batch.insert(key, value);
                 any = true;
@@ -463,19 +442,14 @@ pub(super) mod tests {
             pending,
             signature: probed(size as u8).0,
             probe: probed(size as u8).1,
-            // As a scan stores them: all of them while pending, the inner half once reported.
-            sides: probed(size as u8)
-                .2
-                .into_iter()
-                .filter(|s| pending || s.framing == Framing::Cropped)
-                .collect(),
+            sides: probed(size as u8).2,
         }
     }
 
-    /// A record keeps its side probes; reporting it (`clear_pending`) drops its outer ones and
-    /// keeps the inner ones; reading every record (`iter`, the library's load) skips them.
+    /// A record keeps all its side probes, also once reported (`clear_pending` clears the flag
+    /// alone); reading every record (`iter`, the library's load) skips them.
     #[test]
-    fn reported_records_keep_their_inner_side_probes() {
+    fn reported_records_keep_their_side_probes() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let pending = record("/p/a.jpg", 7, 1, Format::Jpeg, true);
@@ -488,8 +462,16 @@ pub(super) mod tests {
         store.clear_pending([Path::new("/p/a.jpg")]).unwrap();
         let reported = store.get(Path::new("/p/a.jpg")).unwrap().unwrap();
         assert_eq!(reported, record("/p/a.jpg", 7, 1, Format::Jpeg, false));
-        assert_eq!(reported.sides.len(), lookalike_core::SIDE_PROBES / 2);
-        assert!(reported.sides.iter().all(|s| s.framing == Framing::Cropped));
+        assert!(!reported.pending);
+        assert_eq!(reported.sides.len(), lookalike_core::SIDE_PROBES);
+        for framing in [Framing::Cropped, Framing::Wider] {
+            let n = reported
+                .sides
+                .iter()
+                .filter(|s| s.framing == framing)
+                .count();
+            assert_eq!(n, lookalike_core::SIDE_PROBES / 2, "{framing:?}");
+        }
         // Clearing again changes nothing.
         store.clear_pending([Path::new("/p/a.jpg")]).unwrap();
         assert_eq!(store.get(Path::new("/p/a.jpg")).unwrap().unwrap(), reported);
