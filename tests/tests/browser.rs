@@ -520,7 +520,12 @@ fn page_keeps_the_original_agrees_with_compare_and_exports_a_plan() {
     eprintln!("browser: keeper scenario: {}", summary["groups"]);
     assert_eq!(shown.len(), 1, "{summary:#}");
     assert_eq!(shown[0][0], "orig_photo.jpg", "{summary:#}");
-    let mut expected = vec!["copy_captioned.jpg", "copy_half.png", "copy_q25.jpg"];
+    let mut expected = vec![
+        "copy_captioned.jpg",
+        "copy_cut.jpg",
+        "copy_half.png",
+        "copy_q25.jpg",
+    ];
     let mut members: Vec<&str> = shown[0][1..].iter().map(String::as_str).collect();
     members.sort_unstable();
     expected.sort_unstable();
@@ -612,7 +617,7 @@ fn page_keeps_the_original_agrees_with_compare_and_exports_a_plan() {
     let planned = plan["groups"].as_array().unwrap();
     assert_eq!(planned.len(), 1, "{plan:#}");
     let members = planned[0]["members"].as_array().unwrap();
-    assert_eq!(members.len(), 4, "{plan:#}");
+    assert_eq!(members.len(), 5, "{plan:#}");
     for member in members {
         assert_eq!(member.as_object().unwrap().len(), 4, "{member}");
         let name = member["path"].as_str().unwrap();
@@ -641,7 +646,7 @@ fn page_keeps_the_original_agrees_with_compare_and_exports_a_plan() {
         again["status"]
             .as_str()
             .unwrap()
-            .contains("5 added twice (skipped)"),
+            .contains("6 added twice (skipped)"),
         "{again:#}"
     );
 
@@ -753,6 +758,17 @@ fn keeper_fixtures(dir: &Path) -> Vec<PathBuf> {
         .apply(&original)
         .save_with_format(&half, ImageFormat::Png)
         .unwrap();
+    // Cut 12 % from the left and 8 % from the top: found through side probes, which frame it
+    // differently from each side: about 53 through the original's inner windows, 46 (below the
+    // default's 51.5) through the crop's outer ones. Hashed after the original, it joins the
+    // group only if the page compares both pictures' side probes.
+    let (w, h) = original.dimensions();
+    let (x, y) = (w * 12 / 100, h * 8 / 100);
+    let cut = save_jpeg(
+        &image::imageops::crop_imm(&original, x, y, w - x, h - y).to_image(),
+        90,
+        "copy_cut.jpg",
+    );
     let unrelated = dir.join("other.jpg");
     std::fs::copy(
         photos_dir().join(format!("{}.jpg", UNRELATED[1])),
@@ -766,12 +782,15 @@ fn keeper_fixtures(dir: &Path) -> Vec<PathBuf> {
         (&captioned, 30),
         (&q25, 31),
         (&half, 32),
+        (&cut, 33),
         (&unrelated, 5),
     ] {
         let file = std::fs::File::options().write(true).open(path).unwrap();
         file.set_modified(then + days * day).unwrap();
     }
-    vec![captioned, half, orig, q25, unrelated]
+    // The crop last, so that it is most likely hashed after the original: the pair is then
+    // found through the crop's outer windows, the weaker way round for this photo.
+    vec![captioned, half, orig, q25, unrelated, cut]
 }
 
 // ------------------------------------------------------------------------------- privacy

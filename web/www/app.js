@@ -121,7 +121,18 @@ function hashed(image, answer) {
     try {
       for (const hit of state.index.query(image.signature, state.floor, MATCHES_PER_IMAGE)) {
         const other = state.byIndexId.get(hit.id);
-        const edge = { a: other.id, b: image.id, similarity: hit.similarity, score: hit.score };
+        // The index found the pair through this picture's side probes; the other picture's own
+        // ones may frame it better (compareSignatures uses both), so a pair scores the same
+        // whichever of its two files was hashed first, as on the command line.
+        const both = state.lookalike.compareSignatures(other.signature, image.signature);
+        const better = both.similarity > hit.similarity;
+        const edge = {
+          a: other.id,
+          b: image.id,
+          similarity: better ? both.similarity : hit.similarity,
+          score: better ? both.score : hit.score,
+        };
+        both.free();
         state.edges.push(edge);
         if (edge.similarity >= minSimilarity) state.regroup = true;
         for (const id of [edge.a, edge.b]) {
