@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use lookalike_core::{
-    Hit, Orientation, ProbedIndex, ProbedIndexBuilder, QueryScratch, SideProbe, Signature, Weights,
-    compare_sided,
+    BOTH_WAYS_MARGIN, Hit, Orientation, ProbedIndex, ProbedIndexBuilder, QueryScratch, SideProbe,
+    Signature, Weights, compare_sided,
 };
 
 use super::path_ids::PathIds;
@@ -267,8 +267,11 @@ impl Library {
     /// the pair better (a crop's outer windows against the original, where the original's
     /// inner windows miss by a few pixels: up to tens of points on the harness). With both,
     /// a pair scores the same whichever of its two files is the query, so a first scan, a
-    /// `scan --all` and a `query` agree. A hit whose record cannot be read keeps the index's
-    /// value. With `--whole`, the index's hits as they are.
+    /// `scan --all` and a `query` agree. The index is asked down to [`BOTH_WAYS_MARGIN`] below
+    /// `min_similarity`, so that a pair the stored picture's side probes show is found from
+    /// either file, also when a scan adds one of them to a library that holds the other. A hit
+    /// whose record cannot be read keeps the index's value. With `--whole`, the index's hits
+    /// as they are.
     pub fn query_both_ways(
         &self,
         store: &Store,
@@ -277,10 +280,11 @@ impl Library {
         min_similarity: f32,
         limit: usize,
     ) -> Vec<Hit> {
-        let mut hits = self.query(scratch, probed, min_similarity, limit);
         if self.whole {
-            return hits;
+            return self.query(scratch, probed, min_similarity, limit);
         }
+        let surface = (min_similarity - BOTH_WAYS_MARGIN).max(0.0);
+        let mut hits = self.query(scratch, probed, surface, limit);
         for hit in &mut hits {
             let Some(other) = self
                 .file(hit.id)
@@ -301,6 +305,7 @@ impl Library {
                 hit.framing = c.framing;
             }
         }
+        hits.retain(|hit| hit.similarity >= min_similarity);
         hits.sort_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
         hits
     }

@@ -32,8 +32,9 @@ use std::time::Instant;
 use image::RgbImage;
 use image::imageops;
 use lookalike_core::{
-    Comparison, DEFAULT_COEFFICIENTS, Framing, Orientation, PixelLayout, Pixels, ProbedIndex,
-    QueryScratch, Sensitivity, SideProbe, Signature, Weights, compare_probed, compare_sides,
+    BOTH_WAYS_MARGIN, Comparison, DEFAULT_COEFFICIENTS, Framing, Orientation, PixelLayout, Pixels,
+    ProbedIndex, QueryScratch, Sensitivity, SideProbe, Signature, Weights, compare_probed,
+    compare_sided, compare_sides,
 };
 use lookalike_tests::copies::Edit;
 use lookalike_tests::photos;
@@ -146,6 +147,9 @@ pub struct Measurement {
     /// Per edit, in the order of `true_pairs`: whether the copy's best comparison with its
     /// picture came through a cropped probe, i.e. what the reports label "cropped" or "wider".
     pub through_probe: Vec<Vec<bool>>,
+    /// Per edit, in the order of `true_pairs`: the similarity the weaker of the two ways round
+    /// gives ([`one_way`]).
+    pub one_way: TruePairs,
     /// Pairs of different pictures at or above [`FLOOR`]: (similarity, entry a, entry b).
     pub false_pairs: FalsePairs,
     /// The same two, with queries compared upright only (no mirror or quarter turns).
@@ -192,36 +196,34 @@ fn entry(picture: usize, edit: Option<Edit>, img: &RgbImage, m: u8, no_sides: bo
     }
 }
 
-/// How the command line compares two pictures: whole, through their cropped probes
-/// ([`compare_probed`]) and through the side probes of whichever was hashed later (as `scan`
-/// queries them when a picture is hashed). Which one that is depends on the order the files
-/// are found in, so a side probe counts here only as much as the weaker of the two ways round.
+/// How the command line compares two pictures ([`compare_sided`]): whole, through their
+/// cropped probes ([`compare_probed`]) and through the side probes of both (`scan` and `query`
+/// compare every pair the index finds with both files' records; the page too).
 fn compare_entries(e: &Entry, o: &Entry, orientations: &[Orientation]) -> Comparison {
-    let mut best = compare_probed(
+    compare_sided(
+        (&e.signature, &e.probe, &e.sides),
+        (&o.signature, &o.probe, &o.sides),
+        Weights::Scanned,
+        orientations,
+    )
+}
+
+/// The weaker of the two ways round: [`compare_probed`] and the side probes of one picture
+/// only, the one that finds the other less well. A scan that adds one of the two files to a
+/// library holding the other finds the pair from the new file's side: at
+/// [`BOTH_WAYS_MARGIN`] below the threshold, then compared both ways.
+fn one_way(e: &Entry, o: &Entry) -> f32 {
+    let probed = compare_probed(
         (&e.signature, &e.probe),
         (&o.signature, &o.probe),
         Weights::Scanned,
-        orientations,
-    );
-    let ways = (
-        compare_sides(&e.sides, &o.signature, Weights::Scanned),
-        compare_sides(&o.sides, &e.signature, Weights::Scanned),
-    );
-    if let (Some(from_e), Some(from_o)) = ways {
-        // `from_e` frames `o` next to `e`, as `best` does; `from_o` the other way round.
-        let weaker = if from_e.similarity <= from_o.similarity {
-            from_e
-        } else {
-            Comparison {
-                framing: from_o.framing.inverse(),
-                ..from_o
-            }
-        };
-        if weaker.similarity > best.similarity {
-            best = weaker;
-        }
-    }
-    best
+        Orientation::DEFAULT,
+    )
+    .similarity;
+    let way = |sides: &[SideProbe], other: &Signature| {
+        compare_sides(sides, other, Weights::Scanned).map_or(0.0, |c| c.similarity)
+    };
+    probed.max(way(&e.sides, &o.signature).min(way(&o.sides, &e.signature)))
 }
 
 /// True pairs per edit and false pairs (at or above [`FLOOR`]) when queries are tried in the
@@ -387,6 +389,7 @@ fn main() {
     eprintln!("upright only: {:.1} s", start.elapsed().as_secs_f64());
     let mut phash_true = vec![Vec::new(); Edit::ALL.len()];
     let mut through_probe = vec![Vec::new(); Edit::ALL.len()];
+    let mut weaker = vec![Vec::new(); Edit::ALL.len()];
     let original_of = originals_of(&entries, pictures.len());
     for (i, e) in entries.iter().enumerate() {
         if let Some(edit) = e.edit {
@@ -396,6 +399,7 @@ fn main() {
             phash_true[k].push(phash::distance(&phashes[i], &phashes[original]));
             let c = compare_entries(e, o, Orientation::DEFAULT);
             through_probe[k].push(c.framing != Framing::Whole);
+            weaker[k].push(one_way(e, o));
         }
     }
     // Counting the negatives, and the perceptual hash on all of them (cheap: 64-bit XORs).
@@ -429,6 +433,7 @@ fn main() {
         pictures,
         true_pairs,
         through_probe,
+        one_way: weaker,
         false_pairs,
         upright,
         negatives,

@@ -41,6 +41,20 @@ pub fn describe(m: &Measurement, entry: usize) -> String {
     }
 }
 
+/// Required copies found at `t` through both pictures' side probes whose weaker way round
+/// ([`crate::one_way`]) is more than [`lookalike_core::BOTH_WAYS_MARGIN`] below `t`: a scan
+/// that adds one of the two files to a library holding the other may not find them (a later
+/// `scan --all` does).
+fn one_way_misses(m: &Measurement, t: f32) -> usize {
+    Edit::ALL
+        .iter()
+        .zip(m.true_pairs.iter().zip(&m.one_way))
+        .filter(|(e, _)| !e.is_exempt())
+        .flat_map(|(_, (both, one))| both.iter().zip(one))
+        .filter(|&(&both, &one)| both >= t && one < t - lookalike_core::BOTH_WAYS_MARGIN)
+        .count()
+}
+
 fn min(v: &[f32]) -> f32 {
     v.iter().copied().fold(f32::INFINITY, f32::min)
 }
@@ -117,6 +131,7 @@ pub fn markdown(m: &Measurement) -> String {
         o,
         "| | |\n|---|---|\n\
          | recall, every required edit (all but rotate 3°, crop 20 % and hazy + text) | {:.4} ({} of {}) |\n\
+         | of them, a scan that adds one of the two files later may miss (found one way round only, the other more than {} points below the threshold) | {} |\n\
          | false pairs | **{}** of {} |\n\
          | weakest true pair (required edits) | {:.1} |\n\
          | strongest false pair | {} |\n\
@@ -124,6 +139,8 @@ pub fn markdown(m: &Measurement) -> String {
         recall(&req, t_default),
         req.iter().filter(|&&x| x >= t_default).count(),
         req.len(),
+        lookalike_core::BOTH_WAYS_MARGIN,
+        one_way_misses(m, t_default),
         false_pairs(m, t_default),
         m.negatives,
         weakest,
