@@ -32,9 +32,9 @@ use std::time::Instant;
 use image::RgbImage;
 use image::imageops;
 use lookalike_core::{
-    BOTH_WAYS_MARGIN, Comparison, DEFAULT_COEFFICIENTS, Framing, Orientation, PixelLayout, Pixels,
-    ProbedIndex, QueryScratch, Sensitivity, SideProbe, Signature, Weights, compare_probed,
-    compare_sided, compare_sides,
+    Comparison, DEFAULT_COEFFICIENTS, Framing, Orientation, PixelLayout, Pixels, ProbedIndex,
+    QueryScratch, Sensitivity, SideProbe, Signature, Weights, compare_probed, compare_sided,
+    compare_sides,
 };
 use lookalike_tests::copies::Edit;
 use lookalike_tests::photos;
@@ -211,7 +211,7 @@ fn compare_entries(e: &Entry, o: &Entry, orientations: &[Orientation]) -> Compar
 /// The weaker of the two ways round: [`compare_probed`] and the side probes of one picture
 /// only, the one that finds the other less well. A scan that adds one of the two files to a
 /// library holding the other finds the pair from the new file's side: at
-/// [`BOTH_WAYS_MARGIN`] below the threshold, then compared both ways.
+/// [`lookalike_core::BOTH_WAYS_MARGIN`] below the threshold, then compared both ways.
 fn one_way(e: &Entry, o: &Entry) -> f32 {
     let probed = compare_probed(
         (&e.signature, &e.probe),
