@@ -703,11 +703,6 @@ fn the_report_page_proposes_to_keep_members_similar_via_others() {
                 .unwrap();
         }
     }
-    // Hashed first: the groups and the page below then come from two rescans, which compare
-    // alike (a first scan also compares a new picture's outer side probes, which the database
-    // keeps only until then, so it can find a pair or two more or fewer than a rescan).
-    let first = env.run(&["scan", pics.to_str().unwrap(), "--quiet"]);
-    assert!(first.status.success(), "{}", text(&first.stderr));
     let groups = env.groups(&pics, &[]);
     let via_others = groups
         .iter()

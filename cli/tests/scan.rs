@@ -1131,12 +1131,6 @@ fn a_member_like_another_member_only_is_linked_to_check_not_moved() {
         }
     }
     let pics = env.pics();
-    // Hashed first: the groups and the review folder below then come from two rescans, which
-    // compare alike (a first scan also compares a new picture's outer side probes, which the
-    // database keeps only until then, so it can join a member directly that a rescan joins
-    // through another member).
-    let first = env.run(&["scan", pics.to_str().unwrap(), "--quiet"]);
-    assert!(first.status.success(), "{}", text(&first.stderr));
     let out = env.run(&[
         "scan",
         pics.to_str().unwrap(),

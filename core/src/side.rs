@@ -19,12 +19,15 @@
 //!   lies beyond its edges repeating its edge pixels. Like the wider picture, whose coefficients
 //!   inside the window are the same, [`Framing::Wider`].
 //!
-//! These are queried against the stored pictures ([`crate::ProbedIndex::query_sides_with`])
-//! when the picture is hashed, and then dropped: of two pictures, whichever is hashed later
-//! finds the other, the crop through its outer windows and the wider picture through its inner
-//! ones. Nothing is stored, so a library's index keeps its size; the price is 32 more queries
-//! for each picture hashed, and a pair is found this way only when one of the two is hashed in
-//! the run that reports it.
+//! They are not indexed, so a library's index keeps its size: a picture's side probes are
+//! queried against the stored pictures ([`crate::ProbedIndex::query_sides_with`]), 32 more
+//! queries per picture compared. Of two pictures, each finds the other its own way, the crop
+//! through its outer windows and the wider picture through its inner ones, and the two ways
+//! can differ by tens of points (a window that misses the other's framing by a few pixels).
+//! So a pair is scored with both pictures' side probes ([`crate::compare_sided`]), whichever
+//! of the two is the query: the command line keeps them in its records and compares each hit
+//! again, after asking the index down to [`BOTH_WAYS_MARGIN`] below the threshold; the page
+//! compares each hit's bytes.
 //!
 //! A window finds a crop within about 2 % of its own cut (docs/accuracy.md, "Crops by
 //! amount": with one cut of 10 %, crops of 10 % from one side were found at 0.99, of 6 % and
