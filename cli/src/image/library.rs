@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use lookalike_core::{
-    BOTH_WAYS_MARGIN, Hit, Orientation, ProbedIndex, ProbedIndexBuilder, QueryScratch, SideProbe,
-    Signature, Weights, compare_sided,
+    BOTH_WAYS_MARGIN, Hit, ProbedIndex, ProbedIndexBuilder, QueryScratch, SideProbe, Signature,
+    Weights, compare_sides,
 };
 
 use super::path_ids::PathIds;
@@ -30,8 +30,6 @@ pub struct Library {
     damaged: Vec<PathBuf>,
     /// Queries compare whole pictures only (`--whole`).
     whole: bool,
-    /// The orientations queries try (`--upright`: none).
-    orientations: &'static [Orientation],
 }
 
 impl Library {
@@ -48,7 +46,6 @@ impl Library {
                     saved: true,
                     damaged: Vec::new(),
                     whole: false,
-                    orientations: Orientation::DEFAULT,
                 });
             }
             Ok(None) => {}
@@ -132,14 +129,12 @@ impl Library {
             saved: false,
             damaged,
             whole: false,
-            orientations: Orientation::DEFAULT,
         })
     }
 
     /// Queries upright only from now on (`--upright`): no mirrored or turned matches.
     pub fn upright_only(&mut self) {
         self.index.set_orientations(&[]);
-        self.orientations = &[];
     }
 
     /// Queries pictures whole only from now on (`--whole`): no match through a cropped probe.
@@ -262,7 +257,7 @@ impl Library {
     }
 
     /// [`Library::query`], then each hit compared again with the stored picture's own side
-    /// probes too ([`compare_sided`] of both records), best first. A query's side probes find
+    /// probes too (so as `lookalike_core::compare_sided` compares both records), best first. A query's side probes find
     /// the stored pictures; the stored picture's side probes, which are not indexed, may frame
     /// the pair better (a crop's outer windows against the original, where the original's
     /// inner windows miss by a few pixels: up to tens of points on the harness). With both,
@@ -292,17 +287,17 @@ impl Library {
             else {
                 continue;
             };
-            let c = compare_sided(
-                probed,
-                (&other.signature, &other.probe, &other.sides),
-                Weights::Scanned,
-                self.orientations,
-            );
+            // The index's hit is already the best of the two wholes, their cropped probes and
+            // the query's side probes (the same bits as `compare_sided`'s parts): what is left
+            // is the stored picture's side probes against the query, framed the other way.
+            let Some(c) = compare_sides(&other.sides, probed.0, Weights::Scanned) else {
+                continue;
+            };
             if c.similarity > hit.similarity {
                 hit.similarity = c.similarity;
                 hit.score = c.score;
                 hit.orientation = c.orientation;
-                hit.framing = c.framing;
+                hit.framing = c.framing.inverse();
             }
         }
         hits.retain(|hit| hit.similarity >= min_similarity);
