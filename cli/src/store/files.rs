@@ -141,11 +141,10 @@ pub struct FileRecord {
     /// The signature of the middle of the picture (`Signature::probe_from_coefficients`).
     pub probe: Signature,
     /// Its side probes (`lookalike_core::side_probes`), inner (`Framing::Cropped`) and outer
-    /// (`Framing::Wider`): a pair's comparison uses both records' (`compare_sided`), so it
-    /// does not depend on which file was hashed first, nor on whether the scan is the one that
-    /// hashed them (records of store format 14 written before this rule lost their outer ones
-    /// when reported; `lookalike_core::side_probes` of the file again restores them). Empty when
-    /// [`Store::load_files`] or [`Store::iter`] read it.
+    /// (`Framing::Wider`), kept once reported since store format 15: a pair's comparison uses
+    /// both records' (`compare_sided`), so it does not depend on which file was hashed first,
+    /// nor on whether the scan is the one that hashed them. Empty when [`Store::load_files`] or
+    /// [`Store::iter`] read it.
     pub sides: Vec<SideProbe>,
 }
 

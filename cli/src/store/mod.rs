@@ -68,8 +68,11 @@ use read_only::{copy_files, lock_shared, writable};
 /// a hazy picture, pulled to its median; screenshots included); 14: signature format 11 and 60
 /// coefficients per channel instead of 40 (issue 17: fewer false pairs between different
 /// photographs; a grained ground the picture keeps past an edge is no bar; screenshots
-/// included). A database of an older format is refused with a message, never misread.
-pub const FORMAT_VERSION: u8 = 14;
+/// included); 15: a centred side probe, 12 % cut all round, and the outer side probes kept
+/// once reported (issue 17: crops all round, and each pair compared with both files' side
+/// probes; signatures and screenshots as in 14). A database of an older format is refused
+/// with a message, never misread.
+pub const FORMAT_VERSION: u8 = 15;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -470,30 +473,33 @@ mod tests {
     use super::*;
 
     /// Issue 17: signatures changed meaning with formats 2 to 7, 9, 12, 13 and 14, format 8
-    /// holds each image's cropped probe too, format 10 its side probes and format 11 side probes
-    /// at two cuts; an older database must not be read (format 13 kept 40 coefficients per
-    /// channel, and says so in its `m` setting too).
+    /// holds each image's cropped probe too, format 10 its side probes, format 11 side probes
+    /// at two cuts and format 15 a centred one (and keeps the outer ones once reported); an
+    /// older database must not be read (format 13 kept 40 coefficients per channel, and says so
+    /// in its `m` setting too).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let store = Store::open(dir.path()).unwrap();
-            store.settings.insert("format", &[13]).unwrap();
-            store.settings.insert("m", &[40]).unwrap();
-            store.db.flush().unwrap();
-        }
-        match Store::open(dir.path()) {
-            Err(e @ StoreError::Incompatible { .. }) => {
-                let message = e.to_string();
-                assert!(
-                    message.contains("format = [13]")
-                        && message.contains("uses 14")
-                        && message.contains("db upgrade"),
-                    "{message}"
-                );
+        for (format, m) in [(14u8, 60u8), (13, 40)] {
+            let dir = tempfile::tempdir().unwrap();
+            {
+                let store = Store::open(dir.path()).unwrap();
+                store.settings.insert("format", &[format]).unwrap();
+                store.settings.insert("m", &[m]).unwrap();
+                store.db.flush().unwrap();
             }
-            Err(e) => panic!("unexpected error {e}"),
-            Ok(_) => panic!("a database of format 13 was opened"),
+            match Store::open(dir.path()) {
+                Err(e @ StoreError::Incompatible { .. }) => {
+                    let message = e.to_string();
+                    assert!(
+                        message.contains(&format!("format = [{format}]"))
+                            && message.contains("uses 15")
+                            && message.contains("db upgrade"),
+                        "{message}"
+                    );
+                }
+                Err(e) => panic!("unexpected error {e}"),
+                Ok(_) => panic!("a database of format {format} was opened"),
+            }
         }
     }
 

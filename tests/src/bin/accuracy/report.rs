@@ -268,19 +268,17 @@ pub fn markdown(m: &Measurement) -> String {
     let _ = writeln!(
         o,
         "Every whole picture and quarter cut by each amount, from one side (left, top, right \
-         and bottom in turn) and at a corner (the two sides that meet there, each corner in \
-         turn), compared with its picture: the share found at the default. The crops kept \
-         in the table above are three of these; this one shows how the crop amount, which \
-         no one chooses for us, is covered between them.\n\n\
-         | crop | one side | corner (both sides) |\n|---|---|---|"
+         and bottom in turn), at a corner (the two sides that meet there, each corner in \
+         turn) and all round (half of it from each side, as a zoom cuts), compared with its \
+         picture: the share found at the default. The crops kept in the table above are \
+         four of these; this one shows how the crop amount, which no one chooses for us, is \
+         covered between them.\n\n\
+         | crop | one side | corner (both sides) | all round (half from each side) |\n\
+         |---|---|---|---|"
     );
-    for &(amount, s, sn, c, cn) in &m.sweep.rows {
-        let _ = writeln!(
-            o,
-            "| {amount} % | {:.3} | {:.3} |",
-            s as f64 / sn.max(1) as f64,
-            c as f64 / cn.max(1) as f64
-        );
+    for &(amount, counts) in &m.sweep.rows {
+        let [side, corner, round] = counts.map(|(n, of)| n as f64 / of.max(1) as f64);
+        let _ = writeln!(o, "| {amount} % | {side:.3} | {corner:.3} | {round:.3} |");
     }
 
     let _ = writeln!(o, "\n## Perceptual hash, per distance\n");
