@@ -273,7 +273,7 @@ mod tests {
 
     /// A copy cut all round by about [`CENTRED_CUT`] (a zoom) is like the picture's centred
     /// window more than like any other, and by more than through the middle probe, which is
-    /// cut half as much; compared both ways round, the pair scores that.
+    /// cut half as much.
     #[test]
     fn a_copy_cut_all_round_matches_the_centred_probe() {
         let (w, h) = (600u32, 400u32);
@@ -300,13 +300,6 @@ mod tests {
                 inner.similarity > plain.similarity + 5.0,
                 "{each} %: {inner:?} through the centred window, {plain:?}"
             );
-            let both = compare_sided(
-                (&picture.0, &picture.1, &picture.2),
-                (&copy.0, &copy.1, &copy.2),
-                Weights::Scanned,
-                &[],
-            );
-            assert!(both.similarity >= inner.similarity, "{both:?} {inner:?}");
         }
     }
 

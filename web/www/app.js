@@ -14,6 +14,9 @@ const $ = (selector) => document.querySelector(selector);
 const IMAGE_NAME = /\.(jpe?g|png|gif|webp|avif|bmp|ico|svg|tiff?|heic|heif|jxl)$/i;
 // At most this many matches are kept per image (the index returns the best first).
 const MATCHES_PER_IMAGE = 50;
+// This many times as many hits are taken from the index, each compared with both pictures' side
+// probes, before the best MATCHES_PER_IMAGE are kept (the command line's RAISED_SHARE).
+const RAISED_SHARE = 4;
 // Regrouping while hashing is throttled so that thousands of results don't redraw thousands of
 // times: at most every 400 ms, and at most a tenth of the page's time (a render that took 60 ms
 // waits 600 ms), so that the page's thread stays free for the slider and the workers' answers.
@@ -119,27 +122,36 @@ function hashed(image, answer) {
     if (answer.readStalled) state.stalledReads++;
     const minSimilarity = threshold();
     try {
-      for (const hit of state.index.query(image.signature, state.floor, MATCHES_PER_IMAGE)) {
+      // The index finds pairs through this picture's side probes; the other picture's own ones
+      // may frame a pair better (compareSignatures uses both), so a pair scores the same
+      // whichever of its two files was hashed first, as on the command line. A hit may rise past
+      // others: RAISED_SHARE times as many are taken, the best MATCHES_PER_IMAGE kept.
+      const edges = [];
+      for (const hit of state.index.query(
+        image.signature,
+        state.floor,
+        MATCHES_PER_IMAGE * RAISED_SHARE,
+      )) {
         const other = state.byIndexId.get(hit.id);
-        // The index found the pair through this picture's side probes; the other picture's own
-        // ones may frame it better (compareSignatures uses both), so a pair scores the same
-        // whichever of its two files was hashed first, as on the command line.
         const both = state.lookalike.compareSignatures(other.signature, image.signature);
         const better = both.similarity > hit.similarity;
-        const edge = {
+        edges.push({
           a: other.id,
           b: image.id,
           similarity: better ? both.similarity : hit.similarity,
           score: better ? both.score : hit.score,
-        };
+        });
         both.free();
+        hit.free();
+      }
+      edges.sort((x, y) => y.similarity - x.similarity || x.a - y.a);
+      for (const edge of edges.slice(0, MATCHES_PER_IMAGE)) {
         state.edges.push(edge);
         if (edge.similarity >= minSimilarity) state.regroup = true;
         for (const id of [edge.a, edge.b]) {
           if (!state.edgesById.has(id)) state.edgesById.set(id, []);
           state.edgesById.get(id).push(edge);
         }
-        hit.free();
       }
       image.indexId = state.index.add(image.signature);
       state.byIndexId.set(image.indexId, image);

@@ -393,11 +393,16 @@ fn open_database(entries: usize) -> Result<()> {
                     signature: synthetic_signature(i as u64),
                     // Another synthetic signature: only the cost of a second one is measured.
                     probe: synthetic_signature(!(i as u64)),
-                    // A reported record keeps its inner side probes.
-                    sides: (0..(lookalike_core::SIDE_PROBES / 2) as u64)
+                    // A reported record keeps all its side probes, inner and outer (store
+                    // format 15).
+                    sides: (0..lookalike_core::SIDE_PROBES as u64)
                         .map(|k| SideProbe {
-                            framing: Framing::Cropped,
-                            signature: synthetic_signature((i as u64) << 4 | k),
+                            framing: if k < lookalike_core::SIDE_PROBES as u64 / 2 {
+                                Framing::Cropped
+                            } else {
+                                Framing::Wider
+                            },
+                            signature: synthetic_signature((i as u64) << 6 | k),
                         })
                         .collect(),
                 })

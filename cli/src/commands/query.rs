@@ -51,8 +51,20 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     } else {
         config::sensitivity(args.sensitivity)?
     };
-    let store = Store::open_for_reading(&config.db)?;
+    // Hashed before the database is opened: it is held (and locked against a scan) while the
+    // matches are looked up and compared with the stored records, not while images decode.
     let engine = Engine::new(config.gpu);
+    let mut hashed = Vec::with_capacity(images.len());
+    for image in &images {
+        match engine.hash_path(image)? {
+            Ok((_, probed)) => hashed.push((image, probed)),
+            Err(e) => messages::file_error(image, format!("{e:#}")),
+        }
+    }
+    if hashed.is_empty() {
+        return Ok(());
+    }
+    let store = Store::open_for_reading(&config.db)?;
     let library = {
         let progress = Progress::new();
         let mut library = Library::load(&store, &progress)?;
@@ -71,14 +83,7 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     let mut scratch = QueryScratch::new();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for image in &images {
-        let (signature, probe, sides) = match engine.hash_path(image)? {
-            Ok((_, probed)) => probed,
-            Err(e) => {
-                messages::file_error(image, format!("{e:#}"));
-                continue;
-            }
-        };
+    for (image, (signature, probe, sides)) in &hashed {
         // A file that is in the index is not its own match, nor is another name of it (a hard
         // link): the others are what was asked.
         let itself = std::fs::canonicalize(image)
@@ -87,10 +92,10 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         let mut hits = library.query_both_ways(
             &store,
             &mut scratch,
-            (&signature, &probe, &sides),
+            (signature, probe, sides),
             sensitivity.min_similarity(),
             args.limit.saturating_add(SELF_NAMES),
-        );
+        )?;
         hits.retain(|hit| {
             Some(hit.id) != itself
                 && !library

@@ -268,7 +268,7 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
                     (&record.signature, &record.probe, &record.sides),
                     min_similarity,
                     MATCHES_PER_IMAGE,
-                );
+                )?;
                 Ok(Some((id, file, hits)))
             })
             .collect_into_vec(&mut answered);

@@ -17,6 +17,10 @@ use crate::messages;
 use crate::progress::Progress;
 use crate::store::{FileRecord, ImageFile, IterError, Store};
 
+/// How many times `limit` hits [`Library::query_both_ways`] takes from the index before
+/// raising them with the stored pictures' side probes and keeping the best `limit`.
+pub const RAISED_SHARE: usize = 4;
+
 /// The index and the files behind its ids.
 pub struct Library {
     index: ProbedIndex,
@@ -257,16 +261,16 @@ impl Library {
     }
 
     /// [`Library::query`], then each hit compared again with the stored picture's own side
-    /// probes too (so as `lookalike_core::compare_sided` compares both records), best first. A query's side probes find
-    /// the stored pictures; the stored picture's side probes, which are not indexed, may frame
-    /// the pair better (a crop's outer windows against the original, where the original's
-    /// inner windows miss by a few pixels: up to tens of points on the harness). With both,
-    /// a pair scores the same whichever of its two files is the query, so a first scan, a
-    /// `scan --all` and a `query` agree. The index is asked down to [`BOTH_WAYS_MARGIN`] below
-    /// `min_similarity`, so that a pair the stored picture's side probes show is found from
-    /// either file, also when a scan adds one of them to a library that holds the other. A hit
-    /// whose record cannot be read keeps the index's value. With `--whole`, the index's hits
-    /// as they are.
+    /// probes too (so as `lookalike_core::compare_sided` compares both records), best first, at
+    /// most `limit`. A query's side probes find the stored pictures; the stored picture's side
+    /// probes, which are not indexed, may frame the pair better (a crop's outer windows against
+    /// the original, where the original's inner windows miss by a few pixels: up to tens of
+    /// points on the harness). With both, a pair scores the same whichever of its two files is
+    /// the query, so a first scan, a `scan --all` and a `query` agree. The index is asked down to
+    /// [`BOTH_WAYS_MARGIN`] below `min_similarity`, so that a pair the stored picture's side
+    /// probes show is found from either file, also when a scan adds one of them to a library
+    /// that holds the other; and for [`RAISED_SHARE`] times `limit` hits, since a hit may rise
+    /// past others. With `--whole`, the index's hits as they are.
     pub fn query_both_ways(
         &self,
         store: &Store,
@@ -274,17 +278,17 @@ impl Library {
         probed: (&Signature, &Signature, &[SideProbe]),
         min_similarity: f32,
         limit: usize,
-    ) -> Vec<Hit> {
+    ) -> Result<Vec<Hit>> {
         if self.whole {
-            return self.query(scratch, probed, min_similarity, limit);
+            return Ok(self.query(scratch, probed, min_similarity, limit));
         }
         let surface = (min_similarity - BOTH_WAYS_MARGIN).max(0.0);
-        let mut hits = self.query(scratch, probed, surface, limit);
+        let mut hits = self.query(scratch, probed, surface, limit.saturating_mul(RAISED_SHARE));
         for hit in &mut hits {
-            let Some(other) = self
-                .file(hit.id)
-                .and_then(|f| store.get(&f.path).ok().flatten())
-            else {
+            let Some(file) = self.file(hit.id) else {
+                continue;
+            };
+            let Some(other) = store.get(&file.path)? else {
                 continue;
             };
             // The index's hit is already the best of the two wholes, their cropped probes and
@@ -302,7 +306,8 @@ impl Library {
         }
         hits.retain(|hit| hit.similarity >= min_similarity);
         hits.sort_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
-        hits
+        hits.truncate(limit);
+        Ok(hits)
     }
 
     /// Bytes of memory the index uses.
