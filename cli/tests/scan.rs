@@ -905,22 +905,17 @@ fn crops_score_the_same_whichever_file_came_first_and_on_every_rescan() {
     }
     assert!(compared >= 2, "{}", text(&out.stdout));
 
-    // The crops stored first (and reported), the originals added in a second scan.
-    let crops_first = Env::new();
-    place(&crops_first, false, true);
-    let crops = crops_first.scan_pairs(&[]).1;
-    place(&crops_first, true, false);
-    let originals_later = crops_first.scan_pairs(&[]).1;
-    assert_eq!(scored(&[&crops, &originals_later]), first);
-    assert_eq!(scored(&[&crops_first.scan_pairs(&["--all"]).1]), first);
-
-    // And the other way round.
-    let originals_first = Env::new();
-    place(&originals_first, true, false);
-    let alone = originals_first.scan_pairs(&[]).1;
-    place(&originals_first, false, true);
-    let crops_later = originals_first.scan_pairs(&[]).1;
-    assert_eq!(scored(&[&alone, &crops_later]), first);
+    // One kind stored first (and reported), the other added in a second scan: the crops
+    // before the originals, then the other way round.
+    for originals_first in [false, true] {
+        let env = Env::new();
+        place(&env, originals_first, !originals_first);
+        let earlier = env.scan_pairs(&[]).1;
+        place(&env, !originals_first, originals_first);
+        let later = env.scan_pairs(&[]).1;
+        assert_eq!(scored(&[&earlier, &later]), first, "{originals_first}");
+        assert_eq!(scored(&[&env.scan_pairs(&["--all"]).1]), first);
+    }
 }
 
 /// Issue 11: the GPU is looked for only when something needs hashing, so a rescan with nothing

@@ -120,7 +120,9 @@ pub use orientation::Orientation;
 pub use pairs::{AllPairs, Pair, PairScratch, PairStats, all_pairs};
 pub use planes::Planes;
 pub use probe::{PROBE_SHARE, Window};
-pub use probed::{PROBE_PENALTY, ProbedIndex, ProbedIndexBuilder, compare_probed, compare_sided};
+pub use probed::{
+    PROBE_PENALTY, ProbedIndex, ProbedIndexBuilder, compare_probed, compare_sided, raise_with_sides,
+};
 pub use resize::{
     PixelLayout, Pixels, Span, composite_on_white, downscale, downscale_into, downscale_region,
     spans,

@@ -63,6 +63,28 @@ pub fn compare_sided(
     best
 }
 
+/// Raises `hit`, one of [`ProbedIndex::query_sided_with`]'s for the picture whose signature is
+/// `query`, with the stored picture's own side probes, `stored_sides`, which are not indexed:
+/// compared with `query` whole, their windows framed the other way. The hit then is what
+/// [`compare_sided`] gives for the two pictures (the index's part is the same bits), so a pair
+/// scores the same whichever of its two pictures is the query.
+pub fn raise_with_sides(
+    hit: &mut Hit,
+    stored_sides: &[SideProbe],
+    query: &Signature,
+    weights: Weights,
+) {
+    let Some(c) = compare_sides(stored_sides, query, weights) else {
+        return;
+    };
+    if c.similarity > hit.similarity {
+        hit.similarity = c.similarity;
+        hit.score = c.score;
+        hit.orientation = c.orientation;
+        hit.framing = c.framing.inverse();
+    }
+}
+
 /// Keeps each id's best hit (the first of equals, in the order given), best first, at most
 /// `limit`.
 fn best_per_id(hits: &mut Vec<Hit>, limit: usize) {

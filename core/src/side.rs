@@ -369,6 +369,7 @@ mod tests {
         let copy = sided(&copy, cw, ch);
         let other = sided(&colour_blocks(11, w, h), w, h);
         let mut scratch = QueryScratch::new();
+        let mut rose = false;
         for (stored, query, framing) in [
             (&copy, &picture, Framing::Cropped),
             (&picture, &copy, Framing::Wider),
@@ -383,6 +384,32 @@ mod tests {
             assert_eq!((hits[0].id, hits[0].framing), (id, framing));
             let expected = compare_sides(&query.2, &stored.0, Weights::Scanned).unwrap();
             assert_eq!(hits[0].similarity, expected.similarity);
+            // Raised with the stored picture's side probes, the hit is the comparison of both,
+            // the same whichever of the two is the query.
+            let mut raised = hits[0];
+            crate::raise_with_sides(&mut raised, &stored.2, &query.0, Weights::Scanned);
+            let both = compare_sided(
+                (&query.0, &query.1, &query.2),
+                (&stored.0, &stored.1, &stored.2),
+                Weights::Scanned,
+                &[],
+            );
+            assert_eq!(
+                (raised.similarity, raised.score, raised.framing),
+                (both.similarity, both.score, both.framing)
+            );
+            let other_way = compare_sided(
+                (&stored.0, &stored.1, &stored.2),
+                (&query.0, &query.1, &query.2),
+                Weights::Scanned,
+                &[],
+            );
+            assert_eq!(raised.similarity, other_way.similarity);
+            rose |= raised.similarity > hits[0].similarity;
         }
+        assert!(
+            rose,
+            "one way round, the stored picture's side probes see the pair better"
+        );
     }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use lookalike_core::{
     BOTH_WAYS_MARGIN, Hit, ProbedIndex, ProbedIndexBuilder, QueryScratch, SideProbe, Signature,
-    Weights, compare_sides,
+    Weights, raise_with_sides,
 };
 
 use super::path_ids::PathIds;
@@ -291,18 +291,7 @@ impl Library {
             let Some(other) = store.get(&file.path)? else {
                 continue;
             };
-            // The index's hit is already the best of the two wholes, their cropped probes and
-            // the query's side probes (the same bits as `compare_sided`'s parts): what is left
-            // is the stored picture's side probes against the query, framed the other way.
-            let Some(c) = compare_sides(&other.sides, probed.0, Weights::Scanned) else {
-                continue;
-            };
-            if c.similarity > hit.similarity {
-                hit.similarity = c.similarity;
-                hit.score = c.score;
-                hit.orientation = c.orientation;
-                hit.framing = c.framing.inverse();
-            }
+            raise_with_sides(hit, &other.sides, probed.0, Weights::Scanned);
         }
         hits.retain(|hit| hit.similarity >= min_similarity);
         hits.sort_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
