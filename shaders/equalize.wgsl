@@ -11,9 +11,9 @@
 // uses, between the bins where the unclipped cumulative count first exceeds 10 % of AREA and
 // first reaches 90 %, is pulled to the median bin's units in 64 integer steps,
 // (units · (64 − pull) + middle · pull) / 64, scaled by a strength that needs the darkest and
-// lightest 1 % beyond the range on both sides and fades when they lie far beyond a narrow range
-// (a plain ground: its far levels are the picture's text). So the result is bit-identical to
-// the CPU.
+// lightest 0.7 % (EQ_OUTER_PERMILLE, signature format 12) beyond the range on both sides and
+// fades when they lie far beyond a narrow range (a plain ground: its far levels are the
+// picture's text). So the result is bit-identical to the CPU.
 
 const EQ_BINS: u32 = 1024u;
 // 2 (lookalike_core::EQUALIZE_CLIP) × AREA / EQ_BINS.
@@ -29,8 +29,8 @@ const EQ_RANGE_SHARE: u32 = 10u;
 const EQ_PULL_FROM: u32 = 4u;
 const EQ_PULL_TO: u32 = 8u;
 const EQ_PULL_STEPS: u32 = 64u;
-// lookalike_core::equalize's OUTER_SHARE, BOTH_FROM and BOTH_TO, PLAIN_FROM and PLAIN_TO.
-const EQ_OUTER_SHARE: u32 = 1u;
+// lookalike_core::equalize's OUTER_PERMILLE, BOTH_FROM and BOTH_TO, PLAIN_FROM and PLAIN_TO.
+const EQ_OUTER_PERMILLE: u32 = 7u;
 const EQ_BOTH_FROM: u32 = 0u;
 const EQ_BOTH_TO: u32 = 8u;
 const EQ_PLAIN_FROM: u32 = 64u;
@@ -124,11 +124,11 @@ fn equalize(
         total_used = acc_used;
         // The range the picture mostly uses, from the unclipped counts (still in `counts`), and
         // its outermost levels: the bins where the cumulative count first exceeds the darkest
-        // 1 %, the lowest 10 % and half, and first reaches 90 % and 99 %.
-        let darkest_at = AREA * EQ_OUTER_SHARE / 100u;
+        // 0.7 %, the lowest 10 % and half, and first reaches 90 % and 99.3 %.
+        let darkest_at = AREA * EQ_OUTER_PERMILLE / 1000u;
         let low_at = AREA * EQ_RANGE_SHARE / 100u;
         let high_at = AREA * (100u - EQ_RANGE_SHARE) / 100u;
-        let lightest_at = AREA * (100u - EQ_OUTER_SHARE) / 100u;
+        let lightest_at = AREA * (1000u - EQ_OUTER_PERMILLE) / 1000u;
         var darkest = EQ_BINS - 1u;
         var low = EQ_BINS - 1u;
         var middle = EQ_BINS - 1u;

@@ -22,9 +22,9 @@
 //! about 400 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
-//! # Byte format (version 11, little-endian)
+//! # Byte format (version 12, little-endian)
 //!
-//! Versions 2 to 11 (issue 17) have the layout of version 1, but version 2 signatures are
+//! Versions 2 to 12 (issue 17) have the layout of version 1, but version 2 signatures are
 //! computed inside uniform borders ([`content_region`]), version 3 ones keep coefficients
 //! spread over the picture ([`select_spread`]), version 4 a quarter of them for detail
 //! ([`DETAIL_SHARE`]), version 5 ones cut the bars of a letterboxed JPEG whose picture smeared
@@ -32,13 +32,14 @@
 //! luminance ([`equalize`]), version 7 ones tell toned chroma on the whole 128 × 128 picture,
 //! version 8 ones cut a bar with a subtitle written into it as deep as the opposite bar,
 //! 9 ones tell toned chroma at 7 % (`tone.rs`), 10 ones pull an overlay's levels to the median
-//! (`equalize.rs`) and cut no object on white, 11 ones no grained ground (`border.rs`). Older
+//! (`equalize.rs`) and cut no object on white, 11 ones no grained ground (`border.rs`), 12
+//! ones measure a picture's outermost levels at 0.7 % instead of 1 % (`equalize.rs`). Older
 //! bytes are refused.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (11) |
+//! | 4 | 1 | format version (12) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -61,7 +62,7 @@ pub use crate::select::{
 };
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 11;
+pub const FORMAT_VERSION: u8 = 12;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";
@@ -521,7 +522,7 @@ mod tests {
             })
         );
         let mut v = good.clone();
-        v[4] = FORMAT_VERSION - 1; // the format before (10 cut a smoothed page margin)
+        v[4] = FORMAT_VERSION - 1; // the format before (11 measured the outermost 1 %)
         assert_eq!(
             Signature::from_bytes(&v),
             Err(Error::UnsupportedSignatureVersion(FORMAT_VERSION - 1))

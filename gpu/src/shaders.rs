@@ -199,8 +199,8 @@ mod tests {
         assert_eq!(value("EQ_PULL_TO"), lookalike_core::EQUALIZE_PULL_TO);
         assert_eq!(value("EQ_PULL_STEPS"), lookalike_core::EQUALIZE_PULL_STEPS);
         assert_eq!(
-            value("EQ_OUTER_SHARE"),
-            lookalike_core::EQUALIZE_OUTER_SHARE
+            value("EQ_OUTER_PERMILLE"),
+            lookalike_core::EQUALIZE_OUTER_PERMILLE
         );
         assert_eq!(value("EQ_BOTH_FROM"), lookalike_core::EQUALIZE_BOTH_FROM);
         assert_eq!(value("EQ_BOTH_TO"), lookalike_core::EQUALIZE_BOTH_TO);

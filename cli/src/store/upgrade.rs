@@ -9,10 +9,10 @@ use lookalike_core::DEFAULT_COEFFICIENTS;
 
 use super::{FORMAT_VERSION, Formats, Store, StoreError, lock};
 
-/// The oldest store format whose videos' screenshot signatures are this version's: format 14
-/// keeps 60 coefficients per channel instead of 40 and cuts no grained ground as a bar
-/// (signature format 11), in screenshots too.
-const SCREENSHOTS_SINCE: u8 = 14;
+/// The oldest store format whose videos' screenshot signatures are this version's: format 16
+/// measures a picture's outermost levels at 0.7 % instead of 1 % (signature format 12), in
+/// screenshots too.
+const SCREENSHOTS_SINCE: u8 = 16;
 
 /// What [`Store::upgrade`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
