@@ -33,8 +33,7 @@
 //! version 8 ones cut a bar with a subtitle written into it as deep as the opposite bar,
 //! 9 ones tell toned chroma at 7 % (`tone.rs`), 10 ones pull an overlay's levels to the median
 //! (`equalize.rs`) and cut no object on white, 11 ones no grained ground (`border.rs`), 12
-//! ones measure a picture's outermost levels at 0.7 % instead of 1 % (`equalize.rs`). Older
-//! bytes are refused.
+//! ones measure the outermost levels at 0.7 % (`equalize.rs`). Older bytes are refused.
 //!
 //! | offset | size | field |
 //! |---|---|---|
