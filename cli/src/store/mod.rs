@@ -476,12 +476,13 @@ mod tests {
 
     /// Issue 17: signatures changed meaning with formats 2 to 7, 9, 12, 13 and 14, format 8
     /// holds each image's cropped probe too, format 10 its side probes, format 11 side probes
-    /// at two cuts and format 15 a centred one (and keeps the outer ones once reported); an
+    /// at two cuts and format 15 a centred one (and keeps the outer ones once reported), format
+    /// 16 signature format 12 (the outermost levels measured at 0.7 %); an
     /// older database must not be read (format 13 kept 40 coefficients per channel, and says so
     /// in its `m` setting too).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
-        for (format, m) in [(14u8, 60u8), (13, 40)] {
+        for (format, m) in [(15u8, 60u8), (14, 60), (13, 40)] {
             let dir = tempfile::tempdir().unwrap();
             {
                 let store = Store::open(dir.path()).unwrap();
@@ -494,7 +495,7 @@ mod tests {
                     let message = e.to_string();
                     assert!(
                         message.contains(&format!("format = [{format}]"))
-                            && message.contains("uses 15")
+                            && message.contains(&format!("uses {FORMAT_VERSION}"))
                             && message.contains("db upgrade"),
                         "{message}"
                     );
