@@ -19,6 +19,11 @@
 
 use crate::{PixelLayout, Pixels, composite_on_white};
 
+mod caption;
+pub use caption::{
+    CAPTION_SHARE, FAR as CAPTION_FAR, STEADY as CAPTION_STEADY, TEXT as CAPTION_TEXT,
+};
+
 /// A rectangle of a picture, in pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Region {
@@ -46,6 +51,64 @@ impl Region {
     /// Width divided by height.
     pub fn aspect_ratio(&self) -> f32 {
         (self.width as f64 / self.height as f64) as f32
+    }
+}
+
+/// What of a picture is hashed: the [`Region`] inside its bars, and how many of that region's
+/// rows a caption band covers at its top and at its bottom (`bands`), which the resample fills
+/// with the picture's nearest row (signature format 12; `border/caption.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Content {
+    /// The part inside uniform borders ([`content_region`]).
+    pub region: Region,
+    /// Rows of `region` covered by a caption band: from its top, from its bottom.
+    pub bands: [u32; 2],
+}
+
+impl Content {
+    /// The whole of `pixels`, with no band.
+    pub fn whole(pixels: &Pixels<'_>) -> Content {
+        Content {
+            region: Region::whole(pixels),
+            bands: [0, 0],
+        }
+    }
+
+    /// The first and the last row of the picture that the resample reads (absolute rows,
+    /// inclusive): a row of a band is read as the nearer of the two.
+    pub fn rows(&self) -> (u32, u32) {
+        let Region { y, height, .. } = self.region;
+        (y + self.bands[0], y + height - 1 - self.bands[1])
+    }
+}
+
+/// The [`Content`] of `pixels`: [`content_region`], and in it a caption band at the top or the
+/// bottom, if any (`border/caption.rs`).
+pub fn content(pixels: &Pixels<'_>) -> Content {
+    let region = content_region(pixels);
+    let Region {
+        x,
+        y,
+        width,
+        height,
+    } = region;
+    if width < 8 || height < 8 {
+        return Content {
+            region,
+            bands: [0, 0],
+        };
+    }
+    let max = (height as f32 * CAPTION_SHARE) as u32;
+    let row = |y| Line::Row {
+        y,
+        x0: x,
+        x1: x + width,
+    };
+    let top = caption::caption_band(pixels, max, |i| row(y + i));
+    let bottom = caption::caption_band(pixels, max, |i| row(y + height - 1 - i));
+    Content {
+        region,
+        bands: [top, bottom],
     }
 }
 

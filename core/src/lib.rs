@@ -97,7 +97,10 @@ pub mod signature;
 mod tone;
 mod weights;
 
-pub use border::{MAX_SHARE, Region, TOLERANCE, content_region};
+pub use border::{
+    CAPTION_FAR, CAPTION_SHARE, CAPTION_STEADY, CAPTION_TEXT, Content, MAX_SHARE, Region,
+    TOLERANCE, content, content_region,
+};
 pub use color::{planes_to_yiq, rgb_to_yiq};
 pub use equalize::{
     BINS as EQUALIZE_BINS, BOTH_FROM as EQUALIZE_BOTH_FROM, BOTH_TO as EQUALIZE_BOTH_TO,
@@ -124,8 +127,8 @@ pub use probed::{
     PROBE_PENALTY, ProbedIndex, ProbedIndexBuilder, compare_probed, compare_sided, raise_with_sides,
 };
 pub use resize::{
-    PixelLayout, Pixels, Span, composite_on_white, downscale, downscale_into, downscale_region,
-    spans,
+    PixelLayout, Pixels, Span, composite_on_white, downscale, downscale_content, downscale_into,
+    downscale_region, spans,
 };
 pub use score::{
     Comparison, Framing, Sensitivity, compare, compare_in, compare_upright, look_label,

@@ -18,7 +18,7 @@
 
 use alloc::vec::Vec;
 
-use crate::{AREA, Error, MAX_SIDE, Planes, Region, SIZE};
+use crate::{AREA, Content, Error, MAX_SIDE, Planes, Region, SIZE};
 
 /// How the bytes of a pixel buffer are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +172,29 @@ pub fn downscale_into(pixels: &Pixels<'_>, planes: &mut Planes) {
 /// # Panics
 /// If the region is empty or does not lie inside the pixels (a programming error).
 pub fn downscale_region(pixels: &Pixels<'_>, region: Region, planes: &mut Planes) {
+    downscale_content(
+        pixels,
+        Content {
+            region,
+            bands: [0, 0],
+        },
+        planes,
+    );
+}
+
+/// [`downscale_region`] of the content's region, reading the rows of its caption bands as the
+/// picture's nearest row ([`Content::rows`]): the spans of the region's height, shifted to its
+/// first row, then clamped to those rows.
+///
+/// # Panics
+/// If the region is empty or does not lie inside the pixels, or the bands cover all of it (a
+/// programming error).
+pub fn downscale_content(pixels: &Pixels<'_>, content: Content, planes: &mut Planes) {
+    let region = content.region;
+    assert!(
+        content.bands[0] + content.bands[1] < region.height,
+        "{content:?} leaves no row"
+    );
     assert!(
         region.width > 0
             && region.height > 0
@@ -182,15 +205,16 @@ pub fn downscale_region(pixels: &Pixels<'_>, region: Region, planes: &mut Planes
         pixels.height
     );
     match pixels.layout {
-        PixelLayout::Rgb8 => downscale_impl::<3>(pixels, region, planes),
-        PixelLayout::Rgba8 => downscale_impl::<4>(pixels, region, planes),
+        PixelLayout::Rgb8 => downscale_impl::<3>(pixels, content, planes),
+        PixelLayout::Rgba8 => downscale_impl::<4>(pixels, content, planes),
     }
 }
 
-fn downscale_impl<const BPP: usize>(pixels: &Pixels<'_>, region: Region, planes: &mut Planes) {
+fn downscale_impl<const BPP: usize>(pixels: &Pixels<'_>, content: Content, planes: &mut Planes) {
+    let region = content.region;
     let (w, h) = (region.width as usize, region.height as usize);
     let stride = pixels.width as usize;
-    if w == SIZE && h == SIZE && region == Region::whole(pixels) {
+    if w == SIZE && h == SIZE && content == Content::whole(pixels) {
         // Already 128 × 128: every output pixel is one source pixel with weight 128 × 128. The
         // same expression as the general path below, so the same bits, without the sums.
         let scale = 1.0 / ((w as f64) * (h as f64) * 255.0);
@@ -227,7 +251,12 @@ fn downscale_impl<const BPP: usize>(pixels: &Pixels<'_>, region: Region, planes:
         list
     };
     let xs = shift(spans(region.width), region.x);
-    let ys = shift(spans(region.height), region.y);
+    let (first, last) = content.rows();
+    let mut ys = shift(spans(region.height), region.y);
+    // Clamping keeps the spans sorted by source row.
+    for s in ys.iter_mut() {
+        s.src = s.src.clamp(first, last);
+    }
     // Every output pixel's weights add up to width × height (in 1/128² units), times 255 for
     // the byte range. One f64 product per value, rounded once to f32: the same bits on every
     // IEEE 754 target.

@@ -32,8 +32,8 @@
 //! luminance ([`equalize`]), version 7 ones tell toned chroma on the whole 128 × 128 picture,
 //! version 8 ones cut a bar with a subtitle written into it as deep as the opposite bar,
 //! 9 ones tell toned chroma at 7 % (`tone.rs`), 10 ones pull an overlay's levels to the median
-//! (`equalize.rs`) and cut no object on white, 11 ones no grained ground (`border.rs`), 12
-//! ones measure the outermost levels at 0.7 % (`equalize.rs`). Older bytes are refused.
+//! (`equalize.rs`) and cut no object on white, 11 ones no grained ground (`border.rs`), 12 ones
+//! take the outermost levels at 0.7 % and fill caption bands ([`content`]). Older are refused.
 //!
 //! | offset | size | field |
 //! |---|---|---|
@@ -51,8 +51,8 @@
 use alloc::vec::Vec;
 
 use crate::{
-    AREA, DEFAULT_COEFFICIENTS, Error, MAX_COEFFICIENTS, Pixels, Planes, content_region, decompose,
-    decompose_planes, downscale_region, equalize, planes_to_yiq,
+    AREA, DEFAULT_COEFFICIENTS, Error, MAX_COEFFICIENTS, Pixels, Planes, content, decompose,
+    decompose_planes, downscale_content, equalize, planes_to_yiq,
 };
 
 pub use crate::select::{
@@ -99,19 +99,19 @@ pub struct Signature {
 }
 
 /// The decomposed planes a signature is made from (the arguments of
-/// [`Signature::from_coefficients`]): bars and frames cut before the resample (issue 17; see
-/// `content_region`), the luminance decomposed as it is (for the average and the strength)
-/// and equalized (for the rest).
+/// [`Signature::from_coefficients`]): bars and frames cut before the resample and caption
+/// bands read as the picture's nearest row (issue 17; see [`content`]), the luminance
+/// decomposed as it is (for the average and the strength) and equalized (for the rest).
 pub(crate) fn coefficients(pixels: &Pixels<'_>) -> (Planes, Vec<f32>, f32) {
-    let region = content_region(pixels);
+    let content = content(pixels);
     let mut planes = Planes::zeroed();
-    downscale_region(pixels, region, &mut planes);
+    downscale_content(pixels, content, &mut planes);
     planes_to_yiq(&mut planes);
     let mut luminance = planes.channel(0).to_vec();
     equalize(planes.channel_mut(0));
     decompose(&mut luminance);
     decompose_planes(&mut planes);
-    (planes, luminance, region.aspect_ratio())
+    (planes, luminance, content.region.aspect_ratio())
 }
 
 impl Signature {

@@ -369,8 +369,8 @@ impl Hasher {
 /// The CPU twin of [`Hasher::planes`].
 pub fn cpu_planes(pixels: &Pixels<'_>, stage: Stage) -> Planes {
     let mut planes = Planes::zeroed();
-    let region = lookalike_core::content_region(pixels);
-    lookalike_core::downscale_region(pixels, region, &mut planes);
+    let content = lookalike_core::content(pixels);
+    lookalike_core::downscale_content(pixels, content, &mut planes);
     if stage != Stage::Rgb {
         lookalike_core::planes_to_yiq(&mut planes);
         lookalike_core::equalize(planes.channel_mut(0));

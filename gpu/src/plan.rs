@@ -2,7 +2,7 @@
 //! pixels: the image table and the span tables of the area-average resample ([`pack`]). Pure
 //! host-side arithmetic, tested without a GPU; [`crate::pipeline`] runs the chunks.
 
-use lookalike_core::{Pixels, content_region, spans};
+use lookalike_core::{Pixels, content, spans};
 
 use crate::params::{AREA, ImageInfo, N};
 
@@ -77,16 +77,18 @@ pub(crate) fn plan(images: &[Pixels<'_>], max_binding: u64) -> (Vec<Chunk>, Vec<
     (chunks, on_cpu)
 }
 
-/// Appends the span table of an axis of `len` pixels starting at pixel `offset`: `N + 1`
-/// absolute bin starts, then the spans of [`lookalike_core::spans`] grouped by bin, each
-/// `(source << 8) | weight`. Returns where the table starts.
-fn push_axis(table: &mut Vec<u32>, len: u32, offset: u32) -> u32 {
+/// Appends the span table of an axis of `len` pixels starting at pixel `offset`, each source
+/// pixel clamped to `read` (first and last, inclusive): `N + 1` absolute bin starts, then the
+/// spans of [`lookalike_core::spans`] grouped by bin, each `(source << 8) | weight`. Returns
+/// where the table starts.
+fn push_axis(table: &mut Vec<u32>, len: u32, offset: u32, read: (u32, u32)) -> u32 {
     let start = table.len();
     let mut list = spans(len);
-    // The content region starts `offset` pixels in (lookalike_core::downscale_region shifts
-    // its spans the same way); rows are still addressed with the full width.
+    // The content region starts `offset` pixels in, and the rows of a caption band are read as
+    // the picture's nearest row (lookalike_core::downscale_content shifts and clamps its spans
+    // the same way); rows are still addressed with the full width.
     for s in list.iter_mut() {
-        s.src += offset;
+        s.src = (s.src + offset).clamp(read.0, read.1);
     }
     // Stable: within a bin the spans stay in source order (the order does not change the exact
     // integer sums, but keeps the table easy to read).
@@ -115,10 +117,12 @@ pub(crate) fn pack(images: &[Pixels<'_>], chunk: &Chunk) -> (Vec<ImageInfo>, Vec
     for &i in &chunk.indices {
         let image = &images[i];
         // The same pixels as the CPU: the part inside uniform borders (issue 17).
-        let region = content_region(image);
+        let content = content(image);
+        let region = content.region;
         let den = u64::from(region.width) * u64::from(region.height) * 255;
-        let x_spans = push_axis(&mut table, region.width, region.x);
-        let y_spans = push_axis(&mut table, region.height, region.y);
+        let columns = (region.x, region.x + region.width - 1);
+        let x_spans = push_axis(&mut table, region.width, region.x, columns);
+        let y_spans = push_axis(&mut table, region.height, region.y, content.rows());
         infos.push(ImageInfo {
             width: image.width(),
             height: image.height(),
@@ -153,7 +157,7 @@ mod tests {
     fn span_tables_list_every_span_of_each_bin() {
         for len in [1u32, 5, 127, 128, 129, 1000, 1023] {
             let mut table = vec![7u32; 3];
-            let start = push_axis(&mut table, len, 0) as usize;
+            let start = push_axis(&mut table, len, 0, (0, len - 1)) as usize;
             assert_eq!(start, 3);
             let mut weights = vec![0u32; N as usize];
             for bin in 0..N as usize {

@@ -11,7 +11,8 @@
 use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage, RgbaImage};
 use lookalike_core::{
-    PixelLayout, Pixels, Region, SideProbe, Signature, Weights, bin, compare, content_region,
+    PixelLayout, Pixels, Region, SideProbe, Signature, Weights, bin, compare, content,
+    content_region,
 };
 use lookalike_gpu::{BackendRequest, GpuError, Hasher, Stage, Timings};
 use lookalike_tests::{Modification, copies, photos};
@@ -239,6 +240,17 @@ fn make_samples() -> Vec<Sample> {
             format!("{name} with text"),
             copies::text(&half),
         ));
+        // Signature format 12: caption bands, at the bottom and (flipped) at the top, whose
+        // rows both paths read as the picture's nearest row (clamped span tables).
+        let cropped = copies::crop_centre(&half, 6);
+        out.push(Sample::rgb(
+            format!("{name} cropped, captioned, JPEG"),
+            lookalike_tests::jpeg(&lookalike_tests::caption(&cropped), 40),
+        ));
+        out.push(Sample::rgb(
+            format!("{name} captioned at the top"),
+            imageops::flip_vertical(&lookalike_tests::caption(&imageops::flip_vertical(&half))),
+        ));
         // And text on a plain ground with grain, which the pull fades out for.
         let mut grain = Rng(u64::from(rng.next()));
         let card = RgbImage::from_fn(w / 3, h / 3, |_, _| {
@@ -319,6 +331,12 @@ fn gpu_signatures_match_the_cpu_on_a_thousand_images() {
         })
         .count();
     assert!(cut >= 3 * 19, "only {cut} samples have borders cut");
+    // And the captioned ones have bands (else this would not test the clamped span tables).
+    let banded = samples
+        .iter()
+        .filter(|s| content(&s.pixels()).bands != [0, 0])
+        .count();
+    assert!(banded >= 19, "only {banded} samples have caption bands");
     println!(
         "{} samples made in {:.2?}",
         samples.len(),

@@ -72,8 +72,9 @@ use read_only::{copy_files, lock_shared, writable};
 /// once reported (issue 17: crops all round, and each pair compared with both files' side
 /// probes; signatures and screenshots as in 14); 16: signature format 12 (issue 17: a
 /// picture's outermost levels measured at 0.7 % instead of 1 %, so that text with a thick
-/// outline over a hazy picture is pulled to its median; screenshots included). A database of
-/// an older format is refused with a message, never misread.
+/// outline over a hazy picture is pulled to its median, and a caption band's rows read as the
+/// picture's nearest row; screenshots included). A database of an older format is refused
+/// with a message, never misread.
 pub const FORMAT_VERSION: u8 = 16;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
@@ -477,7 +478,7 @@ mod tests {
     /// Issue 17: signatures changed meaning with formats 2 to 7, 9, 12, 13 and 14, format 8
     /// holds each image's cropped probe too, format 10 its side probes, format 11 side probes
     /// at two cuts and format 15 a centred one (and keeps the outer ones once reported), format
-    /// 16 signature format 12 (the outermost levels measured at 0.7 %); an
+    /// 16 signature format 12 (outermost levels at 0.7 %, caption bands filled); an
     /// older database must not be read (format 13 kept 40 coefficients per channel, and says so
     /// in its `m` setting too).
     #[test]

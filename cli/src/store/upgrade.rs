@@ -10,8 +10,8 @@ use lookalike_core::DEFAULT_COEFFICIENTS;
 use super::{FORMAT_VERSION, Formats, Store, StoreError, lock};
 
 /// The oldest store format whose videos' screenshot signatures are this version's: format 16
-/// measures a picture's outermost levels at 0.7 % instead of 1 % (signature format 12), in
-/// screenshots too.
+/// measures a picture's outermost levels at 0.7 % instead of 1 % and fills caption bands
+/// (signature format 12), in screenshots too.
 const SCREENSHOTS_SINCE: u8 = 16;
 
 /// What [`Store::upgrade`] did.

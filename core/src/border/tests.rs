@@ -257,3 +257,93 @@ fn a_grained_margin_the_page_keeps_is_no_bar_but_a_flat_bar_beside_it_is() {
     let r = region(w, h, &data);
     assert_eq!((r.x, r.width), (0, 200), "{r:?}");
 }
+
+/// `framed`'s picture with a band of `depth` rows of `colour` along its bottom (or its top),
+/// white marks written across the middle of its rows from `text_from` rows in, `text_rows`
+/// rows of them.
+fn captioned(depth: u32, text_from: u32, text_rows: u32, top: bool) -> (u32, u32, Vec<u8>) {
+    let (w, h, mut data) = framed(200, 120, [0; 4], [0, 0, 0]);
+    for i in 0..depth {
+        let y = if top { i } else { h - 1 - i };
+        for x in 0..w {
+            // Strokes 3 pixels wide, two in three groups of two: an eighth of the row lit,
+            // as a line of text leaves it.
+            let text = (text_from..text_from + text_rows).contains(&i)
+                && (30..170).contains(&x)
+                && (x / 3) % 4 == 0
+                && (x / 24 + i) % 3 != 0;
+            let at = ((y * w + x) * 3) as usize;
+            let v = if text { 250 } else { 20 };
+            data[at..at + 3].copy_from_slice(&[v, v, v]);
+        }
+    }
+    (w, h, data)
+}
+
+fn content_of(w: u32, h: u32, data: &[u8]) -> Content {
+    content(&Pixels::new(w, h, PixelLayout::Rgb8, data).unwrap())
+}
+
+/// Signature format 12: a caption band (text written in a band of one colour at the top or
+/// the bottom) is no bar, so the region keeps it, but its rows are read as the picture's
+/// nearest row.
+#[test]
+fn a_caption_band_at_the_top_or_the_bottom_is_found() {
+    for top in [false, true] {
+        let (w, h, data) = captioned(20, 5, 10, top);
+        let c = content_of(w, h, &data);
+        assert_eq!(c.region, region(w, h, &data), "top {top}");
+        assert_eq!((c.region.y, c.region.height), (0, 120), "top {top}: {c:?}");
+        let bands = if top { [20, 0] } else { [0, 20] };
+        assert_eq!(c.bands, bands, "top {top}");
+        assert_eq!(c.rows(), if top { (20, 119) } else { (0, 99) });
+    }
+}
+
+/// What is not a caption band: a band of one colour with no text (a bar, left to
+/// [`content_region`]), text that reaches the band's inner edge (no plain line between), and
+/// one or two stretches of something far from the band's colour in each row (a subject in a
+/// plain ground, a disc's edge on black).
+#[test]
+fn only_text_inside_a_band_makes_a_caption_band() {
+    for (depth, text_from, text_rows) in [(20, 10, 10), (20, 5, 0)] {
+        let (w, h, data) = captioned(depth, text_from, text_rows, false);
+        let c = content_of(w, h, &data);
+        assert_eq!(
+            c.bands,
+            [0, 0],
+            "text from {text_from}, {text_rows} rows: {c:?}"
+        );
+    }
+    // A bright disc cut by the bottom edge of a black picture whose top half is a texture.
+    let (w, h) = (200u32, 120u32);
+    let mut data = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            let (dx, dy) = (x as f32 - 100.0, y as f32 - 140.0);
+            let v = if y < 60 {
+                [
+                    (x * 7 % 256) as u8,
+                    ((x * y) % 200) as u8,
+                    (y * 3 % 256) as u8,
+                ]
+            } else if dx * dx + dy * dy < 60.0 * 60.0 {
+                [230, 120, 60]
+            } else {
+                [5, 5, 5]
+            };
+            data.extend_from_slice(&v);
+        }
+    }
+    assert_eq!(content_of(w, h, &data).bands, [0, 0]);
+    // Two posts standing in a black ground below a textured picture, a few black rows
+    // between them and it.
+    let (w, h, mut data) = captioned(24, 0, 0, false);
+    for y in h - 24 + 5..h {
+        for x in (60..64).chain(140..146) {
+            let at = ((y * w + x) * 3) as usize;
+            data[at..at + 3].copy_from_slice(&[240, 240, 240]);
+        }
+    }
+    assert_eq!(content_of(w, h, &data).bands, [0, 0]);
+}
