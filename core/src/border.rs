@@ -21,7 +21,8 @@ use crate::{PixelLayout, Pixels, composite_on_white};
 
 mod caption;
 pub use caption::{
-    CAPTION_SHARE, FAR as CAPTION_FAR, STEADY as CAPTION_STEADY, TEXT as CAPTION_TEXT,
+    CAPTION_SHARE, FAR as CAPTION_FAR, RUNS as CAPTION_RUNS, STEADY as CAPTION_STEADY,
+    TEXT as CAPTION_TEXT, TEXT_LINES as CAPTION_TEXT_LINES,
 };
 
 /// A rectangle of a picture, in pixels.

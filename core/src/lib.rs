@@ -98,8 +98,8 @@ mod tone;
 mod weights;
 
 pub use border::{
-    CAPTION_FAR, CAPTION_SHARE, CAPTION_STEADY, CAPTION_TEXT, Content, MAX_SHARE, Region,
-    TOLERANCE, content, content_region,
+    CAPTION_FAR, CAPTION_RUNS, CAPTION_SHARE, CAPTION_STEADY, CAPTION_TEXT, CAPTION_TEXT_LINES,
+    Content, MAX_SHARE, Region, TOLERANCE, content, content_region,
 };
 pub use color::{planes_to_yiq, rgb_to_yiq};
 pub use equalize::{

@@ -25,7 +25,7 @@
 //! # Byte format (version 12, little-endian)
 //!
 //! Versions 2 to 12 (issue 17) have the layout of version 1, but version 2 signatures are
-//! computed inside uniform borders ([`content_region`]), version 3 ones keep coefficients
+//! computed inside uniform borders ([`crate::content_region`]), version 3 ones keep coefficients
 //! spread over the picture ([`select_spread`]), version 4 a quarter of them for detail
 //! ([`DETAIL_SHARE`]), version 5 ones cut the bars of a letterboxed JPEG whose picture smeared
 //! into them and record toned chroma (sepia) with strength 0, version 6 ones equalize the

@@ -18,10 +18,9 @@
 //! of which have text in them (at least one pixel in [`TEXT`] more than [`FAR`] levels off
 //! that colour, in at least [`RUNS`] stretches: a subject standing in a plain ground or a
 //! disc's edge on black is a stretch or two; [`TEXT_LINES`] such lines at least), with a
-//! plain line after the last of them; ended
-//! after at least a JPEG block of lines by an edge where at least half of a line leaves the
-//! colour, past which the picture does not keep the colour ([`own_ground`]). It takes at most
-//! [`CAPTION_SHARE`] of the height.
+//! plain line after the last of them; ended after at least a JPEG block of lines by an edge
+//! where at least half of a line leaves the colour, past which the picture does not keep the
+//! colour ([`own_ground`]). It takes at most [`CAPTION_SHARE`] of the height.
 use super::{JPEG_BLOCK, Line, TOLERANCE, median, own_ground, strays};
 use crate::Pixels;
 
