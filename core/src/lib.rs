@@ -131,7 +131,7 @@ pub use resize::{
     downscale_region, spans,
 };
 pub use score::{
-    Comparison, Framing, Sensitivity, compare, compare_in, compare_upright, look_label,
+    BANDED_CAP, Comparison, Framing, Sensitivity, compare, compare_in, compare_upright, look_label,
 };
 pub use sequence::{FrameHit, SequenceMatch, SequenceOptions, find_sequences};
 pub use side::{

@@ -65,23 +65,28 @@ pub fn compare_sided(
 
 /// Raises `hit`, one of [`ProbedIndex::query_sided_with`]'s for the picture whose signature is
 /// `query`, with the stored picture's own side probes, `stored_sides`, which are not indexed:
-/// compared with `query` whole, their windows framed the other way. The hit then is what
-/// [`compare_sided`] gives for the two pictures (the index's part is the same bits), so a pair
-/// scores the same whichever of its two pictures is the query.
+/// compared with `query` whole, their windows framed the other way; then caps it at
+/// [`crate::BANDED_CAP`] when one of the two had a caption band and the other not
+/// (`stored_banded`, [`Signature::banded`]), which the index does not know. The hit then is
+/// what [`compare_sided`] gives for the two pictures (the index's part is the same bits), so a
+/// pair scores the same whichever of its two pictures is the query.
 pub fn raise_with_sides(
     hit: &mut Hit,
     stored_sides: &[SideProbe],
+    stored_banded: bool,
     query: &Signature,
     weights: Weights,
 ) {
-    let Some(c) = compare_sides(stored_sides, query, weights) else {
-        return;
-    };
-    if c.similarity > hit.similarity {
+    if let Some(c) = compare_sides(stored_sides, query, weights)
+        && c.similarity > hit.similarity
+    {
         hit.similarity = c.similarity;
         hit.score = c.score;
         hit.orientation = c.orientation;
         hit.framing = c.framing.inverse();
+    }
+    if stored_banded != query.banded() {
+        hit.similarity = hit.similarity.min(crate::BANDED_CAP);
     }
 }
 

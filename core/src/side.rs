@@ -105,8 +105,8 @@ impl Signature {
         m: u8,
     ) -> Result<(Signature, Signature, Vec<SideProbe>), Error> {
         check_m(m)?;
-        let (planes, luminance, aspect) = crate::signature::coefficients(pixels);
-        let signature = Self::from_coefficients(&planes, &luminance, m, aspect)?;
+        let (planes, luminance, aspect, banded) = crate::signature::coefficients(pixels);
+        let signature = Self::from_coefficients(&planes, &luminance, m, aspect)?.with_band(banded);
         let (probe, sides) = probes(&planes, &luminance, m, aspect, &signature)?;
         Ok((signature, probe, sides))
     }
@@ -114,7 +114,8 @@ impl Signature {
 
 /// The cropped probe ([`Signature::probe_from_coefficients`]) and the side probes
 /// ([`side_probes`]) of the picture whose signature is `whole`, from the arguments of
-/// [`Signature::from_coefficients`], rebuilding the picture once for all of them.
+/// [`Signature::from_coefficients`], rebuilding the picture once for all of them; marked
+/// [`Signature::banded`] as `whole` is.
 pub fn probes(
     coefficients: &Planes,
     luminance: &[f32],
@@ -123,7 +124,7 @@ pub fn probes(
     whole: &Signature,
 ) -> Result<(Signature, Vec<SideProbe>), Error> {
     let pictures = rebuild(coefficients, luminance)?;
-    let probe = probe_of(&pictures, m, aspect)?;
+    let probe = probe_of(&pictures, m, aspect)?.with_band(whole.banded());
     Ok((probe, sides_of(&pictures, m, aspect, whole)?))
 }
 
@@ -387,7 +388,8 @@ mod tests {
             // Raised with the stored picture's side probes, the hit is the comparison of both,
             // the same whichever of the two is the query.
             let mut raised = hits[0];
-            crate::raise_with_sides(&mut raised, &stored.2, &query.0, Weights::Scanned);
+            let banded = stored.0.banded();
+            crate::raise_with_sides(&mut raised, &stored.2, banded, &query.0, Weights::Scanned);
             let both = compare_sided(
                 (&query.0, &query.1, &query.2),
                 (&stored.0, &stored.1, &stored.2),

@@ -33,13 +33,14 @@
 //! version 8 ones cut a bar with a subtitle written into it as deep as the opposite bar,
 //! 9 ones tell toned chroma at 7 % (`tone.rs`), 10 ones pull an overlay's levels to the median
 //! (`equalize.rs`) and cut no object on white, 11 ones no grained ground (`border.rs`), 12 ones
-//! take the outermost levels at 0.7 % and fill caption bands ([`content`]). Older are refused.
+//! take the outermost levels at 0.7 % and fill caption bands ([`content`], marked in the `m`
+//! byte). Older are refused.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
 //! | 4 | 1 | format version (12) |
-//! | 5 | 1 | `m`, coefficients per channel (1–60) |
+//! | 5 | 1 | `m`, coefficients per channel (1–60), plus 128 for a caption band (`banded`) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
 //! | 22 | 12 | strength Y, I, Q, f32 each |
@@ -65,6 +66,9 @@ pub const FORMAT_VERSION: u8 = 12;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";
+
+/// The bit of the `m` byte that says the picture had a caption band ([`Signature::banded`]).
+const BANDED: u8 = 0x80;
 
 /// Bytes before the coefficient codes.
 const HEADER_LEN: usize = 34;
@@ -92,6 +96,8 @@ pub const STRUCTURE_FLOOR: f32 = 3e-4;
 #[derive(Clone, Copy, PartialEq)]
 pub struct Signature {
     m: u8,
+    /// Whether the picture had a caption band, read as its nearest row ([`crate::Content`]).
+    banded: bool,
     aspect: f32,
     average: [f32; 3],
     strength: [f32; 3],
@@ -102,7 +108,7 @@ pub struct Signature {
 /// [`Signature::from_coefficients`]): bars and frames cut before the resample and caption
 /// bands read as the picture's nearest row (issue 17; see [`content`]), the luminance
 /// decomposed as it is (for the average and the strength) and equalized (for the rest).
-pub(crate) fn coefficients(pixels: &Pixels<'_>) -> (Planes, Vec<f32>, f32) {
+pub(crate) fn coefficients(pixels: &Pixels<'_>) -> (Planes, Vec<f32>, f32, bool) {
     let content = content(pixels);
     let mut planes = Planes::zeroed();
     downscale_content(pixels, content, &mut planes);
@@ -111,7 +117,12 @@ pub(crate) fn coefficients(pixels: &Pixels<'_>) -> (Planes, Vec<f32>, f32) {
     equalize(planes.channel_mut(0));
     decompose(&mut luminance);
     decompose_planes(&mut planes);
-    (planes, luminance, content.region.aspect_ratio())
+    (
+        planes,
+        luminance,
+        content.region.aspect_ratio(),
+        content.bands != [0, 0],
+    )
 }
 
 impl Signature {
@@ -123,8 +134,8 @@ impl Signature {
     /// The signature of an image keeping `m` coefficients per channel (1–60).
     pub fn compute_with(pixels: &Pixels<'_>, m: u8) -> Result<Signature, Error> {
         check_m(m)?;
-        let (planes, luminance, aspect) = coefficients(pixels);
-        Self::from_coefficients(&planes, &luminance, m, aspect)
+        let (planes, luminance, aspect, banded) = coefficients(pixels);
+        Ok(Self::from_coefficients(&planes, &luminance, m, aspect)?.with_band(banded))
     }
 
     /// The signature of an image and its cropped probe ([`Signature::probe_from_coefficients`]),
@@ -139,10 +150,10 @@ impl Signature {
         m: u8,
     ) -> Result<(Signature, Signature), Error> {
         check_m(m)?;
-        let (planes, luminance, aspect) = coefficients(pixels);
+        let (planes, luminance, aspect, banded) = coefficients(pixels);
         Ok((
-            Self::from_coefficients(&planes, &luminance, m, aspect)?,
-            Self::probe_from_coefficients(&planes, &luminance, m, aspect)?,
+            Self::from_coefficients(&planes, &luminance, m, aspect)?.with_band(banded),
+            Self::probe_from_coefficients(&planes, &luminance, m, aspect)?.with_band(banded),
         ))
     }
 
@@ -178,6 +189,7 @@ impl Signature {
         }
         let mut sig = Signature {
             m,
+            banded: like.is_some_and(|l| l.banded),
             aspect,
             average: [0.0; 3],
             strength: [0.0; 3],
@@ -228,6 +240,20 @@ impl Signature {
     /// Coefficients kept per channel.
     pub fn m(&self) -> u8 {
         self.m
+    }
+
+    /// Whether the picture had a caption band, which the resample read as the picture's
+    /// nearest row ([`crate::Content`]): compared with a picture that had none, it is capped
+    /// at [`crate::BANDED_CAP`].
+    pub fn banded(&self) -> bool {
+        self.banded
+    }
+
+    /// The signature marked as one of a picture with a caption band, or not (for signatures
+    /// made from coefficients, as the GPU's, whose caller found the band).
+    pub fn with_band(mut self, banded: bool) -> Signature {
+        self.banded = banded;
+        self
     }
 
     /// Width / height of the original image.
@@ -281,7 +307,7 @@ impl Signature {
         let mut out = Vec::with_capacity(self.encoded_len());
         out.extend_from_slice(&MAGIC);
         out.push(FORMAT_VERSION);
-        out.push(self.m);
+        out.push(self.m | if self.banded { BANDED } else { 0 });
         out.extend_from_slice(&self.aspect.to_le_bytes());
         for v in self.average.iter().chain(self.strength.iter()) {
             out.extend_from_slice(&v.to_le_bytes());
@@ -307,10 +333,11 @@ impl Signature {
         if version != FORMAT_VERSION {
             return Err(Error::UnsupportedSignatureVersion(version));
         }
-        let m = *bytes.get(5).ok_or(Error::SignatureLength {
+        let m_byte = *bytes.get(5).ok_or(Error::SignatureLength {
             expected: HEADER_LEN,
             got: bytes.len(),
         })?;
+        let (m, banded) = (m_byte & !BANDED, m_byte & BANDED != 0);
         check_m(m)?;
         let expected = HEADER_LEN + 6 * usize::from(m);
         if bytes.len() != expected {
@@ -354,6 +381,7 @@ impl Signature {
         }
         Ok(Signature {
             m,
+            banded,
             aspect,
             average,
             strength,
@@ -393,6 +421,7 @@ impl Signature {
         }
         let mut sig = Signature {
             m,
+            banded: false,
             aspect,
             average,
             strength,
@@ -424,6 +453,7 @@ impl core::fmt::Debug for Signature {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Signature")
             .field("m", &self.m)
+            .field("banded", &self.banded)
             .field("aspect", &self.aspect)
             .field("average", &self.average)
             .field("strength", &self.strength)
@@ -464,136 +494,4 @@ pub(crate) fn check_m(m: u8) -> Result<(), Error> {
 }
 
 #[cfg(test)]
-mod tests {
-    extern crate std;
-    use super::*;
-    use crate::{PixelLayout, SIZE};
-    use alloc::vec::Vec;
-    use proptest::prelude::*;
-
-    fn gradient(w: u32, h: u32) -> Vec<u8> {
-        let mut v = Vec::new();
-        for y in 0..h {
-            for x in 0..w {
-                v.extend_from_slice(&[
-                    (x * 255 / w) as u8,
-                    (y * 255 / h) as u8,
-                    ((x ^ y) & 0xff) as u8,
-                ]);
-            }
-        }
-        v
-    }
-
-    #[test]
-    fn signature_is_deterministic_and_compact() {
-        let data = gradient(300, 200);
-        let pixels = Pixels::new(300, 200, PixelLayout::Rgb8, &data).unwrap();
-        let a = Signature::compute(&pixels);
-        let b = Signature::compute(&pixels);
-        assert_eq!(a, b);
-        assert_eq!(a.m(), 60);
-        assert_eq!(a.to_bytes().len(), 34 + 2 * 3 * 60);
-        assert!((a.aspect_ratio() - 1.5).abs() < 1e-6);
-        assert!(a.codes(0).windows(2).all(|w| w[0] < w[1]));
-    }
-
-    #[test]
-    fn bytes_round_trip() {
-        let data = gradient(97, 131);
-        let pixels = Pixels::new(97, 131, PixelLayout::Rgb8, &data).unwrap();
-        for m in [1u8, 20, 40, 60] {
-            let s = Signature::compute_with(&pixels, m).unwrap();
-            assert_eq!(Signature::from_bytes(&s.to_bytes()).unwrap(), s);
-        }
-    }
-
-    #[test]
-    fn decoding_rejects_damaged_bytes() {
-        let data = gradient(64, 64);
-        let s = Signature::compute(&Pixels::new(64, 64, PixelLayout::Rgb8, &data).unwrap());
-        let good = s.to_bytes();
-        assert_eq!(
-            Signature::from_bytes(&good[..10]),
-            Err(Error::SignatureLength {
-                expected: 394,
-                got: 10
-            })
-        );
-        let mut v = good.clone();
-        v[4] = FORMAT_VERSION - 1; // the format before (11 measured the outermost 1 %)
-        assert_eq!(
-            Signature::from_bytes(&v),
-            Err(Error::UnsupportedSignatureVersion(FORMAT_VERSION - 1))
-        );
-        let mut v = good.clone();
-        v[0] = b'X';
-        assert_eq!(Signature::from_bytes(&v), Err(Error::BadMagic));
-        let mut v = good.clone();
-        v[5] = 61;
-        assert_eq!(Signature::from_bytes(&v), Err(Error::CoefficientCount(61)));
-        let mut v = good.clone();
-        v[HEADER_LEN] = 0;
-        v[HEADER_LEN + 1] = 0; // position 0 is the average, never a coefficient
-        assert_eq!(
-            Signature::from_bytes(&v),
-            Err(Error::InvalidSignature("coefficient position"))
-        );
-        let mut v = good;
-        v[6..10].copy_from_slice(&f32::NAN.to_le_bytes());
-        assert_eq!(
-            Signature::from_bytes(&v),
-            Err(Error::InvalidSignature("aspect ratio"))
-        );
-    }
-
-    #[test]
-    fn gray_image_has_uninformative_chroma() {
-        let mut data = gradient(200, 200);
-        for p in data.chunks_exact_mut(3) {
-            let g = ((u32::from(p[0]) + u32::from(p[1]) + u32::from(p[2])) / 3) as u8;
-            p.copy_from_slice(&[g, g, g]);
-        }
-        let s = Signature::compute(&Pixels::new(200, 200, PixelLayout::Rgb8, &data).unwrap());
-        assert!(s.is_informative(0));
-        assert!(
-            !s.is_informative(1) && !s.is_informative(2),
-            "{:?}",
-            s.strength()
-        );
-        let colour = gradient(200, 200);
-        let s = Signature::compute(&Pixels::new(200, 200, PixelLayout::Rgb8, &colour).unwrap());
-        assert!(
-            s.is_informative(1) && s.is_informative(2),
-            "{:?}",
-            s.strength()
-        );
-        let _ = SIZE;
-    }
-
-    proptest! {
-        #[test]
-        fn decoding_random_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-            let _ = Signature::from_bytes(&bytes);
-        }
-
-        #[test]
-        fn decoding_mutated_signatures_never_panics(at in 0usize..394, value in any::<u8>()) {
-            let data = gradient(50, 40);
-            let s = Signature::compute(&Pixels::new(50, 40, PixelLayout::Rgb8, &data).unwrap());
-            let mut bytes = s.to_bytes();
-            bytes[at] = value;
-            if let Ok(decoded) = Signature::from_bytes(&bytes) {
-                prop_assert_eq!(decoded.to_bytes(), bytes);
-            }
-        }
-
-        #[test]
-        fn encode_decode_round_trips(w in 1u32..300, h in 1u32..300, seed in any::<u32>(), m in 1u8..=60) {
-            let mut x = seed;
-            let data: Vec<u8> = (0..w * h * 3).map(|_| { x = x.wrapping_mul(747796405).wrapping_add(2891336453); (x >> 24) as u8 }).collect();
-            let s = Signature::compute_with(&Pixels::new(w, h, PixelLayout::Rgb8, &data).unwrap(), m).unwrap();
-            prop_assert_eq!(Signature::from_bytes(&s.to_bytes()).unwrap(), s);
-        }
-    }
-}
+mod tests;

@@ -323,10 +323,13 @@ impl Hasher {
                     .map(|(&i, planes)| {
                         let (yiq, luminance) = planes.split_at(3 * AREA);
                         let planes = Planes::from_vec(yiq.to_vec())?;
-                        let aspect = lookalike_core::content_region(&images[i]).aspect_ratio();
+                        // The same region and caption bands as the span tables were made of.
+                        let content = lookalike_core::content(&images[i]);
+                        let aspect = content.region.aspect_ratio();
                         let m = DEFAULT_COEFFICIENTS;
                         let signature =
-                            Signature::from_coefficients(&planes, luminance, m, aspect)?;
+                            Signature::from_coefficients(&planes, luminance, m, aspect)?
+                                .with_band(content.bands != [0, 0]);
                         let probes = probed
                             .then(|| {
                                 lookalike_core::probes(&planes, luminance, m, aspect, &signature)

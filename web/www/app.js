@@ -133,13 +133,14 @@ function hashed(image, answer) {
         MATCHES_PER_IMAGE * RAISED_SHARE,
       )) {
         const other = state.byIndexId.get(hit.id);
+        // compareSignatures is the whole comparison: at least the index's hit, but capped when
+        // one of the two had a caption band and the other not (which the index does not know).
         const both = state.lookalike.compareSignatures(other.signature, image.signature);
-        const better = both.similarity > hit.similarity;
         edges.push({
           a: other.id,
           b: image.id,
-          similarity: better ? both.similarity : hit.similarity,
-          score: better ? both.score : hit.score,
+          similarity: both.similarity,
+          score: both.score,
         });
         both.free();
         hit.free();

@@ -291,7 +291,8 @@ impl Library {
             let Some(other) = store.get(&file.path)? else {
                 continue;
             };
-            raise_with_sides(hit, &other.sides, probed.0, Weights::Scanned);
+            let banded = other.signature.banded();
+            raise_with_sides(hit, &other.sides, banded, probed.0, Weights::Scanned);
         }
         hits.retain(|hit| hit.similarity >= min_similarity);
         hits.sort_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
