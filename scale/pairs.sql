@@ -34,6 +34,7 @@ images AS (
            CASE WHEN strength_y >= CAST(0.0003 AS FLOAT) THEN 1 ELSE 0 END AS informative_y,
            CASE WHEN strength_i >= CAST(0.0001 AS FLOAT) THEN 1 ELSE 0 END AS informative_i,
            CASE WHEN strength_q >= CAST(0.0001 AS FLOAT) THEN 1 ELSE 0 END AS informative_q,
+           CASE WHEN banded THEN 1 ELSE 0 END AS banded,
            codes
     FROM signatures
 ),
@@ -115,7 +116,8 @@ matched AS (
     JOIN postings AS q ON q.place = c.b * 65536 + p.channel * 16384 + p.position
     GROUP BY c.a, c.b
 ),
--- similarity = 100 · (matched − dc) / (pair / 2), clamped to [0, 100] (score.rs finish), where
+-- similarity = 100 · (matched − dc) / (pair / 2), clamped to [0, 100] (score.rs finish), and
+-- to [0, 90] for a picture with a caption band against one without (score.rs BANDED_CAP), where
 -- pair adds both sides' weights of the channels informative on both, and an eighth of one side's
 -- where only that side is informative (score.rs pair_weight, integer division), and dc is the
 -- weighted difference of the average colours (bin-0 weights).
@@ -132,7 +134,9 @@ scored AS (
                  WHEN ib.informative_q = 1 THEN floor(ob.own_q / 8) ELSE 0 END) AS pair,
            5.00 * abs(ia.average_y - ib.average_y)
          + 19.21 * abs(ia.average_i - ib.average_i)
-         + 34.37 * abs(ia.average_q - ib.average_q) AS dc
+         + 34.37 * abs(ia.average_q - ib.average_q) AS dc,
+           -- A picture whose caption band was filled against one without: at most BANDED_CAP.
+           CASE WHEN ia.banded = ib.banded THEN 100.0 ELSE 90.0 END AS cap
     FROM matched AS m
     JOIN images AS ia ON ia.id = m.a
     JOIN images AS ib ON ib.id = m.b
@@ -142,7 +146,7 @@ scored AS (
 scored_pairs AS (
     SELECT a, b,
            CASE WHEN pair > 0
-                THEN least(100.0, greatest(0.0, 100.0 * (matched / 100.0 - dc) / (pair / 200.0)))
+                THEN least(cap, greatest(0.0, 100.0 * (matched / 100.0 - dc) / (pair / 200.0)))
                 ELSE 0.0 END AS similarity
     FROM scored
 )

@@ -14,6 +14,7 @@
 //! | `average_y`, `average_i`, `average_q` | float32 | the average colour (DC terms) |
 //! | `strength_y`, `strength_i`, `strength_q` | float32 | per channel, the `m`-th magnitude (0 for a chroma channel that repeats Y) |
 //! | `codes` | list of int32 | the `3 m` coefficient codes, Y then I then Q |
+//! | `banded` | boolean | whether the picture had a caption band ([`Signature::banded`]) |
 //!
 //! Every float is the signature's own `f32`, so a row holds the whole signature
 //! ([`Signature::from_parts`] rebuilds it). A code is `±(channel × 16384 + position)`, negative for a
@@ -29,7 +30,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use arrow_array::builder::{
-    Float32Builder, Int32Builder, Int64Builder, ListBuilder, StringBuilder,
+    BooleanBuilder, Float32Builder, Int32Builder, Int64Builder, ListBuilder, StringBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
@@ -97,6 +98,7 @@ fn schema() -> SchemaRef {
         float("strength_i"),
         float("strength_q"),
         Field::new("codes", DataType::List(item_field()), false),
+        Field::new("banded", DataType::Boolean, false),
     ]))
 }
 
@@ -108,6 +110,7 @@ struct Columns {
     ints: [Int32Builder; 2],
     floats: [Float32Builder; 7],
     codes: ListBuilder<Int32Builder>,
+    banded: BooleanBuilder,
     rows: usize,
 }
 
@@ -120,6 +123,7 @@ impl Columns {
             ints: Default::default(),
             floats: Default::default(),
             codes: ListBuilder::new(Int32Builder::new()).with_field(item_field()),
+            banded: BooleanBuilder::new(),
             rows: 0,
         }
     }
@@ -150,6 +154,7 @@ impl Columns {
             }
         }
         self.codes.append(true);
+        self.banded.append_value(signature.banded());
         self.rows += 1;
     }
 
@@ -172,6 +177,7 @@ impl Columns {
                 .map(|b| Arc::new(b.finish()) as ArrayRef),
         );
         columns.push(Arc::new(self.codes.finish()));
+        columns.push(Arc::new(self.banded.finish()));
         self.rows = 0;
         Ok(RecordBatch::try_new(schema.clone(), columns)?)
     }
@@ -311,6 +317,16 @@ fn read_batch(batch: &RecordBatch, rows: &mut Vec<(ImageFile, Signature)>) -> Re
     let codes = column("codes")?
         .as_list_opt::<i32>()
         .ok_or_else(|| anyhow::anyhow!("column \"codes\" is not a list"))?;
+    // A table written before signature format 12 has no "banded" column (and is refused by
+    // its format anyway); one without it holds no banded picture.
+    let banded = match batch.column_by_name("banded") {
+        Some(_) => Some(
+            column("banded")?
+                .as_boolean_opt()
+                .ok_or_else(|| anyhow::anyhow!("column \"banded\" is not boolean"))?,
+        ),
+        None => None,
+    };
     for row in 0..batch.num_rows() {
         let place = || format!("row {} ({})", rows.len() + 1, path.value(row));
         let list = codes.value(row);
@@ -330,7 +346,8 @@ fn read_batch(batch: &RecordBatch, rows: &mut Vec<(ImageFile, Signature)>) -> Re
             [g(4), g(5), g(6)],
             [&by_channel[0], &by_channel[1], &by_channel[2]],
         )
-        .with_context(place)?;
+        .with_context(place)?
+        .with_band(banded.is_some_and(|b| b.value(row)));
         let dimension =
             |v: i64| u32::try_from(v).map_err(|_| anyhow::anyhow!("{}: dimension {v}", place()));
         let file = ImageFile {

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use lookalike_core::{
-    BOTH_WAYS_MARGIN, Hit, ProbedIndex, ProbedIndexBuilder, QueryScratch, SideProbe, Signature,
-    Weights, raise_with_sides,
+    BANDED_CAP, BOTH_WAYS_MARGIN, Hit, ProbedIndex, ProbedIndexBuilder, QueryScratch, SideProbe,
+    Signature, Weights, raise_with_sides,
 };
 
 use super::path_ids::PathIds;
@@ -270,7 +270,8 @@ impl Library {
     /// [`BOTH_WAYS_MARGIN`] below `min_similarity`, so that a pair the stored picture's side
     /// probes show is found from either file, also when a scan adds one of them to a library
     /// that holds the other; and for [`RAISED_SHARE`] times `limit` hits, since a hit may rise
-    /// past others. With `--whole`, the index's hits as they are.
+    /// past others. With `--whole`, the index's hits as they are, but capped at `BANDED_CAP`
+    /// where one of the two pictures had a caption band and the other not.
     pub fn query_both_ways(
         &self,
         store: &Store,
@@ -280,7 +281,22 @@ impl Library {
         limit: usize,
     ) -> Result<Vec<Hit>> {
         if self.whole {
-            return Ok(self.query(scratch, probed, min_similarity, limit));
+            // The index does not know which pictures had a caption band: a hit past the cap
+            // is capped as `compare_upright` caps it (rare, so its record is read then only).
+            let mut hits = self.query(scratch, probed, min_similarity, limit);
+            for hit in hits.iter_mut().filter(|h| h.similarity > BANDED_CAP) {
+                let Some(file) = self.file(hit.id) else {
+                    continue;
+                };
+                if let Some(other) = store.get(&file.path)?
+                    && other.signature.banded() != probed.0.banded()
+                {
+                    hit.similarity = BANDED_CAP;
+                }
+            }
+            hits.retain(|hit| hit.similarity >= min_similarity);
+            hits.sort_by(|a, b| b.similarity.total_cmp(&a.similarity).then(a.id.cmp(&b.id)));
+            return Ok(hits);
         }
         let surface = (min_similarity - BOTH_WAYS_MARGIN).max(0.0);
         let mut hits = self.query(scratch, probed, surface, limit.saturating_mul(RAISED_SHARE));
