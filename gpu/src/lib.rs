@@ -317,14 +317,13 @@ impl Hasher {
             profile,
             |chunk, data| {
                 let signatures: Vec<Result<Hashed, lookalike_core::Error>> = chunk
-                    .indices
+                    .contents
                     .par_iter()
                     .zip(data.par_chunks_exact(PLANE_FLOATS))
-                    .map(|(&i, planes)| {
+                    .map(|(content, planes)| {
                         let (yiq, luminance) = planes.split_at(3 * AREA);
                         let planes = Planes::from_vec(yiq.to_vec())?;
-                        // The same region and caption bands as the span tables were made of.
-                        let content = lookalike_core::content(&images[i]);
+                        // The region and caption bands the span tables were made of.
                         let aspect = content.region.aspect_ratio();
                         let m = DEFAULT_COEFFICIENTS;
                         let signature =

@@ -2,7 +2,8 @@
 //! pixels: the image table and the span tables of the area-average resample ([`pack`]). Pure
 //! host-side arithmetic, tested without a GPU; [`crate::pipeline`] runs the chunks.
 
-use lookalike_core::{Pixels, content, spans};
+use lookalike_core::{Content, Pixels, content, spans};
+use rayon::prelude::*;
 
 use crate::params::{AREA, ImageInfo, N};
 
@@ -26,6 +27,9 @@ pub(crate) const PLANE_BYTES: u64 = PLANE_FLOATS as u64 * 4;
 #[derive(Debug, Clone)]
 pub(crate) struct Chunk {
     pub indices: Vec<usize>,
+    /// What of each of those images is hashed (`lookalike_core::content`): the span tables are
+    /// made of it, and the signatures take its aspect ratio and caption bands, found once.
+    pub contents: Vec<Content>,
     pub pixel_bytes: u64,
     pub span_words: u64,
 }
@@ -44,6 +48,7 @@ pub(crate) fn plan(images: &[Pixels<'_>], max_binding: u64) -> (Vec<Chunk>, Vec<
     let mut on_cpu = Vec::new();
     let mut current = Chunk {
         indices: Vec::new(),
+        contents: Vec::new(),
         pixel_bytes: 0,
         span_words: 0,
     };
@@ -62,6 +67,7 @@ pub(crate) fn plan(images: &[Pixels<'_>], max_binding: u64) -> (Vec<Chunk>, Vec<
                 &mut current,
                 Chunk {
                     indices: Vec::new(),
+                    contents: Vec::new(),
                     pixel_bytes: 0,
                     span_words: 0,
                 },
@@ -73,6 +79,13 @@ pub(crate) fn plan(images: &[Pixels<'_>], max_binding: u64) -> (Vec<Chunk>, Vec<
     }
     if !current.indices.is_empty() {
         chunks.push(current);
+    }
+    for chunk in &mut chunks {
+        chunk.contents = chunk
+            .indices
+            .par_iter()
+            .map(|&i| content(&images[i]))
+            .collect();
     }
     (chunks, on_cpu)
 }
@@ -114,10 +127,9 @@ pub(crate) fn pack(images: &[Pixels<'_>], chunk: &Chunk) -> (Vec<ImageInfo>, Vec
     let mut infos = Vec::with_capacity(chunk.indices.len());
     let mut table = Vec::with_capacity(chunk.span_words as usize);
     let mut word = 0u64;
-    for &i in &chunk.indices {
+    for (&i, content) in chunk.indices.iter().zip(&chunk.contents) {
         let image = &images[i];
         // The same pixels as the CPU: the part inside uniform borders (issue 17).
-        let content = content(image);
         let region = content.region;
         let den = u64::from(region.width) * u64::from(region.height) * 255;
         let columns = (region.x, region.x + region.width - 1);
