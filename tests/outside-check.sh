@@ -5,7 +5,12 @@
 #   tests/fetch-accuracy-photos.sh        # once, optional: 21 more photographs
 #   tests/outside-check.sh [OUT.md]       # default: docs/outside-check.md
 #
-# Originals: tests/photos and target/accuracy-photos (or $LOOKALIKE_ACCURACY_PHOTOS). Each gets
+#   tests/fetch-holdout-photos.sh         # the 24 held out, into target/holdout-photos
+#   LOOKALIKE_ACCURACY_PHOTOS=target/accuracy-photos:target/holdout-photos \
+#       tests/outside-check.sh docs/outside-check-holdout.md
+#
+# Originals: tests/photos and target/accuracy-photos (or the folders of
+# $LOOKALIKE_ACCURACY_PHOTOS, joined by ':'). Each gets
 # every copy below; one `lookalike scan --all --json` per sensitivity (10, the default, 50) then
 # reports pairs. A copy counts as found when it is paired with its own original directly (not only
 # through its group). A false pair is any reported pair of files made from different
@@ -61,10 +66,19 @@ hazy + text|eq=contrast=0.3:saturation=0.3,drawtext=text='LOOK AT THIS':fontcolo
 LIST
 
 mkdir -p "$lib/original"
+ls tests/photos/*.jpg >"$work/originals"
+rest=$extra
+while [ -n "$rest" ]; do
+    folder=${rest%%:*}
+    case $rest in *:*) rest=${rest#*:} ;; *) rest= ;; esac
+    for f in "$folder"/*; do
+        [ -f "$f" ] && echo "$f"
+    done >>"$work/originals"
+done
 seed=0
-for f in tests/photos/*.jpg "$extra"/*; do
-    [ -f "$f" ] || continue
+while IFS= read -r f; do
     name=$(basename "${f%.*}")
+    echo "$name.jpg|$(dirname "$f")" >>"$work/sources"
     seed=$((seed + 1))
     ffmpeg -nostdin -loglevel error -y -i "$f" -q:v 2 "$lib/original/$name.jpg"
     k=0
@@ -76,7 +90,7 @@ for f in tests/photos/*.jpg "$extra"/*; do
         ffmpeg -nostdin -loglevel error -y -i "$f" -vf "$filter" -q:v "$quality" \
             "$lib/$k/$name.jpg" || echo "ffmpeg failed: $label on $f" >&2
     done <"$work/edits"
-done
+done <"$work/originals"
 for s in 10 default 50; do
     if [ "$s" = default ]; then set --; else set -- --sensitivity "$s"; fi
     "$bin" --db "$work/db" scan "$lib" --all --json --quiet "$@" >"$work/pairs-$s.json"
@@ -108,6 +122,9 @@ originals = len(os.listdir(f"{lib}/original"))
 def name(path):
     kind, file = path.split("/")
     return f"{file[:-4]} ({label[int(kind)][0] if kind.isdigit() else 'original'})"
+# Where each original came from (tests/photos, or a fetched folder: the held-out ones apart).
+source = dict(line.strip().split("|") for line in open(f"{work}/sources"))
+by_source = {}
 rows, req = [], {s: [0, 0] for s in levels}
 for k in kinds:
     text, required = label[k]
@@ -119,6 +136,11 @@ for k in kinds:
         if required == "1":
             req[s][0] += n
             req[s][1] += len(copies)
+    if required == "1":
+        for c in copies:
+            counts = by_source.setdefault(source[c], [0, 0])
+            counts[0] += (str(k), c) in found[default]
+            counts[1] += 1
     missed = [c[:-4] for c in copies if (str(k), c) not in found[default]]
     labelled = sum((str(k), c) in cropped for c in copies)
     rows.append(f"| {text}{'' if required == '1' else ' *(reported only)*'} | "
@@ -126,8 +148,11 @@ for k in kinds:
 md = [
     "# Accuracy from outside",
     "",
-    "Written by `tests/outside-check.sh` (run `tests/fetch-accuracy-photos.sh` first for the full "
-    "set). Do not edit by hand. Copies made with ffmpeg, not with the harness's code "
+    "Written by `tests/outside-check.sh`"
+    + (f" with `LOOKALIKE_ACCURACY_PHOTOS={os.environ['LOOKALIKE_ACCURACY_PHOTOS']}`"
+       if os.environ.get("LOOKALIKE_ACCURACY_PHOTOS") else "")
+    + " (run `tests/fetch-accuracy-photos.sh` first for the full "
+    "set; `docs/accuracy-photos.md` says which photographs are held out). Do not edit by hand. Copies made with ffmpeg, not with the harness's code "
     "([accuracy.md](accuracy.md)); each sensitivity is one `lookalike scan --all --json` of all "
     "the files, as a user runs it. A copy is found when it is paired with its own original "
     "directly. A false pair is any pair of files made from different originals.",
@@ -141,6 +166,12 @@ md = [
 for s in levels:
     n, t = req[s]
     md.append(f"| {s}{' (default)' if s == default else ''} | {n} of {t} ({100 * n / max(t, 1):.1f} %) | {len(false[s])} |")
+if len(by_source) > 1:
+    md += ["", "At the default, by where the originals came from:", "",
+           "| photographs | required copies found |", "|---|---|"]
+    for folder in dict.fromkeys(source.values()):
+        n, t = by_source.get(folder, (0, 0))
+        md.append(f"| {folder} | {n} of {t} ({100 * n / max(t, 1):.1f} %) |")
 md += ["", "## Per kind of copy", "",
        f"Labelled cropped: of the copies found at {default}, those whose pair with their original "
        "says `\"crop\":\"cropped\"` or `\"wider\"` (matched through a cropped probe).", "",

@@ -7,7 +7,9 @@
 //! ```
 //!
 //! Originals: `tests/photos` plus, when present, the photographs that
-//! `tests/fetch-accuracy-photos.sh` puts in `target/accuracy-photos` (or `$LOOKALIKE_ACCURACY_PHOTOS`).
+//! `tests/fetch-accuracy-photos.sh` puts in `target/accuracy-photos` (or those of the folders
+//! that `$LOOKALIKE_ACCURACY_PHOTOS` names, joined by `:`; `tests/fetch-holdout-photos.sh`
+//! fetches photographs held out from every choice of the method's constants).
 //! Each original is also cut into four quarters that count as different pictures, and into its
 //! left and right two thirds (which overlap by half: they must not match each other). Every
 //! full picture and quarter gets every copy of [`Edit::ALL`]. Then:
@@ -19,8 +21,10 @@
 //!   same caption, bars, logo or text on two different pictures is a hard negative, and so are
 //!   gray copies of different photos). All of them are searched through the index.
 //!
-//! Writes `docs/accuracy.md` and `docs/accuracy.svg` (`--out DIR` to write elsewhere).
+//! Writes `docs/accuracy.md`, `docs/accuracy.svg` and the picture of the strongest false pairs,
+//! `docs/accuracy-false-pairs.jpg` (`--out DIR` to write elsewhere).
 
+mod look;
 mod phash;
 mod report;
 mod svg;
@@ -100,22 +104,34 @@ fn relation(pictures: &[Picture], a: usize, b: usize) -> Relation {
     }
 }
 
-/// Every original: the committed photographs, then the fetched ones.
-fn originals() -> Vec<(String, RgbImage)> {
+/// Every original: the committed photographs, then the fetched ones; and the folders they came
+/// from, as the report names them.
+fn originals() -> (Vec<(String, RgbImage)>, Vec<String>) {
     let mut out = photos();
-    let extra = std::env::var_os("LOOKALIKE_ACCURACY_PHOTOS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/accuracy-photos"));
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&extra)
-        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    paths.sort();
-    if paths.is_empty() {
-        eprintln!(
-            "note: no photographs in {} (tests/fetch-accuracy-photos.sh fetches them); \
-             measuring on tests/photos alone",
-            extra.display()
-        );
+    // One folder, or several joined as in PATH (the fetched ones and the held-out ones).
+    let folders: Vec<PathBuf> = match std::env::var_os("LOOKALIKE_ACCURACY_PHOTOS") {
+        Some(list) => std::env::split_paths(&list).collect(),
+        None => vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/accuracy-photos")],
+    };
+    let mut paths = Vec::new();
+    let mut sources = vec![format!("tests/photos ({})", out.len())];
+    for folder in &folders {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(folder)
+            .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        if found.is_empty() {
+            eprintln!(
+                "note: no photographs in {} (tests/fetch-accuracy-photos.sh and \
+                 tests/fetch-holdout-photos.sh fetch them)",
+                folder.display()
+            );
+        }
+        found.sort();
+        if !found.is_empty() {
+            let name = folder.file_name().unwrap_or(folder.as_os_str());
+            sources.push(format!("{} ({})", name.to_string_lossy(), found.len()));
+        }
+        paths.extend(found);
     }
     for p in paths {
         match image::open(&p) {
@@ -126,7 +142,7 @@ fn originals() -> Vec<(String, RgbImage)> {
             Err(e) => eprintln!("skipped {}: {e}", p.display()),
         }
     }
-    out
+    (out, sources)
 }
 
 fn cut(img: &RgbImage, region: [f32; 4]) -> RgbImage {
@@ -141,6 +157,8 @@ pub struct Measurement {
     /// Coefficients kept per channel.
     pub coefficients: u8,
     pub originals: usize,
+    /// Where the originals came from: tests/photos, then each fetched folder and its count.
+    pub sources: Vec<String>,
     pub pictures: Vec<Picture>,
     /// Per edit (in `Edit::ALL` order), the similarity of each copy to its picture.
     pub true_pairs: TruePairs,
@@ -163,6 +181,10 @@ pub struct Measurement {
     pub phash_false: Vec<u64>,
     /// Copies cropped by every amount from 2 to 20 %, found or not.
     pub sweep: sweep::Sweep,
+    /// Each entry's gray thumbnail, to tell how alike two pictures are without the method.
+    pub thumbs: Vec<look::Thumb>,
+    /// The entries of the false pairs drawn in the report's picture of them, strongest first.
+    pub shown: Vec<(usize, usize)>,
     pub seconds: f64,
 }
 
@@ -305,7 +327,7 @@ fn main() {
         }
     }
     let start = Instant::now();
-    let originals = originals();
+    let (originals, sources) = originals();
     let mut pictures = Vec::new();
     let mut images = Vec::new();
     for (family, (name, img)) in originals.iter().enumerate() {
@@ -348,16 +370,26 @@ fn main() {
             edits.into_iter().map(move |e| (i, e))
         })
         .collect();
-    // Each entry, and its perceptual hash (`phashes[i]` is `entries[i]`'s).
-    let (entries, phashes): (Vec<Entry>, Vec<phash::Hash>) = jobs
+    // Each entry, its perceptual hash and its thumbnail (`phashes[i]` and `thumbs[i]` are
+    // `entries[i]`'s).
+    let measured: Vec<(Entry, phash::Hash, look::Thumb)> = jobs
         .par_iter()
         .map(|&(picture, edit)| {
             let img = &images[picture];
             let copy = edit.map(|e| e.apply(img));
             let img = copy.as_ref().unwrap_or(img);
-            (entry(picture, edit, img, m, no_sides), phash::hash(img))
+            let e = entry(picture, edit, img, m, no_sides);
+            (e, phash::hash(img), look::Thumb::of(img))
         })
-        .unzip();
+        .collect();
+    let mut entries = Vec::with_capacity(measured.len());
+    let mut phashes = Vec::with_capacity(measured.len());
+    let mut thumbs = Vec::with_capacity(measured.len());
+    for (e, h, t) in measured {
+        entries.push(e);
+        phashes.push(h);
+        thumbs.push(t);
+    }
     let original_of = originals_of(&entries, pictures.len());
     let copied: Vec<(&RgbImage, &Entry)> = pictures
         .iter()
@@ -367,7 +399,6 @@ fn main() {
         .collect();
     let sweep = sweep::measure(&copied, m, no_sides);
     drop(copied);
-    drop(images);
     if let Some(path) = &signatures_file {
         // Every signature's bytes, one after the other, in the order of the harness (the input of
         // `PAIRS_LOAD` in core's pairs benchmark: all pairs on real photos and their copies).
@@ -387,6 +418,19 @@ fn main() {
     eprintln!("with orientations: {:.1} s", start.elapsed().as_secs_f64());
     let upright = evaluate(&entries, &pictures, &[]);
     eprintln!("upright only: {:.1} s", start.elapsed().as_secs_f64());
+    // The strongest false pairs at the default, one per pair of pictures, drawn side by side.
+    let shown = look::strongest(&false_pairs, &entries, look::SHOWN);
+    let copy_of = |i: usize| {
+        let img = &images[entries[i].picture];
+        entries[i]
+            .edit
+            .map_or_else(|| img.clone(), |e| e.apply(img))
+    };
+    let shown_images: Vec<(RgbImage, RgbImage)> = shown
+        .iter()
+        .map(|&(a, b)| (copy_of(a), copy_of(b)))
+        .collect();
+    drop(images);
     let mut phash_true = vec![Vec::new(); Edit::ALL.len()];
     let mut through_probe = vec![Vec::new(); Edit::ALL.len()];
     let mut weaker = vec![Vec::new(); Edit::ALL.len()];
@@ -430,6 +474,7 @@ fn main() {
     let m = Measurement {
         coefficients: m,
         originals: originals.len(),
+        sources,
         pictures,
         true_pairs,
         through_probe,
@@ -441,26 +486,35 @@ fn main() {
         phash_true,
         phash_false,
         sweep,
+        thumbs,
+        shown,
         seconds: start.elapsed().as_secs_f64(),
     };
     if let Some(path) = pairs_file {
         // Every false pair at sensitivity 0 or above, and every true pair, for a closer look.
-        let mut tsv = String::from("kind\tsimilarity\tone\tother\n");
+        // The last column: how alike the two pictures are without the method (`look::alike`).
+        let mut tsv = String::from("kind\tsimilarity\tone\tother\tpixels alike\n");
         let t0 = Sensitivity::new(0).unwrap().min_similarity();
+        let alike = |a: usize, b: usize| {
+            look::alike(&m.thumbs[a], &m.thumbs[b]).map_or_else(String::new, |r| format!("{r:.3}"))
+        };
         for &(s, a, b) in m.false_pairs.iter().filter(|p| p.0 >= t0) {
             tsv += &format!(
-                "false\t{s:.2}\t{}\t{}\n",
+                "false\t{s:.2}\t{}\t{}\t{}\n",
                 report::describe(&m, a),
-                report::describe(&m, b)
+                report::describe(&m, b),
+                alike(a, b)
             );
         }
         for &(s, a, b) in m.upright.1.iter().filter(|p| p.0 >= t0) {
             tsv += &format!(
-                "false-upright\t{s:.2}\t{}\t{}\n",
+                "false-upright\t{s:.2}\t{}\t{}\t{}\n",
                 report::describe(&m, a),
-                report::describe(&m, b)
+                report::describe(&m, b),
+                alike(a, b)
             );
         }
+        let original_of = originals_of(&m.entries, m.pictures.len());
         for (i, e) in m.entries.iter().enumerate() {
             if let Some(edit) = e.edit {
                 let k = Edit::ALL.iter().position(|&x| x == edit).unwrap();
@@ -469,10 +523,11 @@ fn main() {
                     .filter(|x| x.edit == Some(edit))
                     .count();
                 tsv += &format!(
-                    "true\t{:.2}\t{}\t{}\n",
+                    "true\t{:.2}\t{}\t{}\t{}\n",
                     m.true_pairs[k][nth],
                     report::describe(&m, i),
-                    m.pictures[e.picture].name
+                    m.pictures[e.picture].name,
+                    alike(i, original_of[e.picture])
                 );
             }
         }
@@ -482,6 +537,9 @@ fn main() {
     let md = report::markdown(&m);
     std::fs::write(out_dir.join("accuracy.md"), &md).expect("write accuracy.md");
     std::fs::write(out_dir.join("accuracy.svg"), svg::distributions(&m)).expect("write svg");
+    look::sheet(&shown_images)
+        .save(out_dir.join(look::SHEET))
+        .expect("write the false pairs' picture");
     println!("{md}");
     eprintln!(
         "wrote {} and accuracy.svg in {:.1} s",

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use lookalike_core::Sensitivity;
 use lookalike_tests::copies::Edit;
 
-use crate::{FLOOR, Measurement, phash};
+use crate::{FLOOR, Measurement, look, phash};
 
 /// The sensitivities the tables show.
 pub const SENSITIVITIES: [u8; 13] = [0, 10, 20, 25, 28, 30, 35, 40, 50, 60, 70, 80, 100];
@@ -91,10 +91,10 @@ pub fn markdown(m: &Measurement) -> String {
     let _ = writeln!(
         o,
         "# Accuracy\n\n\
-         Written by `cargo run --release -p lookalike-tests --bin accuracy` (run \
-         `tests/fetch-accuracy-photos.sh` first for the full set; sources and licences in \
-         [accuracy-photos.md](accuracy-photos.md)). Do not edit by hand.\n\n\
-         - **{} originals** (tests/photos, plus the fetched ones when present), each also cut \
+         Written by `cargo run --release -p lookalike-tests --bin accuracy`{} (run \
+         `tests/fetch-accuracy-photos.sh` first for the full set; sources and licences, and the \
+         held-out photographs, in `docs/accuracy-photos.md`). Do not edit by hand.\n\n\
+         - **{} originals** (from {}), each also cut \
          into four quarters and into its left and right two thirds (which overlap by half): \
          **{} pictures** that count as different.\n\
          - **{} copies**: {} kinds of edit of every whole picture and quarter.\n\
@@ -107,7 +107,11 @@ pub fn markdown(m: &Measurement) -> String {
          picture is compared as the command line compares it: whole, and through its cropped \
          probe (the middle {:.0} % of it; a match through a probe gives up {} points). Measured \
          in {:.0} s.\n",
+        std::env::var("LOOKALIKE_ACCURACY_PHOTOS")
+            .map(|v| format!(" with `LOOKALIKE_ACCURACY_PHOTOS={v}`"))
+            .unwrap_or_default(),
         m.originals,
+        m.sources.join(", "),
         m.pictures.len(),
         copies,
         Edit::ALL.len(),
@@ -126,6 +130,17 @@ pub fn markdown(m: &Measurement) -> String {
         .map(|p| p.0)
         .fold(f32::NEG_INFINITY, f32::max);
     let weakest = min(&req);
+    // How alike the false pairs' pictures are without the method, next to the true pairs'.
+    let true_alike = look::true_pairs(m);
+    let quartile_alike = true_alike.get(true_alike.len() / 4).copied().unwrap_or(1.0);
+    let as_alike = m
+        .false_pairs
+        .iter()
+        .filter(|p| p.0 >= t_default)
+        .filter(|p| {
+            look::alike(&m.thumbs[p.1], &m.thumbs[p.2]).is_some_and(|r| r >= quartile_alike)
+        })
+        .count();
     let _ = writeln!(o, "## At the default\n");
     let _ = writeln!(
         o,
@@ -133,6 +148,7 @@ pub fn markdown(m: &Measurement) -> String {
          | recall, every required edit (all but rotate 3°, crop 20 % and hazy + text) | {:.4} ({} of {}) |\n\
          | of them, a scan that adds one of the two files later may miss (found one way round only, the other more than {} points below the threshold) | {} |\n\
          | false pairs | **{}** of {} |\n\
+         | of them, pictures at least as alike pixel for pixel as one copy in four is to its own picture (their 32 × 32 gray thumbnails correlate at {:.3} or more, in the best of the eight turns and mirrors; see below) | {} |\n\
          | weakest true pair (required edits) | {:.1} |\n\
          | strongest false pair | {} |\n\
          | margin (weakest true − strongest false) | {} |\n",
@@ -143,6 +159,8 @@ pub fn markdown(m: &Measurement) -> String {
         one_way_misses(m, t_default),
         false_pairs(m, t_default),
         m.negatives,
+        quartile_alike,
+        as_alike,
         weakest,
         if strongest.is_finite() {
             format!("{strongest:.1}")
@@ -366,9 +384,48 @@ pub fn markdown(m: &Measurement) -> String {
     let mut top = m.false_pairs.clone();
     top.sort_by(|a, b| b.0.total_cmp(&a.0));
     let _ = writeln!(o, "\n## Strongest false pairs\n");
-    let _ = writeln!(o, "| similarity | one | other |\n|---|---|---|");
+    let _ = writeln!(
+        o,
+        "The last column measures the two pictures without the method: the correlation of their \
+         32 × 32 gray thumbnails, in the best of the eight ways one can be turned or mirrored \
+         (1: the same; – where one is flat). A copy and its picture, over the required edits: \
+         {} at the median, {} at the lower quartile, {} at the lowest tenth.\n",
+        fmt_alike(true_alike.get(true_alike.len() / 2).copied()),
+        fmt_alike(Some(quartile_alike)),
+        fmt_alike(true_alike.get(true_alike.len() / 10).copied()),
+    );
+    let _ = writeln!(
+        o,
+        "| similarity | one | other | pixels alike |\n|---|---|---|---|"
+    );
     for (s, a, b) in top.iter().take(15) {
-        let _ = writeln!(o, "| {s:.1} | {} | {} |", describe(m, *a), describe(m, *b));
+        let _ = writeln!(
+            o,
+            "| {s:.1} | {} | {} | {} |",
+            describe(m, *a),
+            describe(m, *b),
+            fmt_alike(look::alike(&m.thumbs[*a], &m.thumbs[*b]))
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\n![the strongest false pairs, one pair of pictures per row]({})\n\n\
+         The strongest false pairs as they look, one per pair of pictures, top to bottom:\n",
+        look::SHEET
+    );
+    for (row, &(a, b)) in m.shown.iter().enumerate() {
+        let similarity = top
+            .iter()
+            .find(|p| (p.1, p.2) == (a.min(b), a.max(b)))
+            .map_or(0.0, |p| p.0);
+        let _ = writeln!(
+            o,
+            "{}. {similarity:.1}: {} and {} (pixels alike {})",
+            row + 1,
+            describe(m, a),
+            describe(m, b),
+            fmt_alike(look::alike(&m.thumbs[a], &m.thumbs[b]))
+        );
     }
     let mut weak: Vec<(f32, String)> = Edit::ALL
         .iter()
@@ -440,4 +497,10 @@ fn picture_pairs(o: &mut String, m: &Measurement, t: f32) {
             m.pictures[*pa].name, m.pictures[*pb].name
         );
     }
+}
+
+/// A correlation of [`look::alike`] for the tables: three decimals, or "–" where a picture is
+/// flat.
+fn fmt_alike(r: Option<f32>) -> String {
+    r.map_or_else(|| "–".into(), |r| format!("{r:.3}"))
 }
