@@ -577,7 +577,7 @@ fn a_database_of_an_older_format_is_upgraded_keeping_the_not_a_duplicate_list() 
         // format 13) 40 coefficients per channel.
         let db = sled::open(env.db()).unwrap();
         let settings = db.open_tree("settings").unwrap();
-        assert_eq!(settings.get("format").unwrap().unwrap()[0], 16);
+        assert_eq!(settings.get("format").unwrap().unwrap()[0], 17);
         settings.insert("format", &[13]).unwrap();
         settings.insert("m", &[40]).unwrap();
         db.flush().unwrap();
