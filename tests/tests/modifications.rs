@@ -409,14 +409,14 @@ fn issue_17_text_on_a_plain_ground_keeps_matching_its_copies() {
             // to leave them within the bar rule's strays: 6 of 20 noise patterns did (found at
             // 45–46, sensitivity 10), 14 did not (0). With the harness's noise seeded by FNV-1a
             // (it was one pattern for every gray picture of one size) this page draws one of
-            // the 14; the seed before drew one of the 6. A scanned page has grain on both sides.
+            // the 14; the seed before drew one of the 6. The same rule fails the other way
+            // round too: `issue_17_known_a_grainy_page_matches_its_smoothed_copies`, ignored.
             if name == "page" && edit == Edit::Noise {
                 continue;
             }
             let c = compare_pictures(&probed(&edit.apply(picture)), &original);
-            let needed = default;
             assert!(
-                needed.accepts(&c),
+                default.accepts(&c),
                 "{name}, {}: {:.1}",
                 edit.name(),
                 c.similarity
@@ -462,4 +462,37 @@ fn issue_17_a_captioned_copy_scores_as_if_its_picture_ran_on() {
         "lowest {lowest:?}, median {median:.1}"
     );
     assert_no_pair(&photos, &captioned, ", both captioned,");
+}
+
+/// Known to fail (issue 17, left open): a page with grain over all of it (a scan: two lines of
+/// text across the middle of a plain page) against its JPEG and its half-size copy. Smoothing
+/// leaves the copy's margins uniform enough to be a run of bar lines; `own_ground` keeps a
+/// grained run only when the lines past its edge keep its colour as their median, and these
+/// are dense text; so the copy is cut to its text band and the scan is not: 0 for 10 of 12 noise
+/// patterns, 77–79 for the 2 whose own margins happen to pass as bars too. Run with
+/// `cargo test -p lookalike-tests --test modifications -- --ignored`.
+#[test]
+#[ignore = "known: a grainy page's smoothed copy has its margins cut as bars (border.rs own_ground)"]
+fn issue_17_known_a_grainy_page_matches_its_smoothed_copies() {
+    let default = Sensitivity::default();
+    let page = lookalike_tests::copies::text(&image::RgbImage::from_pixel(
+        600,
+        800,
+        image::Rgb([245, 245, 240]),
+    ));
+    for seed in 1..=12u32 {
+        let scan = lookalike_tests::copies::noise(&page, 10, seed);
+        let original = probed(&scan);
+        for (what, copy) in [
+            ("JPEG q50", lookalike_tests::jpeg(&scan, 50)),
+            ("resize 50 %", Edit::Resize50.apply(&scan)),
+        ] {
+            let c = compare_pictures(&probed(&copy), &original);
+            assert!(
+                default.accepts(&c),
+                "grain {seed}, {what}: {:.1}",
+                c.similarity
+            );
+        }
+    }
 }

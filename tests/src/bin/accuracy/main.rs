@@ -399,6 +399,7 @@ fn main() {
         .collect();
     let sweep = sweep::measure(&copied, m, no_sides);
     drop(copied);
+    drop(images);
     if let Some(path) = &signatures_file {
         // Every signature's bytes, one after the other, in the order of the harness (the input of
         // `PAIRS_LOAD` in core's pairs benchmark: all pairs on real photos and their copies).
@@ -418,19 +419,19 @@ fn main() {
     eprintln!("with orientations: {:.1} s", start.elapsed().as_secs_f64());
     let upright = evaluate(&entries, &pictures, &[]);
     eprintln!("upright only: {:.1} s", start.elapsed().as_secs_f64());
-    // The strongest false pairs at the default, one per pair of pictures, drawn side by side.
+    // The strongest false pairs, one per pair of pictures, drawn side by side: their pictures
+    // cut from the originals again and edited again (a few, where keeping every picture until
+    // now would have held them all).
     let shown = look::strongest(&false_pairs, &entries, look::SHOWN);
     let copy_of = |i: usize| {
-        let img = &images[entries[i].picture];
-        entries[i]
-            .edit
-            .map_or_else(|| img.clone(), |e| e.apply(img))
+        let picture = &pictures[entries[i].picture];
+        let img = cut(&originals[picture.family].1, picture.region);
+        entries[i].edit.map_or(img.clone(), |e| e.apply(&img))
     };
     let shown_images: Vec<(RgbImage, RgbImage)> = shown
         .iter()
         .map(|&(a, b)| (copy_of(a), copy_of(b)))
         .collect();
-    drop(images);
     let mut phash_true = vec![Vec::new(); Edit::ALL.len()];
     let mut through_probe = vec![Vec::new(); Edit::ALL.len()];
     let mut weaker = vec![Vec::new(); Edit::ALL.len()];
