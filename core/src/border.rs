@@ -345,16 +345,24 @@ fn border(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> Line) -> u32 {
 }
 
 /// Whether a run of `depth` lines of `colour`, ended by an edge there, is the picture's own
-/// ground rather than a bar: it is not flat (a bar added to a picture is one colour within
-/// [`FLAT`] levels, outside the block a JPEG smears, or on its outermost line when it is
-/// thinner than a block), and most of the [`JPEG_BLOCK`] lines past the edge keep its colour as
-/// their median, so something (text, a subject) starts on it instead of a picture beside it.
+/// ground rather than a bar: most of the [`JPEG_BLOCK`] lines past the edge keep the run's
+/// colour, so that something (text, a subject) starts on the ground instead of a picture beside
+/// it. A line keeps it at its two ends ([`ENDS`]) when the ground goes on round what starts
+/// there; a grained run also when the colour is the line's median.
+///
+/// A bar added to a picture is flat (one colour within [`FLAT`] levels, outside the block a
+/// JPEG smears, or on its outermost line when it is thinner than a block), so a flat run's ends
+/// must keep its colour within [`FLAT`] levels too: a black bar above a night sky whose ends are
+/// nearly black but grained is still cut.
 ///
 /// The margin of a page, a plain sky or wall above a subject, the cell image's ground: with
 /// grain they do not match their own colour and are not cut, but a JPEG or a resample that
 /// smooths the grain made them a uniform run, cut in that copy alone (signature format 11: a
 /// page's corner against its JPEG q50 copy, mirrored, 32.6 → 95.5; text over the cell image
-/// 0 → 81.5; on the harness 19 more copies found and none lost, 3 more false pairs).
+/// 0 → 81.5). Signature format 13 adds the ends: a page whose text past the margin is dense
+/// (more ink than paper in a line) lost its margins in its JPEG and half-size copies and kept
+/// them in its grainy scan (0 for 10 of 12 grain patterns), and a flat page lost them while its
+/// grainy copy kept them.
 fn own_ground(
     pixels: &Pixels<'_>,
     line: &impl Fn(u32) -> Line,
@@ -368,22 +376,28 @@ fn own_ground(
     } else {
         all_flat(pixels, line, 0..1, colour)
     };
-    if added {
-        return false;
-    }
+    let near =
+        |centre: [u8; 3], levels: u8| (0..3).all(|c| centre[c].abs_diff(colour[c]) <= levels);
+    let at_ends = if added { FLAT } else { TOLERANCE };
     let mut buf = [[0u8; 3]; 512];
     // `max` is at most 40 % of the side, so lines up to 2.5 × `max` lie inside the picture.
     let end = (depth + JPEG_BLOCK).min(max * 5 / 2);
     let mut same = 0;
     for k in depth..end {
         let n = line(k).samples(pixels, &mut buf);
-        let centre = median(&mut buf[..n]);
-        if (0..3).all(|c| centre[c].abs_diff(colour[c]) <= TOLERANCE) {
+        let part = (n / ENDS).max(1);
+        let ends =
+            near(median(&mut buf[..part]), at_ends) && near(median(&mut buf[n - part..n]), at_ends);
+        if ends || !added && near(median(&mut buf[..n]), TOLERANCE) {
             same += 1;
         }
     }
     2 * same > end.saturating_sub(depth)
 }
+
+/// A line's ends are its first and its last `1 / ENDS` (by their median): a picture beside a
+/// bar fills the line from end to end, a ground round a subject or a page's text reaches them.
+const ENDS: usize = 16;
 
 /// The lines of a run of `depth` lines outside the JPEG block that holds its edge (a JPEG
 /// leaves a flat bar flat there).

@@ -75,9 +75,11 @@ use read_only::{copy_files, lock_shared, writable};
 /// outline over a hazy picture is pulled to its median, and a caption band's rows read as the
 /// picture's nearest row; screenshots included); 17: four more corner windows among the side
 /// probes, 11 % cut at each corner (issue 17: crops that keep a corner; signatures and
-/// screenshots as in 16). A database of an older format is refused with a message, never
+/// screenshots as in 16); 18: signature format 13 (issue 17: a margin the paper keeps round a
+/// page's text, at both ends of the lines past its edge, is no bar; screenshots included). A
+/// database of an older format is refused with a message, never
 /// misread.
-pub const FORMAT_VERSION: u8 = 17;
+pub const FORMAT_VERSION: u8 = 18;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -481,11 +483,12 @@ mod tests {
     /// holds each image's cropped probe too, format 10 its side probes, format 11 side probes
     /// at two cuts and format 15 a centred one (and keeps the outer ones once reported), format
     /// 16 signature format 12 (outermost levels at 0.7 %, caption bands filled), format 17
-    /// four more corner side probes; an older database must not be read (format 13 kept 40
+    /// four more corner side probes, format 18 signature format 13 (a margin round a page's
+    /// text kept); an older database must not be read (format 13 kept 40
     /// coefficients per channel, and says so in its `m` setting too).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
-        for (format, m) in [(16u8, 60u8), (15, 60), (14, 60), (13, 40)] {
+        for (format, m) in [(17u8, 60u8), (16, 60), (15, 60), (14, 60), (13, 40)] {
             let dir = tempfile::tempdir().unwrap();
             {
                 let store = Store::open(dir.path()).unwrap();

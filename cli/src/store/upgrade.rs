@@ -9,10 +9,10 @@ use lookalike_core::DEFAULT_COEFFICIENTS;
 
 use super::{FORMAT_VERSION, Formats, Store, StoreError, lock};
 
-/// The oldest store format whose videos' screenshot signatures are this version's: format 16
-/// measures a picture's outermost levels at 0.7 % instead of 1 % and fills caption bands
-/// (signature format 12), in screenshots too.
-const SCREENSHOTS_SINCE: u8 = 16;
+/// The oldest store format whose videos' screenshot signatures are this version's: format 18
+/// keeps a margin that goes on round what starts past its edge (signature format 13), in
+/// screenshots too.
+const SCREENSHOTS_SINCE: u8 = 18;
 
 /// What [`Store::upgrade`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

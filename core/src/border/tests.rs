@@ -347,3 +347,60 @@ fn only_text_inside_a_band_makes_a_caption_band() {
     }
     assert_eq!(content_of(w, h, &data).bands, [0, 0]);
 }
+
+/// A page of paper 225, grained ±6 or flat, with a dense block of dark "text" (more ink than
+/// paper in each of its rows) over the middle 80 % of its width, from 30 % to 70 % of its
+/// height: margins of 30 % above and below, 10 % left and right.
+fn dense_page(w: u32, h: u32, grain: bool) -> Vec<u8> {
+    let mut data = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            let text = (w / 10..w * 9 / 10).contains(&x) && (h * 3 / 10..h * 7 / 10).contains(&y);
+            let v = match (text, grain) {
+                (true, _) => 40 + ((x * 3 + y) % 9) as u8,
+                (false, true) => (219 + (x * 7 + y * 5) % 13) as u8,
+                (false, false) => 225,
+            };
+            data.extend_from_slice(&[v, v, v]);
+        }
+    }
+    data
+}
+
+/// Signature format 13: a margin is the page's own ground when the paper goes on round the text
+/// past its edge, at both ends of the lines there, even where the text is dense, grained or
+/// flat. Before, a smoothed copy's margins were cut as bars (its text band alone was hashed)
+/// while the grainy scan kept them, and a flat page lost them while its grainy copy kept them.
+#[test]
+fn a_margin_that_goes_on_round_dense_text_is_the_pages_own_ground() {
+    for grain in [true, false] {
+        let data = dense_page(200, 160, grain);
+        assert_eq!(
+            region(200, 160, &data),
+            Region {
+                x: 0,
+                y: 0,
+                width: 200,
+                height: 160
+            },
+            "grain {grain}"
+        );
+    }
+    // A flat black bar above a night sky: the sky's rows are nearly black at their ends but
+    // grained, not flat, so the bar is still cut.
+    let (w, h) = (200u32, 140u32);
+    let mut data = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            let v = if y < 20 {
+                0
+            } else if (w / 10..w * 9 / 10).contains(&x) {
+                120 + ((x + y) % 40) as u8
+            } else {
+                ((x * 7 + y * 5) % 13) as u8
+            };
+            data.extend_from_slice(&[v, v, v]);
+        }
+    }
+    assert_eq!(region(w, h, &data).y, 20);
+}
