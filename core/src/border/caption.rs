@@ -19,8 +19,9 @@
 //! that colour, in at least [`RUNS`] stretches: a subject standing in a plain ground or a
 //! disc's edge on black is a stretch or two; [`TEXT_LINES`] such lines at least), with a
 //! plain line after the last of them; ended after at least a JPEG block of lines by an edge
-//! where at least half of a line leaves the colour, past which the picture does not keep the
-//! colour ([`own_ground`]). It takes at most [`CAPTION_SHARE`] of the height.
+//! where at least half of a line leaves the colour (but not a line with text whose median keeps
+//! it: a JPEG's ringing round small letters; signature format 13), past which the picture does
+//! not keep the colour ([`own_ground`]). It takes at most [`CAPTION_SHARE`] of the height.
 use super::{JPEG_BLOCK, Line, TOLERANCE, median, own_ground, strays};
 use crate::Pixels;
 
@@ -71,7 +72,19 @@ pub(super) fn caption_band(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> 
     for k in 0..max {
         let n = line(k).samples(pixels, &mut buf);
         let samples = &buf[..n];
-        if 2 * strays(samples, colour) >= n as u32 {
+        // Text: marks spread along the line. A few stretches of far pixels are a subject
+        // standing in a plain ground, the edge of a disc on black (or the tops of letters).
+        let (far, runs) = far_runs(samples, colour);
+        let has_text = far * TEXT >= n as u32 && runs >= RUNS;
+        let centre = median(&mut buf[..n]);
+        let off = (0..3)
+            .map(|c| centre[c].abs_diff(colour[c]))
+            .max()
+            .unwrap_or(0);
+        // A line of text that keeps the band's colour as its median is no edge, however many
+        // of its pixels a JPEG's ringing round the letters moved off the colour.
+        let in_band = has_text && off <= STEADY;
+        if 2 * strays(&buf[..n], colour) >= n as u32 && !in_band {
             // The band's inner edge, or the picture's own ground going on past an edge. The
             // text lies inside the band, a plain line at least between it and the edge.
             let chroma_block = |k: u32| line(k).start() / CHROMA_BLOCK;
@@ -81,18 +94,10 @@ pub(super) fn caption_band(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> 
                 && !own_ground(pixels, &line, k, max, colour);
             return if band { k } else { 0 };
         }
-        // Text: marks spread along the line. A few stretches of far pixels are a subject
-        // standing in a plain ground, the edge of a disc on black (or the tops of letters).
-        let (far, runs) = far_runs(samples, colour);
-        if far * TEXT >= n as u32 && runs >= RUNS {
+        if has_text {
             text = Some(k);
             text_lines += 1;
         }
-        let centre = median(&mut buf[..n]);
-        let off = (0..3)
-            .map(|c| centre[c].abs_diff(colour[c]))
-            .max()
-            .unwrap_or(0);
         if off > TOLERANCE {
             return 0;
         }

@@ -404,3 +404,39 @@ fn a_margin_that_goes_on_round_dense_text_is_the_pages_own_ground() {
     }
     assert_eq!(region(w, h, &data).y, 20);
 }
+
+/// [`captioned`]'s band at the bottom, `depth` rows, with lines of text from `text_from` rows in,
+/// `text_rows` of them, rung as a JPEG rings round letters: each 3-pixel stroke of white has 3
+/// pixels darker than the band before it and 3 lighter after it, so that more than half of
+/// such a line strays from the band's colour while its median keeps it.
+fn rung_caption(depth: u32, text_from: u32, text_rows: u32) -> (u32, u32, Vec<u8>) {
+    let (w, h, mut data) = captioned(depth, 0, 0, false);
+    for i in text_from..text_from + text_rows {
+        let y = h - 1 - i;
+        for x in 30..170 {
+            let v = match x % 12 {
+                0..3 => 0,
+                3..6 => 250,
+                6..9 => 45,
+                _ => 20,
+            };
+            let at = ((y * w + x) * 3) as usize;
+            data[at..at + 3].copy_from_slice(&[v, v, v]);
+        }
+    }
+    (w, h, data)
+}
+
+/// A line of text whose ringing (a JPEG q40 of a small captioned copy) moves more than half of
+/// its pixels off the band's colour is still text in the band, not the band's inner edge:
+/// before, the band ended there with no plain line after its text and was no caption band
+/// (a captioned crop of the moon's quarter, JPEG q40: 44.2 against its picture; 70.4 since).
+#[test]
+fn a_line_of_text_rung_by_a_jpeg_is_no_edge_of_its_band() {
+    let (w, h, data) = rung_caption(20, 5, 10);
+    let c = content_of(w, h, &data);
+    assert_eq!(c.bands, [0, 20], "{c:?}");
+    // Text rung up to the band's inner edge is still no caption band.
+    let (w, h, data) = rung_caption(20, 10, 10);
+    assert_eq!(content_of(w, h, &data).bands, [0, 0]);
+}
