@@ -383,6 +383,16 @@ fn issue_17_sepia_copies_saved_as_jpeg_are_compared_on_their_luminance() {
     assert!(missed.len() <= 1, "sepia JPEG copies missed: {missed:?}");
 }
 
+/// Two lines of the harness's text across a `width` × `height` ground of one colour: a page
+/// (dark outlined letters on paper) or a title card (on black).
+fn lettered(width: u32, height: u32, ground: [u8; 3]) -> image::RgbImage {
+    lookalike_tests::copies::text(&image::RgbImage::from_pixel(
+        width,
+        height,
+        image::Rgb(ground),
+    ))
+}
+
 /// Issue 17, signature format 10: an overlay's levels over a hazy picture are pulled to its
 /// median, but text on a plain ground is the picture itself and is kept. Without the fade far
 /// beyond a narrow range, a title card scored 20 against its own JPEG copy and 8 against a
@@ -392,16 +402,8 @@ fn issue_17_sepia_copies_saved_as_jpeg_are_compared_on_their_luminance() {
 #[test]
 fn issue_17_text_on_a_plain_ground_keeps_matching_its_copies() {
     let default = Sensitivity::default();
-    let title = lookalike_tests::copies::text(&image::RgbImage::from_pixel(
-        640,
-        360,
-        image::Rgb([8, 8, 8]),
-    ));
-    let page = lookalike_tests::copies::text(&image::RgbImage::from_pixel(
-        600,
-        800,
-        image::Rgb([245, 245, 240]),
-    ));
+    let title = lettered(640, 360, [8, 8, 8]);
+    let page = lettered(600, 800, [245, 245, 240]);
     for (name, picture) in [("title card", &title), ("page", &page)] {
         let original = probed(picture);
         for edit in [Edit::Jpeg50, Edit::Noise, Edit::Resize50, Edit::Brighter] {
@@ -464,11 +466,7 @@ fn issue_17_a_captioned_copy_scores_as_if_its_picture_ran_on() {
 #[test]
 fn issue_17_a_grainy_page_matches_its_smoothed_copies() {
     let default = Sensitivity::default();
-    let page = lookalike_tests::copies::text(&image::RgbImage::from_pixel(
-        600,
-        800,
-        image::Rgb([245, 245, 240]),
-    ));
+    let page = lettered(600, 800, [245, 245, 240]);
     for seed in 1..=12u32 {
         let scan = lookalike_tests::copies::noise(&page, 10, seed);
         let original = probed(&scan);

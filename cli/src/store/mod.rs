@@ -77,8 +77,7 @@ use read_only::{copy_files, lock_shared, writable};
 /// probes, 11 % cut at each corner (issue 17: crops that keep a corner; signatures and
 /// screenshots as in 16); 18: signature format 13 (issue 17: a margin the paper keeps round a
 /// page's text, at both ends of the lines past its edge, is no bar; screenshots included). A
-/// database of an older format is refused with a message, never
-/// misread.
+/// database of an older format is refused with a message, never misread.
 pub const FORMAT_VERSION: u8 = 18;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;

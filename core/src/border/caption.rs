@@ -76,6 +76,7 @@ pub(super) fn caption_band(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> 
         // standing in a plain ground, the edge of a disc on black (or the tops of letters).
         let (far, runs) = far_runs(samples, colour);
         let has_text = far * TEXT >= n as u32 && runs >= RUNS;
+        let strayed = 2 * strays(samples, colour) >= n as u32;
         let centre = median(&mut buf[..n]);
         let off = (0..3)
             .map(|c| centre[c].abs_diff(colour[c]))
@@ -84,7 +85,7 @@ pub(super) fn caption_band(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> 
         // A line of text that keeps the band's colour as its median is no edge, however many
         // of its pixels a JPEG's ringing round the letters moved off the colour.
         let in_band = has_text && off <= STEADY;
-        if 2 * strays(&buf[..n], colour) >= n as u32 && !in_band {
+        if strayed && !in_band {
             // The band's inner edge, or the picture's own ground going on past an edge. The
             // text lies inside the band, a plain line at least between it and the edge.
             let chroma_block = |k: u32| line(k).start() / CHROMA_BLOCK;
