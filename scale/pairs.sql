@@ -25,13 +25,16 @@ weights AS (
     ) AS w (channel, bin, centi)
 ),
 -- Which channels carry structure (Signature::is_informative): Y from STRUCTURE_FLOOR, I and Q
--- from CHROMA_NOISE_FLOOR (core/src/signature.rs), compared as the f32 values they are.
+-- from CHROMA_NOISE_FLOOR (core/src/signature.rs), compared as the f32 values they are; and
+-- which luminances are faint, from FAINT_FLOOR up to STRUCTURE_FLOOR (Signature::is_faint).
 images AS (
     SELECT row_number() OVER (ORDER BY path) AS id, path,
            CAST(average_y AS DOUBLE) AS average_y,
            CAST(average_i AS DOUBLE) AS average_i,
            CAST(average_q AS DOUBLE) AS average_q,
            CASE WHEN strength_y >= CAST(0.0003 AS FLOAT) THEN 1 ELSE 0 END AS informative_y,
+           CASE WHEN strength_y >= CAST(0.0002 AS FLOAT) AND strength_y < CAST(0.0003 AS FLOAT)
+                THEN 1 ELSE 0 END AS faint_y,
            CASE WHEN strength_i >= CAST(0.0001 AS FLOAT) THEN 1 ELSE 0 END AS informative_i,
            CASE WHEN strength_q >= CAST(0.0001 AS FLOAT) THEN 1 ELSE 0 END AS informative_q,
            CASE WHEN banded THEN 1 ELSE 0 END AS banded,
@@ -65,14 +68,15 @@ own AS (
     FROM coefficients
     GROUP BY id
 ),
--- Only the codes of informative channels are compared (the index posts only those). `place`
+-- Only the codes of informative channels and faint luminances are compared (the index posts
+-- only those; Signature::is_comparable). `place`
 -- names one image's position in one channel, so that scoring a candidate is a lookup by one key.
 postings AS (
     SELECT k.id, k.channel, k.position, k.negative, k.centi,
            k.id * 65536 + k.channel * 16384 + k.position AS place
     FROM coefficients AS k
     JOIN images AS i ON i.id = k.id
-    WHERE (k.channel = 0 AND i.informative_y = 1)
+    WHERE (k.channel = 0 AND (i.informative_y = 1 OR i.faint_y = 1))
        OR (k.channel = 1 AND i.informative_i = 1)
        OR (k.channel = 2 AND i.informative_q = 1)
 ),
@@ -103,12 +107,15 @@ candidates AS (
     HAVING COUNT(*) >= (SELECT min_shared_codes FROM params)
 ),
 -- Each candidate scored on all its codes (score.rs compare_upright): a position both keep adds
--- its weight when the signs agree and, in Y only, subtracts it when they differ.
+-- its weight when the signs agree and, in Y only, subtracts it when they differ. Y apart, as
+-- it counts only where it counts on both sides (flagged, below).
 matched AS (
     SELECT c.a, c.b,
-           SUM(CASE WHEN p.negative = q.negative THEN p.centi
-                    WHEN p.channel = 0 THEN -p.centi
-                    ELSE 0 END) AS matched
+           SUM(CASE WHEN p.channel <> 0 THEN 0
+                    WHEN p.negative = q.negative THEN p.centi
+                    ELSE -p.centi END) AS matched_y,
+           SUM(CASE WHEN p.channel <> 0 AND p.negative = q.negative THEN p.centi
+                    ELSE 0 END) AS matched_c
     FROM candidates AS c
     JOIN postings AS p ON p.id = c.a
     -- One key, not (id, channel, position): a planner could otherwise join the postings with
@@ -116,16 +123,29 @@ matched AS (
     JOIN postings AS q ON q.place = c.b * 65536 + p.channel * 16384 + p.position
     GROUP BY c.a, c.b
 ),
+-- Whether each side's Y counts in this pair (Signature::informative_with): informative, or
+-- faint against an informative one.
+flagged AS (
+    SELECT m.a, m.b, m.matched_y, m.matched_c,
+           CASE WHEN ia.informative_y = 1 OR (ia.faint_y = 1 AND ib.informative_y = 1)
+                THEN 1 ELSE 0 END AS y_a,
+           CASE WHEN ib.informative_y = 1 OR (ib.faint_y = 1 AND ia.informative_y = 1)
+                THEN 1 ELSE 0 END AS y_b
+    FROM matched AS m
+    JOIN images AS ia ON ia.id = m.a
+    JOIN images AS ib ON ib.id = m.b
+),
 -- similarity = 100 · (matched − dc) / (pair / 2), clamped to [0, 100] (score.rs finish), and
 -- to [0, 90] for a picture with a caption band against one without (score.rs BANDED_CAP), where
 -- pair adds both sides' weights of the channels informative on both, and an eighth of one side's
 -- where only that side is informative (score.rs pair_weight, integer division), and dc is the
 -- weighted difference of the average colours (bin-0 weights).
 scored AS (
-    SELECT ia.path AS a, ib.path AS b, m.matched,
-           (CASE WHEN ia.informative_y = 1 AND ib.informative_y = 1 THEN oa.own_y + ob.own_y
-                 WHEN ia.informative_y = 1 THEN floor(oa.own_y / 8)
-                 WHEN ib.informative_y = 1 THEN floor(ob.own_y / 8) ELSE 0 END)
+    SELECT ia.path AS a, ib.path AS b,
+           m.matched_c + CASE WHEN m.y_a = 1 AND m.y_b = 1 THEN m.matched_y ELSE 0 END AS matched,
+           (CASE WHEN m.y_a = 1 AND m.y_b = 1 THEN oa.own_y + ob.own_y
+                 WHEN m.y_a = 1 THEN floor(oa.own_y / 8)
+                 WHEN m.y_b = 1 THEN floor(ob.own_y / 8) ELSE 0 END)
          + (CASE WHEN ia.informative_i = 1 AND ib.informative_i = 1 THEN oa.own_i + ob.own_i
                  WHEN ia.informative_i = 1 THEN floor(oa.own_i / 8)
                  WHEN ib.informative_i = 1 THEN floor(ob.own_i / 8) ELSE 0 END)
@@ -137,7 +157,7 @@ scored AS (
          + 34.37 * abs(ia.average_q - ib.average_q) AS dc,
            -- A picture whose caption band was filled against one without: at most BANDED_CAP.
            CASE WHEN ia.banded = ib.banded THEN 100.0 ELSE 90.0 END AS cap
-    FROM matched AS m
+    FROM flagged AS m
     JOIN images AS ia ON ia.id = m.a
     JOIN images AS ib ON ib.id = m.b
     JOIN own AS oa ON oa.id = m.a

@@ -125,6 +125,34 @@ pub fn info(text: impl Display) {
     }
 }
 
+/// The first three of `paths` as lines show them, and how many more: `a, b, c and 4 more`.
+pub fn first_few(paths: &[impl AsRef<Path>]) -> String {
+    const NAMED: usize = 3;
+    let named: Vec<String> = paths
+        .iter()
+        .take(NAMED)
+        .map(|p| shown(p.as_ref()))
+        .collect();
+    match paths.len().saturating_sub(NAMED) {
+        0 => named.join(", "),
+        n => format!("{} and {n} more", named.join(", ")),
+    }
+}
+
+/// The note on images with no structure to compare (`Signature::is_blank`): they match
+/// nothing, and a scan or query says so instead of passing over them.
+pub fn no_structure(paths: &[impl AsRef<Path>]) -> String {
+    let (count, verb) = match paths.len() {
+        1 => ("1 image has".to_owned(), "it matches"),
+        n => (format!("{n} images have"), "they match"),
+    };
+    format!(
+        "note: {count} no structure to compare (one colour, or nearly: blank, black, a fade), so \
+         {verb} nothing, not even a copy: {}",
+        first_few(paths)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

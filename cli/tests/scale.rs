@@ -62,7 +62,18 @@ fn make_library(dir: &Path) -> usize {
             copy.save(dir.join(format!("{name}_copy{k:02}.png")))
                 .unwrap();
         }
-        count += 1 + Edit::ALL.len();
+        // Faded to a tenth and to 8 % of the contrast: faint luminances for some photographs
+        // (FAINT_FLOOR), compared with structured ones only.
+        for percent in [10u8, 8] {
+            let mut faded = small.clone();
+            for v in faded.iter_mut() {
+                *v = (128.0 + f32::from(percent) / 100.0 * (f32::from(*v) - 128.0)).round() as u8;
+            }
+            faded
+                .save(dir.join(format!("{name}_faded{percent:02}.png")))
+                .unwrap();
+        }
+        count += 3 + Edit::ALL.len();
     }
     count
 }
@@ -175,6 +186,11 @@ fn the_sql_query_in_duckdb_finds_the_pairs_scan_finds() {
     );
     let expected = json_pairs(&scan);
     assert!(expected.len() >= 300, "{} pairs", expected.len());
+    let faded = expected
+        .keys()
+        .filter(|(a, b)| a.contains("_faded") || b.contains("_faded"))
+        .count();
+    assert!(faded >= 3, "{faded} pairs with a faded copy");
 
     let export = tmp.path().join("signatures.parquet");
     lookalike(

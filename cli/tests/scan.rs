@@ -119,6 +119,14 @@ fn pairs(out: &Output) -> BTreeSet<(String, String)> {
         .collect()
 }
 
+/// Pairs with the smaller name first, whichever file is kept.
+fn unordered(pairs: BTreeSet<(String, String)>) -> BTreeSet<(String, String)> {
+    pairs
+        .into_iter()
+        .map(|(a, b)| if a < b { (a, b) } else { (b, a) })
+        .collect()
+}
+
 fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
     items
         .iter()
@@ -2476,12 +2484,9 @@ fn issue_17_a_scanned_page_is_found_with_its_smoothed_copies() {
     ));
     card.save(env.pics().join("card.png")).unwrap();
     let (found, out) = env.scan_pairs(&[]);
-    let unordered: BTreeSet<(String, String)> = found
-        .into_iter()
-        .map(|(a, b)| if a < b { (a, b) } else { (b, a) })
-        .collect();
+
     assert_eq!(
-        unordered,
+        unordered(found),
         set(&[
             ("scan half.png", "scan q50.jpg"),
             ("scan half.png", "scan.png"),
@@ -2489,5 +2494,60 @@ fn issue_17_a_scanned_page_is_found_with_its_smoothed_copies() {
         ]),
         "{}",
         text(&out.stderr)
+    );
+}
+
+/// Issue 17: a faded copy of a photograph (its contrast cut to a tenth: fog, a washed-out
+/// print) falls below `STRUCTURE_FLOOR`, and matched nothing before `FAINT_FLOOR`; it is found
+/// with its photograph. Pictures with no structure at all (one colour, nearly) match nothing,
+/// not even a copy of themselves, and the scan names them instead of passing over them.
+#[test]
+fn issue_17_a_faded_copy_is_found_and_blank_pictures_are_named() {
+    let env = Env::new();
+    env.photo(0, "bridge.jpg");
+    let mut faded = image::open(&photos()[0]).unwrap().to_rgb8();
+    for v in faded.iter_mut() {
+        *v = (128.0 + 0.1 * (f32::from(*v) - 128.0)).round() as u8;
+    }
+    faded.save(env.pics().join("bridge faded.png")).unwrap();
+    let mut x = 7u32;
+    let black = image::RgbImage::from_fn(640, 360, |_, _| {
+        x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        let v = 24 + (x >> 29) as u8;
+        image::Rgb([v, v, v])
+    });
+    black.save(env.pics().join("black.png")).unwrap();
+    fs::copy(
+        env.pics().join("black.png"),
+        env.pics().join("black copy.png"),
+    )
+    .unwrap();
+    let (found, out) = env.scan_pairs(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    assert_eq!(
+        unordered(found),
+        set(&[("bridge faded.png", "bridge.jpg")]),
+        "{}",
+        text(&out.stderr)
+    );
+    let said = text(&out.stderr);
+    let note = said
+        .lines()
+        .find(|l| l.contains("no structure"))
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(
+        note.contains("2 images") && note.contains("black.png") && note.contains("black copy.png"),
+        "{note}"
+    );
+    assert!(!note.contains("bridge"), "{note}");
+    // A query says so too.
+    let black = env.pics().join("black.png");
+    let q = env.run(&["query", black.to_str().unwrap(), "--json"]);
+    assert!(json_lines(&q).is_empty());
+    assert!(
+        text(&q.stderr).contains("has no structure to compare"),
+        "{}",
+        text(&q.stderr)
     );
 }

@@ -39,6 +39,8 @@ const ALIVE: u8 = 1;
 const INFORMATIVE_I: u8 = 2;
 const INFORMATIVE_Q: u8 = 4;
 const INFORMATIVE_Y: u8 = 8;
+/// A faint luminance ([`Signature::is_faint`]): posted, counted against structured ones only.
+const FAINT_Y: u8 = 16;
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -53,11 +55,26 @@ struct Entry {
 }
 
 impl Entry {
-    fn informative(&self, channel: usize) -> bool {
+    /// Whether the channel's codes are posted ([`Signature::is_comparable`]).
+    fn posted(&self, channel: usize) -> bool {
         match channel {
-            0 => self.flags & INFORMATIVE_Y != 0,
+            0 => self.flags & (INFORMATIVE_Y | FAINT_Y) != 0,
             1 => self.flags & INFORMATIVE_I != 0,
             _ => self.flags & INFORMATIVE_Q != 0,
+        }
+    }
+
+    /// Whether the luminance has structure ([`Signature::is_informative`]).
+    fn structured(&self) -> bool {
+        self.flags & INFORMATIVE_Y != 0
+    }
+
+    /// Whether the channel counts against a query whose luminance has structure or not
+    /// ([`Signature::informative_with`]).
+    fn informative_with(&self, channel: usize, query_structured: bool) -> bool {
+        match channel {
+            0 => self.structured() || (query_structured && self.flags & FAINT_Y != 0),
+            c => self.posted(c),
         }
     }
 }
@@ -122,6 +139,8 @@ impl Index {
         let mut flags = ALIVE;
         if signature.is_informative(0) {
             flags |= INFORMATIVE_Y;
+        } else if signature.is_faint() {
+            flags |= FAINT_Y;
         }
         if signature.is_informative(1) {
             flags |= INFORMATIVE_I;
@@ -154,7 +173,7 @@ impl Index {
             }
         };
         for c in 0..3 {
-            if !entry.informative(c) {
+            if !entry.posted(c) {
                 continue;
             }
             for &code in signature.codes(c) {
@@ -186,7 +205,7 @@ impl Index {
             return false;
         }
         entry.flags &= !ALIVE;
-        let posted = (0..3).filter(|&c| entry.informative(c)).count() * usize::from(entry.m);
+        let posted = (0..3).filter(|&c| entry.posted(c)).count() * usize::from(entry.m);
         self.live -= 1;
         self.dead_postings += posted;
         true
@@ -252,7 +271,7 @@ impl Index {
     /// the popularity of the query's coefficients, not with the number of images.
     pub fn query_cost(&self, query: &Signature) -> usize {
         (0..3)
-            .filter(|&c| query.is_informative(c))
+            .filter(|&c| query.is_comparable(c))
             .flat_map(|c| query.codes(c).iter().map(move |&code| (c, code)))
             .map(|(c, code)| self.lists[c * LISTS_PER_CHANNEL + usize::from(code)].len())
             .sum()
@@ -368,8 +387,9 @@ impl Index {
         // One counter per id, zeroed in one sweep (a memset: cheap next to the postings).
         matched.clear();
         matched.resize(self.entries.len(), 0);
+        let query_structured = query.is_informative(0);
         for c in 0..3 {
-            if !query.is_informative(c) {
+            if !query.is_comparable(c) {
                 continue;
             }
             let base = c * LISTS_PER_CHANNEL;
@@ -378,15 +398,34 @@ impl Index {
                     .weights
                     .turned_centi(c, usize::from(code & !NEGATIVE), reversal)
                     as i16;
+                let (same, opposite) = (
+                    &self.lists[base + usize::from(code)],
+                    &self.lists[base + usize::from(code ^ NEGATIVE)],
+                );
+                if c == 0 && !query_structured {
+                    // A faint query's luminance counts against structured ones only
+                    // (`Signature::informative_with`).
+                    for &id in same {
+                        if self.entries[id as usize].structured() {
+                            matched[id as usize] += w;
+                        }
+                    }
+                    for &id in opposite {
+                        if self.entries[id as usize].structured() {
+                            matched[id as usize] -= w;
+                        }
+                    }
+                    continue;
+                }
                 // Ids in a list mostly ascend (appended in insertion order, purged in place;
                 // only reused ids break the order), so these writes sweep the counters front
                 // to back. In Y, the same position with the other sign counts against (see
                 // `compare_upright`).
-                for &id in &self.lists[base + usize::from(code)] {
+                for &id in same {
                     matched[id as usize] += w;
                 }
                 if c == 0 {
-                    for &id in &self.lists[base + usize::from(code ^ NEGATIVE)] {
+                    for &id in opposite {
                         matched[id as usize] -= w;
                     }
                 }
@@ -413,7 +452,7 @@ impl Index {
             1
         };
         let query_average = query.average();
-        let query_informative: [bool; 3] = core::array::from_fn(|c| query.is_informative(c));
+        let query_comparable: [bool; 3] = core::array::from_fn(|c| query.is_comparable(c));
         for (id, &m) in matched.iter().enumerate() {
             let m = i32::from(m);
             if m < cutoff {
@@ -423,7 +462,10 @@ impl Index {
             if entry.flags & ALIVE == 0 {
                 continue;
             }
-            let target_informative = core::array::from_fn(|c| entry.informative(c));
+            let target_informative =
+                core::array::from_fn(|c| entry.informative_with(c, query_structured));
+            let mut query_informative = query_comparable;
+            query_informative[0] &= query_structured || entry.structured();
             let target_self = match reversal {
                 0 => entry.self_centi,
                 r => entry.turned_centi[r - 1],
@@ -458,130 +500,4 @@ impl Index {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{PixelLayout, Pixels, compare};
-    use alloc::vec::Vec;
-
-    /// A family of structured images: `seed` picks blocks and colours, so different seeds are
-    /// different pictures while the same seed at another size is a resized copy.
-    fn picture(seed: u32, w: u32, h: u32) -> Signature {
-        let mut x = seed.wrapping_mul(2654435761).wrapping_add(1);
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x
-        };
-        let blocks: Vec<[u32; 7]> = (0..6).map(|_| core::array::from_fn(|_| next())).collect();
-        let data: Vec<u8> = (0..w * h)
-            .flat_map(|i| {
-                let (u, v) = ((i % w) * 1000 / w, (i / w) * 1000 / h);
-                let mut px = [(u / 4) as u8, (v / 4) as u8, 90];
-                for b in &blocks {
-                    let (x0, y0, bw, bh) =
-                        (b[0] % 800, b[1] % 800, b[2] % 400 + 50, b[3] % 400 + 50);
-                    if u >= x0 && u < x0 + bw && v >= y0 && v < y0 + bh {
-                        px = [b[4] as u8, b[5] as u8, b[6] as u8];
-                    }
-                }
-                px
-            })
-            .collect();
-        Signature::compute(&Pixels::new(w, h, PixelLayout::Rgb8, &data).unwrap())
-    }
-
-    #[test]
-    fn query_agrees_with_pairwise_compare_to_the_bit() {
-        let sigs: Vec<Signature> = (0..40).map(|s| picture(s, 160 + s, 120)).collect();
-        let mut index = Index::new(Weights::Scanned);
-        let ids: Vec<u32> = sigs.iter().map(|s| index.insert(s)).collect();
-        // Mirrored and turned queries too: their hits are discounted as `compare` counts them.
-        let mut turned = 0;
-        for q in [
-            picture(3, 97, 73),
-            picture(77, 200, 150),
-            sigs[10],
-            picture(12, 150, 110).oriented(Orientation::Mirrored),
-            picture(20, 120, 180).oriented(Orientation::Rotated90),
-        ] {
-            let hits = index.query(&q, 0.0, usize::MAX);
-            for hit in &hits {
-                let pos = ids.iter().position(|&i| i == hit.id).unwrap();
-                let c = compare(&q, &sigs[pos], Weights::Scanned);
-                assert_eq!(
-                    (hit.similarity, hit.score, hit.orientation),
-                    (c.similarity, c.score, c.orientation)
-                );
-                turned += usize::from(hit.orientation != Orientation::Upright);
-            }
-            // Everything that compare finds above 0 similarity and that shares a coefficient
-            // is found by the index.
-            let expected = sigs
-                .iter()
-                .filter(|s| compare(&q, s, Weights::Scanned).similarity > 0.0)
-                .count();
-            assert_eq!(hits.iter().filter(|h| h.similarity > 0.0).count(), expected);
-        }
-        assert!(turned >= 2, "the turned copies are found turned");
-    }
-
-    #[test]
-    fn a_resized_copy_ranks_its_original_first() {
-        let mut index = Index::new(Weights::Scanned);
-        for s in 0..50 {
-            index.insert(&picture(s, 320, 240));
-        }
-        for s in [0u32, 17, 49] {
-            let hits = index.query(&picture(s, 150, 113), 50.0, 3);
-            assert_eq!(hits[0].id, s, "{hits:?}");
-            assert!(hits[0].similarity > 90.0, "{hits:?}");
-            assert!(hits.windows(2).all(|w| w[0].similarity >= w[1].similarity));
-        }
-    }
-
-    #[test]
-    fn removed_ids_are_not_found_and_are_reused_after_compaction() {
-        let mut index = Index::new(Weights::Scanned);
-        let a = index.insert(&picture(1, 100, 100));
-        let b = index.insert(&picture(2, 100, 100));
-        assert!(index.remove(a));
-        assert!(!index.remove(a));
-        assert!(!index.contains(a) && index.contains(b));
-        assert_eq!(index.len(), 1);
-        assert!(index.query(&picture(1, 100, 100), 90.0, 10).is_empty());
-        index.compact();
-        let c = index.insert(&picture(3, 100, 100));
-        assert_eq!(c, a, "the purged id is handed out again");
-        assert_eq!(index.query(&picture(3, 100, 100), 90.0, 10)[0].id, c);
-        assert_eq!(index.query(&picture(2, 100, 100), 90.0, 10)[0].id, b);
-    }
-
-    #[test]
-    fn many_removals_compact_by_themselves() {
-        let mut index = Index::new(Weights::Scanned);
-        let sig = picture(5, 64, 64);
-        let ids: Vec<u32> = (0..400).map(|_| index.insert(&sig)).collect();
-        let before = index.postings();
-        for id in &ids[..300] {
-            index.remove(*id);
-        }
-        assert!(index.postings() < before, "dead postings were purged");
-        assert_eq!(index.query(&sig, 99.0, usize::MAX).len(), 100);
-    }
-
-    #[test]
-    fn bulk_built_index_stays_under_one_kib_per_image() {
-        let mut builder = IndexBuilder::new(Weights::Scanned);
-        let n = 3000;
-        for s in 0..n {
-            builder.add(&picture(s % 300, 128, 128));
-        }
-        let index = builder.build();
-        let per_image = (index.memory_bytes()
-            - 3 * LISTS_PER_CHANNEL * core::mem::size_of::<Vec<u32>>())
-            / n as usize;
-        assert!(per_image <= 1024, "{per_image} bytes per image");
-        assert!(per_image >= 3 * 40, "at least the Y postings: {per_image}");
-    }
-}
+mod tests;

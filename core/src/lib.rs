@@ -138,7 +138,7 @@ pub use side::{
     BOTH_WAYS_MARGIN, CENTRED_CUT, CORNER_CUT, SIDE_CUTS, SIDE_PENALTY, SIDE_PROBES, SideProbe,
     compare_sides, inner_windows, probes, side_probes,
 };
-pub use signature::{CHROMA_NOISE_FLOOR, STRUCTURE_FLOOR, Signature};
+pub use signature::{CHROMA_NOISE_FLOOR, FAINT_FLOOR, STRUCTURE_FLOOR, Signature};
 pub use weights::{Weights, bin};
 
 /// The side of the square every image is scaled to (the paper's 128).

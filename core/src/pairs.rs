@@ -26,7 +26,10 @@
 //! is found by later queries), a query's prefix assumes the smallest of the set. The chroma
 //! channels use the smallest of the set, and the cut is taken for every combination of channels
 //! two images may both find informative ([`Signature::is_informative`]): a gray copy is compared
-//! on Y alone, and must be found through its Y codes.
+//! on Y alone, and must be found through its Y codes. A faint luminance
+//! ([`FAINT_FLOOR`](crate::FAINT_FLOOR)) is posted and walked as if informative, and counts
+//! against a structured one only ([`Signature::informative_with`]). Pairs compared without Y
+//! (two faint or flat luminances, on chroma alone) are not searched.
 //!
 //! While a query walks its prefix, each candidate's shared weight so far plus what can still
 //! follow (the smaller of the two signatures' remaining code weights, stored in the posting) is
@@ -160,12 +163,12 @@ pub struct AllPairs<'a> {
     /// Per token (`channel × CODES_PER_CHANNEL + code`), its place in the order rarest → commonest.
     rank: Vec<u32>,
     /// Per [`Orientation::reversal`] (0: upright) and channel, the smallest self weight
-    /// (hundredths) among the signatures informative in it.
+    /// (hundredths) among the signatures that may count in it ([`Signature::is_comparable`]).
     least_self: [[u32; 3]; 4],
     /// Signature ids by their Y self weight, ascending (ties: id): the order of the join.
     order: Vec<u32>,
     /// Per place in `order` and [`Orientation::reversal`] (0: upright), the self weights Y, I,
-    /// Q (hundredths; 0 where not informative).
+    /// Q (hundredths; 0 where not comparable).
     own: Vec<[[u16; 3]; 4]>,
     /// CSR posting lists of indexed-prefix tokens: `places[offsets[t]..offsets[t + 1]]`,
     /// ascending, and beside each, what the signature's codes after that token weigh.
@@ -212,7 +215,7 @@ impl<'a> AllPairs<'a> {
         let mut own_by_id = Vec::with_capacity(signatures.len());
         for s in signatures {
             let own = turned_own(weights, s);
-            for c in informative(s) {
+            for c in comparable(s) {
                 for &code in s.codes(c) {
                     frequency[token(c, code)] += 1;
                 }
@@ -422,7 +425,6 @@ impl<'a> AllPairs<'a> {
         for &(_, tok) in prefix.iter() {
             codes[tok as usize / 64] |= 1 << (tok % 64);
         }
-        let informative_b: [bool; 3] = core::array::from_fn(|c| query.is_informative(c));
         let average_b = query.average();
         let t = min / 200.0;
         candidates.clear();
@@ -454,7 +456,7 @@ impl<'a> AllPairs<'a> {
                     }
                     shared[a] = 0;
                     hits[a] = 0;
-                    need[a] = self.need(t, a, reversal, own_b, informative_b, &average_b);
+                    need[a] = self.need(t, a, reversal, own_b, query, &average_b);
                     candidates.push(a as u32);
                 } else if shared[a] == PRUNED {
                     continue;
@@ -479,8 +481,8 @@ impl<'a> AllPairs<'a> {
             // What compare computes, from the weights cached here: most candidates stop
             // at this, and compare itself decides on the rest.
             let mut matched = 0u32;
-            for (c, &informative) in informative_b.iter().enumerate() {
-                if !(informative && sig_a.is_informative(c)) {
+            for c in 0..3 {
+                if !(query.informative_with(sig_a, c) && sig_a.informative_with(query, c)) {
                     continue;
                 }
                 for &code in sig_a.codes(c) {
@@ -534,12 +536,12 @@ pub fn all_pairs(
     Ok(AllPairs::new(signatures, weights, min_similarity)?.pairs())
 }
 
-/// The self weights of `s` (hundredths; 0 where not informative) per
+/// The self weights of `s` (hundredths; 0 where not comparable) per
 /// [`Orientation::reversal`]: as it is (0), and as the image turned with that reversal weighs it.
 fn turned_own(weights: Weights, s: &Signature) -> [[u16; 3]; 4] {
     core::array::from_fn(|r| {
         core::array::from_fn(|c| {
-            if s.is_informative(c) {
+            if s.is_comparable(c) {
                 // At most 60 codes of at most 1.26: fits.
                 turned_self_weight(weights, c, s.codes(c), r) as u16
             } else {
@@ -549,8 +551,10 @@ fn turned_own(weights: Weights, s: &Signature) -> [[u16; 3]; 4] {
     })
 }
 
-fn informative(s: &Signature) -> impl Iterator<Item = usize> + '_ {
-    (0..3).filter(|&c| s.is_informative(c))
+/// The channels of `s` that may count in some comparison ([`Signature::is_comparable`]): a
+/// faint luminance is posted and walked, and counts against structured ones only.
+fn comparable(s: &Signature) -> impl Iterator<Item = usize> + '_ {
+    (0..3).filter(|&c| s.is_comparable(c))
 }
 
 fn token(channel: usize, code: u16) -> usize {

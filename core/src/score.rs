@@ -27,6 +27,8 @@
 //! Only *informative* channels enter `matched` and `self`: Y always, and I or Q when both images
 //! carry structure in it ([`Signature::is_informative`]). A gray copy of a colour photo is thus
 //! compared on luminance (plus the average-colour term), instead of on random chroma positions.
+//! A *faint* luminance (a foggy or low-contrast copy, [`crate::FAINT_FLOOR`]) counts against one
+//! with structure, not against another faint one ([`Signature::informative_with`]).
 //!
 //! # Sensitivity
 //! Users choose a [`Sensitivity`] from 0 to 100. It maps linearly onto the similarity a pair
@@ -245,9 +247,11 @@ pub fn compare_upright(a: &Signature, b: &Signature, weights: Weights) -> Compar
 /// the bins of the place in either image, so that turning `a` one way and turning `b` the
 /// other way give the same comparison.
 fn compare_weighted(a: &Signature, b: &Signature, weights: Weights, reversal: usize) -> Comparison {
+    let informative_a: [bool; 3] = core::array::from_fn(|c| a.informative_with(b, c));
+    let informative_b: [bool; 3] = core::array::from_fn(|c| b.informative_with(a, c));
     let mut matched = 0i32;
     for c in 0..3 {
-        if !(a.is_informative(c) && b.is_informative(c)) {
+        if !(informative_a[c] && informative_b[c]) {
             continue;
         }
         let (ca, cb) = (by_position(a.codes(c)), by_position(b.codes(c)));
@@ -272,11 +276,10 @@ fn compare_weighted(a: &Signature, b: &Signature, weights: Weights, reversal: us
             }
         }
     }
-    let informative = |s: &Signature| core::array::from_fn(|c| s.is_informative(c));
     let own = |s: &Signature| {
         core::array::from_fn(|c| turned_self_weight(weights, c, s.codes(c), reversal))
     };
-    let pair = pair_weight(informative(a), own(a), informative(b), own(b));
+    let pair = pair_weight(informative_a, own(a), informative_b, own(b));
     let mut c = finish(
         matched,
         pair,

@@ -92,6 +92,18 @@ pub const CHROMA_NOISE_FLOOR: f32 = 1e-4;
 /// The floor sits between the two.
 pub const STRUCTURE_FLOOR: f32 = 3e-4;
 
+/// From this strength up to [`STRUCTURE_FLOOR`], the luminance of a picture is *faint*: a
+/// foggy, night or low-contrast copy of a picture with structure, whose largest coefficients
+/// are still the picture's (the harness's cell quarter at contrast −40 % and hazy: 2.2 to
+/// 2.6·10⁻⁴). A faint luminance is compared with one that has structure, never with another
+/// faint one nor with a flat one ([`Signature::informative_with`]): two faint pictures are as
+/// likely two fades or two fogs as one picture, while a faint picture and one with structure
+/// agree on their codes only when the structure is the same.
+///
+/// Flat frames made in code (±2 to ±6 levels of noise, a faint gradient, a vignette) reach at
+/// most 1.6·10⁻⁴, below this floor, so they still match nothing.
+pub const FAINT_FLOOR: f32 = 2e-4;
+
 /// The compact description of one image: average colour and top-`m` coefficient signs and
 /// positions per YIQ channel, plus the aspect ratio.
 #[derive(Clone, Copy, PartialEq)]
@@ -296,6 +308,30 @@ impl Signature {
             return self.strength[0] >= STRUCTURE_FLOOR;
         }
         self.strength[channel] >= CHROMA_NOISE_FLOOR
+    }
+
+    /// Whether the luminance is faint: from [`FAINT_FLOOR`] up to [`STRUCTURE_FLOOR`].
+    pub fn is_faint(&self) -> bool {
+        (FAINT_FLOOR..STRUCTURE_FLOOR).contains(&self.strength[0])
+    }
+
+    /// Whether `channel` may count in some comparison: informative, or a faint luminance.
+    /// What an index posts.
+    pub fn is_comparable(&self, channel: usize) -> bool {
+        self.is_informative(channel) || (channel == 0 && self.is_faint())
+    }
+
+    /// Whether no channel may count in any comparison: a luminance below [`FAINT_FLOOR`] and no
+    /// colour structure (one colour, or nearly: blank, black, a fade). Such a picture matches
+    /// nothing, not even a copy of itself.
+    pub fn is_blank(&self) -> bool {
+        (0..3).all(|c| !self.is_comparable(c))
+    }
+
+    /// Whether `channel` of this picture counts when it is compared with `other`: informative,
+    /// or a faint luminance against one with structure ([`FAINT_FLOOR`]).
+    pub fn informative_with(&self, other: &Signature, channel: usize) -> bool {
+        self.is_informative(channel) || (channel == 0 && self.is_faint() && other.is_informative(0))
     }
 
     /// The length of [`Signature::to_bytes`].

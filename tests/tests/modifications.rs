@@ -272,6 +272,59 @@ fn issue_17_flat_pictures_match_nothing() {
     }
 }
 
+/// Issue 17: a faded copy, its contrast cut to 6–15 % (fog, a washed-out scan), keeps its
+/// photograph's largest coefficients but falls below `STRUCTURE_FLOOR`. Such a faint picture is
+/// compared with pictures that have structure (`FAINT_FLOOR`): it matches its photograph (62 to
+/// 95 here; 0 before, when it matched nothing) and no other, and faint copies of different
+/// photographs do not match each other.
+#[test]
+fn issue_17_a_faint_copy_matches_its_photograph_and_no_other() {
+    let default = Sensitivity::default();
+    let photos = photos();
+    let originals: Vec<_> = photos.iter().map(|(_, p)| probed(p)).collect();
+    let mut faint = Vec::new();
+    for (i, (_, img)) in photos.iter().enumerate() {
+        for k in [0.15f32, 0.12, 0.1, 0.08, 0.06] {
+            let mut copy = img.clone();
+            for v in copy.iter_mut() {
+                *v = (128.0 + k * (f32::from(*v) - 128.0)).round() as u8;
+            }
+            let sig = probed(&copy);
+            if sig.0.is_faint() {
+                faint.push((i, k, sig));
+            }
+        }
+    }
+    assert!(faint.len() >= 10, "{} faint copies", faint.len());
+    for (i, k, copy) in &faint {
+        for (j, original) in originals.iter().enumerate() {
+            let c = compare_pictures(copy, original);
+            assert_eq!(
+                default.accepts(&c),
+                i == &j,
+                "{} at contrast {k} against {}: {:.1}",
+                photos[*i].0,
+                photos[j].0,
+                c.similarity
+            );
+        }
+    }
+    for (n, (i, k, a)) in faint.iter().enumerate() {
+        for (j, l, b) in &faint[n + 1..] {
+            if i != j {
+                let c = compare_pictures(a, b);
+                assert!(
+                    !default.accepts(&c),
+                    "{} at {k} and {} at {l}: {:.1}",
+                    photos[*i].0,
+                    photos[*j].0,
+                    c.similarity
+                );
+            }
+        }
+    }
+}
+
 /// Issue 17, signature format 4: the quarters of one photograph are different pictures, and so
 /// are their mirrored and turned copies, even where the photograph's layout makes one quarter
 /// the mirror image of another at the coarse scale (a sky over a horizon, a subject in the

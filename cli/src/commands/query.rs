@@ -84,6 +84,9 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for (image, (signature, probe, sides)) in &hashed {
+        if signature.is_blank() {
+            messages::info(messages::no_structure(std::slice::from_ref(image)));
+        }
         // A file that is in the index is not its own match, nor is another name of it (a hard
         // link): the others are what was asked.
         let itself = std::fs::canonicalize(image)

@@ -53,18 +53,10 @@ pub struct Summary {
 
 /// Names the first few stored files dropped from the index, and why.
 fn name_dropped(paths: &[PathBuf], why: &str) {
-    if paths.is_empty() {
-        return;
+    if !paths.is_empty() {
+        let named = messages::first_few(paths);
+        messages::info(format!("dropped from the index ({why}): {named}"));
     }
-    let shown: Vec<String> = paths.iter().take(3).map(|p| messages::shown(p)).collect();
-    let more = match paths.len() - shown.len() {
-        0 => String::new(),
-        n => format!(" and {n} more"),
-    };
-    messages::info(format!(
-        "dropped from the index ({why}): {}{more}",
-        shown.join(", ")
-    ));
 }
 
 pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
@@ -249,6 +241,8 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     // Queried a block at a time on every thread (issue 14: the queries of a first scan of a big
     // library are most of its work after decoding), then taken in order, as one at a time would.
     let mut answered = Vec::new();
+    // Compared images without structure: they match nothing, and the summary says so.
+    let mut blanks: Vec<PathBuf> = Vec::new();
     for block in queries.chunks(QUERY_BLOCK) {
         if interrupt::requested() {
             return finish_interrupted(&store);
@@ -269,14 +263,17 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
                     min_similarity,
                     MATCHES_PER_IMAGE,
                 )?;
-                Ok(Some((id, file, hits)))
+                Ok(Some((id, file, hits, record.signature.is_blank())))
             })
             .collect_into_vec(&mut answered);
         bar.inc(block.len() as u64);
         for answer in answered.drain(..) {
-            let Some((id, file, hits)) = answer? else {
+            let Some((id, file, hits, blank)) = answer? else {
                 continue;
             };
+            if blank {
+                blanks.push(file.path.clone());
+            }
             for hit in hits {
                 if hit.id == id {
                     continue;
@@ -479,6 +476,9 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
             n => format!("; {n} warnings"),
         }
     ));
+    if !blanks.is_empty() {
+        messages::info(messages::no_structure(&blanks));
+    }
     if !all && report.matches.is_empty() && summary.unchanged > 0 {
         let stored = library.iter().filter(|(_, f)| in_scope(&f.path)).count();
         messages::info(format!(

@@ -2,19 +2,19 @@
 //! index by copying posting lists instead of re-deriving them from every signature (issue 14:
 //! rebuilding 1 000 000 entries took 7.2 s).
 //!
-//! # Byte format (version 6, little-endian)
+//! # Byte format (version 8, little-endian)
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKIX` |
-//! | 4 | 1 | format version (6; versions 1 to 4 had 20-byte entries without the turned weights, and held signatures of formats 2 to 5; version 5 has this layout and held signatures of format 5) |
+//! | 4 | 1 | format version (8; versions 1 to 4 had 20-byte entries without the turned weights, and held signatures of formats 2 to 5; version 5 has this layout and held signatures of format 5) |
 //! | 5 | 1 | weight table ([`Weights::code`]) |
 //! | 6 | 2 | zero |
 //! | 8 | 4 | `E`, entries (ids handed out, live or removed) |
 //! | 12 | 4 | `F`, ids free for reuse |
 //! | 16 | 8 | `P`, postings |
 //! | 24 | 8 | checksum of every byte from offset 32 on |
-//! | 32 | 38E | per id: average colour Y, I, Q (f32 each), self weight Y, I, Q in hundredths (u16 each), flags (bit 0 live, bit 1 I informative, bit 2 Q informative), `m`, then the self weights of turned comparisons, Y, I, Q for each reversal 1–3 (u16 each) |
+//! | 32 | 38E | per id: average colour Y, I, Q (f32 each), self weight Y, I, Q in hundredths (u16 each), flags (bit 0 live, bit 1 I informative, bit 2 Q informative, bit 3 Y informative, bit 4 Y faint), `m`, then the self weights of turned comparisons, Y, I, Q for each reversal 1–3 (u16 each) |
 //! | … | 4F | free ids (u32), in the order they will be handed out, last first |
 //! | … | 4 × 98 304 | posting-list lengths (u32), per channel Y, I, Q, per coefficient code 0–32 767 |
 //! | … | 4P | the posting lists' ids (u32), list after list |
@@ -25,7 +25,9 @@
 
 use alloc::vec::Vec;
 
-use super::{ALIVE, Entry, INFORMATIVE_I, INFORMATIVE_Q, INFORMATIVE_Y, Index, LISTS_PER_CHANNEL};
+use super::{
+    ALIVE, Entry, FAINT_Y, INFORMATIVE_I, INFORMATIVE_Q, INFORMATIVE_Y, Index, LISTS_PER_CHANNEL,
+};
 use crate::{Error, MAX_COEFFICIENTS, Weights};
 
 /// The four bytes an encoded index starts with.
@@ -41,8 +43,9 @@ impl Index {
     /// signatures of formats 3 to 5 (issue 17: their coefficients, and so the posting lists,
     /// are chosen otherwise); 5: entries carry the self weights of turned comparisons; 6: the
     /// layout of 5, for signatures of format 6 (the luminance equalized); 7: the layout of 5, for
-    /// signatures of format 7 (toned chroma told at full size).
-    pub const FORMAT_VERSION: u8 = 7;
+    /// signatures of format 7 (toned chroma told at full size); 8: the layout of 5, flag bit 4 a
+    /// faint luminance ([`crate::FAINT_FLOOR`]), whose codes are posted.
+    pub const FORMAT_VERSION: u8 = 8;
 
     /// The length of [`Index::to_bytes`].
     pub fn encoded_len(&self) -> usize {
@@ -140,7 +143,9 @@ impl Index {
             if average.iter().any(|v| !v.is_finite()) {
                 return Err(Error::InvalidIndex("average colour"));
             }
-            if flags & !(ALIVE | INFORMATIVE_Y | INFORMATIVE_I | INFORMATIVE_Q) != 0 {
+            if flags & !(ALIVE | INFORMATIVE_Y | FAINT_Y | INFORMATIVE_I | INFORMATIVE_Q) != 0
+                || flags & INFORMATIVE_Y != 0 && flags & FAINT_Y != 0
+            {
                 return Err(Error::InvalidIndex("entry flags"));
             }
             if m == 0 || usize::from(m) > MAX_COEFFICIENTS {
@@ -189,12 +194,7 @@ impl Index {
         let mut state: Vec<[u8; 2]> = entries
             .iter()
             .zip(posted)
-            .map(|(e, count)| {
-                [
-                    count,
-                    (0..3).filter(|&c| e.informative(c)).map(|c| 1 << c).sum(),
-                ]
-            })
+            .map(|(e, count)| [count, (0..3).filter(|&c| e.posted(c)).map(|c| 1 << c).sum()])
             .collect();
         let mut lists = Vec::with_capacity(LISTS);
         for (l, len) in lengths.into_iter().enumerate() {
@@ -221,7 +221,7 @@ impl Index {
         let mut dead_postings = 0;
         // Free ids still hold u8::MAX: no posting could be added to them.
         for (entry, &[count, _]) in entries.iter().zip(&state) {
-            let expected = (0..3).filter(|&c| entry.informative(c)).count() * usize::from(entry.m);
+            let expected = (0..3).filter(|&c| entry.posted(c)).count() * usize::from(entry.m);
             if entry.flags & ALIVE != 0 {
                 if usize::from(count) != expected {
                     return Err(Error::InvalidIndex("postings of a live id"));

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use super::{AllPairs, CHANNEL_SETS, CODES_PER_CHANNEL, informative, token};
+use super::{AllPairs, CHANNEL_SETS, CODES_PER_CHANNEL, comparable, token};
 use crate::score::{average_term, pair_weight};
 use crate::signature::NEGATIVE;
 use crate::{Orientation, Signature};
@@ -18,12 +18,13 @@ impl AllPairs<'_> {
         a: usize,
         reversal: usize,
         own_b: [u16; 3],
-        informative_b: [bool; 3],
+        query: &Signature,
         average_b: &[f32; 3],
     ) -> f32 {
         let sig_a = &self.signatures[self.order[a] as usize];
         let own_a = self.own[a][reversal];
-        let informative_a: [bool; 3] = core::array::from_fn(|c| sig_a.is_informative(c));
+        let informative_a: [bool; 3] = core::array::from_fn(|c| sig_a.informative_with(query, c));
+        let informative_b: [bool; 3] = core::array::from_fn(|c| query.informative_with(sig_a, c));
         let pair = pair_weight(
             informative_a,
             own_a.map(u32::from),
@@ -33,7 +34,7 @@ impl AllPairs<'_> {
         t * pair as f32 + 100.0 * average_term(self.weights, &sig_a.average(), average_b) - 1.0
     }
 
-    /// The informative codes of `s` (a signature of the set, or one turned with `reversal`;
+    /// The comparable codes of `s` (a signature of the set, or one turned with `reversal`;
     /// `own[r]`: its self weights with reversal `r`, of which a probe reads only its own) as
     /// `(rank, token)`, rarest first, with `rest[i]` the weight of the codes after the `i`-th;
     /// returns the length of its prefix: where the codes left weigh less than any pair of
@@ -54,7 +55,7 @@ impl AllPairs<'_> {
     ) -> usize {
         prefix.clear();
         let mut mask = 0u8;
-        for c in informative(s) {
+        for c in comparable(s) {
             mask |= 1 << c;
             for &code in s.codes(c) {
                 let t = token(c, code) as u32;
@@ -105,7 +106,7 @@ impl AllPairs<'_> {
     }
 
     /// The length of the prefix of `prefix` (the codes of a signature with self weights `own`
-    /// in this comparison, rarest first; `mask` its informative channels) beyond which the codes left weigh less than what any pair of
+    /// in this comparison, rarest first; `mask` its comparable channels) beyond which the codes left weigh less than what any pair of
     /// similarity `min_similarity` must share in a comparison with reversal `reversal`, for
     /// every channel set the pair may be compared on. `later`: the partner comes later in the
     /// join's order, so its upright Y self weight is at least this one's.

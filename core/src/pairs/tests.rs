@@ -275,3 +275,60 @@ fn an_empty_set_has_no_pairs() {
     assert!(pairs.is_empty());
     assert!(pairs.pairs().is_empty());
 }
+
+/// `library(n, seed)` plus, for every fourth signature, a gray copy whose luminance is faint
+/// (`FAINT_FLOOR` to `STRUCTURE_FLOOR`: a foggy copy) with `0..=3` codes replaced, and for
+/// every eighth, the signature itself made faint.
+fn library_with_faint_copies(n: usize, seed: u64) -> Vec<Signature> {
+    let mut sigs = library(n, seed);
+    let mut rng = Rng(seed ^ 0xfa17);
+    for i in (0..n).step_by(4) {
+        let replace = rng.below(4) as usize;
+        let codes = replaced(&mut rng, &sigs[i], replace);
+        sigs.push(assemble(
+            sigs[i].m(),
+            sigs[i].average(),
+            [2.5e-4, 0.0, 0.0],
+            &codes,
+        ));
+    }
+    for i in (0..n).step_by(8) {
+        let s = sigs[i];
+        let codes = core::array::from_fn(|c| s.codes(c).to_vec());
+        let strength = s.strength();
+        sigs[i] = assemble(
+            s.m(),
+            s.average(),
+            [2.2e-4, strength[1], strength[2]],
+            &codes,
+        );
+    }
+    sigs
+}
+
+#[test]
+fn faint_copies_are_found_exactly_as_compare_finds_them() {
+    let sigs = library_with_faint_copies(1600, 23);
+    let min = Sensitivity::DEFAULT.min_similarity();
+    let expected = exhaustive(&sigs, min);
+    let faint = |i: u32| sigs[i as usize].is_faint();
+    let with_faint = expected.iter().filter(|p| faint(p.a) || faint(p.b)).count();
+    assert!(
+        with_faint > 100,
+        "only {with_faint} pairs with a faint side"
+    );
+    // Two faint luminances never count: a faint picture and its gray faint copy share no
+    // channel to compare.
+    assert!(
+        (0..1600u32).step_by(8).any(|i| compare(
+            &sigs[i as usize],
+            &sigs[(1600 + i / 4) as usize],
+            Weights::Scanned
+        )
+        .similarity
+            == 0.0),
+        "a faint picture and its faint copy are compared on nothing"
+    );
+    let found = all_pairs(&sigs, Weights::Scanned, min).unwrap();
+    assert_eq!(found, expected);
+}
