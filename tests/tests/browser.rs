@@ -104,6 +104,16 @@ fn page_groups_copies_matches_native_signatures_and_stays_offline() {
     let errors = names(&summary["errors"]);
     assert_eq!(errors.len(), 1, "{summary:#}");
     assert!(errors[0].starts_with("not-a-photo.png: "), "{errors:?}");
+    // The picture with no structure is named in a note (not an error) and counted in the status
+    // line, as the command line's scan names it.
+    let notes = names(&summary["notes"]);
+    assert_eq!(notes.len(), 1, "{summary:#}");
+    assert!(
+        notes[0].starts_with("blank.png: no structure to compare"),
+        "{notes:?}"
+    );
+    let status = summary["status"].as_str().unwrap();
+    assert!(status.contains("1 with no structure"), "{status}");
 
     // One group at the default sensitivity, in keep order: the original (the older of the two
     // largest), the watermarked copy (as many pixels), then the half-size copy.
@@ -368,8 +378,21 @@ impl Fixtures {
         let not_a_photo = dir.join("not-a-photo.png");
         std::fs::write(&not_a_photo, b"these bytes are not a PNG").unwrap();
 
+        // A picture with no structure (a dark frame with a few levels of noise): it matches
+        // nothing, and the page names it in a note.
+        let blank = dir.join("blank.png");
+        let mut x = 7u32;
+        RgbImage::from_fn(320, 180, |_, _| {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let v = 24 + (x >> 29) as u8;
+            image::Rgb([v, v, v])
+        })
+        .save_with_format(&blank, ImageFormat::Png)
+        .unwrap();
+
         let mut inputs = vec![photo(ORIGINAL), half_png.clone(), watermarked_jpg];
         inputs.extend(UNRELATED.iter().map(|name| photo(name)));
+        inputs.push(blank);
         inputs.push(not_a_photo);
         Fixtures {
             inputs,

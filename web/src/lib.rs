@@ -363,6 +363,13 @@ impl SignatureInfo {
     pub fn average(&self) -> Vec<f32> {
         self.signature.average().to_vec()
     }
+
+    /// Whether the picture has no structure to compare (`Signature::is_blank`): it matches
+    /// nothing, not even a copy, and the page says so.
+    #[wasm_bindgen(getter)]
+    pub fn blank(&self) -> bool {
+        self.signature.is_blank()
+    }
 }
 
 /// One result of [`SignatureIndex::query`].

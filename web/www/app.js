@@ -52,6 +52,7 @@ const state = {
   done: 0,
   failed: 0,
   skipped: 0,
+  blank: 0, // hashed pictures with no structure to compare: they match nothing (named in #notes)
   startedAt: 0,
   finishedAt: 0,
   times: { readMs: 0, decodeMs: 0, hashMs: 0, thumbnailMs: 0 }, // summed over the images
@@ -156,6 +157,12 @@ function hashed(image, answer) {
       }
       image.indexId = state.index.add(image.signature);
       state.byIndexId.set(image.indexId, image);
+      const info = state.lookalike.SignatureInfo.fromBytes(image.signature);
+      if (info.blank) {
+        state.blank++;
+        showNote(image.name, BLANK_NOTE);
+      }
+      info.free();
     } catch (error) {
       image.error = error.message;
       state.failed++;
@@ -234,6 +241,7 @@ function updateProgress() {
   if (state.failed) parts.push(`${state.failed} could not be read`);
   if (state.skipped) parts.push(`${state.skipped} not an image (skipped)`);
   if (state.repeated) parts.push(`${state.repeated} added twice (skipped)`);
+  if (state.blank) parts.push(`${state.blank} with no structure (they match nothing)`);
   const elapsed = (performance.now() - state.startedAt) / 1000;
   const batchDone = state.done - (state.startedDone || 0);
   if (state.done < total && batchDone >= 4 && elapsed > 1) {
@@ -255,6 +263,16 @@ function showError(name, message) {
   const li = document.createElement("li");
   li.textContent = `${name}: ${message}`;
   $("#errors").append(li);
+}
+
+/** What the page says of a picture with no structure, as the command line's scan says it. */
+const BLANK_NOTE =
+  "no structure to compare (one colour, or nearly: blank, black, a fade), so it matches nothing, not even a copy";
+
+function showNote(name, message) {
+  const li = document.createElement("li");
+  li.textContent = `${name}: ${message}`;
+  $("#notes").append(li);
 }
 
 // ---------------------------------------------------------------- groups
@@ -563,6 +581,7 @@ function clearAll() {
     failed: 0,
     skipped: 0,
     repeated: 0,
+    blank: 0,
     times: { readMs: 0, decodeMs: 0, hashMs: 0, thumbnailMs: 0 },
     stalledReads: 0,
   });
@@ -571,6 +590,7 @@ function clearAll() {
     map.clear();
   }
   $("#errors").replaceChildren();
+  $("#notes").replaceChildren();
   clearCompare();
   updateProgress();
   render();

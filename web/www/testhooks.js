@@ -151,6 +151,7 @@ export function installTestHooks(state) {
         done: state.done,
         failed: state.failed,
         errors: [...document.querySelectorAll("#errors li")].map((li) => li.textContent),
+        notes: [...document.querySelectorAll("#notes li")].map((li) => li.textContent),
         workers: state.pool.slots.length,
         replacedWorkers: state.pool.replaced,
         stalledReads: state.stalledReads,

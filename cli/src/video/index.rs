@@ -73,7 +73,7 @@ fn slot(channel: usize, code: u16) -> usize {
 
 /// Counts the codes of `signature` in `frequency`.
 pub fn count_codes(frequency: &mut [u32], signature: &Signature) {
-    for c in (0..3).filter(|&c| signature.is_informative(c)) {
+    for c in (0..3).filter(|&c| signature.is_comparable(c)) {
         for &code in signature.codes(c) {
             frequency[slot(c, code)] += 1;
         }
