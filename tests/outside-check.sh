@@ -63,6 +63,8 @@ crop 6 % + caption + JPEG q25|crop=iw*0.94:ih*0.94,drawbox=x=0:y=ih*0.85:w=iw:h=
 hazy (30 % contrast and saturation)|eq=contrast=0.3:saturation=0.3|3|1
 crop 20 %|crop=iw*0.8:ih*0.8|3|0
 hazy + text|eq=contrast=0.3:saturation=0.3,drawtext=text='LOOK AT THIS':fontcolor=white:borderw=3:bordercolor=black:fontsize=h/8:x=(w-tw)/2:y=(h-th)/2|3|0
+faded to 10 % contrast|eq=contrast=0.1|3|0
+faded to 6 % contrast|eq=contrast=0.06|3|0
 LIST
 
 mkdir -p "$lib/original"
