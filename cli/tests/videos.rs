@@ -635,7 +635,8 @@ fn a_clip_shorter_than_s_screenshots_is_found_whole() {
 }
 
 /// Issue 17: a mirrored clip is found in its source with its time ranges, and three unrelated
-/// videos that each open with 20 s of black or dark gray do not share those 20 s.
+/// videos that each open with 20 s of black or dark gray do not share those 20 s; a video black
+/// throughout matches nothing and is named.
 #[test]
 fn issue_17_a_mirrored_clip_is_found_and_black_openings_do_not_match() {
     if !have_ffmpeg() {
@@ -693,8 +694,24 @@ fn issue_17_a_mirrored_clip_is_found_and_black_openings_do_not_match() {
         ]);
     }
 
+    // A video that is black throughout matches nothing, and the run names it.
+    encode(
+        &["-f", "lavfi", "-i", "color=c=black:size=320x240:rate=5"],
+        None,
+        20.0,
+        &v.join("all black.mp4"),
+    );
+
     let (lines, stderr, code) = env.videos_json(&[]);
     assert_eq!(code, Some(0), "{stderr}");
+    let note = stderr
+        .lines()
+        .find(|l| l.contains("no structure in any screenshot"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        note.contains("1 video has") && note.contains("all black.mp4"),
+        "{note}"
+    );
     let mirrored = pair(&lines, "mirrored.mp4", "b.mp4")
         .unwrap_or_else(|| panic!("the mirrored clip is not found in its source: {lines:#?}"));
     let found = ranges(mirrored);

@@ -335,6 +335,8 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     let overall = progress.bar(files.len() as u64, "videos", "videos");
     let (mut new, mut unchanged, mut matched, mut changed, mut failed) = (0, 0, 0, 0, 0);
     let mut too_short: Vec<PathBuf> = Vec::new();
+    // New videos whose every screenshot has no structure (`Signature::is_blank`).
+    let mut blank: Vec<PathBuf> = Vec::new();
     for path in &files {
         if interrupt::requested() {
             break;
@@ -381,6 +383,9 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
         if (sampled.len() as u32) < MIN_SHORT_RUN.min(reader.options.min_run) {
             too_short.push(path.clone());
         }
+        if !sampled.is_empty() && sampled.iter().all(|shot| shot.signature.is_blank()) {
+            blank.push(path.clone());
+        }
         let me = VideoRef {
             path: path.clone(),
             info: info.clone(),
@@ -412,23 +417,28 @@ pub fn run(config: &Config, args: &VideosArgs) -> Result<()> {
     drop(progress);
     store.flush()?;
     if !too_short.is_empty() {
-        let shown: Vec<String> = too_short
-            .iter()
-            .take(3)
-            .map(|p| messages::shown(p))
-            .collect();
-        let more = too_short.len() - shown.len();
         messages::warning(format!(
             "{} video{} too short to match anything: fewer than {MIN_SHORT_RUN} screenshots at \
-             one every {interval} s (a database made with a shorter --interval takes more): {}{}",
+             one every {interval} s (a database made with a shorter --interval takes more): {}",
             too_short.len(),
             if too_short.len() == 1 { " is" } else { "s are" },
-            shown.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
+            messages::first_few(&too_short),
+        ));
+    }
+    if !blank.is_empty() {
+        messages::info(format!(
+            "note: {} no structure in any screenshot (black or one colour, or nearly), so {} \
+             nothing: {}",
+            match blank.len() {
+                1 => "1 video has".to_owned(),
+                n => format!("{n} videos have"),
+            },
+            if blank.len() == 1 {
+                "it matches"
             } else {
-                String::new()
-            }
+                "they match"
+            },
+            messages::first_few(&blank),
         ));
     }
     if interrupt::requested() {
