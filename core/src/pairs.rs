@@ -19,7 +19,8 @@
 //! 4. Verify every candidate with [`compare`](crate::compare), the exact similarity of the index
 //!    and the CLI. With [`AllPairs::new`] nothing is approximated: the result is exactly the set
 //!    of pairs an exhaustive comparison of all `N²/2` pairs finds (a test checks this against
-//!    [`compare`] on every pair).
+//!    [`compare`] on every pair), but for pairs compared on chroma alone, which are not searched
+//!    (below).
 //!
 //! `self(b)` is not known when `a`'s prefix is cut. The signatures are therefore joined in order
 //! of their Y self weight: a posted prefix assumes a partner with at least its own Y weight (it

@@ -15,7 +15,7 @@
 //!   "wider" or undefined, a match through a cropped probe; `look`: both in one, "mirrored,
 //!   cropped"…);
 //! - `SignatureInfo.fromBytes(bytes)` → checked signature (one, or the first of `hashRgba`'s
-//!   two): `m`, `aspectRatio`, `average`, `toBytes()`;
+//!   two): `m`, `aspectRatio`, `average`, `blank` (no structure to compare), `toBytes()`;
 //! - `minSimilarity(sensitivity)`, `DEFAULT_SENSITIVITY`: the sensitivity slider's mapping;
 //! - `SignatureIndex`: `add(bytes)` → id, `remove(id)`, `query(bytes, minSimilarity, limit)` →
 //!   `Hit[]` (`id`, `similarity`, `score`), most similar first;

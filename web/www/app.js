@@ -155,14 +155,19 @@ function hashed(image, answer) {
           state.edgesById.get(id).push(edge);
         }
       }
+      const info = state.lookalike.SignatureInfo.fromBytes(image.signature);
+      let blank;
+      try {
+        blank = info.blank;
+      } finally {
+        info.free();
+      }
       image.indexId = state.index.add(image.signature);
       state.byIndexId.set(image.indexId, image);
-      const info = state.lookalike.SignatureInfo.fromBytes(image.signature);
-      if (info.blank) {
+      if (blank) {
         state.blank++;
         showNote(image.name, BLANK_NOTE);
       }
-      info.free();
     } catch (error) {
       image.error = error.message;
       state.failed++;

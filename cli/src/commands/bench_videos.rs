@@ -207,7 +207,7 @@ fn query(hours: f64, paths: &[PathBuf], no_exhaustive: bool) -> Result<()> {
             planted = hour[100..160].to_vec();
         }
         for (k, sig) in hour.iter().enumerate() {
-            for c in (0..3).filter(|&c| sig.is_informative(c)) {
+            for c in (0..3).filter(|&c| sig.is_comparable(c)) {
                 for &code in sig.codes(c) {
                     frequency[(c << 15) | usize::from(code)] += 1;
                 }
@@ -251,7 +251,7 @@ fn query(hours: f64, paths: &[PathBuf], no_exhaustive: bool) -> Result<()> {
         .iter()
         .map(|shot| {
             (0..3)
-                .filter(|&c| shot.signature.is_informative(c))
+                .filter(|&c| shot.signature.is_comparable(c))
                 .flat_map(|c| {
                     shot.signature
                         .codes(c)

@@ -83,10 +83,15 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     let mut scratch = QueryScratch::new();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    let blank: Vec<&PathBuf> = hashed
+        .iter()
+        .filter(|(_, (signature, _, _))| signature.is_blank())
+        .map(|(image, _)| *image)
+        .collect();
+    if !blank.is_empty() {
+        messages::info(messages::no_structure(&blank));
+    }
     for (image, (signature, probe, sides)) in &hashed {
-        if signature.is_blank() {
-            messages::info(messages::no_structure(std::slice::from_ref(image)));
-        }
         // A file that is in the index is not its own match, nor is another name of it (a hard
         // link): the others are what was asked.
         let itself = std::fs::canonicalize(image)

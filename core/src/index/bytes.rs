@@ -298,9 +298,28 @@ mod tests {
         s
     }
 
-    /// An index with live ids, removed ids still posted, and free ids after a compaction.
+    /// `s` with a faint luminance ([`crate::FAINT_FLOOR`]): its Y codes posted, flag `FAINT_Y`.
+    fn faint(s: Signature) -> Signature {
+        let strength = s.strength();
+        let faint = Signature::from_parts(
+            s.aspect_ratio(),
+            s.average(),
+            [2.5e-4, strength[1], strength[2]],
+            [s.codes(0), s.codes(1), s.codes(2)],
+        )
+        .unwrap();
+        assert!(faint.is_faint());
+        faint
+    }
+
+    /// An index with live ids, removed ids still posted, and free ids after a compaction; faint
+    /// pictures among them.
     fn sample() -> (Index, Vec<Signature>) {
-        let sigs: Vec<Signature> = (0..60).map(picture).chain((1..5).map(gray)).collect();
+        let sigs: Vec<Signature> = (0..60)
+            .map(picture)
+            .chain((1..5).map(gray))
+            .chain((60..64).map(|s| faint(picture(s))))
+            .collect();
         let mut index = Index::new(Weights::Painted);
         for s in &sigs {
             index.insert(s);
@@ -402,6 +421,12 @@ mod tests {
         assert_eq!(
             Index::from_bytes(&resealed(out_of_range)).unwrap_err(),
             Error::InvalidIndex("posting id")
+        );
+        let mut both = bytes.clone();
+        both[HEADER_LEN + 18] |= INFORMATIVE_Y | FAINT_Y;
+        assert_eq!(
+            Index::from_bytes(&resealed(both)).unwrap_err(),
+            Error::InvalidIndex("entry flags")
         );
         let mut flags = bytes.clone();
         flags[HEADER_LEN + 18] = 0x80;
