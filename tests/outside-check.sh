@@ -29,7 +29,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 lib=$work/lib
 
-# name|filter|quality (ffmpeg -q:v, 2 best to 31 worst)|required (1) or reported only (0)
+# name|filter|quality (ffmpeg -q:v, 2 best to 31 worst)|required (1) or reported only (0).
+# LOOKALIKE_OUTSIDE_EDITS=FILE measures the kinds listed in FILE instead, in this form (e.g.
+# tests/outside-check-more.edits: copies the issue does not list).
 cat >"$work/edits" <<'LIST'
 resize 50 %|scale=iw/2:-2|3|1
 resize 30 %|scale=iw*0.3:-2|3|1
@@ -47,6 +49,8 @@ logo|drawbox=x=iw*0.78:y=ih*0.82:w=iw*0.18:h=ih*0.12:color=white@0.6:t=fill,draw
 letterbox, black|pad=trunc((iw+1)/2)*2:trunc(ih*1.33/2)*2:(ow-iw)/2:(oh-ih)/2:black|3|1
 pillarbox, gray|pad=trunc(iw*1.3/2)*2:trunc((ih+1)/2)*2:(ow-iw)/2:(oh-ih)/2:gray|3|1
 letterbox, subtitle in the bar|pad=trunc((iw+1)/2)*2:trunc(ih*1.33/2)*2:(ow-iw)/2:(oh-ih)/2:black,drawtext=text='I told you this would happen':fontcolor=white:fontsize=h/22:x=(w-tw)/2:y=h-h*0.09|3|1
+white frame, deeper at the bottom|pad=trunc(iw*1.1/2)*2:trunc(ih*1.25/2)*2:iw*0.05:ih*0.05:white|3|1
+black bars on all four sides|pad=trunc(iw*1.3/2)*2:trunc(ih*1.2/2)*2:(ow-iw)/2:(oh-ih)/2:black|3|1
 mirror|hflip|3|1
 rotate 90°|transpose=1|3|1
 rotate 180°|hflip,vflip|3|1
@@ -66,6 +70,9 @@ hazy + text|eq=contrast=0.3:saturation=0.3,drawtext=text='LOOK AT THIS':fontcolo
 faded to 10 % contrast|eq=contrast=0.1|3|0
 faded to 6 % contrast|eq=contrast=0.06|3|0
 LIST
+if [ -n "${LOOKALIKE_OUTSIDE_EDITS:-}" ]; then
+    cp "$LOOKALIKE_OUTSIDE_EDITS" "$work/edits"
+fi
 
 mkdir -p "$lib/original"
 ls tests/photos/*.jpg >"$work/originals"

@@ -585,7 +585,7 @@ fn a_database_of_an_older_format_is_upgraded_keeping_the_not_a_duplicate_list() 
         // format 13) 40 coefficients per channel.
         let db = sled::open(env.db()).unwrap();
         let settings = db.open_tree("settings").unwrap();
-        assert_eq!(settings.get("format").unwrap().unwrap()[0], 18);
+        assert_eq!(settings.get("format").unwrap().unwrap()[0], 19);
         settings.insert("format", &[13]).unwrap();
         settings.insert("m", &[40]).unwrap();
         db.flush().unwrap();
@@ -2549,5 +2549,46 @@ fn issue_17_a_faded_copy_is_found_and_blank_pictures_are_named() {
         text(&q.stderr).contains("has no structure to compare"),
         "{}",
         text(&q.stderr)
+    );
+}
+
+/// Issue 17, signature format 14: a print's white border (deeper at the bottom) and a video
+/// frame's black bars on all four sides are cut, as a user scans the copies: each framed copy is
+/// found with its photograph, and two different photographs in the same frame are not paired
+/// (before, no side of a frame was cut: the framed copies scored 20–40 against their
+/// photographs, and two different photographs in one white frame up to 59.5).
+#[test]
+fn issue_17_framed_copies_are_found_and_a_shared_frame_is_no_match() {
+    use lookalike_tests::copies::frame;
+    let env = Env::new();
+    let white = image::Rgb([255, 255, 255]);
+    let black = image::Rgb([0, 0, 0]);
+    for (i, name) in [(0, "bridge"), (3, "fourth")] {
+        env.photo(i, &format!("{name}.jpg"));
+        let photo = image::open(&photos()[i]).unwrap().to_rgb8();
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+            .encode_image(&frame(&photo, white, [5, 18, 5, 5]))
+            .unwrap();
+        fs::write(env.pics().join(format!("{name} print.jpg")), jpeg).unwrap();
+        frame(&photo, black, [8, 8, 12, 12])
+            .save(env.pics().join(format!("{name} boxed.png")))
+            .unwrap();
+    }
+    let (found, out) = env.scan_pairs(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    assert_eq!(
+        unordered(found),
+        set(&[
+            ("bridge boxed.png", "bridge print.jpg"),
+            ("bridge boxed.png", "bridge.jpg"),
+            ("bridge print.jpg", "bridge.jpg"),
+            ("fourth boxed.png", "fourth print.jpg"),
+            ("fourth boxed.png", "fourth.jpg"),
+            ("fourth print.jpg", "fourth.jpg"),
+        ]),
+        "{}",
+        text(&out.stderr)
     );
 }

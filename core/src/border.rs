@@ -16,10 +16,16 @@
 //! border, so a copy with other contrast is cut exactly like its original. A side gives up at
 //! most [`MAX_SHARE`] of the picture, and a picture that is uniform all over keeps all of it
 //! (there is nothing to cut down to).
+//!
+//! A frame, one colour on all four sides (a print's white border, a video's bars above, below
+//! and beside a 4:3 picture), is looked for first (`border/frame.rs`, signature format 14): the
+//! rule that keeps a page's margins, whose colour goes on at both ends of the lines past its
+//! edge, would keep every side of a frame too.
 
 use crate::{PixelLayout, Pixels, composite_on_white};
 
 mod caption;
+mod frame;
 pub use caption::{
     CAPTION_SHARE, FAR as CAPTION_FAR, RUNS as CAPTION_RUNS, STEADY as CAPTION_STEADY,
     TEXT as CAPTION_TEXT, TEXT_LINES as CAPTION_TEXT_LINES,
@@ -146,6 +152,9 @@ pub fn content_region(pixels: &Pixels<'_>) -> Region {
     }
     let max_rows = (h as f32 * MAX_SHARE) as u32;
     let max_cols = (w as f32 * MAX_SHARE) as u32;
+    if let Some(inside) = frame::framed(pixels, max_rows, max_cols) {
+        return inside;
+    }
     let rows = |y: u32, x0: u32, x1: u32| Line::Row { y, x0, x1 };
     // Top and bottom over the full width, then left and right between them.
     let top_line = |i| rows(i, 0, w);
@@ -283,6 +292,16 @@ fn matches(samples: &[[u8; 3]], colour: [u8; 3]) -> bool {
 /// a vignette) or that would take more than `max` lines is no border, so that a copy with other
 /// contrast or brightness gets the same region as its original.
 fn border(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> Line) -> u32 {
+    match edge_run(pixels, max, &line) {
+        Some((depth, colour)) if !own_ground(pixels, &line, depth, max, colour) => depth,
+        _ => 0,
+    }
+}
+
+/// The run of lines from one edge inward that [`border`] looks for, before it asks whether the
+/// run is the picture's own ground: its depth, ended by an edge, and its colour (its outermost
+/// line's median); `None` when there is no such run.
+fn edge_run(pixels: &Pixels<'_>, max: u32, line: &impl Fn(u32) -> Line) -> Option<(u32, [u8; 3])> {
     let mut buf = [[0u8; 3]; 512];
     let n = line(0).samples(pixels, &mut buf);
     let colour = median(&mut buf[..n]);
@@ -295,7 +314,7 @@ fn border(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> Line) -> u32 {
         i += 1;
     }
     if i == 0 || i == max {
-        return 0;
+        return None;
     }
     // A resample can blend the bar into the first line of the picture: look at two lines.
     let is_edge = |k: u32, buf: &mut [[u8; 3]; 512]| {
@@ -303,11 +322,7 @@ fn border(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> Line) -> u32 {
         strays(&buf[..n], colour) * EDGE >= n as u32
     };
     if (i..(i + 2).min(max)).any(|k| is_edge(k, &mut buf)) {
-        return if own_ground(pixels, &line, i, max, colour) {
-            0
-        } else {
-            i
-        };
+        return Some((i, colour));
     }
     // A JPEG smears the picture into the bar's last lines: ringing, and a block's colour off by
     // a few levels, within the block that holds the edge. So lines of the edge's block that are
@@ -318,30 +333,26 @@ fn border(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> Line) -> u32 {
     let block = |k: u32| line(k).start() / JPEG_BLOCK;
     // Only a flat bar, as a JPEG leaves one outside the edge's block (a dark corner of a
     // photograph has noise and grain), and one at least a block deep.
-    let outside = outside_edge_block(&line, i);
-    if outside.clone().count() < JPEG_BLOCK as usize || !all_flat(pixels, &line, outside, colour) {
-        return 0;
+    let outside = outside_edge_block(line, i);
+    if outside.clone().count() < JPEG_BLOCK as usize || !all_flat(pixels, line, outside, colour) {
+        return None;
     }
     let mut k = i;
     while k < max {
         if is_edge(k, &mut buf) {
-            return if own_ground(pixels, &line, k, max, colour) {
-                0
-            } else {
-                k
-            };
+            return Some((k, colour));
         }
         let n = line(k).samples(pixels, &mut buf);
         if !spread(&buf[..n], colour) {
-            return 0;
+            return None;
         }
         let centre = median(&mut buf[..n]);
         if block(k) != block(i) || (0..3).any(|c| centre[c].abs_diff(colour[c]) > TOLERANCE) {
-            return 0;
+            return None;
         }
         k += 1;
     }
-    0
+    None
 }
 
 /// Whether a run of `depth` lines of `colour`, ended by an edge there, is the picture's own

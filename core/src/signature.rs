@@ -22,9 +22,9 @@
 //! about 400 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
-//! # Byte format (version 13, little-endian)
+//! # Byte format (version 14, little-endian)
 //!
-//! Versions 2 to 13 (issue 17) have the layout of version 1, but version 2 signatures are
+//! Versions 2 to 14 (issue 17) have the layout of version 1, but version 2 signatures are
 //! computed inside uniform borders ([`crate::content_region`]), version 3 ones keep coefficients
 //! spread over the picture ([`select_spread`]), version 4 a quarter of them for detail
 //! ([`DETAIL_SHARE`]), version 5 ones cut the bars of a letterboxed JPEG whose picture smeared
@@ -34,13 +34,14 @@
 //! 9 ones tell toned chroma at 7 % (`tone.rs`), 10 ones pull an overlay's levels to the median
 //! (`equalize.rs`) and cut no object on white, 11 ones no grained ground (`border.rs`), 12 ones
 //! take the outermost levels at 0.7 % and fill caption bands ([`content`], marked in the `m`
-//! byte), 13 ones keep a margin that goes on round a page's text (`border.rs`). Older are
+//! byte), 13 ones keep a margin that goes on round a page's text (`border.rs`), 14 ones cut a
+//! frame on all four sides round a picture that fills it (`border/frame.rs`). Older are
 //! refused.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (13) |
+//! | 4 | 1 | format version (14) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60), plus 128 for a caption band (`banded`) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -63,7 +64,7 @@ pub use crate::select::{
 };
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 13;
+pub const FORMAT_VERSION: u8 = 14;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";

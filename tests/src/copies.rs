@@ -78,6 +78,12 @@ pub enum Edit {
     PillarboxBlack,
     /// Mid-gray bars left and right.
     PillarboxGray,
+    /// A white frame round the picture, 5 % of the side at the top, left and right, 18 % at
+    /// the bottom (a print's border).
+    FrameWhite,
+    /// Black bars on all four sides: 8 % of the height above and below, 12 % of the width left
+    /// and right (a 4:3 picture in a wide video frame that was letterboxed too).
+    FrameBlack,
     /// Mirrored left to right.
     Mirror,
     /// Turned 90° clockwise.
@@ -111,7 +117,7 @@ pub enum Edit {
 
 impl Edit {
     /// Every copy, in table order.
-    pub const ALL: [Edit; 44] = [
+    pub const ALL: [Edit; 46] = [
         Edit::Resize50,
         Edit::Resize25,
         Edit::Jpeg90,
@@ -144,6 +150,8 @@ impl Edit {
         Edit::LetterboxColour,
         Edit::PillarboxBlack,
         Edit::PillarboxGray,
+        Edit::FrameWhite,
+        Edit::FrameBlack,
         Edit::Mirror,
         Edit::Rotate90,
         Edit::Rotate180,
@@ -198,6 +206,8 @@ impl Edit {
             Edit::LetterboxColour => "letterbox, blue",
             Edit::PillarboxBlack => "pillarbox, black",
             Edit::PillarboxGray => "pillarbox, gray",
+            Edit::FrameWhite => "white frame, deeper at the bottom",
+            Edit::FrameBlack => "black bars on all four sides",
             Edit::Mirror => "mirror",
             Edit::Rotate90 => "rotate 90°",
             Edit::Rotate180 => "rotate 180°",
@@ -272,6 +282,8 @@ impl Edit {
             Edit::LetterboxColour => letterbox(img, Rgb([20, 40, 110])),
             Edit::PillarboxBlack => pillarbox(img, Rgb([0, 0, 0])),
             Edit::PillarboxGray => pillarbox(img, Rgb([128, 128, 128])),
+            Edit::FrameWhite => frame(img, Rgb([255, 255, 255]), [5, 18, 5, 5]),
+            Edit::FrameBlack => frame(img, Rgb([0, 0, 0]), [8, 8, 12, 12]),
             Edit::Mirror => imageops::flip_horizontal(img),
             Edit::Rotate90 => imageops::rotate90(img),
             Edit::Rotate180 => imageops::rotate180(img),
@@ -450,6 +462,18 @@ pub fn pillarbox(img: &RgbImage, colour: Rgb<u8>) -> RgbImage {
     let bar = w * 12 / 76;
     let mut out = RgbImage::from_pixel(w + 2 * bar, h, colour);
     imageops::replace(&mut out, img, i64::from(bar), 0);
+    out
+}
+
+/// A frame of `colour` round the picture, `[top, bottom, left, right]` in hundredths of its
+/// height or width: a print's white border, deeper at the bottom, or a video's bars on all
+/// four sides (a 4:3 picture in a wide frame that was letterboxed too).
+pub fn frame(img: &RgbImage, colour: Rgb<u8>, [top, bottom, left, right]: [u32; 4]) -> RgbImage {
+    let (w, h) = img.dimensions();
+    let part = |side: u32, share: u32| (side * share / 100).max(1);
+    let (t, l) = (part(h, top), part(w, left));
+    let mut out = RgbImage::from_pixel(w + l + part(w, right), h + t + part(h, bottom), colour);
+    imageops::replace(&mut out, img, i64::from(l), i64::from(t));
     out
 }
 

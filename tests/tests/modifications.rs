@@ -120,7 +120,9 @@ fn signatures_do_not_depend_on_the_byte_layout() {
 }
 
 /// Issue 17: mirrored and quarter-turned copies match through the index (the query tries its own
-/// turned signatures), and so do copies with bars of any colour (cut before hashing).
+/// turned signatures), and so do copies with bars of any colour (cut before hashing), on two
+/// sides or, a frame, on all four (signature format 14; before, a frame's two other sides made
+/// each side look like a page's own margin, and no side was cut).
 #[test]
 fn issue_17_mirrored_turned_and_barred_copies_rank_their_original_first() {
     let photos = photos();
@@ -144,6 +146,8 @@ fn issue_17_mirrored_turned_and_barred_copies_rank_their_original_first() {
         Edit::LetterboxColour,
         Edit::PillarboxBlack,
         Edit::PillarboxGray,
+        Edit::FrameWhite,
+        Edit::FrameBlack,
     ];
     let mut failures = Vec::new();
     for edit in edits {
@@ -159,13 +163,20 @@ fn issue_17_mirrored_turned_and_barred_copies_rank_their_original_first() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Issue 17: two different photos with the same bars, or the same caption, are still different
-/// (before: two letterboxed photos matched at 56.0).
+/// Issue 17: two different photos with the same bars, frame or caption are still different
+/// (before: two letterboxed photos matched at 56.0; before signature format 14, two photos in
+/// the same white frame up to 59.5).
 #[test]
 fn issue_17_the_same_bars_on_different_photos_do_not_match() {
     let photos = photos();
     let default = Sensitivity::default();
-    for edit in [Edit::LetterboxBlack, Edit::PillarboxGray, Edit::Caption] {
+    for edit in [
+        Edit::LetterboxBlack,
+        Edit::PillarboxGray,
+        Edit::FrameWhite,
+        Edit::FrameBlack,
+        Edit::Caption,
+    ] {
         let sigs: Vec<_> = photos.iter().map(|(_, p)| probed(&edit.apply(p))).collect();
         for i in 0..sigs.len() {
             for j in i + 1..sigs.len() {

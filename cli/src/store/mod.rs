@@ -76,9 +76,11 @@ use read_only::{copy_files, lock_shared, writable};
 /// picture's nearest row; screenshots included); 17: four more corner windows among the side
 /// probes, 11 % cut at each corner (issue 17: crops that keep a corner; signatures and
 /// screenshots as in 16); 18: signature format 13 (issue 17: a margin the paper keeps round a
-/// page's text, at both ends of the lines past its edge, is no bar; screenshots included). A
+/// page's text, at both ends of the lines past its edge, is no bar; screenshots included); 19:
+/// signature format 14 (issue 17: a frame on all four sides round a picture that fills it is
+/// cut, a print's white border, a video's bars on four sides; screenshots included). A
 /// database of an older format is refused with a message, never misread.
-pub const FORMAT_VERSION: u8 = 18;
+pub const FORMAT_VERSION: u8 = 19;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -483,11 +485,19 @@ mod tests {
     /// at two cuts and format 15 a centred one (and keeps the outer ones once reported), format
     /// 16 signature format 12 (outermost levels at 0.7 %, caption bands filled), format 17
     /// four more corner side probes, format 18 signature format 13 (a margin round a page's
-    /// text kept); an older database must not be read (format 13 kept 40
-    /// coefficients per channel, and says so in its `m` setting too).
+    /// text kept), format 19 signature format 14 (a frame on four sides cut); an older
+    /// database must not be read (format 13 kept 40 coefficients per channel, and says so in
+    /// its `m` setting too).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
-        for (format, m) in [(17u8, 60u8), (16, 60), (15, 60), (14, 60), (13, 40)] {
+        for (format, m) in [
+            (18u8, 60u8),
+            (17, 60),
+            (16, 60),
+            (15, 60),
+            (14, 60),
+            (13, 40),
+        ] {
             let dir = tempfile::tempdir().unwrap();
             {
                 let store = Store::open(dir.path()).unwrap();

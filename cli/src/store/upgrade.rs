@@ -9,10 +9,10 @@ use lookalike_core::DEFAULT_COEFFICIENTS;
 
 use super::{FORMAT_VERSION, Formats, Store, StoreError, lock};
 
-/// The oldest store format whose videos' screenshot signatures are this version's: format 18
-/// keeps a margin that goes on round what starts past its edge (signature format 13), in
+/// The oldest store format whose videos' screenshot signatures are this version's: format 19
+/// cuts a frame on all four sides round a picture that fills it (signature format 14), in
 /// screenshots too.
-const SCREENSHOTS_SINCE: u8 = 18;
+const SCREENSHOTS_SINCE: u8 = 19;
 
 /// What [`Store::upgrade`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -348,14 +348,18 @@ fn only_text_inside_a_band_makes_a_caption_band() {
     assert_eq!(content_of(w, h, &data).bands, [0, 0]);
 }
 
-/// A page of paper 225, grained ±6 or flat, with a dense block of dark "text" (more ink than
-/// paper in each of its rows) over the middle 80 % of its width, from 30 % to 70 % of its
-/// height: margins of 30 % above and below, 10 % left and right.
+/// A page of paper 225, grained ±6 or flat, with dense lines of dark "text" (more ink than
+/// paper along each of them, 7 rows high with 3 rows of paper between them) over the middle
+/// 80 % of its width, from 30 % to 70 % of its height: margins of 30 % above and below, 10 %
+/// left and right.
 fn dense_page(w: u32, h: u32, grain: bool) -> Vec<u8> {
     let mut data = Vec::new();
     for y in 0..h {
         for x in 0..w {
-            let text = (w / 10..w * 9 / 10).contains(&x) && (h * 3 / 10..h * 7 / 10).contains(&y);
+            // Lines of text 7 rows high, 3 rows apart: more ink than paper along each line.
+            let text = (w / 10..w * 9 / 10).contains(&x)
+                && (h * 3 / 10..h * 7 / 10).contains(&y)
+                && y % 10 < 7;
             let v = match (text, grain) {
                 (true, _) => 40 + ((x * 3 + y) % 9) as u8,
                 (false, true) => (219 + (x * 7 + y * 5) % 13) as u8,
@@ -439,4 +443,80 @@ fn a_line_of_text_rung_by_a_jpeg_is_no_edge_of_its_band() {
     // Text rung up to the band's inner edge is still no caption band.
     let (w, h, data) = rung_caption(20, 10, 10);
     assert_eq!(content_of(w, h, &data).bands, [0, 0]);
+}
+
+/// A picture in a frame of one colour on all four sides, deeper at the bottom as a print's
+/// border often is (or as deep all round, a video's bars on four sides), is cut to the picture,
+/// whatever the frame's colour, also when a JPEG has smeared the picture's edge into it.
+#[test]
+fn a_frame_on_all_four_sides_is_cut() {
+    for colour in [[255, 255, 255], [0, 0, 0], [200, 30, 60]] {
+        for sides in [[10, 40, 12, 12], [24, 24, 30, 30], [9, 9, 9, 9]] {
+            let (w, h, mut data) = framed(200, 150, sides, colour);
+            let inside = Region {
+                x: sides[2],
+                y: sides[0],
+                width: 200,
+                height: 150,
+            };
+            assert_eq!(region(w, h, &data), inside, "{colour:?} {sides:?}");
+            // Ringing of ±6 levels in the frame's lines next to the picture.
+            for y in 0..h {
+                for x in 0..w {
+                    let near = |a: u32, b: u32| a + 3 >= b && a < b;
+                    if near(x, sides[2]) || near(y, sides[0]) {
+                        let at = ((y * w + x) * 3) as usize;
+                        for v in &mut data[at..at + 3] {
+                            *v = if (x + y) % 2 == 0 {
+                                v.saturating_add(6)
+                            } else {
+                                v.saturating_sub(6)
+                            };
+                        }
+                    }
+                }
+            }
+            assert_eq!(region(w, h, &data), inside, "smeared {colour:?} {sides:?}");
+        }
+    }
+}
+
+/// What a frame holds must fill it: a page's lines of text inside margins of its own paper are
+/// no picture in a frame and are kept whole (an object on a plain ground is neither:
+/// `an_object_on_a_plain_ground_is_kept_whole_at_any_size`).
+#[test]
+fn only_a_picture_that_fills_it_makes_a_frame() {
+    // Dark marks within margins of 10 % of paper on all four sides, where `ink` says.
+    let (w, h) = (200u32, 160u32);
+    let page = |ink: &dyn Fn(u32, u32) -> bool| -> Vec<u8> {
+        (0..w * h)
+            .flat_map(|i| {
+                let (x, y) = (i % w, i / w);
+                let inside = (20..180).contains(&x) && (16..144).contains(&y);
+                let v = if inside && ink(x, y) {
+                    40 + ((x * 3 + y) % 9) as u8
+                } else {
+                    225
+                };
+                [v, v, v]
+            })
+            .collect()
+    };
+    // Lines of text 7 rows high, 3 rows apart: their gaps reach both margins.
+    let data = page(&|_, y| y % 10 < 7);
+    assert_eq!(
+        region(w, h, &data),
+        Region::whole(&Pixels::new(w, h, PixelLayout::Rgb8, &data).unwrap())
+    );
+    // A solid block inside the same margins fills them: a picture in a frame.
+    let data = page(&|_, _| true);
+    assert_eq!(
+        region(w, h, &data),
+        Region {
+            x: 20,
+            y: 16,
+            width: 160,
+            height: 128
+        }
+    );
 }

@@ -55,7 +55,7 @@ fn decoding_rejects_damaged_bytes() {
         })
     );
     let mut v = good.clone();
-    v[4] = FORMAT_VERSION - 1; // the format before (11 measured the outermost 1 %)
+    v[4] = FORMAT_VERSION - 1; // the format before (13 left a frame on four sides uncut)
     assert_eq!(
         Signature::from_bytes(&v),
         Err(Error::UnsupportedSignatureVersion(FORMAT_VERSION - 1))
