@@ -4,9 +4,9 @@
 //! [`border`](super::border) cuts a side's bar only when the lines past its edge do not keep
 //! the bar's colour at both ends (the margin of a page goes on round its text there, and is
 //! the page's own ground). A frame keeps its colour at both ends of those lines too, the
-//! other two sides of the frame, so no side of it was cut: a copy in a white frame scored
-//! 20–40 against its own photograph, and two different photographs in the same frame up to
-//! 59.5 against each other.
+//! other two sides of the frame, so no side of it was cut: of 64 photographs in a white frame
+//! (ffmpeg's copies, scanned), 4 were found with their photograph at the default, and two
+//! different photographs in the same frame scored up to 59.5 against each other.
 //!
 //! What tells a frame from a margin is what lies inside it: a picture fills the rectangle
 //! inside a frame from side to side and from top to bottom, where a page's lines of text leave
