@@ -32,6 +32,7 @@ lib=$work/lib
 # name|filter|quality (ffmpeg -q:v, 2 best to 31 worst)|required (1) or reported only (0).
 # LOOKALIKE_OUTSIDE_EDITS=FILE measures the kinds listed in FILE instead, in this form (e.g.
 # tests/outside-check-more.edits: copies the issue does not list).
+# LOOKALIKE_OUTSIDE_SCAN_ARGS="--all-turns" (say) is added to every scan's options.
 cat >"$work/edits" <<'LIST'
 resize 50 %|scale=iw/2:-2|3|1
 resize 30 %|scale=iw*0.3:-2|3|1
@@ -102,7 +103,9 @@ while IFS= read -r f; do
 done <"$work/originals"
 for s in 10 default 50; do
     if [ "$s" = default ]; then set --; else set -- --sensitivity "$s"; fi
-    "$bin" --db "$work/db" scan "$lib" --all --json --quiet "$@" >"$work/pairs-$s.json"
+    # shellcheck disable=SC2086 # the options are split into words on purpose
+    "$bin" --db "$work/db" scan "$lib" --all --json --quiet "$@" \
+        ${LOOKALIKE_OUTSIDE_SCAN_ARGS:-} >"$work/pairs-$s.json"
 done
 cp "$work/pairs-default.json" "$work/pairs-$default.json"
 python3 - "$lib" "$work" "$out" "$default" <<'EOF'
@@ -154,12 +157,16 @@ for k in kinds:
     labelled = sum((str(k), c) in cropped for c in copies)
     rows.append(f"| {text}{'' if required == '1' else ' *(reported only)*'} | "
                 + " | ".join(cells) + f" | {labelled} | {', '.join(missed) or '–'} |")
+# The settings this was measured with (photographs, kinds of copy, scan options).
+settings = [f"`{k}={os.environ[k]}`"
+            for k in ("LOOKALIKE_ACCURACY_PHOTOS", "LOOKALIKE_OUTSIDE_EDITS",
+                      "LOOKALIKE_OUTSIDE_SCAN_ARGS")
+            if os.environ.get(k)]
 md = [
     "# Accuracy from outside",
     "",
     "Written by `tests/outside-check.sh`"
-    + (f" with `LOOKALIKE_ACCURACY_PHOTOS={os.environ['LOOKALIKE_ACCURACY_PHOTOS']}`"
-       if os.environ.get("LOOKALIKE_ACCURACY_PHOTOS") else "")
+    + (" with " + " and ".join(settings) if settings else "")
     + " (run `tests/fetch-accuracy-photos.sh` first for the full "
     "set; `docs/accuracy-photos.md` says which photographs are held out). Do not edit by hand. Copies made with ffmpeg, not with the harness's code "
     "([accuracy.md](accuracy.md)); each sensitivity is one `lookalike scan --all --json` of all "

@@ -145,6 +145,12 @@ pub struct ScanArgs {
     /// Sensitivity; docs/accuracy.md).
     #[arg(long)]
     pub upright: bool,
+    /// Compare images in all eight orientations of the square: also flipped upside down and
+    /// reflected in either diagonal (turned 90° or 270° and mirrored), which the default leaves
+    /// out. Finds those rarer copies, for more false pairs between pictures that mirror one
+    /// another and 60 % more query work (README, Mirror and quarter turns; docs/accuracy.md).
+    #[arg(long, conflicts_with = "upright")]
+    pub all_turns: bool,
     /// Compare images whole only, without their cropped and side probes (the paper's
     /// comparison, which scale/pairs.sql computes too): cropped copies are missed more often,
     /// queries take less time; the default sensitivity is then 25 (README, Sensitivity).
@@ -255,6 +261,10 @@ pub struct QueryArgs {
     /// Sensitivity; docs/accuracy.md). Not for videos.
     #[arg(long)]
     pub upright: bool,
+    /// Compare images in all eight orientations, as `scan --all-turns` does: also flipped upside
+    /// down and reflected in either diagonal. Not for videos.
+    #[arg(long, conflicts_with = "upright")]
+    pub all_turns: bool,
     /// Compare images whole only, without their cropped and side probes, as `scan --whole` does
     /// (default sensitivity 25 then). Videos are always compared whole.
     #[arg(long)]

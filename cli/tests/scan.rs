@@ -1829,6 +1829,70 @@ fn mirrored_copies_are_found_unless_upright_is_asked() {
     assert!(found.is_empty(), "{found:?}");
 }
 
+/// A copy flipped upside down and one reflected in the diagonal are left out by default (the
+/// default tries five of the eight orientations) and found, labelled, with `--all-turns`; the
+/// query command takes the option too.
+#[test]
+fn flipped_and_transposed_copies_are_found_with_all_turns() {
+    let env = Env::new();
+    env.photo(12, "original.jpg");
+    let img = image::open(&photos()[12]).unwrap();
+    img.flipv().save(env.pics().join("flipped.jpg")).unwrap();
+    img.rotate90()
+        .fliph()
+        .save(env.pics().join("transposed.jpg"))
+        .unwrap();
+    let (found, out) = env.scan_pairs(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // (The two copies are each other turned by a quarter: that pair is found.)
+    assert!(
+        found
+            .iter()
+            .all(|(a, b)| a != "original.jpg" && b != "original.jpg"),
+        "{found:?}"
+    );
+
+    let pics = env.pics();
+    let out = env.run(&[
+        "scan",
+        pics.to_str().unwrap(),
+        "--all",
+        "--json",
+        "--all-turns",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Each of the two turns is its own inverse: the label is the same whichever file is kept.
+    let turn_of = |copy: &str| {
+        json_lines(&out)
+            .iter()
+            .find(|l| {
+                let (a, b) = (name(&l["keep"]), name(&l["remove"]));
+                (a == "original.jpg" && b == copy) || (b == "original.jpg" && a == copy)
+            })
+            .map(|l| l["turn"].clone())
+    };
+    assert_eq!(turn_of("flipped.jpg"), Some(json!("flipped upside down")));
+    assert_eq!(
+        turn_of("transposed.jpg"),
+        Some(json!("rotated 90° and mirrored"))
+    );
+
+    let query = |extra: &[&str]| {
+        let copy = pics.join("flipped.jpg");
+        let mut args = vec!["query", copy.to_str().unwrap(), "--json"];
+        args.extend_from_slice(extra);
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        json_lines(&out)
+            .iter()
+            .any(|l| l.to_string().contains("original.jpg"))
+    };
+    assert!(!query(&[]), "a flipped copy is not found by default");
+    assert!(query(&["--all-turns"]), "found with --all-turns");
+    let out = env.run(&["scan", pics.to_str().unwrap(), "--all-turns", "--upright"]);
+    assert_eq!(out.status.code(), Some(2), "the two options conflict");
+}
+
 /// A copy that matched mirrored or turned says so in every report: how it looks next to the
 /// file kept (the larger original here), in the JSON pairs and groups and in the table.
 #[test]

@@ -1,10 +1,10 @@
-//! Query latency of the inverted index with 10 000, 100 000 and 1 000 000 signatures, and memory
-//! per indexed image. `cargo bench -p lookalike-core --bench query`
+//! Query latency of the inverted index with 10 000, 100 000 and 1 000 000 signatures (and at
+//! 100 000 with all eight orientations, `--all-turns`), and memory per indexed image. `cargo bench -p lookalike-core --bench query`
 //!
 //! The indexed signatures are synthetic but follow the coefficient statistics of real photos
 //! (see `common/mod.rs`).
 use criterion::{BenchmarkId, Criterion, black_box, criterion_group, criterion_main};
-use lookalike_core::{IndexBuilder, QueryScratch, Sensitivity, Signature, Weights};
+use lookalike_core::{IndexBuilder, Orientation, QueryScratch, Sensitivity, Signature, Weights};
 
 mod common;
 use common::{real_signatures, synthetic};
@@ -20,7 +20,7 @@ fn bench(c: &mut Criterion) {
         for s in synthetic(&real, n, n as u64) {
             builder.add(&s);
         }
-        let index = builder.build();
+        let mut index = builder.build();
         let per_image = index.memory_bytes() as f64 / n as f64;
         let postings = index.postings() as f64 / n as f64;
         let cost = queries.iter().map(|q| index.query_cost(q)).sum::<usize>() / queries.len();
@@ -41,6 +41,20 @@ fn bench(c: &mut Criterion) {
                 })
             },
         );
+        if n == 100_000 {
+            // `--all-turns`: the query tried in all eight orientations, not the default five.
+            index.set_orientations(&Orientation::ALL);
+            g.bench_with_input(
+                BenchmarkId::new("top10_all_turns", n),
+                &index,
+                |b, index| {
+                    b.iter(|| {
+                        k = (k + 1) % queries.len();
+                        index.query_with(&mut scratch, black_box(&queries[k]), threshold, 10)
+                    })
+                },
+            );
+        }
     }
     g.finish();
 }

@@ -92,6 +92,12 @@ pub enum Edit {
     Rotate180,
     /// Turned 270° clockwise.
     Rotate270,
+    /// Mirrored upside down (a vertical flip). Not in issue 17's list; reported, not required:
+    /// found only with `--all-turns` (`Orientation::ALL`).
+    Flip,
+    /// Reflected in the main diagonal: turned 90° clockwise, then mirrored. Not in issue 17's
+    /// list; reported, not required: found only with `--all-turns`.
+    Transpose,
     /// Turned 3° and cropped to the largest upright rectangle of the same shape.
     Rotate3,
     /// Crop 6 %, caption band, JPEG quality 40.
@@ -117,7 +123,7 @@ pub enum Edit {
 
 impl Edit {
     /// Every copy, in table order.
-    pub const ALL: [Edit; 46] = [
+    pub const ALL: [Edit; 48] = [
         Edit::Resize50,
         Edit::Resize25,
         Edit::Jpeg90,
@@ -156,6 +162,8 @@ impl Edit {
         Edit::Rotate90,
         Edit::Rotate180,
         Edit::Rotate270,
+        Edit::Flip,
+        Edit::Transpose,
         Edit::Rotate3,
         Edit::CropCaptionJpeg,
         Edit::MirrorJpeg,
@@ -168,7 +176,10 @@ impl Edit {
 
     /// The copies that issue 17 does not require to be found at the default (reported anyway).
     pub fn is_exempt(self) -> bool {
-        matches!(self, Edit::Rotate3 | Edit::Crop20 | Edit::HazyText)
+        matches!(
+            self,
+            Edit::Rotate3 | Edit::Crop20 | Edit::HazyText | Edit::Flip | Edit::Transpose
+        )
     }
 
     /// A short name for tables.
@@ -212,6 +223,8 @@ impl Edit {
             Edit::Rotate90 => "rotate 90°",
             Edit::Rotate180 => "rotate 180°",
             Edit::Rotate270 => "rotate 270°",
+            Edit::Flip => "flip upside down",
+            Edit::Transpose => "transpose (rotate 90° + mirror)",
             Edit::Rotate3 => "rotate 3°",
             Edit::CropCaptionJpeg => "crop 6 % + caption + JPEG q40",
             Edit::MirrorJpeg => "mirror + JPEG q50",
@@ -288,6 +301,8 @@ impl Edit {
             Edit::Rotate90 => imageops::rotate90(img),
             Edit::Rotate180 => imageops::rotate180(img),
             Edit::Rotate270 => imageops::rotate270(img),
+            Edit::Flip => imageops::flip_vertical(img),
+            Edit::Transpose => imageops::flip_horizontal(&imageops::rotate90(img)),
             Edit::Rotate3 => rotate_small(img, 3.0),
             Edit::CropCaptionJpeg => jpeg(&caption(&crop_centre(img, 6)), 40),
             Edit::MirrorJpeg => jpeg(&imageops::flip_horizontal(img), 50),

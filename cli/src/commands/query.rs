@@ -28,10 +28,11 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
     let (videos, images): (Vec<PathBuf>, Vec<PathBuf>) =
         args.images.iter().cloned().partition(|p| is_video_path(p));
     if !videos.is_empty() {
-        if args.upright {
+        if args.upright || args.all_turns {
             anyhow::bail!(
-                "--upright is for images; videos are compared in every orientation (a mirrored \
-                 clip is a copy too): leave it out, or query the images alone"
+                "--upright and --all-turns are for images; videos are compared as they are, \
+                 mirrored and turned (a mirrored clip is a copy too): leave it out, or query the \
+                 images alone"
             );
         }
         super::videos::query(
@@ -74,6 +75,9 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         }
         if args.upright {
             library.upright_only();
+        }
+        if args.all_turns {
+            library.all_turns();
         }
         if args.whole {
             library.whole_only();

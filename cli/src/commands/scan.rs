@@ -120,6 +120,9 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     if args.upright {
         library.upright_only();
     }
+    if args.all_turns {
+        library.all_turns();
+    }
     let ignored = store.ignored_set()?;
     let mut summary = Summary::default();
 
@@ -359,6 +362,8 @@ pub fn run(config: &Config, args: &ScanArgs) -> Result<()> {
     // say "like the keeper" where it is, and "via others" only where it is not.
     let orientations: &[Orientation] = if args.upright {
         &[]
+    } else if args.all_turns {
+        &Orientation::ALL
     } else {
         Orientation::DEFAULT
     };

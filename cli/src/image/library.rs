@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use lookalike_core::{
-    BANDED_CAP, BOTH_WAYS_MARGIN, Hit, ProbedIndex, ProbedIndexBuilder, QueryScratch, SideProbe,
-    Signature, Weights, raise_with_sides,
+    BANDED_CAP, BOTH_WAYS_MARGIN, Hit, Orientation, ProbedIndex, ProbedIndexBuilder, QueryScratch,
+    SideProbe, Signature, Weights, raise_with_sides,
 };
 
 use super::path_ids::PathIds;
@@ -139,6 +139,12 @@ impl Library {
     /// Queries upright only from now on (`--upright`): no mirrored or turned matches.
     pub fn upright_only(&mut self) {
         self.index.set_orientations(&[]);
+    }
+
+    /// Queries in all eight orientations from now on (`--all-turns`): flipped upside down and
+    /// reflected in a diagonal too.
+    pub fn all_turns(&mut self) {
+        self.index.set_orientations(&Orientation::ALL);
     }
 
     /// Queries pictures whole only from now on (`--whole`): no match through a cropped probe.

@@ -172,6 +172,8 @@ pub struct Measurement {
     pub false_pairs: FalsePairs,
     /// The same two, with queries compared upright only (no mirror or quarter turns).
     pub upright: (TruePairs, FalsePairs),
+    /// The same two, with queries compared in all eight orientations (`--all-turns`).
+    pub all_turns: (TruePairs, FalsePairs),
     /// All pairs of different pictures.
     pub negatives: u64,
     pub entries: Vec<Entry>,
@@ -419,6 +421,8 @@ fn main() {
     eprintln!("with orientations: {:.1} s", start.elapsed().as_secs_f64());
     let upright = evaluate(&entries, &pictures, &[]);
     eprintln!("upright only: {:.1} s", start.elapsed().as_secs_f64());
+    let all_turns = evaluate(&entries, &pictures, &Orientation::ALL);
+    eprintln!("all eight turns: {:.1} s", start.elapsed().as_secs_f64());
     // The strongest false pairs, one per pair of pictures, drawn side by side: their pictures
     // cut from the originals again and edited again (a few, where keeping every picture until
     // now would have held them all).
@@ -482,6 +486,7 @@ fn main() {
         one_way: weaker,
         false_pairs,
         upright,
+        all_turns,
         negatives,
         entries,
         phash_true,

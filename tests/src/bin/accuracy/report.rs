@@ -5,7 +5,7 @@ use std::fmt::Write;
 use lookalike_core::Sensitivity;
 use lookalike_tests::copies::Edit;
 
-use crate::{FLOOR, Measurement, look, phash};
+use crate::{FLOOR, FalsePairs, Measurement, TruePairs, look, phash};
 
 /// The sensitivities the tables show.
 pub const SENSITIVITIES: [u8; 13] = [0, 10, 20, 25, 28, 30, 35, 40, 50, 60, 70, 80, 100];
@@ -25,8 +25,13 @@ fn false_pairs(m: &Measurement, t: f32) -> usize {
 /// The false pairs at `t` whose two pictures come from different photographs (not two parts of
 /// one photograph, nor a part and the other's copy).
 fn false_pairs_between_photographs(m: &Measurement, t: f32) -> usize {
+    between_photographs(m, &m.false_pairs, t)
+}
+
+/// Of `pairs`, those at `t` between different photographs.
+fn between_photographs(m: &Measurement, pairs: &FalsePairs, t: f32) -> usize {
     let family = |entry: usize| m.pictures[m.entries[entry].picture].family;
-    m.false_pairs
+    pairs
         .iter()
         .filter(|p| p.0 >= t && family(p.1) != family(p.2))
         .count()
@@ -145,13 +150,14 @@ pub fn markdown(m: &Measurement) -> String {
     let _ = writeln!(
         o,
         "| | |\n|---|---|\n\
-         | recall, every required edit (all but rotate 3°, crop 20 % and hazy + text) | {:.4} ({} of {}) |\n\
+         | recall, every required edit (all but {}) | {:.4} ({} of {}) |\n\
          | of them, a scan that adds one of the two files later may miss (found one way round only, the other more than {} points below the threshold) | {} |\n\
          | false pairs | **{}** of {} |\n\
          | of them, pictures at least as alike pixel for pixel as one copy in four is to its own picture (their 32 × 32 gray thumbnails correlate at {:.3} or more, in the best of the eight turns and mirrors; see below) | {} |\n\
          | weakest true pair (required edits) | {:.1} |\n\
          | strongest false pair | {} |\n\
          | margin (weakest true − strongest false) | {} |\n",
+        exempt_names(),
         recall(&req, t_default),
         req.iter().filter(|&&x| x >= t_default).count(),
         req.len(),
@@ -202,30 +208,59 @@ pub fn markdown(m: &Measurement) -> String {
     let _ = writeln!(o, "\n## Mirror and quarter turns: what they cost\n");
     let _ = writeln!(
         o,
-        "Queries tried upright only (the paper's method) against upright, mirrored and turned by \
-         90°, 180° and 270° (`Orientation::DEFAULT`, the default).\n"
+        "Queries tried upright only (the paper's method, `--upright`); upright, mirrored and turned \
+         by 90°, 180° and 270° (`Orientation::DEFAULT`, the default); and in all eight \
+         orientations of the square, which adds the flip upside down and the two reflections in \
+         a diagonal (`Orientation::ALL`, `--all-turns`). Recall over the required edits; the \
+         flipped and transposed copies (reported only) apart; false pairs, in brackets those \
+         between different photographs.\n"
     );
     let _ = writeln!(
         o,
-        "| sensitivity | recall, upright only | false pairs, upright only | recall, with turns | false pairs, with turns |\n\
-         |---|---|---|---|---|"
+        "| sensitivity | upright only: recall | false pairs | default: recall | flipped or transposed found | false pairs | all eight: recall | flipped or transposed found | false pairs |\n\
+         |---|---|---|---|---|---|---|---|---|"
     );
-    let up_req: Vec<f32> = Edit::ALL
-        .iter()
-        .zip(&m.upright.0)
-        .filter(|(e, _)| !e.is_exempt())
-        .flat_map(|(_, v)| v.iter().copied())
-        .collect();
+    let required = |pairs: &TruePairs| -> Vec<f32> {
+        Edit::ALL
+            .iter()
+            .zip(pairs)
+            .filter(|(e, _)| !e.is_exempt())
+            .flat_map(|(_, v)| v.iter().copied())
+            .collect()
+    };
+    let flipped = |pairs: &TruePairs| -> Vec<f32> {
+        Edit::ALL
+            .iter()
+            .zip(pairs)
+            .filter(|(e, _)| matches!(e, Edit::Flip | Edit::Transpose))
+            .flat_map(|(_, v)| v.iter().copied())
+            .collect()
+    };
+    let up_req = required(&m.upright.0);
+    let all_req = required(&m.all_turns.0);
+    let (default_flipped, all_flipped) = (flipped(&m.true_pairs), flipped(&m.all_turns.0));
+    let count = |pairs: &FalsePairs, t: f32| {
+        format!(
+            "{} ({})",
+            pairs.iter().filter(|p| p.0 >= t).count(),
+            between_photographs(m, pairs, t)
+        )
+    };
     for s in SENSITIVITIES {
         let t = threshold(s);
         let mark = if s == default.get() { " (default)" } else { "" };
+        let found = |v: &[f32]| format!("{} of {}", v.iter().filter(|&&x| x >= t).count(), v.len());
         let _ = writeln!(
             o,
-            "| {s}{mark} | {:.4} | {} | {:.4} | {} |",
+            "| {s}{mark} | {:.4} | {} | {:.4} | {} | {} | {:.4} | {} | {} |",
             recall(&up_req, t),
-            m.upright.1.iter().filter(|p| p.0 >= t).count(),
+            count(&m.upright.1, t),
             recall(&req, t),
-            false_pairs(m, t)
+            found(&default_flipped),
+            count(&m.false_pairs, t),
+            recall(&all_req, t),
+            found(&all_flipped),
+            count(&m.all_turns.1, t),
         );
     }
 
@@ -503,4 +538,18 @@ fn picture_pairs(o: &mut String, m: &Measurement, t: f32) {
 /// flat.
 fn fmt_alike(r: Option<f32>) -> String {
     r.map_or_else(|| "–".into(), |r| format!("{r:.3}"))
+}
+
+/// The exempt edits' names, "a, b and c".
+fn exempt_names() -> String {
+    let names: Vec<&str> = Edit::ALL
+        .iter()
+        .filter(|e| e.is_exempt())
+        .map(|e| e.name())
+        .collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => (*last).to_string(),
+        None => "none".to_string(),
+    }
 }
