@@ -32,6 +32,8 @@ mod phone;
 mod server;
 #[path = "browser/stuck.rs"]
 mod stuck;
+#[path = "browser/turns.rs"]
+mod turns;
 
 use std::path::{Path, PathBuf};
 

@@ -10,7 +10,7 @@
 //!   394 bytes at the default m = 60) followed by its cropped probe's, as the command line
 //!   stores them, and by its 42 side probes' ([`lookalike_core::Signature::compute_sided`];
 //!   17 336 bytes in all);
-//! - `compareSignatures(a, b)` → `Comparison { score, similarity, turn, crop, look }`
+//! - `compareSignatures(a, b, allTurns?)` → `Comparison { score, similarity, turn, crop, look }`
 //!   (similarity 0–100; `turn`: "mirrored", "rotated 90°"… or undefined; `crop`: "cropped",
 //!   "wider" or undefined, a match through a cropped probe; `look`: both in one, "mirrored,
 //!   cropped"…);
@@ -18,7 +18,8 @@
 //!   two): `m`, `aspectRatio`, `average`, `blank` (no structure to compare), `toBytes()`;
 //! - `minSimilarity(sensitivity)`, `DEFAULT_SENSITIVITY`: the sensitivity slider's mapping;
 //! - `SignatureIndex`: `add(bytes)` → id, `remove(id)`, `query(bytes, minSimilarity, limit)` →
-//!   `Hit[]` (`id`, `similarity`, `score`), most similar first;
+//!   `Hit[]` (`id`, `similarity`, `score`), most similar first; `setAllTurns(bool)`: all eight
+//!   orientations, as `scan --all-turns` (and `compareSignatures(a, b, true)`);
 //! - `decodeJpeg(bytes)` → `ScaledImage { width, height, scaledWidth, scaledHeight, rgba(),
 //!   decoder }`: a JPEG decoded at 1/8, 1/4 or 1/2 scale in the DCT, as the command line decodes
 //!   (see [`jpeg`]; baseline JPEGs at 1/8 with libjpeg's pixels);
@@ -76,15 +77,17 @@
 mod eighth;
 mod grouping;
 mod huffman;
+mod index;
 pub mod jpeg;
 pub mod photo;
 pub mod thumbnail;
 
 pub use grouping::Grouping;
+pub use index::{Hit, SignatureIndex};
 
 use lookalike_core::{
-    Error, Framing, Orientation, PixelLayout, Pixels, ProbedIndex, SIDE_PROBES, Sensitivity,
-    SideProbe, Signature, Weights, compare_sided,
+    Error, Framing, Orientation, PixelLayout, Pixels, SIDE_PROBES, Sensitivity, SideProbe,
+    Signature, Weights, compare_sided,
 };
 use wasm_bindgen::prelude::*;
 
@@ -303,23 +306,50 @@ impl From<lookalike_core::Comparison> for Comparison {
 }
 
 /// Compares two signatures given as bytes, with the weights for photographs (the paper's
-/// "scanned" set, as the command line does).
+/// "scanned" set, as the command line does); with `all_turns` true in all eight orientations,
+/// as `scan --all-turns` does.
 #[wasm_bindgen(js_name = compareSignatures)]
-pub fn compare_signatures(a: &[u8], b: &[u8]) -> Result<Comparison, JsError> {
-    Ok(compare_bytes(a, b)?)
+pub fn compare_signatures(
+    a: &[u8],
+    b: &[u8],
+    all_turns: Option<bool>,
+) -> Result<Comparison, JsError> {
+    Ok(compare_bytes_in(
+        a,
+        b,
+        orientations(all_turns.unwrap_or(false)),
+    )?)
 }
 
 /// The plain-Rust twin of [`compare_signatures`]: each picture with its probe and side
-/// probes, as the command line compares them ([`compare_sided`]).
+/// probes, as the command line compares them ([`compare_sided`]), in the default orientations.
 pub fn compare_bytes(a: &[u8], b: &[u8]) -> Result<Comparison, Error> {
+    compare_bytes_in(a, b, Orientation::DEFAULT)
+}
+
+/// [`compare_bytes`] in the given orientations.
+pub fn compare_bytes_in(
+    a: &[u8],
+    b: &[u8],
+    orientations: &[Orientation],
+) -> Result<Comparison, Error> {
     let (a, b) = (probed_from_bytes(a)?, probed_from_bytes(b)?);
     let c = compare_sided(
         (&a.0, &a.1, &a.2),
         (&b.0, &b.1, &b.2),
         Weights::Scanned,
-        Orientation::DEFAULT,
+        orientations,
     );
     Ok(c.into())
+}
+
+/// The orientations a comparison tries: the default five, or all eight (`--all-turns`).
+fn orientations(all_turns: bool) -> &'static [Orientation] {
+    if all_turns {
+        &Orientation::ALL
+    } else {
+        Orientation::DEFAULT
+    }
 }
 
 /// A decoded, checked signature.
@@ -369,104 +399,6 @@ impl SignatureInfo {
     #[wasm_bindgen(getter)]
     pub fn blank(&self) -> bool {
         self.signature.is_blank()
-    }
-}
-
-/// One result of [`SignatureIndex::query`].
-#[wasm_bindgen]
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Hit {
-    /// The id `add` returned.
-    pub id: u32,
-    /// 0–100.
-    pub similarity: f32,
-    /// The paper's score.
-    pub score: f32,
-}
-
-/// An in-memory inverted index of signatures with their probes (core's [`ProbedIndex`],
-/// photograph weights).
-#[wasm_bindgen]
-#[derive(Debug)]
-pub struct SignatureIndex {
-    index: ProbedIndex,
-    scratch: lookalike_core::QueryScratch,
-}
-
-#[wasm_bindgen]
-impl SignatureIndex {
-    /// An empty index.
-    #[wasm_bindgen(constructor)]
-    pub fn new() -> SignatureIndex {
-        SignatureIndex {
-            index: ProbedIndex::new(Weights::Scanned),
-            scratch: lookalike_core::QueryScratch::new(),
-        }
-    }
-
-    /// Adds a signature (bytes) and returns its id.
-    pub fn add(&mut self, signature: &[u8]) -> Result<u32, JsError> {
-        Ok(self.add_bytes(signature)?)
-    }
-
-    /// Removes an id; whether it was present.
-    pub fn remove(&mut self, id: u32) -> bool {
-        self.index.remove(id)
-    }
-
-    /// How many signatures are indexed.
-    #[wasm_bindgen(getter)]
-    pub fn size(&self) -> usize {
-        self.index.len()
-    }
-
-    /// The best `limit` matches with similarity at least `min_similarity`, most similar first.
-    pub fn query(
-        &mut self,
-        signature: &[u8],
-        min_similarity: f32,
-        limit: usize,
-    ) -> Result<Vec<Hit>, JsError> {
-        Ok(self.query_bytes(signature, min_similarity, limit)?)
-    }
-}
-
-impl Default for SignatureIndex {
-    fn default() -> Self {
-        SignatureIndex::new()
-    }
-}
-
-impl SignatureIndex {
-    /// The plain-Rust twin of [`SignatureIndex::add`].
-    pub fn add_bytes(&mut self, signature: &[u8]) -> Result<u32, Error> {
-        let (signature, probe, _sides) = probed_from_bytes(signature)?;
-        Ok(self.index.insert(&signature, &probe))
-    }
-
-    /// The plain-Rust twin of [`SignatureIndex::query`].
-    pub fn query_bytes(
-        &mut self,
-        signature: &[u8],
-        min_similarity: f32,
-        limit: usize,
-    ) -> Result<Vec<Hit>, Error> {
-        let (query, probe, sides) = probed_from_bytes(signature)?;
-        Ok(self
-            .index
-            .query_sided_with(
-                &mut self.scratch,
-                (&query, &probe, &sides),
-                min_similarity,
-                limit,
-            )
-            .into_iter()
-            .map(|h| Hit {
-                id: h.id,
-                similarity: h.similarity,
-                score: h.score,
-            })
-            .collect())
     }
 }
 
@@ -575,6 +507,39 @@ mod tests {
         assert!(pair.similarity > 90.0, "{pair:?}");
         assert_eq!(pair.turn().as_deref(), Some("mirrored"));
         assert_eq!(compare_bytes(&a, &a).unwrap().turn(), None);
+    }
+
+    /// A copy flipped upside down is found in all eight orientations only, and told so, by the
+    /// comparison and by the index alike.
+    #[test]
+    fn a_flipped_copy_is_found_with_all_turns() {
+        let rgba = scene(0, 255);
+        let (w, h) = (60usize, 40usize);
+        let flipped: Vec<u8> = (0..w * h)
+            .flat_map(|i| {
+                let (x, y) = (i % w, i / w);
+                let at = 4 * ((h - 1 - y) * w + x);
+                rgba[at..at + 4].to_vec()
+            })
+            .collect();
+        let a = hash_bytes(60, 40, PixelLayout::Rgba8, &rgba).unwrap();
+        let b = hash_bytes(60, 40, PixelLayout::Rgba8, &flipped).unwrap();
+        let threshold = Sensitivity::DEFAULT.min_similarity();
+        let five = compare_bytes(&a, &b).unwrap();
+        let eight = compare_bytes_in(&a, &b, &Orientation::ALL).unwrap();
+        assert!(five.similarity < threshold, "{five:?}");
+        assert!(eight.similarity > 90.0, "{eight:?}");
+        assert_eq!(eight.turn().as_deref(), Some("flipped upside down"));
+
+        let mut index = SignatureIndex::new();
+        let id = index.add_bytes(&a).unwrap();
+        assert!(index.query_bytes(&b, threshold, 5).unwrap().is_empty());
+        index.set_all_turns(true);
+        let hits = index.query_bytes(&b, threshold, 5).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!((hits[0].id, hits[0].similarity), (id, eight.similarity));
+        index.set_all_turns(false);
+        assert!(index.query_bytes(&b, threshold, 5).unwrap().is_empty());
     }
 
     #[test]

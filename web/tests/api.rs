@@ -53,7 +53,7 @@ fn hash_rgba_equals_core_bytes() {
 fn bad_pixels_and_bytes_are_errors() {
     assert!(hash_rgba(97, 62, &card(0)).is_err());
     assert!(hash_rgba(0, 0, &[]).is_err());
-    assert!(compare_signatures(b"LKSG", b"nope").is_err());
+    assert!(compare_signatures(b"LKSG", b"nope", None).is_err());
     assert!(SignatureInfo::from_bytes(&[1, 2, 3]).is_err());
     assert!(min_similarity(101).is_err());
     assert!(SignatureIndex::new().add(&[]).is_err());
@@ -63,8 +63,8 @@ fn bad_pixels_and_bytes_are_errors() {
 fn compare_index_and_bytes_round_trip() {
     let a = hash_rgba(97, 61, &card(0)).unwrap();
     let b = hash_rgba(97, 61, &card(10)).unwrap();
-    assert_eq!(compare_signatures(&a, &a).unwrap().similarity, 100.0);
-    let pair = compare_signatures(&a, &b).unwrap();
+    assert_eq!(compare_signatures(&a, &a, None).unwrap().similarity, 100.0);
+    let pair = compare_signatures(&a, &b, None).unwrap();
 
     let mut index = SignatureIndex::new();
     let id = index.add(&a).unwrap();

@@ -63,6 +63,7 @@ const state = {
   generation: 0, // bumped by "Clear", so that answers for cleared files are dropped
   urls: new Map(), // image id -> object URL of its thumbnail
   compare: { a: null, b: null, next: "a" },
+  allTurns: false, // the "all eight turns" box: also flipped upside down and transposed copies
 };
 
 // ---------------------------------------------------------------- collecting files
@@ -121,40 +122,8 @@ function hashed(image, answer) {
     image.decoder = answer.decoder;
     for (const key of Object.keys(state.times)) state.times[key] += answer[key] || 0;
     if (answer.readStalled) state.stalledReads++;
-    const minSimilarity = threshold();
     try {
-      // The index finds pairs through this picture's side probes; the other picture's own ones
-      // may frame a pair better (compareSignatures uses both), so a pair scores the same
-      // whichever of its two files was hashed first, as on the command line. A hit may rise past
-      // others: RAISED_SHARE times as many are taken, the best MATCHES_PER_IMAGE kept.
-      const edges = [];
-      for (const hit of state.index.query(
-        image.signature,
-        state.floor,
-        MATCHES_PER_IMAGE * RAISED_SHARE,
-      )) {
-        const other = state.byIndexId.get(hit.id);
-        // compareSignatures is the whole comparison: at least the index's hit, but capped when
-        // one of the two had a caption band and the other not (which the index does not know).
-        const both = state.lookalike.compareSignatures(other.signature, image.signature);
-        edges.push({
-          a: other.id,
-          b: image.id,
-          similarity: both.similarity,
-          score: both.score,
-        });
-        both.free();
-        hit.free();
-      }
-      edges.sort((x, y) => y.similarity - x.similarity || x.a - y.a);
-      for (const edge of edges.slice(0, MATCHES_PER_IMAGE)) {
-        state.edges.push(edge);
-        if (edge.similarity >= minSimilarity) state.regroup = true;
-        for (const id of [edge.a, edge.b]) {
-          if (!state.edgesById.has(id)) state.edgesById.set(id, []);
-          state.edgesById.get(id).push(edge);
-        }
-      }
+      addEdges(edgesOf(image, () => true));
       const info = state.lookalike.SignatureInfo.fromBytes(image.signature);
       let blank;
       try {
@@ -176,6 +145,67 @@ function hashed(image, answer) {
   }
   scheduleProgress();
   scheduleRender();
+}
+
+/**
+ * The best matches of a hashed picture among those the index holds and `earlier(other)` accepts,
+ * as edges: a new picture is queried before it is added (all the others came earlier); a query
+ * again, when the orientations change, keeps those hashed before it, so each pair is found once.
+ */
+function edgesOf(image, earlier) {
+  // The index finds pairs through this picture's side probes; the other picture's own ones
+  // may frame a pair better (compareSignatures uses both), so a pair scores the same
+  // whichever of its two files was hashed first, as on the command line. A hit may rise past
+  // others: RAISED_SHARE times as many are taken, the best MATCHES_PER_IMAGE kept.
+  const edges = [];
+  for (const hit of state.index.query(image.signature, state.floor, MATCHES_PER_IMAGE * RAISED_SHARE)) {
+    const other = state.byIndexId.get(hit.id);
+    hit.free();
+    if (!other || other === image || !earlier(other)) continue;
+    // compareSignatures is the whole comparison: at least the index's hit, but capped when
+    // one of the two had a caption band and the other not (which the index does not know).
+    const both = state.lookalike.compareSignatures(other.signature, image.signature, state.allTurns);
+    edges.push({
+      a: other.id,
+      b: image.id,
+      similarity: both.similarity,
+      score: both.score,
+    });
+    both.free();
+  }
+  edges.sort((x, y) => y.similarity - x.similarity || x.a - y.a);
+  return edges.slice(0, MATCHES_PER_IMAGE);
+}
+
+function addEdges(edges) {
+  const minSimilarity = threshold();
+  for (const edge of edges) {
+    state.edges.push(edge);
+    if (edge.similarity >= minSimilarity) state.regroup = true;
+    for (const id of [edge.a, edge.b]) {
+      if (!state.edgesById.has(id)) state.edgesById.set(id, []);
+      state.edgesById.get(id).push(edge);
+    }
+  }
+}
+
+/**
+ * The "all eight turns" box: queries and comparisons try all eight orientations of the square
+ * (also flipped upside down and reflected in a diagonal, as `scan --all-turns`) or the default
+ * five. Every picture hashed so far is queried again, against those hashed before it.
+ */
+function allTurnsChanged() {
+  state.allTurns = $("#all-turns").checked;
+  state.index.setAllTurns(state.allTurns);
+  state.edges = [];
+  state.edgesById.clear();
+  state.scores.clear();
+  for (const image of state.images) {
+    if (image.indexId === undefined) continue;
+    addEdges(edgesOf(image, (other) => other.id < image.id));
+  }
+  render();
+  showVerdict();
 }
 
 /**
@@ -340,7 +370,7 @@ function render() {
     const keeper = members[0];
     const t1 = performance.now();
     const shown = state.expanded.has(key) ? members : members.slice(0, SHOWN_MEMBERS);
-    const scores = scoreMembers(state.lookalike, shown, state.edgesById, minSimilarity, state.scores);
+    const scores = scoreMembers(state.lookalike, shown, state.edgesById, minSimilarity, state.scores, state.allTurns);
     parts.scoreMs += performance.now() - t1;
     const figures = [member(keeper, keeper, null), ...scores.map((scored) => member(scored.image, keeper, scored))];
     parts.moved += placeChildren(entry.row, figures);
@@ -457,7 +487,7 @@ function exportPlan() {
   const minSimilarity = threshold();
   const joinedOf = (members) =>
     new Set(
-      scoreMembers(state.lookalike, members, state.edgesById, minSimilarity, state.scores)
+      scoreMembers(state.lookalike, members, state.edgesById, minSimilarity, state.scores, state.allTurns)
         .filter((row) => row.joined)
         .map((row) => row.image.id),
     );
@@ -543,7 +573,7 @@ function showVerdict() {
     verdict.textContent = `${bad.name}: ${bad.error}`;
     return;
   }
-  const comparison = state.lookalike.compareSignatures(a.signature, b.signature);
+  const comparison = state.lookalike.compareSignatures(a.signature, b.signature, state.allTurns);
   const alike = comparison.similarity >= threshold();
   const big = document.createElement("strong");
   big.textContent = `similarity ${comparison.similarity.toFixed(1)} / 100`;
@@ -578,6 +608,7 @@ function clearAll() {
   state.generation++;
   state.index.free();
   state.index = new state.lookalike.SignatureIndex();
+  state.index.setAllTurns(state.allTurns);
   Object.assign(state, {
     images: [],
     edges: [],
@@ -639,6 +670,7 @@ async function main() {
     });
   }
   $("#sensitivity").addEventListener("input", sensitivityChanged);
+  $("#all-turns").addEventListener("change", allTurnsChanged);
   const drop = $("#drop");
   drop.addEventListener("dragover", (e) => {
     e.preventDefault();

@@ -39,15 +39,16 @@ export function findGroups(lookalike, images, edges, minSimilarity) {
  * similarity and score are against the keeper (as the compare view shows them), and `via` is set
  * when that similarity is below the threshold: the member joined the group through another
  * member, `{ image, similarity }`, its best link at or above the threshold among `members`
- * (`joined` is then true, also when that link is to a member not passed).
+ * (`joined` is then true, also when that link is to a member not passed). `allTurns`: compared
+ * in all eight orientations (the page's "all eight turns" box, `scan --all-turns`).
  */
-export function scoreMembers(lookalike, members, edgesById, minSimilarity, cache = new Map()) {
+export function scoreMembers(lookalike, members, edgesById, minSimilarity, cache = new Map(), allTurns = false) {
   const keeper = members[0];
   const inGroup = new Set(members.map((m) => m.id));
   return members.slice(1).map((image) => {
     const key = `${keeper.id}:${image.id}`;
     if (!cache.has(key)) {
-      const comparison = lookalike.compareSignatures(keeper.signature, image.signature);
+      const comparison = lookalike.compareSignatures(keeper.signature, image.signature, allTurns);
       cache.set(key, { similarity: comparison.similarity, score: comparison.score, look: comparison.look });
       comparison.free();
     }
