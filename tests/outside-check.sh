@@ -32,7 +32,8 @@ lib=$work/lib
 # name|filter|quality (ffmpeg -q:v, 2 best to 31 worst)|required (1) or reported only (0).
 # LOOKALIKE_OUTSIDE_EDITS=FILE measures the kinds listed in FILE instead, in this form (e.g.
 # tests/outside-check-more.edits: copies the issue does not list).
-# LOOKALIKE_OUTSIDE_SCAN_ARGS="--all-turns" (say) is added to every scan's options.
+# LOOKALIKE_OUTSIDE_SCAN_ARGS="--all-turns" (say) is added to every scan's options (not
+# --sensitivity, which the script sets; with --whole the default column is sensitivity 25).
 cat >"$work/edits" <<'LIST'
 resize 50 %|scale=iw/2:-2|3|1
 resize 30 %|scale=iw*0.3:-2|3|1
@@ -103,9 +104,12 @@ while IFS= read -r f; do
 done <"$work/originals"
 for s in 10 default 50; do
     if [ "$s" = default ]; then set --; else set -- --sensitivity "$s"; fi
-    # shellcheck disable=SC2086 # the options are split into words on purpose
+    # The options are split into words on purpose, and not globbed (set -f).
+    set -f
+    # shellcheck disable=SC2086
     "$bin" --db "$work/db" scan "$lib" --all --json --quiet "$@" \
         ${LOOKALIKE_OUTSIDE_SCAN_ARGS:-} >"$work/pairs-$s.json"
+    set +f
 done
 cp "$work/pairs-default.json" "$work/pairs-$default.json"
 python3 - "$lib" "$work" "$out" "$default" <<'EOF'

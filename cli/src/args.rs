@@ -148,7 +148,8 @@ pub struct ScanArgs {
     /// Compare images in all eight orientations of the square: also flipped upside down and
     /// reflected in either diagonal (turned 90° or 270° and mirrored), which the default leaves
     /// out. Finds those rarer copies, for more false pairs between pictures that mirror one
-    /// another and 60 % more query work (README, Mirror and quarter turns; docs/accuracy.md).
+    /// another and about 75 % more query time (README, Mirror and quarter turns;
+    /// docs/accuracy.md). Pairs stored before are not looked for again unless --all is given.
     #[arg(long, conflicts_with = "upright")]
     pub all_turns: bool,
     /// Compare images whole only, without their cropped and side probes (the paper's

@@ -1844,13 +1844,8 @@ fn flipped_and_transposed_copies_are_found_with_all_turns() {
         .unwrap();
     let (found, out) = env.scan_pairs(&[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    // (The two copies are each other turned by a quarter: that pair is found.)
-    assert!(
-        found
-            .iter()
-            .all(|(a, b)| a != "original.jpg" && b != "original.jpg"),
-        "{found:?}"
-    );
+    // The two copies are each other turned by a quarter: that pair alone is found.
+    assert_eq!(unordered(found), set(&[("flipped.jpg", "transposed.jpg")]));
 
     let pics = env.pics();
     let out = env.run(&[
@@ -1891,6 +1886,44 @@ fn flipped_and_transposed_copies_are_found_with_all_turns() {
     assert!(query(&["--all-turns"]), "found with --all-turns");
     let out = env.run(&["scan", pics.to_str().unwrap(), "--all-turns", "--upright"]);
     assert_eq!(out.status.code(), Some(2), "the two options conflict");
+}
+
+/// Without `--all`, a scan with `--all-turns` reports the pairs of new files, and labels the
+/// other members of their group by how they look next to the keeper in all eight orientations
+/// too: the flipped copy, stored before, is like the original itself, not only through the
+/// new file.
+#[test]
+fn all_turns_labels_stored_members_of_a_new_files_group() {
+    let env = Env::new();
+    env.photo(12, "original.jpg");
+    let img = image::open(&photos()[12]).unwrap();
+    img.flipv().save(env.pics().join("flipped.jpg")).unwrap();
+    let (found, out) = env.scan_pairs(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(found.is_empty(), "{found:?}");
+    // A new file like both: the mirror image of the flipped copy, the original turned 180°.
+    img.rotate180().save(env.pics().join("turned.jpg")).unwrap();
+    let pics = env.pics();
+    let out = env.run(&[
+        "scan",
+        pics.to_str().unwrap(),
+        "--json",
+        "--groups",
+        "--all-turns",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let groups = json_lines(&out);
+    assert_eq!(groups.len(), 1, "{}", text(&out.stdout));
+    let group = &groups[0];
+    assert_eq!(name(&group["keep"]), "original.jpg", "{group}");
+    let flipped = group["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| name(m) == "flipped.jpg")
+        .unwrap_or_else(|| panic!("{group}"));
+    assert_eq!(flipped["via_others"], json!(false), "{group}");
+    assert_eq!(flipped["turn"], json!("flipped upside down"), "{group}");
 }
 
 /// A copy that matched mirrored or turned says so in every report: how it looks next to the

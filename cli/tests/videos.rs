@@ -1033,13 +1033,16 @@ fn a_video_query_keeps_to_its_limit_and_refuses_upright() {
     let (one, _, _) = env.json_run(&["query", query, "--json", "--limit", "1"]);
     assert_eq!(one.len(), 1, "{one:?}");
     // Mirrored clips are copies too: --upright, which is for images, is refused by name.
-    let out = env.run(&["query", query, "--upright"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("--upright is for images"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // So is --all-turns (videos are compared in the default orientations).
+    for option in ["--upright", "--all-turns"] {
+        let out = env.run(&["query", query, option]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(&format!("{option} is for images")),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 #[test]

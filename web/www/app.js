@@ -123,7 +123,7 @@ function hashed(image, answer) {
     for (const key of Object.keys(state.times)) state.times[key] += answer[key] || 0;
     if (answer.readStalled) state.stalledReads++;
     try {
-      addEdges(edgesOf(image, () => true));
+      addEdges(edgesOf(image));
       const info = state.lookalike.SignatureInfo.fromBytes(image.signature);
       let blank;
       try {
@@ -148,11 +148,10 @@ function hashed(image, answer) {
 }
 
 /**
- * The best matches of a hashed picture among those the index holds and `earlier(other)` accepts,
- * as edges: a new picture is queried before it is added (all the others came earlier); a query
- * again, when the orientations change, keeps those hashed before it, so each pair is found once.
+ * The best matches of a hashed picture among those the index holds (a picture is queried before
+ * it is added, so these are the pictures hashed before it), as edges.
  */
-function edgesOf(image, earlier) {
+function edgesOf(image) {
   // The index finds pairs through this picture's side probes; the other picture's own ones
   // may frame a pair better (compareSignatures uses both), so a pair scores the same
   // whichever of its two files was hashed first, as on the command line. A hit may rise past
@@ -161,7 +160,6 @@ function edgesOf(image, earlier) {
   for (const hit of state.index.query(image.signature, state.floor, MATCHES_PER_IMAGE * RAISED_SHARE)) {
     const other = state.byIndexId.get(hit.id);
     hit.free();
-    if (!other || other === image || !earlier(other)) continue;
     // compareSignatures is the whole comparison: at least the index's hit, but capped when
     // one of the two had a caption band and the other not (which the index does not know).
     const both = state.lookalike.compareSignatures(other.signature, image.signature, state.allTurns);
@@ -192,17 +190,25 @@ function addEdges(edges) {
 /**
  * The "all eight turns" box: queries and comparisons try all eight orientations of the square
  * (also flipped upside down and reflected in a diagonal, as `scan --all-turns`) or the default
- * five. Every picture hashed so far is queried again, against those hashed before it.
+ * five. The index is built again in the order the pictures were hashed, each queried before it
+ * is added, as when it was hashed: the same edges as if the box had been set from the start.
  */
 function allTurnsChanged() {
   state.allTurns = $("#all-turns").checked;
+  const hashedSoFar = state.images
+    .filter((image) => image.indexId !== undefined)
+    .sort((x, y) => x.indexId - y.indexId);
+  state.index.free();
+  state.index = new state.lookalike.SignatureIndex();
   state.index.setAllTurns(state.allTurns);
+  state.byIndexId.clear();
   state.edges = [];
   state.edgesById.clear();
   state.scores.clear();
-  for (const image of state.images) {
-    if (image.indexId === undefined) continue;
-    addEdges(edgesOf(image, (other) => other.id < image.id));
+  for (const image of hashedSoFar) {
+    addEdges(edgesOf(image));
+    image.indexId = state.index.add(image.signature);
+    state.byIndexId.set(image.indexId, image);
   }
   render();
   showVerdict();
@@ -649,6 +655,9 @@ async function main() {
     return;
   }
   state.index = new state.lookalike.SignatureIndex();
+  // A browser may restore the box as it was before a reload.
+  state.allTurns = $("#all-turns").checked;
+  state.index.setAllTurns(state.allTurns);
   state.floor = state.lookalike.minSimilarity(0);
   $("#sensitivity").value = String(state.lookalike.defaultSensitivity());
   const workers = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));

@@ -148,6 +148,7 @@ export function installTestHooks(state) {
         state: document.body.dataset.state,
         status: document.querySelector("#status").textContent,
         images: state.images.length,
+        edges: state.edges.length,
         done: state.done,
         failed: state.failed,
         errors: [...document.querySelectorAll("#errors li")].map((li) => li.textContent),

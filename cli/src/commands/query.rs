@@ -29,10 +29,14 @@ pub fn run(config: &Config, args: &QueryArgs) -> Result<()> {
         args.images.iter().cloned().partition(|p| is_video_path(p));
     if !videos.is_empty() {
         if args.upright || args.all_turns {
+            let option = if args.upright {
+                "--upright"
+            } else {
+                "--all-turns"
+            };
             anyhow::bail!(
-                "--upright and --all-turns are for images; videos are compared as they are, \
-                 mirrored and turned (a mirrored clip is a copy too): leave it out, or query the \
-                 images alone"
+                "{option} is for images; videos are compared as they are, mirrored and turned (a \
+                 mirrored clip is a copy too): leave it out, or query the images alone"
             );
         }
         super::videos::query(

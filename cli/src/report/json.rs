@@ -7,7 +7,9 @@
 //! ```
 //!
 //! `turn` is `null` when the two match as they are, else how `remove` looks next to `keep`:
-//! `"mirrored"`, `"rotated 90°"`, `"rotated 180°"` or `"rotated 270°"` (clockwise). `crop` is
+//! `"mirrored"`, `"rotated 90°"`, `"rotated 180°"` or `"rotated 270°"` (clockwise), and with
+//! `--all-turns` also `"flipped upside down"`, `"rotated 90° and mirrored"` or `"rotated 270°
+//! and mirrored"`. `crop` is
 //! `null` when the two match whole, else `"cropped"` when `remove` looks like the middle of
 //! `keep` (matched through `keep`'s cropped probe) or `"wider"` when `keep` looks like the
 //! middle of `remove`.

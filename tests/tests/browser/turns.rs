@@ -1,7 +1,7 @@
 //! The page's "all eight turns" box (as `scan --all-turns`): a copy flipped upside down is not
 //! grouped with its original by default, is once the box is ticked, labelled as the command
-//! line labels it, and leaves the group again when the box is cleared; the compare view follows
-//! the box too.
+//! line labels it, and leaves the group again when the box is cleared (with the pairs it had
+//! before); the compare view follows the box too, and the box holds after "Clear".
 
 use serde_json::{Value, json};
 
@@ -24,6 +24,7 @@ fn page_groups_a_flipped_copy_only_with_all_eight_turns() {
     browser.send_files(&browser.element("#files"), &files);
     let summary = browser.wait_for_hashing(files.len());
     assert!(super::groups(&summary).is_empty(), "{summary:#}");
+    let edges = summary["edges"].clone();
 
     let tick = |on: bool| -> Value {
         browser.run(
@@ -69,6 +70,10 @@ fn page_groups_a_flipped_copy_only_with_all_eight_turns() {
 
     let summary = tick(false);
     assert!(super::groups(&summary).is_empty(), "{summary:#}");
+    assert_eq!(
+        summary["edges"], edges,
+        "the same pairs as before the box was ticked"
+    );
     let verdict: f64 = browser.run(
         "return Number(document.querySelector('#verdict').dataset.similarity)",
         [],
@@ -77,4 +82,11 @@ fn page_groups_a_flipped_copy_only_with_all_eight_turns() {
         verdict < threshold,
         "cleared, the compare view tries five turns: {verdict}"
     );
+
+    // Ticked, the box holds for files added after "Clear".
+    let _ = tick(true);
+    let _: Value = browser.run("document.querySelector('#clear').click(); return null", []);
+    browser.send_files(&browser.element("#files"), &files);
+    let summary = browser.wait_for_hashing(files.len());
+    assert_eq!(super::groups(&summary).len(), 1, "{summary:#}");
 }
