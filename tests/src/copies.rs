@@ -93,10 +93,11 @@ pub enum Edit {
     /// Turned 270° clockwise.
     Rotate270,
     /// Mirrored upside down (a vertical flip). Not in issue 17's list; reported, not required:
-    /// found only with `--all-turns` (`Orientation::ALL`).
+    /// found with `--all-turns` (`Orientation::ALL`); by default only where a picture looks
+    /// like itself turned (12 of 400 with the transposed copies, docs/accuracy.md).
     Flip,
     /// Reflected in the main diagonal: turned 90° clockwise, then mirrored. Not in issue 17's
-    /// list; reported, not required: found only with `--all-turns`.
+    /// list; reported, not required: found with `--all-turns`.
     Transpose,
     /// Turned 3° and cropped to the largest upright rectangle of the same shape.
     Rotate3,
