@@ -429,6 +429,17 @@ mod tests {
             .collect()
     }
 
+    /// The 60 × 40 RGBA `scene` with each pixel `(x, y)` taken from `from(x, y)` of it.
+    fn remapped(rgba: &[u8], from: impl Fn(usize, usize) -> (usize, usize)) -> Vec<u8> {
+        (0..60 * 40)
+            .flat_map(|i| {
+                let (x, y) = from(i % 60, i / 60);
+                let at = 4 * (y * 60 + x);
+                rgba[at..at + 4].to_vec()
+            })
+            .collect()
+    }
+
     #[test]
     fn hash_equals_core_signature_bytes() {
         let rgba = scene(0, 255);
@@ -491,14 +502,7 @@ mod tests {
     #[test]
     fn a_mirrored_copy_is_told_mirrored() {
         let rgba = scene(0, 255);
-        let (w, h) = (60usize, 40usize);
-        let mirrored: Vec<u8> = (0..w * h)
-            .flat_map(|i| {
-                let (x, y) = (i % w, i / w);
-                let at = 4 * (y * w + (w - 1 - x));
-                rgba[at..at + 4].to_vec()
-            })
-            .collect();
+        let mirrored = remapped(&rgba, |x, y| (59 - x, y));
         let a = hash_bytes(60, 40, PixelLayout::Rgba8, &rgba).unwrap();
         let b = hash_bytes(60, 40, PixelLayout::Rgba8, &mirrored).unwrap();
         let pair = compare_bytes(&a, &b).unwrap();
@@ -514,14 +518,7 @@ mod tests {
     #[test]
     fn a_flipped_copy_is_found_with_all_turns() {
         let rgba = scene(0, 255);
-        let (w, h) = (60usize, 40usize);
-        let flipped: Vec<u8> = (0..w * h)
-            .flat_map(|i| {
-                let (x, y) = (i % w, i / w);
-                let at = 4 * ((h - 1 - y) * w + x);
-                rgba[at..at + 4].to_vec()
-            })
-            .collect();
+        let flipped = remapped(&rgba, |x, y| (x, 39 - y));
         let a = hash_bytes(60, 40, PixelLayout::Rgba8, &rgba).unwrap();
         let b = hash_bytes(60, 40, PixelLayout::Rgba8, &flipped).unwrap();
         let threshold = Sensitivity::DEFAULT.min_similarity();
