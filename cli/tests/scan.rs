@@ -585,7 +585,7 @@ fn a_database_of_an_older_format_is_upgraded_keeping_the_not_a_duplicate_list() 
         // format 13) 40 coefficients per channel.
         let db = sled::open(env.db()).unwrap();
         let settings = db.open_tree("settings").unwrap();
-        assert_eq!(settings.get("format").unwrap().unwrap()[0], 19);
+        assert_eq!(settings.get("format").unwrap().unwrap()[0], 20);
         settings.insert("format", &[13]).unwrap();
         settings.insert("m", &[40]).unwrap();
         db.flush().unwrap();
@@ -2685,6 +2685,36 @@ fn issue_17_framed_copies_are_found_and_a_shared_frame_is_no_match() {
             ("fourth boxed.png", "fourth print.jpg"),
             ("fourth boxed.png", "fourth.jpg"),
             ("fourth print.jpg", "fourth.jpg"),
+        ]),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Issue 17, signature format 15: a wide photograph posted square, the rest of the square
+/// filled with the photograph enlarged and blurred, is found with its photograph as a user
+/// scans it, and the two posts of different photographs are not paired (before, the
+/// dragonfly's post was not found at the default: the signature saw the whole square).
+#[test]
+fn issue_17_a_photograph_posted_in_a_blurred_square_of_itself_is_found() {
+    use lookalike_tests::copies::blurred_square;
+    let env = Env::new();
+    for (i, name) in [(0, "bridge"), (1, "dragonfly")] {
+        env.photo(i, &format!("{name}.jpg"));
+        let photo = image::open(&photos()[i]).unwrap().to_rgb8();
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+            .encode_image(&blurred_square(&photo))
+            .unwrap();
+        fs::write(env.pics().join(format!("{name} post.jpg")), jpeg).unwrap();
+    }
+    let (found, out) = env.scan_pairs(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        unordered(found),
+        set(&[
+            ("bridge post.jpg", "bridge.jpg"),
+            ("dragonfly post.jpg", "dragonfly.jpg"),
         ]),
         "{}",
         text(&out.stderr)

@@ -17,6 +17,9 @@
 //! most [`MAX_SHARE`] of the picture, and a picture that is uniform all over keeps all of it
 //! (there is nothing to cut down to).
 //!
+//! Where no bar is found on two opposite sides, a blurred, enlarged copy of the picture filling
+//! them (a wide photograph posted square) is looked for (`border/fill.rs`, signature format 15).
+//!
 //! A frame, one colour on all four sides (a print's white border, a video's bars above, below
 //! and beside a 4:3 picture), is looked for first (`border/frame.rs`, signature format 14): the
 //! rule that keeps a page's margins, whose colour goes on at both ends of the lines past its
@@ -25,6 +28,7 @@
 use crate::{PixelLayout, Pixels, composite_on_white};
 
 mod caption;
+mod fill;
 mod frame;
 pub use caption::{
     CAPTION_SHARE, FAR as CAPTION_FAR, RUNS as CAPTION_RUNS, STEADY as CAPTION_STEADY,
@@ -159,23 +163,34 @@ pub fn content_region(pixels: &Pixels<'_>) -> Region {
     // Top and bottom over the full width, then left and right between them.
     let top_line = |i| rows(i, 0, w);
     let bottom_line = |i| rows(h - 1 - i, 0, w);
-    let (top, bottom) = paired(
+    let (mut top, mut bottom) = paired(
         pixels,
         border(pixels, max_rows, top_line),
         border(pixels, max_rows, bottom_line),
         top_line,
         bottom_line,
     );
+    // No bar above or below: perhaps an enlarged, blurred copy of the picture round it.
+    if (top, bottom) == (0, 0)
+        && let Some((first, end)) = fill::blurred(pixels, h, max_rows, top_line)
+    {
+        (top, bottom) = (first, h - end);
+    }
     let (y0, y1) = (top, h - bottom);
     let cols = |x: u32| Line::Column { x, y0, y1 };
     let right_line = |i| cols(w - 1 - i);
-    let (left, right) = paired(
+    let (mut left, mut right) = paired(
         pixels,
         border(pixels, max_cols, cols),
         border(pixels, max_cols, right_line),
         cols,
         right_line,
     );
+    if (left, right) == (0, 0)
+        && let Some((first, end)) = fill::blurred(pixels, w, max_cols, cols)
+    {
+        (left, right) = (first, w - end);
+    }
     Region {
         x: left,
         y: top,

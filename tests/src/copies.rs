@@ -99,6 +99,9 @@ pub enum Edit {
     /// Reflected in the main diagonal: turned 90° clockwise, then mirrored. Not in issue 17's
     /// list; reported, not required: found with `--all-turns`.
     Transpose,
+    /// Set in the middle of a square filled with itself, enlarged and blurred (a wide
+    /// photograph posted square). Not in issue 17's list; reported, not required.
+    BlurredSquare,
     /// Turned 3° and cropped to the largest upright rectangle of the same shape.
     Rotate3,
     /// Crop 6 %, caption band, JPEG quality 40.
@@ -124,7 +127,7 @@ pub enum Edit {
 
 impl Edit {
     /// Every copy, in table order.
-    pub const ALL: [Edit; 48] = [
+    pub const ALL: [Edit; 49] = [
         Edit::Resize50,
         Edit::Resize25,
         Edit::Jpeg90,
@@ -165,6 +168,7 @@ impl Edit {
         Edit::Rotate270,
         Edit::Flip,
         Edit::Transpose,
+        Edit::BlurredSquare,
         Edit::Rotate3,
         Edit::CropCaptionJpeg,
         Edit::MirrorJpeg,
@@ -179,7 +183,12 @@ impl Edit {
     pub fn is_exempt(self) -> bool {
         matches!(
             self,
-            Edit::Rotate3 | Edit::Crop20 | Edit::HazyText | Edit::Flip | Edit::Transpose
+            Edit::Rotate3
+                | Edit::Crop20
+                | Edit::HazyText
+                | Edit::Flip
+                | Edit::Transpose
+                | Edit::BlurredSquare
         )
     }
 
@@ -226,6 +235,7 @@ impl Edit {
             Edit::Rotate270 => "rotate 270°",
             Edit::Flip => "flip upside down",
             Edit::Transpose => "transpose (rotate 90° + mirror)",
+            Edit::BlurredSquare => "in a blurred square of itself",
             Edit::Rotate3 => "rotate 3°",
             Edit::CropCaptionJpeg => "crop 6 % + caption + JPEG q40",
             Edit::MirrorJpeg => "mirror + JPEG q50",
@@ -304,6 +314,7 @@ impl Edit {
             Edit::Rotate270 => imageops::rotate270(img),
             Edit::Flip => imageops::flip_vertical(img),
             Edit::Transpose => imageops::flip_horizontal(&imageops::rotate90(img)),
+            Edit::BlurredSquare => blurred_square(img),
             Edit::Rotate3 => rotate_small(img, 3.0),
             Edit::CropCaptionJpeg => jpeg(&caption(&crop_centre(img, 6)), 40),
             Edit::MirrorJpeg => jpeg(&imageops::flip_horizontal(img), 50),
@@ -523,6 +534,40 @@ pub fn rotate_small(img: &RgbImage, degrees: f32) -> RgbImage {
             (top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8
         });
     }
+    out
+}
+
+/// `img` in the middle of a square filled with itself, enlarged to cover the square, cut to
+/// it and blurred (shrunk to a twenty-fourth of the square's side and enlarged back: a blur
+/// some 24 pixels wide per side of 600, as a post's fill is), the picture laid over its middle.
+/// (The outside check's fill stretches the picture to the square instead.)
+pub fn blurred_square(img: &RgbImage) -> RgbImage {
+    let (w, h) = img.dimensions();
+    let side = w.max(h);
+    let short = w.min(h).max(1);
+    // Enlarged so that its short side covers the square, then its middle cut to the square.
+    let (cw, ch) = (
+        (u64::from(w) * u64::from(side)).div_ceil(u64::from(short)) as u32,
+        (u64::from(h) * u64::from(side)).div_ceil(u64::from(short)) as u32,
+    );
+    let cover = imageops::resize(img, cw.max(side), ch.max(side), FilterType::Triangle);
+    let cover = imageops::crop_imm(
+        &cover,
+        (cover.width() - side) / 2,
+        (cover.height() - side) / 2,
+        side,
+        side,
+    )
+    .to_image();
+    let small = (side / 24).max(2);
+    let ground = imageops::resize(&cover, small, small, FilterType::Triangle);
+    let mut out = imageops::resize(&ground, side, side, FilterType::Triangle);
+    imageops::overlay(
+        &mut out,
+        img,
+        i64::from((side - w) / 2),
+        i64::from((side - h) / 2),
+    );
     out
 }
 

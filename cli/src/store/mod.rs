@@ -78,9 +78,11 @@ use read_only::{copy_files, lock_shared, writable};
 /// screenshots as in 16); 18: signature format 13 (issue 17: a margin the paper keeps round a
 /// page's text, at both ends of the lines past its edge, is no bar; screenshots included); 19:
 /// signature format 14 (issue 17: a frame on all four sides round a picture that fills it is
-/// cut, a print's white border, a video's bars on four sides; screenshots included). A
+/// cut, a print's white border, a video's bars on four sides; screenshots included); 20:
+/// signature format 15 (issue 17: an enlarged, blurred copy of a picture filling two opposite
+/// sides round it is cut, a wide photograph posted square; screenshots included). A
 /// database of an older format is refused with a message, never misread.
-pub const FORMAT_VERSION: u8 = 19;
+pub const FORMAT_VERSION: u8 = 20;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -485,13 +487,15 @@ mod tests {
     /// at two cuts and format 15 a centred one (and keeps the outer ones once reported), format
     /// 16 signature format 12 (outermost levels at 0.7 %, caption bands filled), format 17
     /// four more corner side probes, format 18 signature format 13 (a margin round a page's
-    /// text kept), format 19 signature format 14 (a frame on four sides cut); an older
+    /// text kept), format 19 signature format 14 (a frame on four sides cut), format 20
+    /// signature format 15 (a blurred fill on two opposite sides cut); an older
     /// database must not be read (format 13 kept 40 coefficients per channel, and says so in
     /// its `m` setting too).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
         for (format, m) in [
-            (18u8, 60u8),
+            (19u8, 60u8),
+            (18, 60),
             (17, 60),
             (16, 60),
             (15, 60),

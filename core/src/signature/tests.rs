@@ -55,7 +55,7 @@ fn decoding_rejects_damaged_bytes() {
         })
     );
     let mut v = good.clone();
-    v[4] = FORMAT_VERSION - 1; // the format before (13 left a frame on four sides uncut)
+    v[4] = FORMAT_VERSION - 1; // the format before (14 left a blurred fill round a picture uncut)
     assert_eq!(
         Signature::from_bytes(&v),
         Err(Error::UnsupportedSignatureVersion(FORMAT_VERSION - 1))
