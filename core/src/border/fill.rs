@@ -40,6 +40,9 @@ use alloc::vec::Vec;
 use super::{JPEG_BLOCK, Line, edge_run};
 use crate::Pixels;
 
+#[cfg(test)]
+mod tests;
+
 /// A boundary's jump is at least this many times the largest jump between the fill's lines
 /// beside it.
 pub const OUTSIDE: u64 = 4;
