@@ -14,8 +14,9 @@
 //! coefficients (the same bits on the CPU, the GPU and in the browser), each a [`Window`] of
 //! the rebuilt picture resampled to the square:
 //! - **inner** windows, the picture with each of [`SIDE_CUTS`] cut from one side or from two
-//!   sides that meet at a corner, and with [`CENTRED_CUT`] cut all round (store format 15):
-//!   like a copy of it cut there ([`Framing::Cropped`]);
+//!   sides that meet at a corner, with [`CENTRED_CUT`] cut all round (store format 15), with
+//!   [`CORNER_CUT`] at each corner (store format 17) and with [`SMALL_CUT`] from each side and
+//!   at each corner (store format 21): like a copy of it cut there ([`Framing::Cropped`]);
 //! - **outer** windows, the inverse of each: the picture as the same cut of a wider one, what
 //!   lies beyond its edges repeating its edge pixels. Like the wider picture, whose coefficients
 //!   inside the window are the same, [`Framing::Wider`].
