@@ -148,7 +148,7 @@ fn decompose_rows(plane: &mut [f32]) {
 /// each butterfly applied to whole rows so that it vectorises across the 128 columns. Per value,
 /// the operations and their order are exactly the paper's `DecomposeArray` (the GPU kernels in
 /// `shaders/haar.wgsl` repeat them, which keeps the two bit-identical).
-fn decompose_with(plane: &mut [f32], scratch: &mut [f32]) {
+pub(crate) fn decompose_with(plane: &mut [f32], scratch: &mut [f32]) {
     assert_eq!(plane.len(), AREA, "a plane is 128 × 128");
     decompose_rows(plane);
     decompose_columns(plane, scratch);

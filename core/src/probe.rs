@@ -26,7 +26,8 @@
 //! default moved up: a picture has more chances to meet its copy, and so has any other).
 use alloc::vec::Vec;
 
-use crate::{AREA, Error, Planes, SIZE, Signature, decompose, decompose_planes, equalize};
+use crate::haar::decompose_with;
+use crate::{AREA, Error, Planes, SIZE, Signature, equalize};
 
 /// The share of the width and of the height a probe keeps, from the middle: 94 % (3 % cut
 /// from each side). Measured against 92 % and exact crops in the harness (README).
@@ -48,8 +49,8 @@ impl Signature {
 
 /// The cropped probe of the `rebuild`-ed picture.
 pub(crate) fn probe_of(pictures: &[Vec<f32>; 3], m: u8, aspect: f32) -> Result<Signature, Error> {
-    let middle = |from: &[f32], to: &mut [f32]| resample_window(from, to, &Window::MIDDLE);
-    resampled_signature(pictures, m, aspect, middle, None)
+    let mut scratch = WindowScratch::new();
+    resampled_signature(pictures, m, aspect, &Window::MIDDLE, None, &mut scratch)
 }
 
 /// The picture as it was before the equalization, rebuilt from the coefficients: Y from
@@ -69,29 +70,74 @@ pub(crate) fn rebuild(coefficients: &Planes, luminance: &[f32]) -> Result<[Vec<f
     }))
 }
 
-/// The signature of the three rebuilt `pictures` after `resample` maps each to a new plane, as
+/// The working planes of [`resampled_signature`], kept from one window of one picture to the
+/// next: a picture's side probes are 58 windows, and zeroing fresh planes for each took a tenth
+/// of their time. It also keeps the last window's rows resampled across ([`resample_across`]),
+/// which every window with the same left edge and width shares: a scratch serves the windows
+/// of one picture only.
+pub(crate) struct WindowScratch {
+    planes: Planes,
+    plain: Vec<f32>,
+    across: [Vec<f32>; 3],
+    /// The left edge and width (their bits) whose columns `across` holds.
+    columns: Option<(u32, u32)>,
+    decompose: Vec<f32>,
+}
+
+impl WindowScratch {
+    pub(crate) fn new() -> Self {
+        WindowScratch {
+            planes: Planes::zeroed(),
+            plain: alloc::vec![0f32; AREA],
+            across: core::array::from_fn(|_| alloc::vec![0f32; AREA]),
+            columns: None,
+            decompose: alloc::vec![0f32; AREA],
+        }
+    }
+}
+
+/// The signature of the three rebuilt `pictures`, each resampled to the `window`, as
 /// `Signature::compute_with` goes on from resampled planes; with `like`, its chroma as `like`'s
 /// ([`Signature::from_coefficients_with`]: a chroma channel `like` leaves out is not even
-/// resampled).
+/// resampled, and is zero). `scratch` must have served only these `pictures` and `like`.
 pub(crate) fn resampled_signature(
     pictures: &[Vec<f32>; 3],
     m: u8,
     aspect: f32,
-    resample: impl Fn(&[f32], &mut [f32]),
+    window: &Window,
     like: Option<&Signature>,
+    scratch: &mut WindowScratch,
 ) -> Result<Signature, Error> {
-    let mut planes = Planes::zeroed();
+    let WindowScratch {
+        planes,
+        plain,
+        across,
+        columns,
+        decompose,
+    } = scratch;
+    let key = (window.x.to_bits(), window.width.to_bits());
+    let fresh = *columns != Some(key);
+    *columns = Some(key);
+    let mut left_out = [false; 3];
     for (c, picture) in pictures.iter().enumerate() {
         if c > 0 && like.is_some_and(|l| l.strength()[c] == 0.0) {
+            // Zero, as the decomposition of zeros is.
+            planes.channel_mut(c).fill(0.0);
+            left_out[c] = true;
             continue;
         }
-        resample(picture, planes.channel_mut(c));
+        if fresh {
+            resample_across(picture, &mut across[c], window.x, window.width);
+        }
+        resample_down(&across[c], planes.channel_mut(c), window.y, window.height);
     }
-    let mut plain = planes.channel(0).to_vec();
+    plain.copy_from_slice(planes.channel(0));
     equalize(planes.channel_mut(0));
-    decompose(&mut plain);
-    decompose_planes(&mut planes);
-    Signature::from_coefficients_with(&planes, &plain, m, aspect, like)
+    decompose_with(plain, decompose);
+    for c in (0..3).filter(|&c| !left_out[c]) {
+        decompose_with(planes.channel_mut(c), decompose);
+    }
+    Signature::from_coefficients_with(planes, plain, m, aspect, like)
 }
 
 /// A rectangle of the square in units of its side: `x`, `y` its top left corner, `width`,
@@ -130,27 +176,29 @@ impl Window {
     }
 }
 
-/// Writes into `out` the `window` of the square `picture`, resampled to the whole square by
-/// bilinear interpolation: output pixel `x` samples `picture` at
-/// `128 · window.x + (x + ½) · window.width − ½` (so for the middle window, from the middle
-/// outwards), clamped to the picture's edge, and the same in the other direction.
-pub(crate) fn resample_window(picture: &[f32], out: &mut [f32], window: &Window) {
+/// Where output pixel `x` of 128 samples a side of 128 that a window starts at `start` and
+/// spans `share` of: the two neighbours and the weight of the second, clamped to the edge.
+fn taps(start: f32, share: f32) -> [(usize, usize, f32); SIZE] {
     let last = (SIZE - 1) as f32;
     let side = SIZE as f32;
-    let taps = |start: f32, share: f32| -> Vec<(usize, usize, f32)> {
-        (0..SIZE)
-            .map(|x| {
-                let at = (side * start + (x as f32 + 0.5) * share - 0.5).clamp(0.0, last);
-                let low = at as usize;
-                (low, (low + 1).min(SIZE - 1), at - low as f32)
-            })
-            .collect()
-    };
-    let rows = taps(window.y, window.height);
-    let cols = taps(window.x, window.width);
-    // Each row across first, once (the same sums as row by row of the output, so the same
-    // bits), then down, a whole row at a time.
-    let mut across = alloc::vec![0f32; AREA];
+    core::array::from_fn(|x| {
+        let at = (side * start + (x as f32 + 0.5) * share - 0.5).clamp(0.0, last);
+        let low = at as usize;
+        (low, (low + 1).min(SIZE - 1), at - low as f32)
+    })
+}
+
+/// A window of the square is resampled to the whole square by bilinear interpolation: output
+/// pixel `x` samples the picture at `128 · window.x + (x + ½) · window.width − ½` (so for the
+/// middle window, from the middle outwards), clamped to the picture's edge, and the same in
+/// the other direction. Each row is resampled across first, once (this function), then the
+/// rows down ([`resample_down`]), a whole row at a time: the same sums as pixel by pixel, so
+/// the same bits.
+///
+/// Every row of `picture` resampled across to the window's columns (left edge `x`, `width`),
+/// into `across`.
+fn resample_across(picture: &[f32], across: &mut [f32], x: f32, width: f32) {
+    let cols = taps(x, width);
     for (from, to) in picture
         .chunks_exact(SIZE)
         .zip(across.chunks_exact_mut(SIZE))
@@ -159,6 +207,12 @@ pub(crate) fn resample_window(picture: &[f32], out: &mut [f32], window: &Window)
             *t = from[c0] + (from[c1] - from[c0]) * fc;
         }
     }
+}
+
+/// The rows of `across` resampled down to the window's rows (top edge `y`, `height`) into
+/// `out`, after [`resample_across`].
+fn resample_down(across: &[f32], out: &mut [f32], y: f32, height: f32) {
+    let rows = taps(y, height);
     for (to, &(r0, r1, fr)) in out.chunks_exact_mut(SIZE).zip(rows.iter()) {
         let (top, bottom) = (&across[r0 * SIZE..][..SIZE], &across[r1 * SIZE..][..SIZE]);
         for ((o, &t), &b) in to.iter_mut().zip(top).zip(bottom) {

@@ -172,42 +172,12 @@ const CAP_OF: [usize; CELLS - 1] = {
 /// candidates.
 pub fn select_spread(plane: &[f32], m: usize, codes: &mut [u16; MAX_COEFFICIENTS]) {
     debug_assert!((1..=MAX_COEFFICIENTS).contains(&m) && plane.len() == AREA);
-    let mut best = [[(0f32, 0u16); MAX_CAP]; CELLS - 1];
-    let mut count = [0u8; CELLS - 1];
-    // What a newcomer must beat to enter each cell: −1 until the cell is full, then its
-    // smallest kept magnitude (equal does not enter: the earlier position stays).
-    let mut floor = [-1f32; CELLS - 1];
-    let mut candidates = [(0f32, 0u16); CELLS * MAX_CAP + COARSE * COARSE];
-    let mut n = 0;
-    let mut consider = |pos: usize, v: f32, n: &mut usize, floor: &mut [f32; CELLS - 1]| {
-        let cell = usize::from(CELL_OF[pos]);
-        // NaN (never from a decomposition of finite pixels) ranks as nothing.
-        let mag = if v.is_nan() { 0.0 } else { v.abs() };
-        if cell == COARSE_CELL {
-            candidates[*n] = (mag, pos as u16);
-            *n += 1;
-            return;
-        }
-        if mag <= floor[cell] {
-            return;
-        }
-        let cap = CAP_OF[cell];
-        let slots = &mut best[cell];
-        let len = usize::from(count[cell]);
-        let mut i = if len < cap {
-            count[cell] += 1;
-            len
-        } else {
-            cap - 1
-        };
-        while i > 0 && mag > slots[i - 1].0 {
-            slots[i] = slots[i - 1];
-            i -= 1;
-        }
-        slots[i] = (mag, pos as u16);
-        if usize::from(count[cell]) == cap {
-            floor[cell] = slots[cap - 1].0;
-        }
+    let mut cells = Cells {
+        best: [[(0f32, 0u16); MAX_CAP]; CELLS - 1],
+        count: [0u8; CELLS - 1],
+        floor: [-1f32; CELLS - 1],
+        candidates: [(0f32, 0u16); CELLS * MAX_CAP + COARSE * COARSE],
+        n: 0,
     };
     for (row, &row_cell) in AXIS_OF.iter().enumerate() {
         let start = row * SIZE;
@@ -216,15 +186,15 @@ pub fn select_spread(plane: &[f32], m: usize, codes: &mut [u16; MAX_COEFFICIENTS
         // block none of whose magnitudes beats those cells' floors is skipped with one
         // vectorised test.
         for col in usize::from(row == 0)..16 {
-            consider(start + col, plane[start + col], &mut n, &mut floor);
+            cells.consider(start + col, plane[start + col]);
         }
         let band = usize::from(row_cell) * AXIS_CELLS;
         for block in 1..SIZE / 16 {
             let first = block * 16;
             let values = &plane[start + first..start + first + 16];
-            let cells =
+            let range =
                 band + usize::from(AXIS_OF[first])..=band + usize::from(AXIS_OF[first + 15]);
-            let lowest = floor[cells]
+            let lowest = cells.floor[range]
                 .iter()
                 .fold(f32::INFINITY, |acc, &f| acc.min(f));
             // (A cell that is not full has floor −1: the block is read. NaN beats nothing.)
@@ -233,10 +203,17 @@ pub fn select_spread(plane: &[f32], m: usize, codes: &mut [u16; MAX_COEFFICIENTS
                 continue;
             }
             for (k, &v) in values.iter().enumerate() {
-                consider(start + first + k, v, &mut n, &mut floor);
+                cells.consider(start + first + k, v);
             }
         }
     }
+    let Cells {
+        best,
+        count,
+        mut candidates,
+        mut n,
+        ..
+    } = cells;
     for (cell, slots) in best.iter().enumerate() {
         for &s in &slots[..usize::from(count[cell])] {
             candidates[n] = s;
@@ -278,6 +255,63 @@ pub fn select_spread(plane: &[f32], m: usize, codes: &mut [u16; MAX_COEFFICIENTS
     }
     debug_assert_eq!(kept, m);
     codes[..m].sort_unstable();
+}
+
+/// The working state of [`select_spread`]'s pass: the best coefficients of each capped cell
+/// so far, and every coarse one.
+struct Cells {
+    /// Per capped cell, its best so far, largest first.
+    best: [[(f32, u16); MAX_CAP]; CELLS - 1],
+    /// How many of `best` each cell holds.
+    count: [u8; CELLS - 1],
+    /// What a newcomer must beat to enter each cell: −1 until the cell is full, then its
+    /// smallest kept magnitude (equal does not enter: the earlier position stays).
+    floor: [f32; CELLS - 1],
+    /// The coarse coefficients, then (after the pass) every cell's best.
+    candidates: [(f32, u16); CELLS * MAX_CAP + COARSE * COARSE],
+    /// How many of `candidates` are filled.
+    n: usize,
+}
+
+impl Cells {
+    /// Offers the coefficient `v` at `pos`: the common case, a magnitude that does not beat
+    /// its cell's floor, stays in line; entering a cell does not.
+    #[inline(always)]
+    fn consider(&mut self, pos: usize, v: f32) {
+        let cell = usize::from(CELL_OF[pos]);
+        // NaN (never from a decomposition of finite pixels) ranks as nothing.
+        let mag = if v.is_nan() { 0.0 } else { v.abs() };
+        if cell == COARSE_CELL {
+            self.candidates[self.n] = (mag, pos as u16);
+            self.n += 1;
+            return;
+        }
+        if mag > self.floor[cell] {
+            self.enter(cell, mag, pos);
+        }
+    }
+
+    /// Puts `(mag, pos)` among `cell`'s best, behind every entry of equal or larger magnitude.
+    #[inline(never)]
+    fn enter(&mut self, cell: usize, mag: f32, pos: usize) {
+        let cap = CAP_OF[cell];
+        let slots = &mut self.best[cell];
+        let len = usize::from(self.count[cell]);
+        let mut i = if len < cap {
+            self.count[cell] += 1;
+            len
+        } else {
+            cap - 1
+        };
+        while i > 0 && mag > slots[i - 1].0 {
+            slots[i] = slots[i - 1];
+            i -= 1;
+        }
+        slots[i] = (mag, pos as u16);
+        if usize::from(self.count[cell]) == cap {
+            self.floor[cell] = slots[cap - 1].0;
+        }
+    }
 }
 
 /// How many of the `m` coefficients [`select_spread`] may take from supports wider than a cell

@@ -40,7 +40,7 @@
 //! [`crate::PROBE_PENALTY`]: each window is one more chance for two different pictures to meet.
 use alloc::vec::Vec;
 
-use crate::probe::{Window, probe_of, rebuild, resample_window, resampled_signature};
+use crate::probe::{Window, WindowScratch, probe_of, rebuild, resampled_signature};
 use crate::signature::check_m;
 use crate::{
     Comparison, DEFAULT_COEFFICIENTS, Error, Framing, Pixels, Planes, Signature, Weights,
@@ -216,22 +216,26 @@ pub(crate) fn sides_of(
     aspect: f32,
     whole: &Signature,
 ) -> Result<Vec<SideProbe>, Error> {
-    let mut probes = Vec::with_capacity(SIDE_PROBES);
-    for (framing, outer) in [(Framing::Cropped, false), (Framing::Wider, true)] {
-        for window in inner_windows() {
-            let window = if outer { window.inverse() } else { window };
-            let shape = aspect * window.width / window.height;
-            let signature = resampled_signature(
-                pictures,
-                m,
-                shape,
-                |from, to| resample_window(from, to, &window),
-                Some(whole),
-            )?;
-            probes.push(SideProbe { framing, signature });
-        }
+    let inner = inner_windows();
+    let windows: Vec<(Framing, Window)> = inner
+        .iter()
+        .map(|&w| (Framing::Cropped, w))
+        .chain(inner.iter().map(|w| (Framing::Wider, w.inverse())))
+        .collect();
+    // Made in the order of their columns, so that windows with the same left edge and width
+    // (a third of them apart) share the rows resampled across; kept in the order above.
+    let mut order: Vec<usize> = (0..windows.len()).collect();
+    order.sort_by_key(|&i| (windows[i].1.x.to_bits(), windows[i].1.width.to_bits()));
+    let mut made: Vec<Option<SideProbe>> = alloc::vec![None; windows.len()];
+    let mut scratch = WindowScratch::new();
+    for i in order {
+        let (framing, window) = windows[i];
+        let shape = aspect * window.width / window.height;
+        let signature =
+            resampled_signature(pictures, m, shape, &window, Some(whole), &mut scratch)?;
+        made[i] = Some(SideProbe { framing, signature });
     }
-    Ok(probes)
+    Ok(made.into_iter().flatten().collect())
 }
 
 /// The best of `sides` (one picture's side probes) compared with the picture `other`, lowered
