@@ -135,8 +135,8 @@ pub use score::{
 };
 pub use sequence::{FrameHit, SequenceMatch, SequenceOptions, find_sequences};
 pub use side::{
-    BOTH_WAYS_MARGIN, CENTRED_CUT, CORNER_CUT, SIDE_CUTS, SIDE_PENALTY, SIDE_PROBES, SMALL_CUT,
-    SideProbe, compare_sides, inner_windows, probes, side_probes,
+    BETWEEN_CUT, BOTH_WAYS_MARGIN, CENTRED_CUT, CORNER_CUT, SIDE_CUTS, SIDE_PENALTY, SIDE_PROBES,
+    SMALL_CUT, SideProbe, compare_sides, inner_windows, probes, side_probes,
 };
 pub use signature::{CHROMA_NOISE_FLOOR, FAINT_FLOOR, STRUCTURE_FLOOR, Signature};
 pub use weights::{Weights, bin};
