@@ -2729,7 +2729,6 @@ fn issue_17_a_photograph_posted_in_a_blurred_square_of_itself_is_found() {
 #[test]
 fn issue_17_a_small_crop_that_keeps_a_corner_is_found() {
     let env = Env::new();
-    let pics = env.pics();
     // (photograph, which quarter: column and row, the sides cut: left, top, right, bottom)
     let cases = [
         ("Kleiber_by", (0, 0), [0, 0, 5, 5]),
@@ -2737,31 +2736,7 @@ fn issue_17_a_small_crop_that_keeps_a_corner_is_found() {
         ("Dragonfly_by", (0, 0), [0, 0, 5, 5]),
         ("friends_by", (1, 0), [5, 0, 0, 5]),
     ];
-    let mut expected = Vec::new();
-    for (i, (photo, (col, row), [l, t, r, b])) in cases.into_iter().enumerate() {
-        let img = photo_named(photo);
-        let (w, h) = (img.width() / 2, img.height() / 2);
-        let quarter = image::imageops::crop_imm(&img, col * w, row * h, w, h).to_image();
-        let (x0, y0) = (w * l / 100, h * t / 100);
-        let (x1, y1) = (w - w * r / 100, h - h * b / 100);
-        let crop = image::imageops::crop_imm(&quarter, x0, y0, x1 - x0, y1 - y0).to_image();
-        let (a, b) = (format!("{i} quarter.png"), format!("{i} crop.png"));
-        quarter.save(pics.join(&a)).unwrap();
-        crop.save(pics.join(&b)).unwrap();
-        expected.push((a, b));
-    }
-    let out = env.run(&["scan", pics.to_str().unwrap(), "--all", "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let found = json_lines(&out);
-    let mut pairs: Vec<_> = found
-        .iter()
-        .map(|m| {
-            assert_eq!(m["crop"], json!("cropped"), "{m}");
-            (name(&m["keep"]), name(&m["remove"]))
-        })
-        .collect();
-    pairs.sort();
-    assert_eq!(pairs, expected, "{}", text(&out.stdout));
+    crops_of_quarters_are_found(&env, &cases);
 }
 
 /// Issue 17, store format 22: a crop of 11–12 % from one side, between the side cuts of 8 and
@@ -2772,14 +2747,21 @@ fn issue_17_a_small_crop_that_keeps_a_corner_is_found() {
 #[test]
 fn issue_17_a_crop_between_the_side_cuts_from_one_side_is_found() {
     let env = Env::new();
-    let pics = env.pics();
     // (photograph, which quarter: column and row, the sides cut: left, top, right, bottom)
     let cases = [
         ("Kleiber_by", (0, 1), [0, 0, 11, 0]),
         ("Painting-Colors_by", (1, 1), [0, 0, 12, 0]),
     ];
+    crops_of_quarters_are_found(&env, &cases);
+}
+
+/// Saves a quarter of each named photograph of `tests/photos` (column and row) and a crop of it
+/// (whole percentages cut from the left, top, right and bottom), scans them all, and checks
+/// that each quarter is paired with its own crop, labelled "cropped", and nothing else.
+fn crops_of_quarters_are_found(env: &Env, cases: &[(&str, (u32, u32), [u32; 4])]) {
+    let pics = env.pics();
     let mut expected = Vec::new();
-    for (i, (photo, (col, row), [l, t, r, b])) in cases.into_iter().enumerate() {
+    for (i, &(photo, (col, row), [l, t, r, b])) in cases.iter().enumerate() {
         let img = photo_named(photo);
         let (w, h) = (img.width() / 2, img.height() / 2);
         let quarter = image::imageops::crop_imm(&img, col * w, row * h, w, h).to_image();

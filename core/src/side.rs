@@ -434,20 +434,30 @@ mod tests {
     /// side, 83–85 against at most 46 at a corner.
     #[test]
     fn a_copy_cut_a_little_matches_a_small_window() {
+        let first = SIDE_PROBES / 2 - 12;
+        let c = (SMALL_CUT * 100.0).round() as u32;
+        matches_its_window_best(
+            first,
+            [
+                ([c, 0, 0, 0], first),
+                ([0, 0, 0, c], first + 3),
+                ([0, 0, c, c], first + 4),
+                ([c, c, 0, 0], first + 7),
+            ],
+        );
+    }
+
+    /// For each copy of `colour_blocks` cut by whole percentages (left, top, right, bottom),
+    /// the inner window given beside it scores 10 points more than every window before `first`
+    /// and than whole with whole and through the middle probe.
+    fn matches_its_window_best(first: usize, cases: [([u32; 4], usize); 4]) {
         let (w, h) = (600u32, 400u32);
         let data = colour_blocks(3, w, h);
         let picture = sided(&data, w, h);
-        let first = SIDE_PROBES / 2 - 12;
-        let c = (SMALL_CUT * 100.0).round() as u32;
-        for (sides, window) in [
-            ([c, 0, 0, 0], first),
-            ([0, 0, 0, c], first + 3),
-            ([0, 0, c, c], first + 4),
-            ([c, c, 0, 0], first + 7),
-        ] {
+        for (sides, window) in cases {
             let (copy, cw, ch) = cut(&data, (w, h), sides);
             let copy = sided(&copy, cw, ch);
-            let small = compare_sides(&picture.2[window..=window], &copy.0, Weights::Scanned)
+            let own = compare_sides(&picture.2[window..=window], &copy.0, Weights::Scanned)
                 .unwrap()
                 .similarity;
             let others = compare_sides(&picture.2[..first], &copy.0, Weights::Scanned)
@@ -455,8 +465,8 @@ mod tests {
                 .similarity;
             let plain = whole_or_middle(&picture, &copy).similarity;
             assert!(
-                small > others.max(plain) + 10.0,
-                "{sides:?}: {small} against {others} (the other windows) and {plain}"
+                own > others.max(plain) + 10.0,
+                "{sides:?}: {own} through window {window}, against {others} (the other windows) and {plain}"
             );
         }
     }
@@ -467,30 +477,17 @@ mod tests {
     /// whole and through the middle probe.
     #[test]
     fn a_copy_cut_between_the_side_cuts_on_one_side_matches_its_window() {
-        let (w, h) = (600u32, 400u32);
-        let data = colour_blocks(3, w, h);
-        let picture = sided(&data, w, h);
         let first = SIDE_PROBES / 2 - 4;
         let c = (BETWEEN_CUT * 100.0).round() as u32;
-        for (k, sides) in [[c, 0, 0, 0], [0, 0, c, 0], [0, c, 0, 0], [0, 0, 0, c]]
-            .into_iter()
-            .enumerate()
-        {
-            let (copy, cw, ch) = cut(&data, (w, h), sides);
-            let copy = sided(&copy, cw, ch);
-            let window = first + k;
-            let between = compare_sides(&picture.2[window..=window], &copy.0, Weights::Scanned)
-                .unwrap()
-                .similarity;
-            let others = compare_sides(&picture.2[..first], &copy.0, Weights::Scanned)
-                .unwrap()
-                .similarity;
-            let plain = whole_or_middle(&picture, &copy).similarity;
-            assert!(
-                between > others.max(plain) + 10.0,
-                "{sides:?}: {between} against {others} (the other windows) and {plain}"
-            );
-        }
+        matches_its_window_best(
+            first,
+            [
+                ([c, 0, 0, 0], first),
+                ([0, 0, c, 0], first + 1),
+                ([0, c, 0, 0], first + 2),
+                ([0, 0, 0, c], first + 3),
+            ],
+        );
     }
 
     /// The index finds through a query's side probes what `compare_sides` gives, whichever of
