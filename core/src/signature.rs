@@ -2,8 +2,8 @@
 //!
 //! Per channel (Y, I, Q) the signature keeps what the paper's score reads (§3.2, "truncation"
 //! and "quantization"): the average colour (the DC term, coefficient 0) and the sign and
-//! position of `m` coefficients of largest magnitude among the other 16 383, spread over the
-//! picture: no 16 × 16 cell of the square gives more than one of them, no row or column band
+//! position of `m` coefficients of largest magnitude among the other 16 383 (the two finest
+//! levels' weighed down, [`LEVEL_WEIGHT`]), spread over the picture: no 16 × 16 cell of the square gives more than one of them, no row or column band
 //! more than three, and a quarter of them the strongest detail of as many cells, at most three
 //! in a row or column of cells ([`select_spread`]; the paper takes the `m` largest wherever they are, ours since formats 3
 //! and 4, issue 17). Ties are broken by position (smaller first), so the choice is
@@ -22,9 +22,9 @@
 //! about 400 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
-//! # Byte format (version 14, little-endian)
+//! # Byte format (version 16, little-endian)
 //!
-//! Versions 2 to 14 (issue 17) have the layout of version 1, but version 2 signatures are
+//! Versions 2 to 16 (issue 17) have the layout of version 1, but version 2 signatures are
 //! computed inside uniform borders ([`crate::content_region`]), version 3 ones keep coefficients
 //! spread over the picture ([`select_spread`]), version 4 a quarter of them for detail
 //! ([`DETAIL_SHARE`]), version 5 ones cut the bars of a letterboxed JPEG whose picture smeared
@@ -35,13 +35,14 @@
 //! (`equalize.rs`) and cut no object on white, 11 ones no grained ground (`border.rs`), 12 ones
 //! take the outermost levels at 0.7 % and fill caption bands ([`content`], marked in the `m`
 //! byte), 13 ones keep a margin that goes on round a page's text (`border.rs`), 14 ones cut a
-//! frame on all four sides round a picture that fills it (`border/frame.rs`). Older are
-//! refused.
+//! frame on all four sides round a picture that fills it (`border/frame.rs`), 15 ones cut a
+//! blurred fill on two opposite sides (`border/fill.rs`), 16 ones weigh the finest levels
+//! less in the selection ([`LEVEL_WEIGHT`]). Older are refused.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (15) |
+//! | 4 | 1 | format version (16) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60), plus 128 for a caption band (`banded`) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -59,12 +60,12 @@ use crate::{
 };
 
 pub use crate::select::{
-    CELL_CAP, CELLS_PER_SIDE, COARSE, DETAIL_SHARE, NEGATIVE, WIDE_CAP, max_wide, select_spread,
-    select_top,
+    CELL_CAP, CELLS_PER_SIDE, COARSE, DETAIL_SHARE, LEVEL_WEIGHT, NEGATIVE, WIDE_CAP, max_wide,
+    select_spread, select_top,
 };
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 15;
+pub const FORMAT_VERSION: u8 = 16;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";

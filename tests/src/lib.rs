@@ -69,6 +69,16 @@ pub fn photos_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("photos")
 }
 
+/// A committed test texture (`tests/textures`, see its LICENSE.md), e.g. `brick.png`.
+pub fn texture(name: &str) -> RgbImage {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("textures")
+        .join(name);
+    image::open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgb8()
+}
+
 /// Every test photograph, sorted by file name: `(name, image)`.
 pub fn photos() -> Vec<(String, RgbImage)> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(photos_dir())

@@ -84,9 +84,11 @@ use read_only::{copy_files, lock_shared, writable};
 /// windows among the side probes, 5 % cut from each side and at each corner (issue 17: crops
 /// of 3–7 % that keep a side or a corner; signatures and screenshots as in 20); 22: four more
 /// windows among the side probes, 11 % cut from each side (issue 17: crops of 9–13 % from one
-/// side; signatures and screenshots as in 20). A database of an older format is refused with
-/// a message, never misread.
-pub const FORMAT_VERSION: u8 = 22;
+/// side; signatures and screenshots as in 20); 23: signature format 16 (issue 17: the finest
+/// levels weigh less in the selection, so a crop's or a blur's moved fine detail takes fewer
+/// places; screenshots included). A database of an older format is refused with a message,
+/// never misread.
+pub const FORMAT_VERSION: u8 = 23;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -493,13 +495,15 @@ mod tests {
     /// four more corner side probes, format 18 signature format 13 (a margin round a page's
     /// text kept), format 19 signature format 14 (a frame on four sides cut), format 20
     /// signature format 15 (a blurred fill on two opposite sides cut), format 21 eight more side probes
-    /// (5 % cuts), format 22 four more (11 % from each side); an older
+    /// (5 % cuts), format 22 four more (11 % from each side), format 23 signature format 16
+    /// (the finest levels weigh less in the selection); an older
     /// database must not be read (format 13 kept 40 coefficients per channel, and says so in
     /// its `m` setting too).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
         for (format, m) in [
-            (21u8, 60u8),
+            (22u8, 60u8),
+            (21, 60),
             (20, 60),
             (19, 60),
             (18, 60),

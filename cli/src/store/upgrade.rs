@@ -9,10 +9,9 @@ use lookalike_core::DEFAULT_COEFFICIENTS;
 
 use super::{FORMAT_VERSION, Formats, Store, StoreError, lock};
 
-/// The oldest store format whose videos' screenshot signatures are this version's: format 20
-/// cuts an enlarged, blurred copy of the picture filling two opposite sides round it (signature
-/// format 15), in screenshots too.
-const SCREENSHOTS_SINCE: u8 = 20;
+/// The oldest store format whose videos' screenshot signatures are this version's: format 23
+/// weighs the finest levels less in the selection (signature format 16), in screenshots too.
+const SCREENSHOTS_SINCE: u8 = 23;
 
 /// What [`Store::upgrade`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -55,7 +55,7 @@ fn decoding_rejects_damaged_bytes() {
         })
     );
     let mut v = good.clone();
-    v[4] = FORMAT_VERSION - 1; // the format before (14 left a blurred fill round a picture uncut)
+    v[4] = FORMAT_VERSION - 1; // the format before (15 ranked the finest levels at full weight)
     assert_eq!(
         Signature::from_bytes(&v),
         Err(Error::UnsupportedSignatureVersion(FORMAT_VERSION - 1))
