@@ -421,8 +421,8 @@ pub enum DbCommand {
     Prune,
     /// Bring a database of an older signature format to this version's: its image signatures
     /// are dropped (the next scan hashes the files anew), and its videos when their screenshots'
-    /// format changed too (before format 14; unchanged since); the not-a-duplicate list and the
-    /// screenshot interval are kept.
+    /// signatures changed too (store formats before 23, the last to change them); the
+    /// not-a-duplicate list and the screenshot interval are kept.
     Upgrade,
     /// Every stored signature as JSON lines (images, then videos), or the images as a Parquet
     /// table (--format parquet -o FILE) for scale/pairs.sql.
