@@ -326,19 +326,21 @@ impl Cells {
 /// index (`2^l ≤ k < 2^(l+1)`, the support `128 / 2^l` pixels long): 1 down to supports of 8
 /// pixels, 0.8 for 4 pixels, 0.6 for 2.
 ///
-/// Why: a crop or a resample moves a picture's detail by a pixel or more (a crop of 5 % all
-/// round, as the cropped probe sees it, moves detail near the edges by up to three of the 128),
-/// and a coefficient of a 2-pixel support then takes another sign or goes to its neighbour,
-/// where one of 8 pixels barely changes. A photograph's largest coefficients are coarse
+/// Why: a crop or a resample moves a picture's detail, by a fraction of a pixel or by several
+/// (a crop of 5 % all round, compared whole, moves detail near the edges by about three of the
+/// 128; against the cropped probe, which cuts 6 %, by less than one), and a coefficient of a
+/// 2-pixel support then takes another sign or goes to its neighbour, where one of 8 pixels
+/// barely changes. A photograph's largest coefficients are coarse
 /// anyway, so this changes little there; a texture's (a brick wall, gravel, grass, a page of
 /// text) are its finest detail, and its crops kept little of them: a brick wall cut 5 % all
 /// round scored 43.6 against its original, 64.7 now. On the accuracy harness
 /// (docs/accuracy.md, README "Finest levels weigh less"): 99.17 → 99.38 % of the required
 /// copies at the default (crop 10 % .965 → .975, mirror + crop 5 % .955 → .975, crop 7 % from
-/// two sides .955 → .965, text over the picture .970 → .975), no kind lower, 1 380 → 1 439
+/// two sides .955 → .965, text over the picture .970 → .975), no required kind lower, 1 380 → 1 439
 /// false pairs (quarters of the two round subjects; 11 → 13 between photographs). Weights
 /// 0.85 and 0.7 gained less (99.34 %, 1 444); 0.7 and 0.5 (99.42 %, 1 481, 17 between
-/// photographs) or 0.9 for 8 pixels as well (99.42 %, 1 507, 15) cost more false pairs.
+/// photographs) or 0.9, 0.75 and 0.55 for 8, 4 and 2 pixels (99.42 %, 1 507, 15) cost more
+/// false pairs.
 pub const LEVEL_WEIGHT: [f32; 7] = [1.0, 1.0, 1.0, 1.0, 1.0, 0.8, 0.6];
 
 /// The level of a 1-D index: 0 for the average and the first detail, `l` for `2^l ≤ k < 2^(l+1)`.
