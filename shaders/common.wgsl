@@ -35,6 +35,12 @@ struct Params {
     prescale: f32,
     _pad2: u32,
     _pad3: u32,
+    // Per equalization bin b, at [b / 4][b % 4]: the vignette's fitting logarithm (low 16 bits)
+    // and the level's own logarithm (high 16 bits), lookalike_core::VIGNETTE_LOG and
+    // VIGNETTE_LEVEL_LOG (signature format 17; equalize.wgsl).
+    logs: array<vec4<u32>, 256>,
+    // Per column or row x, at [x / 4][x % 4]: lookalike_core::VIGNETTE_GAINS.
+    gains: array<vec4<u32>, 32>,
 }
 
 // One image of the chunk. Keep in sync with gpu/src/params.rs::ImageInfo.

@@ -50,6 +50,75 @@ var<workgroup> partial: array<u32, EQ_THREADS>;
 var<workgroup> partial_used: array<u32, EQ_THREADS>;
 var<workgroup> excess_total: atomic<u32>;
 var<workgroup> total_used: u32;
+// Signature format 17, the vignette undone (lookalike_core's equalize/vignette.rs): each
+// column's, then each row's, sum of fitting logarithms; then how far each is raised.
+var<workgroup> lines: array<u32, 256>;
+// The bowl's strength across and down, n (0: none).
+var<workgroup> bowl: array<u32, 2>;
+
+// lookalike_core's vignette BOWL_MEAN, BOWL_LEAST and BOWL_MOST.
+const VG_BOWL_MEAN: i32 = 5461i;
+const VG_BOWL_LEAST: u32 = 16777216u;
+const VG_BOWL_MOST: u32 = 67108864u;
+
+fn fit_log(b: u32) -> u32 {
+    return params.logs[b >> 2u][b & 3u] & 0xffffu;
+}
+
+fn level_log(b: u32) -> u32 {
+    return params.logs[b >> 2u][b & 3u] >> 16u;
+}
+
+// The bowl's strength along one axis from its 128 line sums at `start`: n = 2 · min(|before|,
+// |after|) where both halves' Σ (U − 5461) · (sum >> 9) are negative, at most VG_BOWL_MOST,
+// less VG_BOWL_LEAST; 0 otherwise. Each half's sum stays below 2³¹ in magnitude.
+fn bowl_of(start: u32) -> u32 {
+    var before = 0i;
+    var after = 0i;
+    for (var x = 0u; x < 64u; x++) {
+        let d = 2i * i32(x) - 127i;
+        before += (d * d - VG_BOWL_MEAN) * i32(lines[start + x] >> 9u);
+        let e = 2i * i32(x + 64u) - 127i;
+        after += (e * e - VG_BOWL_MEAN) * i32(lines[start + x + 64u] >> 9u);
+    }
+    if before >= 0i || after >= 0i {
+        return 0u;
+    }
+    let n = min(2u * min(u32(-before), u32(-after)), VG_BOWL_MOST);
+    return select(0u, n - VG_BOWL_LEAST, n > VG_BOWL_LEAST);
+}
+
+// (n · gain) >> 28 without 64 bits: n = hi · 2¹⁶ + lo, and the low 16 bits of lo · gain
+// never reach bit 28.
+fn lift(n: u32, x: u32) -> u32 {
+    let gain = params.gains[x >> 2u][x & 3u];
+    return ((n >> 16u) * gain + (((n & 0xffffu) * gain) >> 16u)) >> 12u;
+}
+
+// The bin of level bin `b` raised by `raise` units of the level's logarithm: the largest bin
+// whose level_log is not above level_log(b) + raise (the CPU's INVERSE table).
+fn raised_bin(b: u32, raise: u32) -> u32 {
+    if raise == 0u {
+        return b;
+    }
+    let l = level_log(b) + raise;
+    var lo = b;
+    var hi = EQ_BINS - 1u;
+    while lo < hi {
+        let mid = (lo + hi + 1u) / 2u;
+        if level_log(mid) <= l {
+            lo = mid;
+        } else {
+            hi = mid - 1u;
+        }
+    }
+    return lo;
+}
+
+// Pixel p's bin once the vignette is undone: `lines` holds the columns' raises, then the rows'.
+fn pixel_bin(y: f32, p: u32) -> u32 {
+    return raised_bin(level_bin(y), lines[p % N] + lines[N + p / N]);
+}
 
 fn level_bin(y: f32) -> u32 {
     let scaled = y * f32(EQ_BINS);
@@ -85,10 +154,30 @@ fn equalize(
     if t == 0u {
         atomicStore(&excess_total, 0u);
     }
+    // The vignette: thread t < 128 sums column t, thread 128 + r row r.
+    var line_sum = 0u;
+    if valid {
+        for (var i = 0u; i < N; i++) {
+            var p: u32;
+            if t < N {
+                p = i * N + t;
+            } else {
+                p = (t - N) * N + i;
+            }
+            line_sum += fit_log(level_bin(planes[base + p]));
+        }
+    }
+    lines[t] = line_sum;
+    workgroupBarrier();
+    if t < 2u {
+        bowl[t] = bowl_of(t * N);
+    }
+    workgroupBarrier();
+    lines[t] = lift(bowl[t / N], t % N);
     workgroupBarrier();
     if valid {
         for (var p = t; p < AREA; p += EQ_THREADS) {
-            atomicAdd(&counts[level_bin(planes[base + p])], 1u);
+            atomicAdd(&counts[pixel_bin(planes[base + p], p)], 1u);
         }
     }
     workgroupBarrier();
@@ -209,7 +298,7 @@ fn equalize(
     workgroupBarrier();
     if valid {
         for (var p = t; p < AREA; p += EQ_THREADS) {
-            planes[base + p] = mapped[level_bin(planes[base + p])];
+            planes[base + p] = mapped[pixel_bin(planes[base + p], p)];
         }
     }
 }

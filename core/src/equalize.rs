@@ -40,6 +40,10 @@
 //!   fades out when the further of them lies 16 to 32 widths beyond ([`PLAIN_FROM`],
 //!   [`PLAIN_TO`]).
 //!
+//! - before all this (signature format 17), a vignette is taken out of the bins
+//!   (`equalize/vignette.rs`): a bowl of darkening towards the edges, fitted to the levels'
+//!   logarithm, is lifted where both halves of an axis darken.
+//!
 //! # Why the pull (signature format 10)
 //! Equalization alone left an overlay's strokes at 0 and 1, next to a hazy picture's own
 //! darkest and lightest levels: white glyphs in a black outline are a full step over a few
@@ -89,6 +93,14 @@
 
 use crate::AREA;
 
+mod vignette;
+
+pub use vignette::{
+    BOWL_LEAST as VIGNETTE_BOWL_LEAST, BOWL_MEAN as VIGNETTE_BOWL_MEAN,
+    BOWL_MOST as VIGNETTE_BOWL_MOST, GAINS as VIGNETTE_GAINS, LEVEL_LOG as VIGNETTE_LEVEL_LOG,
+    LOG as VIGNETTE_LOG, undoes_vignette,
+};
+
 /// Histogram bins over the levels 0–1.
 pub const BINS: usize = 1024;
 
@@ -112,13 +124,16 @@ fn bin_of(y: f32) -> u16 {
 pub fn equalize(plane: &mut [f32]) {
     assert_eq!(plane.len(), AREA, "one 128 × 128 plane");
     let mut bins = [0u16; AREA];
+    for (bin, &y) in bins.iter_mut().zip(plane.iter()) {
+        *bin = bin_of(y);
+    }
+    vignette::undo(&mut bins);
     // Four histograms, one per pixel of each run of four, added up after: neighbouring pixels
     // of a smooth picture fall in the same bin, and one histogram waited on each increment.
     let mut partial = [[0u32; BINS]; 4];
-    for (four, ys) in bins.chunks_exact_mut(4).zip(plane.chunks_exact(4)) {
-        for ((bin, &y), counts) in four.iter_mut().zip(ys).zip(partial.iter_mut()) {
-            *bin = bin_of(y);
-            counts[usize::from(*bin) & (BINS - 1)] += 1;
+    for four in bins.chunks_exact(4) {
+        for (&bin, counts) in four.iter().zip(partial.iter_mut()) {
+            counts[usize::from(bin) & (BINS - 1)] += 1;
         }
     }
     let mut counts = [0u32; BINS];

@@ -37,12 +37,13 @@
 //! byte), 13 ones keep a margin that goes on round a page's text (`border.rs`), 14 ones cut a
 //! frame on all four sides round a picture that fills it (`border/frame.rs`), 15 ones cut a
 //! blurred fill on two opposite sides (`border/fill.rs`), 16 ones weigh the finest levels
-//! less in the selection ([`LEVEL_WEIGHT`]). Older are refused.
+//! less in the selection ([`LEVEL_WEIGHT`]), 17 ones undo a vignette before the equalization
+//! ([`equalize`]'s `vignette.rs`). Older are refused.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (16) |
+//! | 4 | 1 | format version (17) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60), plus 128 for a caption band (`banded`) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -65,7 +66,7 @@ pub use crate::select::{
 };
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 16;
+pub const FORMAT_VERSION: u8 = 17;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";

@@ -46,6 +46,12 @@ pub struct Params {
     pub _pad2: u32,
     /// Padding.
     pub _pad3: u32,
+    /// Per equalization bin `b` (at `[b / 4][b % 4]`): the vignette's fitting logarithm in the
+    /// low 16 bits, the level's own logarithm in the high 16 (`lookalike_core::VIGNETTE_LOG`,
+    /// `VIGNETTE_LEVEL_LOG`; signature format 17).
+    pub logs: [[u32; 4]; 256],
+    /// Per column (or row) `x` (at `[x / 4][x % 4]`): `lookalike_core::VIGNETTE_GAINS`.
+    pub gains: [[u32; 4]; 32],
 }
 
 impl Params {
@@ -69,6 +75,19 @@ impl Params {
             prescale: 1.0 / N as f32,
             _pad2: 0,
             _pad3: 0,
+            logs: core::array::from_fn(|q| {
+                core::array::from_fn(|k| {
+                    let b = 4 * q + k;
+                    u32::from(lookalike_core::VIGNETTE_LOG[b])
+                        | u32::from(lookalike_core::VIGNETTE_LEVEL_LOG[b]) << 16
+                })
+            }),
+            gains: core::array::from_fn(|q| {
+                core::array::from_fn(|k| {
+                    u32::try_from(lookalike_core::VIGNETTE_GAINS[4 * q + k])
+                        .expect("a gain is below 2¹⁴")
+                })
+            }),
         }
     }
 }

@@ -118,6 +118,8 @@ mod tests {
             ("prescale", core::mem::offset_of!(Params, prescale)),
             ("_pad2", core::mem::offset_of!(Params, _pad2)),
             ("_pad3", core::mem::offset_of!(Params, _pad3)),
+            ("logs", core::mem::offset_of!(Params, logs)),
+            ("gains", core::mem::offset_of!(Params, gains)),
         ];
         let expected: Vec<(String, u32)> = expected
             .iter()
@@ -206,5 +208,17 @@ mod tests {
         assert_eq!(value("EQ_BOTH_TO"), lookalike_core::EQUALIZE_BOTH_TO);
         assert_eq!(value("EQ_PLAIN_FROM"), lookalike_core::EQUALIZE_PLAIN_FROM);
         assert_eq!(value("EQ_PLAIN_TO"), lookalike_core::EQUALIZE_PLAIN_TO);
+        assert_eq!(
+            u64::from(value("VG_BOWL_LEAST")),
+            lookalike_core::VIGNETTE_BOWL_LEAST
+        );
+        assert_eq!(
+            u64::from(value("VG_BOWL_MOST")),
+            lookalike_core::VIGNETTE_BOWL_MOST
+        );
+        assert!(EQUALIZE.contains(&format!(
+            "const VG_BOWL_MEAN: i32 = {}i;",
+            lookalike_core::VIGNETTE_BOWL_MEAN
+        )));
     }
 }

@@ -347,6 +347,24 @@ pub fn hazy(img: &RgbImage) -> RgbImage {
     out
 }
 
+/// A vignette as ffmpeg's `vignette=ANGLE` draws it: each pixel times cos⁴(angle · d / d_max),
+/// `d` its distance from the middle and `d_max` the corner's (π/5 is ffmpeg's default, π/4 a
+/// strong one: the corners keep a quarter of their level).
+pub fn vignette(img: &RgbImage, angle: f32) -> RgbImage {
+    let (w, h) = img.dimensions();
+    let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
+    let corner = cx.hypot(cy);
+    let mut out = img.clone();
+    for (x, y, p) in out.enumerate_pixels_mut() {
+        let d = (x as f32 + 0.5 - cx).hypot(y as f32 + 0.5 - cy) / corner;
+        let gain = (angle * d).cos().powi(4);
+        for c in p.0.iter_mut() {
+            *c = (f32::from(*c) * gain).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    out
+}
+
 fn half(n: u32) -> u32 {
     (n / 2).max(1)
 }

@@ -229,6 +229,13 @@ fn make_samples() -> Vec<Sample> {
         let mut framed = RgbImage::from_pixel(fw, fh, Rgb([20, 40, 110]));
         imageops::replace(&mut framed, &half, 11, 9);
         out.push(Sample::rgb(format!("{name} framed"), framed));
+        // Signature format 17: a vignette, which both paths take out before equalizing.
+        for angle in [std::f32::consts::FRAC_PI_4, std::f32::consts::PI / 5.0] {
+            out.push(Sample::rgb(
+                format!("{name} vignette {angle:.2}"),
+                copies::vignette(&half, angle),
+            ));
+        }
         // Signature format 10: text over a hazy copy, whose levels both paths pull to the
         // picture's median (all the way), and the text over the photograph (not at all or part
         // of the way).
@@ -337,8 +344,21 @@ fn gpu_signatures_match_the_cpu_on_a_thousand_images() {
         .filter(|s| content(&s.pixels()).bands != [0, 0])
         .count();
     assert!(banded >= 19, "only {banded} samples have caption bands");
+    // And the vignetted ones have their vignette taken out (else this would not test it).
+    let vignetted = samples
+        .iter()
+        .filter(|s| {
+            let mut planes = lookalike_gpu::cpu_planes(&s.pixels(), Stage::Rgb);
+            lookalike_core::planes_to_yiq(&mut planes);
+            lookalike_core::undoes_vignette(planes.channel(0))
+        })
+        .count();
+    assert!(
+        vignetted >= 19,
+        "only {vignetted} samples have a vignette undone"
+    );
     println!(
-        "{} samples made in {:.2?}",
+        "{} samples made in {:.2?}, {vignetted} with a vignette undone",
         samples.len(),
         started.elapsed()
     );

@@ -86,9 +86,10 @@ use read_only::{copy_files, lock_shared, writable};
 /// windows among the side probes, 11 % cut from each side (issue 17: crops of 9–13 % from one
 /// side; signatures and screenshots as in 20); 23: signature format 16 (issue 17: the finest
 /// levels weigh less in the selection, so a crop's or a blur's moved fine detail takes fewer
-/// places; screenshots included). A database of an older format is refused with a message,
-/// never misread.
-pub const FORMAT_VERSION: u8 = 23;
+/// places; screenshots included); 24: signature format 17 (issue 17: a vignette is undone
+/// before the equalization; screenshots included). A database of an older format is refused
+/// with a message, never misread.
+pub const FORMAT_VERSION: u8 = 24;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -496,13 +497,15 @@ mod tests {
     /// text kept), format 19 signature format 14 (a frame on four sides cut), format 20
     /// signature format 15 (a blurred fill on two opposite sides cut), format 21 eight more side probes
     /// (5 % cuts), format 22 four more (11 % from each side), format 23 signature format 16
-    /// (the finest levels weigh less in the selection); an older
+    /// (the finest levels weigh less in the selection), format 24 signature format 17 (a
+    /// vignette undone); an older
     /// database must not be read (format 13 kept 40 coefficients per channel, and says so in
     /// its `m` setting too).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
         for (format, m) in [
-            (22u8, 60u8),
+            (23u8, 60u8),
+            (22, 60),
             (21, 60),
             (20, 60),
             (19, 60),

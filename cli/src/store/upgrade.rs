@@ -9,9 +9,9 @@ use lookalike_core::DEFAULT_COEFFICIENTS;
 
 use super::{FORMAT_VERSION, Formats, Store, StoreError, lock};
 
-/// The oldest store format whose videos' screenshot signatures are this version's: format 23
-/// weighs the finest levels less in the selection (signature format 16), in screenshots too.
-const SCREENSHOTS_SINCE: u8 = 23;
+/// The oldest store format whose videos' screenshot signatures are this version's: format 24
+/// undoes a vignette before the equalization (signature format 17), in screenshots too.
+const SCREENSHOTS_SINCE: u8 = 24;
 
 /// What [`Store::upgrade`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

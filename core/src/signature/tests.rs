@@ -55,7 +55,7 @@ fn decoding_rejects_damaged_bytes() {
         })
     );
     let mut v = good.clone();
-    v[4] = FORMAT_VERSION - 1; // the format before (15 ranked the finest levels at full weight)
+    v[4] = FORMAT_VERSION - 1; // the format before (16 left a vignette in)
     assert_eq!(
         Signature::from_bytes(&v),
         Err(Error::UnsupportedSignatureVersion(FORMAT_VERSION - 1))
