@@ -2,6 +2,12 @@
 // lookalike_core::equalize), one workgroup of EQ_THREADS threads per image. yiq.wgsl has kept a
 // copy of Y as it was in the image's fourth plane.
 //
+// First (signature format 17) a vignette is undone, in integers as on the CPU
+// (lookalike_core's equalize/vignette.rs): each column's and row's sum of the bins' fitting
+// logarithms, a darkening bowl per axis where both halves darken (bowl_of), each line's lift
+// (lift), and every pixel's bin raised by its column's and row's lift (pixel_bin), which the
+// histogram and the final mapping below both read instead of the level's own bin.
+//
 // Everything but the final scale is integer arithmetic, as on the CPU: the bin of a level is
 // ⌊y · 1024⌋ (exact: a power of two), counts are clipped at EQ_CAP, the clipped counts are
 // spread over the `used` bins (those holding a pixel), and a used bin of rank r becomes

@@ -22,9 +22,9 @@
 //! about 400 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
-//! # Byte format (version 16, little-endian)
+//! # Byte format (version 17, little-endian)
 //!
-//! Versions 2 to 16 (issue 17) have the layout of version 1, but version 2 signatures are
+//! Versions 2 to 17 (issue 17) have the layout of version 1, but version 2 signatures are
 //! computed inside uniform borders ([`crate::content_region`]), version 3 ones keep coefficients
 //! spread over the picture ([`select_spread`]), version 4 a quarter of them for detail
 //! ([`DETAIL_SHARE`]), version 5 ones cut the bars of a letterboxed JPEG whose picture smeared

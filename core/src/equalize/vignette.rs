@@ -23,11 +23,11 @@
 //! - **a dead zone**: bowls up to [`BOWL_LEAST`] are left, and a stronger one is taken out
 //!   less that much. Most photographs have a bowl of their own, and a change of contrast or
 //!   haze (not a gain) changes it, so taking all of it out parted a copy from its original
-//!   (measured on the harness without it: 15 required copies fewer, letterboxed and
-//!   pillarboxed black copies at 27 from 54; with it, 2 fewer). Of the 64 photographs'
-//!   bowls (`n`, below; a numpy model of this fit), 46 are 0 on both axes or
-//!   below 2 · 10⁷, a few reach 4.5 · 10⁷ (7.2 · 10⁷ the rain drops); ffmpeg's
-//!   `vignette=PI/4` adds 2–6 · 10⁷ across;
+//!   (measured on the harness without it: 15 required copies fewer, the weakest letterboxed
+//!   and pillarboxed black copies at 27 instead of 54 and 47.5; with it, 2 fewer). Of the 64
+//!   photographs' bowls (`n`, below; a numpy model of this fit), 45 are 0 or at most
+//!   [`BOWL_LEAST`] (2²⁴, about 1.7 · 10⁷) on both axes, a few reach 4.5 · 10⁷ (7.2 · 10⁷
+//!   the rain drops); ffmpeg's `vignette=PI/4` adds 2–6 · 10⁷ across;
 //! - **a ceiling**, [`BOWL_MOST`]: a picture on its own black ground (the retina) is a bowl
 //!   of 1.7 · 10⁸; it is lifted no more than a strong vignette would be.
 //!
@@ -117,7 +117,7 @@ const fn inverse_table() -> [u16; LEVEL_LOG_MAX + 1] {
     table
 }
 
-/// For each logarithm, the bin whose [`LOG`] is the largest not above it.
+/// For each level logarithm, the bin whose [`LEVEL_LOG`] is the largest not above it.
 pub static INVERSE: [u16; LEVEL_LOG_MAX + 1] = inverse_table();
 
 /// The mean of `U_x = (2x − 127)²` over the 128 columns, exactly.
@@ -362,6 +362,12 @@ mod tests {
             if b > 0 {
                 assert!(LOG[b] > LOG[b - 1], "bin {b}");
             }
+            let level = 1024.0 * (2.0 * b as f64 + 1.0).log2();
+            assert!(
+                (f64::from(LEVEL_LOG[b]) - level).abs() <= 0.6,
+                "bin {b}: {} against {level}",
+                LEVEL_LOG[b]
+            );
             assert_eq!(usize::from(INVERSE[usize::from(LEVEL_LOG[b])]), b);
             if b > 0 {
                 assert!(LEVEL_LOG[b] > LEVEL_LOG[b - 1], "bin {b}");
