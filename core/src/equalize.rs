@@ -91,7 +91,7 @@
 //!
 //! [`Signature`]: crate::Signature
 
-use crate::{AREA, SIZE};
+use crate::AREA;
 
 mod vignette;
 
@@ -126,26 +126,15 @@ pub fn equalize(plane: &mut [f32]) {
     let mut bins = [0u16; AREA];
     // Four histograms, one per pixel of each run of four, added up after: neighbouring pixels
     // of a smooth picture fall in the same bin, and one histogram waited on each increment.
-    // The same pass sums each column's and row's fitting logarithms for the vignette.
     let mut partial = [[0u32; BINS]; 4];
-    let (mut columns, mut rows) = ([0u32; SIZE], [0u32; SIZE]);
-    let lines = bins.chunks_exact_mut(SIZE).zip(plane.chunks_exact(SIZE));
-    for ((line, ys), row) in lines.zip(rows.iter_mut()) {
-        let fours = line.chunks_exact_mut(4).zip(ys.chunks_exact(4));
-        for ((four, y4), sums) in fours.zip(columns.chunks_exact_mut(4)) {
-            let each = four.iter_mut().zip(y4).zip(partial.iter_mut());
-            for (((bin, &y), counts), sum) in each.zip(sums) {
-                *bin = bin_of(y);
-                let b = usize::from(*bin) & (BINS - 1);
-                counts[b] += 1;
-                let l = u32::from(vignette::LOG[b]);
-                *sum += l;
-                *row += l;
-            }
+    for (four, ys) in bins.chunks_exact_mut(4).zip(plane.chunks_exact(4)) {
+        for ((bin, &y), counts) in four.iter_mut().zip(ys).zip(partial.iter_mut()) {
+            *bin = bin_of(y);
+            counts[usize::from(*bin) & (BINS - 1)] += 1;
         }
     }
-    if let Some(lifts) = vignette::lifts(&columns, &rows) {
-        vignette::apply(&mut bins, &lifts);
+    // A vignette undone: counted again only for a plane it lifts.
+    if vignette::undo(&mut bins) {
         partial = [[0u32; BINS]; 4];
         for four in bins.chunks_exact(4) {
             for (&bin, counts) in four.iter().zip(partial.iter_mut()) {

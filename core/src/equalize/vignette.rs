@@ -207,7 +207,7 @@ pub fn undoes_vignette(plane: &[f32]) -> bool {
 
 /// How far each column (`.0`) and each row (`.1`) is raised, from the sums of their fitting
 /// logarithms; `None` when nothing is.
-pub fn lifts(columns: &[u32; SIZE], rows: &[u32; SIZE]) -> Option<([u32; SIZE], [u32; SIZE])> {
+fn lifts(columns: &[u32; SIZE], rows: &[u32; SIZE]) -> Option<([u32; SIZE], [u32; SIZE])> {
     let across = raise(columns);
     let down = raise(rows);
     if across.is_none() && down.is_none() {
@@ -216,14 +216,20 @@ pub fn lifts(columns: &[u32; SIZE], rows: &[u32; SIZE]) -> Option<([u32; SIZE], 
     Some((across.unwrap_or([0; SIZE]), down.unwrap_or([0; SIZE])))
 }
 
-/// Raises a plane's bins (row by row) by their column's and row's lifts.
-pub fn apply(bins: &mut [u16], (across, down): &([u32; SIZE], [u32; SIZE])) {
+/// Takes a darkening bowl out of a plane's bins (row by row), as the module docs say: each
+/// bin raised by its column's and its row's lift. Whether any was.
+pub fn undo(bins: &mut [u16]) -> bool {
+    let (columns, rows) = line_sums(bins);
+    let Some((across, down)) = lifts(&columns, &rows) else {
+        return false;
+    };
     for (&lift, line) in down.iter().zip(bins.chunks_exact_mut(SIZE)) {
         for (&side, b) in across.iter().zip(line.iter_mut()) {
             let l = u32::from(LEVEL_LOG[usize::from(*b) & (BINS - 1)]) + lift + side;
             *b = INVERSE[(l as usize).min(LEVEL_LOG_MAX)];
         }
     }
+    true
 }
 
 #[cfg(test)]
@@ -231,14 +237,6 @@ mod tests {
     use super::*;
     use crate::AREA;
     use alloc::vec::Vec;
-
-    /// Takes a darkening bowl out of a plane's bins, as `equalize` does.
-    fn undo(bins: &mut [u16]) {
-        let (columns, rows) = line_sums(bins);
-        if let Some(lifts) = lifts(&columns, &rows) {
-            apply(bins, &lifts);
-        }
-    }
 
     /// A grained mid-gray texture: levels 0.3–0.7 from a fixed pseudo-random sequence.
     fn texture() -> Vec<f32> {
@@ -343,23 +341,30 @@ mod tests {
     }
 
     #[test]
-    fn the_split_product_equals_the_wide_one() {
-        // The GPU's lift: (n · g) >> 28 in 32-bit pieces (shaders/equalize.wgsl, `lift`).
-        for n in [
-            0u64,
-            1,
-            65_535,
-            65_536,
-            1 << 24,
-            BOWL_MOST - BOWL_LEAST,
-            123_456_789,
-        ] {
-            for &g in &GAINS {
-                let split = ((n >> 16) * g + (((n & 0xffff) * g) >> 16)) >> 12;
-                assert_eq!(split, (n * g) >> 28, "{n} {g}");
-                assert!(g < 1 << 14);
-            }
+    fn the_gpus_32_bit_arithmetic_has_room() {
+        // shaders/equalize.wgsl takes each half's sum in i32, twice its magnitude in u32, and
+        // (n · gain) >> 28 as (n >> 16) · gain + ((n & 0xffff) · gain >> 16), each in u32;
+        // the tables go through Params as 16-bit halves. Bounds from the tables themselves.
+        let mean_most = (i64::from(LOG[BINS - 1]) * SIZE as i64) >> 9;
+        let half_most = (0..SIZE / 2)
+            .map(|x| (bowl(x) - BOWL_MEAN).abs() * mean_most)
+            .sum::<i64>()
+            .max(
+                (SIZE / 2..SIZE)
+                    .map(|x| (bowl(x) - BOWL_MEAN).abs() * mean_most)
+                    .sum(),
+            );
+        assert!(2 * half_most < 1 << 32, "{half_most}");
+        assert!(half_most < 1 << 31, "{half_most}");
+        let n = BOWL_MOST - BOWL_LEAST;
+        for &g in &GAINS {
+            assert!((n >> 16) * g + ((0xffff * g) >> 16) < 1 << 32, "{g}");
+            assert!(0xffff * g < 1 << 32, "{g}");
         }
+        assert!(usize::from(LEVEL_LOG[BINS - 1]) < 1 << 16);
+        // A pixel's level logarithm plus two lifts stays far inside u32.
+        let lift_most = (n * GAINS[0]) >> 28;
+        assert!(u64::from(LEVEL_LOG[BINS - 1]) + 2 * lift_most < 1 << 31);
     }
 
     #[test]
