@@ -421,7 +421,7 @@ pub enum DbCommand {
     Prune,
     /// Bring a database of an older signature format to this version's: its image signatures
     /// are dropped (the next scan hashes the files anew), and its videos when their screenshots'
-    /// signatures changed too (store formats before 24, the last to change them); the
+    /// signatures changed too (store formats before 25, the last to change them); the
     /// not-a-duplicate list and the screenshot interval are kept.
     Upgrade,
     /// Every stored signature as JSON lines (images, then videos), or the images as a Parquet

@@ -20,16 +20,23 @@
 //! Where no bar is found on two opposite sides, a blurred, enlarged copy of the picture filling
 //! them (a wide photograph posted square) is looked for (`border/fill.rs`, signature format 15).
 //!
+//! A flat, dark ground round a picture on black (a retina's photograph) is cut with the black
+//! bars beside it, when the opposite side has a border or such a ground too
+//! (`border/ground.rs`, signature format 18): the bars join the ground, and nothing else marks
+//! where they end.
+//!
 //! A frame, one colour on all four sides (a print's white border, a video's bars above, below
 //! and beside a 4:3 picture), is looked for first (`border/frame.rs`, signature format 14): the
 //! rule that keeps a page's margins, whose colour goes on at both ends of the lines past its
 //! edge, would keep every side of a frame too.
 
 use crate::{PixelLayout, Pixels, composite_on_white};
+use ground::{Side, dark_ground, opposite};
 
 mod caption;
 mod fill;
 mod frame;
+mod ground;
 pub use caption::{
     CAPTION_SHARE, FAR as CAPTION_FAR, RUNS as CAPTION_RUNS, STEADY as CAPTION_STEADY,
     TEXT as CAPTION_TEXT, TEXT_LINES as CAPTION_TEXT_LINES,
@@ -163,13 +170,11 @@ pub fn content_region(pixels: &Pixels<'_>) -> Region {
     // Top and bottom over the full width, then left and right between them.
     let top_line = |i| rows(i, 0, w);
     let bottom_line = |i| rows(h - 1 - i, 0, w);
-    let (mut top, mut bottom) = paired(
-        pixels,
+    let (top, bottom) = opposite(
         border(pixels, max_rows, top_line),
         border(pixels, max_rows, bottom_line),
-        top_line,
-        bottom_line,
     );
+    let (mut top, mut bottom) = paired(pixels, top, bottom, top_line, bottom_line);
     // No bar above or below: perhaps an enlarged, blurred copy of the picture round it.
     if (top, bottom) == (0, 0)
         && let Some((first, end)) = fill::blurred(pixels, h, max_rows, top_line)
@@ -179,13 +184,11 @@ pub fn content_region(pixels: &Pixels<'_>) -> Region {
     let (y0, y1) = (top, h - bottom);
     let cols = |x: u32| Line::Column { x, y0, y1 };
     let right_line = |i| cols(w - 1 - i);
-    let (mut left, mut right) = paired(
-        pixels,
+    let (left, right) = opposite(
         border(pixels, max_cols, cols),
         border(pixels, max_cols, right_line),
-        cols,
-        right_line,
     );
+    let (mut left, mut right) = paired(pixels, left, right, cols, right_line);
     if (left, right) == (0, 0)
         && let Some((first, end)) = fill::blurred(pixels, w, max_cols, cols)
     {
@@ -306,11 +309,34 @@ fn matches(samples: &[[u8; 3]], colour: [u8; 3]) -> bool {
 /// least a quarter of the pixels are far from that colour. A run that fades out (a sky, a wall,
 /// a vignette) or that would take more than `max` lines is no border, so that a copy with other
 /// contrast or brightness gets the same region as its original.
-fn border(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> Line) -> u32 {
-    match edge_run(pixels, max, &line) {
+///
+/// Beside it, the side's flat, dark ground ([`dark_ground`]), which [`opposite`] cuts when
+/// the opposite side has a border or such a ground too.
+fn border(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> Line) -> Side {
+    let bar = match edge_run(pixels, max, &line) {
         Some((depth, colour)) if !own_ground(pixels, &line, depth, max, colour) => depth,
         _ => 0,
+    };
+    Side {
+        bar,
+        ground: dark_ground(pixels, max, &line),
     }
+}
+
+/// How many lines from `line(0)` inward, at most `max`, each have samples that `keeps`.
+fn run(
+    pixels: &Pixels<'_>,
+    max: u32,
+    line: &impl Fn(u32) -> Line,
+    keeps: impl Fn(&[[u8; 3]]) -> bool,
+) -> u32 {
+    let mut buf = [[0u8; 3]; 512];
+    (0..max)
+        .find(|&i| {
+            let n = line(i).samples(pixels, &mut buf);
+            !keeps(&buf[..n])
+        })
+        .unwrap_or(max)
 }
 
 /// The run of lines from one edge inward that [`border`] looks for, before it asks whether the
@@ -320,14 +346,7 @@ fn edge_run(pixels: &Pixels<'_>, max: u32, line: &impl Fn(u32) -> Line) -> Optio
     let mut buf = [[0u8; 3]; 512];
     let n = line(0).samples(pixels, &mut buf);
     let colour = median(&mut buf[..n]);
-    let mut i = 0;
-    while i < max {
-        let n = line(i).samples(pixels, &mut buf);
-        if !matches(&buf[..n], colour) {
-            break;
-        }
-        i += 1;
-    }
+    let i = run(pixels, max, line, |samples| matches(samples, colour));
     if i == 0 || i == max {
         return None;
     }

@@ -22,9 +22,9 @@
 //! about 400 bytes and select by magnitude, as the paper does. The aspect ratio is a float
 //! (duplo-rs divides integers).
 //!
-//! # Byte format (version 17, little-endian)
+//! # Byte format (version 18, little-endian)
 //!
-//! Versions 2 to 17 (issue 17) have the layout of version 1, but version 2 signatures are
+//! Versions 2 to 18 (issue 17) have the layout of version 1, but version 2 signatures are
 //! computed inside uniform borders ([`crate::content_region`]), version 3 ones keep coefficients
 //! spread over the picture ([`select_spread`]), version 4 a quarter of them for detail
 //! ([`DETAIL_SHARE`]), version 5 ones cut the bars of a letterboxed JPEG whose picture smeared
@@ -38,12 +38,13 @@
 //! frame on all four sides round a picture that fills it (`border/frame.rs`), 15 ones cut a
 //! blurred fill on two opposite sides (`border/fill.rs`), 16 ones weigh the finest levels
 //! less in the selection ([`LEVEL_WEIGHT`]), 17 ones undo a vignette before the equalization
-//! ([`equalize`]'s `vignette.rs`). Older are refused.
+//! ([`equalize`]'s `vignette.rs`), 18 ones cut a flat, dark ground with the bars beside it
+//! (`border.rs`, `dark_ground`). Older are refused.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `LKSG` |
-//! | 4 | 1 | format version (17) |
+//! | 4 | 1 | format version (18) |
 //! | 5 | 1 | `m`, coefficients per channel (1–60), plus 128 for a caption band (`banded`) |
 //! | 6 | 4 | aspect ratio, f32 |
 //! | 10 | 12 | average colour Y, I, Q, f32 each |
@@ -66,7 +67,7 @@ pub use crate::select::{
 };
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 17;
+pub const FORMAT_VERSION: u8 = 18;
 
 /// The four bytes every encoded signature starts with.
 pub const MAGIC: [u8; 4] = *b"LKSG";

@@ -9,9 +9,10 @@ use lookalike_core::DEFAULT_COEFFICIENTS;
 
 use super::{FORMAT_VERSION, Formats, Store, StoreError, lock};
 
-/// The oldest store format whose videos' screenshot signatures are this version's: format 24
-/// undoes a vignette before the equalization (signature format 17), in screenshots too.
-const SCREENSHOTS_SINCE: u8 = 24;
+/// The oldest store format whose videos' screenshot signatures are this version's: format 25
+/// cuts a flat, dark ground with the black bars beside it (signature format 18), in
+/// screenshots too.
+const SCREENSHOTS_SINCE: u8 = 25;
 
 /// What [`Store::upgrade`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -55,7 +55,7 @@ fn decoding_rejects_damaged_bytes() {
         })
     );
     let mut v = good.clone();
-    v[4] = FORMAT_VERSION - 1; // the format before (16 left a vignette in)
+    v[4] = FORMAT_VERSION - 1; // the format before (17 kept a dark ground with the bars beside it)
     assert_eq!(
         Signature::from_bytes(&v),
         Err(Error::UnsupportedSignatureVersion(FORMAT_VERSION - 1))
