@@ -170,11 +170,14 @@ pub fn content_region(pixels: &Pixels<'_>) -> Region {
     // Top and bottom over the full width, then left and right between them.
     let top_line = |i| rows(i, 0, w);
     let bottom_line = |i| rows(h - 1 - i, 0, w);
-    let (top, bottom) = opposite(
+    let (top, bottom) = (
         border(pixels, max_rows, top_line),
         border(pixels, max_rows, bottom_line),
     );
-    let (mut top, mut bottom) = paired(pixels, top, bottom, top_line, bottom_line);
+    let (mut top, mut bottom) = opposite(
+        paired(pixels, top, bottom, top_line, bottom_line),
+        (top, bottom),
+    );
     // No bar above or below: perhaps an enlarged, blurred copy of the picture round it.
     if (top, bottom) == (0, 0)
         && let Some((first, end)) = fill::blurred(pixels, h, max_rows, top_line)
@@ -184,11 +187,12 @@ pub fn content_region(pixels: &Pixels<'_>) -> Region {
     let (y0, y1) = (top, h - bottom);
     let cols = |x: u32| Line::Column { x, y0, y1 };
     let right_line = |i| cols(w - 1 - i);
-    let (left, right) = opposite(
+    let (left, right) = (
         border(pixels, max_cols, cols),
         border(pixels, max_cols, right_line),
     );
-    let (mut left, mut right) = paired(pixels, left, right, cols, right_line);
+    let (mut left, mut right) =
+        opposite(paired(pixels, left, right, cols, right_line), (left, right));
     if (left, right) == (0, 0)
         && let Some((first, end)) = fill::blurred(pixels, w, max_cols, cols)
     {
@@ -319,7 +323,7 @@ fn border(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> Line) -> Side {
     };
     Side {
         bar,
-        ground: dark_ground(pixels, max, &line),
+        ground: dark_ground(pixels, max, &line, bar),
     }
 }
 
@@ -482,18 +486,18 @@ fn spread(samples: &[[u8; 3]], colour: [u8; 3]) -> bool {
     }
 }
 
-/// Two opposite sides' borders, `a` and `b` lines deep as [`border`] found them, each completed
-/// by [`written_into`] from the other's.
+/// Two opposite sides' bars, as [`border`] found them, each completed by [`written_into`] from
+/// the other's (a bar only: a dark ground is no depth a bar on the other side must have).
 fn paired(
     pixels: &Pixels<'_>,
-    a: u32,
-    b: u32,
+    a: Side,
+    b: Side,
     a_line: impl Fn(u32) -> Line + Copy,
     b_line: impl Fn(u32) -> Line + Copy,
 ) -> (u32, u32) {
     (
-        a.max(written_into(pixels, b, b_line, a_line)),
-        b.max(written_into(pixels, a, a_line, b_line)),
+        a.bar.max(written_into(pixels, b.bar, b_line, a_line)),
+        b.bar.max(written_into(pixels, a.bar, a_line, b_line)),
     )
 }
 

@@ -39,7 +39,7 @@
 //! blurred fill on two opposite sides (`border/fill.rs`), 16 ones weigh the finest levels
 //! less in the selection ([`LEVEL_WEIGHT`]), 17 ones undo a vignette before the equalization
 //! ([`equalize`]'s `vignette.rs`), 18 ones cut a flat, dark ground with the bars beside it
-//! (`border.rs`, `dark_ground`). Older are refused.
+//! (`border/ground.rs`, `dark_ground`). Older are refused.
 //!
 //! | offset | size | field |
 //! |---|---|---|

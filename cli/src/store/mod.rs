@@ -88,8 +88,8 @@ use read_only::{copy_files, lock_shared, writable};
 /// levels weigh less in the selection, so a crop's or a blur's moved fine detail takes fewer
 /// places; screenshots included); 24: signature format 17 (issue 17: a vignette is undone
 /// before the equalization; screenshots included); 25: signature format 18 (issue 17: a flat,
-/// dark ground is cut with black bars beside it; screenshots included). A database of an older format is refused
-/// with a message, never misread.
+/// dark ground is cut with black bars beside it; screenshots included). A database of an
+/// older format is refused with a message, never misread.
 pub const FORMAT_VERSION: u8 = 25;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;

@@ -4,28 +4,40 @@ use alloc::vec::Vec;
 
 /// A textured picture, `w × h`, inside bars of `colour`: `top`/`bottom` rows, `left`/`right`
 /// columns.
-fn framed(
+fn framed(w: u32, h: u32, bars: [u32; 4], colour: [u8; 3]) -> (u32, u32, Vec<u8>) {
+    let picture: Vec<u8> = (0..w * h)
+        .flat_map(|i| {
+            let (u, v) = (i % w, i / w);
+            [
+                (u * 7 % 256) as u8,
+                ((u * v) % 200) as u8,
+                (v * 3 % 256) as u8,
+            ]
+        })
+        .collect();
+    in_bars(&picture, w, h, bars, colour)
+}
+
+/// `picture` (`w × h`, RGB) in bars of `colour`, `[top, bottom, left, right]` pixels deep.
+pub(in crate::border) fn in_bars(
+    picture: &[u8],
     w: u32,
     h: u32,
     [top, bottom, left, right]: [u32; 4],
     colour: [u8; 3],
 ) -> (u32, u32, Vec<u8>) {
     let (fw, fh) = (w + left + right, h + top + bottom);
-    let mut data = Vec::new();
-    for y in 0..fh {
-        for x in 0..fw {
-            if y < top || y >= top + h || x < left || x >= left + w {
-                data.extend_from_slice(&colour);
+    let data = (0..fw * fh)
+        .flat_map(|i| {
+            let (x, y) = (i % fw, i / fw);
+            if (left..left + w).contains(&x) && (top..top + h).contains(&y) {
+                let at = (((y - top) * w + x - left) * 3) as usize;
+                [picture[at], picture[at + 1], picture[at + 2]]
             } else {
-                let (u, v) = (x - left, y - top);
-                data.extend_from_slice(&[
-                    (u * 7 % 256) as u8,
-                    ((u * v) % 200) as u8,
-                    (v * 3 % 256) as u8,
-                ]);
+                colour
             }
-        }
-    }
+        })
+        .collect();
     (fw, fh, data)
 }
 
