@@ -21,8 +21,9 @@
 //! them (a wide photograph posted square) is looked for (`border/fill.rs`, signature format 15).
 //!
 //! A flat, dark ground round a picture on black (a retina's photograph) is cut with the black
-//! bars beside it, when the opposite side has a border or such a ground too
-//! (`border/ground.rs`, signature format 18): the bars join the ground, and nothing else marks
+//! bars beside it, when the opposite side has a bar a JPEG block deep or such a ground too,
+//! and the two together take at most a quarter of the side (`border/ground.rs`, signature
+//! format 18): the bars join the ground, and nothing else marks
 //! where they end.
 //!
 //! A frame, one colour on all four sides (a print's white border, a video's bars above, below
@@ -314,8 +315,8 @@ fn matches(samples: &[[u8; 3]], colour: [u8; 3]) -> bool {
 /// a vignette) or that would take more than `max` lines is no border, so that a copy with other
 /// contrast or brightness gets the same region as its original.
 ///
-/// Beside it, the side's flat, dark ground ([`dark_ground`]), which [`opposite`] cuts when
-/// the opposite side has a border or such a ground too.
+/// Beside it, the side's flat, dark ground past that bar ([`dark_ground`]), which
+/// [`opposite`] cuts when the opposite side has a bar a JPEG block deep or such a ground too.
 fn border(pixels: &Pixels<'_>, max: u32, line: impl Fn(u32) -> Line) -> Side {
     let bar = match edge_run(pixels, max, &line) {
         Some((depth, colour)) if !own_ground(pixels, &line, depth, max, colour) => depth,
