@@ -585,7 +585,7 @@ fn a_database_of_an_older_format_is_upgraded_keeping_the_not_a_duplicate_list() 
         // format 13) 40 coefficients per channel.
         let db = sled::open(env.db()).unwrap();
         let settings = db.open_tree("settings").unwrap();
-        assert_eq!(settings.get("format").unwrap().unwrap()[0], 25);
+        assert_eq!(settings.get("format").unwrap().unwrap()[0], 26);
         settings.insert("format", &[13]).unwrap();
         settings.insert("m", &[40]).unwrap();
         db.flush().unwrap();
@@ -2914,4 +2914,58 @@ fn issue_17_black_bars_round_a_picture_on_black_are_cut_with_its_ground() {
     }
     // Each photograph's three files, three pairs each.
     assert_eq!(found.len(), 3 * names.len(), "{found:?}");
+}
+
+/// Issue 17, store format 26: a zoom, a crop of 18 or 20 % all round (half of it from each
+/// side), is found through the pictures' deeper centred window (`ZOOM_CUT`). Quarters of four
+/// of `tests/photos`, each with both crops: store format 25 found two of the eight pairs of a
+/// quarter and its crop (two crops of 18 %, at 55–57; the two crops of a quarter pair with
+/// each other either way), format 26 all eight, labelled "cropped", at 71–86, and no pair
+/// across quarters.
+#[test]
+fn issue_17_a_deep_zoom_is_found() {
+    let env = Env::new();
+    let pics = env.pics();
+    // (photograph, which quarter: column and row)
+    let cases = [
+        ("Kleiber_by", (0, 0)),
+        ("friends_by", (0, 1)),
+        ("Wine_by", (1, 0)),
+        ("Bridge_by", (1, 0)),
+    ];
+    let mut expected = BTreeSet::new();
+    for (i, (photo, (col, row))) in cases.into_iter().enumerate() {
+        let img = photo_named(photo);
+        let (w, h) = (img.width() / 2, img.height() / 2);
+        let quarter = image::imageops::crop_imm(&img, col * w, row * h, w, h).to_image();
+        let whole = format!("{i} quarter.png");
+        quarter.save(pics.join(&whole)).unwrap();
+        let mut crops = Vec::new();
+        for each in [9, 10] {
+            let (x, y) = (w * each / 100, h * each / 100);
+            let crop = image::imageops::crop_imm(&quarter, x, y, w - 2 * x, h - 2 * y).to_image();
+            let name = format!("{i} zoom {}.png", 2 * each);
+            crop.save(pics.join(&name)).unwrap();
+            expected.insert((whole.clone(), name.clone()));
+            crops.push(name);
+        }
+        expected.insert((crops[0].clone(), crops[1].clone()));
+    }
+    let out = env.run(&["scan", pics.to_str().unwrap(), "--all", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut found = BTreeSet::new();
+    for m in json_lines(&out) {
+        let (keep, remove) = (name(&m["keep"]), name(&m["remove"]));
+        if keep.ends_with("quarter.png") || remove.ends_with("quarter.png") {
+            // The quarter is kept, and the zoom is its crop.
+            assert!(keep.ends_with("quarter.png"), "{m}");
+            assert_eq!(m["crop"], json!("cropped"), "{m}");
+        }
+        found.insert(if keep < remove {
+            (keep, remove)
+        } else {
+            (remove, keep)
+        });
+    }
+    assert_eq!(found, expected, "{}", text(&out.stdout));
 }

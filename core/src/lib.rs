@@ -138,7 +138,7 @@ pub use score::{
 pub use sequence::{FrameHit, SequenceMatch, SequenceOptions, find_sequences};
 pub use side::{
     BETWEEN_CUT, BOTH_WAYS_MARGIN, CENTRED_CUT, CORNER_CUT, SIDE_CUTS, SIDE_PENALTY, SIDE_PROBES,
-    SMALL_CUT, SideProbe, compare_sides, inner_windows, probes, side_probes,
+    SMALL_CUT, SideProbe, ZOOM_CUT, compare_sides, inner_windows, probes, side_probes,
 };
 pub use signature::{CHROMA_NOISE_FLOOR, FAINT_FLOOR, STRUCTURE_FLOOR, Signature};
 pub use weights::{Weights, bin};

@@ -71,7 +71,7 @@ pub(crate) fn rebuild(coefficients: &Planes, luminance: &[f32]) -> Result<[Vec<f
 }
 
 /// The working planes of [`resampled_signature`], kept from one window of one picture to the
-/// next: a picture's side probes are 66 windows, and zeroing fresh planes for each took a tenth
+/// next: a picture's side probes are 68 windows, and zeroing fresh planes for each took a tenth
 /// of their time. It also keeps the last window's rows resampled across ([`resample_across`]),
 /// which every window with the same left edge and width shares: a scratch serves the windows
 /// of one picture only.

@@ -477,7 +477,7 @@ fn probes_from_the_gpu_are_the_cpus() {
         .take(60)
         .map(Sample::pixels)
         .collect();
-    // The side probes too: 66 more signatures per image, made on the host from the same
+    // The side probes too: 68 more signatures per image, made on the host from the same
     // coefficients.
     let expected: Vec<(Signature, Signature, Vec<SideProbe>)> =
         batch.iter().map(Signature::compute_sided).collect();

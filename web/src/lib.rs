@@ -8,8 +8,8 @@
 //! - `hashRgba(width, height, rgba)` → signature bytes: the picture's signature in the
 //!   versioned byte format of the native database ([`lookalike_core::Signature::to_bytes`],
 //!   394 bytes at the default m = 60) followed by its cropped probe's, as the command line
-//!   stores them, and by its 66 side probes' ([`lookalike_core::Signature::compute_sided`];
-//!   26 792 bytes in all);
+//!   stores them, and by its 68 side probes' ([`lookalike_core::Signature::compute_sided`];
+//!   27 580 bytes in all);
 //! - `compareSignatures(a, b, allTurns?)` → `Comparison { score, similarity, turn, crop, look }`
 //!   (similarity 0–100; `turn`: "mirrored", "rotated 90°"… or undefined; `crop`: "cropped",
 //!   "wider" or undefined, a match through a cropped probe; `look`: both in one, "mirrored,

@@ -21,7 +21,7 @@
 //   out: { job, signature, width, height, thumbnail, decoder, readMs, decodeMs, hashMs, thumbnailMs,
 //        readStalled, wasmBytes }  (readStalled: the stream stalled and arrayBuffer() read the
 //        file; wasmBytes: the worker's WebAssembly memory)
-//        signature: Uint8Array (26 792 bytes: the signature, its cropped probe and its 66 side probes); width × height: the image's own size, as shown;
+//        signature: Uint8Array (27 580 bytes: the signature, its cropped probe and its 68 side probes); width × height: the image's own size, as shown;
 //        thumbnail: a small JPEG Blob; decoder: "wasm-dct-eighth" (baseline JPEGs at 1/8, with
 //        libjpeg's pixels), "wasm-jpeg-decoder" (other JPEGs) or "browser"; for JPEGs decodeMs
 //        holds the decoding, hashing and shrinking together and hashMs is 0

@@ -88,9 +88,11 @@ use read_only::{copy_files, lock_shared, writable};
 /// levels weigh less in the selection, so a crop's or a blur's moved fine detail takes fewer
 /// places; screenshots included); 24: signature format 17 (issue 17: a vignette is undone
 /// before the equalization; screenshots included); 25: signature format 18 (issue 17: a flat,
-/// dark ground is cut with black bars beside it; screenshots included). A database of an
-/// older format is refused with a message, never misread.
-pub const FORMAT_VERSION: u8 = 25;
+/// dark ground is cut with black bars beside it; screenshots included); 26: one more centred
+/// window among the side probes, 18 % cut all round (issue 17: zooms and crops of 16–20 % all
+/// round; signatures and screenshots as in 25). A database of an older format is refused with
+/// a message, never misread.
+pub const FORMAT_VERSION: u8 = 26;
 /// How often sled writes its log to disk.
 pub const FLUSH_EVERY_MS: u64 = 500;
 const LOCK_FILE: &str = "lookalike.lock";
@@ -499,14 +501,14 @@ mod tests {
     /// signature format 15 (a blurred fill on two opposite sides cut), format 21 eight more side probes
     /// (5 % cuts), format 22 four more (11 % from each side), format 23 signature format 16
     /// (the finest levels weigh less in the selection), format 24 signature format 17 (a
-    /// vignette undone), format 25 signature format 18 (a dark ground cut with its bars); an
-    /// older
-    /// database must not be read (format 13 kept 40 coefficients per channel, and says so in
+    /// vignette undone), format 25 signature format 18 (a dark ground cut with its bars), format
+    /// 26 one more centred side probe (18 % all round); an older database must not be read (format 13 kept 40 coefficients per channel, and says so in
     /// its `m` setting too).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
         for (format, m) in [
-            (24u8, 60u8),
+            (25u8, 60u8),
+            (24, 60),
             (23, 60),
             (22, 60),
             (21, 60),
