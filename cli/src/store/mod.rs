@@ -502,8 +502,8 @@ mod tests {
     /// (5 % cuts), format 22 four more (11 % from each side), format 23 signature format 16
     /// (the finest levels weigh less in the selection), format 24 signature format 17 (a
     /// vignette undone), format 25 signature format 18 (a dark ground cut with its bars), format
-    /// 26 one more centred side probe (18 % all round); an older database must not be read (format 13 kept 40 coefficients per channel, and says so in
-    /// its `m` setting too).
+    /// 26 one more centred side probe (18 % all round); an older database must not be read
+    /// (format 13 kept 40 coefficients per channel, and says so in its `m` setting too).
     #[test]
     fn a_database_of_an_older_format_is_refused_with_a_message() {
         for (format, m) in [
